@@ -1,0 +1,45 @@
+/* strata/error.h - error detail kept on objects.
+ *
+ * Objects that can fail embed a struct strata_error. The first error is
+ * sticky: strata__error_set() records only when no error is recorded yet, so
+ * the report names the cause, not a consequence. For OpenSSL failures the
+ * entries of OpenSSL's error queue are copied (library, function, reason), as
+ * pyOpenSSL's Error carries them, and the queue is left empty.
+ *
+ * The struct is public so it can be embedded and read; change it only through
+ * the functions below. It owns no heap memory.
+ */
+#ifndef STRATA_ERROR_H
+#define STRATA_ERROR_H
+
+#include <stddef.h>
+#include "export.h"
+#include "status.h"
+
+#define STRATA_ERROR_MSG_MAX 320
+#define STRATA_ERROR_OSSL_MAX 8
+
+struct strata_ossl_entry {
+    unsigned long code; /* ERR_get_error() value */
+    char lib[32];       /* "SSL routines" */
+    char func[64];      /* "tls_process_server_certificate" or "" */
+    char reason[128];   /* "certificate verify failed" */
+};
+
+typedef struct strata_error {
+    strata_status status; /* STRATA_OK when no error is recorded */
+    char msg[STRATA_ERROR_MSG_MAX];
+    size_t n_ossl;
+    struct strata_ossl_entry ossl[STRATA_ERROR_OSSL_MAX];
+} strata_error;
+
+STRATA_API void strata_error_clear(strata_error *e);
+/* The message ("" when none); points into *e, valid while *e is unchanged. */
+STRATA_API const char *strata_error_message(const strata_error *e);
+/* Writes "message (lib: func: reason; ...)" into buf (always NUL-terminated
+ * when cap > 0); returns buf. */
+STRATA_API const char *strata_error_format(const strata_error *e, char *buf, size_t cap);
+/* Copies src into dst (both caller-owned). */
+STRATA_API void strata_error_copy(strata_error *dst, const strata_error *src);
+
+#endif

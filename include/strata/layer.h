@@ -1,0 +1,80 @@
+/* strata/layer.h - the layer contract.
+ *
+ * A layer turns a stream into a stream: TLS, HTTP CONNECT, SSH-in-a-chain, a
+ * test framing layer. It is a sans-I/O engine with four flows, in the shape of
+ * BearSSL's engine:
+ *
+ *              above (plaintext side: the application or the next layer in)
+ *          send(p,n,&used) |            ^ recv_buf(&n) / recv_ack(n)
+ *                          v            |
+ *                   +--------------------------+
+ *                   |          layer           |
+ *                   +--------------------------+
+ *                          |            ^
+ *     send_buf(&n)/send_ack(n)          | recv(p,n,&used)
+ *              beneath (wire side: the endpoint or the next layer out)
+ *
+ * - recv: bytes from beneath. The layer takes what fits in its bounded buffers
+ *   and says how many in *used (0 is fine: back-pressure). It should not take
+ *   bytes past its own end (its peer's close); if it does, it hands them back
+ *   through take_leftover once it is closed, so nothing is lost.
+ * - recv_buf / recv_ack: plaintext for above, borrowed until the next call on
+ *   the layer.
+ * - send: plaintext from above; *used as for recv.
+ * - send_buf / send_ack: bytes for beneath (handshake, records, close).
+ * - start: called once when the layer is pushed (a client sends its hello).
+ * - shutdown: no more plaintext will come from above; send the orderly close
+ *   (TLS close_notify). Reading goes on until the peer's close.
+ * - eof: the stream beneath ended; nothing more will arrive.
+ * - state: STRATA_LAYER_* flags. FAILED is sticky; error() says why.
+ *
+ * A layer never touches a socket, a clock or a thread. It reports progress
+ * only through its buffers and its state.
+ */
+#ifndef STRATA_LAYER_H
+#define STRATA_LAYER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "export.h"
+#include "status.h"
+#include "error.h"
+
+enum {
+    STRATA_LAYER_UP = 1u << 0,           /* handshake done: plaintext flows */
+    STRATA_LAYER_WRITE_CLOSED = 1u << 1, /* our close is in send_buf (or sent) */
+    STRATA_LAYER_READ_CLOSED = 1u << 2,  /* the peer's close was received */
+    STRATA_LAYER_FAILED = 1u << 3,       /* sticky failure; see error() */
+};
+
+struct strata_layer_ops {
+    const char *name; /* "tls", "http-connect", ... (static storage) */
+    strata_status (*start)(void *self);
+    strata_status (*recv)(void *self, const uint8_t *p, size_t n, size_t *used);
+    const uint8_t *(*recv_buf)(void *self, size_t *n);
+    void (*recv_ack)(void *self, size_t n);
+    strata_status (*send)(void *self, const uint8_t *p, size_t n, size_t *used);
+    const uint8_t *(*send_buf)(void *self, size_t *n);
+    void (*send_ack)(void *self, size_t n);
+    strata_status (*shutdown)(void *self);
+    strata_status (*eof)(void *self);
+    unsigned (*state)(const void *self);
+    const strata_error *(*error)(const void *self);
+    /* Optional (NULL: none). Bytes taken past the layer's end; borrowed, valid
+     * until free. Called once, after READ_CLOSED. */
+    const uint8_t *(*take_leftover)(void *self, size_t *n);
+    /* Optional: one line describing the layer once up (version, cipher, peer),
+     * written into buf (NUL-terminated). */
+    void (*describe)(const void *self, char *buf, size_t cap);
+    void (*free)(void *self);
+};
+
+/* A layer instance: its operations and its state. The stack that a layer is
+ * pushed on owns it from then on and calls ops->free when it is removed or
+ * the stack is freed. */
+typedef struct strata_layer {
+    const struct strata_layer_ops *ops;
+    void *self;
+} strata_layer;
+
+#endif

@@ -1,0 +1,79 @@
+/* strata/status.h - status codes.
+ *
+ * Every fallible call returns an enum strata_status. One X-macro list makes
+ * the enum, its text (strata_status_str) and its category
+ * (strata_status_category). Non-error signals (want-read, want-write, closed,
+ * pending) are statuses too, so a caller switches on one value.
+ *
+ * Modules add their codes in their own section of the list below.
+ */
+#ifndef STRATA_STATUS_H
+#define STRATA_STATUS_H
+
+#include "export.h"
+
+enum strata_category {
+    STRATA_CAT_OK,
+    STRATA_CAT_WANT_READ,  /* more input is needed before progress */
+    STRATA_CAT_WANT_WRITE, /* output must be drained before progress */
+    STRATA_CAT_CLOSED,     /* the stream or layer ended */
+    STRATA_CAT_PENDING,    /* waiting for an application decision */
+    STRATA_CAT_PROTOCOL,   /* the peer broke the protocol */
+    STRATA_CAT_CRYPTO,     /* a cryptographic operation failed */
+    STRATA_CAT_VERIFY,     /* a certificate, host key or signature was refused */
+    STRATA_CAT_USAGE,      /* the caller passed something invalid */
+    STRATA_CAT_LIMIT,      /* a configured bound was reached */
+    STRATA_CAT_NOMEM,      /* allocation failed */
+    STRATA_CAT_IO,         /* the operating system reported an error */
+    STRATA_CAT_INTERNAL,   /* a bug in strata */
+};
+
+/* X(NAME, CATEGORY, "text") */
+#define STRATA_STATUS_LIST(X)                                                                      \
+    X(OK, OK, "success")                                                                           \
+    X(WANT_READ, WANT_READ, "more input needed")                                                   \
+    X(WANT_WRITE, WANT_WRITE, "output must be drained first")                                      \
+    X(WANT_X509_LOOKUP, WANT_READ, "waiting for a certificate lookup callback")                    \
+    X(PENDING, PENDING, "waiting for an application decision")                                     \
+    X(CLOSED, CLOSED, "closed cleanly")                                                            \
+    X(EOF_UNCLEAN, CLOSED, "peer's stream ended without an orderly close")                         \
+    /* --- base ------------------------------------------------------------------------ */      \
+    X(E_USAGE, USAGE, "invalid argument")                                                          \
+    X(E_STATE, USAGE, "operation not valid in this state")                                         \
+    X(E_UNSUPPORTED, USAGE, "not supported")                                                       \
+    X(E_NOMEM, NOMEM, "out of memory")                                                             \
+    X(E_LIMIT, LIMIT, "size limit exceeded")                                                       \
+    X(E_TRUNCATED, PROTOCOL, "truncated input")                                                    \
+    X(E_TRAILING, PROTOCOL, "unexpected trailing bytes")                                           \
+    X(E_FORMAT, PROTOCOL, "malformed input")                                                       \
+    X(E_PROTOCOL, PROTOCOL, "protocol error")                                                      \
+    X(E_CRYPTO, CRYPTO, "cryptographic operation failed")                                          \
+    X(E_VERIFY, VERIFY, "verification failed")                                                     \
+    X(E_IO, IO, "I/O error")                                                                       \
+    X(E_TIMEOUT, IO, "timed out")                                                                  \
+    X(E_INTERNAL, INTERNAL, "internal error")                                                      \
+    /* --- stack ----------------------------------------------------------------------- */      \
+    X(E_LAYER_FAILED, PROTOCOL, "a layer failed")                                                  \
+    /* --- pki ------------------------------------------------------------------------- */      \
+    X(E_PASSPHRASE, CRYPTO, "wrong or missing passphrase")                                         \
+    /* --- tls ------------------------------------------------------------------------- */      \
+    X(E_TLS, PROTOCOL, "TLS error")                                                                \
+    /* --- ssh ------------------------------------------------------------------------- */      \
+    X(E_SSH_DISCONNECT, CLOSED, "SSH peer disconnected")                                           \
+    X(E_HOSTKEY, VERIFY, "host key refused")                                                       \
+    X(E_AUTH, VERIFY, "authentication failed")                                                     \
+    /* --- end ------------------------------------------------------------------------- */
+
+#define STRATA__STATUS_ENUM(name, cat, text) STRATA_##name,
+typedef enum strata_status { STRATA_STATUS_LIST(STRATA__STATUS_ENUM) STRATA__STATUS_COUNT } strata_status;
+#undef STRATA__STATUS_ENUM
+
+/* Short English text for a status; never NULL, static storage. */
+STRATA_API const char *strata_status_str(strata_status s);
+/* The symbolic name ("E_TRUNCATED"); never NULL, static storage. */
+STRATA_API const char *strata_status_name(strata_status s);
+STRATA_API enum strata_category strata_status_category(strata_status s);
+/* True for statuses of category PROTOCOL .. INTERNAL. */
+STRATA_API int strata_status_is_error(strata_status s);
+
+#endif

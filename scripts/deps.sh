@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs, from Debian's packages only, what strata needs to build, test and
+# run its interop peers. Idempotent: installs only what is missing.
+# Usage: scripts/deps.sh [build|test]   (default: test, which is a superset)
+set -euo pipefail
+want=${1:-test}
+build_pkgs=(build-essential cmake ninja-build pkg-config libssl-dev zlib1g-dev libuv1-dev)
+test_pkgs=(clang libclang-rt-14-dev llvm libcmocka-dev openssl openssh-server openssh-client
+           dropbear-bin stunnel4 tinyproxy curl tmux procps)
+pkgs=("${build_pkgs[@]}")
+[ "$want" = test ] && pkgs+=("${test_pkgs[@]}")
+missing=()
+for p in "${pkgs[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "deps: installing ${missing[*]}" >&2
+sudo=""
+[ "$(id -u)" -ne 0 ] && sudo=sudo
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+# Keep services that packages would start (sshd, tinyproxy, stunnel) from
+# starting: the tests start their own on loopback and stop them by PID.
+policy=/usr/sbin/policy-rc.d
+created_policy=0
+if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null
+    $sudo chmod +x "$policy"
+    created_policy=1
+fi
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+[ $created_policy -eq 1 ] && $sudo rm -f "$policy"
+exit 0

@@ -1,0 +1,23 @@
+/* Internal: recording errors on objects. */
+#ifndef STRATA_BASE_ERROR_INTERNAL_H
+#define STRATA_BASE_ERROR_INTERNAL_H
+
+#include <stdarg.h>
+#include "strata/error.h"
+
+/* Records status and a printf-style message unless an error is already
+ * recorded (the first error is sticky). Returns status, so callers can write
+ * `return strata__error_set(&o->err, STRATA_E_FORMAT, "bad %s", what);`. */
+strata_status strata__error_set(strata_error *e, strata_status status, const char *fmt, ...)
+    STRATA_PRINTF(3, 4);
+/* As strata__error_set, and moves OpenSSL's error queue into e (the queue is
+ * emptied even when e already held an error). */
+strata_status strata__error_set_ossl(strata_error *e, strata_status status, const char *fmt, ...)
+    STRATA_PRINTF(3, 4);
+/* Overwrites whatever was recorded. */
+strata_status strata__error_reset(strata_error *e, strata_status status, const char *fmt, ...)
+    STRATA_PRINTF(3, 4);
+/* Empties OpenSSL's error queue without recording it. */
+void strata__ossl_clear(void);
+
+#endif

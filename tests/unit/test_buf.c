@@ -1,0 +1,270 @@
+/* base/buf: bounds-checked wire types of RFC 4251 §5. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+
+static void test_u32_u64_roundtrip(void **state)
+{
+    (void)state;
+    strata_buf b;
+    strata_buf_init(&b, 0);
+    assert_ok(strata_buf_put_u8(&b, 0xab));
+    assert_ok(strata_buf_put_bool(&b, 7));
+    assert_ok(strata_buf_put_u32(&b, 0x01020304));
+    assert_ok(strata_buf_put_u64(&b, 0x1122334455667788ull));
+    assert_int_equal(strata_buf_len(&b), 1 + 1 + 4 + 8);
+    static const uint8_t want[] = {0xab, 1, 1, 2, 3, 4, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88};
+    assert_memory_equal(strata_buf_ptr(&b), want, sizeof(want));
+    uint8_t u8;
+    int bo;
+    uint32_t u32;
+    uint64_t u64;
+    assert_ok(strata_buf_get_u8(&b, &u8));
+    assert_ok(strata_buf_get_bool(&b, &bo));
+    assert_ok(strata_buf_get_u32(&b, &u32));
+    assert_ok(strata_buf_get_u64(&b, &u64));
+    assert_int_equal(u8, 0xab);
+    assert_int_equal(bo, 1);
+    assert_int_equal(u32, 0x01020304);
+    assert_true(u64 == 0x1122334455667788ull);
+    assert_ok(strata_buf_get_end(&b));
+    assert_status(strata_buf_get_u8(&b, &u8), STRATA_E_TRUNCATED);
+    strata_buf_free(&b);
+}
+
+static void test_truncated_leaves_buffer_unchanged(void **state)
+{
+    (void)state;
+    static const uint8_t in[] = {0, 0, 0, 9, 'a', 'b', 'c'}; /* string claims 9, has 3 */
+    strata_buf b;
+    strata_buf_view(&b, in, sizeof(in));
+    const uint8_t *p;
+    size_t n;
+    assert_status(strata_buf_get_string(&b, &p, &n), STRATA_E_TRUNCATED);
+    assert_null(p);
+    assert_int_equal(strata_buf_len(&b), sizeof(in));
+    uint64_t v;
+    assert_status(strata_buf_get_u64(&b, &v), STRATA_E_TRUNCATED);
+    assert_int_equal(strata_buf_len(&b), sizeof(in));
+    /* A length near 2^32 must not wrap any check. */
+    static const uint8_t huge[] = {0xff, 0xff, 0xff, 0xff, 1};
+    strata_buf_view(&b, huge, sizeof(huge));
+    assert_status(strata_buf_get_string(&b, &p, &n), STRATA_E_TRUNCATED);
+    assert_status(strata_buf_put_u8(&b, 1), STRATA_E_STATE); /* views are read-only */
+}
+
+static void test_string_and_sub_view(void **state)
+{
+    (void)state;
+    strata_buf b, inner, child;
+    strata_buf_init(&b, 0);
+    strata_buf_init(&inner, 0);
+    assert_ok(strata_buf_put_cstring(&inner, "ssh-ed25519"));
+    assert_ok(strata_buf_put_u32(&inner, 42));
+    assert_ok(strata_buf_put_stringb(&b, &inner));
+    assert_ok(strata_buf_put_u8(&b, 9));
+    assert_ok(strata_buf_get_sub(&b, &child));
+    char *name = NULL;
+    uint32_t v;
+    assert_ok(strata_buf_get_cstring(&child, &name));
+    assert_string_equal(name, "ssh-ed25519");
+    free(name);
+    assert_status(strata_buf_get_end(&child), STRATA_E_TRAILING);
+    assert_ok(strata_buf_get_u32(&child, &v));
+    assert_int_equal(v, 42);
+    assert_ok(strata_buf_get_end(&child));
+    assert_true(strata_buf_is_readonly(&child));
+    uint8_t tail;
+    assert_ok(strata_buf_get_u8(&b, &tail));
+    assert_int_equal(tail, 9);
+    /* A string holding a NUL is not a C string. */
+    static const uint8_t nul[] = {0, 0, 0, 3, 'a', 0, 'b'};
+    strata_buf_view(&child, nul, sizeof(nul));
+    assert_status(strata_buf_get_cstring(&child, &name), STRATA_E_FORMAT);
+    assert_null(name);
+    strata_buf_free(&b);
+    strata_buf_free(&inner);
+}
+
+/* RFC 4251 §5 mpint examples. */
+static void test_mpint_rfc_examples(void **state)
+{
+    (void)state;
+    struct {
+        const char *hex_mag;
+        int neg;
+        const uint8_t enc[16];
+        size_t enc_len;
+    } ex[] = {
+        {"", 0, {0, 0, 0, 0}, 4},
+        {"09a378f9b2e332a7", 0, {0, 0, 0, 8, 0x09, 0xa3, 0x78, 0xf9, 0xb2, 0xe3, 0x32, 0xa7}, 12},
+        {"80", 0, {0, 0, 0, 2, 0x00, 0x80}, 6},
+        {"1234", 1, {0, 0, 0, 2, 0xed, 0xcc}, 6},
+        {"deadbeef", 1, {0, 0, 0, 5, 0xff, 0x21, 0x52, 0x41, 0x11}, 9},
+    };
+    for (size_t i = 0; i < sizeof(ex) / sizeof(ex[0]); i++) {
+        uint8_t mag[16];
+        size_t m = strlen(ex[i].hex_mag) / 2;
+        for (size_t j = 0; j < m; j++) {
+            unsigned x;
+            sscanf(ex[i].hex_mag + 2 * j, "%2x", &x);
+            mag[j] = (uint8_t)x;
+        }
+        strata_buf b;
+        strata_buf_init(&b, 0);
+        assert_ok(strata_buf_put_mpint(&b, mag, m, ex[i].neg));
+        assert_int_equal(strata_buf_len(&b), ex[i].enc_len);
+        assert_memory_equal(strata_buf_ptr(&b), ex[i].enc, ex[i].enc_len);
+        const uint8_t *raw;
+        size_t n;
+        int neg;
+        strata_buf probe = b;
+        assert_ok(strata_buf_get_mpint_signed(&probe, &raw, &n, &neg));
+        assert_int_equal(neg, ex[i].neg);
+        if (!ex[i].neg) {
+            assert_ok(strata_buf_get_mpint(&b, &raw, &n));
+            assert_int_equal(n, m);
+            if (m)
+                assert_memory_equal(raw, mag, m);
+        } else {
+            assert_status(strata_buf_get_mpint(&b, &raw, &n), STRATA_E_FORMAT);
+        }
+        strata_buf_free(&b);
+    }
+}
+
+static void test_mpint_non_canonical(void **state)
+{
+    (void)state;
+    const uint8_t *p;
+    size_t n;
+    strata_buf b;
+    static const uint8_t lead0[] = {0, 0, 0, 2, 0x00, 0x7f};  /* needless 0x00 */
+    static const uint8_t leadff[] = {0, 0, 0, 2, 0xff, 0x80}; /* needless 0xff */
+    static const uint8_t zero1[] = {0, 0, 0, 1, 0x00};        /* zero must be empty */
+    strata_buf_view(&b, lead0, sizeof(lead0));
+    assert_status(strata_buf_get_mpint(&b, &p, &n), STRATA_E_FORMAT);
+    assert_int_equal(strata_buf_len(&b), sizeof(lead0));
+    strata_buf_view(&b, leadff, sizeof(leadff));
+    int neg;
+    assert_status(strata_buf_get_mpint_signed(&b, &p, &n, &neg), STRATA_E_FORMAT);
+    strata_buf_view(&b, zero1, sizeof(zero1));
+    assert_status(strata_buf_get_mpint(&b, &p, &n), STRATA_E_FORMAT);
+}
+
+static void test_namelist(void **state)
+{
+    (void)state;
+    strata_buf b;
+    strata_buf_init(&b, 0);
+    assert_ok(strata_buf_put_namelist(&b, "curve25519-sha256,ext-info-c"));
+    assert_ok(strata_buf_put_namelist(&b, ""));
+    char *s;
+    assert_ok(strata_buf_get_namelist(&b, 1024, &s));
+    assert_string_equal(s, "curve25519-sha256,ext-info-c");
+    free(s);
+    assert_ok(strata_buf_get_namelist(&b, 1024, &s));
+    assert_string_equal(s, "");
+    free(s);
+    const char *bad[] = {",a", "a,", "a,,b", "a b", "a\x01", "\xc3\xa9"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        strata_buf_reset(&b);
+        assert_ok(strata_buf_put_cstring(&b, bad[i]));
+        assert_status(strata_buf_get_namelist(&b, 1024, &s), STRATA_E_FORMAT);
+        assert_null(s);
+        assert_status(strata_buf_put_namelist(&b, bad[i]), STRATA_E_FORMAT);
+    }
+    char longname[STRATA_NAME_MAX + 2];
+    memset(longname, 'a', sizeof(longname) - 1);
+    longname[sizeof(longname) - 1] = 0;
+    strata_buf_reset(&b);
+    assert_ok(strata_buf_put_cstring(&b, longname));
+    assert_status(strata_buf_get_namelist(&b, 1024, &s), STRATA_E_FORMAT);
+    strata_buf_reset(&b);
+    assert_ok(strata_buf_put_cstring(&b, "aaaa,bbbb"));
+    assert_status(strata_buf_get_namelist(&b, 5, &s), STRATA_E_LIMIT);
+    strata_buf_free(&b);
+}
+
+static void test_hard_cap(void **state)
+{
+    (void)state;
+    strata_buf b;
+    strata_buf_init(&b, 10);
+    assert_ok(strata_buf_put(&b, "12345678", 8));
+    assert_status(strata_buf_put_u32(&b, 1), STRATA_E_LIMIT);
+    assert_int_equal(strata_buf_len(&b), 8); /* unchanged */
+    assert_status(strata_buf_put_string(&b, "x", 1), STRATA_E_LIMIT);
+    assert_ok(strata_buf_consume(&b, 6));
+    assert_ok(strata_buf_put_u32(&b, 1)); /* consumed space is reclaimed */
+    assert_int_equal(strata_buf_len(&b), 6);
+    assert_status(strata_buf_consume(&b, 7), STRATA_E_TRUNCATED);
+    assert_ok(strata_buf_consume_end(&b, 4));
+    assert_int_equal(strata_buf_len(&b), 2);
+    uint8_t *p;
+    assert_status(strata_buf_reserve(&b, SIZE_MAX, &p), STRATA_E_LIMIT);
+    assert_null(p);
+    strata_buf_free(&b);
+}
+
+static void test_secret_grows_and_frees(void **state)
+{
+    (void)state;
+    strata_buf b;
+    strata_buf_init(&b, 1 << 20);
+    strata_buf_set_secret(&b);
+    uint8_t chunk[1000];
+    memset(chunk, 0x5a, sizeof(chunk));
+    for (int i = 0; i < 100; i++)
+        assert_ok(strata_buf_put(&b, chunk, sizeof(chunk)));
+    assert_int_equal(strata_buf_len(&b), 100000);
+    strata_buf_reset(&b);
+    assert_int_equal(strata_buf_len(&b), 0);
+    strata_buf_free(&b);
+    assert_int_equal(strata_buf_len(&b), 0);
+}
+
+static void test_status_table(void **state)
+{
+    (void)state;
+    assert_string_equal(strata_status_name(STRATA_E_TRUNCATED), "E_TRUNCATED");
+    assert_string_equal(strata_status_str(STRATA_E_TRUNCATED), "truncated input");
+    assert_int_equal(strata_status_category(STRATA_WANT_READ), STRATA_CAT_WANT_READ);
+    assert_int_equal(strata_status_category(STRATA_E_VERIFY), STRATA_CAT_VERIFY);
+    assert_false(strata_status_is_error(STRATA_CLOSED));
+    assert_true(strata_status_is_error(STRATA_E_TRAILING));
+    assert_string_equal(strata_status_str((strata_status)9999), "unknown status");
+}
+
+static void test_ct_and_zero(void **state)
+{
+    (void)state;
+    uint8_t a[32], b[32];
+    memset(a, 7, sizeof(a));
+    memcpy(b, a, sizeof(b));
+    assert_true(strata_ct_equal(a, b, sizeof(a)));
+    b[31] ^= 1;
+    assert_false(strata_ct_equal(a, b, sizeof(a)));
+    strata_memzero(a, sizeof(a));
+    for (size_t i = 0; i < sizeof(a); i++)
+        assert_int_equal(a[i], 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_u32_u64_roundtrip),
+        cmocka_unit_test(test_truncated_leaves_buffer_unchanged),
+        cmocka_unit_test(test_string_and_sub_view),
+        cmocka_unit_test(test_mpint_rfc_examples),
+        cmocka_unit_test(test_mpint_non_canonical),
+        cmocka_unit_test(test_namelist),
+        cmocka_unit_test(test_hard_cap),
+        cmocka_unit_test(test_secret_grows_and_frees),
+        cmocka_unit_test(test_status_table),
+        cmocka_unit_test(test_ct_and_zero),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
