@@ -54,6 +54,7 @@ enum strata_category {
     X(E_INTERNAL, INTERNAL, "internal error")                                                      \
     /* --- stack ----------------------------------------------------------------------- */        \
     X(E_LAYER_FAILED, PROTOCOL, "a layer failed")                                                  \
+    X(E_PROXY_REFUSED, PROTOCOL, "the proxy refused the tunnel")                                   \
     /* --- pki ------------------------------------------------------------------------- */        \
     X(E_PASSPHRASE, CRYPTO, "wrong or missing passphrase")                                         \
     /* --- tls ------------------------------------------------------------------------- */        \

@@ -518,12 +518,20 @@ strata_status strata_stack_wire_write(strata_stack *s, const uint8_t *p, size_t 
         return STRATA_OK;
     }
     run(s); /* staged bytes of slot 0 go first */
-    struct slot *sl = &s->slots[0];
-    if (!failed(s) && strata_buf_len(&sl->in) == 0 && n > 0) {
-        strata_status r = sl->layer.ops->recv(sl->layer.self, p, n, used);
-        if (*used > n)
-            *used = n;
-        check_failed(s, 0, r);
+    /* Offer again while the layer takes bytes: a layer may stop at a
+     * boundary of its own (the end of a header, of a record). */
+    for (int k = 0; k < 1024 && *used < n && !failed(s); k++) {
+        struct slot *sl = &s->slots[0];
+        if (s->n == 0 || strata_buf_len(&sl->in) > 0)
+            break;
+        size_t u = 0;
+        strata_status r = sl->layer.ops->recv(sl->layer.self, p + *used, n - *used, &u);
+        if (u > n - *used)
+            u = n - *used;
+        *used += u;
+        if (check_failed(s, 0, r) || u == 0)
+            break;
+        run(s);
     }
     run(s);
     return failed(s) ? s->err.status : STRATA_OK;
