@@ -37,7 +37,7 @@ enum strata_category {
     X(PENDING, PENDING, "waiting for an application decision")                                     \
     X(CLOSED, CLOSED, "closed cleanly")                                                            \
     X(EOF_UNCLEAN, CLOSED, "peer's stream ended without an orderly close")                         \
-    /* --- base ------------------------------------------------------------------------ */      \
+    /* --- base ------------------------------------------------------------------------ */        \
     X(E_USAGE, USAGE, "invalid argument")                                                          \
     X(E_STATE, USAGE, "operation not valid in this state")                                         \
     X(E_UNSUPPORTED, USAGE, "not supported")                                                       \
@@ -52,20 +52,23 @@ enum strata_category {
     X(E_IO, IO, "I/O error")                                                                       \
     X(E_TIMEOUT, IO, "timed out")                                                                  \
     X(E_INTERNAL, INTERNAL, "internal error")                                                      \
-    /* --- stack ----------------------------------------------------------------------- */      \
+    /* --- stack ----------------------------------------------------------------------- */        \
     X(E_LAYER_FAILED, PROTOCOL, "a layer failed")                                                  \
-    /* --- pki ------------------------------------------------------------------------- */      \
+    X(E_PROXY_REFUSED, PROTOCOL, "the proxy refused the tunnel")                                   \
+    /* --- pki ------------------------------------------------------------------------- */        \
     X(E_PASSPHRASE, CRYPTO, "wrong or missing passphrase")                                         \
-    /* --- tls ------------------------------------------------------------------------- */      \
+    /* --- tls ------------------------------------------------------------------------- */        \
     X(E_TLS, PROTOCOL, "TLS error")                                                                \
-    /* --- ssh ------------------------------------------------------------------------- */      \
+    /* --- ssh ------------------------------------------------------------------------- */        \
     X(E_SSH_DISCONNECT, CLOSED, "SSH peer disconnected")                                           \
     X(E_HOSTKEY, VERIFY, "host key refused")                                                       \
     X(E_AUTH, VERIFY, "authentication failed")                                                     \
     /* --- end ------------------------------------------------------------------------- */
 
 #define STRATA__STATUS_ENUM(name, cat, text) STRATA_##name,
-typedef enum strata_status { STRATA_STATUS_LIST(STRATA__STATUS_ENUM) STRATA__STATUS_COUNT } strata_status;
+typedef enum strata_status {
+    STRATA_STATUS_LIST(STRATA__STATUS_ENUM) STRATA__STATUS_COUNT
+} strata_status;
 #undef STRATA__STATUS_ENUM
 
 /* Short English text for a status; never NULL, static storage. */
