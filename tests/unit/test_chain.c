@@ -4,7 +4,9 @@
 #include <string.h>
 
 #include "testutil.h"
+#include "framelayer.h"
 #include "chain.h"
+#include "base/error_internal.h"
 
 /* Parses one chain given as a NULL-terminated list. */
 static int parse(struct chain *c, enum chain_use use, char *err, const char *a0, const char *a1)
@@ -146,6 +148,18 @@ static int opt_parse(struct chain_elem *e, strata_buf *body, enum chain_use use,
     (void)use;
     return chain_parse_opts(e, body, err, cap);
 }
+/* Pushes a framing layer keyed by depth=, or refuses when sni=fail. */
+static strata_status push_frame(const struct chain_elem *e, strata_stack *s, enum chain_use use,
+                                strata_error *err)
+{
+    (void)use;
+    const struct chain_opt *sni = chain_elem_opt(e, "sni");
+    if (sni && !strcmp(sni->str, "fail"))
+        return strata__error_set(err, STRATA_E_USAGE, "refused by the test");
+    const struct chain_opt *depth = chain_elem_opt(e, "depth");
+    return strata_stack_push(s, framelayer_new((uint8_t)(depth ? depth->num : 1), 0), NULL, 0);
+}
+
 static const struct chain_opt_def test_opts[] = {
     {"sni", CHAIN_OPT_STRING, 0, 0},
     {"depth", CHAIN_OPT_UINT, 1, 9},
@@ -153,9 +167,9 @@ static const struct chain_opt_def test_opts[] = {
     {NULL, CHAIN_OPT_FLAG, 0, 0},
 };
 static const struct chain_kind test_kinds[] = {
-    {"tcp", CHAIN_KIND_TRANSPORT | CHAIN_KIND_TARGET, NULL, NULL},
-    {"lay", 0, opt_parse, test_opts},
-    {NULL, 0, NULL, NULL},
+    {"tcp", "", "", CHAIN_KIND_TRANSPORT | CHAIN_KIND_TARGET, NULL, NULL, NULL},
+    {"lay", "lay:OPTS", "a test layer", 0, opt_parse, test_opts, push_frame},
+    {NULL, NULL, NULL, 0, NULL, NULL, NULL},
 };
 
 static int parse_t(struct chain *c, char *err, const char *layer)
@@ -239,13 +253,39 @@ static void test_options(void **state)
                              "(tcp:HOST:PORT)");
 }
 
+static void test_push_layers(void **state)
+{
+    (void)state;
+    struct chain_kind kinds[3];
+    memcpy(kinds, test_kinds, sizeof(kinds));
+    kinds[0] = chain_kinds[0];
+    char *argv[3] = {"tcp:h:1", "lay:depth=1", "lay:depth=2"};
+    struct chain c;
+    char err[CHAIN_ERR_MAX];
+    strata_stack *s = NULL;
+    assert_ok(strata_stack_new(NULL, &s));
+    assert_int_equal(chain_parse(&c, kinds, 3, argv, CHAIN_USE_CONNECT, err, sizeof(err)), 0);
+    assert_ok(chain_push_layers(&c, s, CHAIN_USE_CONNECT, err, sizeof(err)));
+    assert_int_equal(strata_stack_depth(s), 2);
+    chain_free(&c);
+    strata_stack_free(s);
+
+    argv[2] = "lay:sni=fail";
+    assert_ok(strata_stack_new(NULL, &s));
+    assert_int_equal(chain_parse(&c, kinds, 3, argv, CHAIN_USE_CONNECT, err, sizeof(err)), 0);
+    assert_status(chain_push_layers(&c, s, CHAIN_USE_CONNECT, err, sizeof(err)), STRATA_E_USAGE);
+    assert_string_equal(err, "chain element 3 'lay:sni=fail': refused by the test");
+    assert_int_equal(strata_stack_depth(s), 1);
+    chain_free(&c);
+    strata_stack_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_tcp_forms),
-        cmocka_unit_test(test_bad_elements),
-        cmocka_unit_test(test_limits),
-        cmocka_unit_test(test_options),
+        cmocka_unit_test(test_tcp_forms),   cmocka_unit_test(test_bad_elements),
+        cmocka_unit_test(test_limits),      cmocka_unit_test(test_options),
+        cmocka_unit_test(test_push_layers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

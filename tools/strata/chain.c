@@ -20,8 +20,10 @@ static int tcp_parse(struct chain_elem *e, strata_buf *body, enum chain_use use,
 static const struct chain_opt_def tcp_opts[] = {{NULL, CHAIN_OPT_FLAG, 0, 0}};
 
 const struct chain_kind chain_kinds[] = {
-    {"tcp", CHAIN_KIND_TRANSPORT | CHAIN_KIND_TARGET, tcp_parse, tcp_opts},
-    {NULL, 0, NULL, NULL},
+    {"tcp", "tcp:HOST:PORT",
+     "TCP to HOST:PORT; HOST is a name, an IPv4 address or an IPv6 address in brackets",
+     CHAIN_KIND_TRANSPORT | CHAIN_KIND_TARGET, tcp_parse, tcp_opts, NULL},
+    {NULL, NULL, NULL, 0, NULL, NULL, NULL},
 };
 
 STRATA_PRINTF(3, 4)
@@ -331,6 +333,7 @@ static int parse_elem(struct chain_elem *e, const struct chain_kind *table, size
     if (!k->name)
         return fail(err, cap, "unknown element type '%s'", quote(q, sizeof(q), p, n));
     e->kind = k;
+    e->text = text;
     if (index == 0 && !(k->flags & CHAIN_KIND_TRANSPORT))
         return fail(err, cap, "the first element must be a transport (tcp:HOST:PORT)");
     if (index > 0 && (k->flags & CHAIN_KIND_TRANSPORT))
@@ -372,4 +375,29 @@ int chain_parse(struct chain *c, const struct chain_kind *table, int argc, char 
         c->n++;
     }
     return 0;
+}
+
+strata_status chain_push_layers(const struct chain *c, strata_stack *s, enum chain_use use,
+                                char *err, size_t cap)
+{
+    char q[300];
+    for (size_t i = 1; i < c->n; i++) {
+        const struct chain_elem *e = &c->elems[i];
+        strata_error why;
+        strata_error_clear(&why);
+        strata_status r = e->kind->push ? e->kind->push(e, s, use, &why) : STRATA_E_UNSUPPORTED;
+        if (r != STRATA_OK) {
+            fail(err, cap, "chain element %zu '%s': %s", i + 1,
+                 quote(q, sizeof(q), (const uint8_t *)e->text, strlen(e->text)),
+                 why.status != STRATA_OK ? strata_error_message(&why) : strata_status_str(r));
+            return r;
+        }
+    }
+    return STRATA_OK;
+}
+
+void chain_help(FILE *f, const struct chain_kind *table)
+{
+    for (const struct chain_kind *k = table ? table : chain_kinds; k->name; k++)
+        fprintf(f, "  %-22s %s\n", k->syntax, k->summary);
 }

@@ -22,6 +22,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "strata/buf.h"
 #include "strata/stack.h"
@@ -62,17 +63,24 @@ enum chain_use { CHAIN_USE_CONNECT, CHAIN_USE_LISTEN };
 struct chain_elem;
 struct chain_kind {
     const char *name;
+    const char *syntax;  /* for help: "tcp:HOST:PORT" */
+    const char *summary; /* for help: one line */
     unsigned flags;
     /* Parses the body (a view of the text after "KIND:") into e. On failure
      * writes the problem (without the element prefix) into err and returns -1. */
     int (*parse)(struct chain_elem *e, strata_buf *body, enum chain_use use, char *err, size_t cap);
     const struct chain_opt_def *opts; /* ended by a NULL name; may be NULL */
+    /* Layer kinds: pushes the element's layer on s, in the role `use` gives
+     * (client for connect, server for listen). NULL for transports. */
+    strata_status (*push)(const struct chain_elem *e, strata_stack *s, enum chain_use use,
+                          strata_error *err);
 };
 
 struct chain_elem {
     const struct chain_kind *kind;
-    char *host;    /* target host without brackets (heap), or NULL */
-    uint16_t port; /* target port; 0 only for a listen transport */
+    const char *text; /* the argument, borrowed from argv */
+    char *host;       /* target host without brackets (heap), or NULL */
+    uint16_t port;    /* target port; 0 only for a listen transport */
     int host_is_v6;
     struct chain_opt opts[CHAIN_OPTS_MAX];
     size_t n_opts;
@@ -93,6 +101,14 @@ extern const struct chain_kind chain_kinds[];
 int chain_parse(struct chain *c, const struct chain_kind *table, int argc, char *const *argv,
                 enum chain_use use, char *err, size_t cap);
 void chain_free(struct chain *c);
+
+/* Pushes the layers of elements 2..n on s, in order (outermost first). On
+ * failure returns the status and writes "chain element N 'TEXT': why" into
+ * err (cap bytes). */
+strata_status chain_push_layers(const struct chain *c, strata_stack *s, enum chain_use use,
+                                char *err, size_t cap);
+/* Prints the kinds of table (NULL: chain_kinds) as help lines to f. */
+void chain_help(FILE *f, const struct chain_kind *table);
 
 /* The value of option name on e, or NULL when not given. Borrowed from e. */
 const struct chain_opt *chain_elem_opt(const struct chain_elem *e, const char *name);
