@@ -54,6 +54,13 @@ STRATA_API STRATA_MUST_CHECK strata_status strata_io_run(strata_io *io);
 /* Closes whatever is still open (their on_done callbacks run, with an error
  * saying the driver was freed), then frees the driver. NULL is allowed. */
 STRATA_API void strata_io_free(strata_io *io);
+/* From now until strata_io_free, SIGINT and SIGTERM stop the run: every
+ * connection and listener is closed (on_done runs with an error naming the
+ * signal) and strata_io_run returns. The default action of these signals is
+ * replaced for the whole process meanwhile. */
+STRATA_API STRATA_MUST_CHECK strata_status strata_io_stop_on_signals(strata_io *io);
+/* The signal that stopped the run, or 0. */
+STRATA_API int strata_io_stopped_by(const strata_io *io);
 /* Milliseconds of the loop's clock (monotonic, updated once per loop turn). */
 STRATA_API uint64_t strata_io_now(const strata_io *io);
 

@@ -24,6 +24,7 @@ struct exec_app {
     uv_process_t proc;
     int proc_open; /* initialized and not yet closed */
     int exited;
+    int waiting; /* closing holds until the child is reaped */
     uv_timer_t kill_timer;
     int timer_open;
 };
@@ -59,9 +60,11 @@ static void exited_cb(uv_process_t *p, int64_t status, int sig)
     else
         strata_log(STRATA_LOG_INFO, "io", "command '%s' exited with status %lld", a->command,
                    (long long)status);
-    if (a->d.closing) {
+    if (a->waiting) {
+        a->waiting = 0;
         close_own(a, (uv_handle_t *)&a->kill_timer, &a->timer_open);
         close_own(a, (uv_handle_t *)&a->proc, &a->proc_open);
+        strata__io_duplex_release(&a->d); /* the hold of exec_on_close */
     }
 }
 
@@ -76,7 +79,10 @@ static void exec_on_close(struct strata__io_duplex *d)
 {
     struct exec_app *a = (struct exec_app *)d;
     if (a->proc_open && !a->exited) {
-        /* Wait for the child: exited_cb closes the handles. */
+        /* Hold the close until the child is reaped: exited_cb closes the
+         * handles and releases the hold. */
+        a->waiting = 1;
+        a->d.pending++;
         (void)uv_process_kill(&a->proc, SIGTERM);
         if (a->timer_open)
             (void)uv_timer_start(&a->kill_timer, kill_cb, EXEC_KILL_AFTER_MS, 0);

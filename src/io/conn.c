@@ -44,10 +44,10 @@ void strata_io_conn_kick(strata_io_conn *c)
     conn_kick_cb(c);
 }
 
-static void node_shutdown(struct strata__io_node *n)
+static void node_shutdown(struct strata__io_node *n, const char *why)
 {
     strata_io_conn *c = (strata_io_conn *)((char *)n - offsetof(strata_io_conn, node));
-    strata__io_conn_fail(c, STRATA_E_STATE, "the io driver was freed");
+    strata__io_conn_fail(c, STRATA_E_STATE, "%s", why);
 }
 
 strata_status strata__io_conn_new(strata_io *io, const strata_stack_config *stack_cfg,

@@ -26,14 +26,18 @@
 struct strata_io {
     uv_loop_t loop;
     int running;
-    /* Live objects, so strata_io_free can close what is left. */
+    /* Live objects, so strata_io_free and a stop signal can close them. */
     struct strata__io_node *live;
+    uv_signal_t sig_int, sig_term;
+    int signals_on;
+    int stopped_by; /* the signal that stopped the run, or 0 */
 };
 
 /* A link in the driver's list of live objects. */
 struct strata__io_node {
     struct strata__io_node *prev, *next;
-    void (*shutdown)(struct strata__io_node *n); /* close at strata_io_free */
+    /* Starts closing the object; why says what stopped it. */
+    void (*shutdown)(struct strata__io_node *n, const char *why);
 };
 void strata__io_link(strata_io *io, struct strata__io_node *n);
 void strata__io_unlink(strata_io *io, struct strata__io_node *n);

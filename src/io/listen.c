@@ -44,8 +44,9 @@ void strata_io_listener_close(strata_io_listener *l)
     uv_close((uv_handle_t *)&l->tcp, listener_closed);
 }
 
-static void node_shutdown(struct strata__io_node *n)
+static void node_shutdown(struct strata__io_node *n, const char *why)
 {
+    (void)why;
     strata_io_listener *l = (strata_io_listener *)((char *)n - offsetof(strata_io_listener, node));
     strata_io_listener_close(l);
 }

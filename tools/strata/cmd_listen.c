@@ -24,6 +24,7 @@ static void help(FILE *f)
                "  -v, --verbose          report connections on stderr (-vv: more)\n"
                "  -h, --help             show this help\n\n"
                "A failed connection is reported on stderr and does not stop the listener.\n"
+               "SIGINT or SIGTERM closes every connection (a child gets SIGTERM) and exits 0.\n"
                "exit status: 0 success, 1 listening or (with --once) connection failure,\n"
                "2 usage error\n");
 }
@@ -85,10 +86,15 @@ static int serve(const struct chain *chain, const char *exec, int once)
         strata_io_free(s.io);
         return CLI_FAIL;
     }
+    if (strata_io_stop_on_signals(s.io) != STRATA_OK)
+        cli_err("cannot watch for SIGINT and SIGTERM; they will end the process at once");
     cli_err("listening on %s", strata_io_listener_addr(l));
     if (strata_io_run(s.io) != STRATA_OK)
         s.failed++;
+    int sig = strata_io_stopped_by(s.io);
     strata_io_free(s.io);
+    if (sig)
+        return CLI_OK; /* asked to stop: not a failure */
     return s.failed ? CLI_FAIL : CLI_OK;
 }
 
