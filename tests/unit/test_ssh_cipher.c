@@ -180,9 +180,17 @@ static void test_chachapoly_matches_reference(void **state)
     const uint32_t seqs[] = {0, 1, 0x12345678, 0xffffffffu};
     for (size_t i = 0; i < sizeof(seqs) / sizeof(seqs[0]); i++) {
         memcpy(wire, pkt, sizeof(pkt));
-        assert_ok(a->aead_seal(&enc, seqs[i], wire, sizeof(pkt), wire + sizeof(pkt), &err));
+        assert_ok(
+            a->aead_seal(&enc, seqs[i], wire, sizeof(pkt), NULL, 0, wire + sizeof(pkt), &err));
         chachapoly_ref(key, seqs[i], pkt, sizeof(pkt), ref);
         assert_memory_equal(wire, ref, sizeof(ref));
+        /* The same with the payload read from elsewhere (the seal path). */
+        uint8_t hole[sizeof(wire)];
+        memcpy(hole, pkt, sizeof(pkt));
+        memset(hole + 5, 0xee, 150);
+        assert_ok(
+            a->aead_seal(&enc, seqs[i], hole, sizeof(pkt), pkt + 5, 150, hole + sizeof(pkt), &err));
+        assert_memory_equal(hole, ref, sizeof(ref));
         uint32_t len = 0;
         assert_ok(a->aead_length(&dec, seqs[i], wire, &len, &err));
         assert_int_equal(len, 200);
@@ -246,7 +254,15 @@ static void test_gcm_matches_oneshot_and_counts(void **state)
             uint8_t niv[12];
             unhex(ivs[i], niv);
             memcpy(wire, pkt, sizeof(pkt));
-            assert_ok(a->aead_seal(&enc, 0, wire, sizeof(pkt), wire + sizeof(pkt), &err));
+            if (i == 1) {
+                /* Payload read from elsewhere (the seal path). */
+                memset(wire + 5, 0xee, 40);
+                assert_ok(a->aead_seal(&enc, 0, wire, sizeof(pkt), pkt + 5, 40, wire + sizeof(pkt),
+                                       &err));
+            } else {
+                assert_ok(
+                    a->aead_seal(&enc, 0, wire, sizeof(pkt), NULL, 0, wire + sizeof(pkt), &err));
+            }
             gcm_ref(rows[r][1], key, niv, pkt, sizeof(pkt), ref);
             assert_memory_equal(wire, ref, sizeof(ref));
             uint32_t len = 0;
@@ -257,7 +273,7 @@ static void test_gcm_matches_oneshot_and_counts(void **state)
         }
         /* A flipped AAD (length) bit: tag mismatch, and the output is wiped. */
         memcpy(wire, pkt, sizeof(pkt));
-        assert_ok(a->aead_seal(&enc, 3, wire, sizeof(pkt), wire + sizeof(pkt), &err));
+        assert_ok(a->aead_seal(&enc, 3, wire, sizeof(pkt), NULL, 0, wire + sizeof(pkt), &err));
         wire[2] ^= 0x01;
         memset(back, 0xaa, sizeof(back));
         assert_status(a->aead_open(&dec, 3, back, wire, sizeof(pkt), wire + sizeof(pkt), &err),
