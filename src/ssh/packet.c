@@ -281,12 +281,22 @@ strata_status strata__ssh_pkt_seal(struct ssh_pkt_dir *d, const uint8_t *payload
                                  "payload of %zu bytes exceeds the %zu that fit in an SSH packet "
                                  "of %u bytes",
                                  n, room, STRATA_SSH_PACKET_MAX);
+    int deflated = 0;
     if (d->comp.active) {
-        /* The deflate stream has taken the payload: any failure now leaves
-         * it out of step with the peer's, so it is fatal. */
+        /* Once the deflate stream has taken the payload, a packet that is not
+         * sent leaves it out of step with the peer's. So check for room
+         * first, with zlib's worst-case growth, and treat any later failure
+         * as fatal. */
+        const size_t worst = 4 + 1 + n + n / 8 + n / 64 + 64 + 2 * bs + trailer_len(d);
+        if (worst > strata_buf_avail(out))
+            return strata__error_set(err, STRATA_E_LIMIT,
+                                     "no room for a compressed packet of up to %zu bytes in the "
+                                     "output buffer",
+                                     worst);
         if ((r = strata__ssh_comp_deflate(&d->comp, payload, n, room, &payload, &n, err)) !=
             STRATA_OK)
             return fail(d, r);
+        deflated = 1;
     }
     /* RFC 4253 §6: 4 <= padding, aligned region a multiple of bs, and the
      * packet (length field included) at least 16 bytes. */
@@ -298,9 +308,11 @@ strata_status strata__ssh_pkt_seal(struct ssh_pkt_dir *d, const uint8_t *payload
         pad += bs;
     const size_t plen = 1 + n + pad, total = 4 + plen + trailer_len(d);
     uint8_t *w;
-    if ((r = strata_buf_reserve(out, total, &w)) != STRATA_OK)
-        return strata__error_set(err, r, "no room for a %zu-byte packet in the output buffer (%s)",
-                                 total, strata_status_str(r));
+    if ((r = strata_buf_reserve(out, total, &w)) != STRATA_OK) {
+        r = strata__error_set(err, r, "no room for a %zu-byte packet in the output buffer (%s)",
+                              total, strata_status_str(r));
+        return deflated ? fail(d, r) : r;
+    }
     put_u32(w, (uint32_t)plen);
     w[4] = (uint8_t)pad;
     if ((r = random_padding(d, w + 5 + n, pad, err)) == STRATA_OK)

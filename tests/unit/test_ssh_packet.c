@@ -566,6 +566,35 @@ static void test_zip_bomb_and_corrupt_stream(void **state)
     strata__ssh_pkt_dir_free(i);
 }
 
+/* A full output buffer under compression: refused before deflating, so the
+ * stream stays in step and the payload can be sealed again later. */
+static void test_compressed_seal_into_full_buffer(void **state)
+{
+    (void)state;
+    struct ssh_pkt_dir *o, *i;
+    pair("aes128-ctr", "hmac-sha2-256", "zlib", &o, &i);
+    uint8_t m[1000];
+    tu_fill(m, sizeof(m), 77);
+    strata_buf small, wire;
+    strata_buf_init(&small, 600);
+    strata_buf_init(&wire, 0);
+    strata_error err;
+    strata_error_clear(&err);
+    assert_status(strata__ssh_pkt_seal(o, m, sizeof(m), &small, &err), STRATA_E_LIMIT);
+    assert_string_equal(strata_error_message(&err),
+                        "no room for a compressed packet of up to 1273 bytes in the output buffer");
+    assert_int_equal(strata_buf_len(&small), 0);
+    assert_int_equal(strata__ssh_pkt_dir_seq(o), 0);
+    seal(o, m, sizeof(m), &wire);
+    seal(o, m, 10, &wire);
+    open_expect(i, &wire, m, sizeof(m));
+    open_expect(i, &wire, m, 10);
+    strata_buf_free(&small);
+    strata_buf_free(&wire);
+    strata__ssh_pkt_dir_free(o);
+    strata__ssh_pkt_dir_free(i);
+}
+
 /* zlib@openssh.com: clear payloads until start_delayed_comp, then deflate. */
 static void test_delayed_compression(void **state)
 {
@@ -681,6 +710,7 @@ int main(void)
         cmocka_unit_test(test_reference_ctr_hmac),
         cmocka_unit_test(test_zip_bomb_and_corrupt_stream),
         cmocka_unit_test(test_delayed_compression),
+        cmocka_unit_test(test_compressed_seal_into_full_buffer),
         cmocka_unit_test(test_set_keys_and_seal_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
