@@ -690,6 +690,29 @@ static void test_set_keys_and_seal_errors(void **state)
     free(huge);
     strata_buf_free(&big);
     strata_buf_free(&small);
+    /* New keys while a packet is half read: refused, the packet then opens. */
+    struct ssh_pkt_dir *so, *si;
+    pair("aes128-ctr", "hmac-sha2-256", "none", &so, &si);
+    strata_buf w2, part;
+    strata_buf_init(&w2, 0);
+    strata_buf_init(&part, 0);
+    seal(so, m, sizeof(m), &w2);
+    assert_ok(strata_buf_put(&part, strata_buf_ptr(&w2), 20));
+    strata_error_clear(&err);
+    const uint8_t *pp;
+    size_t pn;
+    assert_status(strata__ssh_pkt_open(si, &part, &pp, &pn, &err), STRATA_WANT_READ);
+    uint8_t kk[64] = {0};
+    struct ssh_pkt_keys nk = {"aes128-ctr", "hmac-sha2-256", "none", kk, kk, kk, 16, 16, 32};
+    assert_status(strata__ssh_pkt_dir_set_keys(si, &nk, &err), STRATA_E_STATE);
+    assert_string_equal(strata_error_message(&err),
+                        "new keys while a packet is half read under the old ones");
+    assert_ok(strata_buf_put(&part, strata_buf_ptr(&w2) + 20, strata_buf_len(&w2) - 20));
+    open_expect(si, &part, m, sizeof(m));
+    strata_buf_free(&w2);
+    strata_buf_free(&part);
+    strata__ssh_pkt_dir_free(so);
+    strata__ssh_pkt_dir_free(si);
     /* Wrong direction. */
     const uint8_t *p;
     size_t n;
