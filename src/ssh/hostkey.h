@@ -48,6 +48,8 @@ EVP_PKEY *strata__ssh_key_pkey(const struct ssh_key *k);
 int strata__ssh_key_is_cert(const struct ssh_key *k);
 /* The CA key that signed a certificate (borrowed from k), or NULL. */
 const struct ssh_key *strata__ssh_key_cert_signer(const struct ssh_key *k);
+/* Appends the plain key blob of k (for a certificate: the certified key). */
+strata_status strata__ssh_key_plain_blob(const struct ssh_key *k, strata_buf *out);
 /* 1 when a and b are the same public key: same type and same key material.
  * A certificate is compared by its certified key (cert vs. plain compares
  * equal when the certified key is the plain key). */
