@@ -401,6 +401,45 @@ static void test_small_rsa(void **state)
     EVP_PKEY_free(priv);
 }
 
+/* Values that parse but are not keys: DSA y = 1, an even RSA modulus. */
+static void test_invalid_key_values(void **state)
+{
+    (void)state;
+    EVP_PKEY *dsa = gen_key("ssh-dss");
+    strata_buf b, good;
+    strata_error err;
+    strata_error_clear(&err);
+    strata_buf_init(&b, 0);
+    strata_buf_init(&good, 0);
+    assert_ok(strata__ssh_pubkey_blob(dsa, "ssh-dss", &good, &err));
+    /* Keep p, q, g from the real key; replace y. */
+    const uint8_t *name, *mp[3];
+    size_t name_len, mn[3];
+    assert_ok(strata_buf_get_string(&good, &name, &name_len));
+    for (int i = 0; i < 3; i++)
+        assert_ok(strata_buf_get_mpint(&good, &mp[i], &mn[i]));
+    static const uint8_t one[] = {1};
+    assert_ok(strata_buf_put_cstring(&b, "ssh-dss"));
+    for (int i = 0; i < 3; i++)
+        assert_ok(strata_buf_put_mpint(&b, mp[i], mn[i], 0));
+    assert_ok(strata_buf_put_mpint(&b, one, 1, 0));
+    expect_bad_blob(&b, STRATA_E_FORMAT, "DSA public key is not valid");
+
+    uint8_t n[128];
+    memset(n, 0xa5, sizeof(n));
+    n[0] = 0xc0;
+    n[127] = 0x02; /* even */
+    static const uint8_t e[] = {1, 0, 1};
+    strata_buf_reset(&b);
+    assert_ok(strata_buf_put_cstring(&b, "ssh-rsa"));
+    assert_ok(strata_buf_put_mpint(&b, e, sizeof(e), 0));
+    assert_ok(strata_buf_put_mpint(&b, n, sizeof(n), 0));
+    expect_bad_blob(&b, STRATA_E_FORMAT, "RSA public key is not valid");
+    strata_buf_free(&b);
+    strata_buf_free(&good);
+    EVP_PKEY_free(dsa);
+}
+
 static void test_unknown_type_and_limits(void **state)
 {
     (void)state;
@@ -516,6 +555,7 @@ int main(void)
         cmocka_unit_test(test_truncated_and_trailing),
         cmocka_unit_test(test_ecdsa_curve_and_point),
         cmocka_unit_test(test_small_rsa),
+        cmocka_unit_test(test_invalid_key_values),
         cmocka_unit_test(test_unknown_type_and_limits),
         cmocka_unit_test(test_fingerprints_match_ssh_keygen),
         cmocka_unit_test(test_fingerprint_small_buffer),

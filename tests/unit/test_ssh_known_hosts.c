@@ -448,6 +448,44 @@ static void test_format_line(void **state)
     free(k);
 }
 
+/* OpenSSH finds the lines strata writes: `ssh-keygen -F name` looks up plain
+ * and hashed entries, including [host]:port. */
+static void test_openssh_finds_strata_lines(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/strata-kh-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[256], cmd[1024];
+    snprintf(path, sizeof(path), "%s/known_hosts", dir);
+    strata_ssh_knownhosts *kh;
+    assert_ok(strata_ssh_knownhosts_new(&kh));
+    assert_ok(strata_ssh_knownhosts_set_append_file(kh, path));
+    size_t n1, n2;
+    uint8_t *k1 = fixture_blob("ed25519", &n1), *k2 = fixture_blob("rsa2048", &n2);
+    assert_ok(strata_ssh_knownhosts_add(kh, "plain.example.com", 22, k1, n1, 0));
+    assert_ok(strata_ssh_knownhosts_add(kh, "hashed.example.com", 22, k2, n2, 1));
+    assert_ok(strata_ssh_knownhosts_add(kh, "hashed.example.com", 2222, k1, n1, 1));
+    strata_ssh_knownhosts_free(kh);
+    static const char *const found[] = {"plain.example.com", "hashed.example.com",
+                                        "[hashed.example.com]:2222"};
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(cmd, sizeof(cmd), "ssh-keygen -F '%s' -f %s | grep -q '^[^#]'", found[i], path);
+        if (system(cmd) != 0)
+            fail_msg("ssh-keygen -F %s did not find strata's line", found[i]);
+    }
+    snprintf(cmd, sizeof(cmd), "ssh-keygen -F other.example.com -f %s >/dev/null", path);
+    assert_int_not_equal(system(cmd), 0);
+    /* And ssh-keygen -l prints the fingerprints strata computes. */
+    char fp[64];
+    fixture_fp("rsa2048", fp, sizeof(fp));
+    snprintf(cmd, sizeof(cmd), "ssh-keygen -l -f %s | grep -q ' %s '", path, fp);
+    assert_int_equal(system(cmd), 0);
+    free(k1);
+    free(k2);
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 /* ---- certificates against @cert-authority ------------------------------------ */
 
 struct ca_fixture {
@@ -583,6 +621,7 @@ int main(void)
         cmocka_unit_test(test_missing_file_is_empty),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_format_line),
+        cmocka_unit_test(test_openssh_finds_strata_lines),
         cmocka_unit_test(test_cert_authority),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
