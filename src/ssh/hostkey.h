@@ -67,6 +67,10 @@ const char *strata__ssh_hostkey_algs_default(void);
  * ("rsa-sha2-256-cert-v01@openssh.com" -> "rsa-sha2-256"), NULL if unknown. */
 const char *strata__ssh_sigalg_plain(const char *hostkey_alg);
 
+/* The plain key type a host key algorithm uses ("rsa-sha2-256-cert-v01@openssh.com"
+ * -> "ssh-rsa", *is_cert 1), NULL if unknown. */
+const char *strata__ssh_hostkey_alg_keytype(const char *hostkey_alg, int *is_cert);
+
 /* Verifies an SSH signature blob (string alg, string sig) over data. alg is
  * the negotiated host key algorithm (e.g. rsa-sha2-256, or a -cert- name):
  * the key must match it and the blob's algorithm must be its plain form.

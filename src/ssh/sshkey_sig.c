@@ -73,6 +73,12 @@ const char *strata__ssh_sigalg_plain(const char *hostkey_alg)
     return a ? a->name : NULL;
 }
 
+const char *strata__ssh_hostkey_alg_keytype(const char *hostkey_alg, int *is_cert)
+{
+    const struct ssh_sigalg *a = sigalg_find(hostkey_alg, is_cert);
+    return a ? a->kt->name : NULL;
+}
+
 int strata__ssh_hostkey_alg_matches(const struct ssh_key *k, const char *hostkey_alg)
 {
     int is_cert;
