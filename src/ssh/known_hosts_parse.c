@@ -164,6 +164,48 @@ strata_status strata_ssh_knownhosts_load_mem(strata_ssh_knownhosts *kh, const ch
     return st;
 }
 
+/* Reads the whole file (at most STRATA_SSH_KH_FILE_MAX bytes) into *data. */
+static strata_status read_file(strata_ssh_knownhosts *kh, FILE *f, const char *path, char **data,
+                               size_t *n)
+{
+    size_t cap = 0, len = 0;
+    char *p = NULL;
+    *data = NULL;
+    *n = 0;
+    for (;;) {
+        if (len == cap) {
+            if (cap > STRATA_SSH_KH_FILE_MAX) {
+                free(p);
+                return strata__error_set(&kh->err, STRATA_E_LIMIT, "%s is larger than %u bytes",
+                                         path, STRATA_SSH_KH_FILE_MAX);
+            }
+            cap = cap ? 2 * cap : 64 * 1024;
+            char *grown = realloc(p, cap);
+            if (!grown) {
+                free(p);
+                return strata__error_set(&kh->err, STRATA_E_NOMEM, "out of memory");
+            }
+            p = grown;
+        }
+        size_t got = fread(p + len, 1, cap - len, f);
+        len += got;
+        if (got == 0)
+            break;
+    }
+    if (ferror(f)) {
+        free(p);
+        return strata__error_set(&kh->err, STRATA_E_IO, "cannot read %s", path);
+    }
+    if (len > STRATA_SSH_KH_FILE_MAX) {
+        free(p);
+        return strata__error_set(&kh->err, STRATA_E_LIMIT, "%s is larger than %u bytes", path,
+                                 STRATA_SSH_KH_FILE_MAX);
+    }
+    *data = p;
+    *n = len;
+    return STRATA_OK;
+}
+
 strata_status strata_ssh_knownhosts_load_file(strata_ssh_knownhosts *kh, const char *path)
 {
     strata_status st = STRATA_OK;
@@ -174,17 +216,7 @@ strata_status strata_ssh_knownhosts_load_file(strata_ssh_knownhosts *kh, const c
         return strata__error_set(&kh->err, STRATA_E_IO, "cannot open %s: %s", path,
                                  strerror(errno));
     if (f) {
-        data = malloc(STRATA_SSH_KH_FILE_MAX + 1);
-        if (!data) {
-            fclose(f);
-            return strata__error_set(&kh->err, STRATA_E_NOMEM, "out of memory");
-        }
-        n = fread(data, 1, STRATA_SSH_KH_FILE_MAX + 1, f);
-        if (ferror(f))
-            st = strata__error_set(&kh->err, STRATA_E_IO, "cannot read %s", path);
-        else if (n > STRATA_SSH_KH_FILE_MAX)
-            st = strata__error_set(&kh->err, STRATA_E_LIMIT, "%s is larger than %u bytes", path,
-                                   STRATA_SSH_KH_FILE_MAX);
+        st = read_file(kh, f, path, &data, &n);
         fclose(f);
     }
     if (st == STRATA_OK)
