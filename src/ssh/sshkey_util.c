@@ -189,18 +189,8 @@ strata_status strata__ssh_pkey_from_bns(const char *evp_name, const char *const 
     }
     ctx = EVP_PKEY_CTX_new_from_name(NULL, evp_name, NULL);
     if (!ctx || EVP_PKEY_fromdata_init(ctx) != 1 ||
-        EVP_PKEY_fromdata(ctx, out, EVP_PKEY_PUBLIC_KEY, params) != 1) {
+        EVP_PKEY_fromdata(ctx, out, EVP_PKEY_PUBLIC_KEY, params) != 1)
         st = strata__error_set_ossl(err, STRATA_E_FORMAT, "cannot load a %s public key", evp_name);
-        goto out;
-    }
-    /* RSA: n odd, e odd and > 1; DSA: 2 <= y <= p - 2 and y^q = 1 mod p. */
-    EVP_PKEY_CTX_free(ctx);
-    ctx = EVP_PKEY_CTX_new_from_pkey(NULL, *out, NULL);
-    if (!ctx || EVP_PKEY_public_check(ctx) != 1) {
-        st = strata__error_set_ossl(err, STRATA_E_FORMAT, "%s public key is not valid", evp_name);
-        EVP_PKEY_free(*out);
-        *out = NULL;
-    }
 out:
     EVP_PKEY_CTX_free(ctx);
     OSSL_PARAM_free(params);
