@@ -10,8 +10,13 @@ enum kh_marker { KH_PLAIN, KH_CERT_AUTHORITY, KH_REVOKED };
 struct kh_entry {
     enum kh_marker marker;
     char *hosts; /* the host pattern field as written */
-    struct ssh_key *key;
-    size_t file; /* index into files */
+    /* The key as a blob: compared byte for byte (plain blobs are canonical,
+     * strata's parser refuses other encodings) and parsed only when used as
+     * a CA, so loading a large file costs no public-key operations. */
+    uint8_t *blob;
+    size_t blob_len;
+    const char *type, *plain_type; /* static storage */
+    size_t file;                   /* index into files */
     unsigned long line;
 };
 

@@ -26,7 +26,7 @@ static int group_of(const strata_ssh_knownhosts *kh, const char *name, const cha
         return GROUP_CERT;
     for (size_t i = 0; i < kh->n_entries; i++) {
         const struct kh_entry *e = &kh->entries[i];
-        if (e->marker == KH_PLAIN && strcmp(strata__ssh_key_plain_type(e->key), type) == 0 &&
+        if (e->marker == KH_PLAIN && strcmp(e->plain_type, type) == 0 &&
             strata__ssh_kh_match_hosts(e->hosts, name) == 1)
             return GROUP_KNOWN;
     }
