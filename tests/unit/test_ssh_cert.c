@@ -381,6 +381,40 @@ static void test_malformed_certs(void **state)
     strata_buf_reset(&b);
     assert_ok(strata__ssh_cert_build(f->host, "ssh-ed25519", &t, f->ca, "ssh-ed25519", &b, &err));
     expect_parse_fail(&b, STRATA_E_TRUNCATED, "certificate extensions are truncated");
+    /* A certificate as the signature key: hand-built, since no signer makes one. */
+    strata_buf_reset(&b);
+    t = host_template();
+    assert_ok(strata__ssh_cert_build(f->host, "ssh-ed25519", &t, f->ca, "ssh-ed25519", &b, &err));
+    strata_buf inner, nested;
+    strata_buf_init(&inner, 0);
+    strata_buf_init(&nested, 0);
+    assert_ok(strata_buf_put(&inner, strata_buf_ptr(&b), strata_buf_len(&b)));
+    /* name, nonce, key, serial, type, key id, principals, after, before,
+     * critical, extensions, reserved; then the signature key is replaced. */
+    strata_buf v;
+    strata_buf_view(&v, strata_buf_ptr(&b), strata_buf_len(&b));
+    const uint8_t *p;
+    size_t pn;
+    uint64_t u64;
+    uint32_t u32;
+    for (int i = 0; i < 3; i++)
+        assert_ok(strata_buf_get_string(&v, &p, &pn));
+    assert_ok(strata_buf_get_u64(&v, &u64));
+    assert_ok(strata_buf_get_u32(&v, &u32));
+    for (int i = 0; i < 2; i++)
+        assert_ok(strata_buf_get_string(&v, &p, &pn));
+    assert_ok(strata_buf_get_u64(&v, &u64));
+    assert_ok(strata_buf_get_u64(&v, &u64));
+    for (int i = 0; i < 3; i++)
+        assert_ok(strata_buf_get_string(&v, &p, &pn));
+    size_t head = strata_buf_len(&b) - strata_buf_len(&v);
+    assert_ok(strata_buf_put(&nested, strata_buf_ptr(&b), head));
+    assert_ok(strata_buf_put_stringb(&nested, &inner)); /* the certificate as CA key */
+    assert_ok(strata_buf_put_string(&nested, "sig", 3));
+    expect_parse_fail(&nested, STRATA_E_FORMAT,
+                      "certificate signature key is itself a certificate");
+    strata_buf_free(&inner);
+    strata_buf_free(&nested);
     strata_buf_free(&opts);
     strata_buf_free(&b);
 }
