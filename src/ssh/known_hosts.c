@@ -169,10 +169,10 @@ strata_status strata_ssh_knownhosts_check(strata_ssh_knownhosts *kh, const char 
 {
     memset(m, 0, sizeof(*m));
     m->result = STRATA_SSH_HOSTKEY_UNKNOWN;
-    if (strata__ssh_kh_name(host, port, m->name, sizeof(m->name)) != STRATA_OK)
-        return strata__error_set(&kh->err, STRATA_E_USAGE, "bad host name for known_hosts");
     struct ssh_key *key = NULL;
-    strata_status st = strata__ssh_key_from_blob(blob, n, &key, &kh->err);
+    strata_status st = strata__ssh_kh_name_err(kh, host, port, m->name, sizeof(m->name));
+    if (st == STRATA_OK)
+        st = strata__ssh_key_from_blob(blob, n, &key, &kh->err);
     if (st != STRATA_OK)
         return st;
     snprintf(m->key_type, sizeof(m->key_type), "%s", strata__ssh_key_type(key));

@@ -52,6 +52,9 @@ strata_status strata__ssh_kh_hash_name(const char *name, const uint8_t *salt, si
  * E_USAGE when it does not fit cap or host is empty or has whitespace. */
 strata_status strata__ssh_kh_name(const char *host, unsigned port, char *out, size_t cap);
 
+/* strata__ssh_kh_name, recording a refusal on kh. */
+strata_status strata__ssh_kh_name_err(strata_ssh_knownhosts *kh, const char *host, unsigned port,
+                                      char *out, size_t cap);
 /* Adds one line (without its end of line) from source file index fi. */
 strata_status strata__ssh_kh_parse_line(strata_ssh_knownhosts *kh, size_t fi, unsigned long lineno,
                                         const char *line, size_t n);

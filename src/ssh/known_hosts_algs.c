@@ -38,8 +38,9 @@ strata_status strata_ssh_knownhosts_order_algs(strata_ssh_knownhosts *kh, const 
 {
     *out = NULL;
     char name[300];
-    if (strata__ssh_kh_name(host, port, name, sizeof(name)) != STRATA_OK)
-        return strata__error_set(&kh->err, STRATA_E_USAGE, "bad host name for known_hosts");
+    strata_status st = strata__ssh_kh_name_err(kh, host, port, name, sizeof(name));
+    if (st != STRATA_OK)
+        return st;
     size_t len = strlen(algs);
     if (strata_namelist_check(algs, len, 64 * 1024) != STRATA_OK)
         return strata__error_set(&kh->err, STRATA_E_USAGE,

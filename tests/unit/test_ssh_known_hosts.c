@@ -477,6 +477,11 @@ static void test_order_algs(void **state)
     char *got = NULL;
     assert_status(strata_ssh_knownhosts_order_algs(kh, "h", 22, "a,,b", &got), STRATA_E_USAGE);
     assert_null(got);
+    strata_ssh_knownhosts_clear_error(kh);
+    assert_status(strata_ssh_knownhosts_order_algs(kh, "a b", 22, def, &got), STRATA_E_USAGE);
+    assert_string_equal(strata_error_message(strata_ssh_knownhosts_error(kh)),
+                        "host name \"a b\" is empty, too long, or holds a space, comma or "
+                        "control character");
     strata_ssh_knownhosts_free(kh);
     /* A @cert-authority for the host puts certificate algorithms first. */
     char text[512];
