@@ -141,6 +141,34 @@ if listen echo tcp:127.0.0.1:0 --echo; then
         || bad "refused: exit $rc ($(cat refused.log))"
 fi
 
+# ------------------------------------------------------------------- back-pressure
+# The server streams zeros without end; the client's stdout is a pipe nobody
+# reads for 3 s. With back-pressure both processes stop (the client stops
+# reading the socket, the server stops reading its child) and stay small;
+# without it they would buffer gigabytes. Then reading resumes.
+rss_mb() { awk '/^VmRSS:/ { print int($2 / 1024) }' "/proc/$1/status" 2>/dev/null || echo 0; }
+if listen zero tcp:127.0.0.1:0 --exec 'cat /dev/zero'; then
+    mkfifo bp.fifo
+    exec 8<>bp.fifo # a reader that does not read (yet)
+    "$STRATA" connect tcp:127.0.0.1:"$PORT" </dev/null >bp.fifo 2>bp.log &
+    cpid=$!
+    pids+=("$cpid")
+    sleep 3
+    c_mb=$(rss_mb "$cpid")
+    s_mb=$(rss_mb "$LPID")
+    [ "$c_mb" -gt 0 ] && [ "$c_mb" -lt 200 ] && [ "$s_mb" -gt 0 ] && [ "$s_mb" -lt 200 ] \
+        && ok "a stalled reader: both ends stay small (client ${c_mb} MB, server ${s_mb} MB)" \
+        || bad "back-pressure: client ${c_mb} MB, server ${s_mb} MB resident"
+    got=$(timeout "$T" head -c $((32 << 20)) <&8 | tr -d '\0' | wc -c)
+    n=$(timeout "$T" head -c $((32 << 20)) <&8 | wc -c)
+    [ "$got" -eq 0 ] && [ "$n" -eq $((32 << 20)) ] && ok "reading resumes when the reader drains (32 MiB of zeros)" \
+        || bad "after the stall: $n bytes, $got not zero"
+    kill "$cpid"
+    wait "$cpid" 2>/dev/null
+    exec 8<&-
+    stop "$LPID" zero
+fi
+
 # ------------------------------------------------------------------- IPv6
 if listen v6 'tcp:[::1]:0' --exec cat; then
     grep -q "listening on \[::1\]:$PORT" v6.log && ok "IPv6 listener reports [::1]:PORT" \
