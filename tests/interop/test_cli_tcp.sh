@@ -103,6 +103,16 @@ if listen echo tcp:127.0.0.1:0 --echo; then
     [ "$got" -eq 0 ] && ok "a name (localhost) and empty input (/dev/null): clean end" \
         || bad "localhost with /dev/null input: $got bytes"
 
+    # Closed descriptors 0 and 1 must not be taken by the event loop.
+    C tcp:127.0.0.1:"$PORT" <&- >closed-in.out 2>closed.log
+    rc=$?
+    [ $rc -eq 0 ] && [ ! -s closed-in.out ] && ok "stdin closed (<&-): an empty input, exit 0" \
+        || bad "stdin closed: exit $rc ($(cat closed.log))"
+    printf hello | C tcp:127.0.0.1:"$PORT" >&- 2>closed.log
+    rc=$?
+    [ $rc -eq 0 ] && ok "stdout closed (>&-): output dropped, exit 0" \
+        || bad "stdout closed: exit $rc ($(cat closed.log))"
+
     # 20 clients at once; each holds its connection open for 2 s after
     # sending, so the run takes ~2 s only if they are served concurrently.
     start=$(date +%s)
