@@ -23,6 +23,9 @@ const struct chain_kind chain_kinds[] = {
     {"tcp", "tcp:HOST:PORT",
      "TCP to HOST:PORT; HOST is a name, an IPv4 address or an IPv6 address in brackets",
      CHAIN_KIND_TRANSPORT | CHAIN_KIND_TARGET, tcp_parse, tcp_opts, NULL},
+    {"http-connect", "http-connect:HOST:PORT[,user=U,pass=file:F|env:V]",
+     "an HTTP CONNECT tunnel to HOST:PORT through the proxy reached so far", CHAIN_KIND_TARGET,
+     chain_http_connect_parse, chain_http_connect_opts, chain_http_connect_push},
     {NULL, NULL, NULL, 0, NULL, NULL, NULL},
 };
 
@@ -270,8 +273,8 @@ int chain_parse_opts(struct chain_elem *e, strata_buf *body, char *err, size_t c
 }
 
 /* tcp:HOST:PORT[,OPTS] */
-static int tcp_parse(struct chain_elem *e, strata_buf *body, enum chain_use use, char *err,
-                     size_t cap)
+int chain_parse_target_opts(struct chain_elem *e, strata_buf *body, enum chain_use use, char *err,
+                            size_t cap)
 {
     if (chain_parse_target(e, body, use, err, cap) != 0)
         return -1;
@@ -282,6 +285,12 @@ static int tcp_parse(struct chain_elem *e, strata_buf *body, enum chain_use use,
     if (strata_buf_len(body) == 0)
         return fail(err, cap, "empty option");
     return chain_parse_opts(e, body, err, cap);
+}
+
+static int tcp_parse(struct chain_elem *e, strata_buf *body, enum chain_use use, char *err,
+                     size_t cap)
+{
+    return chain_parse_target_opts(e, body, use, err, cap);
 }
 
 const struct chain_opt *chain_elem_opt(const struct chain_elem *e, const char *name)
