@@ -13,8 +13,8 @@ static void help(FILE *f)
                "back to stdout. EOF on stdin shuts down the connection's write side; the\n"
                "command ends when both directions have ended. stdin and stdout may be\n"
                "pipes, sockets, terminals or files.\n\n"
-               "CHAIN is one element per argument, outermost first; the first is a\n"
-               "transport:\n");
+               "CHAIN is one element per argument, outermost first; the first must be a\n"
+               "transport (tcp:). Elements:\n");
     chain_help(f, NULL);
     fprintf(f, "\noptions:\n"
                "  --timeout SECONDS      give up connecting after SECONDS (default 10)\n"

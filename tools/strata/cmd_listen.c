@@ -13,8 +13,8 @@ static void help(FILE *f)
                "rest of the chain, many at once, each on its own. Once listening it prints\n"
                "'strata: listening on ADDR:PORT' on stderr ([ADDR]:PORT for IPv6); port 0\n"
                "picks a free port, and this line says which.\n\n"
-               "CHAIN is one element per argument, outermost first; the first is a\n"
-               "transport:\n");
+               "CHAIN is one element per argument, outermost first; the first must be a\n"
+               "transport (tcp:). Elements:\n");
     chain_help(f, NULL);
     fprintf(f, "\noptions:\n"
                "  --echo                 send every byte back; the end of input ends the output\n"
