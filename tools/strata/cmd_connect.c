@@ -56,7 +56,7 @@ static int run(const struct chain *chain, uint64_t timeout_ms)
         goto out;
     }
     const struct chain_elem *t = &chain->elems[0];
-    strata_io_conn_config cfg = {NULL, timeout_ms, on_done, &out};
+    strata_io_conn_config cfg = {cli_stack_config(), timeout_ms, on_done, &out};
     if ((r = strata_io_connect(io, t->host, t->port, app, &cfg, &conn)) != STRATA_OK) {
         cli_err("connecting to %s: %s", t->text, strata_status_str(r));
         goto out;

@@ -80,7 +80,7 @@ static int serve(const struct chain *chain, const char *exec, int once)
         return CLI_FAIL;
     }
     const struct chain_elem *t = &chain->elems[0];
-    strata_io_listener_config cfg = {on_accept, on_done, &s, NULL, 0};
+    strata_io_listener_config cfg = {on_accept, on_done, &s, cli_stack_config(), 0};
     if ((r = strata_io_listen(s.io, t->host, t->port, &cfg, &l, &err)) != STRATA_OK) {
         cli_err("%s", strata_error_message(&err));
         strata_io_free(s.io);
