@@ -407,6 +407,10 @@ strata_status chain_push_layers(const struct chain *c, strata_stack *s, enum cha
 
 void chain_help(FILE *f, const struct chain_kind *table)
 {
-    for (const struct chain_kind *k = table ? table : chain_kinds; k->name; k++)
-        fprintf(f, "  %-22s %s\n", k->syntax, k->summary);
+    for (const struct chain_kind *k = table ? table : chain_kinds; k->name; k++) {
+        if (strlen(k->syntax) > 22)
+            fprintf(f, "  %s\n  %-22s %s\n", k->syntax, "", k->summary);
+        else
+            fprintf(f, "  %-22s %s\n", k->syntax, k->summary);
+    }
 }
