@@ -56,6 +56,20 @@ enum strata_category {
     X(E_LAYER_FAILED, PROTOCOL, "a layer failed")                                                  \
     /* --- pki ------------------------------------------------------------------------- */      \
     X(E_PASSPHRASE, CRYPTO, "wrong or missing passphrase")                                         \
+    X(E_BAD_PEM, PROTOCOL, "no valid PEM block of the expected type")                              \
+    X(E_BAD_DER, PROTOCOL, "truncated or malformed DER")                                           \
+    X(E_UNKNOWN_CURVE, USAGE, "unknown elliptic curve")                                            \
+    X(E_UNKNOWN_ALG, USAGE, "unknown or unavailable algorithm")                                    \
+    X(E_LEGACY_ALG, CRYPTO, "legacy algorithm needs OpenSSL's legacy provider")                    \
+    X(E_KEY_MISMATCH, USAGE, "private key does not match the public key")                          \
+    X(E_NO_PRIVATE_KEY, USAGE, "a private key is needed, the key is public only")                  \
+    X(E_BAD_SIGNATURE, VERIFY, "signature does not verify")                                        \
+    X(E_CERT_EXPIRED, VERIFY, "certificate has expired")                                           \
+    X(E_CERT_NOT_YET_VALID, VERIFY, "certificate is not yet valid")                                \
+    X(E_CERT_UNTRUSTED, VERIFY, "no trusted issuer for the certificate")                           \
+    X(E_CERT_SIGNATURE, VERIFY, "certificate signature does not verify")                           \
+    X(E_CERT_REVOKED, VERIFY, "certificate is revoked")                                            \
+    X(E_CERT_HOSTNAME, VERIFY, "certificate does not match the host name")                         \
     /* --- tls ------------------------------------------------------------------------- */      \
     X(E_TLS, PROTOCOL, "TLS error")                                                                \
     /* --- ssh ------------------------------------------------------------------------- */      \
