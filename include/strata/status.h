@@ -72,6 +72,12 @@ enum strata_category {
     X(E_CERT_HOSTNAME, VERIFY, "certificate does not match the host name")                         \
     /* --- tls ------------------------------------------------------------------------- */      \
     X(E_TLS, PROTOCOL, "TLS error")                                                                \
+    X(E_TLS_SSL_UNSUPPORTED, USAGE, "SSLv2 and SSLv3 are not supported by this OpenSSL")          \
+    X(E_TLS_ALERT, PROTOCOL, "the TLS peer sent a fatal alert")                                    \
+    X(E_TLS_VERSION, PROTOCOL, "no TLS protocol version in common")                               \
+    X(E_TLS_CERT_INVALID, VERIFY, "certificate refused")                                           \
+    X(E_TLS_CERT_REJECTED, VERIFY, "certificate rejected by the verify callback")                  \
+    X(E_TLS_CERT_NONE, VERIFY, "the peer sent no certificate")                                     \
     /* --- ssh ------------------------------------------------------------------------- */      \
     X(E_SSH_DISCONNECT, CLOSED, "SSH peer disconnected")                                           \
     X(E_HOSTKEY, VERIFY, "host key refused")                                                       \

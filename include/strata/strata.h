@@ -10,6 +10,7 @@
 #include "buf.h"
 #include "layer.h"
 #include "stack.h"
+#include "tls.h"
 
 /* The library's version string ("0.1.0"), static storage. */
 STRATA_API const char *strata_version(void);
