@@ -49,6 +49,8 @@ void strata_tls_conn_free(strata_tls_conn *conn)
 {
     if (!conn)
         return;
+    if (conn->release)
+        conn->release(conn);
     SSL_free(conn->ssl);
     BIO_free(conn->net);
     strata_tls_ctx_free(conn->ctx);
@@ -128,12 +130,26 @@ static strata_status enter(strata_tls_conn *conn)
     return strata__tls_prepare_verify(conn);
 }
 
-strata_status strata_tls_conn_handshake(strata_tls_conn *conn)
+/* Runs one engine step: directly in memory mode; in socket mode through the
+ * driver (src/io/tls_socket.c), which moves bytes between the memory buffers
+ * and the socket around the step until it completes or would block. */
+static strata_status run(strata_tls_conn *conn, strata__tls_step_fn step, void *arg)
 {
     strata_status r;
     if ((r = enter(conn)) != STRATA_OK)
         return r;
+    return conn->driver ? conn->driver(conn, step, arg) : step(conn, arg);
+}
+
+static strata_status handshake_step(strata_tls_conn *conn, void *arg)
+{
+    (void)arg;
     return strata__tls_io_status(conn, SSL_do_handshake(conn->ssl), "handshake");
+}
+
+strata_status strata_tls_conn_handshake(strata_tls_conn *conn)
+{
+    return run(conn, handshake_step, NULL);
 }
 
 int strata_tls_conn_is_established(const strata_tls_conn *conn)
@@ -141,18 +157,29 @@ int strata_tls_conn_is_established(const strata_tls_conn *conn)
     return SSL_is_init_finished(conn->ssl);
 }
 
+struct xfer {
+    void *p;
+    size_t n;
+    size_t *done;
+    int peek;
+};
+
+static strata_status send_step(strata_tls_conn *conn, void *arg)
+{
+    struct xfer *x = arg;
+    if (SSL_write_ex(conn->ssl, x->p, x->n, x->done))
+        return strata__tls_io_status(conn, 1, "send");
+    *x->done = 0;
+    return strata__tls_io_status(conn, 0, "send");
+}
+
 strata_status strata_tls_conn_send(strata_tls_conn *conn, const void *p, size_t n, size_t *sent)
 {
-    strata_status r;
     *sent = 0;
-    if ((r = enter(conn)) != STRATA_OK)
-        return r;
     if (n == 0)
-        return STRATA_OK;
-    if (SSL_write_ex(conn->ssl, p, n, sent))
-        return strata__tls_io_status(conn, 1, "send");
-    *sent = 0;
-    return strata__tls_io_status(conn, 0, "send");
+        return conn->err.status;
+    struct xfer x = {(void *)p, n, sent, 0};
+    return run(conn, send_step, &x);
 }
 
 strata_status strata_tls_conn_sendall(strata_tls_conn *conn, const void *p, size_t n, size_t *sent)
@@ -169,21 +196,26 @@ strata_status strata_tls_conn_sendall(strata_tls_conn *conn, const void *p, size
     return r;
 }
 
-static strata_status read_common(strata_tls_conn *conn, void *buf, size_t cap, size_t *n, int peek)
+static strata_status recv_step(strata_tls_conn *conn, void *arg)
 {
-    strata_status r;
-    *n = 0;
-    if ((r = enter(conn)) != STRATA_OK)
-        return r;
-    if (cap == 0)
-        return strata__error_set(&conn->err, STRATA_E_USAGE, "recv into a zero-length buffer");
-    int ok = peek ? SSL_peek_ex(conn->ssl, buf, cap, n) : SSL_read_ex(conn->ssl, buf, cap, n);
+    struct xfer *x = arg;
+    int ok = x->peek ? SSL_peek_ex(conn->ssl, x->p, x->n, x->done)
+                     : SSL_read_ex(conn->ssl, x->p, x->n, x->done);
     if (ok) {
         conn->partial_record = 0;
         return STRATA_OK;
     }
-    *n = 0;
+    *x->done = 0;
     return strata__tls_io_status(conn, 0, "recv");
+}
+
+static strata_status read_common(strata_tls_conn *conn, void *buf, size_t cap, size_t *n, int peek)
+{
+    *n = 0;
+    if (cap == 0)
+        return strata__error_set(&conn->err, STRATA_E_USAGE, "recv into a zero-length buffer");
+    struct xfer x = {buf, cap, n, peek};
+    return run(conn, recv_step, &x);
 }
 
 strata_status strata_tls_conn_recv(strata_tls_conn *conn, void *buf, size_t cap, size_t *n)
@@ -212,19 +244,24 @@ int strata_tls_conn_want_write(const strata_tls_conn *conn)
     return SSL_want_write(conn->ssl) || BIO_ctrl_pending(conn->net) > 0;
 }
 
-strata_status strata_tls_conn_shutdown(strata_tls_conn *conn, int *complete)
+static strata_status shutdown_step(strata_tls_conn *conn, void *arg)
 {
-    strata_status r;
-    if (complete)
-        *complete = 0;
-    if ((r = enter(conn)) != STRATA_OK)
-        return r;
+    int *complete = arg;
     int k = SSL_shutdown(conn->ssl);
-    if (k == 1 && complete)
+    if (k == 1)
         *complete = 1;
     if (k >= 0)
         return STRATA_OK;
     return strata__tls_io_status(conn, k, "shutdown");
+}
+
+strata_status strata_tls_conn_shutdown(strata_tls_conn *conn, int *complete)
+{
+    int done = 0;
+    strata_status r = run(conn, shutdown_step, &done);
+    if (complete)
+        *complete = done;
+    return r;
 }
 
 int strata_tls_conn_get_shutdown(const strata_tls_conn *conn)
@@ -278,8 +315,8 @@ strata_status strata_tls_conn_key_update(strata_tls_conn *conn, int request_peer
     if (!SSL_key_update(conn->ssl,
                         request_peer ? SSL_KEY_UPDATE_REQUESTED : SSL_KEY_UPDATE_NOT_REQUESTED))
         return strata__error_set_ossl(&conn->err, STRATA_E_TLS, "key update refused");
-    /* The KeyUpdate message goes out with the next engine step. */
-    return strata__tls_io_status(conn, SSL_do_handshake(conn->ssl), "key update");
+    /* The KeyUpdate message goes out with a handshake step. */
+    return run(conn, handshake_step, NULL);
 }
 
 const char *strata_tls_conn_state_string(const strata_tls_conn *conn)

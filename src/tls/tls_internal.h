@@ -66,6 +66,13 @@ struct strata_tls_verify_fail {
     char detail[200]; /* e.g. the certificate's subjectAltName list */
 };
 
+typedef struct strata_tls_conn strata_tls_conn;
+/* One engine step (an SSL_* call and its status). */
+typedef strata_status (*strata__tls_step_fn)(strata_tls_conn *conn, void *arg);
+/* Socket mode: runs a step, moving bytes between the buffers and the socket. */
+typedef strata_status (*strata__tls_driver_fn)(strata_tls_conn *conn, strata__tls_step_fn step,
+                                               void *arg);
+
 struct strata_tls_conn {
     SSL *ssl;
     BIO *net; /* our end of the pair; the SSL holds the other */
@@ -85,9 +92,12 @@ struct strata_tls_conn {
     strata_tls_verify_fn verify_cb; /* copied from the context at creation */
     void *verify_user;
     void *app_data;
-    /* socket mode (src/io/tls_socket.c); fd < 0 in memory mode */
+    /* socket mode (src/io/tls_socket.c): driver NULL in memory mode */
+    strata__tls_driver_fn driver;
+    void (*release)(strata_tls_conn *conn); /* closes the socket */
     int fd;
     int nonblocking;
+    int cork;
 };
 
 /* ex_data indexes (created once). */
