@@ -49,6 +49,7 @@ wait_port() {
 # start_peer LOG ARGS...: tls_peer server/raw in the background; sets PORT.
 start_peer() {
     local log=$1; shift
+    rm -f "$log" # a peer still exiting keeps the old file, not this one
     "$PEER" "$@" > "$log" 2>&1 &
     PIDS+=($!)
     for _ in $(seq 100); do
@@ -62,6 +63,7 @@ start_peer() {
 # start_s_server LOG ARGS...: openssl s_server on a free port; sets PORT, SPID.
 start_s_server() {
     local log=$1; shift
+    rm -f "$log"
     PORT=$(free_port)
     # stdin that never ends (s_server stops at the end of its input).
     [ -p "$T/never" ] || mkfifo "$T/never"
