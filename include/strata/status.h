@@ -37,7 +37,7 @@ enum strata_category {
     X(PENDING, PENDING, "waiting for an application decision")                                     \
     X(CLOSED, CLOSED, "closed cleanly")                                                            \
     X(EOF_UNCLEAN, CLOSED, "peer's stream ended without an orderly close")                         \
-    /* --- base ------------------------------------------------------------------------ */      \
+    /* --- base ------------------------------------------------------------------------ */        \
     X(E_USAGE, USAGE, "invalid argument")                                                          \
     X(E_STATE, USAGE, "operation not valid in this state")                                         \
     X(E_UNSUPPORTED, USAGE, "not supported")                                                       \
@@ -52,9 +52,10 @@ enum strata_category {
     X(E_IO, IO, "I/O error")                                                                       \
     X(E_TIMEOUT, IO, "timed out")                                                                  \
     X(E_INTERNAL, INTERNAL, "internal error")                                                      \
-    /* --- stack ----------------------------------------------------------------------- */      \
+    /* --- stack ----------------------------------------------------------------------- */        \
     X(E_LAYER_FAILED, PROTOCOL, "a layer failed")                                                  \
-    /* --- pki ------------------------------------------------------------------------- */      \
+    X(E_PROXY_REFUSED, PROTOCOL, "the proxy refused the tunnel")                                   \
+    /* --- pki ------------------------------------------------------------------------- */        \
     X(E_PASSPHRASE, CRYPTO, "wrong or missing passphrase")                                         \
     X(E_BAD_PEM, PROTOCOL, "no valid PEM block of the expected type")                              \
     X(E_BAD_DER, PROTOCOL, "truncated or malformed DER")                                           \
@@ -70,7 +71,7 @@ enum strata_category {
     X(E_CERT_SIGNATURE, VERIFY, "certificate signature does not verify")                           \
     X(E_CERT_REVOKED, VERIFY, "certificate is revoked")                                            \
     X(E_CERT_HOSTNAME, VERIFY, "certificate does not match the host name")                         \
-    /* --- tls ------------------------------------------------------------------------- */      \
+    /* --- tls ------------------------------------------------------------------------- */        \
     X(E_TLS, PROTOCOL, "TLS error")                                                                \
     X(E_TLS_SSL_UNSUPPORTED, USAGE, "SSLv2 and SSLv3 are not supported by this OpenSSL")          \
     X(E_TLS_ALERT, PROTOCOL, "the TLS peer sent a fatal alert")                                    \
@@ -78,14 +79,16 @@ enum strata_category {
     X(E_TLS_CERT_INVALID, VERIFY, "certificate refused")                                           \
     X(E_TLS_CERT_REJECTED, VERIFY, "certificate rejected by the verify callback")                  \
     X(E_TLS_CERT_NONE, VERIFY, "the peer sent no certificate")                                     \
-    /* --- ssh ------------------------------------------------------------------------- */      \
+    /* --- ssh ------------------------------------------------------------------------- */        \
     X(E_SSH_DISCONNECT, CLOSED, "SSH peer disconnected")                                           \
     X(E_HOSTKEY, VERIFY, "host key refused")                                                       \
     X(E_AUTH, VERIFY, "authentication failed")                                                     \
     /* --- end ------------------------------------------------------------------------- */
 
 #define STRATA__STATUS_ENUM(name, cat, text) STRATA_##name,
-typedef enum strata_status { STRATA_STATUS_LIST(STRATA__STATUS_ENUM) STRATA__STATUS_COUNT } strata_status;
+typedef enum strata_status {
+    STRATA_STATUS_LIST(STRATA__STATUS_ENUM) STRATA__STATUS_COUNT
+} strata_status;
 #undef STRATA__STATUS_ENUM
 
 /* Short English text for a status; never NULL, static storage. */

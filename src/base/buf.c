@@ -163,8 +163,8 @@ strata_status strata_buf_reserve(strata_buf *b, size_t n, uint8_t **out)
 {
     *out = NULL;
     strata_status r = make_room(b, n);
-    if (r != STRATA_OK)
-        return r;
+    if (r != STRATA_OK || n == 0)
+        return r; /* nothing to point at: storage may not exist yet */
     *out = b->data + b->len;
     b->len += n;
     return STRATA_OK;
