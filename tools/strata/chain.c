@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "chain.h"
+#include "chain_tls.h"
 
 static int tcp_parse(struct chain_elem *e, strata_buf *body, enum chain_use use, char *err,
                      size_t cap);
@@ -23,6 +24,10 @@ const struct chain_kind chain_kinds[] = {
     {"tcp", "tcp:HOST:PORT",
      "TCP to HOST:PORT; HOST is a name, an IPv4 address or an IPv6 address in brackets",
      CHAIN_KIND_TRANSPORT | CHAIN_KIND_TARGET, tcp_parse, tcp_opts, NULL},
+    {"tls", "tls:[OPT=VAL,...]",
+     "a TLS layer; options sni= name= ca= cert= key= pass=file:F|env:V "
+     "verify=peer|none alpn=A:B min= max= ciphers= keylog=",
+     0, chain_tls_parse, chain_tls_opts, chain_tls_push},
     {NULL, NULL, NULL, 0, NULL, NULL, NULL},
 };
 
@@ -372,6 +377,7 @@ int chain_parse(struct chain *c, const struct chain_kind *table, int argc, char 
                  quote(q, sizeof(q), (const uint8_t *)t, strnlen(t, CHAIN_ELEM_MAX_LEN + 1)), msg);
             return -1;
         }
+        c->elems[i].transport = &c->elems[0];
         c->n++;
     }
     return 0;
