@@ -53,7 +53,7 @@ start_peer() {
     "$PEER" "$@" > "$log" 2>&1 &
     PIDS+=($!)
     for _ in $(seq 100); do
-        PORT=$(sed -n 's/^PORT //p' "$log" | head -1)
+        PORT=$(sed -n 's/^PORT //p' "$log" 2>/dev/null | head -1 || true)
         [ -n "$PORT" ] && return 0
         sleep 0.1
     done
