@@ -140,6 +140,15 @@ static strata_stack *new_stack(struct events *e)
     return st;
 }
 
+static void down(strata_stack *st, struct far *f, strata_tls_ctx *cctx)
+{
+    strata_stack_free(st);
+    for (size_t k = 0; k < f->n; k++)
+        strata_tls_conn_free(f->srv[k]);
+    strata_tls_ctx_free(cctx);
+    strata_tls_ctx_free(f->sctx);
+}
+
 static void test_one_layer(void **state)
 {
     (void)state;
@@ -165,10 +174,7 @@ static void test_one_layer(void **state)
     char desc[256];
     strata_stack_layer(st, 0)->ops->describe(strata_stack_layer(st, 0)->self, desc, sizeof(desc));
     assert_string_equal(desc, "tls TLSv1.3 TLS_AES_256_GCM_SHA384 peer /CN=localhost");
-    strata_stack_free(st);
-    strata_tls_conn_free(f.srv[0]);
-    strata_tls_ctx_free(cctx);
-    strata_tls_ctx_free(f.sctx);
+    down(st, &f, cctx);
 }
 
 /* TLS inside TLS (the seed's OnionProtocol, done right). */
@@ -196,11 +202,7 @@ static void test_tls_in_tls(void **state)
     assert_ok(strata_tls_conn_send(f.srv[1], "from inside", 11, &sent));
     pump(st, &f);
     app_expect(st, "from inside");
-    strata_stack_free(st);
-    strata_tls_conn_free(f.srv[0]);
-    strata_tls_conn_free(f.srv[1]);
-    strata_tls_ctx_free(cctx);
-    strata_tls_ctx_free(f.sctx);
+    down(st, &f, cctx);
 }
 
 /* Pop: our close_notify, the peer's close_notify followed in the same write
@@ -235,10 +237,7 @@ static void test_pop_keeps_bytes_after_close_notify(void **state)
     assert_int_equal(e.popped, 1);
     assert_int_equal(strata_stack_depth(st), 0);
     app_expect(st, "PLAIN AFTER TLS");
-    strata_stack_free(st);
-    strata_tls_conn_free(f.srv[0]);
-    strata_tls_ctx_free(cctx);
-    strata_tls_ctx_free(f.sctx);
+    down(st, &f, cctx);
 }
 
 static void test_verify_failure_fails_stack(void **state)
@@ -259,10 +258,7 @@ static void test_verify_failure_fails_stack(void **state)
     size_t used;
     assert_status(strata_stack_app_write(st, (const uint8_t *)"x", 1, &used),
                   STRATA_E_LAYER_FAILED);
-    strata_stack_free(st);
-    strata_tls_conn_free(f.srv[0]);
-    strata_tls_ctx_free(cctx);
-    strata_tls_ctx_free(f.sctx);
+    down(st, &f, cctx);
 }
 
 static void test_eof_without_close_notify(void **state)
@@ -279,10 +275,7 @@ static void test_eof_without_close_notify(void **state)
     assert_status(strata_stack_wire_eof(st), STRATA_E_LAYER_FAILED);
     assert_string_equal(strata_error_message(strata_stack_error(st)),
                         "layer 1 'tls': the peer's stream ended without close_notify");
-    strata_stack_free(st);
-    strata_tls_conn_free(f.srv[0]);
-    strata_tls_ctx_free(cctx);
-    strata_tls_ctx_free(f.sctx);
+    down(st, &f, cctx);
 }
 
 static void test_layer_new_refusals(void **state)
