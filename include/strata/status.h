@@ -57,8 +57,28 @@ enum strata_category {
     X(E_PROXY_REFUSED, PROTOCOL, "the proxy refused the tunnel")                                   \
     /* --- pki ------------------------------------------------------------------------- */        \
     X(E_PASSPHRASE, CRYPTO, "wrong or missing passphrase")                                         \
+    X(E_BAD_PEM, PROTOCOL, "no valid PEM block of the expected type")                              \
+    X(E_BAD_DER, PROTOCOL, "truncated or malformed DER")                                           \
+    X(E_UNKNOWN_CURVE, USAGE, "unknown elliptic curve")                                            \
+    X(E_UNKNOWN_ALG, USAGE, "unknown or unavailable algorithm")                                    \
+    X(E_LEGACY_ALG, CRYPTO, "legacy algorithm needs OpenSSL's legacy provider")                    \
+    X(E_KEY_MISMATCH, USAGE, "private key does not match the public key")                          \
+    X(E_NO_PRIVATE_KEY, USAGE, "a private key is needed, the key is public only")                  \
+    X(E_BAD_SIGNATURE, VERIFY, "signature does not verify")                                        \
+    X(E_CERT_EXPIRED, VERIFY, "certificate has expired")                                           \
+    X(E_CERT_NOT_YET_VALID, VERIFY, "certificate is not yet valid")                                \
+    X(E_CERT_UNTRUSTED, VERIFY, "no trusted issuer for the certificate")                           \
+    X(E_CERT_SIGNATURE, VERIFY, "certificate signature does not verify")                           \
+    X(E_CERT_REVOKED, VERIFY, "certificate is revoked")                                            \
+    X(E_CERT_HOSTNAME, VERIFY, "certificate does not match the host name")                         \
     /* --- tls ------------------------------------------------------------------------- */        \
     X(E_TLS, PROTOCOL, "TLS error")                                                                \
+    X(E_TLS_SSL_UNSUPPORTED, USAGE, "SSLv2 and SSLv3 are not supported by this OpenSSL")           \
+    X(E_TLS_ALERT, PROTOCOL, "the TLS peer sent a fatal alert")                                    \
+    X(E_TLS_VERSION, PROTOCOL, "no TLS protocol version in common")                                \
+    X(E_TLS_CERT_INVALID, VERIFY, "certificate refused")                                           \
+    X(E_TLS_CERT_REJECTED, VERIFY, "certificate rejected by the verify callback")                  \
+    X(E_TLS_CERT_NONE, VERIFY, "the peer sent no certificate")                                     \
     /* --- ssh ------------------------------------------------------------------------- */        \
     X(E_SSH_DISCONNECT, CLOSED, "SSH peer disconnected")                                           \
     X(E_HOSTKEY, VERIFY, "host key refused")                                                       \

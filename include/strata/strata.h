@@ -10,6 +10,7 @@
 #include "buf.h"
 #include "layer.h"
 #include "stack.h"
+#include "tls.h"
 #include "http_connect.h"
 #include "io.h"
 #include "ssh_knownhosts.h"

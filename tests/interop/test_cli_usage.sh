@@ -23,7 +23,7 @@ usage() {
     fi
 }
 
-usage "strata: chain element 2 'tls:foo': unknown element type 'tls'" \
+usage "strata: chain element 2 'tls:foo': unknown option 'foo'" \
     connect tcp:127.0.0.1:1 tls:foo
 usage "strata: chain element 1 'udp:127.0.0.1:53': unknown element type 'udp'" \
     connect udp:127.0.0.1:53

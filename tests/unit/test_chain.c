@@ -60,7 +60,7 @@ static void test_bad_elements(void **state)
     (void)state;
     const enum chain_use C = CHAIN_USE_CONNECT;
     expect_error(C, "tcp:127.0.0.1:1", "tls:foo",
-                 "chain element 2 'tls:foo': unknown element type 'tls'");
+                 "chain element 2 'tls:foo': unknown option 'foo'");
     expect_error(C, "udp:1.2.3.4:5", NULL,
                  "chain element 1 'udp:1.2.3.4:5': unknown element type 'udp'");
     expect_error(C, "tcp:localhost", NULL,

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "chain.h"
+#include "chain_tls.h"
 
 static int tcp_parse(struct chain_elem *e, strata_buf *body, enum chain_use use, char *err,
                      size_t cap);
@@ -26,6 +27,10 @@ const struct chain_kind chain_kinds[] = {
     {"http-connect", "http-connect:HOST:PORT[,user=U,pass=file:F|env:V]",
      "an HTTP CONNECT tunnel to HOST:PORT through the proxy reached so far", CHAIN_KIND_TARGET,
      chain_http_connect_parse, chain_http_connect_opts, chain_http_connect_push},
+    {"tls", "tls:[OPT=VAL,...]",
+     "a TLS layer; options sni= name= ca= cert= key= pass=file:F|env:V "
+     "verify=peer|none alpn=A:B min= max= ciphers= keylog=",
+     0, chain_tls_parse, chain_tls_opts, chain_tls_push},
     {NULL, NULL, NULL, 0, NULL, NULL, NULL},
 };
 
@@ -381,6 +386,7 @@ int chain_parse(struct chain *c, const struct chain_kind *table, int argc, char 
                  quote(q, sizeof(q), (const uint8_t *)t, strnlen(t, CHAIN_ELEM_MAX_LEN + 1)), msg);
             return -1;
         }
+        c->elems[i].transport = &c->elems[0];
         c->n++;
     }
     return 0;

@@ -1,0 +1,38 @@
+/* pki/passphrase: the bridge from a strata_passphrase (a fixed string or
+ * pyOpenSSL's callback(maxlen, verify, userdata)) to OpenSSL's
+ * pem_password_cb. It records whether OpenSSL asked at all, which tells a
+ * wrong passphrase apart from input that was not encrypted. */
+#include <string.h>
+
+#include "pki/pki_internal.h"
+#include "strata/mem.h"
+
+int strata__pw_cb(char *buf, int size, int rwflag, void *u)
+{
+    struct strata__pw *s = u;
+    s->called = 1;
+    if (!s->pw || size <= 0) {
+        s->gave_none = 1;
+        return -1;
+    }
+    size_t cap = (size_t)size;
+    if (cap > STRATA_PKI_PASSPHRASE_MAX)
+        cap = STRATA_PKI_PASSPHRASE_MAX;
+    if (s->pw->pass) {
+        if (s->pw->len > cap)
+            return -1;
+        memcpy(buf, s->pw->pass, s->pw->len);
+        return (int)s->pw->len;
+    }
+    if (!s->pw->fn) {
+        s->gave_none = 1;
+        return -1;
+    }
+    int n = s->pw->fn(buf, cap, rwflag ? 1 : 0, s->pw->user);
+    if (n < 0 || (size_t)n > cap) {
+        s->gave_none = 1;
+        strata_memzero(buf, cap);
+        return -1;
+    }
+    return n;
+}

@@ -1,0 +1,143 @@
+/* Internal: the TLS context and connection objects.
+ *
+ * Implementation note. A strata_tls_ctx wraps one SSL_CTX and a strata_tls_conn
+ * one SSL. Each SSL reads and writes a BIO pair (BIO_new_bio_pair): the SSL
+ * owns one end, the connection keeps the other (`net`), and bio_write /
+ * bio_read move bytes through `net`. Both ends are bounded ring buffers of
+ * STRATA_TLS_BIO_SIZE, which gives back-pressure and the zero-copy calls
+ * (BIO_nwrite0 / BIO_nread0). read_ahead stays off, so OpenSSL takes whole
+ * records only as it needs them: bytes after a close_notify stay in the pair
+ * and can be handed back (tls_layer.c).
+ *
+ * OpenSSL's callbacks find our objects through ex_data: the SSL carries its
+ * strata_tls_conn, the SSL_CTX its strata_tls_ctx. Callbacks run inside the
+ * SSL_* call that drives the engine, on the caller's thread.
+ *
+ * Failures: the first error is recorded on the connection (sticky) and every
+ * later I/O call returns it. Verification failures are captured by our verify
+ * trampoline (depth, error, subject) so the report names the certificate and
+ * the reason, not just "certificate verify failed".
+ */
+#ifndef STRATA_TLS_INTERNAL_H
+#define STRATA_TLS_INTERNAL_H
+
+#include <stdatomic.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include "strata/tls.h"
+#include "base/error_internal.h"
+
+struct strata_tls_ctx {
+    SSL_CTX *ctx;
+    atomic_int refs;
+    atomic_int frozen; /* a connection has been made from it */
+    strata_error err;
+    int verify_mode; /* STRATA_TLS_VERIFY_*; DEFAULT until set */
+    int check_hostname;
+    strata_tls_verify_fn verify_cb;
+    void *verify_user;
+    strata_tls_passwd_fn passwd_cb;
+    void *passwd_user;
+    int passwd_asked; /* set by the trampoline during a key load */
+    strata_tls_info_fn info_cb;
+    void *info_user;
+    strata_tls_servername_fn sni_cb;
+    void *sni_user;
+    strata_tls_alpn_select_fn alpn_cb;
+    void *alpn_user;
+    strata_tls_keylog_fn keylog_cb;
+    void *keylog_user;
+    strata_tls_ocsp_server_fn ocsp_server_cb;
+    void *ocsp_server_user;
+    strata_tls_ocsp_client_fn ocsp_client_cb;
+    void *ocsp_client_user;
+    uint64_t options; /* STRATA_TLS_OP_* bits set */
+    void *app_data;
+};
+
+/* What the verify trampoline saw at the first refused certificate. */
+struct strata_tls_verify_fail {
+    int set;
+    int depth;
+    int code;        /* X509_V_ERR_*, or 0 when the callback refused */
+    int by_callback; /* refused by the application's callback */
+    char subject[160];
+    char detail[200]; /* e.g. the certificate's subjectAltName list */
+};
+
+typedef struct strata_tls_conn strata_tls_conn;
+/* One engine step (an SSL_* call and its status). */
+typedef strata_status (*strata__tls_step_fn)(strata_tls_conn *conn, void *arg);
+/* Socket mode: runs a step, moving bytes between the buffers and the socket. */
+typedef strata_status (*strata__tls_driver_fn)(strata_tls_conn *conn, strata__tls_step_fn step,
+                                               void *arg);
+
+struct strata_tls_conn {
+    SSL *ssl;
+    BIO *net; /* our end of the pair; the SSL holds the other */
+    strata_tls_ctx *ctx;
+    strata_error err;
+    int role;           /* -1 unset, 0 client, 1 server */
+    int hostname_set;   /* verify_name given explicitly (maybe NULL) */
+    char *verify_name;  /* NULL: no name check */
+    char *sni;          /* the SNI we send (client) */
+    char *alpn_sel;     /* NUL-terminated copy of the selected protocol */
+    int check_hostname; /* copied from the context at creation */
+    int established;    /* the first handshake completed */
+    int partial_record; /* the last WANT_READ left part of a record read */
+    int bio_eof;        /* bio_shutdown was called */
+    int verify_armed;   /* host name check set up (prepare_verify ran) */
+    struct strata_tls_verify_fail vfail;
+    strata_tls_verify_fn verify_cb; /* copied from the context at creation */
+    void *verify_user;
+    void *app_data;
+    /* socket mode (src/io/tls_socket.c): driver NULL in memory mode */
+    strata__tls_driver_fn driver;
+    void (*release)(strata_tls_conn *conn); /* closes the socket */
+    int fd;
+    int nonblocking;
+    int cork;
+};
+
+/* ex_data indexes (created once). */
+int strata__tls_conn_index(void);
+int strata__tls_ctx_index(void);
+strata_tls_conn *strata__tls_conn_of(const SSL *ssl);
+strata_tls_ctx *strata__tls_ctx_of(const SSL_CTX *sctx);
+
+/* The context's error record, cleared: a context reports the error of its
+ * last failed call (configuration calls are independent of each other). */
+static inline strata_error *strata__tls_ctx_err(strata_tls_ctx *ctx)
+{
+    strata_error_clear(&ctx->err);
+    return &ctx->err;
+}
+
+/* E_STATE with "what" when the context is frozen. */
+strata_status strata__tls_ctx_mutable(strata_tls_ctx *ctx, const char *what);
+void strata__tls_ctx_ref(strata_tls_ctx *ctx);
+/* Installs the passphrase trampoline (ctx_identity.c). */
+void strata__tls_install_passwd(strata_tls_ctx *ctx);
+/* Installs the trampolines of callbacks.c on an SSL_CTX. */
+void strata__tls_install_callbacks(strata_tls_ctx *ctx);
+/* The SSL verify callback trampoline. */
+int strata__tls_verify_trampoline(int preverify_ok, X509_STORE_CTX *sctx);
+/* Calls the connection's verify callback with the current certificate
+ * (pki_objects.c); returns its verdict (1/0). */
+int strata__tls_run_verify_cb(strata_tls_conn *conn, X509_STORE_CTX *sctx, int preverify_ok);
+/* Encodes an ALPN list (1..255-byte names) into wire form: *out malloc'd. */
+strata_status strata__tls_alpn_encode(const char *const *protos, size_t n, uint8_t **out,
+                                      size_t *len);
+
+/* Maps the result r of an SSL_* I/O call to a status, recording errors on
+ * conn ("op" names the call for the message). */
+strata_status strata__tls_io_status(strata_tls_conn *conn, int r, const char *op);
+/* Arms host name / IP checking before the first handshake step. */
+strata_status strata__tls_prepare_verify(strata_tls_conn *conn);
+/* Records the refused certificate (from the verify trampoline). */
+void strata__tls_note_verify_failure(strata_tls_conn *conn, X509_STORE_CTX *sctx, int by_callback);
+/* The status and message for a failed verification; records on conn. */
+strata_status strata__tls_verify_error(strata_tls_conn *conn);
+
+#endif

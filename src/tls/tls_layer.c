@@ -1,0 +1,286 @@
+/* The TLS layer: a memory-mode strata_tls_conn behind the layer contract
+ * (strata/layer.h), so TLS stacks on any stream - over TCP, inside another
+ * TLS layer, inside an SSH channel.
+ *
+ * Bytes from beneath go straight into the connection's input buffer (the BIO
+ * pair); records for beneath come straight out of its output buffer (the
+ * zero-copy bio calls), so the layer adds one plaintext buffer each way and
+ * no copy of records. OpenSSL reads whole records only as it needs them
+ * (read_ahead is off), so once the peer's close_notify is read, the bytes
+ * that followed it are still in the input buffer: take_leftover hands them
+ * back to the stack, which delivers them to the layer beneath.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "strata/buf.h"
+#include "strata/tls_layer.h"
+#include "tls/tls_internal.h"
+
+#define PLAIN_CAP (64u * 1024u) /* plaintext held each way */
+
+struct tl {
+    strata_tls_conn *c;
+    unsigned state;
+    int want_close;
+    strata_buf up;   /* plaintext for above */
+    strata_buf out;  /* plaintext from above the engine has not taken yet */
+    strata_buf left; /* bytes after the peer's close_notify */
+};
+
+static int waiting(strata_status r)
+{
+    return r == STRATA_WANT_READ || r == STRATA_WANT_WRITE || r == STRATA_WANT_X509_LOOKUP;
+}
+
+static strata_status fail(struct tl *t, strata_status r)
+{
+    t->state |= STRATA_LAYER_FAILED;
+    if (t->c->err.status == STRATA_OK)
+        strata__error_set(&t->c->err, r, "%s", strata_status_str(r));
+    return r;
+}
+
+/* Moves everything that can move: handshake, plaintext out, our close,
+ * plaintext in. Failures mark the layer FAILED (the stack reads state). */
+static strata_status progress(struct tl *t)
+{
+    strata_status r;
+    if (t->state & STRATA_LAYER_FAILED)
+        return t->c->err.status;
+    if (!(t->state & STRATA_LAYER_UP)) {
+        r = strata_tls_conn_handshake(t->c);
+        if (waiting(r))
+            return STRATA_OK;
+        if (r != STRATA_OK)
+            return fail(t, r);
+        t->state |= STRATA_LAYER_UP;
+    }
+    while (strata_buf_len(&t->out) > 0) {
+        size_t sent = 0;
+        r = strata_tls_conn_send(t->c, strata_buf_ptr(&t->out), strata_buf_len(&t->out), &sent);
+        if (sent > 0 && strata_buf_consume(&t->out, sent) != STRATA_OK)
+            return fail(t, STRATA_E_INTERNAL);
+        if (waiting(r))
+            break;
+        if (r != STRATA_OK)
+            return fail(t, r);
+    }
+    if (t->want_close && !(t->state & STRATA_LAYER_WRITE_CLOSED) && strata_buf_len(&t->out) == 0) {
+        r = strata_tls_conn_shutdown(t->c, NULL);
+        if (r == STRATA_OK)
+            t->state |= STRATA_LAYER_WRITE_CLOSED;
+        else if (!waiting(r))
+            return fail(t, r);
+    }
+    while (!(t->state & STRATA_LAYER_READ_CLOSED)) {
+        if (strata_buf_len(&t->up) == 0)
+            strata_buf_reset(&t->up);
+        strata_buf_compact(&t->up);
+        size_t room = strata_buf_avail(&t->up), n = 0;
+        if (room == 0)
+            break;
+        if (room > 16384)
+            room = 16384;
+        uint8_t *p;
+        if (strata_buf_reserve(&t->up, room, &p) != STRATA_OK)
+            return fail(t, STRATA_E_NOMEM);
+        r = strata_tls_conn_recv(t->c, p, room, &n);
+        if (strata_buf_consume_end(&t->up, room - n) != STRATA_OK)
+            return fail(t, STRATA_E_INTERNAL);
+        if (r == STRATA_CLOSED) {
+            t->state |= STRATA_LAYER_READ_CLOSED;
+            break;
+        }
+        if (waiting(r))
+            break;
+        if (r != STRATA_OK)
+            return fail(t, r);
+    }
+    return STRATA_OK;
+}
+
+static strata_status tl_start(void *self)
+{
+    return progress(self);
+}
+
+static strata_status tl_recv(void *self, const uint8_t *p, size_t n, size_t *used)
+{
+    struct tl *t = self;
+    *used = 0;
+    if (t->state & STRATA_LAYER_FAILED)
+        return t->c->err.status;
+    if (t->state & STRATA_LAYER_READ_CLOSED)
+        return STRATA_OK; /* nothing past our end */
+    strata_status r = strata_tls_conn_bio_write(t->c, p, n, used);
+    if (r != STRATA_OK)
+        return fail(t, r);
+    return progress(t);
+}
+
+static const uint8_t *tl_recv_buf(void *self, size_t *n)
+{
+    struct tl *t = self;
+    *n = strata_buf_len(&t->up);
+    return strata_buf_ptr(&t->up);
+}
+
+static void tl_recv_ack(void *self, size_t n)
+{
+    struct tl *t = self;
+    if (strata_buf_consume(&t->up, n) != STRATA_OK) {
+        fail(t, STRATA_E_INTERNAL);
+        return;
+    }
+    (void)progress(t); /* room for more plaintext */
+}
+
+static strata_status tl_send(void *self, const uint8_t *p, size_t n, size_t *used)
+{
+    struct tl *t = self;
+    *used = 0;
+    if (t->state & STRATA_LAYER_FAILED)
+        return t->c->err.status;
+    if (t->want_close)
+        return STRATA_E_STATE;
+    size_t have = strata_buf_len(&t->out);
+    size_t take = have < PLAIN_CAP ? PLAIN_CAP - have : 0;
+    if (take > n)
+        take = n;
+    if (take && strata_buf_put(&t->out, p, take) != STRATA_OK)
+        return fail(t, STRATA_E_NOMEM);
+    *used = take;
+    return progress(t);
+}
+
+static const uint8_t *tl_send_buf(void *self, size_t *n)
+{
+    struct tl *t = self;
+    return strata_tls_conn_bio_read_buf(t->c, n);
+}
+
+static void tl_send_ack(void *self, size_t n)
+{
+    struct tl *t = self;
+    if (strata_tls_conn_bio_read_ack(t->c, n) != STRATA_OK) {
+        fail(t, STRATA_E_INTERNAL);
+        return;
+    }
+    (void)progress(t); /* room for more records */
+}
+
+static strata_status tl_shutdown(void *self)
+{
+    struct tl *t = self;
+    t->want_close = 1;
+    return progress(t);
+}
+
+static strata_status tl_eof(void *self)
+{
+    struct tl *t = self;
+    if (t->state & (STRATA_LAYER_READ_CLOSED | STRATA_LAYER_FAILED))
+        return t->c->err.status;
+    strata_status r = strata_tls_conn_bio_shutdown(t->c);
+    if (r != STRATA_OK)
+        return fail(t, r);
+    r = progress(t);
+    if (r == STRATA_OK && !(t->state & STRATA_LAYER_READ_CLOSED))
+        return fail(t, t->c->err.status != STRATA_OK ? t->c->err.status : STRATA_EOF_UNCLEAN);
+    return r;
+}
+
+static unsigned tl_state(const void *self)
+{
+    return ((const struct tl *)self)->state;
+}
+
+static const strata_error *tl_error(const void *self)
+{
+    return &((const struct tl *)self)->c->err;
+}
+
+static const uint8_t *tl_take_leftover(void *self, size_t *n)
+{
+    struct tl *t = self;
+    BIO *in = SSL_get_rbio(t->c->ssl);
+    uint8_t buf[4096];
+    int k;
+    while (in && (k = BIO_read(in, buf, sizeof(buf))) > 0)
+        if (strata_buf_put(&t->left, buf, (size_t)k) != STRATA_OK)
+            break;
+    *n = strata_buf_len(&t->left);
+    return strata_buf_ptr(&t->left);
+}
+
+static void tl_describe(const void *self, char *buf, size_t cap)
+{
+    const struct tl *t = self;
+    char peer[160] = "-";
+    X509 *x = SSL_get0_peer_certificate(t->c->ssl);
+    if (x)
+        X509_NAME_oneline(X509_get_subject_name(x), peer, (int)sizeof(peer));
+    const char *alpn = strata_tls_conn_alpn_selected(t->c);
+    snprintf(buf, cap, "tls %s %s peer %s%s%s",
+             strata_tls_conn_protocol_version_name(t->c)
+                 ? strata_tls_conn_protocol_version_name(t->c)
+                 : "(handshaking)",
+             strata_tls_conn_cipher_name(t->c) ? strata_tls_conn_cipher_name(t->c) : "-", peer,
+             alpn ? " alpn " : "", alpn ? alpn : "");
+}
+
+static void tl_free(void *self)
+{
+    struct tl *t = self;
+    strata_tls_conn_free(t->c);
+    strata_buf_free(&t->up);
+    strata_buf_free(&t->out);
+    strata_buf_free(&t->left);
+    free(t);
+}
+
+static const struct strata_layer_ops tls_layer_ops = {
+    .name = "tls",
+    .start = tl_start,
+    .recv = tl_recv,
+    .recv_buf = tl_recv_buf,
+    .recv_ack = tl_recv_ack,
+    .send = tl_send,
+    .send_buf = tl_send_buf,
+    .send_ack = tl_send_ack,
+    .shutdown = tl_shutdown,
+    .eof = tl_eof,
+    .state = tl_state,
+    .error = tl_error,
+    .take_leftover = tl_take_leftover,
+    .describe = tl_describe,
+    .free = tl_free,
+};
+
+strata_status strata_tls_layer_new(strata_tls_conn *conn, strata_layer *out)
+{
+    out->ops = NULL;
+    out->self = NULL;
+    if (!conn || conn->driver || conn->role < 0)
+        return STRATA_E_USAGE;
+    struct tl *t = calloc(1, sizeof(*t));
+    if (!t)
+        return STRATA_E_NOMEM;
+    t->c = conn;
+    strata_buf_init(&t->up, PLAIN_CAP);
+    strata_buf_init(&t->out, PLAIN_CAP);
+    strata_buf_init(&t->left, 2 * STRATA_TLS_BIO_SIZE);
+    strata_buf_set_secret(&t->up);
+    strata_buf_set_secret(&t->out);
+    out->ops = &tls_layer_ops;
+    out->self = t;
+    return STRATA_OK;
+}
+
+strata_tls_conn *strata_tls_layer_conn(const strata_layer *layer)
+{
+    if (!layer || layer->ops != &tls_layer_ops)
+        return NULL;
+    return ((const struct tl *)layer->self)->c;
+}

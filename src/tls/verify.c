@@ -1,0 +1,236 @@
+/* TLS verification: the peer names a client checks (SNI, host name, IP
+ * address) and the messages that say which certificate failed and why.
+ *
+ * Host names are checked by OpenSSL's X509_check_host inside chain
+ * verification (X509_VERIFY_PARAM), against subjectAltName only (RFC 6125
+ * §6.4.4: no fallback to the subject CN when a SAN is present; strata never
+ * falls back) with wildcards covering exactly one whole left-most label.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/err.h>
+#include <openssl/x509v3.h>
+
+#include "tls/tls_internal.h"
+
+static int is_ip_literal(const char *name)
+{
+    ASN1_OCTET_STRING *ip = a2i_IPADDRESS(name);
+    ERR_clear_error();
+    if (!ip)
+        return 0;
+    ASN1_OCTET_STRING_free(ip);
+    return 1;
+}
+
+static strata_status set_str(strata_tls_conn *conn, char **slot, const char *v)
+{
+    char *copy = NULL;
+    if (v && !(copy = strdup(v)))
+        return strata__error_set(&conn->err, STRATA_E_NOMEM, "out of memory");
+    free(*slot);
+    *slot = copy;
+    return STRATA_OK;
+}
+
+strata_status strata_tls_conn_set_tlsext_host_name(strata_tls_conn *conn, const char *name)
+{
+    strata_status r;
+    if (!name || !name[0] || strlen(name) > 255)
+        return strata__error_set(&conn->err, STRATA_E_USAGE,
+                                 "a server name must be 1 to 255 bytes");
+    if (conn->role == 1)
+        return strata__error_set(&conn->err, STRATA_E_STATE,
+                                 "set_tlsext_host_name is for client connections");
+    if ((r = set_str(conn, &conn->sni, name)) != STRATA_OK)
+        return r;
+    /* RFC 6066 §3: literal IP addresses are not sent as SNI; the name is
+     * still what the certificate is checked against. */
+    if (is_ip_literal(name))
+        return STRATA_OK;
+    if (!SSL_set_tlsext_host_name(conn->ssl, name))
+        return strata__error_set_ossl(&conn->err, STRATA_E_USAGE, "server name '%s' refused", name);
+    return STRATA_OK;
+}
+
+const char *strata_tls_conn_get_servername(const strata_tls_conn *conn)
+{
+    const char *s = SSL_get_servername(conn->ssl, TLSEXT_NAMETYPE_host_name);
+    if (!s && conn->role == 0)
+        s = conn->sni;
+    return s;
+}
+
+strata_status strata_tls_conn_set_verify_name(strata_tls_conn *conn, const char *name)
+{
+    if (conn->verify_armed)
+        return strata__error_set(&conn->err, STRATA_E_STATE,
+                                 "set_verify_name must come before the handshake");
+    conn->hostname_set = 1;
+    return set_str(conn, &conn->verify_name, name);
+}
+
+strata_status strata__tls_prepare_verify(strata_tls_conn *conn)
+{
+    strata_status r;
+    if (conn->verify_armed || conn->role != 0)
+        return STRATA_OK;
+    conn->verify_armed = 1;
+    if (!(SSL_get_verify_mode(conn->ssl) & SSL_VERIFY_PEER) || !conn->check_hostname)
+        return STRATA_OK;
+    if (conn->hostname_set && !conn->verify_name)
+        return STRATA_OK; /* the caller said so in so many words */
+    if (!conn->hostname_set) {
+        if (!conn->sni)
+            return strata__error_set(&conn->err, STRATA_E_STATE,
+                                     "no name to check the server's certificate against: call "
+                                     "strata_tls_conn_set_tlsext_host_name or "
+                                     "strata_tls_conn_set_verify_name (NULL to skip the check)");
+        if ((r = set_str(conn, &conn->verify_name, conn->sni)) != STRATA_OK)
+            return r;
+    }
+    X509_VERIFY_PARAM *vp = SSL_get0_param(conn->ssl);
+    X509_VERIFY_PARAM_set_hostflags(vp, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS |
+                                            X509_CHECK_FLAG_NEVER_CHECK_SUBJECT);
+    int ok = is_ip_literal(conn->verify_name)
+                 ? X509_VERIFY_PARAM_set1_ip_asc(vp, conn->verify_name)
+                 : X509_VERIFY_PARAM_set1_host(vp, conn->verify_name, 0);
+    if (!ok)
+        return strata__error_set_ossl(&conn->err, STRATA_E_USAGE,
+                                      "'%s' is not a valid host name or IP address",
+                                      conn->verify_name);
+    return STRATA_OK;
+}
+
+/* "DNS:a, DNS:b, IP:127.0.0.1" from subjectAltName, or "no subjectAltName". */
+static void san_list(X509 *cert, char *out, size_t cap)
+{
+    snprintf(out, cap, "no subjectAltName");
+    GENERAL_NAMES *gens = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
+    if (!gens)
+        return;
+    size_t len = 0;
+    out[0] = '\0';
+    for (int i = 0; i < sk_GENERAL_NAME_num(gens) && len < cap; i++) {
+        const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
+        const char *sep = len ? ", " : "";
+        int k = 0;
+        if (g->type == GEN_DNS) {
+            k = snprintf(out + len, cap - len, "%sDNS:%.*s", sep, g->d.dNSName->length,
+                         (const char *)g->d.dNSName->data);
+        } else if (g->type == GEN_IPADD) {
+            char ip[INET6_ADDRSTRLEN] = "?";
+            const ASN1_OCTET_STRING *a = g->d.iPAddress;
+            if (a->length == 4 || a->length == 16)
+                inet_ntop(a->length == 4 ? AF_INET : AF_INET6, a->data, ip, sizeof(ip));
+            k = snprintf(out + len, cap - len, "%sIP:%s", sep, ip);
+        }
+        if (k > 0)
+            len += (size_t)k;
+    }
+    GENERAL_NAMES_free(gens);
+    ERR_clear_error();
+    if (len == 0)
+        snprintf(out, cap, "no DNS or IP subjectAltName");
+}
+
+static void print_time(const ASN1_TIME *t, char *out, size_t cap)
+{
+    BIO *m = BIO_new(BIO_s_mem());
+    out[0] = '\0';
+    if (m && t && ASN1_TIME_print(m, t)) {
+        int k = BIO_read(m, out, (int)cap - 1);
+        out[k > 0 ? k : 0] = '\0';
+    }
+    BIO_free(m);
+}
+
+void strata__tls_note_verify_failure(strata_tls_conn *conn, X509_STORE_CTX *sctx, int by_callback)
+{
+    struct strata_tls_verify_fail *f = &conn->vfail;
+    if (f->set)
+        return;
+    f->set = 1;
+    f->by_callback = by_callback;
+    f->depth = X509_STORE_CTX_get_error_depth(sctx);
+    f->code = X509_STORE_CTX_get_error(sctx);
+    X509 *cert = X509_STORE_CTX_get_current_cert(sctx);
+    snprintf(f->subject, sizeof(f->subject), "no certificate");
+    if (!cert)
+        return;
+    X509_NAME_oneline(X509_get_subject_name(cert), f->subject, (int)sizeof(f->subject));
+    if (f->code == X509_V_ERR_HOSTNAME_MISMATCH || f->code == X509_V_ERR_IP_ADDRESS_MISMATCH)
+        san_list(cert, f->detail, sizeof(f->detail));
+    else if (f->code == X509_V_ERR_CERT_HAS_EXPIRED)
+        print_time(X509_get0_notAfter(cert), f->detail, sizeof(f->detail));
+    else if (f->code == X509_V_ERR_CERT_NOT_YET_VALID)
+        print_time(X509_get0_notBefore(cert), f->detail, sizeof(f->detail));
+}
+
+/* The pki module's verification statuses, so a certificate refused by TLS
+ * and one refused by strata_x509_store verification read the same. */
+static strata_status verify_status(int code)
+{
+    switch (code) {
+    case X509_V_ERR_HOSTNAME_MISMATCH:
+    case X509_V_ERR_IP_ADDRESS_MISMATCH:
+        return STRATA_E_CERT_HOSTNAME;
+    case X509_V_ERR_CERT_HAS_EXPIRED:
+        return STRATA_E_CERT_EXPIRED;
+    case X509_V_ERR_CERT_NOT_YET_VALID:
+        return STRATA_E_CERT_NOT_YET_VALID;
+    case X509_V_ERR_CERT_REVOKED:
+        return STRATA_E_CERT_REVOKED;
+    case X509_V_ERR_CERT_SIGNATURE_FAILURE:
+        return STRATA_E_CERT_SIGNATURE;
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+    case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+    case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+    case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+    case X509_V_ERR_CERT_UNTRUSTED:
+        return STRATA_E_CERT_UNTRUSTED;
+    default:
+        return STRATA_E_TLS_CERT_INVALID;
+    }
+}
+
+strata_status strata__tls_verify_error(strata_tls_conn *conn)
+{
+    struct strata_tls_verify_fail *f = &conn->vfail;
+    strata_error *e = &conn->err;
+    if (!f->set) {
+        long code = SSL_get_verify_result(conn->ssl);
+        return strata__error_set_ossl(e, verify_status((int)code), "certificate verify failed: %s",
+                                      X509_verify_cert_error_string(code));
+    }
+    if (f->by_callback)
+        return strata__error_set_ossl(e, STRATA_E_TLS_CERT_REJECTED,
+                                      "the verify callback rejected the certificate at depth %d "
+                                      "(%s)",
+                                      f->depth, f->subject);
+    strata_status st = verify_status(f->code);
+    if (st == STRATA_E_CERT_HOSTNAME)
+        return strata__error_set_ossl(e, st,
+                                      "certificate name mismatch: expected '%s', certificate has "
+                                      "%s",
+                                      conn->verify_name ? conn->verify_name : "?", f->detail);
+    if (f->code == X509_V_ERR_CERT_HAS_EXPIRED)
+        return strata__error_set_ossl(e, st,
+                                      "certificate at depth %d (%s) has expired (notAfter %s)",
+                                      f->depth, f->subject, f->detail);
+    if (f->code == X509_V_ERR_CERT_NOT_YET_VALID)
+        return strata__error_set_ossl(e, st,
+                                      "certificate at depth %d (%s) is not yet valid (notBefore "
+                                      "%s)",
+                                      f->depth, f->subject, f->detail);
+    return strata__error_set_ossl(e, st, "certificate verify failed at depth %d (%s): %s", f->depth,
+                                  f->subject, X509_verify_cert_error_string(f->code));
+}
+
+long strata_tls_conn_verify_result(const strata_tls_conn *conn)
+{
+    return SSL_get_verify_result(conn->ssl);
+}

@@ -1,0 +1,451 @@
+/* pki core: certificates, keys, names and stores (the types the TLS module
+ * builds on), including bad input with exact statuses. */
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "pki_fixture.h"
+
+static void test_key_generation_types(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *spec;
+        strata_pkey_type type;
+        int bits;
+    } cases[] = {{"rsa:2048", STRATA_PKEY_RSA, 2048},   {"ec:p256", STRATA_PKEY_EC, 256},
+                 {"ec:p384", STRATA_PKEY_EC, 384},      {"ec:P-521", STRATA_PKEY_EC, 521},
+                 {"ed25519", STRATA_PKEY_ED25519, 256}, {"ed448", STRATA_PKEY_ED448, 456},
+                 {"dsa:1024", STRATA_PKEY_DSA, 1024}};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        strata_pkey *k = pf_key(cases[i].spec);
+        assert_int_equal(strata_pkey_get_type(k), cases[i].type);
+        assert_int_equal(strata_pkey_bits(k), cases[i].bits);
+        assert_true(strata_pkey_has_private(k));
+        assert_ok(strata_pkey_check(k, NULL));
+        strata_pkey *pub = NULL;
+        assert_ok(strata_pkey_public_only(k, &pub, NULL));
+        assert_false(strata_pkey_has_private(pub));
+        assert_true(strata_pkey_equal(k, pub));
+        assert_ok(strata_pkey_check(pub, NULL));
+        strata_pkey_free(pub);
+        strata_pkey_free(k);
+    }
+    strata_pkey *k = pf_key("ec:p384");
+    assert_string_equal(strata_pkey_curve(k), "P-384");
+    strata_pkey_free(k);
+}
+
+static void test_key_generation_errors(void **state)
+{
+    (void)state;
+    strata_pkey *k = NULL;
+    strata_error err;
+    strata_error_clear(&err);
+    assert_status(strata_pkey_generate_spec("ec:p999", &k, &err), STRATA_E_UNKNOWN_CURVE);
+    assert_null(k);
+    assert_non_null(strstr(strata_error_message(&err), "unknown elliptic curve \"p999\""));
+    strata_error_clear(&err);
+    assert_status(strata_pkey_generate_spec("rsa:512", &k, &err), STRATA_E_USAGE);
+    assert_non_null(strstr(strata_error_message(&err), "RSA key size 512"));
+    strata_error_clear(&err);
+    assert_status(strata_pkey_generate_spec("foo", &k, &err), STRATA_E_USAGE);
+    assert_non_null(strstr(strata_error_message(&err), "unknown key type \"foo\""));
+}
+
+static void test_sign_verify_data(void **state)
+{
+    (void)state;
+    const char *specs[] = {"rsa:2048", "ec:p256", "ed25519", "ed448"};
+    for (size_t i = 0; i < 4; i++) {
+        strata_pkey *k = pf_key(specs[i]);
+        strata_buf sig;
+        strata_buf_init(&sig, 0);
+        assert_ok(strata_pkey_sign(k, "hello", 5, NULL, &sig, NULL));
+        assert_ok(strata_pkey_verify(k, strata_buf_ptr(&sig), strata_buf_len(&sig), "hello", 5,
+                                     NULL, NULL));
+        strata_error err;
+        strata_error_clear(&err);
+        assert_status(strata_pkey_verify(k, strata_buf_ptr(&sig), strata_buf_len(&sig), "hellO", 5,
+                                         NULL, &err),
+                      STRATA_E_BAD_SIGNATURE);
+        strata_buf_free(&sig);
+        strata_pkey_free(k);
+    }
+    strata_pkey *ed = pf_key("ed25519");
+    strata_buf sig;
+    strata_buf_init(&sig, 0);
+    strata_error err;
+    strata_error_clear(&err);
+    assert_status(strata_pkey_sign(ed, "x", 1, "sha256", &sig, &err), STRATA_E_USAGE);
+    strata_pkey *ec = pf_key("ec:p256");
+    assert_status(strata_pkey_sign(ec, "x", 1, "nosuchdigest", &sig, NULL), STRATA_E_UNKNOWN_ALG);
+    strata_pkey *pub = NULL;
+    assert_ok(strata_pkey_public_only(ec, &pub, NULL));
+    assert_status(strata_pkey_sign(pub, "x", 1, NULL, &sig, NULL), STRATA_E_NO_PRIVATE_KEY);
+    strata_pkey_free(pub);
+    strata_pkey_free(ec);
+    strata_pkey_free(ed);
+    strata_buf_free(&sig);
+}
+
+static void test_name_attributes(void **state)
+{
+    (void)state;
+    strata_x509_name *n = NULL;
+    assert_ok(strata_x509_name_new(&n, NULL));
+    static const char *const pairs[][2] = {
+        {"C", "countryName"},
+        {"ST", "stateOrProvinceName"},
+        {"L", "localityName"},
+        {"O", "organizationName"},
+        {"OU", "organizationalUnitName"},
+        {"CN", "commonName"},
+        {"emailAddress", "emailAddress"},
+    };
+    static const char *const values[] = {"US",  "Texas", "Austin",     "Ex/ample",
+                                         "Ops", "host",  "a@b.example"};
+    for (size_t i = 0; i < 7; i++) {
+        assert_ok(strata_x509_name_set(n, pairs[i][0], values[i], NULL));
+        char *v = NULL;
+        assert_ok(strata_x509_name_get(n, pairs[i][1], &v, NULL)); /* the alias reads it */
+        assert_string_equal(v, values[i]);
+        strata_pki_free_string(v);
+    }
+    assert_ok(strata_x509_name_set(n, "commonName", "h\xc3\xa9te", NULL)); /* replaces CN */
+    assert_int_equal(strata_x509_name_count(n), 7);
+    char *line = NULL;
+    assert_ok(strata_x509_name_oneline(n, &line, NULL));
+    assert_string_equal(line, "/C=US/ST=Texas/L=Austin/O=Ex\\/ample/OU=Ops/"
+                              "emailAddress=a@b.example/CN=h\xc3\xa9te");
+    strata_x509_name *p = NULL;
+    assert_ok(strata_x509_name_parse(line, &p, NULL));
+    assert_int_equal(strata_x509_name_cmp(n, p), 0);
+    unsigned long h1, h2;
+    assert_ok(strata_x509_name_hash(n, &h1, NULL));
+    assert_ok(strata_x509_name_hash(p, &h2, NULL));
+    assert_int_equal(h1, h2);
+    strata_buf der;
+    strata_buf_init(&der, 0);
+    assert_ok(strata_x509_name_der(n, &der, NULL));
+    assert_int_equal(strata_buf_ptr(&der)[0], 0x30);
+    strata_buf_free(&der);
+    const char *attr;
+    char *v;
+    assert_ok(strata_x509_name_component(n, 3, &attr, &v, NULL));
+    assert_string_equal(attr, "O");
+    assert_string_equal(v, "Ex/ample");
+    strata_pki_free_string(v);
+    strata_error err;
+    strata_error_clear(&err);
+    assert_status(strata_x509_name_set(n, "C", "USA", &err), STRATA_E_USAGE);
+    assert_int_equal(strata_x509_name_count(n), 7); /* unchanged */
+    strata_error_clear(&err);
+    assert_status(strata_x509_name_set(n, "nosuchattr", "x", &err), STRATA_E_USAGE);
+    assert_string_equal(strata_error_message(&err), "unknown name attribute \"nosuchattr\"");
+    strata_x509_name *bad = NULL;
+    strata_error_clear(&err);
+    assert_status(strata_x509_name_parse("CN=x", &bad, &err), STRATA_E_USAGE);
+    strata_error_clear(&err);
+    assert_status(strata_x509_name_parse("/CN", &bad, &err), STRATA_E_USAGE);
+    assert_string_equal(strata_error_message(&err), "name component \"CN\" is not ATTRIBUTE=value");
+    char *none = NULL;
+    strata_x509_name *empty = NULL;
+    assert_ok(strata_x509_name_new(&empty, NULL));
+    assert_ok(strata_x509_name_get(empty, "CN", &none, NULL));
+    assert_null(none);
+    strata_x509_name_free(empty);
+    strata_pki_free_string(line);
+    strata_x509_name_free(p);
+    strata_x509_name_free(n);
+}
+
+static void test_cert_fields_and_roundtrip(void **state)
+{
+    (void)state;
+    strata_pkey *k = pf_key("ec:p256");
+    strata_x509 *x = pf_cert("/CN=Example CA", k, NULL, NULL, 1, -60, 86400);
+    assert_int_equal(strata_x509_get_version(x), STRATA_X509_V3);
+    /* Serial of arbitrary size. */
+    assert_ok(strata_x509_set_serial_hex(x, "0x0123456789ABCDEF0123456789ABCDEF0123", NULL));
+    char *serial = NULL;
+    assert_ok(strata_x509_get_serial_hex(x, &serial, NULL));
+    assert_string_equal(serial, "0123456789ABCDEF0123456789ABCDEF0123");
+    strata_pki_free_string(serial);
+    assert_ok(strata_x509_sign(x, k, "sha384", NULL));
+    const char *alg;
+    assert_ok(strata_x509_signature_algorithm(x, &alg, NULL));
+    assert_string_equal(alg, "ecdsa-with-SHA384");
+    assert_ok(strata_x509_verify(x, k, NULL));
+    assert_ok(strata_x509_check_private_key(x, k, NULL));
+    strata_pkey *other = pf_key("ec:p256");
+    assert_status(strata_x509_check_private_key(x, other, NULL), STRATA_E_KEY_MISMATCH);
+    assert_status(strata_x509_verify(x, other, NULL), STRATA_E_CERT_SIGNATURE);
+    /* Validity. */
+    time_t nb, na;
+    assert_ok(strata_x509_get_not_before(x, &nb, NULL));
+    assert_ok(strata_x509_get_not_after(x, &na, NULL));
+    assert_int_equal(nb, PF_NOW - 60);
+    assert_int_equal(na, PF_NOW + 86400);
+    int exp = -1;
+    assert_ok(strata_x509_has_expired(x, PF_NOW, &exp, NULL));
+    assert_int_equal(exp, 0);
+    assert_ok(strata_x509_has_expired(x, PF_NOW + 86401, &exp, NULL));
+    assert_int_equal(exp, 1);
+    char *ts = NULL;
+    assert_ok(strata_x509_get_not_after_str(x, &ts, NULL));
+    assert_string_equal(ts, "20250102000000Z");
+    strata_pki_free_string(ts);
+    assert_ok(strata_x509_set_not_after_str(x, "20300101000000Z", NULL));
+    assert_ok(strata_x509_get_not_after(x, &na, NULL));
+    assert_int_equal(na, (time_t)1893456000);
+    assert_status(strata_x509_set_not_after_str(x, "tomorrow", NULL), STRATA_E_USAGE);
+    assert_ok(strata_x509_sign(x, k, NULL, NULL));
+    /* Extensions. */
+    assert_int_equal(strata_x509_ext_count(x), 4);
+    strata_x509_ext *e = NULL;
+    assert_ok(strata_x509_get_ext(x, 2, &e, NULL));
+    assert_string_equal(strata_x509_ext_short_name(e), "basicConstraints");
+    assert_true(strata_x509_ext_critical(e));
+    strata_x509_ext_free(e);
+    assert_status(strata_x509_get_ext(x, 4, &e, NULL), STRATA_E_USAGE);
+    /* Round trips through PEM and DER; the fingerprint survives. */
+    char *fp = NULL, *fp2 = NULL;
+    assert_ok(strata_x509_digest(x, "sha256", &fp, NULL));
+    assert_int_equal(strlen(fp), 32 * 3 - 1);
+    strata_pki_format fmts[] = {STRATA_PKI_PEM, STRATA_PKI_DER};
+    for (int i = 0; i < 2; i++) {
+        strata_buf b;
+        strata_buf_init(&b, 0);
+        assert_ok(strata_x509_dump(x, fmts[i], &b, NULL));
+        strata_x509 *y = NULL;
+        assert_ok(
+            strata_x509_load(strata_buf_ptr(&b), strata_buf_len(&b), STRATA_PKI_AUTO, &y, NULL));
+        assert_ok(strata_x509_digest(y, "SHA256", &fp2, NULL));
+        assert_string_equal(fp, fp2);
+        strata_pki_free_string(fp2);
+        strata_x509_free(y);
+        strata_buf_free(&b);
+    }
+    unsigned long h;
+    assert_ok(strata_x509_subject_name_hash(x, &h, NULL));
+    assert_int_equal(h, X509_subject_name_hash(strata_x509_openssl(x)));
+    strata_buf text;
+    strata_buf_init(&text, 0);
+    assert_ok(strata_x509_dump(x, STRATA_PKI_TEXT, &text, NULL));
+    assert_non_null(memmem(strata_buf_ptr(&text), strata_buf_len(&text), "CN = Example CA", 15));
+    strata_buf_free(&text);
+    assert_status(strata_x509_digest(x, "nosuch", &fp2, NULL), STRATA_E_UNKNOWN_ALG);
+    strata_pki_free_string(fp);
+    strata_pkey_free(other);
+    strata_x509_free(x);
+    strata_pkey_free(k);
+}
+
+static void test_openssl_interop_objects(void **state)
+{
+    (void)state;
+    strata_pkey *k = pf_key("ed25519");
+    strata_x509 *x = pf_cert("/CN=ed", k, NULL, NULL, 0, 0, 3600);
+    X509 *raw = strata_x509_openssl(x);
+    strata_x509 *w = NULL;
+    assert_ok(strata_x509_from_openssl(raw, &w, NULL));
+    assert_ptr_equal(strata_x509_openssl(w), raw);
+    strata_x509_free(x); /* w keeps the X509 alive */
+    assert_ok(strata_x509_verify(w, k, NULL));
+    strata_x509 *u = strata_x509_up_ref(w);
+    strata_x509_free(u);
+    strata_x509 *d = NULL;
+    assert_ok(strata_x509_dup(w, &d, NULL));
+    assert_ptr_not_equal(strata_x509_openssl(d), raw);
+    strata_x509_free(d);
+    const char *alg;
+    assert_ok(strata_x509_signature_algorithm(w, &alg, NULL));
+    assert_string_equal(alg, "ED25519");
+    strata_pkey *k2 = NULL;
+    assert_ok(strata_pkey_from_openssl(strata_pkey_openssl(k), &k2, NULL));
+    strata_pkey_free(k);
+    assert_true(strata_pkey_has_private(k2));
+    strata_pkey_free(k2);
+    strata_x509_store *s = NULL;
+    assert_ok(strata_x509_store_new(&s, NULL));
+    strata_x509_store *s2 = NULL;
+    assert_ok(strata_x509_store_from_openssl(strata_x509_store_openssl(s), &s2, NULL));
+    strata_x509_store_free(s);
+    assert_ok(strata_x509_store_add_cert(s2, w, NULL));
+    strata_x509_store_free(s2);
+    strata_x509_free(w);
+}
+
+static void test_bad_certificate_input(void **state)
+{
+    (void)state;
+    strata_pkey *k = pf_key("ec:p256");
+    strata_x509 *x = pf_cert("/CN=t", k, NULL, NULL, 0, 0, 3600);
+    strata_buf der;
+    strata_buf_init(&der, 0);
+    assert_ok(strata_x509_dump(x, STRATA_PKI_DER, &der, NULL));
+    strata_x509 *y = NULL;
+    strata_error err;
+    strata_error_clear(&err);
+    assert_status(
+        strata_x509_load(strata_buf_ptr(&der), strata_buf_len(&der) - 7, STRATA_PKI_DER, &y, &err),
+        STRATA_E_BAD_DER);
+    assert_null(y);
+    assert_non_null(strstr(strata_error_message(&err), "certificate: truncated or malformed DER"));
+    /* Trailing bytes after a DER certificate. */
+    uint8_t *p;
+    assert_ok(strata_buf_reserve(&der, 3, &p));
+    memset(p, 0, 3);
+    strata_error_clear(&err);
+    assert_status(
+        strata_x509_load(strata_buf_ptr(&der), strata_buf_len(&der), STRATA_PKI_DER, &y, &err),
+        STRATA_E_TRAILING);
+    assert_string_equal(strata_error_message(&err),
+                        "certificate: 3 unexpected bytes after the DER value");
+    const char garbage[] = "hello, this is not a certificate";
+    strata_error_clear(&err);
+    assert_status(strata_x509_load(garbage, sizeof(garbage) - 1, STRATA_PKI_PEM, &y, &err),
+                  STRATA_E_BAD_PEM);
+    assert_string_equal(strata_error_message(&err),
+                        "certificate: no PEM block \"CERTIFICATE\" found");
+    const char badpem[] = "-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n";
+    strata_error_clear(&err);
+    assert_status(strata_x509_load(badpem, sizeof(badpem) - 1, STRATA_PKI_PEM, &y, &err),
+                  STRATA_E_BAD_PEM);
+    assert_non_null(strstr(strata_error_message(&err), "is corrupt"));
+    strata_error_clear(&err);
+    assert_status(strata_x509_load("", 0, STRATA_PKI_DER, &y, &err), STRATA_E_TRUNCATED);
+    strata_error_clear(&err);
+    assert_status(strata_x509_load_file("/nonexistent/x.pem", STRATA_PKI_PEM, &y, &err),
+                  STRATA_E_IO);
+    assert_non_null(strstr(strata_error_message(&err), "cannot open /nonexistent/x.pem"));
+    strata_buf_free(&der);
+    strata_x509_free(x);
+    strata_pkey_free(k);
+}
+
+static void test_store_verify_chain(void **state)
+{
+    (void)state;
+    strata_pkey *ck = pf_key("ec:p256"), *ik = pf_key("ec:p256"), *lk = pf_key("ed25519");
+    strata_x509 *ca = pf_cert("/CN=Root", ck, NULL, NULL, 1, -3600, 10 * 86400);
+    strata_x509 *im = pf_cert("/CN=Intermediate", ik, ca, ck, 1, -3600, 10 * 86400);
+    strata_x509 *leaf = pf_cert("/CN=localhost", lk, im, ik, 0, -3600, 86400);
+    strata_x509_store *s = NULL;
+    assert_ok(strata_x509_store_new(&s, NULL));
+    assert_ok(strata_x509_store_add_cert(s, ca, NULL));
+    assert_ok(strata_x509_store_set_time(s, PF_NOW, NULL));
+    strata_x509 **chain = NULL;
+    size_t n = 0;
+    strata_x509_verify_failure f;
+    strata_error err;
+    strata_error_clear(&err);
+    assert_ok(strata_x509_store_verify(s, leaf, &im, 1, "localhost", &chain, &n, &f, &err));
+    assert_int_equal(n, 3);
+    assert_ptr_equal(strata_x509_openssl(chain[2]), strata_x509_openssl(ca));
+    strata_x509_chain_free(chain, n);
+    /* No intermediate: the failure names depth 0 and the subject. */
+    strata_error_clear(&err);
+    assert_status(strata_x509_store_verify(s, leaf, NULL, 0, NULL, NULL, NULL, &f, &err),
+                  STRATA_E_CERT_UNTRUSTED);
+    assert_int_equal(f.depth, 0);
+    assert_string_equal(f.subject, "/CN=localhost");
+    assert_string_equal(strata_error_message(&err),
+                        "certificate at depth 0 (/CN=localhost): unable to get local issuer "
+                        "certificate (X509 error 20)");
+    /* Wrong host name. */
+    strata_error_clear(&err);
+    assert_status(strata_x509_store_verify(s, leaf, &im, 1, "example.com", NULL, NULL, &f, &err),
+                  STRATA_E_CERT_HOSTNAME);
+    assert_ok(strata_x509_store_verify(s, leaf, &im, 1, "127.0.0.1", NULL, NULL, NULL, NULL));
+    /* Expired at a later fixed time. */
+    assert_ok(strata_x509_store_set_time(s, PF_NOW + 2 * 86400, NULL));
+    strata_error_clear(&err);
+    assert_status(strata_x509_store_verify(s, leaf, &im, 1, NULL, NULL, NULL, &f, &err),
+                  STRATA_E_CERT_EXPIRED);
+    assert_string_equal(strata_error_message(&err),
+                        "certificate at depth 0 (/CN=localhost): certificate has expired (X509 "
+                        "error 10)");
+    assert_ok(strata_x509_store_set_time(s, PF_NOW - 86400, NULL));
+    assert_status(strata_x509_store_verify(s, leaf, &im, 1, NULL, NULL, NULL, &f, NULL),
+                  STRATA_E_CERT_NOT_YET_VALID);
+    /* A leaf signed by the wrong key (same issuer name and key id). */
+    assert_ok(strata_x509_store_set_time(s, PF_NOW, NULL));
+    strata_x509 *forged = pf_cert("/CN=localhost", lk, im, ik, 0, -3600, 86400);
+    strata_pkey *evil = pf_key("ec:p256");
+    assert_ok(strata_x509_sign(forged, evil, NULL, NULL));
+    strata_error_clear(&err);
+    assert_status(strata_x509_store_verify(s, forged, &im, 1, NULL, NULL, NULL, &f, &err),
+                  STRATA_E_CERT_SIGNATURE);
+    assert_int_equal(f.depth, 0);
+    /* The context API directly, chain only after success. */
+    strata_x509_store_ctx *c = NULL;
+    assert_ok(strata_x509_store_ctx_new(s, leaf, &im, 1, &c, NULL));
+    assert_status(strata_x509_store_ctx_chain(c, &chain, &n, NULL), STRATA_E_STATE);
+    assert_ok(strata_x509_store_ctx_verify(c, NULL, NULL));
+    assert_ok(strata_x509_store_ctx_chain(c, &chain, &n, NULL));
+    assert_int_equal(n, 3);
+    strata_x509_chain_free(chain, n);
+    strata_x509_store_ctx_free(c);
+    strata_x509_free(forged);
+    strata_pkey_free(evil);
+    strata_x509_store_free(s);
+    strata_x509_free(leaf);
+    strata_x509_free(im);
+    strata_x509_free(ca);
+    strata_pkey_free(ck);
+    strata_pkey_free(ik);
+    strata_pkey_free(lk);
+}
+
+static void test_load_chain(void **state)
+{
+    (void)state;
+    strata_pkey *k = pf_key("ec:p256");
+    strata_x509 *a = pf_cert("/CN=a", k, NULL, NULL, 1, 0, 60);
+    strata_x509 *b = pf_cert("/CN=b", k, a, k, 0, 0, 60);
+    strata_buf pa, pb, all;
+    strata_buf_init(&pa, 0);
+    strata_buf_init(&pb, 0);
+    strata_buf_init(&all, 0);
+    assert_ok(strata_x509_dump(b, STRATA_PKI_PEM, &pb, NULL));
+    assert_ok(strata_x509_dump(a, STRATA_PKI_PEM, &pa, NULL));
+    assert_ok(strata_buf_put(&all, strata_buf_ptr(&pb), strata_buf_len(&pb)));
+    assert_ok(strata_buf_put(&all, strata_buf_ptr(&pa), strata_buf_len(&pa)));
+    strata_x509 **chain = NULL;
+    size_t n = 0;
+    assert_ok(strata_x509_load_chain(strata_buf_ptr(&all), strata_buf_len(&all), &chain, &n, NULL));
+    assert_int_equal(n, 2);
+    strata_x509_name *sn = NULL;
+    char *cn = NULL;
+    assert_ok(strata_x509_get_subject(chain[1], &sn, NULL));
+    assert_ok(strata_x509_name_get(sn, "CN", &cn, NULL));
+    assert_string_equal(cn, "a");
+    strata_pki_free_string(cn);
+    strata_x509_name_free(sn);
+    strata_x509_chain_free(chain, n);
+    strata_buf_free(&pa);
+    strata_buf_free(&pb);
+    strata_buf_free(&all);
+    strata_x509_free(a);
+    strata_x509_free(b);
+    strata_pkey_free(k);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_key_generation_types),
+        cmocka_unit_test(test_key_generation_errors),
+        cmocka_unit_test(test_sign_verify_data),
+        cmocka_unit_test(test_name_attributes),
+        cmocka_unit_test(test_cert_fields_and_roundtrip),
+        cmocka_unit_test(test_openssl_interop_objects),
+        cmocka_unit_test(test_bad_certificate_input),
+        cmocka_unit_test(test_store_verify_chain),
+        cmocka_unit_test(test_load_chain),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

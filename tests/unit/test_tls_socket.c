@@ -1,0 +1,165 @@
+/* tls: socket mode over a socketpair - non-blocking handshake and data with
+ * WANT_READ from the socket, the pass-through calls, the peer closing its
+ * socket without close_notify, corked sends, and memory-mode refusals. */
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "testutil.h"
+#include "tls_testcerts.h"
+#include "strata/tls_socket.h"
+
+struct sp {
+    strata_tls_ctx *cctx, *sctx;
+    strata_tls_conn *c, *s;
+};
+
+static void up(struct sp *p)
+{
+    int fds[2];
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
+    p->cctx = tu_client_ctx();
+    p->sctx = tu_server_ctx("leaf.pem", "leaf.key");
+    assert_ok(strata_tls_conn_new_socket(p->cctx, fds[0], &p->c));
+    assert_ok(strata_tls_conn_new_socket(p->sctx, fds[1], &p->s));
+    assert_int_equal(strata_tls_conn_fileno(p->c), fds[0]);
+    assert_ok(strata_tls_conn_setblocking(p->c, 0));
+    assert_ok(strata_tls_conn_setblocking(p->s, 0));
+    assert_ok(strata_tls_conn_set_connect_state(p->c));
+    assert_ok(strata_tls_conn_set_accept_state(p->s));
+    assert_ok(strata_tls_conn_set_tlsext_host_name(p->c, "localhost"));
+    strata_status rc = STRATA_WANT_READ, rs = STRATA_WANT_READ;
+    int waits = 0;
+    for (int i = 0; i < 100 && (rc != STRATA_OK || rs != STRATA_OK); i++) {
+        if (rc != STRATA_OK)
+            rc = strata_tls_conn_handshake(p->c);
+        if (rs != STRATA_OK)
+            rs = strata_tls_conn_handshake(p->s);
+        waits += rc == STRATA_WANT_READ;
+    }
+    assert_ok(rc);
+    assert_ok(rs);
+    assert_true(waits >= 1); /* the client waited for the server's flight */
+}
+
+static void down(struct sp *p)
+{
+    strata_tls_conn_free(p->c);
+    strata_tls_conn_free(p->s);
+    strata_tls_ctx_free(p->cctx);
+    strata_tls_ctx_free(p->sctx);
+}
+
+static void test_nonblocking_pair(void **state)
+{
+    (void)state;
+    struct sp p;
+    up(&p);
+    size_t sent, n;
+    char buf[64];
+    assert_status(strata_tls_conn_recv(p.s, buf, sizeof(buf), &n), STRATA_WANT_READ);
+    assert_ok(strata_tls_conn_sendall(p.c, "over a socket", 13, &sent));
+    assert_ok(strata_tls_conn_recv(p.s, buf, sizeof(buf), &n));
+    assert_int_equal(n, 13);
+    assert_memory_equal(buf, "over a socket", 13);
+    /* Pass-through calls. */
+    int type = 0;
+    socklen_t len = sizeof(type);
+    assert_ok(strata_tls_conn_getsockopt(p.c, SOL_SOCKET, SO_TYPE, &type, &len));
+    assert_int_equal(type, SOCK_STREAM);
+    int sz = 65536;
+    assert_ok(strata_tls_conn_setsockopt(p.c, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz)));
+    struct sockaddr_storage a;
+    len = sizeof(a);
+    assert_ok(strata_tls_conn_getsockname(p.c, (struct sockaddr *)&a, &len));
+    assert_int_equal(a.ss_family, AF_UNIX);
+    len = sizeof(a);
+    assert_ok(strata_tls_conn_getpeername(p.c, (struct sockaddr *)&a, &len));
+    /* Orderly close both ways. */
+    int complete;
+    assert_ok(strata_tls_conn_shutdown(p.c, &complete));
+    assert_int_equal(complete, 0);
+    assert_status(strata_tls_conn_recv(p.s, buf, sizeof(buf), &n), STRATA_CLOSED);
+    assert_ok(strata_tls_conn_shutdown(p.s, &complete));
+    assert_int_equal(complete, 1);
+    assert_ok(strata_tls_conn_shutdown(p.c, &complete));
+    assert_int_equal(complete, 1);
+    down(&p);
+}
+
+static void test_peer_closes_socket(void **state)
+{
+    (void)state;
+    struct sp p;
+    up(&p);
+    size_t n;
+    char buf[16];
+    assert_ok(strata_tls_conn_sock_shutdown(p.c, SHUT_WR));
+    assert_status(strata_tls_conn_recv(p.s, buf, sizeof(buf), &n), STRATA_EOF_UNCLEAN);
+    assert_string_equal(strata_error_message(strata_tls_conn_error(p.s)),
+                        "the peer's stream ended without close_notify");
+    assert_ok(strata_tls_conn_close(p.c));
+    assert_int_equal(strata_tls_conn_fileno(p.c), -1);
+    down(&p);
+}
+
+/* Corked: records wait until enough are buffered; flush sends them. */
+static void test_cork(void **state)
+{
+    (void)state;
+    struct sp p;
+    up(&p);
+    strata_tls_conn_set_cork(p.c, 1);
+    size_t sent, n;
+    char buf[64];
+    assert_ok(strata_tls_conn_send(p.c, "small", 5, &sent));
+    assert_true(strata_tls_conn_bio_pending(p.c) > 0);
+    assert_status(strata_tls_conn_recv(p.s, buf, sizeof(buf), &n), STRATA_WANT_READ);
+    assert_ok(strata_tls_conn_flush(p.c));
+    assert_int_equal(strata_tls_conn_bio_pending(p.c), 0);
+    assert_ok(strata_tls_conn_recv(p.s, buf, sizeof(buf), &n));
+    assert_memory_equal(buf, "small", 5);
+    down(&p);
+}
+
+static void test_memory_mode_refuses_socket_calls(void **state)
+{
+    (void)state;
+    strata_tls_ctx *ctx = tu_client_ctx();
+    strata_tls_conn *c, *l;
+    assert_ok(strata_tls_conn_new(ctx, &c));
+    assert_int_equal(strata_tls_conn_fileno(c), -1);
+    assert_status(strata_tls_conn_listen(c, 1), STRATA_E_STATE);
+    assert_string_equal(strata_error_message(strata_tls_conn_error(c)),
+                        "not a socket-mode connection");
+    strata_tls_conn_free(c);
+    assert_ok(strata_tls_conn_new_socket(ctx, -1, &l));
+    assert_status(strata_tls_conn_listen(l, 1), STRATA_E_STATE);
+    assert_string_equal(strata_error_message(strata_tls_conn_error(l)),
+                        "the connection has no socket yet (connect or bind first)");
+    strata_tls_conn_free(l);
+    /* connect_ex reports the errno instead of failing. */
+    assert_ok(strata_tls_conn_new_socket(ctx, -1, &l));
+    struct sockaddr_un un = {.sun_family = AF_UNIX, .sun_path = "/nonexistent/strata.sock"};
+    int err = 0;
+    assert_ok(strata_tls_conn_connect_ex(l, (struct sockaddr *)&un, sizeof(un), &err));
+    assert_int_equal(err, ENOENT);
+    assert_status(strata_tls_conn_connect(l, (struct sockaddr *)&un, sizeof(un)), STRATA_E_IO);
+    assert_string_equal(strata_error_message(strata_tls_conn_error(l)),
+                        "connect failed: No such file or directory");
+    strata_tls_conn_free(l);
+    strata_tls_ctx_free(ctx);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_nonblocking_pair),
+        cmocka_unit_test(test_peer_closes_socket),
+        cmocka_unit_test(test_cork),
+        cmocka_unit_test(test_memory_mode_refuses_socket_calls),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,282 @@
+/* tls: certificate and host name verification in memory - each refusal has
+ * its own status and a message naming the certificate and the reason. */
+#include <string.h>
+
+#include "testutil.h"
+#include "tls_testcerts.h"
+
+struct run {
+    strata_tls_ctx *cctx, *sctx;
+    strata_tls_conn *c, *s;
+    strata_status rc, rs;
+};
+
+static void start(struct run *r, const char *cert, const char *key)
+{
+    r->cctx = tu_client_ctx();
+    r->sctx = tu_server_ctx(cert, key);
+}
+
+static void go(struct run *r, const char *sni)
+{
+    assert_ok(strata_tls_conn_new(r->cctx, &r->c));
+    assert_ok(strata_tls_conn_new(r->sctx, &r->s));
+    assert_ok(strata_tls_conn_set_connect_state(r->c));
+    assert_ok(strata_tls_conn_set_accept_state(r->s));
+    if (sni)
+        assert_ok(strata_tls_conn_set_tlsext_host_name(r->c, sni));
+}
+
+static void finish(struct run *r)
+{
+    r->rc = tu_handshake(r->c, r->s, &r->rs, 0);
+}
+
+static void done(struct run *r)
+{
+    strata_tls_conn_free(r->c);
+    strata_tls_conn_free(r->s);
+    strata_tls_ctx_free(r->cctx);
+    strata_tls_ctx_free(r->sctx);
+}
+
+static const char *msg(const strata_tls_conn *c)
+{
+    return strata_error_message(strata_tls_conn_error(c));
+}
+
+static void test_name_mismatch(void **state)
+{
+    (void)state;
+    struct run r;
+    start(&r, "other.pem", "other.key");
+    go(&r, "localhost");
+    finish(&r);
+    assert_status(r.rc, STRATA_E_CERT_HOSTNAME);
+    assert_string_equal(msg(r.c), "certificate name mismatch: expected 'localhost', certificate "
+                                  "has DNS:other.example");
+    /* The server sees the client's alert. */
+    assert_status(r.rs, STRATA_E_TLS_ALERT);
+    assert_string_equal(msg(r.s), "handshake failed: the peer sent a fatal alert: bad_certificate "
+                                  "(42)");
+    /* Sticky: the next call reports the same failure. */
+    size_t n;
+    char buf[4];
+    assert_status(strata_tls_conn_recv(r.c, buf, sizeof(buf), &n), STRATA_E_CERT_HOSTNAME);
+    done(&r);
+}
+
+static void test_ip_names(void **state)
+{
+    (void)state;
+    struct run r;
+    start(&r, "leaf.pem", "leaf.key");
+    go(&r, "127.0.0.1");
+    finish(&r);
+    assert_ok(r.rc);
+    assert_ok(r.rs);
+    assert_null(strata_tls_conn_get_servername(r.s)); /* no IP in SNI (RFC 6066 §3) */
+    done(&r);
+    start(&r, "leaf.pem", "leaf.key");
+    go(&r, NULL);
+    assert_ok(strata_tls_conn_set_verify_name(r.c, "127.0.0.2"));
+    finish(&r);
+    assert_status(r.rc, STRATA_E_CERT_HOSTNAME);
+    assert_string_equal(msg(r.c), "certificate name mismatch: expected '127.0.0.2', certificate "
+                                  "has DNS:localhost, IP:127.0.0.1");
+    done(&r);
+}
+
+/* The verify name overrides the SNI name. */
+static void test_verify_name_overrides_sni(void **state)
+{
+    (void)state;
+    struct run r;
+    start(&r, "other.pem", "other.key");
+    go(&r, "localhost");
+    assert_ok(strata_tls_conn_set_verify_name(r.c, "other.example"));
+    finish(&r);
+    assert_ok(r.rc);
+    assert_string_equal(strata_tls_conn_get_servername(r.s), "localhost");
+    done(&r);
+}
+
+static void test_expired(void **state)
+{
+    (void)state;
+    struct run r;
+    start(&r, "expired.pem", "expired.key");
+    go(&r, "localhost");
+    finish(&r);
+    assert_status(r.rc, STRATA_E_CERT_EXPIRED);
+    assert_non_null(strstr(msg(r.c), "certificate at depth 0 (/CN=localhost) has expired "
+                                     "(notAfter "));
+    done(&r);
+}
+
+static void test_self_signed(void **state)
+{
+    (void)state;
+    struct run r;
+    start(&r, "self.pem", "self.key");
+    go(&r, "localhost");
+    finish(&r);
+    assert_status(r.rc, STRATA_E_CERT_UNTRUSTED);
+    assert_string_equal(msg(r.c), "certificate verify failed at depth 0 (/CN=localhost): self-"
+                                  "signed certificate");
+    done(&r);
+}
+
+/* No trust anchor at all: unknown issuer. */
+static void test_unknown_issuer(void **state)
+{
+    (void)state;
+    struct run r;
+    assert_ok(strata_tls_ctx_new(STRATA_TLS_METHOD_TLS, &r.cctx));
+    r.sctx = tu_server_ctx("leaf.pem", "leaf.key");
+    go(&r, "localhost");
+    finish(&r);
+    assert_status(r.rc, STRATA_E_CERT_UNTRUSTED);
+    assert_string_equal(msg(r.c), "certificate verify failed at depth 0 (/CN=localhost): unable "
+                                  "to get local issuer certificate");
+    assert_int_equal(strata_tls_conn_verify_result(r.c), 20);
+    done(&r);
+}
+
+/* Secure by default: a verifying client with no name refuses to start. */
+static void test_no_name_refused(void **state)
+{
+    (void)state;
+    struct run r;
+    start(&r, "leaf.pem", "leaf.key");
+    go(&r, NULL);
+    assert_status(strata_tls_conn_handshake(r.c), STRATA_E_STATE);
+    assert_non_null(strstr(msg(r.c), "no name to check the server's certificate against"));
+    done(&r);
+    /* Saying so in so many words skips the name check, not the chain check. */
+    start(&r, "other.pem", "other.key");
+    go(&r, NULL);
+    assert_ok(strata_tls_conn_set_verify_name(r.c, NULL));
+    finish(&r);
+    assert_ok(r.rc);
+    done(&r);
+    start(&r, "self.pem", "self.key");
+    go(&r, NULL);
+    assert_ok(strata_tls_conn_set_verify_name(r.c, NULL));
+    finish(&r);
+    assert_status(r.rc, STRATA_E_CERT_UNTRUSTED);
+    done(&r);
+    /* Host name checking off on the context. */
+    start(&r, "other.pem", "other.key");
+    assert_ok(strata_tls_ctx_set_check_hostname(r.cctx, 0));
+    go(&r, "localhost");
+    finish(&r);
+    assert_ok(r.rc);
+    done(&r);
+}
+
+static void test_verify_none(void **state)
+{
+    (void)state;
+    struct run r;
+    start(&r, "self.pem", "self.key");
+    assert_int_equal(strata_tls_ctx_get_verify_mode(r.cctx), STRATA_TLS_VERIFY_DEFAULT);
+    assert_ok(strata_tls_ctx_set_verify(r.cctx, STRATA_TLS_VERIFY_NONE, NULL, NULL));
+    assert_int_equal(strata_tls_ctx_get_verify_mode(r.cctx), STRATA_TLS_VERIFY_NONE);
+    go(&r, NULL); /* no name needed when nothing is verified */
+    finish(&r);
+    assert_ok(r.rc);
+    assert_int_equal(strata_tls_conn_verify_result(r.c), 18); /* self-signed, ignored */
+    done(&r);
+}
+
+static void test_verify_mode_bits(void **state)
+{
+    (void)state;
+    strata_tls_ctx *ctx;
+    assert_ok(strata_tls_ctx_new(STRATA_TLS_METHOD_TLS, &ctx));
+    assert_status(
+        strata_tls_ctx_set_verify(ctx, STRATA_TLS_VERIFY_FAIL_IF_NO_PEER_CERT, NULL, NULL),
+        STRATA_E_USAGE);
+    assert_string_equal(strata_error_message(strata_tls_ctx_error(ctx)),
+                        "VERIFY_FAIL_IF_NO_PEER_CERT and VERIFY_CLIENT_ONCE need VERIFY_PEER");
+    assert_status(strata_tls_ctx_set_verify(ctx, 0x40, NULL, NULL), STRATA_E_USAGE);
+    assert_ok(strata_tls_ctx_set_verify_depth(ctx, 3));
+    assert_int_equal(strata_tls_ctx_get_verify_depth(ctx), 3);
+    strata_tls_ctx_free(ctx);
+}
+
+/* Client certificates: required and missing, then given. */
+static void test_client_certificates(void **state)
+{
+    (void)state;
+    struct run r;
+    start(&r, "leaf.pem", "leaf.key");
+    assert_ok(strata_tls_ctx_set_verify(
+        r.sctx, STRATA_TLS_VERIFY_PEER | STRATA_TLS_VERIFY_FAIL_IF_NO_PEER_CERT, NULL, NULL));
+    assert_ok(strata_tls_ctx_load_verify_locations(r.sctx, tu_path(tu_pki(), "ca.pem"), NULL));
+    assert_ok(strata_tls_ctx_load_client_ca(r.sctx, tu_path(tu_pki(), "ca.pem")));
+    go(&r, "localhost");
+    finish(&r);
+    assert_status(r.rs, STRATA_E_TLS_CERT_NONE);
+    assert_string_equal(msg(r.s), "the peer sent no certificate, and one is required");
+    /* TLS 1.3: the client learns it from the alert after its own Finished. */
+    size_t n;
+    char buf[4];
+    assert_status(strata_tls_conn_recv(r.c, buf, sizeof(buf), &n), STRATA_E_TLS_ALERT);
+    assert_string_equal(msg(r.c), "recv failed: the peer sent a fatal alert: certificate_required "
+                                  "(116)");
+    strata_tls_conn_free(r.c);
+    strata_tls_conn_free(r.s);
+    strata_tls_ctx_free(r.cctx);
+    r.cctx = tu_client_ctx();
+    assert_ok(strata_tls_ctx_use_certificate_file(r.cctx, tu_path(tu_pki(), "client.pem"),
+                                                  STRATA_TLS_FILETYPE_PEM));
+    assert_ok(strata_tls_ctx_use_privatekey_file(r.cctx, tu_path(tu_pki(), "client.key"),
+                                                 STRATA_TLS_FILETYPE_PEM));
+    assert_ok(strata_tls_ctx_check_privatekey(r.cctx));
+    go(&r, "localhost");
+    finish(&r);
+    assert_ok(r.rc);
+    assert_ok(r.rs);
+    assert_int_equal(strata_tls_conn_verify_result(r.s), 0);
+    done(&r);
+}
+
+/* A client certificate from an unknown issuer is refused by the server. */
+static void test_client_cert_untrusted(void **state)
+{
+    (void)state;
+    struct run r;
+    start(&r, "leaf.pem", "leaf.key");
+    assert_ok(strata_tls_ctx_set_verify(r.sctx, STRATA_TLS_VERIFY_PEER, NULL, NULL));
+    assert_ok(strata_tls_ctx_load_verify_locations(r.sctx, tu_path(tu_pki(), "ca.pem"), NULL));
+    assert_ok(strata_tls_ctx_use_certificate_file(r.cctx, tu_path(tu_pki(), "self.pem"),
+                                                  STRATA_TLS_FILETYPE_PEM));
+    assert_ok(strata_tls_ctx_use_privatekey_file(r.cctx, tu_path(tu_pki(), "self.key"),
+                                                 STRATA_TLS_FILETYPE_PEM));
+    go(&r, "localhost");
+    finish(&r);
+    assert_status(r.rs, STRATA_E_CERT_UNTRUSTED);
+    assert_string_equal(msg(r.s), "certificate verify failed at depth 0 (/CN=localhost): self-"
+                                  "signed certificate");
+    done(&r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_name_mismatch),
+        cmocka_unit_test(test_ip_names),
+        cmocka_unit_test(test_verify_name_overrides_sni),
+        cmocka_unit_test(test_expired),
+        cmocka_unit_test(test_self_signed),
+        cmocka_unit_test(test_unknown_issuer),
+        cmocka_unit_test(test_no_name_refused),
+        cmocka_unit_test(test_verify_none),
+        cmocka_unit_test(test_verify_mode_bits),
+        cmocka_unit_test(test_client_certificates),
+        cmocka_unit_test(test_client_cert_untrusted),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,241 @@
+/* The tls: chain element.
+ *
+ *   tls:[sni=NAME,name=NAME,ca=FILE|DIR,cert=FILE,key=FILE,pass=file:F|env:VAR,
+ *        verify=peer|none,alpn=A:B,min=1.2|1.3,max=1.2|1.3,ciphers=LIST,keylog=FILE]
+ *
+ * connect (client): verifies the server against ca= (default: the system's
+ * trust store) and the name= (default: sni=, else the tcp host), sends sni=
+ * (default: the tcp host unless it is an IP address). listen (server): cert=
+ * and key= are required; ca= with verify=peer asks for client certificates.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "chain_tls.h"
+#include "cli_secret.h"
+#include "strata/mem.h"
+#include "strata/tls.h"
+#include "strata/tls_layer.h"
+#include "base/error_internal.h"
+
+const struct chain_opt_def chain_tls_opts[] = {
+    {"sni", CHAIN_OPT_STRING, 0, 0},     {"name", CHAIN_OPT_STRING, 0, 0},
+    {"ca", CHAIN_OPT_STRING, 0, 0},      {"cert", CHAIN_OPT_STRING, 0, 0},
+    {"key", CHAIN_OPT_STRING, 0, 0},     {"pass", CHAIN_OPT_STRING, 0, 0},
+    {"verify", CHAIN_OPT_STRING, 0, 0},  {"alpn", CHAIN_OPT_STRING, 0, 0},
+    {"min", CHAIN_OPT_STRING, 0, 0},     {"max", CHAIN_OPT_STRING, 0, 0},
+    {"ciphers", CHAIN_OPT_STRING, 0, 0}, {"keylog", CHAIN_OPT_STRING, 0, 0},
+    {NULL, CHAIN_OPT_FLAG, 0, 0},
+};
+
+static const char *opt(const struct chain_elem *e, const char *name)
+{
+    const struct chain_opt *o = chain_elem_opt(e, name);
+    return o ? o->str : NULL;
+}
+
+static int version(const char *v)
+{
+    if (strcmp(v, "1.2") == 0)
+        return STRATA_TLS_VERSION_TLS1_2;
+    if (strcmp(v, "1.3") == 0)
+        return STRATA_TLS_VERSION_TLS1_3;
+    return -1;
+}
+
+STRATA_PRINTF(3, 4)
+static int bad(char *err, size_t cap, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, cap, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+int chain_tls_parse(struct chain_elem *e, strata_buf *body, enum chain_use use, char *err,
+                    size_t cap)
+{
+    if (strata_buf_len(body) > 0 && chain_parse_opts(e, body, err, cap) != 0)
+        return -1;
+    const char *v;
+    if ((v = opt(e, "verify")) && strcmp(v, "peer") != 0 && strcmp(v, "none") != 0)
+        return bad(err, cap, "verify must be 'peer' or 'none', not '%s'", v);
+    if ((v = opt(e, "min")) && version(v) < 0)
+        return bad(err, cap, "min must be 1.2 or 1.3, not '%s'", v);
+    if ((v = opt(e, "max")) && version(v) < 0)
+        return bad(err, cap, "max must be 1.2 or 1.3, not '%s'", v);
+    if ((v = opt(e, "pass")) && strncmp(v, "file:", 5) != 0 && strncmp(v, "env:", 4) != 0)
+        return bad(err, cap, "pass must be file:FILE or env:VAR");
+    if (!opt(e, "cert") != !opt(e, "key"))
+        return bad(err, cap, "cert= and key= go together");
+    if (use == CHAIN_USE_LISTEN && !opt(e, "cert"))
+        return bad(err, cap, "a TLS server needs cert= and key=");
+    return 0;
+}
+
+/* The passphrase from pass=file:F (its first line) or pass=env:VAR. */
+struct pass {
+    char buf[1024];
+    size_t len;
+};
+
+static int pass_cb(char *buf, size_t cap, int verify, void *user)
+{
+    (void)verify;
+    struct pass *p = user;
+    size_t n = p->len < cap ? p->len : cap;
+    memcpy(buf, p->buf, n);
+    return (int)n;
+}
+
+static strata_status read_pass(const char *spec, struct pass *p, strata_error *err)
+{
+    char *secret = NULL, msg[256];
+    if (cli_secret_read(spec, &secret, msg, sizeof(msg)) != 0)
+        return strata__error_set(err, STRATA_E_USAGE, "%s", msg);
+    p->len = strlen(secret);
+    if (p->len >= sizeof(p->buf))
+        p->len = sizeof(p->buf) - 1;
+    memcpy(p->buf, secret, p->len);
+    cli_secret_free(secret);
+    return STRATA_OK;
+}
+
+/* Key log lines go to the file named by keylog= (opened per line: the
+ * context outlives no file handle). */
+static void keylog_cb(const strata_tls_conn *conn, const char *line, void *user)
+{
+    (void)conn;
+    FILE *f = fopen(user, "a");
+    if (f) {
+        fprintf(f, "%s\n", line);
+        fclose(f);
+    }
+}
+
+static strata_status configure(const struct chain_elem *e, int server, strata_tls_ctx *ctx,
+                               strata_error *err)
+{
+    strata_status r = STRATA_OK;
+    const char *v;
+    struct pass pw = {{0}, 0};
+    if ((v = opt(e, "min")) && (r = strata_tls_ctx_set_min_version(ctx, version(v))) != STRATA_OK)
+        return r;
+    if ((v = opt(e, "max")) && (r = strata_tls_ctx_set_max_version(ctx, version(v))) != STRATA_OK)
+        return r;
+    if ((v = opt(e, "ciphers")) && (r = strata_tls_ctx_set_cipher_list(ctx, v)) != STRATA_OK)
+        return r;
+    if ((v = opt(e, "keylog")))
+        strata_tls_ctx_set_keylog_callback(ctx, keylog_cb, (void *)v);
+    if ((v = opt(e, "pass"))) {
+        if ((r = read_pass(v, &pw, err)) != STRATA_OK)
+            return r;
+        strata_tls_ctx_set_passwd_cb(ctx, pass_cb, &pw);
+    }
+    if ((v = opt(e, "cert"))) {
+        r = strata_tls_ctx_use_certificate_chain_file(ctx, v);
+        if (r == STRATA_OK)
+            r = strata_tls_ctx_use_privatekey_file(ctx, opt(e, "key"), STRATA_TLS_FILETYPE_PEM);
+        strata_tls_ctx_set_passwd_cb(ctx, NULL, NULL);
+        strata_memzero(&pw, sizeof(pw));
+        if (r != STRATA_OK)
+            return r;
+    }
+    const char *ca = opt(e, "ca");
+    struct stat st;
+    int dir = ca && stat(ca, &st) == 0 && S_ISDIR(st.st_mode);
+    if (ca) {
+        r = strata_tls_ctx_load_verify_locations(ctx, dir ? NULL : ca, dir ? ca : NULL);
+    } else if (!server) {
+        r = strata_tls_ctx_set_default_verify_paths(ctx);
+    }
+    if (r != STRATA_OK)
+        return r;
+    int peer = !(v = opt(e, "verify")) || strcmp(v, "peer") == 0;
+    if (server && peer && ca) {
+        r = strata_tls_ctx_set_verify(
+            ctx, STRATA_TLS_VERIFY_PEER | STRATA_TLS_VERIFY_FAIL_IF_NO_PEER_CERT, NULL, NULL);
+        if (r == STRATA_OK && !dir) /* the CA names a server sends */
+            r = strata_tls_ctx_load_client_ca(ctx, ca);
+    } else if (!peer) {
+        r = strata_tls_ctx_set_verify(ctx, STRATA_TLS_VERIFY_NONE, NULL, NULL);
+    }
+    return r;
+}
+
+/* ALPN names from "a:b:c". */
+static strata_status set_alpn(strata_tls_conn *c, const char *spec)
+{
+    char buf[512];
+    const char *list[16];
+    size_t n = 0;
+    snprintf(buf, sizeof(buf), "%s", spec);
+    for (char *save = NULL, *t = strtok_r(buf, ":", &save); t && n < 16;
+         t = strtok_r(NULL, ":", &save))
+        list[n++] = t;
+    return strata_tls_conn_set_alpn_protos(c, list, n);
+}
+
+static int alpn_select(strata_tls_conn *conn, const char *const *offered, size_t n, void *user)
+{
+    (void)conn;
+    char buf[512];
+    snprintf(buf, sizeof(buf), "%s", (const char *)user);
+    for (char *save = NULL, *t = strtok_r(buf, ":", &save); t; t = strtok_r(NULL, ":", &save))
+        for (size_t i = 0; i < n; i++)
+            if (strcmp(offered[i], t) == 0)
+                return (int)i;
+    return -1;
+}
+
+strata_status chain_tls_push(const struct chain_elem *e, strata_stack *s, enum chain_use use,
+                             strata_error *err)
+{
+    strata_tls_ctx *ctx = NULL;
+    strata_tls_conn *c = NULL;
+    strata_layer layer;
+    strata_status r;
+    int server = use == CHAIN_USE_LISTEN;
+    if ((r = strata_tls_ctx_new(STRATA_TLS_METHOD_TLS, &ctx)) != STRATA_OK)
+        return r;
+    if ((r = configure(e, server, ctx, err)) != STRATA_OK) {
+        if (err->status == STRATA_OK)
+            strata_error_copy(err, strata_tls_ctx_error(ctx));
+        goto out;
+    }
+    const char *alpn = opt(e, "alpn");
+    if (server && alpn)
+        strata_tls_ctx_set_alpn_select_callback(ctx, alpn_select, (void *)alpn);
+    if ((r = strata_tls_conn_new(ctx, &c)) != STRATA_OK)
+        goto out;
+    if (server) {
+        r = strata_tls_conn_set_accept_state(c);
+    } else {
+        const char *host = e->transport ? e->transport->host : NULL;
+        const char *sni = opt(e, "sni") ? opt(e, "sni") : host;
+        const char *name = opt(e, "name") ? opt(e, "name") : sni;
+        r = strata_tls_conn_set_connect_state(c);
+        if (r == STRATA_OK && sni)
+            r = strata_tls_conn_set_tlsext_host_name(c, sni);
+        if (r == STRATA_OK && name)
+            r = strata_tls_conn_set_verify_name(c, name);
+        if (r == STRATA_OK && alpn)
+            r = set_alpn(c, alpn);
+    }
+    if (r != STRATA_OK) {
+        strata_error_copy(err, strata_tls_conn_error(c));
+        goto out;
+    }
+    if ((r = strata_tls_layer_new(c, &layer)) != STRATA_OK)
+        goto out;
+    c = NULL; /* the layer owns it */
+    r = strata_stack_push(s, layer, NULL, 0);
+out:
+    strata_tls_conn_free(c);
+    strata_tls_ctx_free(ctx);
+    return r;
+}

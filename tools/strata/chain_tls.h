@@ -1,0 +1,14 @@
+/* The tls: chain element (chain_tls.c): one TLS layer, client for
+ * `strata connect`, server for `strata listen`. */
+#ifndef STRATA_CLI_CHAIN_TLS_H
+#define STRATA_CLI_CHAIN_TLS_H
+
+#include "chain.h"
+
+extern const struct chain_opt_def chain_tls_opts[];
+int chain_tls_parse(struct chain_elem *e, strata_buf *body, enum chain_use use, char *err,
+                    size_t cap);
+strata_status chain_tls_push(const struct chain_elem *e, strata_stack *s, enum chain_use use,
+                             strata_error *err);
+
+#endif
