@@ -336,6 +336,12 @@ static int step(strata_stack *s)
     for (size_t i = 0; i < s->n; i++) {
         struct slot *sl = &s->slots[i];
         unsigned st = lstate(sl);
+        /* A layer may fail inside any call, acknowledgements included (a
+         * TLS layer that finds an unclean end once its reader made room). */
+        if (st & STRATA_LAYER_FAILED) {
+            fail_layer(s, i);
+            return 1;
+        }
         if ((st & STRATA_LAYER_UP) && !(sl->seen & SLOT_UP_SEEN)) {
             sl->seen |= SLOT_UP_SEEN;
             queue_event(s, STRATA_STACK_EV_LAYER_UP, i);

@@ -186,7 +186,12 @@ static strata_status tl_eof(void *self)
     if (r != STRATA_OK)
         return fail(t, r);
     r = progress(t);
-    if (r == STRATA_OK && !(t->state & STRATA_LAYER_READ_CLOSED))
+    /* Not closed yet. If our plaintext buffer is full, the engine has not
+     * read all it was given, and the peer's close_notify may be waiting
+     * there: the reader's next recv_ack runs progress, which meets either
+     * the close_notify or the engine's own unexpected-EOF error. Otherwise
+     * the engine read everything without a close_notify: an unclean end. */
+    if (r == STRATA_OK && !(t->state & STRATA_LAYER_READ_CLOSED) && strata_buf_avail(&t->up) > 0)
         return fail(t, t->c->err.status != STRATA_OK ? t->c->err.status : STRATA_EOF_UNCLEAN);
     return r;
 }
