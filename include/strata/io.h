@@ -64,6 +64,13 @@ STRATA_API int strata_io_stopped_by(const strata_io *io);
 /* Milliseconds of the loop's clock (monotonic, updated once per loop turn). */
 STRATA_API uint64_t strata_io_now(const strata_io *io);
 
+/* Calls fn(arg) once, on the next turn of the loop, outside of any callback
+ * running now (for work that must not happen inside one: pushing or popping
+ * layers on a stack that a pump is using). If the driver stops or is freed
+ * first, fn is not called. */
+STRATA_API STRATA_MUST_CHECK strata_status strata_io_defer(strata_io *io, void (*fn)(void *arg),
+                                                           void *arg);
+
 /* ---- app endpoints ---------------------------------------------------------------- */
 
 /* An app endpoint is where a connection's application bytes come from and go

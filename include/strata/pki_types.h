@@ -22,6 +22,7 @@
 
 #include <stddef.h>
 #include <openssl/types.h>
+#include <openssl/x509.h> /* X509_EXTENSION, X509_REQ: the headers stand alone */
 #include "export.h"
 #include "status.h"
 #include "error.h"

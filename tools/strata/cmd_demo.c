@@ -15,6 +15,7 @@
 
 #include "cli.h"
 #include "pattern.h"
+#include "demo_onion.h"
 #include "strata/io.h"
 
 #define DEMO_BYTES_DEFAULT (16ull << 20)
@@ -186,6 +187,9 @@ int cmd_demo(int argc, char **argv)
         if (run_round(&rounds[i], bytes) != CLI_OK)
             rc = CLI_FAIL;
     }
+    uint64_t seg = bytes / 4 ? bytes / 4 : 1;
+    if (demo_onion_run(seg) != CLI_OK)
+        rc = CLI_FAIL;
     puts(rc == CLI_OK ? "demo: ok" : "demo: FAILED");
     return rc;
 }
