@@ -73,6 +73,10 @@ enum strata_category {
     X(E_SSH_CERT_SIGNATURE, VERIFY, "SSH certificate signature invalid")                           \
     X(E_SSH_CERT_UNTRUSTED, VERIFY, "SSH certificate authority not trusted")                       \
     X(E_AUTH, VERIFY, "authentication failed")                                                     \
+    /* ssh packet layer (sshpkt) */                                                                \
+    X(E_SSH_PACKET, PROTOCOL, "malformed SSH packet")                                              \
+    X(E_SSH_MAC, CRYPTO, "SSH packet MAC or tag mismatch")                                         \
+    X(E_SSH_COMPRESSION, PROTOCOL, "SSH packet decompression failed")                              \
     /* --- end ------------------------------------------------------------------------- */
 
 #define STRATA__STATUS_ENUM(name, cat, text) STRATA_##name,
