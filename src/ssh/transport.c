@@ -327,10 +327,11 @@ static strata_status dispatch(struct strata_ssh_transport *t, const uint8_t *p, 
                                   "empty packet from the server");
     uint8_t type = p[0];
     /* Strict KEX: during the first key exchange only KEXINIT, the method's
-     * messages and NEWKEYS may arrive (OpenSSH PROTOCOL §1.10). Strictness is
-     * known once the server's KEXINIT is in. */
+     * messages and NEWKEYS may arrive (OpenSSH PROTOCOL §1.10); a DISCONNECT
+     * is still read, to report the server's reason. Strictness is known once
+     * the server's KEXINIT is in. */
     if (t->strict && t->kex_done == 0 && type != SSH_MSG_KEXINIT && type != SSH_MSG_NEWKEYS &&
-        (type < 30 || type > 49))
+        type != SSH_MSG_DISCONNECT && (type < 30 || type > 49))
         return strata__ssh_t_fail(t, STRATA_SSH_DISCONNECT_PROTOCOL_ERROR, STRATA_E_PROTOCOL,
                                   "strict KEX: unexpected message %u during the initial key "
                                   "exchange",
