@@ -432,7 +432,8 @@ strata_status strata_ssh_transport_input_eof(strata_ssh_transport *t)
     if (t->v_s == NULL)
         return strata__ssh_t_fail(t, 0, STRATA_E_SSH_DISCONNECT,
                                   "connection closed by the server without an SSH "
-                                  "identification: not an SSH server?");
+                                  "identification (it sent '%s'): not an SSH server?",
+                                  t->vr.lines ? t->vr.first : "");
     t->state = SSH_T_CLOSED;
     strata__error_set(&t->err, STRATA_E_SSH_DISCONNECT, "connection closed by the server%s",
                       strata_buf_len(&t->in) ? " in the middle of a packet" : "");

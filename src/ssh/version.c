@@ -86,6 +86,8 @@ strata_status strata__ssh_version_read(struct ssh_version_reader *vr, strata_buf
         if (memchr(p, 0, body))
             return strata__error_set(err, STRATA_E_PROTOCOL,
                                      "not an SSH server: it sent binary data ('%s')", q);
+        if (vr->lines == 0)
+            memcpy(vr->first, q, sizeof(vr->first) < sizeof(q) ? sizeof(vr->first) : sizeof(q));
         if (++vr->lines > SSH_BANNER_LINES_MAX)
             return strata__error_set(err, STRATA_E_PROTOCOL,
                                      "more than %u lines from the server before its SSH "
