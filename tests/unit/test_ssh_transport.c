@@ -396,6 +396,10 @@ static void test_hostile_servers(void **state)
     expect_failure(TS_SMALL_GEX_GROUP, "diffie-hellman-group-exchange-sha256", STRATA_E_PROTOCOL,
                    STRATA_SSH_DISCONNECT_KEY_EXCHANGE_FAILED,
                    "server's group is 1024 bits, outside the requested 2048..8192");
+    expect_failure(TS_WRONG_KEY_TYPE, NULL, STRATA_E_PROTOCOL,
+                   STRATA_SSH_DISCONNECT_KEY_EXCHANGE_FAILED,
+                   "server's host key is ecdsa-sha2-nistp256, which does not match the negotiated "
+                   "ssh-ed25519");
     /* A wrong guess: the junk packet that follows KEXINIT is ignored. */
     struct pair p;
     assert_ok(hostile(TS_WRONG_GUESS, NULL, &p));
