@@ -16,6 +16,8 @@
 
 struct events {
     strata_status kh_status;
+    uint32_t unimpl_seq;
+    int unimpl;
     int secure, accepted, debug_always, ignores, hostkey_calls, disconnected;
     uint32_t disc_reason;
     char debug_msg[64], fp_sha256[80], fp_md5[80], key_type[64];
@@ -63,6 +65,13 @@ static void on_disconnected(void *u, uint32_t reason, const char *desc)
     e->disc_reason = reason;
 }
 
+static void on_unimplemented(void *u, uint32_t seq)
+{
+    struct events *e = u;
+    e->unimpl++;
+    e->unimpl_seq = seq;
+}
+
 static void client_cfg(strata_ssh_transport_config *cfg, struct events *ev)
 {
     memset(cfg, 0, sizeof(*cfg));
@@ -76,6 +85,7 @@ static void client_cfg(strata_ssh_transport_config *cfg, struct events *ev)
     cfg->cb.debug = on_debug;
     cfg->cb.ignore = on_ignore;
     cfg->cb.disconnected = on_disconnected;
+    cfg->cb.unimplemented = on_unimplemented;
     cfg->user = ev;
 }
 
@@ -444,6 +454,20 @@ static void test_generic_messages(void **state)
     assert_ok(ts_pump(p.c, p.s, 0));
     assert_int_equal(ts_count(p.s, SSH_MSG_DEBUG), 1);
     assert_int_equal(ts_count(p.s, SSH_MSG_IGNORE), 1);
+    /* receiveUnimplemented. */
+    static const uint8_t unimpl[] = {SSH_MSG_UNIMPLEMENTED, 0, 0, 0, 42};
+    assert_ok(ts_send(p.s, unimpl, sizeof(unimpl)));
+    assert_ok(ts_pump(p.c, p.s, 0));
+    assert_int_equal(p.ev.unimpl, 1);
+    assert_int_equal(p.ev.unimpl_seq, 42);
+    /* A malformed one ends the connection. */
+    static const uint8_t bad_unimpl[] = {SSH_MSG_UNIMPLEMENTED, 0, 0};
+    assert_ok(ts_send(p.s, bad_unimpl, sizeof(bad_unimpl)));
+    assert_status(ts_pump(p.c, p.s, 0), STRATA_E_PROTOCOL);
+    assert_string_equal(strata_error_message(strata_ssh_transport_error(p.c)),
+                        "malformed UNIMPLEMENTED from the server");
+    pair_free(&p);
+    assert_ok(hostile(TS_DEBUG_AFTER_KEX, NULL, &p));
     /* The server disconnects: receiveError. */
     static const uint8_t disc[] = {
         SSH_MSG_DISCONNECT, 0, 0, 0, 11, 0, 0, 0, 3, 'b', 'y', 'e', 0, 0, 0, 0};
