@@ -135,6 +135,20 @@ strata_status strata_ssh_transport_new(const strata_ssh_transport_config *cfg,
     }
     if ((r = resolve_lists(t, cfg, err)) != STRATA_OK)
         goto fail;
+    /* As OpenSSH: with the default host key list, offer first the algorithms
+     * known_hosts knows this host by, so the server proves the known key. */
+    if (t->kh && t->host && (!cfg->hostkey_algorithms || !*cfg->hostkey_algorithms)) {
+        char *ordered = NULL;
+        if ((r = strata_ssh_knownhosts_order_algs(
+                 t->kh, t->host, t->port, t->algs[SSH_KEXINIT_HOSTKEY], &ordered)) != STRATA_OK) {
+            strata_error_copy(err, strata_ssh_knownhosts_error(t->kh));
+            if (err->status == STRATA_OK)
+                strata__error_set(err, r, "cannot order the host key algorithms");
+            goto fail;
+        }
+        free(t->algs[SSH_KEXINIT_HOSTKEY]);
+        t->algs[SSH_KEXINIT_HOSTKEY] = ordered;
+    }
     char swbuf[64];
     snprintf(swbuf, sizeof(swbuf), "strata_%s", strata_version());
     const char *sw = cfg->software_version ? cfg->software_version : swbuf;

@@ -658,6 +658,39 @@ static void test_known_hosts(void **state)
     EVP_PKEY_free(other);
 }
 
+/* With the default host key list, the algorithms known_hosts knows the host
+ * by come first (as OpenSSH orders them). */
+static void test_known_hosts_orders_algs(void **state)
+{
+    (void)state;
+    strata_ssh_transport_config cfg;
+    struct events ev;
+    strata_ssh_transport *c;
+    EVP_PKEY *k = ts_make_hostkey("ecdsa-sha2-nistp256");
+    strata_buf blob;
+    strata_error err;
+    char *line = NULL;
+    strata_buf_init(&blob, 0);
+    assert_ok(strata__ssh_pubkey_blob(k, "ecdsa-sha2-nistp256", &blob, &err));
+    assert_ok(strata_ssh_knownhosts_format_line("test.example", 22, strata_buf_ptr(&blob),
+                                                strata_buf_len(&blob), 0, &line));
+    client_cfg(&cfg, &ev);
+    assert_ok(strata_ssh_knownhosts_new(&cfg.known_hosts));
+    assert_ok(strata_ssh_knownhosts_load_mem(cfg.known_hosts, "kh", line, strlen(line)));
+    assert_ok(strata_ssh_transport_new(&cfg, &c, &err));
+    assert_int_equal(strncmp(c->algs[SSH_KEXINIT_HOSTKEY], "ecdsa-sha2-nistp256", 19), 0);
+    strata_ssh_transport_free(c);
+    /* An explicit list is kept as given. */
+    cfg.hostkey_algorithms = "ssh-ed25519,ecdsa-sha2-nistp256";
+    assert_ok(strata_ssh_transport_new(&cfg, &c, &err));
+    assert_string_equal(c->algs[SSH_KEXINIT_HOSTKEY], "ssh-ed25519,ecdsa-sha2-nistp256");
+    strata_ssh_transport_free(c);
+    strata_ssh_knownhosts_free(cfg.known_hosts);
+    free(line);
+    strata_buf_free(&blob);
+    EVP_PKEY_free(k);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -678,6 +711,7 @@ int main(void)
         cmocka_unit_test(test_gex_old_request),
         cmocka_unit_test(test_config_errors),
         cmocka_unit_test(test_known_hosts),
+        cmocka_unit_test(test_known_hosts_orders_algs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
