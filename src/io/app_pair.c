@@ -71,10 +71,14 @@ static const uint8_t *pair_in(void *self, size_t *n, strata_status *st)
 static void pair_in_ack(void *self, size_t n)
 {
     struct half *h = self, *o = partner(h);
-    size_t have = strata_buf_len(&o->to);
-    strata_status r = strata_buf_consume(&o->to, n < have ? n : have);
-    (void)r;         /* bounded above: cannot fail */
-    kick_partner(h); /* room for it, or its output is now delivered */
+    size_t have = strata_buf_len(&o->to), k = n < have ? n : have;
+    strata_status r = strata_buf_consume(&o->to, k);
+    (void)r; /* bounded above: cannot fail */
+    /* Only a real change wakes the partner: the pump acknowledges 0 bytes
+     * when its stack is full, and two halves kicking each other for nothing
+     * would spin forever. */
+    if (k > 0)
+        kick_partner(h); /* room for it, or its output is now delivered */
 }
 
 static strata_status pair_out(void *self, const uint8_t *p, size_t n, size_t *used)
@@ -99,6 +103,8 @@ static strata_status pair_out(void *self, const uint8_t *p, size_t n, size_t *us
 static strata_status pair_out_eof(void *self)
 {
     struct half *h = self;
+    if (h->eof)
+        return STRATA_OK;
     h->eof = 1;
     kick_partner(h);
     return STRATA_OK;
