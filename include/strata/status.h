@@ -62,6 +62,9 @@ enum strata_category {
     X(E_SSH_DISCONNECT, CLOSED, "SSH peer disconnected")                                           \
     X(E_HOSTKEY, VERIFY, "host key refused")                                                       \
     X(E_AUTH, VERIFY, "authentication failed")                                                     \
+    X(E_SSH_KEY_ENCRYPTED, USAGE, "private key is encrypted: a passphrase is needed")              \
+    X(E_SSH_AGENT_REFUSED, VERIFY, "the SSH agent refused the request")                            \
+    X(E_SSH_CONFIG, USAGE, "bad SSH configuration")                                                \
     /* --- end ------------------------------------------------------------------------- */
 
 #define STRATA__STATUS_ENUM(name, cat, text) STRATA_##name,
