@@ -60,5 +60,14 @@ strata_status strata__sshkf_parse_pem(const uint8_t *data, size_t n, const char 
         EVP_PKEY_free(pkey);
         return r;
     }
+    /* PEM files carry the public part too; OpenSSL does not check it matches. */
+    EVP_PKEY_CTX *chk = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
+    int ok = chk && EVP_PKEY_pairwise_check(chk) > 0;
+    EVP_PKEY_CTX_free(chk);
+    if (!ok) {
+        EVP_PKEY_free(pkey);
+        return strata__error_set_ossl(err, STRATA_E_FORMAT,
+                                      "PEM private key is inconsistent with its public key");
+    }
     return strata__sshkf_privkey_new(pkey, t, NULL, out, err);
 }

@@ -18,6 +18,17 @@ struct strata_ssh_pubkey {
 
 static const char cert_suffix[] = "-cert-v01@openssh.com";
 
+/* A NUL-terminated heap copy of n bytes (the input is not NUL-terminated). */
+static char *dup_range(const char *p, size_t n)
+{
+    char *s = malloc(n + 1);
+    if (s) {
+        memcpy(s, p, n);
+        s[n] = '\0';
+    }
+    return s;
+}
+
 static int is_blank(char c)
 {
     return c == ' ' || c == '\t';
@@ -145,8 +156,8 @@ strata_status strata_ssh_pubkey_parse(const char *text, size_t n, strata_ssh_pub
                               (const char *)inner);
         goto out;
     }
-    if (!(k = calloc(1, sizeof(*k))) || !(k->type = strndup(text + s, t_end - s)) ||
-        !(k->comment = strndup(text + c_start, e - c_start)) ||
+    if (!(k = calloc(1, sizeof(*k))) || !(k->type = dup_range(text + s, t_end - s)) ||
+        !(k->comment = dup_range(text + c_start, e - c_start)) ||
         !(k->blob = malloc(strata_buf_len(&blob)))) {
         r = strata__error_set(err, STRATA_E_NOMEM, "out of memory");
         goto out;
