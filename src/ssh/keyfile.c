@@ -143,3 +143,45 @@ strata_status strata_ssh_privkey_parse(const uint8_t *data, size_t n, const char
     strata_error_clear(err);
     return strata__sshkf_parse(data, n, passphrase, STRATA_SSH_KEY_ROUNDS_MAX, out, err);
 }
+
+strata_status strata_ssh_privkey_peek(const uint8_t *data, size_t n, uint8_t **blob,
+                                      size_t *blob_len, int *encrypted, strata_error *err)
+{
+    strata_error scratch;
+    strata_status r;
+    if (!err)
+        err = &scratch;
+    strata_error_clear(err);
+    *blob = NULL;
+    *blob_len = 0;
+    *encrypted = 0;
+    if (!data)
+        return strata__error_set(err, STRATA_E_USAGE, "no key data");
+    if (n > STRATA_SSH_KEY_FILE_MAX)
+        return strata__error_set(err, STRATA_E_LIMIT,
+                                 "key file of %zu bytes exceeds the limit of %u", n,
+                                 STRATA_SSH_KEY_FILE_MAX);
+    if (starts_with_label(data, n, openssh_label)) {
+        strata_buf bin;
+        strata_buf_init(&bin, STRATA_SSH_KEY_FILE_MAX);
+        strata_buf_set_secret(&bin);
+        r = strata__sshkf_unarmor((const char *)data, n, openssh_label, &bin, err);
+        if (r == STRATA_OK)
+            r = strata__sshkf_peek_openssh(strata_buf_ptr(&bin), strata_buf_len(&bin), blob,
+                                           blob_len, encrypted, err);
+        strata_buf_free(&bin);
+        return r;
+    }
+    /* PEM: an unencrypted file is parsed whole; an encrypted one hides its key. */
+    strata_ssh_privkey *k = NULL;
+    if ((r = strata__sshkf_parse(data, n, NULL, 0, &k, err)) != STRATA_OK)
+        return r;
+    if (!(*blob = malloc(k->blob_len))) {
+        strata_ssh_privkey_free(k);
+        return strata__error_set(err, STRATA_E_NOMEM, "out of memory");
+    }
+    memcpy(*blob, k->blob, k->blob_len);
+    *blob_len = k->blob_len;
+    strata_ssh_privkey_free(k);
+    return STRATA_OK;
+}

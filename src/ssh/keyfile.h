@@ -96,6 +96,10 @@ strata_status strata__sshkf_privkey_new(EVP_PKEY *pkey, const struct sshkf_type 
 strata_status strata__sshkf_parse_openssh(const uint8_t *bin, size_t n, const char *passphrase,
                                           unsigned max_rounds, strata_ssh_privkey **out,
                                           strata_error *err);
+/* The outer layer only: the public blob (heap copy, free()) and whether the
+ * private section is encrypted. */
+strata_status strata__sshkf_peek_openssh(const uint8_t *bin, size_t n, uint8_t **blob,
+                                         size_t *blob_len, int *encrypted, strata_error *err);
 /* The whole text-level parse with a rounds bound. */
 strata_status strata__sshkf_parse(const uint8_t *data, size_t n, const char *passphrase,
                                   unsigned max_rounds, strata_ssh_privkey **out, strata_error *err);

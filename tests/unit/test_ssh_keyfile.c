@@ -184,6 +184,48 @@ static void test_wrong_and_missing_passphrase(void **state)
     }
 }
 
+static void test_peek_public_half(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *args, *pass;
+        int encrypted;
+        strata_status st;
+    } cases[] = {
+        {"-t ed25519 -N sesame", "sesame", 1, STRATA_OK},
+        {"-t rsa -b 2048 -N ''", NULL, 0, STRATA_OK},
+        {"-t ecdsa -m PEM -N ''", NULL, 0, STRATA_OK},
+        {"-t ecdsa -m PEM -N sesame", "sesame", 1, STRATA_E_SSH_KEY_ENCRYPTED},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char path[512];
+        size_t n, bn, kn;
+        uint8_t *blob = NULL;
+        int enc = -1;
+        strata_error err;
+        strata_ssh_privkey *k = NULL;
+        snprintf(path, sizeof(path), "%s/peek%zu", tmpdir, i);
+        run("ssh-keygen -q %s -f '%s'", cases[i].args, path);
+        uint8_t *data = slurp(path, &n);
+        assert_status(strata_ssh_privkey_peek(data, n, &blob, &bn, &enc, &err), cases[i].st);
+        if (cases[i].st != STRATA_OK)
+            assert_string_equal(strata_error_message(&err),
+                                "PEM private key is encrypted: a passphrase is needed");
+        assert_ok(strata_ssh_privkey_parse(data, n, cases[i].pass, &k, &err));
+        if (cases[i].st == STRATA_OK) {
+            const uint8_t *kb = strata_ssh_privkey_blob(k, &kn);
+            assert_int_equal(bn, kn);
+            assert_memory_equal(blob, kb, kn);
+            assert_int_equal(enc, cases[i].encrypted);
+        } else {
+            assert_null(blob);
+        }
+        free(blob);
+        strata_ssh_privkey_free(k);
+        free(data);
+    }
+}
+
 static void test_pem_and_pkcs8(void **state)
 {
     (void)state;
@@ -648,6 +690,7 @@ int main(void)
         cmocka_unit_test(test_keygen_openssh_plain_and_encrypted),
         cmocka_unit_test(test_keygen_gcm_and_rounds),
         cmocka_unit_test(test_wrong_and_missing_passphrase),
+        cmocka_unit_test(test_peek_public_half),
         cmocka_unit_test(test_pem_and_pkcs8),
         cmocka_unit_test(test_write_read_back_by_keygen),
         cmocka_unit_test(test_pubkey_and_cert_files),
