@@ -3,7 +3,8 @@
  * Private keys are read from memory (the caller reads the file):
  *  - OpenSSH's own format ("-----BEGIN OPENSSH PRIVATE KEY-----", PROTOCOL.key
  *    "openssh-key-v1"), unencrypted or encrypted with aes{128,192,256}-ctr,
- *    aes{128,192,256}-cbc or aes{128,256}-gcm@openssh.com under the bcrypt KDF;
+ *    aes{128,192,256}-cbc, aes{128,256}-gcm@openssh.com or
+ *    chacha20-poly1305@openssh.com under the bcrypt KDF;
  *  - PEM: traditional "BEGIN RSA/EC/DSA PRIVATE KEY" (optionally encrypted),
  *    PKCS#8 "BEGIN PRIVATE KEY" and "BEGIN ENCRYPTED PRIVATE KEY".
  * Key types: ssh-ed25519, ecdsa-sha2-nistp256/384/521, ssh-rsa, ssh-dss.

@@ -53,10 +53,10 @@ strata_status strata__sshkf_put_bn_param(EVP_PKEY *k, const char *param, strata_
 strata_status strata__sshkf_fromdata(const char *evp_name, OSSL_PARAM *params, EVP_PKEY **out,
                                      strata_error *err);
 
-/* A cipher for private key files (keyfile_cipher.c). */
+/* A cipher for private key files (keyfile_cipher.c). key_len 0: "none". */
 struct sshkf_cipher {
     const char *name;
-    const EVP_CIPHER *(*evp)(void); /* NULL for "none" */
+    const EVP_CIPHER *(*evp)(void); /* NULL for "none" and chacha20-poly1305 */
     size_t key_len, iv_len, block, tag_len;
 };
 const struct sshkf_cipher *strata__sshkf_cipher_by_name(const char *name);

@@ -179,7 +179,7 @@ static strata_status parse_outer(const uint8_t *bin, size_t n, struct kf_outer *
     const struct sshkf_cipher *c = o->c = strata__sshkf_cipher_by_name(cipher_name);
     if (!c)
         return strata__error_set(err, STRATA_E_UNSUPPORTED, "unknown cipher \"%s\"", cipher_name);
-    int encrypted = c->evp != NULL;
+    int encrypted = c->key_len != 0;
     if (strcmp(kdf_name, "none") != 0 && strcmp(kdf_name, "bcrypt") != 0)
         return strata__error_set(err, STRATA_E_UNSUPPORTED, "unknown KDF \"%s\"", kdf_name);
     if (encrypted != (strcmp(kdf_name, "bcrypt") == 0))
@@ -219,7 +219,7 @@ strata_status strata__sshkf_peek_openssh(const uint8_t *bin, size_t n, uint8_t *
         return strata__error_set(err, STRATA_E_NOMEM, "out of memory");
     memcpy(*blob, o.pub, o.publen);
     *blob_len = o.publen;
-    *encrypted = o.c->evp != NULL;
+    *encrypted = o.c->key_len != 0;
     return STRATA_OK;
 }
 
@@ -239,7 +239,7 @@ strata_status strata__sshkf_parse_openssh(const uint8_t *bin, size_t n, const ch
     if ((r = parse_outer(bin, n, &o, err)) != STRATA_OK)
         goto out;
     const struct sshkf_cipher *c = o.c;
-    int encrypted = c->evp != NULL;
+    int encrypted = c->key_len != 0;
     if (encrypted) {
         if (!passphrase || !*passphrase) {
             r = strata__error_set(err, STRATA_E_SSH_KEY_ENCRYPTED,

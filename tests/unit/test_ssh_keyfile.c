@@ -151,6 +151,9 @@ static void test_keygen_gcm_and_rounds(void **state)
     snprintf(path, sizeof(path), "%s/gcm128", tmpdir);
     run("ssh-keygen -q -t ecdsa -Z aes128-gcm@openssh.com -N pw -f '%s'", path);
     check_against_keygen(path, "pw", "ecdsa-sha2-nistp256", NULL);
+    snprintf(path, sizeof(path), "%s/chacha", tmpdir);
+    run("ssh-keygen -q -t rsa -b 2048 -Z chacha20-poly1305@openssh.com -N pw -f '%s'", path);
+    check_against_keygen(path, "pw", "ssh-rsa", NULL);
     snprintf(path, sizeof(path), "%s/cbc", tmpdir);
     run("ssh-keygen -q -t ed25519 -Z aes128-cbc -a 3 -N pw -f '%s'", path);
     check_against_keygen(path, "pw", "ssh-ed25519", NULL);
@@ -163,9 +166,10 @@ static void test_wrong_and_missing_passphrase(void **state)
     size_t n;
     strata_error err;
     strata_ssh_privkey *k = (strata_ssh_privkey *)1;
-    const char *names[] = {"ctr", "gcm"};
-    const char *ciphers[] = {"aes256-ctr", "aes256-gcm@openssh.com"};
-    for (int i = 0; i < 2; i++) {
+    const char *names[] = {"ctr", "gcm", "chacha"};
+    const char *ciphers[] = {"aes256-ctr", "aes256-gcm@openssh.com",
+                             "chacha20-poly1305@openssh.com"};
+    for (int i = 0; i < 3; i++) {
         snprintf(path, sizeof(path), "%s/wrong-%s", tmpdir, names[i]);
         run("ssh-keygen -q -t ed25519 -Z %s -N right -f '%s'", ciphers[i], path);
         uint8_t *data = slurp(path, &n);
