@@ -71,9 +71,15 @@ static strata_status expect_type(strata_buf *b, uint8_t want, const char *what, 
     uint8_t type;
     if (strata_buf_get_u8(b, &type) != STRATA_OK)
         return strata__error_set(err, STRATA_E_TRUNCATED, "empty agent reply");
+    /* As OpenSSH's client: SSH2_AGENT_FAILURE (30) and SSH_COM_AGENT2_FAILURE
+     * (102) from old agents, and SSH_AGENT_EXTENSION_FAILURE (28), are refusals too. */
     if (type == STRATA_SSH_AGENT_FAILURE)
         return strata__error_set(err, STRATA_E_SSH_AGENT_REFUSED,
                                  "the agent refused the %s request (SSH_AGENT_FAILURE)", what);
+    if (type == 28 || type == 30 || type == 102)
+        return strata__error_set(err, STRATA_E_SSH_AGENT_REFUSED,
+                                 "the agent refused the %s request (failure message %u)", what,
+                                 type);
     if (type != want)
         return strata__error_set(err, STRATA_E_PROTOCOL,
                                  "unexpected agent reply type %u to a %s request", type, what);

@@ -135,6 +135,12 @@ strata_status strata_ssh_pubkey_parse(const char *text, size_t n, strata_ssh_pub
         r = strata__error_set(err, STRATA_E_FORMAT, "public key line has no base64 field");
         goto out;
     }
+    for (size_t i = s; i < t_end; i++) {
+        if ((unsigned char)text[i] < 0x21 || (unsigned char)text[i] > 0x7e) {
+            r = strata__error_set(err, STRATA_E_FORMAT, "non-printable byte in the key type");
+            goto out;
+        }
+    }
     if (t_end - s > STRATA_NAME_MAX) {
         r = strata__error_set(err, STRATA_E_FORMAT, "key type longer than %d characters",
                               STRATA_NAME_MAX);

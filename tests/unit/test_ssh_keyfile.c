@@ -369,6 +369,7 @@ static void test_pubkey_and_cert_files(void **state)
         {"ssh-rsa AAAAC3NzaC1lZDI1NTE5AAAA\n",
          "key type \"ssh-rsa\" differs from the blob's type \"ssh-ed25519\""},
         {"ssh-ed25519 AAAA\n", "key blob too short to hold its type"},
+        {"ssh-ed\x01 AAAA\n", "non-printable byte in the key type"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         assert_status(strata_ssh_pubkey_parse(bad[i].text, strlen(bad[i].text), &pub, &err),
