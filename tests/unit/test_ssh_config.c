@@ -235,6 +235,34 @@ static void test_errors_name_file_and_line(void **state)
     ssh_config_free(&c);
 }
 
+static void test_ignore_unknown(void **state)
+{
+    (void)state;
+    struct ssh_config c;
+    strata_error err;
+    static const char cfg[] = "IgnoreUnknown ForwardAgent,Send*\n"
+                              "Host other\n"
+                              "  SendEnv LANG\n"
+                              "Host *\n"
+                              "  forwardagent yes\n"
+                              "  User u\n";
+    ssh_config_init(&c);
+    assert_ok(apply(&c, cfg, "h", &err));
+    assert_string_equal(c.user, "u");
+    ssh_config_free(&c);
+    /* Only the named options, and only after the IgnoreUnknown line. */
+    expect_error("IgnoreUnknown ForwardAgent\nAddKeysToAgent yes\n", "h", STRATA_E_SSH_CONFIG,
+                 "cfg line 2: unknown option \"AddKeysToAgent\"");
+    expect_error("ForwardAgent yes\nIgnoreUnknown ForwardAgent\n", "h", STRATA_E_SSH_CONFIG,
+                 "cfg line 1: unknown option \"ForwardAgent\"");
+    /* A -o IgnoreUnknown comes first of all. */
+    ssh_config_init(&c);
+    assert_ok(ssh_config_apply_option(&c, "IgnoreUnknown=*", &err));
+    assert_ok(apply(&c, "UseKeychain yes\nPort 7\n", "h", &err));
+    assert_int_equal(c.port, 7);
+    ssh_config_free(&c);
+}
+
 static void test_tokens(void **state)
 {
     (void)state;
@@ -308,6 +336,7 @@ int main(void)
         cmocka_unit_test(test_negation_and_lists),
         cmocka_unit_test(test_syntax_forms_and_values),
         cmocka_unit_test(test_errors_name_file_and_line),
+        cmocka_unit_test(test_ignore_unknown),
         cmocka_unit_test(test_tokens),
         cmocka_unit_test(test_include_and_file),
     };

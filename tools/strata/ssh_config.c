@@ -59,6 +59,7 @@ static const struct option_row options[] = {
     {"IdentitiesOnly", SSHC_IDENTITIESONLY, K_YESNO, INT(identities_only)},
     {"IdentityAgent", SSHC_IDENTITYAGENT, K_STR, STR(identity_agent)},
     {"LogLevel", SSHC_LOGLEVEL, K_LOG, INT(log_level)},
+    {"IgnoreUnknown", SSHC_IGNOREUNKNOWN, K_STR, STR(ignore_unknown)},
 };
 
 /* Argument counts each kind takes: min, max. */
@@ -334,6 +335,8 @@ static strata_status apply_keyword(struct ssh_config *c, const char *loc, int ar
     for (size_t i = 0; i < sizeof(options) / sizeof(options[0]); i++)
         if (strcasecmp(argv[0], options[i].name) == 0)
             row = &options[i];
+    if (!row && c->ignore_unknown && ssh_config_host_match(argv[0], c->ignore_unknown))
+        return STRATA_OK; /* IgnoreUnknown: the user said this one may be skipped */
     if (!row)
         return bad(err, loc, "unknown option \"%s\"", argv[0]);
     int min, max;
@@ -625,10 +628,14 @@ static strata_status apply_text_depth(struct ssh_config *c, const char *text, si
         } else if (active) {
             r = apply_keyword(c, loc, argc, argv, err);
         } else {
-            /* Inactive block: the keyword must still be one strata knows. */
+            /* Inactive block: the line must still be valid (known keyword,
+             * well-formed value), under the IgnoreUnknown in force. */
             struct ssh_config scratch;
             ssh_config_init(&scratch);
+            scratch.ignore_unknown = c->ignore_unknown;
+            scratch.set[SSHC_IGNOREUNKNOWN] = 1;
             r = apply_keyword(&scratch, loc, argc, argv, err);
+            scratch.ignore_unknown = NULL;
             ssh_config_free(&scratch);
         }
         free(line);

@@ -10,7 +10,9 @@
  * `?` and `!negation`; a negated match disables the block), Include (globs;
  * relative paths are taken from ~/.ssh, at most 8 levels deep), and the
  * options listed in ssh_config.c's table. Match is refused with an error
- * naming the file and line, as is any unknown option. Keywords are
+ * naming the file and line, as is any unknown option unless an earlier
+ * IgnoreUnknown pattern list (OpenSSH's escape hatch, e.g. "IgnoreUnknown
+ * ForwardAgent,SendEnv" or "IgnoreUnknown *") names it. Keywords are
  * case-insensitive; "Keyword value", "Keyword=value" and "Keyword = value"
  * are all accepted; arguments may be double-quoted.
  *
@@ -51,6 +53,7 @@ enum ssh_config_opt {
     SSHC_IDENTITIESONLY,
     SSHC_IDENTITYAGENT,
     SSHC_LOGLEVEL,
+    SSHC_IGNOREUNKNOWN,
     SSHC_COUNT
 };
 
@@ -80,6 +83,7 @@ struct ssh_config {
     int set[SSHC_COUNT];
     char *hostname, *user, *proxy_jump, *user_known_hosts_file, *identity_agent;
     char *kex_algorithms, *ciphers, *macs, *host_key_algorithms; /* as given: may start + - ^ */
+    char *ignore_unknown;                                        /* IgnoreUnknown pattern list */
     int port;                                                    /* 1..65535 */
     int strict_host_key_checking;                                /* enum ssh_config_strict */
     int batch_mode, compression, identities_only;                /* 0 / 1 */
