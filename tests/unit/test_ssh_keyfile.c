@@ -230,6 +230,43 @@ static void test_peek_public_half(void **state)
     }
 }
 
+static void test_load_files(void **state)
+{
+    (void)state;
+    char path[512], pubpath[520];
+    strata_error err;
+    strata_ssh_privkey *k = NULL;
+    strata_ssh_pubkey *pub = NULL;
+    size_t kn, pn;
+    snprintf(path, sizeof(path), "%s/load", tmpdir);
+    snprintf(pubpath, sizeof(pubpath), "%s.pub", path);
+    run("ssh-keygen -q -t ed25519 -N pw -C loaded -f '%s'", path);
+    assert_ok(strata_ssh_privkey_load_file(path, "pw", &k, &err));
+    assert_ok(strata_ssh_pubkey_load_file(pubpath, &pub, &err));
+    const uint8_t *kb = strata_ssh_privkey_blob(k, &kn), *pb = strata_ssh_pubkey_blob(pub, &pn);
+    assert_int_equal(kn, pn);
+    assert_memory_equal(kb, pb, kn);
+    assert_string_equal(strata_ssh_pubkey_comment(pub), "loaded");
+    strata_ssh_privkey_free(k);
+    strata_ssh_pubkey_free(pub);
+    /* Too open, as OpenSSH refuses it; .pub files may be world-readable. */
+    assert_int_equal(chmod(path, 0644), 0);
+    assert_status(strata_ssh_privkey_load_file(path, "pw", &k, &err), STRATA_E_USAGE);
+    char want[700];
+    snprintf(want, sizeof(want),
+             "permissions 0644 for %s are too open: a private key file must not be accessible "
+             "by others",
+             path);
+    assert_string_equal(strata_error_message(&err), want);
+    assert_null(k);
+    snprintf(path, sizeof(path), "%s/missing", tmpdir);
+    assert_status(strata_ssh_privkey_load_file(path, NULL, &k, &err), STRATA_E_IO);
+    snprintf(want, sizeof(want), "cannot open %s: No such file or directory", path);
+    assert_string_equal(strata_error_message(&err), want);
+    assert_status(strata_ssh_pubkey_load_file(tmpdir, &pub, &err), STRATA_E_USAGE);
+    assert_null(pub);
+}
+
 static void test_pem_and_pkcs8(void **state)
 {
     (void)state;
@@ -696,6 +733,7 @@ int main(void)
         cmocka_unit_test(test_keygen_gcm_and_rounds),
         cmocka_unit_test(test_wrong_and_missing_passphrase),
         cmocka_unit_test(test_peek_public_half),
+        cmocka_unit_test(test_load_files),
         cmocka_unit_test(test_pem_and_pkcs8),
         cmocka_unit_test(test_write_read_back_by_keygen),
         cmocka_unit_test(test_pubkey_and_cert_files),
