@@ -629,6 +629,8 @@ static void test_malformed_openssh(void **state)
     strata_buf enc16;
     strata_buf_init(&enc16, 0);
     assert_ok(strata_buf_put(&enc16, longpad, 16));
+    /* The KDF is checked before the passphrase: no prompt for a key that
+     * cannot be used. */
     for (int i = 0; i < 3; i++) {
         strata_buf_reset(&kdf);
         assert_ok(strata_buf_put_string(&kdf, salt, sizeof(salt)));
@@ -644,6 +646,8 @@ static void test_malformed_openssh(void **state)
                           0,
                           NULL};
         assert_status(parse_parts(&e, "pw", &err), sts[i]);
+        assert_string_equal(strata_error_message(&err), msgs[i]);
+        assert_status(parse_parts(&e, NULL, &err), sts[i]);
         assert_string_equal(strata_error_message(&err), msgs[i]);
     }
     strata_buf_reset(&kdf);
@@ -666,7 +670,12 @@ static void test_malformed_openssh(void **state)
     e.kdfopts = strata_buf_ptr(&kdf);
     assert_status(parse_parts(&e, "pw", &err), STRATA_E_TRAILING);
     assert_string_equal(strata_error_message(&err), "trailing bytes in bcrypt KDF options");
-    /* An AEAD cipher whose tag is missing. */
+    /* An AEAD cipher whose tag is missing (valid KDF options). */
+    strata_buf_reset(&kdf);
+    assert_ok(strata_buf_put_string(&kdf, salt, sizeof(salt)));
+    assert_ok(strata_buf_put_u32(&kdf, 16));
+    e.kdfopts_len = strata_buf_len(&kdf);
+    e.kdfopts = strata_buf_ptr(&kdf);
     e.cipher = "aes256-gcm@openssh.com";
     assert_status(parse_parts(&e, "pw", &err), STRATA_E_TRUNCATED);
     assert_string_equal(strata_error_message(&err),
