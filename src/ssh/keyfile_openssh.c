@@ -40,9 +40,8 @@ static strata_status get_name(strata_buf *b, const char *what, char *buf, size_t
         return strata__error_set(err, r, "truncated key file (%s)", what);
     if (n >= cap)
         return strata__error_set(err, STRATA_E_FORMAT, "%s is %zu bytes long", what, n);
-    for (size_t i = 0; i < n; i++)
-        if (p[i] < 0x21 || p[i] > 0x7e)
-            return strata__error_set(err, STRATA_E_FORMAT, "%s holds a non-printable byte", what);
+    if (!strata__sshkf_printable(p, n))
+        return strata__error_set(err, STRATA_E_FORMAT, "%s holds a non-printable byte", what);
     memcpy(buf, p, n);
     buf[n] = '\0';
     return STRATA_OK;
@@ -96,6 +95,10 @@ static strata_status parse_private(strata_buf *b, int encrypted, size_t block, c
         goto out;
     }
     const struct sshkf_type *t = strata__sshkf_type_by_name((const char *)tname, tlen);
+    if (!t && !strata__sshkf_printable(tname, tlen)) {
+        r = strata__error_set(err, STRATA_E_FORMAT, "private key type name is not printable");
+        goto out;
+    }
     if (!t) {
         r = strata__error_set(err, STRATA_E_UNSUPPORTED, "unsupported private key type \"%.*s\"",
                               (int)(tlen > 64 ? 64 : tlen), (const char *)tname);

@@ -407,6 +407,7 @@ static void test_pubkey_and_cert_files(void **state)
          "key type \"ssh-rsa\" differs from the blob's type \"ssh-ed25519\""},
         {"ssh-ed25519 AAAA\n", "key blob too short to hold its type"},
         {"ssh-ed\x01 AAAA\n", "non-printable byte in the key type"},
+        {"ssh-ed25519 AAAAAgEC\n", "the blob's key type is not printable"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         assert_status(strata_ssh_pubkey_parse(bad[i].text, strlen(bad[i].text), &pub, &err),
@@ -615,6 +616,13 @@ static void test_malformed_openssh(void **state)
     p.priv = &badpriv;
     assert_status(parse_parts(&p, NULL, &err), STRATA_E_UNSUPPORTED);
     assert_string_equal(strata_error_message(&err), "unsupported private key type \"ssh-foo\"");
+    strata_buf_reset(&badpriv);
+    assert_ok(strata_buf_put_u32(&badpriv, 7));
+    assert_ok(strata_buf_put_u32(&badpriv, 7));
+    assert_ok(strata_buf_put_string(&badpriv, "\x1b[m", 3));
+    assert_ok(strata_buf_put(&badpriv, longpad, 1)); /* 15 + 1 = 2 blocks */
+    assert_status(parse_parts(&p, NULL, &err), STRATA_E_FORMAT);
+    assert_string_equal(strata_error_message(&err), "private key type name is not printable");
 
     /* bcrypt KDF options: 0 rounds, too many rounds, empty salt, trailing. */
     strata_buf kdf;
