@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <pwd.h>
+#include <unistd.h>
 
 #include "base/error_internal.h"
 #include "ssh_config.h"
@@ -783,4 +785,35 @@ strata_status ssh_config_finish(struct ssh_config *c, const char *host, const ch
         (r = expand_in_place("IdentityAgent", &c->identity_agent, &t, err)) != STRATA_OK)
         return r;
     return STRATA_OK;
+}
+
+strata_status ssh_config_resolve(struct ssh_config *c, const char *host, char *const *opts,
+                                 size_t n_opts, const char *file, strata_error *err)
+{
+    char path[4096], local_host[256];
+    const char *home = getenv("HOME"), *user = NULL;
+    struct passwd *pw = getpwuid(getuid());
+    strata_status r;
+    if (pw) {
+        user = pw->pw_name;
+        if (!home || !*home)
+            home = pw->pw_dir;
+    }
+    if (gethostname(local_host, sizeof(local_host)) != 0)
+        local_host[0] = '\0';
+    local_host[sizeof(local_host) - 1] = '\0';
+    for (size_t i = 0; i < n_opts; i++)
+        if ((r = ssh_config_apply_option(c, opts[i], err)) != STRATA_OK)
+            return r;
+    if (!file && home) {
+        snprintf(path, sizeof(path), "%s/.ssh/config", home);
+        r = ssh_config_apply_file(c, path, 0, host, home, err);
+    } else if (file && strcmp(file, "none") != 0) {
+        r = ssh_config_apply_file(c, file, 1, host, home, err);
+    } else {
+        r = STRATA_OK;
+    }
+    if (r != STRATA_OK)
+        return r;
+    return ssh_config_finish(c, host, user, home, local_host[0] ? local_host : NULL, err);
 }

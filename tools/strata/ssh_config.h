@@ -119,6 +119,14 @@ strata_status ssh_config_apply_file(struct ssh_config *c, const char *path, int 
 strata_status ssh_config_finish(struct ssh_config *c, const char *host, const char *local_user,
                                 const char *home, const char *local_host, strata_error *err);
 
+/* The whole sequence for "strata ssh [-F file] [-o opt]... host": applies
+ * the -o options in order, then the config file (file NULL: ~/.ssh/config if
+ * it exists; "none": no file; else that file, which must exist), then
+ * ssh_config_finish with the local user, home ($HOME, else the password
+ * database) and host name. c must be initialised; on failure err says why. */
+strata_status ssh_config_resolve(struct ssh_config *c, const char *host, char *const *opts,
+                                 size_t n_opts, const char *file, strata_error *err);
+
 /* ssh_config-style host matching: 1 when host matches the pattern list
  * (whitespace/comma separated, `*`, `?`, `!` negation), else 0. */
 int ssh_config_host_match(const char *host, const char *patterns);
