@@ -96,8 +96,11 @@ STRATA_API STRATA_MUST_CHECK strata_status strata_ssh_privkey_write(const strata
 
 /* Parses a public key or certificate file ("*.pub", "*-cert.pub"): the
  * first line that is neither blank nor a '#' comment, "type base64 [comment]".
- * The type must match the type string inside the blob. *out is new, freed with
- * strata_ssh_pubkey_free. Statuses: E_FORMAT (with the reason), E_LIMIT. */
+ * The type must match the type string inside the blob. text (n bytes, need
+ * not be NUL-terminated) is borrowed for the call; *out is new, freed with
+ * strata_ssh_pubkey_free. Statuses: E_FORMAT / E_TRUNCATED (with the reason),
+ * E_LIMIT. The blob is not otherwise validated: the host-key module parses
+ * key and certificate blobs. */
 STRATA_API STRATA_MUST_CHECK strata_status strata_ssh_pubkey_parse(const char *text, size_t n,
                                                                    strata_ssh_pubkey **out,
                                                                    strata_error *err);
