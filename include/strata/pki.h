@@ -12,5 +12,7 @@
 #include "x509_ext.h"
 #include "x509_req.h"
 #include "crl.h"
+#include "pkcs12.h"
+#include "pkcs7.h"
 
 #endif

@@ -91,7 +91,17 @@ strata_status strata__pki_load_format(strata_pki_format fmt, const void *data, s
         *out = fmt;
         return STRATA_OK;
     case STRATA_PKI_AUTO:
-        *out = strata__pki_looks_pem(data, len) ? STRATA_PKI_PEM : STRATA_PKI_DER;
+        if (strata__pki_looks_pem(data, len)) {
+            *out = STRATA_PKI_PEM;
+            return STRATA_OK;
+        }
+        /* Every DER object strata loads is a SEQUENCE. */
+        if (len > 0 && ((const uint8_t *)data)[0] != 0x30)
+            return strata__pki_fail_plain(err, STRATA_E_BAD_PEM,
+                                          "input is neither PEM (no \"-----BEGIN\" line) nor DER "
+                                          "(it starts with byte 0x%02x, not a SEQUENCE)",
+                                          ((const uint8_t *)data)[0]);
+        *out = STRATA_PKI_DER;
         return STRATA_OK;
     default:
         return strata__pki_fail_plain(

@@ -133,7 +133,7 @@ strata_status strata_x509_load_chain(const void *data, size_t len, strata_x509 *
     size_t cnt = 0;
     if (!strata__pki_looks_pem(data, len)) {
         strata_x509 *c;
-        if ((r = strata_x509_load(data, len, STRATA_PKI_DER, &c, err)) == STRATA_OK &&
+        if ((r = strata_x509_load(data, len, STRATA_PKI_AUTO, &c, err)) == STRATA_OK &&
             (r = chain_push(&arr, &cnt, c, err)) == STRATA_OK)
             goto done;
         goto fail;

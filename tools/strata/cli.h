@@ -18,4 +18,7 @@ extern const struct cli_command cli_commands[];
 void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_main(int argc, char **argv);
 
+/* strata cert: keys, CAs, certificates, CSRs, PKCS#12 (cmd_cert.c). */
+int cmd_cert(int argc, char **argv);
+
 #endif
