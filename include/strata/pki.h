@@ -14,5 +14,7 @@
 #include "crl.h"
 #include "pkcs12.h"
 #include "pkcs7.h"
+#include "spki.h"
+#include "rand.h"
 
 #endif

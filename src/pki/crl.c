@@ -322,20 +322,20 @@ strata_status strata_revoked_get_date(const strata_revoked *r, time_t *out, stra
 
 strata_status strata_revoked_set_reason(strata_revoked *r, const char *reason, strata_error *err)
 {
+    long code = -1;
+    for (size_t i = 0; reason && i < sizeof(reasons) / sizeof(reasons[0]); i++) {
+        /* pyOpenSSL compares without case and spaces; strata without case. */
+        if (reasons[i] && !strcasecmp(reasons[i], reason))
+            code = (long)i;
+    }
+    if (reason && code < 0) /* refused before anything changes */
+        return strata__pki_fail_plain(err, STRATA_E_USAGE, "unknown revocation reason \"%.64s\"",
+                                      reason);
     int idx;
     while ((idx = X509_REVOKED_get_ext_by_NID(r->r, NID_crl_reason, -1)) >= 0)
         X509_EXTENSION_free(X509_REVOKED_delete_ext(r->r, idx));
     if (!reason)
         return STRATA_OK;
-    long code = -1;
-    for (size_t i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++) {
-        /* pyOpenSSL compares without case and spaces; strata without case. */
-        if (reasons[i] && !strcasecmp(reasons[i], reason))
-            code = (long)i;
-    }
-    if (code < 0)
-        return strata__pki_fail_plain(err, STRATA_E_USAGE, "unknown revocation reason \"%.64s\"",
-                                      reason);
     ASN1_ENUMERATED *e = ASN1_ENUMERATED_new();
     int ok = e && ASN1_ENUMERATED_set(e, code) &&
              X509_REVOKED_add1_ext_i2d(r->r, NID_crl_reason, e, 0, 0) == 1;

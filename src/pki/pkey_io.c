@@ -42,6 +42,14 @@ strata_status strata_pkey_load_private(const void *data, size_t len, strata_pki_
         if (st.called)
             return strata__pki_fail_plain(err, STRATA_E_PASSPHRASE,
                                           "wrong passphrase for the encrypted private key");
+        strata_pkey *pub = NULL;
+        ERR_set_mark();
+        int is_pub = strata_pkey_load_public(data, len, fmt, &pub, NULL) == STRATA_OK;
+        ERR_pop_to_mark();
+        strata_pkey_free(pub);
+        if (is_pub)
+            return strata__pki_fail_plain(err, STRATA_E_NO_PRIVATE_KEY,
+                                          "the input holds a public key, not a private key");
         if (fmt == STRATA_PKI_PEM)
             return strata__pki_fail(err, STRATA_E_BAD_PEM,
                                     "private key: no readable PEM private key block (missing, "
