@@ -52,6 +52,10 @@ STRATA_API STRATA_MUST_CHECK strata_status strata_x509_store_load_locations(stra
                                                                             const char *file,
                                                                             const char *dir,
                                                                             strata_error *err);
+/* set_default_verify_paths: trusts the system's certificates (OpenSSL's
+ * default file and directory, or SSL_CERT_FILE / SSL_CERT_DIR). */
+STRATA_API STRATA_MUST_CHECK strata_status strata_x509_store_set_default_paths(strata_x509_store *s,
+                                                                               strata_error *err);
 /* set_flags: adds STRATA_X509_STORE_* flags. */
 STRATA_API STRATA_MUST_CHECK strata_status strata_x509_store_set_flags(strata_x509_store *s,
                                                                        unsigned long flags,

@@ -185,6 +185,11 @@ STRATA_API STRATA_MUST_CHECK strata_status strata_x509_signature_algorithm(const
 STRATA_API STRATA_MUST_CHECK strata_status strata_x509_add_ext(strata_x509 *x,
                                                                const strata_x509_ext *ext,
                                                                strata_error *err);
+/* add_extensions(extensions): copies the n extensions in, in order; on failure
+ * none of them is added. */
+STRATA_API STRATA_MUST_CHECK strata_status strata_x509_add_exts(strata_x509 *x,
+                                                                strata_x509_ext *const *exts,
+                                                                size_t n, strata_error *err);
 STRATA_API size_t strata_x509_ext_count(const strata_x509 *x);
 STRATA_API STRATA_MUST_CHECK strata_status strata_x509_get_ext(const strata_x509 *x, size_t idx,
                                                                strata_x509_ext **out,

@@ -109,6 +109,14 @@ strata_status strata_x509_store_load_locations(strata_x509_store *s, const char 
     return STRATA_OK;
 }
 
+strata_status strata_x509_store_set_default_paths(strata_x509_store *s, strata_error *err)
+{
+    if (!X509_STORE_set_default_paths(s->s))
+        return strata__pki_fail(err, STRATA_E_IO,
+                                "loading the system's trusted certificates failed");
+    return STRATA_OK;
+}
+
 strata_status strata_x509_store_set_flags(strata_x509_store *s, unsigned long flags,
                                           strata_error *err)
 {

@@ -86,6 +86,20 @@ PW_ENV=topsecret check "encrypted key usable as a CA key (--ca-passphrase-env)" 
     PW=topsecret '$STRATA' cert issue --ca enc-ca.pem --ca-key enc.key --ca-passphrase-env PW \
         --subject /CN=x --key x.key -o x.pem && openssl verify -CAfile enc-ca.pem x.pem"
 
+# Terminal prompts, on a pty made by script(1): no echo; --encrypt asks twice.
+tty_run() { local input=$1; shift; (sleep 2; printf '%b' "$input") | timeout 30 script -qec "$*" /dev/null 2>&1 | tr -d '\r'; }
+out=$(tty_run 'topsecret\n' "'$STRATA' cert show enc.key")
+if echo "$out" | grep -q "Passphrase for enc.key: " && echo "$out" | grep -q "RSA, 2048 bits" \
+    && ! echo "$out" | grep -q topsecret; then ok "passphrase asked on the terminal, not echoed"
+else bad "terminal prompt"; echo "$out"; fi
+( (sleep 2; printf 'pw-one\n'; sleep 2; printf 'pw-one\n') | timeout 30 script -qec "'$STRATA' cert key --encrypt -o tty.key" /dev/null >tty.log 2>&1 )
+if grep -q "Repeat the passphrase for tty.key" tty.log && openssl pkey -in tty.key -passin pass:pw-one -noout 2>/dev/null; then
+    ok "--encrypt asks twice and encrypts with the typed passphrase"
+else bad "--encrypt"; cat tty.log; fi
+( (sleep 2; printf 'one\n'; sleep 2; printf 'two\n') | timeout 30 script -qec "'$STRATA' cert key --encrypt -o tty2.key" /dev/null >tty2.log 2>&1 )
+grep -q "the passphrases do not match" tty2.log && [ ! -e tty2.key ] && ok "mismatched passphrases are refused" \
+    || { bad "passphrase mismatch"; cat tty2.log; }
+
 check "strata p12 export (default)" S p12 export --key srv.key --cert srv.pem --ca ca.pem \
     --name "my server" -o srv.p12 --passphrase-file pw
 [ "$(stat -c %a srv.p12)" = 600 ] && ok "PKCS#12 file is mode 0600" || bad "p12 mode"

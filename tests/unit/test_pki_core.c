@@ -434,6 +434,50 @@ static void test_load_chain(void **state)
     strata_pkey_free(k);
 }
 
+static void test_serials_and_ext_lists(void **state)
+{
+    (void)state;
+    strata_x509 *x = NULL;
+    assert_ok(strata_x509_new(&x, NULL));
+    uint8_t big[40];
+    for (size_t i = 0; i < sizeof(big); i++)
+        big[i] = (uint8_t)(0xA0 + i);
+    assert_ok(strata_x509_set_serial(x, big, sizeof(big), NULL));
+    char *hex = NULL;
+    assert_ok(strata_x509_get_serial_hex(x, &hex, NULL));
+    assert_int_equal(strlen(hex), 80);
+    assert_memory_equal(hex, "A0A1A2A3", 8);
+    strata_pki_free_string(hex);
+    assert_ok(strata_x509_set_serial_u64(x, 0x1122334455667788ull, NULL));
+    assert_ok(strata_x509_get_serial_hex(x, &hex, NULL));
+    assert_string_equal(hex, "1122334455667788");
+    strata_pki_free_string(hex);
+    strata_error err;
+    strata_error_clear(&err);
+    assert_status(strata_x509_set_serial_hex(x, "12xz", &err), STRATA_E_USAGE);
+    assert_string_equal(strata_error_message(&err), "serial number \"12xz\" is not hexadecimal");
+    assert_status(strata_x509_set_version(x, 3, NULL), STRATA_E_USAGE);
+    /* add_extensions: all or nothing. */
+    strata_x509_ext *e[3] = {NULL, NULL, NULL};
+    assert_ok(strata_x509_ext_new("basicConstraints", 1, "CA:FALSE", NULL, NULL, &e[0], NULL));
+    assert_ok(strata_x509_ext_new("keyUsage", 0, "digitalSignature", NULL, NULL, &e[1], NULL));
+    assert_ok(strata_x509_add_exts(x, e, 2, NULL));
+    assert_int_equal(strata_x509_ext_count(x), 2);
+    assert_status(strata_x509_add_exts(x, e, 3, NULL), STRATA_E_USAGE); /* e[2] is NULL */
+    assert_int_equal(strata_x509_ext_count(x), 2);
+    strata_x509_ext_free(e[0]);
+    strata_x509_ext_free(e[1]);
+    strata_x509_store *s = NULL;
+    assert_ok(strata_x509_store_new(&s, NULL));
+    assert_ok(strata_x509_store_set_default_paths(s, NULL));
+    strata_error_clear(&err);
+    assert_status(strata_x509_store_load_locations(s, "/nonexistent/ca.pem", NULL, &err),
+                  STRATA_E_IO);
+    assert_non_null(strstr(strata_error_message(&err), "/nonexistent/ca.pem"));
+    strata_x509_store_free(s);
+    strata_x509_free(x);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -446,6 +490,7 @@ int main(void)
         cmocka_unit_test(test_bad_certificate_input),
         cmocka_unit_test(test_store_verify_chain),
         cmocka_unit_test(test_load_chain),
+        cmocka_unit_test(test_serials_and_ext_lists),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -29,26 +29,24 @@ static int p12_export(int argc, char **argv)
                *force = NULL, *pf = NULL, *pe = NULL, *kpf = NULL, *kpe = NULL;
     size_t ncas = 0;
     const struct cert_opt opts[] = {
-        {"--key", "-k", 1, &keyp, NULL, NULL, 0},
-        {"--cert", "-c", 1, &certp, NULL, NULL, 0},
-        {"--ca", NULL, 1, NULL, cas, &ncas, 64},
-        {"--name", NULL, 1, &name, NULL, NULL, 0},
-        {"--legacy", NULL, 0, &legacy, NULL, NULL, 0},
-        {"--out", "-o", 1, &outp, NULL, NULL, 0},
-        {"--force", "-f", 0, &force, NULL, NULL, 0},
-        {"--passphrase-file", NULL, 1, &pf, NULL, NULL, 0},
-        {"--passphrase-env", NULL, 1, &pe, NULL, NULL, 0},
-        {"--key-passphrase-file", NULL, 1, &kpf, NULL, NULL, 0},
-        {"--key-passphrase-env", NULL, 1, &kpe, NULL, NULL, 0},
-        {NULL, NULL, 0, NULL, NULL, NULL, 0},
+        CERT_ARG("--key", "-k", keyp),
+        CERT_ARG("--cert", "-c", certp),
+        CERT_LIST("--ca", NULL, cas, ncas),
+        CERT_ARG("--name", NULL, name),
+        CERT_FLAG("--legacy", NULL, legacy),
+        CERT_ARG("--out", "-o", outp),
+        CERT_FLAG("--force", "-f", force),
+        CERT_ARG("--passphrase-file", NULL, pf),
+        CERT_ARG("--passphrase-env", NULL, pe),
+        CERT_ARG("--key-passphrase-file", NULL, kpf),
+        CERT_ARG("--key-passphrase-env", NULL, kpe),
+        CERT_END,
     };
     const char *pos[1];
     size_t npos;
-    int help, rc = cert_parse(argc, argv, opts, pos, 0, &npos, &help);
-    if (rc != CLI_OK || help) {
-        fputs(p12_usage, help ? stdout : stderr);
+    int rc = cert_args(argc, argv, opts, pos, 0, &npos, 0, p12_usage);
+    if (rc >= 0)
         return rc;
-    }
     if (!keyp || !certp || !outp) {
         cli_err("p12 export: --key, --cert and -o are required");
         return CLI_USAGE;
@@ -132,24 +130,22 @@ static int p12_import(int argc, char **argv)
     const char *keyo = NULL, *certo = NULL, *cao = NULL, *legacy = NULL, *force = NULL, *pf = NULL,
                *pe = NULL, *kpf = NULL, *kpe = NULL;
     const struct cert_opt opts[] = {
-        {"--key-out", NULL, 1, &keyo, NULL, NULL, 0},
-        {"--cert-out", NULL, 1, &certo, NULL, NULL, 0},
-        {"--ca-out", NULL, 1, &cao, NULL, NULL, 0},
-        {"--legacy", NULL, 0, &legacy, NULL, NULL, 0},
-        {"--force", "-f", 0, &force, NULL, NULL, 0},
-        {"--passphrase-file", NULL, 1, &pf, NULL, NULL, 0},
-        {"--passphrase-env", NULL, 1, &pe, NULL, NULL, 0},
-        {"--key-passphrase-file", NULL, 1, &kpf, NULL, NULL, 0},
-        {"--key-passphrase-env", NULL, 1, &kpe, NULL, NULL, 0},
-        {NULL, NULL, 0, NULL, NULL, NULL, 0},
+        CERT_ARG("--key-out", NULL, keyo),
+        CERT_ARG("--cert-out", NULL, certo),
+        CERT_ARG("--ca-out", NULL, cao),
+        CERT_FLAG("--legacy", NULL, legacy),
+        CERT_FLAG("--force", "-f", force),
+        CERT_ARG("--passphrase-file", NULL, pf),
+        CERT_ARG("--passphrase-env", NULL, pe),
+        CERT_ARG("--key-passphrase-file", NULL, kpf),
+        CERT_ARG("--key-passphrase-env", NULL, kpe),
+        CERT_END,
     };
     const char *pos[1];
     size_t npos;
-    int help, rc = cert_parse(argc, argv, opts, pos, 1, &npos, &help);
-    if (rc != CLI_OK || help || npos != 1) {
-        fputs(p12_usage, help ? stdout : stderr);
-        return help ? rc : CLI_USAGE;
-    }
+    int rc = cert_args(argc, argv, opts, pos, 1, &npos, 1, p12_usage);
+    if (rc >= 0)
+        return rc;
     if (!keyo && !certo && !cao) {
         cli_err("p12 import: name at least one of --key-out, --cert-out, --ca-out");
         return CLI_USAGE;

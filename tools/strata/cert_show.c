@@ -239,18 +239,16 @@ int cert_cmd_show(int argc, char **argv)
 {
     const char *pf = NULL, *pe = NULL, *legacy = NULL;
     const struct cert_opt opts[] = {
-        {"--passphrase-file", NULL, 1, &pf, NULL, NULL, 0},
-        {"--passphrase-env", NULL, 1, &pe, NULL, NULL, 0},
-        {"--legacy", NULL, 0, &legacy, NULL, NULL, 0},
-        {NULL, NULL, 0, NULL, NULL, NULL, 0},
+        CERT_ARG("--passphrase-file", NULL, pf),
+        CERT_ARG("--passphrase-env", NULL, pe),
+        CERT_FLAG("--legacy", NULL, legacy),
+        CERT_END,
     };
     const char *pos[1];
     size_t npos;
-    int help, rc = cert_parse(argc, argv, opts, pos, 1, &npos, &help);
-    if (rc != CLI_OK || help || npos != 1) {
-        fputs(show_usage, help ? stdout : stderr);
-        return help ? rc : CLI_USAGE;
-    }
+    int rc = cert_args(argc, argv, opts, pos, 1, &npos, 1, show_usage);
+    if (rc >= 0)
+        return rc;
     struct show_ctx c = {pos[0], pf, pe, legacy != NULL};
     strata_buf in;
     strata_error err;
@@ -347,23 +345,24 @@ int cert_cmd_verify(int argc, char **argv)
     const char *cas[64], *unt[64], *crls[16], *name = NULL, *at = NULL, *partial = NULL;
     size_t ncas = 0, nunt = 0, ncrls = 0;
     const struct cert_opt opts[] = {
-        {"--ca", "--CAfile", 1, NULL, cas, &ncas, 64},
-        {"--untrusted", NULL, 1, NULL, unt, &nunt, 64},
-        {"--crl", NULL, 1, NULL, crls, &ncrls, 16},
-        {"--name", NULL, 1, &name, NULL, NULL, 0},
-        {"--at", NULL, 1, &at, NULL, NULL, 0},
-        {"--partial", NULL, 0, &partial, NULL, NULL, 0},
-        {NULL, NULL, 0, NULL, NULL, NULL, 0},
+        CERT_LIST("--ca", "--CAfile", cas, ncas),
+        CERT_LIST("--untrusted", NULL, unt, nunt),
+        CERT_LIST("--crl", NULL, crls, ncrls),
+        CERT_ARG("--name", NULL, name),
+        CERT_ARG("--at", NULL, at),
+        CERT_FLAG("--partial", NULL, partial),
+        CERT_END,
     };
     const char *pos[256];
     size_t npos;
-    int help, rc = cert_parse(argc, argv, opts, pos, 256, &npos, &help);
-    if (rc != CLI_OK || help || npos == 0 || ncas == 0) {
-        if (!help && rc == CLI_OK)
-            cli_err("verify: at least one --ca and one certificate are needed");
-        fputs(verify_usage, help ? stdout : stderr);
-        return help ? rc : CLI_USAGE;
+    int rc = cert_args(argc, argv, opts, pos, 256, &npos, 1, verify_usage);
+    if (rc >= 0)
+        return rc;
+    if (ncas == 0) {
+        cli_err("verify: at least one --ca is needed");
+        return CLI_USAGE;
     }
+    rc = CLI_OK;
     strata_error err;
     strata_error_clear(&err);
     strata_x509_store *s = NULL;

@@ -13,7 +13,7 @@
 
 #include "cert_util.h"
 #include "strata/mem.h"
-#include "base/error_internal.h"
+#include "pki/pki_internal.h"
 #include "cli.h"
 
 static const struct cert_opt *find_opt(const struct cert_opt *opts, const char *name, size_t n)
@@ -82,6 +82,21 @@ int cert_parse(int argc, char **argv, const struct cert_opt *opts, const char **
         }
     }
     return CLI_OK;
+}
+
+int cert_args(int argc, char **argv, const struct cert_opt *opts, const char **pos, size_t maxpos,
+              size_t *npos, size_t minpos, const char *usage)
+{
+    int help, rc = cert_parse(argc, argv, opts, pos, maxpos, npos, &help);
+    if (help) {
+        fputs(usage, stdout);
+        return CLI_OK;
+    }
+    if (rc != CLI_OK || *npos < minpos) {
+        fputs(usage, stderr);
+        return CLI_USAGE;
+    }
+    return -1;
 }
 
 /* Asks on the controlling terminal without echo. */
@@ -403,29 +418,7 @@ out:
 
 strata_status cert_read_file(const char *path, strata_buf *out, strata_error *err)
 {
-    strata_buf_init(out, STRATA_PKI_MAX_INPUT);
-    strata_buf_set_secret(out);
-    FILE *f = !strcmp(path, "-") ? stdin : fopen(path, "rb");
-    if (!f) {
-        return strata__error_set(err, STRATA_E_IO, "cannot open: %s", strerror(errno));
-    }
-    strata_status r = STRATA_OK;
-    for (;;) {
-        uint8_t *p;
-        if ((r = strata_buf_reserve(out, 4096, &p)) != STRATA_OK)
-            break;
-        size_t k = fread(p, 1, 4096, f);
-        if ((r = strata_buf_consume_end(out, 4096 - k)) != STRATA_OK || k < 4096)
-            break;
-    }
-    if (r == STRATA_OK && ferror(f))
-        r = STRATA_E_IO;
-    if (f != stdin)
-        fclose(f);
-    if (r != STRATA_OK) {
-        strata_buf_free(out);
-        strata__error_set(err, r, "%s",
-                          r == STRATA_E_LIMIT ? "larger than the 16 MiB limit" : "read error");
-    }
-    return r;
+    if (strcmp(path, "-") != 0)
+        return strata__pki_read_file(path, out, 1, err);
+    return strata__pki_read_stream(stdin, "standard input", out, 1, err);
 }

@@ -19,11 +19,34 @@ struct cert_opt {
     size_t max;
 };
 
+#define CERT_ARG(name, alias, var)                                                                 \
+    {                                                                                              \
+        name, alias, 1, &(var), NULL, NULL, 0                                                      \
+    }
+#define CERT_FLAG(name, alias, var)                                                                \
+    {                                                                                              \
+        name, alias, 0, &(var), NULL, NULL, 0                                                      \
+    }
+#define CERT_LIST(name, alias, arr, n)                                                             \
+    {                                                                                              \
+        name, alias, 1, NULL, arr, &(n), sizeof(arr) / sizeof((arr)[0])                            \
+    }
+#define CERT_END                                                                                   \
+    {                                                                                              \
+        NULL, NULL, 0, NULL, NULL, NULL, 0                                                         \
+    }
+
 /* Parses argv[1..] (argv[0] is the verb): options anywhere, "--name=value" or
  * "--name value"; the rest go to pos (at most maxpos). "--help" sets *help.
  * Returns CLI_OK or CLI_USAGE (after printing why). */
 int cert_parse(int argc, char **argv, const struct cert_opt *opts, const char **pos, size_t maxpos,
                size_t *npos, int *help);
+
+/* cert_parse, then the usage text: to stdout for --help, to stderr for a
+ * usage error or fewer than minpos positional arguments. Returns -1 when the
+ * verb should go on, else the exit status to return. */
+int cert_args(int argc, char **argv, const struct cert_opt *opts, const char **pos, size_t maxpos,
+              size_t *npos, size_t minpos, const char *usage);
 
 /* Passphrase from --passphrase-file F / --passphrase-env VAR, else (when
  * prompt is set) asked on the terminal without echo. The returned source

@@ -80,21 +80,19 @@ static int verb_key(int argc, char **argv)
 {
     const char *type = NULL, *outp = NULL, *pf = NULL, *pe = NULL, *enc = NULL, *force = NULL;
     const struct cert_opt opts[] = {
-        {"--type", "-t", 1, &type, NULL, NULL, 0},
-        {"--out", "-o", 1, &outp, NULL, NULL, 0},
-        {"--passphrase-file", NULL, 1, &pf, NULL, NULL, 0},
-        {"--passphrase-env", NULL, 1, &pe, NULL, NULL, 0},
-        {"--encrypt", NULL, 0, &enc, NULL, NULL, 0},
-        {"--force", "-f", 0, &force, NULL, NULL, 0},
-        {NULL, NULL, 0, NULL, NULL, NULL, 0},
+        CERT_ARG("--type", "-t", type),
+        CERT_ARG("--out", "-o", outp),
+        CERT_ARG("--passphrase-file", NULL, pf),
+        CERT_ARG("--passphrase-env", NULL, pe),
+        CERT_FLAG("--encrypt", NULL, enc),
+        CERT_FLAG("--force", "-f", force),
+        CERT_END,
     };
     const char *pos[1];
     size_t npos;
-    int help, rc = cert_parse(argc, argv, opts, pos, 0, &npos, &help);
-    if (rc != CLI_OK || help) {
-        fputs(key_usage, help ? stdout : stderr);
+    int rc = cert_args(argc, argv, opts, pos, 0, &npos, 0, key_usage);
+    if (rc >= 0)
         return rc;
-    }
     if (!outp) {
         cli_err("key: -o KEY is required");
         return CLI_USAGE;
@@ -162,28 +160,26 @@ static int verb_ca(int argc, char **argv)
                *pf = NULL, *pe = NULL, *force = NULL, *cap = NULL, *cak = NULL, *cpf = NULL,
                *cpe = NULL;
     const struct cert_opt opts[] = {
-        {"--ca", NULL, 1, &cap, NULL, NULL, 0},
-        {"--ca-key", NULL, 1, &cak, NULL, NULL, 0},
-        {"--ca-passphrase-file", NULL, 1, &cpf, NULL, NULL, 0},
-        {"--ca-passphrase-env", NULL, 1, &cpe, NULL, NULL, 0},
-        {"--subject", "-s", 1, &subj, NULL, NULL, 0},
-        {"--key", "-k", 1, &keyp, NULL, NULL, 0},
-        {"--out", "-o", 1, &outp, NULL, NULL, 0},
-        {"--days", NULL, 1, &days, NULL, NULL, 0},
-        {"--key-type", NULL, 1, &kt, NULL, NULL, 0},
-        {"--pathlen", NULL, 1, &pl, NULL, NULL, 0},
-        {"--passphrase-file", NULL, 1, &pf, NULL, NULL, 0},
-        {"--passphrase-env", NULL, 1, &pe, NULL, NULL, 0},
-        {"--force", "-f", 0, &force, NULL, NULL, 0},
-        {NULL, NULL, 0, NULL, NULL, NULL, 0},
+        CERT_ARG("--ca", NULL, cap),
+        CERT_ARG("--ca-key", NULL, cak),
+        CERT_ARG("--ca-passphrase-file", NULL, cpf),
+        CERT_ARG("--ca-passphrase-env", NULL, cpe),
+        CERT_ARG("--subject", "-s", subj),
+        CERT_ARG("--key", "-k", keyp),
+        CERT_ARG("--out", "-o", outp),
+        CERT_ARG("--days", NULL, days),
+        CERT_ARG("--key-type", NULL, kt),
+        CERT_ARG("--pathlen", NULL, pl),
+        CERT_ARG("--passphrase-file", NULL, pf),
+        CERT_ARG("--passphrase-env", NULL, pe),
+        CERT_FLAG("--force", "-f", force),
+        CERT_END,
     };
     const char *pos[1];
     size_t npos;
-    int help, rc = cert_parse(argc, argv, opts, pos, 0, &npos, &help);
-    if (rc != CLI_OK || help) {
-        fputs(ca_usage, help ? stdout : stderr);
+    int rc = cert_args(argc, argv, opts, pos, 0, &npos, 0, ca_usage);
+    if (rc >= 0)
         return rc;
-    }
     if (!keyp || !outp || (!cap != !cak)) {
         cli_err("ca: --key KEY and -o CERT are required (and --ca with --ca-key)");
         return CLI_USAGE;
@@ -283,32 +279,29 @@ static int verb_issue_or_sign(int argc, char **argv, int from_csr)
                *keyp = NULL, *outp = NULL, *days = NULL, *kt = NULL, *cpf = NULL, *cpe = NULL,
                *pf = NULL, *pe = NULL, *force = NULL, *csrp = NULL;
     const struct cert_opt opts[] = {
-        {"--ca", NULL, 1, &cap, NULL, NULL, 0},
-        {"--ca-key", NULL, 1, &cak, NULL, NULL, 0},
-        {"--subject", "-s", 1, &subj, NULL, NULL, 0},
-        {"--san", NULL, 1, &san, NULL, NULL, 0},
-        {"--server", NULL, 0, &server, NULL, NULL, 0},
-        {"--client", NULL, 0, &client, NULL, NULL, 0},
-        {"--key", "-k", 1, &keyp, NULL, NULL, 0},
-        {"--csr", NULL, 1, &csrp, NULL, NULL, 0},
-        {"--out", "-o", 1, &outp, NULL, NULL, 0},
-        {"--days", NULL, 1, &days, NULL, NULL, 0},
-        {"--key-type", NULL, 1, &kt, NULL, NULL, 0},
-        {"--ca-passphrase-file", NULL, 1, &cpf, NULL, NULL, 0},
-        {"--ca-passphrase-env", NULL, 1, &cpe, NULL, NULL, 0},
-        {"--passphrase-file", NULL, 1, &pf, NULL, NULL, 0},
-        {"--passphrase-env", NULL, 1, &pe, NULL, NULL, 0},
-        {"--force", "-f", 0, &force, NULL, NULL, 0},
-        {NULL, NULL, 0, NULL, NULL, NULL, 0},
+        CERT_ARG("--ca", NULL, cap),
+        CERT_ARG("--ca-key", NULL, cak),
+        CERT_ARG("--subject", "-s", subj),
+        CERT_ARG("--san", NULL, san),
+        CERT_FLAG("--server", NULL, server),
+        CERT_FLAG("--client", NULL, client),
+        CERT_ARG("--key", "-k", keyp),
+        CERT_ARG("--csr", NULL, csrp),
+        CERT_ARG("--out", "-o", outp),
+        CERT_ARG("--days", NULL, days),
+        CERT_ARG("--key-type", NULL, kt),
+        CERT_ARG("--ca-passphrase-file", NULL, cpf),
+        CERT_ARG("--ca-passphrase-env", NULL, cpe),
+        CERT_ARG("--passphrase-file", NULL, pf),
+        CERT_ARG("--passphrase-env", NULL, pe),
+        CERT_FLAG("--force", "-f", force),
+        CERT_END,
     };
     const char *pos[1];
     size_t npos;
-    int help, rc = cert_parse(argc, argv, opts, pos, 0, &npos, &help);
-    const char *usage = from_csr ? sign_usage : issue_usage;
-    if (rc != CLI_OK || help) {
-        fputs(usage, help ? stdout : stderr);
+    int rc = cert_args(argc, argv, opts, pos, 0, &npos, 0, from_csr ? sign_usage : issue_usage);
+    if (rc >= 0)
         return rc;
-    }
     if (!cap || !cak || !outp || (from_csr ? !csrp : !keyp)) {
         cli_err("%s: --ca, --ca-key, %s and -o are required", argv[0],
                 from_csr ? "--csr" : "--key");
@@ -400,23 +393,21 @@ static int verb_csr(int argc, char **argv)
     const char *keyp = NULL, *subj = NULL, *san = NULL, *outp = NULL, *kt = NULL, *pf = NULL,
                *pe = NULL, *force = NULL;
     const struct cert_opt opts[] = {
-        {"--key", "-k", 1, &keyp, NULL, NULL, 0},
-        {"--subject", "-s", 1, &subj, NULL, NULL, 0},
-        {"--san", NULL, 1, &san, NULL, NULL, 0},
-        {"--out", "-o", 1, &outp, NULL, NULL, 0},
-        {"--key-type", NULL, 1, &kt, NULL, NULL, 0},
-        {"--passphrase-file", NULL, 1, &pf, NULL, NULL, 0},
-        {"--passphrase-env", NULL, 1, &pe, NULL, NULL, 0},
-        {"--force", "-f", 0, &force, NULL, NULL, 0},
-        {NULL, NULL, 0, NULL, NULL, NULL, 0},
+        CERT_ARG("--key", "-k", keyp),
+        CERT_ARG("--subject", "-s", subj),
+        CERT_ARG("--san", NULL, san),
+        CERT_ARG("--out", "-o", outp),
+        CERT_ARG("--key-type", NULL, kt),
+        CERT_ARG("--passphrase-file", NULL, pf),
+        CERT_ARG("--passphrase-env", NULL, pe),
+        CERT_FLAG("--force", "-f", force),
+        CERT_END,
     };
     const char *pos[1];
     size_t npos;
-    int help, rc = cert_parse(argc, argv, opts, pos, 0, &npos, &help);
-    if (rc != CLI_OK || help) {
-        fputs(csr_usage, help ? stdout : stderr);
+    int rc = cert_args(argc, argv, opts, pos, 0, &npos, 0, csr_usage);
+    if (rc >= 0)
         return rc;
-    }
     if (!keyp || !outp) {
         cli_err("csr: --key KEY and -o CSR are required");
         return CLI_USAGE;
