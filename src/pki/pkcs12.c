@@ -150,19 +150,17 @@ static strata_status get_pass(const strata_passphrase *pw, int verify, char *buf
     return STRATA_OK;
 }
 
-/* 1 when OpenSSL's queue says an algorithm is not available (RC2 & co.). */
-static int queue_says_unsupported(void)
+/* 1 when one of the OpenSSL errors in q says an algorithm is not available
+ * (RC2 and friends without the legacy provider). */
+static int says_unsupported(const strata_error *q)
 {
-    unsigned long e;
-    int found = 0;
-    ERR_set_mark();
-    while ((e = ERR_get_error()) != 0) {
+    for (size_t i = 0; i < q->n_ossl; i++) {
+        unsigned long e = q->ossl[i].code;
         if (ERR_GET_REASON(e) == ERR_R_UNSUPPORTED ||
             (ERR_GET_LIB(e) == ERR_LIB_EVP && ERR_GET_REASON(e) == EVP_R_UNSUPPORTED_ALGORITHM))
-            found = 1;
+            return 1;
     }
-    ERR_pop_to_mark();
-    return found;
+    return 0;
 }
 
 static strata_status take_parsed(strata_pkcs12 *p, EVP_PKEY *k, X509 *cert, STACK_OF(X509) * ca,
@@ -235,16 +233,20 @@ strata_status strata_pkcs12_load(const void *data, size_t len, const strata_pass
             r = take_parsed(p, k, cert, ca, err);
             break;
         }
-        if (!queue_says_unsupported()) {
-            r = strata__pki_fail(err, STRATA_E_BAD_DER,
-                                 "PKCS#12: the bundle's contents cannot be decoded");
+        strata_error q; /* the queue, read before deciding what it means */
+        strata_error_clear(&q);
+        r = strata__error_set_ossl(&q, STRATA_E_BAD_DER,
+                                   "PKCS#12: the bundle's contents cannot be decoded");
+        if (!says_unsupported(&q)) {
+            if (err && err->status == STRATA_OK)
+                strata_error_copy(err, &q);
             break;
         }
         if (!(flags & STRATA_PKCS12_LEGACY) || attempt > 0) {
-            r = strata__pki_fail(err, STRATA_E_LEGACY_ALG,
-                                 "PKCS#12: the bundle is encrypted with a legacy algorithm "
-                                 "(RC2/3DES) that needs OpenSSL's legacy provider%s",
-                                 attempt ? "" : " (pass STRATA_PKCS12_LEGACY / --legacy)");
+            r = strata__pki_fail_plain(err, STRATA_E_LEGACY_ALG,
+                                       "PKCS#12: the bundle is encrypted with a legacy algorithm "
+                                       "(RC2/3DES) that needs OpenSSL's legacy provider%s",
+                                       attempt ? "" : " (pass STRATA_PKCS12_LEGACY / --legacy)");
             break;
         }
         ERR_clear_error();

@@ -10,6 +10,20 @@
 
 #include "pki/pki_internal.h"
 
+/* 1 when data is a SubjectPublicKeyInfo (so a private-key load can say what
+ * it got). OpenSSL's error queue is left as it was. */
+static int holds_public_key(const void *data, size_t len, strata_pki_format fmt)
+{
+    if (fmt == STRATA_PKI_PEM)
+        return memmem(data, len, "-----BEGIN PUBLIC KEY-----", 26) != NULL;
+    ERR_set_mark();
+    const unsigned char *p = data;
+    EVP_PKEY *k = d2i_PUBKEY(NULL, &p, (long)len);
+    ERR_pop_to_mark();
+    EVP_PKEY_free(k);
+    return k != NULL;
+}
+
 strata_status strata_pkey_load_private(const void *data, size_t len, strata_pki_format fmt,
                                        const strata_passphrase *pw, strata_pkey **out,
                                        strata_error *err)
@@ -42,12 +56,7 @@ strata_status strata_pkey_load_private(const void *data, size_t len, strata_pki_
         if (st.called)
             return strata__pki_fail_plain(err, STRATA_E_PASSPHRASE,
                                           "wrong passphrase for the encrypted private key");
-        strata_pkey *pub = NULL;
-        ERR_set_mark();
-        int is_pub = strata_pkey_load_public(data, len, fmt, &pub, NULL) == STRATA_OK;
-        ERR_pop_to_mark();
-        strata_pkey_free(pub);
-        if (is_pub)
+        if (holds_public_key(data, len, fmt))
             return strata__pki_fail_plain(err, STRATA_E_NO_PRIVATE_KEY,
                                           "the input holds a public key, not a private key");
         if (fmt == STRATA_PKI_PEM)
