@@ -156,6 +156,14 @@ STRATA_API STRATA_MUST_CHECK strata_status strata_x509_sign(strata_x509 *x, cons
 STRATA_API STRATA_MUST_CHECK strata_status strata_x509_verify(const strata_x509 *x,
                                                               const strata_pkey *key,
                                                               strata_error *err);
+/* crypto.verify(cert, signature, data, digest): checks a signature made with
+ * strata_pkey_sign by the certificate's key. E_BAD_SIGNATURE when it does not
+ * match. */
+STRATA_API STRATA_MUST_CHECK strata_status strata_x509_verify_data(const strata_x509 *x,
+                                                                   const void *sig, size_t siglen,
+                                                                   const void *data, size_t len,
+                                                                   const char *digest,
+                                                                   strata_error *err);
 /* E_KEY_MISMATCH unless key is the private half of the certificate's key. */
 STRATA_API STRATA_MUST_CHECK strata_status strata_x509_check_private_key(const strata_x509 *x,
                                                                          const strata_pkey *key,

@@ -10,6 +10,7 @@
 set -uo pipefail
 STRATA=${STRATA:?path of the strata binary}
 command -v openssl >/dev/null || { echo "FAIL: openssl is not installed (scripts/deps.sh)"; exit 1; }
+command -v script >/dev/null || { echo "FAIL: script(1) from bsdutils is not installed"; exit 1; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 1
@@ -73,6 +74,20 @@ check "openssl verify -purpose sslclient" openssl verify -CAfile ca.pem -purpose
 openssl x509 -in c.pem -noout -ext subjectAltName >san.txt 2>&1
 grep -q "DNS:client.example, IP Address:10.0.0.1" san.txt && ok "signed certificate keeps the CSR's SANs" \
     || { bad "signed SANs"; cat san.txt; }
+
+check "strata cert crl" S crl --ca ca.pem --ca-key ca.key --revoke c.pem:keyCompromise -o ca.crl
+openssl crl -in ca.crl -CAfile ca.pem -noout >crlv.txt 2>&1
+grep -q "verify OK" crlv.txt && ok "openssl crl verifies the strata CRL's signature" || { bad "openssl crl -CAfile"; cat crlv.txt; }
+openssl crl -in ca.crl -noout -text 2>&1 | grep -q "Key Compromise" && ok "the strata CRL carries the reason" \
+    || bad "CRL reason"
+refuse "openssl verify -crl_check refuses the certificate strata revoked" 2 "certificate revoked" \
+    openssl verify -crl_check -CRLfile ca.crl -CAfile ca.pem c.pem
+check "openssl verify -crl_check accepts an unrevoked one" openssl verify -crl_check -CRLfile ca.crl -CAfile ca.pem srv.pem
+refuse "strata verify --crl refuses the revoked certificate" 1 "depth 0 (/CN=client.example/O=Example): certificate revoked" \
+    S verify --ca ca.pem --crl ca.crl c.pem
+check "strata verify --crl accepts an unrevoked one" S verify --ca ca.pem --crl ca.crl srv.pem
+refuse "unknown revocation reason" 1 "unknown revocation reason \"boredom\"" \
+    S crl --ca ca.pem --ca-key ca.key --revoke c.pem:boredom -o bad.crl
 
 check "strata key encrypted with a passphrase file" S key --type rsa:2048 -o enc.key --passphrase-file pw
 grep -q "BEGIN ENCRYPTED PRIVATE KEY" enc.key && ok "encrypted key is PKCS#8" || bad "encrypted PKCS#8"
@@ -223,7 +238,7 @@ refuse "CA key that is not the CA's" 1 "the CA key does not belong to the CA cer
     S issue --ca ca.pem --ca-key evil.key --subject /CN=x --key y.key -o y.pem
 refuse "unknown verb" 2 "unknown verb 'frobnicate'" S frobnicate
 refuse "missing required option" 2 "--key KEY and -o CERT are required" S ca --subject /CN=x
-for v in key ca issue csr sign show verify p12; do
+for v in key ca issue csr sign crl show verify p12; do
     "$STRATA" cert $v --help >help.txt 2>&1 && grep -q "usage: strata cert $v" help.txt \
         && ok "cert $v --help" || bad "cert $v --help"
 done

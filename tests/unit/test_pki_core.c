@@ -73,6 +73,20 @@ static void test_sign_verify_data(void **state)
         strata_buf_free(&sig);
         strata_pkey_free(k);
     }
+    /* crypto.verify(cert, signature, data, digest) */
+    strata_pkey *ck = pf_key("ec:p384");
+    strata_x509 *cert = pf_cert("/CN=signer", ck, NULL, NULL, 0, 0, 60);
+    strata_buf s2;
+    strata_buf_init(&s2, 0);
+    assert_ok(strata_pkey_sign(ck, "data", 4, "sha384", &s2, NULL));
+    assert_ok(strata_x509_verify_data(cert, strata_buf_ptr(&s2), strata_buf_len(&s2), "data", 4,
+                                      "sha384", NULL));
+    assert_status(strata_x509_verify_data(cert, strata_buf_ptr(&s2), strata_buf_len(&s2), "data", 4,
+                                          "sha256", NULL),
+                  STRATA_E_BAD_SIGNATURE);
+    strata_buf_free(&s2);
+    strata_x509_free(cert);
+    strata_pkey_free(ck);
     strata_pkey *ed = pf_key("ed25519");
     strata_buf sig;
     strata_buf_init(&sig, 0);
