@@ -42,6 +42,9 @@ check "openssl verify -CAfile accepts the strata server certificate" \
 [ "$(stat -c %a srv.pem)" = 644 ] && ok "certificate file is mode 0644" || bad "certificate mode"
 refuse "an existing file is not overwritten without --force" 1 "exists (use --force" \
     S ca --subject "/CN=Other" --key ca.key -o ca.pem
+refuse "issue into an existing file is refused" 1 "srv.pem exists" \
+    S issue --ca ca.pem --ca-key ca.key --subject /CN=x --key fresh.key -o srv.pem
+[ ! -e fresh.key ] && ok "a refused run leaves no new key behind" || bad "fresh.key was written"
 check "--force overwrites" S issue --ca ca.pem --ca-key ca.key --subject /CN=localhost --key srv.key -o srv.pem --force
 check "openssl verify after --force" openssl verify -CAfile ca.pem srv.pem
 check "openssl s_server would load the key (openssl pkey)" openssl pkey -in srv.key -noout

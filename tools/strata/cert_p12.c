@@ -51,6 +51,8 @@ static int p12_export(int argc, char **argv)
         cli_err("p12 export: --key, --cert and -o are required");
         return CLI_USAGE;
     }
+    if (cert_check_new(outp, force != NULL) != CLI_OK)
+        return CLI_FAIL;
     strata_error err;
     strata_error_clear(&err);
     struct cert_pass kpass, pass;

@@ -201,6 +201,14 @@ void cert_pass_clear(struct cert_pass *p)
     strata_memzero(p->fixed, sizeof(p->fixed));
 }
 
+int cert_check_new(const char *path, int force)
+{
+    if (force || !strcmp(path, "-") || access(path, F_OK) != 0)
+        return CLI_OK;
+    cli_err("%s exists (use --force to overwrite it)", path);
+    return CLI_FAIL;
+}
+
 int cert_write(const char *path, const void *data, size_t len, int secret, int force)
 {
     int fd;

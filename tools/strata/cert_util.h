@@ -63,6 +63,10 @@ int cert_pass_init(struct cert_pass *p, const char *file, const char *env, int p
 const strata_passphrase *cert_pass_get(struct cert_pass *p);
 void cert_pass_clear(struct cert_pass *p);
 
+/* CLI_OK when path may be written: it does not exist, or force is set ("-"
+ * always). Checked before any work, so a refused run leaves nothing behind. */
+int cert_check_new(const char *path, int force);
+
 /* Writes data to path ("-" is stdout). secret: mode 0600. Refuses to
  * overwrite an existing file unless force. Returns CLI_OK or CLI_FAIL. */
 int cert_write(const char *path, const void *data, size_t len, int secret, int force);

@@ -98,6 +98,8 @@ static int verb_key(int argc, char **argv)
         cli_err("key: -o KEY is required");
         return CLI_USAGE;
     }
+    if (cert_check_new(outp, force != NULL) != CLI_OK)
+        return CLI_FAIL;
     struct cert_pass pass;
     if ((rc = cert_pass_init(&pass, pf, pe, enc != NULL, outp)) != CLI_OK)
         return rc;
@@ -185,6 +187,13 @@ static int verb_ca(int argc, char **argv)
         cli_err("ca: --key KEY and -o CERT are required (and --ca with --ca-key)");
         return CLI_USAGE;
     }
+    long pathlen = pl ? parse_days(pl, -1) : -1;
+    if (pl && (pathlen < 0 || pathlen > 100)) {
+        cli_err("ca: --pathlen %s is not a number within 0..100", pl);
+        return CLI_USAGE;
+    }
+    if (cert_check_new(outp, force != NULL) != CLI_OK)
+        return CLI_FAIL;
     strata_x509_name *name = NULL;
     if ((rc = parse_subject(subj, &name)) != CLI_OK)
         return rc;
@@ -199,8 +208,8 @@ static int verb_ca(int argc, char **argv)
     if ((rc = key_or_new(keyp, kt, &pass, force != NULL, &k)) != CLI_OK)
         goto out;
     struct cert_params p = {
-        name, k,   ca, ca ? cakey : k, parse_days(days, 3650), CERT_USAGE_CA, pl ? atoi(pl) : -1,
-        NULL, NULL};
+        name,         k,    ca,  ca ? cakey : k, parse_days(days, 3650), CERT_USAGE_CA,
+        (int)pathlen, NULL, NULL};
     if ((rc = cert_build(&p, &x)) == CLI_OK)
         rc = write_cert(x, outp, force != NULL);
 out:
@@ -308,6 +317,8 @@ static int verb_issue_or_sign(int argc, char **argv, int from_csr)
                 from_csr ? "--csr" : "--key");
         return CLI_USAGE;
     }
+    if (cert_check_new(outp, force != NULL) != CLI_OK)
+        return CLI_FAIL;
     strata_x509_name *name = NULL;
     strata_x509 *ca = NULL, *x = NULL;
     strata_pkey *cakey = NULL, *k = NULL;
@@ -413,6 +424,8 @@ static int verb_csr(int argc, char **argv)
         cli_err("csr: --key KEY and -o CSR are required");
         return CLI_USAGE;
     }
+    if (cert_check_new(outp, force != NULL) != CLI_OK)
+        return CLI_FAIL;
     strata_x509_name *name = NULL;
     strata_pkey *k = NULL;
     strata_x509_req *req = NULL;
@@ -528,6 +541,8 @@ static int verb_crl(int argc, char **argv)
         cli_err("crl: --ca, --ca-key and -o are required");
         return CLI_USAGE;
     }
+    if (cert_check_new(outp, force != NULL) != CLI_OK)
+        return CLI_FAIL;
     long d = parse_days(days, 30);
     if (d <= 0 || d > 36500) {
         cli_err("--days %s is not within 1..36500", days);
