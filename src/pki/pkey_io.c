@@ -10,6 +10,27 @@
 
 #include "pki/pki_internal.h"
 
+/* The offset of the first PEM block whose label ends in "PRIVATE KEY"
+ * ("PRIVATE KEY", "ENCRYPTED PRIVATE KEY", "RSA PRIVATE KEY" ...), so a key
+ * is found after a certificate in the same file; 0 when there is none (the
+ * decoder then reports what it sees). */
+static size_t private_block(const char *p, size_t len)
+{
+    static const char begin[] = "-----BEGIN ", suffix[] = "PRIVATE KEY";
+    const size_t bl = sizeof(begin) - 1, sl = sizeof(suffix) - 1;
+    for (size_t i = 0; i < len && len - i > bl; i++) {
+        if (p[i] != '-' || memcmp(p + i, begin, bl) != 0)
+            continue;
+        size_t j = i + bl, e = j; /* the label is p[j, e) */
+        while (e < len && e - j < 64 && p[e] != '-' && p[e] != '\n')
+            e++;
+        if (e - j >= sl && len - e >= 5 && memcmp(p + e, "-----", 5) == 0 &&
+            memcmp(p + e - sl, suffix, sl) == 0)
+            return i;
+    }
+    return 0;
+}
+
 /* 1 when data is a SubjectPublicKeyInfo (so a private-key load can say what
  * it got). OpenSSL's error queue is left as it was. */
 static int holds_public_key(const void *data, size_t len, strata_pki_format fmt)
@@ -43,6 +64,11 @@ strata_status strata_pkey_load_private(const void *data, size_t len, strata_pki_
     }
     strata_buf b;
     strata_buf_view(&b, data, len);
+    if (fmt == STRATA_PKI_PEM &&
+        (r = strata_buf_consume(&b, private_block(data, len))) != STRATA_OK) {
+        OSSL_DECODER_CTX_free(dc);
+        return strata__pki_fail_plain(err, STRATA_E_INTERNAL, "PEM block offset out of range");
+    }
     const unsigned char *p = strata_buf_ptr(&b);
     size_t left = strata_buf_len(&b);
     int ok = OSSL_DECODER_from_data(dc, &p, &left);

@@ -208,6 +208,42 @@ static void test_bad_key_input(void **state)
     strata_pkey_free(real);
 }
 
+static void test_key_and_cert_in_one_file(void **state)
+{
+    (void)state;
+    /* Files that hold a certificate and its key, in either order. */
+    strata_pkey *k = pf_key("ec:p256");
+    strata_x509 *x = pf_cert("/CN=combo", k, NULL, NULL, 0, 0, 60);
+    strata_passphrase pw = {"pw", 2, NULL, NULL};
+    strata_buf c, kb, both;
+    strata_buf_init(&c, 0);
+    strata_buf_init(&kb, 0);
+    strata_buf_init(&both, 0);
+    assert_ok(strata_x509_dump(x, STRATA_PKI_PEM, &c, NULL));
+    assert_ok(strata_pkey_dump_private(k, STRATA_PKI_PEM, NULL, &pw, &kb, NULL));
+    for (int order = 0; order < 2; order++) {
+        strata_buf_reset(&both);
+        const strata_buf *first = order ? &kb : &c, *second = order ? &c : &kb;
+        assert_ok(strata_buf_put(&both, strata_buf_ptr(first), strata_buf_len(first)));
+        assert_ok(strata_buf_put(&both, strata_buf_ptr(second), strata_buf_len(second)));
+        strata_pkey *k2 = NULL;
+        assert_ok(strata_pkey_load_private(strata_buf_ptr(&both), strata_buf_len(&both),
+                                           STRATA_PKI_AUTO, &pw, &k2, NULL));
+        assert_true(strata_pkey_equal(k, k2));
+        strata_x509 *x2 = NULL;
+        assert_ok(strata_x509_load(strata_buf_ptr(&both), strata_buf_len(&both), STRATA_PKI_AUTO,
+                                   &x2, NULL));
+        assert_ok(strata_x509_check_private_key(x2, k2, NULL));
+        strata_x509_free(x2);
+        strata_pkey_free(k2);
+    }
+    strata_buf_free(&c);
+    strata_buf_free(&kb);
+    strata_buf_free(&both);
+    strata_x509_free(x);
+    strata_pkey_free(k);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -216,6 +252,7 @@ int main(void)
         cmocka_unit_test(test_encrypted_with_callback),
         cmocka_unit_test(test_traditional_encrypted_pem),
         cmocka_unit_test(test_bad_key_input),
+        cmocka_unit_test(test_key_and_cert_in_one_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
