@@ -28,10 +28,10 @@
 
 typedef struct strata_buf {
     uint8_t *data;
-    size_t off;    /* read position */
-    size_t len;    /* end of valid bytes */
-    size_t cap;    /* allocated bytes */
-    size_t max;    /* hard cap on cap */
+    size_t off; /* read position */
+    size_t len; /* end of valid bytes */
+    size_t cap; /* allocated bytes */
+    size_t max; /* hard cap on cap */
     unsigned flags;
 } strata_buf;
 
@@ -67,7 +67,8 @@ STRATA_API STRATA_MUST_CHECK strata_status strata_buf_consume_end(strata_buf *b,
 STRATA_API STRATA_MUST_CHECK strata_status strata_buf_get_end(const strata_buf *b);
 
 /* Appends n uninitialised bytes and returns where they start in *out. */
-STRATA_API STRATA_MUST_CHECK strata_status strata_buf_reserve(strata_buf *b, size_t n, uint8_t **out);
+STRATA_API STRATA_MUST_CHECK strata_status strata_buf_reserve(strata_buf *b, size_t n,
+                                                              uint8_t **out);
 /* Appends n bytes from p. */
 STRATA_API STRATA_MUST_CHECK strata_status strata_buf_put(strata_buf *b, const void *p, size_t n);
 STRATA_API STRATA_MUST_CHECK strata_status strata_buf_put_u8(strata_buf *b, uint8_t v);
@@ -75,15 +76,17 @@ STRATA_API STRATA_MUST_CHECK strata_status strata_buf_put_bool(strata_buf *b, in
 STRATA_API STRATA_MUST_CHECK strata_status strata_buf_put_u32(strata_buf *b, uint32_t v);
 STRATA_API STRATA_MUST_CHECK strata_status strata_buf_put_u64(strata_buf *b, uint64_t v);
 /* string: uint32 length then the bytes. */
-STRATA_API STRATA_MUST_CHECK strata_status strata_buf_put_string(strata_buf *b, const void *p, size_t n);
+STRATA_API STRATA_MUST_CHECK strata_status strata_buf_put_string(strata_buf *b, const void *p,
+                                                                 size_t n);
 STRATA_API STRATA_MUST_CHECK strata_status strata_buf_put_cstring(strata_buf *b, const char *s);
 /* The unread bytes of src as one string. */
-STRATA_API STRATA_MUST_CHECK strata_status strata_buf_put_stringb(strata_buf *b, const strata_buf *src);
+STRATA_API STRATA_MUST_CHECK strata_status strata_buf_put_stringb(strata_buf *b,
+                                                                  const strata_buf *src);
 /* mpint from a big-endian magnitude (leading zeros allowed in the input; the
  * encoding is minimal, with a 0x00 prefix when the top bit is set). negative
  * selects two's-complement encoding of -magnitude. */
 STRATA_API STRATA_MUST_CHECK strata_status strata_buf_put_mpint(strata_buf *b, const uint8_t *mag,
-                                                               size_t n, int negative);
+                                                                size_t n, int negative);
 /* name-list from a C string ("a,b,c"), validated as strata_buf_get_namelist does. */
 STRATA_API STRATA_MUST_CHECK strata_status strata_buf_put_namelist(strata_buf *b, const char *list);
 
@@ -98,7 +101,7 @@ STRATA_API STRATA_MUST_CHECK strata_status strata_buf_peek_u32(const strata_buf 
 STRATA_API STRATA_MUST_CHECK strata_status strata_buf_get_bytes(strata_buf *b, void *out, size_t n);
 /* string: *p points into b (borrowed), *n its length. */
 STRATA_API STRATA_MUST_CHECK strata_status strata_buf_get_string(strata_buf *b, const uint8_t **p,
-                                                                size_t *n);
+                                                                 size_t *n);
 /* string as a NUL-terminated heap copy (free() it); E_FORMAT if it holds a NUL. */
 STRATA_API STRATA_MUST_CHECK strata_status strata_buf_get_cstring(strata_buf *b, char **out);
 /* string as a read-only child view for parsing a sub-message. */
@@ -109,20 +112,21 @@ STRATA_API STRATA_MUST_CHECK strata_status strata_buf_get_sub(strata_buf *b, str
  * this call (SSH never sends them where strata reads mpints); use
  * strata_buf_get_mpint_signed for the general case. */
 STRATA_API STRATA_MUST_CHECK strata_status strata_buf_get_mpint(strata_buf *b, const uint8_t **mag,
-                                                               size_t *n);
+                                                                size_t *n);
 /* Signed mpint: *raw and *n are the two's-complement bytes as sent (borrowed),
  * *negative the sign. Zero is the empty string. */
 STRATA_API STRATA_MUST_CHECK strata_status strata_buf_get_mpint_signed(strata_buf *b,
-                                                                      const uint8_t **raw,
-                                                                      size_t *n, int *negative);
+                                                                       const uint8_t **raw,
+                                                                       size_t *n, int *negative);
 /* name-list (RFC 4251 §5): a NUL-terminated heap copy (free() it). Refuses
  * empty names (",,", leading or trailing comma), non-printable or non-ASCII
  * bytes, names longer than STRATA_NAME_MAX, and lists longer than max bytes.
  * An empty list is "". */
 STRATA_API STRATA_MUST_CHECK strata_status strata_buf_get_namelist(strata_buf *b, size_t max,
-                                                                  char **out);
+                                                                   char **out);
 /* Checks a name-list held in a C string, as above. */
-STRATA_API STRATA_MUST_CHECK strata_status strata_namelist_check(const char *s, size_t n, size_t max);
+STRATA_API STRATA_MUST_CHECK strata_status strata_namelist_check(const char *s, size_t n,
+                                                                 size_t max);
 
 /* Moves unread bytes to the start of the storage (owning buffers only). */
 STRATA_API void strata_buf_compact(strata_buf *b);

@@ -79,7 +79,7 @@ typedef struct strata_stack_config {
 
 /* cfg may be NULL (defaults); it is copied. Free with strata_stack_free. */
 STRATA_API STRATA_MUST_CHECK strata_status strata_stack_new(const strata_stack_config *cfg,
-                                                           strata_stack **out);
+                                                            strata_stack **out);
 /* Frees the stack and every layer still on it. NULL is allowed. */
 STRATA_API void strata_stack_free(strata_stack *s);
 
@@ -88,7 +88,7 @@ STRATA_API void strata_stack_free(strata_stack *s);
  * before the push and belong to the new layer; may be NULL. E_LIMIT when the
  * stack already holds max_layers layers; E_STATE while a pop is under way. */
 STRATA_API STRATA_MUST_CHECK strata_status strata_stack_push(strata_stack *s, strata_layer layer,
-                                                            const uint8_t *early, size_t n);
+                                                             const uint8_t *early, size_t n);
 /* Starts the orderly close of the innermost layer. E_STATE with no layer or
  * a pop already under way. Completion is STRATA_STACK_EV_POPPED. While a pop is
  * under way app_write takes nothing (STRATA_WANT_WRITE). */
@@ -100,11 +100,15 @@ STRATA_API int strata_stack_popping(const strata_stack *s);
 STRATA_API const strata_layer *strata_stack_layer(const strata_stack *s, size_t i);
 /* The sticky error (status STRATA_OK when none). Borrowed from s. */
 STRATA_API const strata_error *strata_stack_error(const strata_stack *s);
+/* Why the last refused push/pop was refused (E_LIMIT, E_STATE, E_USAGE); a
+ * refusal leaves the stack usable. Borrowed from s. */
+STRATA_API const strata_error *strata_stack_refusal(const strata_stack *s);
 
 /* ---- wire face ---------------------------------------------------------------- */
 /* Bytes from the endpoint. */
-STRATA_API STRATA_MUST_CHECK strata_status strata_stack_wire_write(strata_stack *s, const uint8_t *p,
-                                                                  size_t n, size_t *used);
+STRATA_API STRATA_MUST_CHECK strata_status strata_stack_wire_write(strata_stack *s,
+                                                                   const uint8_t *p, size_t n,
+                                                                   size_t *used);
 /* The endpoint's read side ended. */
 STRATA_API STRATA_MUST_CHECK strata_status strata_stack_wire_eof(strata_stack *s);
 /* Bytes for the endpoint: *n bytes at the returned pointer (borrowed until the
@@ -115,7 +119,7 @@ STRATA_API void strata_stack_wire_ack(strata_stack *s, size_t n);
 
 /* ---- application face ------------------------------------------------------------ */
 STRATA_API STRATA_MUST_CHECK strata_status strata_stack_app_write(strata_stack *s, const uint8_t *p,
-                                                                 size_t n, size_t *used);
+                                                                  size_t n, size_t *used);
 /* No more application bytes: close every layer's write side, then the wire's. */
 STRATA_API STRATA_MUST_CHECK strata_status strata_stack_app_shutdown(strata_stack *s);
 /* Bytes for the application, as wire_out. *st: STRATA_OK, STRATA_CLOSED at

@@ -37,7 +37,7 @@ enum strata_category {
     X(PENDING, PENDING, "waiting for an application decision")                                     \
     X(CLOSED, CLOSED, "closed cleanly")                                                            \
     X(EOF_UNCLEAN, CLOSED, "peer's stream ended without an orderly close")                         \
-    /* --- base ------------------------------------------------------------------------ */      \
+    /* --- base ------------------------------------------------------------------------ */        \
     X(E_USAGE, USAGE, "invalid argument")                                                          \
     X(E_STATE, USAGE, "operation not valid in this state")                                         \
     X(E_UNSUPPORTED, USAGE, "not supported")                                                       \
@@ -52,9 +52,10 @@ enum strata_category {
     X(E_IO, IO, "I/O error")                                                                       \
     X(E_TIMEOUT, IO, "timed out")                                                                  \
     X(E_INTERNAL, INTERNAL, "internal error")                                                      \
-    /* --- stack ----------------------------------------------------------------------- */      \
+    /* --- stack ----------------------------------------------------------------------- */        \
     X(E_LAYER_FAILED, PROTOCOL, "a layer failed")                                                  \
-    /* --- pki ------------------------------------------------------------------------- */      \
+    X(E_PROXY_REFUSED, PROTOCOL, "the proxy refused the tunnel")                                   \
+    /* --- pki ------------------------------------------------------------------------- */        \
     X(E_PASSPHRASE, CRYPTO, "wrong or missing passphrase")                                         \
     X(E_BAD_PEM, PROTOCOL, "no valid PEM block of the expected type")                              \
     X(E_BAD_DER, PROTOCOL, "truncated or malformed DER")                                           \
@@ -70,16 +71,33 @@ enum strata_category {
     X(E_CERT_SIGNATURE, VERIFY, "certificate signature does not verify")                           \
     X(E_CERT_REVOKED, VERIFY, "certificate is revoked")                                            \
     X(E_CERT_HOSTNAME, VERIFY, "certificate does not match the host name")                         \
-    /* --- tls ------------------------------------------------------------------------- */      \
+    /* --- tls ------------------------------------------------------------------------- */        \
     X(E_TLS, PROTOCOL, "TLS error")                                                                \
-    /* --- ssh ------------------------------------------------------------------------- */      \
+    /* --- ssh ------------------------------------------------------------------------- */        \
     X(E_SSH_DISCONNECT, CLOSED, "SSH peer disconnected")                                           \
     X(E_HOSTKEY, VERIFY, "host key refused")                                                       \
+    X(E_HOSTKEY_UNKNOWN, VERIFY, "host key not known")                                             \
+    X(E_HOSTKEY_CHANGED, VERIFY, "host key changed")                                               \
+    X(E_HOSTKEY_REVOKED, VERIFY, "host key revoked")                                               \
+    X(E_KEY_TOO_SMALL, VERIFY, "key too small")                                                    \
+    X(E_SSH_CERT_TYPE, VERIFY, "wrong SSH certificate type")                                       \
+    X(E_SSH_CERT_EXPIRED, VERIFY, "SSH certificate expired")                                       \
+    X(E_SSH_CERT_NOT_YET_VALID, VERIFY, "SSH certificate not yet valid")                           \
+    X(E_SSH_CERT_PRINCIPAL, VERIFY, "SSH certificate not valid for this name")                     \
+    X(E_SSH_CERT_OPTION, VERIFY, "unsupported critical option in SSH certificate")                 \
+    X(E_SSH_CERT_SIGNATURE, VERIFY, "SSH certificate signature invalid")                           \
+    X(E_SSH_CERT_UNTRUSTED, VERIFY, "SSH certificate authority not trusted")                       \
     X(E_AUTH, VERIFY, "authentication failed")                                                     \
+    /* ssh packet layer (sshpkt) */                                                                \
+    X(E_SSH_PACKET, PROTOCOL, "malformed SSH packet")                                              \
+    X(E_SSH_MAC, CRYPTO, "SSH packet MAC or tag mismatch")                                         \
+    X(E_SSH_COMPRESSION, PROTOCOL, "SSH packet decompression failed")                              \
     /* --- end ------------------------------------------------------------------------- */
 
 #define STRATA__STATUS_ENUM(name, cat, text) STRATA_##name,
-typedef enum strata_status { STRATA_STATUS_LIST(STRATA__STATUS_ENUM) STRATA__STATUS_COUNT } strata_status;
+typedef enum strata_status {
+    STRATA_STATUS_LIST(STRATA__STATUS_ENUM) STRATA__STATUS_COUNT
+} strata_status;
 #undef STRATA__STATUS_ENUM
 
 /* Short English text for a status; never NULL, static storage. */

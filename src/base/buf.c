@@ -122,7 +122,7 @@ static strata_status make_room(strata_buf *b, size_t n)
 {
     if (b->flags & BUF_READONLY)
         return STRATA_E_STATE;
-    if (n <= b->cap - b->len)
+    if (n <= b->cap - b->len && b->data)
         return STRATA_OK;
     size_t used = b->len - b->off;
     if (n > b->max - used)
@@ -165,7 +165,7 @@ strata_status strata_buf_reserve(strata_buf *b, size_t n, uint8_t **out)
     strata_status r = make_room(b, n);
     if (r != STRATA_OK)
         return r;
-    *out = b->data + b->len;
+    *out = b->data + b->len; /* make_room made sure storage exists */
     b->len += n;
     return STRATA_OK;
 }

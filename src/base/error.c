@@ -91,7 +91,8 @@ static void take_queue(strata_error *e)
         else if (reason)
             snprintf(x->reason, sizeof(x->reason), "%s", reason);
         else
-            snprintf(x->reason, sizeof(x->reason), "reason %lu", (unsigned long)ERR_GET_REASON(code));
+            snprintf(x->reason, sizeof(x->reason), "reason %lu",
+                     (unsigned long)ERR_GET_REASON(code));
     }
 }
 

@@ -24,13 +24,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         int neg;
         char *s = NULL;
         switch ((ops + i) % 8) {
-        case 0: { uint32_t v; r = strata_buf_get_u32(&b, &v); break; }
-        case 1: { uint64_t v; r = strata_buf_get_u64(&b, &v); break; }
-        case 2: r = strata_buf_get_string(&b, &p, &n); break;
-        case 3: r = strata_buf_get_mpint(&b, &p, &n); break;
-        case 4: r = strata_buf_get_mpint_signed(&b, &p, &n, &neg); break;
-        case 5: r = strata_buf_get_namelist(&b, 4096, &s); break;
-        case 6: r = strata_buf_get_cstring(&b, &s); break;
+        case 0: {
+            uint32_t v;
+            r = strata_buf_get_u32(&b, &v);
+            break;
+        }
+        case 1: {
+            uint64_t v;
+            r = strata_buf_get_u64(&b, &v);
+            break;
+        }
+        case 2:
+            r = strata_buf_get_string(&b, &p, &n);
+            break;
+        case 3:
+            r = strata_buf_get_mpint(&b, &p, &n);
+            break;
+        case 4:
+            r = strata_buf_get_mpint_signed(&b, &p, &n, &neg);
+            break;
+        case 5:
+            r = strata_buf_get_namelist(&b, 4096, &s);
+            break;
+        case 6:
+            r = strata_buf_get_cstring(&b, &s);
+            break;
         default: {
             strata_buf child;
             r = strata_buf_get_sub(&b, &child);

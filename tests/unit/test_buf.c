@@ -15,7 +15,8 @@ static void test_u32_u64_roundtrip(void **state)
     assert_ok(strata_buf_put_u32(&b, 0x01020304));
     assert_ok(strata_buf_put_u64(&b, 0x1122334455667788ull));
     assert_int_equal(strata_buf_len(&b), 1 + 1 + 4 + 8);
-    static const uint8_t want[] = {0xab, 1, 1, 2, 3, 4, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88};
+    static const uint8_t want[] = {0xab, 1,    1,    2,    3,    4,    0x11,
+                                   0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88};
     assert_memory_equal(strata_buf_ptr(&b), want, sizeof(want));
     uint8_t u8;
     int bo;
@@ -209,6 +210,21 @@ static void test_hard_cap(void **state)
     strata_buf_free(&b);
 }
 
+/* Found by fuzz_stack: an empty put into a buffer that never grew. */
+static void test_empty_put_into_fresh_buffer(void **state)
+{
+    (void)state;
+    strata_buf b;
+    strata_buf_init(&b, 0);
+    uint8_t *p = NULL;
+    assert_ok(strata_buf_reserve(&b, 0, &p));
+    assert_non_null(p); /* a usable (empty) place, never NULL */
+    assert_ok(strata_buf_put(&b, NULL, 0));
+    assert_int_equal(strata_buf_len(&b), 0);
+    assert_ok(strata_buf_consume(&b, 0));
+    strata_buf_free(&b);
+}
+
 static void test_secret_grows_and_frees(void **state)
 {
     (void)state;
@@ -262,6 +278,7 @@ int main(void)
         cmocka_unit_test(test_mpint_non_canonical),
         cmocka_unit_test(test_namelist),
         cmocka_unit_test(test_hard_cap),
+        cmocka_unit_test(test_empty_put_into_fresh_buffer),
         cmocka_unit_test(test_secret_grows_and_frees),
         cmocka_unit_test(test_status_table),
         cmocka_unit_test(test_ct_and_zero),
