@@ -59,9 +59,9 @@ usage "strata: option --timeout: 'soon' is not a number of seconds in (0, 86400]
     connect --timeout soon tcp:h:1
 usage "strata: option --timeout: '0' is not a number of seconds in (0, 86400]" \
     connect --timeout=0 tcp:h:1
-usage "strata: listen: give exactly one of --echo and --exec CMD (see 'strata listen --help')" \
+usage "strata: listen: give exactly one of --echo, --exec CMD and --forward CHAIN (see 'strata listen --help')" \
     listen tcp:127.0.0.1:0
-usage "strata: listen: give exactly one of --echo and --exec CMD (see 'strata listen --help')" \
+usage "strata: listen: give exactly one of --echo, --exec CMD and --forward CHAIN (see 'strata listen --help')" \
     listen tcp:127.0.0.1:0 --echo --exec cat
 usage "strata: option --exec needs a command" listen tcp:127.0.0.1:0 --exec ''
 usage "strata: option --bytes: '12X' is not a byte count from 1 to 1099511627776 (suffixes K, M, G)" \
