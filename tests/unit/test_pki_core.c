@@ -396,8 +396,23 @@ static void test_store_verify_chain(void **state)
     assert_int_equal(f.depth, 0);
     /* The context API directly, chain only after success. */
     strata_x509_store_ctx *c = NULL;
+    strata_x509 *bad = NULL;
+    assert_ok(strata_x509_store_ctx_new(s, forged, &im, 1, &c, NULL));
+    assert_status(strata_x509_store_ctx_verify(c, NULL, NULL), STRATA_E_CERT_SIGNATURE);
+    assert_ok(strata_x509_store_ctx_failed_cert(c, &bad, NULL));
+    assert_ptr_equal(strata_x509_openssl(bad), strata_x509_openssl(forged));
+    strata_x509_free(bad);
+    strata_x509_store_ctx_free(c);
+    /* A depth limit of 0 leaves no room for the intermediate. */
+    assert_ok(strata_x509_store_set_depth(s, 0, NULL));
+    assert_status(strata_x509_store_verify(s, leaf, &im, 1, NULL, NULL, NULL, &f, NULL),
+                  STRATA_E_VERIFY);
+    assert_int_equal(f.code, 22); /* X509_V_ERR_CERT_CHAIN_TOO_LONG */
+    assert_ok(strata_x509_store_set_depth(s, 5, NULL));
+    assert_status(strata_x509_store_set_depth(s, -1, NULL), STRATA_E_USAGE);
     assert_ok(strata_x509_store_ctx_new(s, leaf, &im, 1, &c, NULL));
     assert_status(strata_x509_store_ctx_chain(c, &chain, &n, NULL), STRATA_E_STATE);
+    assert_status(strata_x509_store_ctx_failed_cert(c, &bad, NULL), STRATA_E_STATE);
     assert_ok(strata_x509_store_ctx_verify(c, NULL, NULL));
     assert_ok(strata_x509_store_ctx_chain(c, &chain, &n, NULL));
     assert_int_equal(n, 3);
