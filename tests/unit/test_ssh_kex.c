@@ -1,0 +1,285 @@
+/* ssh/kex: every key exchange method against known answers (K and the
+ * exchange hash H, from tests/unit/gen_ssh_kex_vectors.py), client against the
+ * test-server side in memory, and the checks on the peer's values. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+#include "base/error_internal.h"
+#include "ssh/kex/kex.h"
+#include "ssh/ssh_msg.h"
+
+#include "ssh_kex_vectors.h"
+
+/* The server's REPLY carrying value v (mpint magnitude or string). */
+static void build_reply(const struct ssh_kex *k, const uint8_t *v, size_t n, strata_buf *out)
+{
+    strata_buf_init(out, 0);
+    int gex = k->alg->kind == SSH_KEX_KIND_GEX;
+    assert_ok(strata_buf_put_u8(out, gex ? SSH_MSG_KEX_DH_GEX_REPLY : SSH_MSG_KEXDH_REPLY));
+    assert_ok(strata_buf_put_string(out, kat_k_s, sizeof(kat_k_s)));
+    if (k->alg->kind == SSH_KEX_KIND_ECDH)
+        assert_ok(strata_buf_put_string(out, v, n));
+    else
+        assert_ok(strata_buf_put_mpint(out, v, n, 0));
+    assert_ok(strata_buf_put_cstring(out, "signature"));
+}
+
+static void test_known_answers(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(kex_kats) / sizeof(kex_kats[0]); i++) {
+        const struct kex_kat *v = &kex_kats[i];
+        const struct ssh_kex_alg *alg = strata__ssh_kex_find(v->alg);
+        assert_non_null(alg);
+        struct ssh_kex *k;
+        strata_error err;
+        strata_error_clear(&err);
+        assert_ok(strata__ssh_kex_new(alg, 0, &k));
+        if (v->gex) {
+            strata_buf req;
+            strata_buf_init(&req, 0);
+            assert_ok(
+                strata__ssh_kex_gex_request(k, v->gex_old, v->gex_min, v->gex_n, v->gex_max, &req));
+            assert_int_equal(strata_buf_ptr(&req)[0], v->gex_old ? SSH_MSG_KEX_DH_GEX_REQUEST_OLD
+                                                                 : SSH_MSG_KEX_DH_GEX_REQUEST);
+            assert_int_equal(strata_buf_len(&req), v->gex_old ? 5 : 13);
+            strata_buf_free(&req);
+            static const uint8_t two = 2;
+            assert_ok(strata__ssh_kex_gex_set_group(k, v->gex_p, v->gex_p_len, &two, 1, &err));
+        }
+        if (alg->ops->set_keypair(k, v->cpriv, v->cpriv_len, v->cpub, v->cpub_len, &err) !=
+            STRATA_OK)
+            fail_msg("%s: set_keypair: %s", v->name, strata_error_message(&err));
+        strata_buf reply;
+        build_reply(k, v->spub, v->spub_len, &reply);
+        const uint8_t *ks, *sig;
+        size_t ksl, sigl;
+        if (strata__ssh_kex_parse_reply(k, strata_buf_ptr(&reply), strata_buf_len(&reply), &ks,
+                                        &ksl, &sig, &sigl, &err) != STRATA_OK)
+            fail_msg("%s: %s", v->name, strata_error_message(&err));
+        assert_int_equal(ksl, sizeof(kat_k_s));
+        assert_int_equal(sigl, 9);
+        assert_int_equal(strata_buf_len(&k->K), v->K_len);
+        assert_memory_equal(strata_buf_ptr(&k->K), v->K, v->K_len);
+        uint8_t h[EVP_MAX_MD_SIZE];
+        size_t hl;
+        assert_ok(strata__ssh_kex_hash(k, kat_v_c, kat_v_s, kat_i_c, sizeof(kat_i_c), kat_i_s,
+                                       sizeof(kat_i_s), kat_k_s, sizeof(kat_k_s), h, &hl, &err));
+        assert_int_equal(hl, v->H_len);
+        if (memcmp(h, v->H, hl) != 0)
+            fail_msg("%s: exchange hash differs from the known answer", v->name);
+        strata_buf_free(&reply);
+        strata__ssh_kex_free(k);
+    }
+}
+
+/* Client against the test-server side, fresh keys, every method. */
+static void test_client_against_server(void **state)
+{
+    (void)state;
+    char list[1024];
+    snprintf(list, sizeof(list), "%s", strata__ssh_kex_algs_supported());
+    for (char *save = NULL, *name = strtok_r(list, ",", &save); name;
+         name = strtok_r(NULL, ",", &save)) {
+        const struct ssh_kex_alg *alg = strata__ssh_kex_find(name);
+        assert_non_null(alg);
+        struct ssh_kex *c, *s;
+        strata_error err;
+        strata_error_clear(&err);
+        assert_ok(strata__ssh_kex_new(alg, 0, &c));
+        assert_ok(strata__ssh_kex_new(alg, 1, &s));
+        strata_buf m;
+        strata_buf_init(&m, 0);
+        if (alg->kind == SSH_KEX_KIND_GEX) {
+            assert_ok(strata__ssh_kex_gex_request(c, 0, 2048, 2048, 8192, &m));
+            assert_ok(strata__ssh_kex_server_parse_gex_request(s, strata_buf_ptr(&m),
+                                                               strata_buf_len(&m), &err));
+            strata_buf_reset(&m);
+            assert_ok(strata__ssh_kex_server_gex_group(s, &m, &err));
+            assert_ok(
+                strata__ssh_kex_gex_parse_group(c, strata_buf_ptr(&m), strata_buf_len(&m), &err));
+            strata_buf_reset(&m);
+        }
+        assert_ok(strata__ssh_kex_client_init(c, &m, &err));
+        assert_ok(
+            strata__ssh_kex_server_parse_init(s, strata_buf_ptr(&m), strata_buf_len(&m), &err));
+        strata_buf_reset(&m);
+        assert_ok(strata__ssh_kex_server_reply(s, kat_k_s, sizeof(kat_k_s), (const uint8_t *)"sig",
+                                               3, &m));
+        const uint8_t *ks, *sig;
+        size_t ksl, sigl;
+        if (strata__ssh_kex_parse_reply(c, strata_buf_ptr(&m), strata_buf_len(&m), &ks, &ksl, &sig,
+                                        &sigl, &err) != STRATA_OK)
+            fail_msg("%s: %s", name, strata_error_message(&err));
+        assert_int_equal(strata_buf_len(&c->K), strata_buf_len(&s->K));
+        assert_memory_equal(strata_buf_ptr(&c->K), strata_buf_ptr(&s->K), strata_buf_len(&c->K));
+        uint8_t hc[EVP_MAX_MD_SIZE], hs[EVP_MAX_MD_SIZE];
+        size_t hcl, hsl;
+        assert_ok(strata__ssh_kex_hash(c, "a", "b", (const uint8_t *)"c", 1, (const uint8_t *)"d",
+                                       1, ks, ksl, hc, &hcl, &err));
+        assert_ok(strata__ssh_kex_hash(s, "a", "b", (const uint8_t *)"c", 1, (const uint8_t *)"d",
+                                       1, ks, ksl, hs, &hsl, &err));
+        assert_int_equal(hcl, hsl);
+        assert_memory_equal(hc, hs, hcl);
+        strata_buf_free(&m);
+        strata__ssh_kex_free(c);
+        strata__ssh_kex_free(s);
+    }
+}
+
+/* Runs the client side of alg with a reply carrying value v; returns the
+ * status and leaves the error text in err. */
+static strata_status reply_with(const char *name, const uint8_t *v, size_t n, strata_error *err)
+{
+    struct ssh_kex *k;
+    const struct ssh_kex_alg *alg = strata__ssh_kex_find(name);
+    strata_error_clear(err);
+    assert_ok(strata__ssh_kex_new(alg, 0, &k));
+    strata_buf m;
+    strata_buf_init(&m, 0);
+    assert_ok(strata__ssh_kex_client_init(k, &m, err));
+    strata_buf_free(&m);
+    build_reply(k, v, n, &m);
+    const uint8_t *ks, *sig;
+    size_t ksl, sigl;
+    strata_status r = strata__ssh_kex_parse_reply(k, strata_buf_ptr(&m), strata_buf_len(&m), &ks,
+                                                  &ksl, &sig, &sigl, err);
+    strata_buf_free(&m);
+    strata__ssh_kex_free(k);
+    return r;
+}
+
+static void test_dh_public_value_range(void **state)
+{
+    (void)state;
+    strata_error err;
+    static const uint8_t one = 1;
+    assert_status(reply_with("diffie-hellman-group14-sha256", &one, 1, &err), STRATA_E_PROTOCOL);
+    assert_string_equal(strata_error_message(&err),
+                        "diffie-hellman-group14-sha256: peer's DH public value is out of range "
+                        "(must be 1 < f < p-1)");
+    /* p - 1 of group1: the prime ends in ...ff, so p-1 ends in ...fe. */
+    uint8_t pm1[128];
+    memcpy(pm1, strata__ssh_modp1024_p, sizeof(pm1));
+    pm1[127] = 0xfe;
+    assert_status(reply_with("diffie-hellman-group1-sha1", pm1, sizeof(pm1), &err),
+                  STRATA_E_PROTOCOL);
+    assert_non_null(strstr(strata_error_message(&err), "out of range"));
+    /* f = p is out of range too. */
+    assert_status(reply_with("diffie-hellman-group1-sha1", strata__ssh_modp1024_p, 128, &err),
+                  STRATA_E_PROTOCOL);
+    /* Zero (the empty mpint). */
+    assert_status(reply_with("diffie-hellman-group1-sha1", &one, 0, &err), STRATA_E_PROTOCOL);
+}
+
+static void test_x25519_checks(void **state)
+{
+    (void)state;
+    strata_error err;
+    uint8_t zero[32] = {0};
+    /* u = 0 is a low-order point: the shared secret would be all zero. */
+    assert_status(reply_with("curve25519-sha256", zero, 32, &err), STRATA_E_PROTOCOL);
+    assert_string_equal(strata_error_message(&err),
+                        "curve25519-sha256: shared secret is all zero (peer sent a low-order "
+                        "point)");
+    assert_status(reply_with("curve25519-sha256", zero, 31, &err), STRATA_E_PROTOCOL);
+    assert_string_equal(strata_error_message(&err),
+                        "curve25519-sha256: peer's public key is 31 bytes, not 32");
+}
+
+static void test_ecdh_point_checks(void **state)
+{
+    (void)state;
+    strata_error err;
+    uint8_t pt[65];
+    memset(pt, 0x11, sizeof(pt));
+    pt[0] = 0x04; /* (0x11.., 0x11..) is not on P-256 */
+    assert_status(reply_with("ecdh-sha2-nistp256", pt, sizeof(pt), &err), STRATA_E_PROTOCOL);
+    assert_string_equal(strata_error_message(&err), "ecdh-sha2-nistp256: invalid curve point");
+    pt[0] = 0x02;
+    assert_status(reply_with("ecdh-sha2-nistp256", pt, 33, &err), STRATA_E_PROTOCOL);
+    assert_string_equal(strata_error_message(&err),
+                        "ecdh-sha2-nistp256: peer's point is not in uncompressed form");
+}
+
+static strata_status gex_group(const uint8_t *p, size_t plen, const uint8_t *g, size_t glen,
+                               strata_error *err)
+{
+    struct ssh_kex *k;
+    strata_buf m;
+    strata_buf_init(&m, 0);
+    strata_error_clear(err);
+    assert_ok(
+        strata__ssh_kex_new(strata__ssh_kex_find("diffie-hellman-group-exchange-sha256"), 0, &k));
+    assert_ok(strata__ssh_kex_gex_request(k, 0, 2048, 3072, 8192, &m));
+    strata_buf_reset(&m);
+    assert_ok(strata_buf_put_u8(&m, SSH_MSG_KEX_DH_GEX_GROUP));
+    assert_ok(strata_buf_put_mpint(&m, p, plen, 0));
+    assert_ok(strata_buf_put_mpint(&m, g, glen, 0));
+    strata_status r =
+        strata__ssh_kex_gex_parse_group(k, strata_buf_ptr(&m), strata_buf_len(&m), err);
+    strata_buf_free(&m);
+    strata__ssh_kex_free(k);
+    return r;
+}
+
+static void test_gex_group_checks(void **state)
+{
+    (void)state;
+    strata_error err;
+    static const uint8_t two = 2, one = 1;
+    assert_status(gex_group(strata__ssh_modp1024_p, 128, &two, 1, &err), STRATA_E_PROTOCOL);
+    assert_string_equal(strata_error_message(&err),
+                        "diffie-hellman-group-exchange-sha256: server's group is 1024 bits, "
+                        "outside the requested 2048..8192");
+    const struct kex_kat *g14 = NULL;
+    for (size_t i = 0; i < sizeof(kex_kats) / sizeof(kex_kats[0]); i++)
+        if (kex_kats[i].gex)
+            g14 = &kex_kats[i];
+    assert_non_null(g14);
+    assert_ok(gex_group(g14->gex_p, g14->gex_p_len, &two, 1, &err));
+    assert_status(gex_group(g14->gex_p, g14->gex_p_len, &one, 1, &err), STRATA_E_PROTOCOL);
+    assert_string_equal(strata_error_message(&err),
+                        "diffie-hellman-group-exchange-sha256: server's group generator is out "
+                        "of range (must be 1 < g < p-1)");
+    uint8_t pm1[256];
+    memcpy(pm1, g14->gex_p, 256);
+    pm1[255] = 0xfe;
+    assert_status(gex_group(g14->gex_p, 256, pm1, 256, &err), STRATA_E_PROTOCOL);
+    assert_status(gex_group(pm1, 256, &two, 1, &err), STRATA_E_PROTOCOL);
+    assert_string_equal(strata_error_message(&err),
+                        "diffie-hellman-group-exchange-sha256: server's group prime is even");
+}
+
+static void test_table(void **state)
+{
+    (void)state;
+    char list[1024];
+    snprintf(list, sizeof(list), "%s", strata__ssh_kex_algs_default());
+    for (char *save = NULL, *n = strtok_r(list, ",", &save); n; n = strtok_r(NULL, ",", &save)) {
+        const struct ssh_kex_alg *a = strata__ssh_kex_find(n);
+        assert_non_null(a);
+        assert_false(a->legacy);
+        assert_non_null(strstr(strata__ssh_kex_algs_supported(), n));
+    }
+    assert_true(strata__ssh_kex_find("diffie-hellman-group1-sha1")->legacy);
+    assert_true(strata__ssh_kex_find("diffie-hellman-group14-sha1")->legacy);
+    assert_true(strata__ssh_kex_find("diffie-hellman-group-exchange-sha1")->legacy);
+    assert_null(strata__ssh_kex_find("sntrup761x25519-sha512@openssh.com"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_known_answers),
+        cmocka_unit_test(test_client_against_server),
+        cmocka_unit_test(test_dh_public_value_range),
+        cmocka_unit_test(test_x25519_checks),
+        cmocka_unit_test(test_ecdh_point_checks),
+        cmocka_unit_test(test_gex_group_checks),
+        cmocka_unit_test(test_table),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
