@@ -120,6 +120,11 @@ strata_status strata__ssh_cert_parse_rest(struct ssh_key *k, strata_buf *b, stra
                                  "certificate type %u is neither user nor host", c->type);
     if (strlen(c->key_id) > CERT_STRING_MAX)
         return strata__error_set(err, STRATA_E_LIMIT, "certificate key id is too long");
+    /* The key id goes into messages: no control bytes from the peer. */
+    for (char *p = c->key_id; *p; p++) {
+        if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
+            *p = '?';
+    }
     if ((st = read_principals(c, &principals, err)) != STRATA_OK ||
         (st = check_options(&c->crit, "critical options", err)) != STRATA_OK ||
         (st = check_options(&c->ext, "extensions", err)) != STRATA_OK)

@@ -48,6 +48,8 @@ EVP_PKEY *strata__ssh_key_pkey(const struct ssh_key *k);
 int strata__ssh_key_is_cert(const struct ssh_key *k);
 /* The CA key that signed a certificate (borrowed from k), or NULL. */
 const struct ssh_key *strata__ssh_key_cert_signer(const struct ssh_key *k);
+/* Appends the plain key blob of k (for a certificate: the certified key). */
+strata_status strata__ssh_key_plain_blob(const struct ssh_key *k, strata_buf *out);
 /* 1 when a and b are the same public key: same type and same key material.
  * A certificate is compared by its certified key (cert vs. plain compares
  * equal when the certified key is the plain key). */
@@ -118,12 +120,32 @@ strata_status strata__ssh_cert_check_host(const struct ssh_key *cert, const char
 struct ssh_cert_info {
     uint64_t serial;
     uint32_t type;
-    const char *key_id;
+    const char *key_id; /* bytes outside printable ASCII shown as '?' */
     size_t n_principals;
     const char *const *principals;
     uint64_t valid_after, valid_before;
 };
 /* Fills *info for a certificate; E_USAGE for a plain key. */
 strata_status strata__ssh_cert_info(const struct ssh_key *k, struct ssh_cert_info *info);
+
+/* What a new certificate asserts (strata__ssh_cert_build). */
+struct ssh_cert_template {
+    uint32_t type; /* STRATA_SSH_CERT_HOST or _USER */
+    uint64_t serial;
+    const char *key_id;
+    const char *const *principals;
+    size_t n_principals;
+    uint64_t valid_after, valid_before;
+    const uint8_t *crit, *ext; /* encoded option sequences, or NULL for none */
+    size_t crit_len, ext_len;
+    const uint8_t *nonce; /* NULL: 32 random bytes */
+    size_t nonce_len;
+};
+/* Appends a certificate blob (PROTOCOL.certkeys) for the public half of key
+ * (borrowed; key_type as for strata__ssh_pubkey_blob) signed by ca (borrowed)
+ * with signature algorithm ca_alg. For test servers and tests. */
+strata_status strata__ssh_cert_build(EVP_PKEY *key, const char *key_type,
+                                     const struct ssh_cert_template *t, EVP_PKEY *ca,
+                                     const char *ca_alg, strata_buf *out, strata_error *err);
 
 #endif

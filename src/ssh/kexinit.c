@@ -1,6 +1,7 @@
 /* SSH_MSG_KEXINIT: building, parsing, negotiation (RFC 4253 §7.1) and the
  * OpenSSH-style configuration of algorithm lists. */
 #include <fnmatch.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +66,17 @@ strata_status strata__ssh_kexinit_parse(const uint8_t *payload, size_t n, struct
         return strata__error_set(err, STRATA_E_TRAILING, "KEXINIT has %zu trailing bytes",
                                  strata_buf_len(&m));
     return STRATA_OK;
+}
+
+char *strata__ssh_strndup(const void *p, size_t n)
+{
+    char *s = n < SIZE_MAX ? malloc(n + 1) : NULL;
+    if (s) {
+        if (n)
+            memcpy(s, p, n);
+        s[n] = 0;
+    }
+    return s;
 }
 
 int strata__ssh_namelist_has(const char *list, const char *name)
@@ -251,7 +263,7 @@ strata_status strata__ssh_alglist(const char *what, const char *spec, const char
         r = strata__error_set(err, STRATA_E_USAGE, "'%s' leaves no %s", spec, what);
         goto out;
     }
-    if (!(*out = strndup((const char *)strata_buf_ptr(&b), strata_buf_len(&b))))
+    if (!(*out = strata__ssh_strndup((const char *)strata_buf_ptr(&b), strata_buf_len(&b))))
         r = strata__error_set(err, STRATA_E_NOMEM, "out of memory");
 out:
     strata_buf_free(&b);

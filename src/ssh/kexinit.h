@@ -49,6 +49,10 @@ strata_status strata__ssh_kexinit_parse(const uint8_t *payload, size_t n, struct
                                         strata_error *err);
 void strata__ssh_kexinit_clear(struct ssh_kexinit *ki);
 
+/* A NUL-terminated heap copy of n bytes (free()), or NULL. Unlike strndup
+ * it never reads past p + n. */
+char *strata__ssh_strndup(const void *p, size_t n);
+
 /* 1 when name is on the comma list. */
 int strata__ssh_namelist_has(const char *list, const char *name);
 

@@ -153,6 +153,14 @@ const struct ssh_key *strata__ssh_key_cert_signer(const struct ssh_key *k)
     return k->cert ? k->cert->signer : NULL;
 }
 
+strata_status strata__ssh_key_plain_blob(const struct ssh_key *k, strata_buf *out)
+{
+    strata_status st = strata_buf_put_cstring(out, k->kt->name);
+    if (st == STRATA_OK)
+        st = strata_buf_put(out, k->blob + k->pub_off, k->pub_len);
+    return st;
+}
+
 int strata__ssh_key_equal_public(const struct ssh_key *a, const struct ssh_key *b)
 {
     /* The public parts are the canonical encoding of the key material in

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "base/error_internal.h"
+#include "ssh/kexinit.h"
 #include "ssh/version.h"
 
 /* Copies up to 40 printable bytes of a line for an error message. */
@@ -74,7 +75,7 @@ strata_status strata__ssh_version_read(struct ssh_version_reader *vr, strata_buf
                 return strata__error_set(err, STRATA_E_PROTOCOL,
                                          "server's protocol version is not supported ('%s')", q);
             }
-            if (!(*version = strndup((const char *)p, body)))
+            if (!(*version = strata__ssh_strndup((const char *)p, body)))
                 return strata__error_set(err, STRATA_E_NOMEM, "out of memory");
             return strata_buf_consume(in, len);
         }
@@ -85,6 +86,8 @@ strata_status strata__ssh_version_read(struct ssh_version_reader *vr, strata_buf
         if (memchr(p, 0, body))
             return strata__error_set(err, STRATA_E_PROTOCOL,
                                      "not an SSH server: it sent binary data ('%s')", q);
+        if (vr->lines == 0)
+            memcpy(vr->first, q, sizeof(vr->first) < sizeof(q) ? sizeof(vr->first) : sizeof(q));
         if (++vr->lines > SSH_BANNER_LINES_MAX)
             return strata__error_set(err, STRATA_E_PROTOCOL,
                                      "more than %u lines from the server before its SSH "

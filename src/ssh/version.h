@@ -15,6 +15,7 @@
 
 struct ssh_version_reader {
     unsigned lines; /* lines seen before the identification */
+    char first[48]; /* the first of them (printable, cut), for messages */
 };
 
 /* Consumes whole lines from the front of in. STRATA_WANT_READ until the

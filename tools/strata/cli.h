@@ -14,6 +14,9 @@ struct cli_command {
 /* The table of subcommands, ended by a NULL name. */
 extern const struct cli_command cli_commands[];
 
+/* strata ssh-keyscan (cmd_ssh_keyscan.c). */
+int cmd_ssh_keyscan(int argc, char **argv);
+
 /* Prints "strata: " + message to stderr. */
 void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_main(int argc, char **argv);

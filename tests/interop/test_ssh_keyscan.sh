@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# strata ssh-keyscan against OpenSSH's ssh-keyscan on a local sshd: the same
+# known_hosts lines for every host key type (compared sorted, line for line),
+# hashed names that ssh-keygen -F finds, a DSA key when asked for, and clear
+# errors for a server that is not SSH and for one that never answers.
+source "$(dirname "$0")/ssh_lib.sh"
+need /usr/sbin/sshd
+need ssh-keyscan
+need ssh-keygen
+
+mkdir -p /run/sshd
+for t in ed25519 ecdsa rsa dsa; do ssh-keygen -q -t $t -N '' -f "$WORK/hk_$t"; done
+PORT=$(free_port)
+cat >"$WORK/sshd_config" <<CFG
+HostKey $WORK/hk_ed25519
+HostKey $WORK/hk_ecdsa
+HostKey $WORK/hk_rsa
+HostKey $WORK/hk_dsa
+HostKeyAlgorithms +ssh-dss
+PidFile $WORK/sshd.pid
+UsePAM no
+CFG
+/usr/sbin/sshd -f "$WORK/sshd_config" -D -e -p "$PORT" -o ListenAddress=127.0.0.1 \
+    >"$WORK/sshd.log" 2>&1 &
+PIDS+=($!)
+wait_port "$PORT" "${PIDS[0]}"
+
+compare() { # compare NAME TYPES
+    local name=$1 types=$2
+    timeout 30 ssh-keyscan -T 5 -t "$types" -p "$PORT" 127.0.0.1 2>/dev/null | sort >"$WORK/openssh.txt" || true
+    timeout 30 "$STRATA" ssh-keyscan -T 5 -t "$types" -p "$PORT" 127.0.0.1 2>"$WORK/strata.err" |
+        sort >"$WORK/strata.txt" || true
+    if [ -s "$WORK/openssh.txt" ] && diff -u "$WORK/openssh.txt" "$WORK/strata.txt"; then
+        echo "ok   $name ($(wc -l <"$WORK/strata.txt") lines identical)"
+    else
+        echo "FAIL $name"; cat "$WORK/strata.err"; FAILS=$((FAILS + 1))
+    fi
+}
+compare "default types" rsa,ecdsa,ed25519
+compare "ed25519" ed25519
+compare "ecdsa" ecdsa
+compare "rsa" rsa
+compare "dsa" dsa
+# The server's identification comment, as ssh-keyscan prints it on stderr.
+check "banner comment" "# 127.0.0.1:$PORT SSH-2.0-OpenSSH" "$STRATA" ssh-keyscan -t ed25519 -p "$PORT" 127.0.0.1
+check "-v shows the negotiation" "kex curve25519-sha256, host key ssh-ed25519" \
+    "$STRATA" ssh-keyscan -v -t ed25519 -p "$PORT" 127.0.0.1
+# Hashed names: ssh-keygen -F must find the host in them.
+"$STRATA" ssh-keyscan -H -p "$PORT" 127.0.0.1 >"$WORK/hashed" 2>/dev/null
+if grep -q '^|1|' "$WORK/hashed" && [ "$(wc -l <"$WORK/hashed")" -eq 3 ] &&
+    [ "$(ssh-keygen -F "[127.0.0.1]:$PORT" -f "$WORK/hashed" | grep -vc '^#')" -eq 3 ]; then
+    echo "ok   -H hashes names that ssh-keygen -F finds"
+else
+    echo "FAIL -H"; cat "$WORK/hashed"; FAILS=$((FAILS + 1))
+fi
+# Not an SSH server: an HTTP server answers our identification line with an
+# HTML error page (HTTP/0.9 style, no status line), then closes.
+HPORT=$(free_port)
+python3 -m http.server --bind 127.0.0.1 "$HPORT" >/dev/null 2>&1 &
+PIDS+=($!)
+wait_port "$HPORT" "${PIDS[1]}"
+check "HTTP server refused" "without an SSH identification (it sent '<!DOCTYPE HTML>'): not an SSH server?" \
+    bash -c "! '$STRATA' ssh-keyscan -t ed25519 -p $HPORT 127.0.0.1"
+# A server that accepts and never speaks: -T bounds the wait.
+SPORT=$(free_port)
+python3 -c 'import socket,sys,time
+s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(5)
+c=[]
+while True: c.append(s.accept()[0])' "$SPORT" &
+PIDS+=($!)
+wait_port "$SPORT" "${PIDS[2]}"
+check "silent server times out" "timed out" \
+    bash -c "! timeout 20 '$STRATA' ssh-keyscan -T 1 -t ed25519 -p $SPORT 127.0.0.1"
+check "usage error" "unknown key type 'rot13'" bash -c "! '$STRATA' ssh-keyscan -t rot13 127.0.0.1"
+finish

@@ -1,0 +1,587 @@
+/* ssh/transport: the client engine against the in-memory test server
+ * (tests/unit/ssh_testserver.c): every algorithm, one byte at a time, a
+ * pending host key verdict with an early NEWKEYS, rekeying either side and
+ * mid-stream, strict KEX, the generic messages, and hostile servers. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+#include "ssh_testserver.h"
+#include "ssh/kex/kex.h"
+#include "ssh/packet.h"
+#include "ssh/hostkey.h"
+#include "ssh/ssh_msg.h"
+#include "ssh/transport_internal.h"
+
+struct events {
+    int secure, accepted, debug_always, ignores, hostkey_calls, disconnected;
+    uint32_t disc_reason;
+    char debug_msg[64], fp_sha256[80], fp_md5[80], key_type[64];
+    strata_status verdict;
+    unsigned packets;
+};
+
+static strata_status on_hostkey(void *u, const strata_ssh_hostkey_info *i)
+{
+    struct events *e = u;
+    e->hostkey_calls++;
+    snprintf(e->fp_sha256, sizeof(e->fp_sha256), "%s", i->fp_sha256);
+    snprintf(e->fp_md5, sizeof(e->fp_md5), "%s", i->fp_md5);
+    snprintf(e->key_type, sizeof(e->key_type), "%s", i->key_type);
+    return e->verdict;
+}
+static void on_secure(void *u)
+{
+    ((struct events *)u)->secure++;
+}
+static void on_accepted(void *u, const char *svc)
+{
+    struct events *e = u;
+    if (!strcmp(svc, "ssh-userauth"))
+        e->accepted++;
+}
+static void on_debug(void *u, int always, const char *msg)
+{
+    struct events *e = u;
+    e->debug_always = always;
+    snprintf(e->debug_msg, sizeof(e->debug_msg), "%s", msg);
+}
+static void on_ignore(void *u, const uint8_t *d, size_t n)
+{
+    (void)d;
+    (void)n;
+    ((struct events *)u)->ignores++;
+}
+static void on_disconnected(void *u, uint32_t reason, const char *desc)
+{
+    struct events *e = u;
+    (void)desc;
+    e->disconnected++;
+    e->disc_reason = reason;
+}
+
+static void client_cfg(strata_ssh_transport_config *cfg, struct events *ev)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    memset(ev, 0, sizeof(*ev));
+    ev->verdict = STRATA_OK;
+    cfg->host = "test.example";
+    cfg->port = 22;
+    cfg->cb.verify_host_key = on_hostkey;
+    cfg->cb.connection_secure = on_secure;
+    cfg->cb.service_accepted = on_accepted;
+    cfg->cb.debug = on_debug;
+    cfg->cb.ignore = on_ignore;
+    cfg->cb.disconnected = on_disconnected;
+    cfg->user = ev;
+}
+
+struct pair {
+    strata_ssh_transport *c;
+    struct ts *s;
+    EVP_PKEY *hk;
+    struct events ev;
+};
+
+static void pair_new(struct pair *p, strata_ssh_transport_config *cfg, struct ts_config *scfg)
+{
+    strata_error err;
+    if (!scfg->hostkey) {
+        p->hk = ts_make_hostkey(scfg->hostkey_alg ? scfg->hostkey_alg : "ssh-ed25519");
+        assert_non_null(p->hk);
+        scfg->hostkey = p->hk;
+    } else {
+        p->hk = NULL;
+    }
+    if (strata_ssh_transport_new(cfg, &p->c, &err) != STRATA_OK)
+        fail_msg("transport_new: %s", strata_error_message(&err));
+    assert_ok(ts_new(scfg, &p->s));
+}
+
+static void pair_free(struct pair *p)
+{
+    strata_ssh_transport_free(p->c);
+    ts_free(p->s);
+    EVP_PKEY_free(p->hk);
+}
+
+/* A full connection with the given lists; checks it is secure and that
+ * ssh-userauth is accepted. */
+static void connect_with(const char *kex, const char *hk, const char *cipher, const char *mac,
+                         const char *comp, size_t step)
+{
+    struct pair p;
+    strata_ssh_transport_config cfg;
+    struct ts_config scfg = {0};
+    client_cfg(&cfg, &p.ev);
+    cfg.kex_algorithms = kex;
+    cfg.hostkey_algorithms = hk;
+    cfg.ciphers = cipher;
+    cfg.macs = mac;
+    cfg.compression = comp;
+    scfg.hostkey_alg = hk;
+    pair_new(&p, &cfg, &scfg);
+    assert_ok(strata_ssh_transport_request_service(p.c, "ssh-userauth"));
+    strata_status r = ts_pump(p.c, p.s, step);
+    if (r != STRATA_OK)
+        fail_msg("%s/%s/%s/%s/%s: %s (server: %s)", kex, hk, cipher, mac, comp,
+                 strata_error_message(strata_ssh_transport_error(p.c)),
+                 strata_error_message(ts_error(p.s)));
+    assert_int_equal(p.ev.secure, 1);
+    assert_int_equal(p.ev.accepted, 1);
+    assert_int_equal(p.ev.hostkey_calls, 1);
+    assert_true(strata_ssh_transport_is_secure(p.c));
+    assert_true(strata_ssh_transport_is_encrypted(p.c, STRATA_SSH_OUT));
+    assert_true(strata_ssh_transport_is_encrypted(p.c, STRATA_SSH_IN));
+    assert_true(strata_ssh_transport_is_verified(p.c, STRATA_SSH_OUT));
+    assert_true(strata_ssh_transport_is_verified(p.c, STRATA_SSH_IN));
+    if (kex)
+        assert_string_equal(strata_ssh_transport_algorithm(p.c, "kex", STRATA_SSH_OUT), kex);
+    if (cipher)
+        assert_string_equal(strata_ssh_transport_algorithm(p.c, "cipher", STRATA_SSH_IN), cipher);
+    /* Data flows both ways after the handshake. */
+    static const uint8_t msg[] = {94, 1, 2, 3};
+    assert_ok(strata_ssh_transport_send(p.c, msg, sizeof(msg)));
+    assert_ok(ts_pump(p.c, p.s, step));
+    assert_int_equal(ts_count(p.s, 94), 1);
+    pair_free(&p);
+}
+
+static void test_default_connection(void **state)
+{
+    (void)state;
+    struct pair p;
+    strata_ssh_transport_config cfg;
+    struct ts_config scfg = {0};
+    client_cfg(&cfg, &p.ev);
+    pair_new(&p, &cfg, &scfg);
+    assert_ok(strata_ssh_transport_request_service(p.c, "ssh-userauth"));
+    assert_false(strata_ssh_transport_is_encrypted(p.c, STRATA_SSH_OUT));
+    assert_ok(ts_pump(p.c, p.s, 0));
+    assert_int_equal(p.ev.secure, 1);
+    assert_int_equal(p.ev.accepted, 1);
+    assert_string_equal(strata_ssh_transport_algorithm(p.c, "kex", STRATA_SSH_OUT),
+                        "curve25519-sha256");
+    assert_string_equal(strata_ssh_transport_algorithm(p.c, "cipher", STRATA_SSH_OUT),
+                        "chacha20-poly1305@openssh.com");
+    assert_string_equal(strata_ssh_transport_algorithm(p.c, "mac", STRATA_SSH_OUT), "<implicit>");
+    assert_string_equal(strata_ssh_transport_server_version(p.c), "SSH-2.0-strata_testserver");
+    assert_true(strata_ssh_transport_is_strict_kex(p.c));
+    assert_true(ts_strict(p.s));
+    assert_string_equal(strata_ssh_transport_server_sig_algs(p.c),
+                        "ssh-ed25519,rsa-sha2-256,rsa-sha2-512");
+    assert_string_equal(p.ev.key_type, "ssh-ed25519");
+    assert_int_equal(strncmp(p.ev.fp_sha256, "SHA256:", 7), 0);
+    assert_int_equal(strlen(p.ev.fp_sha256), 7 + 43);
+    assert_int_equal(strncmp(p.ev.fp_md5, "MD5:", 4), 0);
+    size_t n;
+    assert_non_null(strata_ssh_transport_session_id(p.c, &n));
+    assert_int_equal(n, 32);
+    assert_non_null(strata_ssh_transport_hostkey(p.c, &n));
+    assert_int_equal(strata_ssh_transport_kex_count(p.c), 1);
+    /* loseConnection: DISCONNECT(BY_APPLICATION) reaches the server. */
+    assert_ok(strata_ssh_transport_lose_connection(p.c));
+    assert_ok(ts_pump(p.c, p.s, 0));
+    assert_int_equal(ts_count(p.s, SSH_MSG_DISCONNECT), 1);
+    assert_int_equal(ts_last_disconnect_reason(p.s), STRATA_SSH_DISCONNECT_BY_APPLICATION);
+    assert_true(strata_ssh_transport_is_closed(p.c));
+    pair_free(&p);
+}
+
+static void test_every_kex(void **state)
+{
+    (void)state;
+    char list[1024];
+    snprintf(list, sizeof(list), "%s", strata__ssh_kex_algs_supported());
+    for (char *sv = NULL, *k = strtok_r(list, ",", &sv); k; k = strtok_r(NULL, ",", &sv))
+        connect_with(k, NULL, NULL, NULL, NULL, 0);
+}
+
+static void test_every_cipher_mac_comp(void **state)
+{
+    (void)state;
+    char list[1024];
+    snprintf(list, sizeof(list), "%s", strata__ssh_ciphers_supported());
+    for (char *sv = NULL, *c = strtok_r(list, ",", &sv); c; c = strtok_r(NULL, ",", &sv))
+        connect_with(NULL, NULL, c, NULL, NULL, 0);
+    snprintf(list, sizeof(list), "%s", strata__ssh_macs_supported());
+    for (char *sv = NULL, *m = strtok_r(list, ",", &sv); m; m = strtok_r(NULL, ",", &sv))
+        connect_with(NULL, NULL, "aes128-ctr", m, NULL, 0);
+    connect_with(NULL, NULL, NULL, NULL, "zlib", 0);
+    connect_with(NULL, NULL, NULL, NULL, "zlib@openssh.com", 0);
+}
+
+static void test_every_hostkey_alg(void **state)
+{
+    (void)state;
+    static const char *const algs[] = {"ssh-ed25519",
+                                       "ecdsa-sha2-nistp256",
+                                       "ecdsa-sha2-nistp384",
+                                       "ecdsa-sha2-nistp521",
+                                       "rsa-sha2-512",
+                                       "rsa-sha2-256",
+                                       "ssh-rsa"};
+    for (size_t i = 0; i < sizeof(algs) / sizeof(algs[0]); i++)
+        connect_with(NULL, algs[i], NULL, NULL, NULL, 0);
+}
+
+static void test_one_byte_at_a_time(void **state)
+{
+    (void)state;
+    connect_with("curve25519-sha256", NULL, "aes256-gcm@openssh.com", NULL, NULL, 1);
+    connect_with("diffie-hellman-group-exchange-sha256", NULL, "aes128-ctr",
+                 "hmac-sha2-256-etm@openssh.com", NULL, 1);
+}
+
+/* verifyHostKey answers later: the server's NEWKEYS arrives first and waits. */
+static void test_pending_hostkey(void **state)
+{
+    (void)state;
+    for (int accept = 0; accept < 2; accept++) {
+        struct pair p;
+        strata_ssh_transport_config cfg;
+        struct ts_config scfg = {0};
+        client_cfg(&cfg, &p.ev);
+        p.ev.verdict = STRATA_PENDING;
+        pair_new(&p, &cfg, &scfg);
+        assert_ok(strata_ssh_transport_request_service(p.c, "ssh-userauth"));
+        assert_status(ts_pump(p.c, p.s, 0), STRATA_PENDING);
+        assert_int_equal(p.ev.hostkey_calls, 1);
+        assert_int_equal(p.ev.secure, 0);
+        assert_false(strata_ssh_transport_is_encrypted(p.c, STRATA_SSH_OUT));
+        /* The server's NEWKEYS came in before our keys were ready (_gotNewKeys). */
+        assert_true(p.c->got_newkeys);
+        /* Nothing more moves while the verdict is pending. */
+        assert_status(strata_ssh_transport_input(p.c, NULL, 0, NULL), STRATA_PENDING);
+        if (accept) {
+            assert_ok(strata_ssh_transport_hostkey_resume(p.c, STRATA_OK));
+            assert_ok(ts_pump(p.c, p.s, 0));
+            assert_int_equal(p.ev.secure, 1);
+            assert_int_equal(p.ev.accepted, 1);
+        } else {
+            assert_status(strata_ssh_transport_hostkey_resume(p.c, STRATA_E_HOSTKEY),
+                          STRATA_E_HOSTKEY);
+            assert_ok(ts_pump(p.c, p.s, 0));
+            assert_int_equal(ts_last_disconnect_reason(p.s),
+                             STRATA_SSH_DISCONNECT_HOST_KEY_NOT_VERIFIABLE);
+            assert_int_equal(strata_ssh_transport_disconnect_reason(p.c),
+                             STRATA_SSH_DISCONNECT_HOST_KEY_NOT_VERIFIABLE);
+            assert_non_null(strstr(strata_error_message(strata_ssh_transport_error(p.c)),
+                                   "host key ssh-ed25519 SHA256:"));
+            assert_non_null(strstr(strata_error_message(strata_ssh_transport_error(p.c)),
+                                   "for test.example was refused"));
+        }
+        pair_free(&p);
+    }
+}
+
+static void test_rekey(void **state)
+{
+    (void)state;
+    struct pair p;
+    strata_ssh_transport_config cfg;
+    struct ts_config scfg = {0};
+    client_cfg(&cfg, &p.ev);
+    cfg.rekey_bytes = 64 * 1024;
+    cfg.rekey_seconds = 100;
+    pair_new(&p, &cfg, &scfg);
+    assert_ok(strata_ssh_transport_tick(p.c, 1000));
+    assert_ok(ts_pump(p.c, p.s, 0));
+    size_t sid_len;
+    uint8_t sid[64];
+    const uint8_t *sidp = strata_ssh_transport_session_id(p.c, &sid_len);
+    assert_int_equal(sid_len, 32);
+    memcpy(sid, sidp, sid_len);
+    /* Client-initiated, with messages sent during the exchange: they are held
+     * back and arrive after it, in order. */
+    assert_ok(strata_ssh_transport_rekey(p.c));
+    for (uint8_t t = 90; t < 93; t++) {
+        uint8_t m[2] = {t, 0};
+        assert_ok(strata_ssh_transport_send(p.c, m, sizeof(m)));
+    }
+    assert_ok(ts_pump(p.c, p.s, 0));
+    assert_int_equal(strata_ssh_transport_kex_count(p.c), 2);
+    assert_int_equal(ts_kex_count(p.s), 2);
+    size_t nlog;
+    const uint8_t *log = ts_log(p.s, &nlog);
+    assert_int_equal(nlog, 3);
+    assert_int_equal(log[0], 90);
+    assert_int_equal(log[2], 92);
+    /* The session identifier stays that of the first exchange. */
+    size_t n2;
+    assert_memory_equal(strata_ssh_transport_session_id(p.c, &n2), sid, sid_len);
+    /* Server-initiated. */
+    assert_ok(ts_rekey(p.s));
+    assert_ok(ts_pump(p.c, p.s, 0));
+    assert_int_equal(strata_ssh_transport_kex_count(p.c), 3);
+    /* By data: IGNORE packets past the byte limit. */
+    uint8_t junk[8192] = {0};
+    for (int i = 0; i < 12; i++) {
+        assert_ok(strata_ssh_transport_send_ignore(p.c, junk, sizeof(junk)));
+        assert_ok(ts_pump(p.c, p.s, 0));
+    }
+    assert_int_equal(strata_ssh_transport_kex_count(p.c), 4);
+    /* By time, from the caller's clock. */
+    assert_ok(strata_ssh_transport_tick(p.c, 1050));
+    assert_ok(ts_pump(p.c, p.s, 0));
+    assert_int_equal(strata_ssh_transport_kex_count(p.c), 4);
+    assert_ok(strata_ssh_transport_tick(p.c, 1200));
+    assert_ok(ts_pump(p.c, p.s, 0));
+    assert_int_equal(strata_ssh_transport_kex_count(p.c), 5);
+    assert_int_equal(p.ev.secure, 1);
+    assert_int_equal(p.ev.hostkey_calls, 1);
+    pair_free(&p);
+}
+
+/* Runs a connection against a misbehaving server; returns the client status. */
+static strata_status hostile(unsigned misbehave, const char *kex, struct pair *p)
+{
+    strata_ssh_transport_config cfg;
+    struct ts_config scfg = {0};
+    client_cfg(&cfg, &p->ev);
+    cfg.kex_algorithms = kex;
+    scfg.misbehave = misbehave;
+    pair_new(p, &cfg, &scfg);
+    return ts_pump(p->c, p->s, 0);
+}
+
+static void expect_failure(unsigned misbehave, const char *kex, strata_status want, uint32_t reason,
+                           const char *text)
+{
+    struct pair p;
+    strata_status r = hostile(misbehave, kex, &p);
+    const char *msg = strata_error_message(strata_ssh_transport_error(p.c));
+    if (r != want || !strstr(msg, text))
+        fail_msg("misbehave %#x: got %s '%s', want %s '%s'", misbehave, strata_status_name(r), msg,
+                 strata_status_name(want), text);
+    assert_int_equal(strata_ssh_transport_disconnect_reason(p.c), reason);
+    /* The DISCONNECT reached the server with that reason. */
+    assert_int_equal(ts_last_disconnect_reason(p.s), reason);
+    pair_free(&p);
+}
+
+static void test_strict_kex(void **state)
+{
+    (void)state;
+    expect_failure(TS_IGNORE_BEFORE_KEXINIT, NULL, STRATA_E_PROTOCOL,
+                   STRATA_SSH_DISCONNECT_PROTOCOL_ERROR,
+                   "strict KEX: the server's KEXINIT was not its first packet (sequence number 1)");
+    expect_failure(TS_IGNORE_DURING_KEX, NULL, STRATA_E_PROTOCOL,
+                   STRATA_SSH_DISCONNECT_PROTOCOL_ERROR,
+                   "strict KEX: unexpected message 2 during the initial key exchange");
+    /* Without strict KEX the same messages are harmless. */
+    struct pair p;
+    assert_ok(hostile(TS_IGNORE_BEFORE_KEXINIT | TS_IGNORE_DURING_KEX | TS_NO_STRICT, NULL, &p));
+    assert_int_equal(p.ev.secure, 1);
+    assert_int_equal(p.ev.ignores, 2);
+    assert_false(strata_ssh_transport_is_strict_kex(p.c));
+    pair_free(&p);
+}
+
+static void test_hostile_servers(void **state)
+{
+    (void)state;
+    expect_failure(TS_BAD_SIGNATURE, NULL, STRATA_E_VERIFY,
+                   STRATA_SSH_DISCONNECT_KEY_EXCHANGE_FAILED,
+                   "server's signature over the exchange hash is not valid");
+    expect_failure(TS_NEWKEYS_FIRST | TS_NO_STRICT, NULL, STRATA_E_PROTOCOL,
+                   STRATA_SSH_DISCONNECT_PROTOCOL_ERROR,
+                   "unexpected key exchange message 21 from the server");
+    expect_failure(TS_SERVICE_MSG_DURING_KEX | TS_NO_STRICT, NULL, STRATA_E_PROTOCOL,
+                   STRATA_SSH_DISCONNECT_PROTOCOL_ERROR,
+                   "message 94 from the server during key exchange");
+    expect_failure(TS_SMALL_GEX_GROUP, "diffie-hellman-group-exchange-sha256", STRATA_E_PROTOCOL,
+                   STRATA_SSH_DISCONNECT_KEY_EXCHANGE_FAILED,
+                   "server's group is 1024 bits, outside the requested 2048..8192");
+    /* A wrong guess: the junk packet that follows KEXINIT is ignored. */
+    struct pair p;
+    assert_ok(hostile(TS_WRONG_GUESS, NULL, &p));
+    assert_int_equal(p.ev.secure, 1);
+    pair_free(&p);
+}
+
+static void test_no_common_cipher(void **state)
+{
+    (void)state;
+    struct pair p;
+    strata_ssh_transport_config cfg;
+    struct ts_config scfg = {0};
+    client_cfg(&cfg, &p.ev);
+    cfg.ciphers = "aes128-ctr";
+    scfg.ciphers = "aes256-ctr,3des-cbc";
+    pair_new(&p, &cfg, &scfg);
+    assert_status(ts_pump(p.c, p.s, 0), STRATA_E_PROTOCOL);
+    assert_string_equal(strata_error_message(strata_ssh_transport_error(p.c)),
+                        "no matching cipher: client offered aes128-ctr, server offered "
+                        "aes256-ctr,3des-cbc");
+    assert_int_equal(strata_ssh_transport_disconnect_reason(p.c),
+                     STRATA_SSH_DISCONNECT_KEY_EXCHANGE_FAILED);
+    pair_free(&p);
+}
+
+static void test_generic_messages(void **state)
+{
+    (void)state;
+    struct pair p;
+    assert_ok(hostile(TS_DEBUG_AFTER_KEX, NULL, &p));
+    assert_int_equal(p.ev.debug_always, 1);
+    assert_string_equal(p.ev.debug_msg, "hello");
+    assert_int_equal(p.ev.ignores, 1);
+    /* Message 200 had no taker: UNIMPLEMENTED with its sequence number. Under
+     * strict KEX the server's numbers restart at NEWKEYS: EXT_INFO 0, DEBUG 1,
+     * IGNORE 2, message 200 is 3. */
+    assert_int_equal(ts_count(p.s, SSH_MSG_UNIMPLEMENTED), 1);
+    assert_int_equal(ts_unimplemented_seq(p.s), 3);
+    assert_ok(strata_ssh_transport_send_debug(p.c, 0, "from the client"));
+    assert_ok(strata_ssh_transport_send_ignore(p.c, (const uint8_t *)"x", 1));
+    assert_ok(ts_pump(p.c, p.s, 0));
+    assert_int_equal(ts_count(p.s, SSH_MSG_DEBUG), 1);
+    assert_int_equal(ts_count(p.s, SSH_MSG_IGNORE), 1);
+    /* The server disconnects: receiveError. */
+    static const uint8_t disc[] = {
+        SSH_MSG_DISCONNECT, 0, 0, 0, 11, 0, 0, 0, 3, 'b', 'y', 'e', 0, 0, 0, 0};
+    assert_ok(ts_send(p.s, disc, sizeof(disc)));
+    assert_status(ts_pump(p.c, p.s, 0), STRATA_E_SSH_DISCONNECT);
+    assert_int_equal(p.ev.disconnected, 1);
+    assert_int_equal(p.ev.disc_reason, 11);
+    assert_string_equal(strata_error_message(strata_ssh_transport_error(p.c)),
+                        "server disconnected (BY_APPLICATION, 11): bye");
+    pair_free(&p);
+}
+
+/* Raw bytes from a "server" to a fresh client. */
+static strata_status raw_server(const void *bytes, size_t n, strata_ssh_transport **c)
+{
+    strata_ssh_transport_config cfg;
+    struct events ev;
+    client_cfg(&cfg, &ev);
+    cfg.user = NULL;
+    cfg.cb.verify_host_key = NULL;
+    assert_ok(strata_ssh_transport_new(&cfg, c, NULL));
+    return strata_ssh_transport_input(*c, bytes, n, NULL);
+}
+
+static void test_garbage(void **state)
+{
+    (void)state;
+    strata_ssh_transport *c;
+    static const char http[] = "HTTP/1.1 400 Bad Request\r\nServer: nginx\r\n\r\n";
+    assert_status(raw_server(http, sizeof(http) - 1, &c), STRATA_E_PROTOCOL);
+    assert_string_equal(strata_error_message(strata_ssh_transport_error(c)),
+                        "not an SSH server: it sent 'HTTP/1.1 400 Bad Request'");
+    strata_ssh_transport_free(c);
+    static const char ssh1[] = "SSH-1.5-old\r\n";
+    assert_status(raw_server(ssh1, sizeof(ssh1) - 1, &c), STRATA_E_PROTOCOL);
+    strata_ssh_transport_free(c);
+    /* A huge packet length after a good identification. */
+    static const char huge[] = "SSH-2.0-x\r\n\xff\xff\xff\xf0\x04\x00\x00\x00\x00\x00\x00\x00";
+    assert_status(raw_server(huge, sizeof(huge) - 1, &c), STRATA_E_SSH_PACKET);
+    assert_int_equal(strata_ssh_transport_disconnect_reason(c),
+                     STRATA_SSH_DISCONNECT_PROTOCOL_ERROR);
+    strata_ssh_transport_free(c);
+    /* Bad padding: padding length 200 in a 16-byte packet. */
+    static const char pad[] = "SSH-2.0-x\r\n\x00\x00\x00\x0c\xc8\x14\x00\x00\x00\x00\x00\x00\x00"
+                              "\x00\x00\x00";
+    assert_status(raw_server(pad, sizeof(pad) - 1, &c), STRATA_E_SSH_PACKET);
+    strata_ssh_transport_free(c);
+    /* Connection closed before any identification. */
+    assert_ok(raw_server("", 0, &c));
+    assert_status(strata_ssh_transport_input_eof(c), STRATA_E_SSH_DISCONNECT);
+    assert_string_equal(strata_error_message(strata_ssh_transport_error(c)),
+                        "connection closed by the server before its SSH identification");
+    strata_ssh_transport_free(c);
+}
+
+static void test_bad_mac(void **state)
+{
+    (void)state;
+    struct pair p;
+    strata_ssh_transport_config cfg;
+    struct ts_config scfg = {0};
+    client_cfg(&cfg, &p.ev);
+    cfg.ciphers = "aes128-ctr";
+    cfg.macs = "hmac-sha2-256";
+    pair_new(&p, &cfg, &scfg);
+    assert_ok(ts_pump(p.c, p.s, 0));
+    static const uint8_t m[] = {SSH_MSG_IGNORE, 0, 0, 0, 0};
+    assert_ok(ts_send(p.s, m, sizeof(m)));
+    const uint8_t *o;
+    size_t n;
+    ts_output(p.s, &o, &n);
+    ((uint8_t *)o)[n - 1] ^= 0x01; /* flip a bit of the MAC */
+    assert_status(ts_pump(p.c, p.s, 0), STRATA_E_SSH_MAC);
+    assert_int_equal(strata_ssh_transport_disconnect_reason(p.c), STRATA_SSH_DISCONNECT_MAC_ERROR);
+    pair_free(&p);
+}
+
+static void test_refused_without_callback(void **state)
+{
+    (void)state;
+    struct pair p;
+    strata_ssh_transport_config cfg;
+    struct ts_config scfg = {0};
+    client_cfg(&cfg, &p.ev);
+    cfg.cb.verify_host_key = NULL;
+    pair_new(&p, &cfg, &scfg);
+    assert_status(ts_pump(p.c, p.s, 0), STRATA_E_HOSTKEY);
+    assert_int_equal(ts_last_disconnect_reason(p.s), STRATA_SSH_DISCONNECT_HOST_KEY_NOT_VERIFIABLE);
+    pair_free(&p);
+}
+
+static void test_gex_old_request(void **state)
+{
+    (void)state;
+    struct pair p;
+    strata_ssh_transport_config cfg;
+    struct ts_config scfg = {0};
+    client_cfg(&cfg, &p.ev);
+    cfg.kex_algorithms = "diffie-hellman-group-exchange-sha1";
+    cfg.gex_request_old = 1;
+    cfg.gex_preferred = 2048;
+    pair_new(&p, &cfg, &scfg);
+    assert_ok(ts_pump(p.c, p.s, 0));
+    assert_int_equal(p.ev.secure, 1);
+    pair_free(&p);
+}
+
+static void test_config_errors(void **state)
+{
+    (void)state;
+    strata_ssh_transport_config cfg;
+    struct events ev;
+    strata_ssh_transport *c;
+    strata_error err;
+    client_cfg(&cfg, &ev);
+    cfg.ciphers = "+rot13";
+    assert_status(strata_ssh_transport_new(&cfg, &c, &err), STRATA_E_UNSUPPORTED);
+    assert_string_equal(strata_error_message(&err), "unsupported cipher 'rot13'");
+    assert_null(c);
+    client_cfg(&cfg, &ev);
+    cfg.kex_algorithms = "-*";
+    assert_status(strata_ssh_transport_new(&cfg, &c, &err), STRATA_E_USAGE);
+    assert_string_equal(strata_error_message(&err), "'-*' leaves no key exchange method");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_default_connection),
+        cmocka_unit_test(test_every_kex),
+        cmocka_unit_test(test_every_cipher_mac_comp),
+        cmocka_unit_test(test_every_hostkey_alg),
+        cmocka_unit_test(test_one_byte_at_a_time),
+        cmocka_unit_test(test_pending_hostkey),
+        cmocka_unit_test(test_rekey),
+        cmocka_unit_test(test_strict_kex),
+        cmocka_unit_test(test_hostile_servers),
+        cmocka_unit_test(test_no_common_cipher),
+        cmocka_unit_test(test_generic_messages),
+        cmocka_unit_test(test_garbage),
+        cmocka_unit_test(test_bad_mac),
+        cmocka_unit_test(test_refused_without_callback),
+        cmocka_unit_test(test_gex_old_request),
+        cmocka_unit_test(test_config_errors),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

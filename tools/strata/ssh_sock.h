@@ -1,0 +1,21 @@
+/* A small blocking socket loop for the SSH subcommands (ssh-keyscan) until
+ * the io module's libuv driver carries SSH connections. Lives in the CLI, not
+ * in src/: the engines stay sans-I/O. */
+#ifndef STRATA_CLI_SSH_SOCK_H
+#define STRATA_CLI_SSH_SOCK_H
+
+#include <stddef.h>
+
+#include "strata/ssh.h"
+
+/* A TCP connection to host:port within timeout_ms. Returns the socket, or -1
+ * with a message in err. */
+int cli_tcp_connect(const char *host, const char *port, int timeout_ms, char *err, size_t cap);
+
+/* Moves bytes between fd and t until done(arg) is true and the output is
+ * written, the engine ends, or nothing arrives for timeout_ms (E_TIMEOUT).
+ * Returns STRATA_OK when done, else the engine's status (or E_IO). */
+strata_status cli_ssh_pump(strata_ssh_transport *t, int fd, int timeout_ms, int (*done)(void *arg),
+                           void *arg);
+
+#endif
