@@ -78,6 +78,9 @@ enum strata_category {
     X(E_SSH_PACKET, PROTOCOL, "malformed SSH packet")                                              \
     X(E_SSH_MAC, CRYPTO, "SSH packet MAC or tag mismatch")                                         \
     X(E_SSH_COMPRESSION, PROTOCOL, "SSH packet decompression failed")                              \
+    X(E_SSH_KEY_ENCRYPTED, USAGE, "private key is encrypted: a passphrase is needed")              \
+    X(E_SSH_AGENT_REFUSED, VERIFY, "the SSH agent refused the request")                            \
+    X(E_SSH_CONFIG, USAGE, "bad SSH configuration")                                                \
     /* --- end ------------------------------------------------------------------------- */
 
 #define STRATA__STATUS_ENUM(name, cat, text) STRATA_##name,

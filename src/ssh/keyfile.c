@@ -1,0 +1,145 @@
+/* SSH private key objects and the format dispatch (see strata/ssh_keys.h). */
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/core_names.h>
+
+#include "base/error_internal.h"
+#include "ssh/keyfile.h"
+
+static const char openssh_label[] = "OPENSSH PRIVATE KEY";
+
+strata_status strata__sshkf_privkey_new(EVP_PKEY *pkey, const struct sshkf_type *t,
+                                        const char *comment, strata_ssh_privkey **out,
+                                        strata_error *err)
+{
+    strata_status r;
+    strata_buf blob;
+    strata_buf_init(&blob, 64 * 1024);
+    strata_ssh_privkey *k = calloc(1, sizeof(*k));
+    *out = NULL;
+    if (!k || !(k->comment = strdup(comment ? comment : ""))) {
+        r = strata__error_set(err, STRATA_E_NOMEM, "out of memory");
+        goto out;
+    }
+    /* SSH sends EC points uncompressed (RFC 5656 §3.1). */
+    if (t->group && !EVP_PKEY_set_utf8_string_param(
+                        pkey, OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT, "uncompressed")) {
+        r = strata__error_set_ossl(err, STRATA_E_CRYPTO, "cannot set the EC point format");
+        goto out;
+    }
+    if ((r = strata__sshkf_put_blob(t, pkey, &blob, err)) != STRATA_OK)
+        goto out;
+    k->blob_len = strata_buf_len(&blob);
+    if (!(k->blob = malloc(k->blob_len))) {
+        r = strata__error_set(err, STRATA_E_NOMEM, "out of memory");
+        goto out;
+    }
+    memcpy(k->blob, strata_buf_ptr(&blob), k->blob_len);
+    k->pkey = pkey;
+    pkey = NULL;
+    k->type = t;
+    *out = k;
+    k = NULL;
+out:
+    strata_buf_free(&blob);
+    EVP_PKEY_free(pkey);
+    strata_ssh_privkey_free(k);
+    return r;
+}
+
+void strata_ssh_privkey_free(strata_ssh_privkey *k)
+{
+    if (!k)
+        return;
+    EVP_PKEY_free(k->pkey);
+    free(k->comment);
+    free(k->blob);
+    free(k);
+}
+
+EVP_PKEY *strata_ssh_privkey_pkey(const strata_ssh_privkey *k)
+{
+    return k->pkey;
+}
+
+const char *strata_ssh_privkey_type(const strata_ssh_privkey *k)
+{
+    return k->type->name;
+}
+
+const char *strata_ssh_privkey_comment(const strata_ssh_privkey *k)
+{
+    return k->comment;
+}
+
+const uint8_t *strata_ssh_privkey_blob(const strata_ssh_privkey *k, size_t *n)
+{
+    *n = k->blob_len;
+    return k->blob;
+}
+
+strata_status strata_ssh_privkey_from_pkey(EVP_PKEY *pkey, const char *comment,
+                                           strata_ssh_privkey **out, strata_error *err)
+{
+    strata_error scratch;
+    if (!err)
+        err = &scratch;
+    strata_error_clear(err);
+    *out = NULL;
+    if (!pkey)
+        return strata__error_set(err, STRATA_E_USAGE, "no key given");
+    const struct sshkf_type *t = strata__sshkf_type_of_pkey(pkey);
+    if (!t)
+        return strata__error_set(err, STRATA_E_UNSUPPORTED,
+                                 "%s keys have no SSH key type strata supports",
+                                 EVP_PKEY_get0_type_name(pkey));
+    if (!EVP_PKEY_up_ref(pkey))
+        return strata__error_set_ossl(err, STRATA_E_INTERNAL, "EVP_PKEY_up_ref");
+    return strata__sshkf_privkey_new(pkey, t, comment, out, err);
+}
+
+static int starts_with_label(const uint8_t *data, size_t n, const char *label)
+{
+    size_t i = 0, ll = strlen(label);
+    while (i < n && (data[i] == ' ' || data[i] == '\t' || data[i] == '\r' || data[i] == '\n'))
+        i++;
+    return n - i >= 11 + ll && memcmp(data + i, "-----BEGIN ", 11) == 0 &&
+           memcmp(data + i + 11, label, ll) == 0;
+}
+
+strata_status strata__sshkf_parse(const uint8_t *data, size_t n, const char *passphrase,
+                                  unsigned max_rounds, strata_ssh_privkey **out, strata_error *err)
+{
+    *out = NULL;
+    if (!data)
+        return strata__error_set(err, STRATA_E_USAGE, "no key data");
+    if (n > STRATA_SSH_KEY_FILE_MAX)
+        return strata__error_set(err, STRATA_E_LIMIT,
+                                 "key file of %zu bytes exceeds the limit of %u", n,
+                                 STRATA_SSH_KEY_FILE_MAX);
+    if (starts_with_label(data, n, openssh_label)) {
+        strata_buf bin;
+        strata_buf_init(&bin, STRATA_SSH_KEY_FILE_MAX);
+        strata_buf_set_secret(&bin);
+        strata_status r = strata__sshkf_unarmor((const char *)data, n, openssh_label, &bin, err);
+        if (r == STRATA_OK)
+            r = strata__sshkf_parse_openssh(strata_buf_ptr(&bin), strata_buf_len(&bin), passphrase,
+                                            max_rounds, out, err);
+        strata_buf_free(&bin);
+        return r;
+    }
+    if (starts_with_label(data, n, ""))
+        return strata__sshkf_parse_pem(data, n, passphrase, out, err);
+    return strata__error_set(err, STRATA_E_FORMAT,
+                             "not a private key file (no \"-----BEGIN\" line)");
+}
+
+strata_status strata_ssh_privkey_parse(const uint8_t *data, size_t n, const char *passphrase,
+                                       strata_ssh_privkey **out, strata_error *err)
+{
+    strata_error scratch;
+    if (!err)
+        err = &scratch;
+    strata_error_clear(err);
+    return strata__sshkf_parse(data, n, passphrase, STRATA_SSH_KEY_ROUNDS_MAX, out, err);
+}

@@ -1,0 +1,106 @@
+/* Internal: SSH key files (see strata/ssh_keys.h).
+ *
+ * Names here use strata__sshkf_ so they never meet the host-key module's
+ * strata__ssh_key* symbols.
+ */
+#ifndef STRATA_SSH_KEYFILE_H
+#define STRATA_SSH_KEYFILE_H
+
+#include <openssl/evp.h>
+
+#include "strata/buf.h"
+#include "strata/error.h"
+#include "strata/ssh_keys.h"
+
+/* One key type: how its private fields (openssh-key-v1 private section, after
+ * the type string) and public fields (blob, after the type string) map to an
+ * EVP_PKEY. */
+struct sshkf_type {
+    const char *name;     /* "ecdsa-sha2-nistp256" */
+    const char *curve;    /* SSH curve identifier "nistp256", or NULL */
+    const char *group;    /* OpenSSL group "P-256", or NULL */
+    const char *evp_name; /* OpenSSL key type: "ED25519", "EC", "RSA", "DSA" */
+    /* Reads the private fields from b and makes the key (with its public part). */
+    strata_status (*read_priv)(const struct sshkf_type *t, strata_buf *b, EVP_PKEY **out,
+                               strata_error *err);
+    /* Appends the public fields. */
+    strata_status (*put_pub)(const struct sshkf_type *t, EVP_PKEY *k, strata_buf *out,
+                             strata_error *err);
+    /* Appends the private fields (the out buffer should be secret). */
+    strata_status (*put_priv)(const struct sshkf_type *t, EVP_PKEY *k, strata_buf *out,
+                              strata_error *err);
+};
+
+/* The type named name (n bytes), or NULL. */
+const struct sshkf_type *strata__sshkf_type_by_name(const char *name, size_t n);
+/* The type of an OpenSSL key, or NULL when SSH has no such type. */
+const struct sshkf_type *strata__sshkf_type_of_pkey(EVP_PKEY *k);
+/* Appends the full public blob: string type, then the public fields. */
+strata_status strata__sshkf_put_blob(const struct sshkf_type *t, EVP_PKEY *k, strata_buf *out,
+                                     strata_error *err);
+/* Per-family readers and writers (keyfile_types.c, keyfile_rsa_dss.c). */
+extern const struct sshkf_type strata__sshkf_ed25519, strata__sshkf_p256, strata__sshkf_p384,
+    strata__sshkf_p521, strata__sshkf_rsa, strata__sshkf_dss;
+
+/* Helpers shared by the type files: an mpint as a BIGNUM (new, caller frees
+ * with BN_clear_free), a BIGNUM parameter of k appended as an mpint. */
+strata_status strata__sshkf_get_bn(strata_buf *b, const char *what, BIGNUM **out,
+                                   strata_error *err);
+strata_status strata__sshkf_put_bn_param(EVP_PKEY *k, const char *param, strata_buf *out,
+                                         strata_error *err);
+/* Builds a key from OSSL params (keypair selection) and runs the pairwise
+ * consistency check. */
+strata_status strata__sshkf_fromdata(const char *evp_name, OSSL_PARAM *params, EVP_PKEY **out,
+                                     strata_error *err);
+
+/* A cipher for private key files (keyfile_cipher.c). */
+struct sshkf_cipher {
+    const char *name;
+    const EVP_CIPHER *(*evp)(void); /* NULL for "none" */
+    size_t key_len, iv_len, block, tag_len;
+};
+const struct sshkf_cipher *strata__sshkf_cipher_by_name(const char *name);
+/* Encrypts (enc=1) or decrypts n bytes (a multiple of c->block) from in to out.
+ * tag: tag_len bytes, written on encryption and checked on decryption (a
+ * mismatch is E_PASSPHRASE). */
+strata_status strata__sshkf_crypt(const struct sshkf_cipher *c, int enc, const uint8_t *key,
+                                  const uint8_t *iv, const uint8_t *in, size_t n, uint8_t *out,
+                                  uint8_t *tag, strata_error *err);
+
+/* Base64 (keyfile_armor.c). Decoding skips whitespace and refuses anything
+ * else that is not base64; out receives the bytes. */
+strata_status strata__sshkf_b64_decode(const char *s, size_t n, strata_buf *out, strata_error *err);
+/* Encodes p, wrapping lines at `line` characters (0: one line, no newline). */
+strata_status strata__sshkf_b64_encode(const uint8_t *p, size_t n, size_t line, strata_buf *out);
+/* Finds "-----BEGIN <label>-----" ... "-----END <label>-----" in text and
+ * decodes the body into out. Anything but whitespace before BEGIN or after
+ * END is refused. */
+strata_status strata__sshkf_unarmor(const char *text, size_t n, const char *label, strata_buf *out,
+                                    strata_error *err);
+
+/* The key object (keyfile.c). Takes ownership of pkey on success and on
+ * failure. */
+struct strata_ssh_privkey {
+    EVP_PKEY *pkey;
+    const struct sshkf_type *type;
+    char *comment;
+    uint8_t *blob;
+    size_t blob_len;
+};
+strata_status strata__sshkf_privkey_new(EVP_PKEY *pkey, const struct sshkf_type *t,
+                                        const char *comment, strata_ssh_privkey **out,
+                                        strata_error *err);
+
+/* openssh-key-v1 (keyfile_openssh.c): bin is the decoded binary. max_rounds
+ * bounds the bcrypt cost (the fuzz target passes a small one). */
+strata_status strata__sshkf_parse_openssh(const uint8_t *bin, size_t n, const char *passphrase,
+                                          unsigned max_rounds, strata_ssh_privkey **out,
+                                          strata_error *err);
+/* The whole text-level parse with a rounds bound. */
+strata_status strata__sshkf_parse(const uint8_t *data, size_t n, const char *passphrase,
+                                  unsigned max_rounds, strata_ssh_privkey **out, strata_error *err);
+/* PEM / PKCS#8 through OpenSSL's decoders (keyfile_pem.c). */
+strata_status strata__sshkf_parse_pem(const uint8_t *data, size_t n, const char *passphrase,
+                                      strata_ssh_privkey **out, strata_error *err);
+
+#endif
