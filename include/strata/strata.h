@@ -11,6 +11,7 @@
 #include "layer.h"
 #include "stack.h"
 #include "http_connect.h"
+#include "io.h"
 
 /* The library's version string ("0.1.0"), static storage. */
 STRATA_API const char *strata_version(void);

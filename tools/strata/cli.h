@@ -2,6 +2,10 @@
 #ifndef STRATA_CLI_H
 #define STRATA_CLI_H
 
+#include <stdint.h>
+
+#include "strata/status.h"
+
 /* Exit codes of every subcommand. */
 enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
 
@@ -20,5 +24,42 @@ int cmd_ssh_keyscan(int argc, char **argv);
 /* Prints "strata: " + message to stderr. */
 void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_main(int argc, char **argv);
+
+/* Subcommands (tools/strata/cmd_NAME.c). */
+int cmd_connect(int argc, char **argv);
+int cmd_listen(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
+
+/* ---- option helpers (cli_opts.c) ---- */
+/* The options every subcommand takes: -h/--help (CLI_STD_HELP), -v/--verbose
+ * and -vv (CLI_STD_TAKEN, *verbose raised). CLI_STD_OTHER for anything else. */
+enum { CLI_STD_OTHER, CLI_STD_TAKEN, CLI_STD_HELP };
+int cli_std_opt(const char *arg, int *verbose);
+/* Keeps a non-option argument as a chain element (at most CHAIN_MAX_ELEMS + 1
+ * are kept, so the parser can report one too many); CLI_USAGE after
+ * reporting an unknown option of cmd, else 0. */
+int cli_chain_arg(const char *cmd, char *arg, char **elems, int *n);
+/* Parses the kept elements into *c; reports the error and returns CLI_USAGE,
+ * or 0. */
+struct chain;
+int cli_chain_parse(struct chain *c, char **elems, int n, int listen);
+/* If argv[*i] is option `name` ("--name VALUE" or "--name=VALUE"), returns
+ * its value (borrowed from argv; *i moves past it) or, when the value is
+ * missing, reports it and returns "" with *bad set. NULL when argv[*i] is
+ * another argument. */
+const char *cli_opt_value(int argc, char **argv, int *i, const char *name, int *bad);
+/* Seconds as "N" or "N.NNN", more than 0 and at most max_s, into
+ * milliseconds; -1 (after reporting it for option `name`) when invalid. */
+int cli_parse_seconds(const char *name, const char *s, unsigned long max_s, uint64_t *ms);
+/* A byte count "N", "NK", "NM" or "NG" (powers of 1024) in [min, max]; -1
+ * (after reporting it for option `name`) when invalid. */
+int cli_parse_bytes(const char *name, const char *s, uint64_t min, uint64_t max, uint64_t *out);
+/* -v: strata's log messages (level info and up, or debug with -vv) to stderr. */
+void cli_verbose(int level);
+/* Exit code for a failed strata status: CLI_USAGE for usage errors, else
+ * CLI_FAIL. */
+int cli_exit_code(strata_status st);
+/* Reports an unknown option and points at --help. */
+int cli_bad_option(const char *cmd, const char *arg);
 
 #endif

@@ -5,5 +5,8 @@
 
 const struct cli_command cli_commands[] = {
     {"ssh-keyscan", "print SSH host keys as known_hosts lines", cmd_ssh_keyscan},
+    {"connect", "pipe stdin/stdout through a chain (tcp:HOST:PORT ...)", cmd_connect},
+    {"listen", "serve each connection through a chain (--echo or --exec CMD)", cmd_listen},
+    {"demo", "a loopback round trip through listen and connect, in one process", cmd_demo},
     {NULL, NULL, NULL},
 };

@@ -1,0 +1,166 @@
+/* The exec endpoint: a child process (`/bin/sh -c COMMAND`) with the
+ * connection on its stdin and stdout.
+ *
+ * The child is started when the connection is up. Its stdout feeds the stack;
+ * the stack's output goes to its stdin, and the end of the stream closes its
+ * stdin. A child that stops reading its stdin (EPIPE) is not an error: what
+ * else comes for it is dropped, as inetd does. When the endpoint is closed, a
+ * child still running gets SIGTERM, and SIGKILL 3 s later; the close completes
+ * once the child is reaped.
+ */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/error_internal.h"
+#include "io/duplex.h"
+#include "strata/log.h"
+
+#define EXEC_KILL_AFTER_MS 3000
+
+struct exec_app {
+    struct strata__io_duplex d; /* first: see duplex.h */
+    char *command;
+    uv_process_t proc;
+    int proc_open; /* initialized and not yet closed */
+    int exited;
+    int waiting; /* closing holds until the child is reaped */
+    uv_timer_t kill_timer;
+    int timer_open;
+};
+
+static void exec_free(struct strata__io_duplex *d)
+{
+    struct exec_app *a = (struct exec_app *)d;
+    free(a->command);
+    free(a);
+}
+
+static void handle_released(uv_handle_t *h)
+{
+    strata__io_duplex_release(h->data);
+}
+
+static void close_own(struct exec_app *a, uv_handle_t *h, int *open)
+{
+    if (!*open)
+        return;
+    *open = 0;
+    h->data = &a->d;
+    a->d.pending++;
+    uv_close(h, handle_released);
+}
+
+static void exited_cb(uv_process_t *p, int64_t status, int sig)
+{
+    struct exec_app *a = p->data;
+    a->exited = 1;
+    if (sig)
+        strata_log(STRATA_LOG_INFO, "io", "command '%s' ended by signal %d", a->command, sig);
+    else
+        strata_log(STRATA_LOG_INFO, "io", "command '%s' exited with status %lld", a->command,
+                   (long long)status);
+    if (a->waiting) {
+        a->waiting = 0;
+        close_own(a, (uv_handle_t *)&a->kill_timer, &a->timer_open);
+        close_own(a, (uv_handle_t *)&a->proc, &a->proc_open);
+        strata__io_duplex_release(&a->d); /* the hold of exec_on_close */
+    }
+}
+
+static void kill_cb(uv_timer_t *t)
+{
+    struct exec_app *a = t->data;
+    if (!a->exited)
+        (void)uv_process_kill(&a->proc, SIGKILL);
+}
+
+static void exec_on_close(struct strata__io_duplex *d)
+{
+    struct exec_app *a = (struct exec_app *)d;
+    if (a->proc_open && !a->exited) {
+        /* Hold the close until the child is reaped: exited_cb closes the
+         * handles and releases the hold. */
+        a->waiting = 1;
+        a->d.pending++;
+        (void)uv_process_kill(&a->proc, SIGTERM);
+        if (a->timer_open)
+            (void)uv_timer_start(&a->kill_timer, kill_cb, EXEC_KILL_AFTER_MS, 0);
+        return;
+    }
+    close_own(a, (uv_handle_t *)&a->kill_timer, &a->timer_open);
+    close_own(a, (uv_handle_t *)&a->proc, &a->proc_open);
+}
+
+static strata_status exec_start(void *self, strata_io_conn *c)
+{
+    struct exec_app *a = self;
+    struct strata__io_duplex *d = &a->d;
+    int e;
+    d->conn = c;
+    if ((e = uv_timer_init(d->loop, &a->kill_timer)) != 0)
+        return strata__io_uv_error(&d->err, STRATA_E_IO, e, "exec");
+    a->kill_timer.data = a;
+    a->timer_open = 1;
+    if ((e = uv_pipe_init(d->loop, &d->hin.pipe, 0)) != 0)
+        return strata__io_uv_error(&d->err, STRATA_E_IO, e, "exec");
+    d->hin_open = 1;
+    if ((e = uv_pipe_init(d->loop, &d->hout.pipe, 0)) != 0)
+        return strata__io_uv_error(&d->err, STRATA_E_IO, e, "exec");
+    d->hout_open = 1;
+    char *args[] = {"/bin/sh", "-c", a->command, NULL};
+    uv_stdio_container_t stdio[3];
+    /* The child reads what we write into hout and writes what we read from hin. */
+    stdio[0].flags = UV_CREATE_PIPE | UV_READABLE_PIPE;
+    stdio[0].data.stream = &d->hout.stream;
+    stdio[1].flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE;
+    stdio[1].data.stream = &d->hin.stream;
+    stdio[2].flags = UV_INHERIT_FD;
+    stdio[2].data.fd = 2;
+    uv_process_options_t opt;
+    memset(&opt, 0, sizeof(opt));
+    opt.exit_cb = exited_cb;
+    opt.file = args[0];
+    opt.args = args;
+    opt.stdio = stdio;
+    opt.stdio_count = 3;
+    a->proc.data = a;
+    e = uv_spawn(d->loop, &a->proc, &opt);
+    a->proc_open = 1; /* uv_spawn initializes the handle even when it fails */
+    if (e != 0) {
+        a->exited = 1;
+        return strata__error_set(&d->err, STRATA_E_IO, "running '%s': %s", a->command,
+                                 uv_strerror(e));
+    }
+    strata_log(STRATA_LOG_DEBUG, "io", "started '%s' (pid %d)", a->command, a->proc.pid);
+    strata__io_duplex_set_streams(d, &d->hin.stream, &d->hout.stream);
+    d->wr.drop_on_epipe = 1;
+    return strata__io_rd_start(&d->rd);
+}
+
+static const struct strata_io_app_ops exec_ops = STRATA__IO_DUPLEX_OPS("exec", exec_start);
+
+strata_status strata_io_app_exec_new(strata_io *io, const char *command, strata_io_app *out)
+{
+    strata_status r;
+    memset(out, 0, sizeof(*out));
+    if (!command || !*command)
+        return STRATA_E_USAGE;
+    struct exec_app *a = calloc(1, sizeof(*a));
+    if (!a)
+        return STRATA_E_NOMEM;
+    a->d.on_close = exec_on_close;
+    a->d.free_self = exec_free;
+    if (!(a->command = strdup(command))) {
+        free(a);
+        return STRATA_E_NOMEM;
+    }
+    if ((r = strata__io_duplex_init(&a->d, &io->loop, -1, -1, "reading the command's output",
+                                    "writing to the command's input")) != STRATA_OK) {
+        strata__io_duplex_close(&a->d, NULL, NULL);
+        return r;
+    }
+    out->ops = &exec_ops;
+    out->self = a;
+    return STRATA_OK;
+}

@@ -1,0 +1,398 @@
+/* A connection: a TCP socket, a stack and an app endpoint, pumped.
+ *
+ * Implementation note. The pump (conn_pump) moves bytes along four flows until
+ * none makes progress:
+ *   socket reader -> strata_stack_wire_write   (then wire_eof at the end)
+ *   app in        -> strata_stack_app_write    (then app_shutdown at the end)
+ *   strata_stack_app_in  -> app out            (then out_eof at the end)
+ *   strata_stack_wire_out -> socket writer     (then shutdown(2) at CLOSED)
+ * Every taker may take less than offered; what is left stays with the giver,
+ * whose reading stops until the next pump (a kick from any callback). The
+ * pump does not re-enter itself: a kick during a pump sets `again`.
+ *
+ * Lifecycle: RESOLVING -> CONNECTING (each address in turn) -> UP -> CLOSING.
+ * Accepted connections start at UP. Closing stops reading, closes the timer
+ * and socket handles and the app endpoint, and waits for every close callback
+ * and any file request in the thread pool; then on_done runs and the
+ * connection is freed.
+ */
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/error_internal.h"
+#include "io/conn_internal.h"
+#include "strata/log.h"
+
+static void conn_pump(strata_io_conn *c);
+static void try_finish(strata_io_conn *c);
+
+static void conn_kick_cb(void *arg)
+{
+    strata_io_conn *c = arg;
+    if (c->state == STRATA__IO_CONN_UP)
+        conn_pump(c);
+    else if (c->state == STRATA__IO_CONN_CLOSING)
+        try_finish(c);
+}
+
+void strata_io_conn_kick(strata_io_conn *c)
+{
+    conn_kick_cb(c);
+}
+
+static void node_shutdown(struct strata__io_node *n, const char *why)
+{
+    strata_io_conn *c = (strata_io_conn *)((char *)n - offsetof(strata_io_conn, node));
+    strata__io_conn_fail(c, STRATA_E_STATE, "%s", why);
+}
+
+strata_status strata__io_conn_new(strata_io *io, const strata_stack_config *stack_cfg,
+                                  strata_io_conn_done_fn on_done, void *user, strata_io_conn **out)
+{
+    strata_status r;
+    *out = NULL;
+    strata_io_conn *c = calloc(1, sizeof(*c));
+    if (!c)
+        return STRATA_E_NOMEM;
+    c->io = io;
+    c->on_done = on_done;
+    c->user = user;
+    if ((r = strata_stack_new(stack_cfg, &c->stack)) != STRATA_OK) {
+        free(c);
+        return r;
+    }
+    if (uv_timer_init(&io->loop, &c->timer) != 0) {
+        strata_stack_free(c->stack);
+        free(c);
+        return STRATA_E_IO;
+    }
+    c->timer.data = c;
+    c->timer_open = 1;
+    c->node.shutdown = node_shutdown;
+    strata__io_link(io, &c->node);
+    *out = c;
+    return STRATA_OK;
+}
+
+strata_stack *strata_io_conn_stack(strata_io_conn *c)
+{
+    return c->stack;
+}
+
+const char *strata_io_conn_peer(const strata_io_conn *c)
+{
+    return c->peer;
+}
+
+void strata_io_conn_counts(const strata_io_conn *c, uint64_t *wire_in, uint64_t *wire_out)
+{
+    *wire_in = c->halves ? c->rd.total : 0;
+    *wire_out = c->halves ? c->wr.total : 0;
+}
+
+strata_status strata_io_conn_set_app(strata_io_conn *c, strata_io_app app)
+{
+    if (c->have_app || c->state != STRATA__IO_CONN_NEW) {
+        strata__io_app_discard(app);
+        return STRATA_E_STATE;
+    }
+    c->app = app;
+    c->have_app = 1;
+    return STRATA_OK;
+}
+
+static void discarded(void *arg)
+{
+    (void)arg;
+}
+
+void strata__io_app_discard(strata_io_app app)
+{
+    if (app.ops)
+        app.ops->close(app.self, discarded, NULL);
+}
+
+void strata__io_addr_format(const struct sockaddr *sa, char *buf, size_t cap)
+{
+    char ip[INET6_ADDRSTRLEN] = "?";
+    unsigned port = 0;
+    if (sa->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)sa;
+        uv_ip6_name(a, ip, sizeof(ip));
+        port = ntohs(a->sin6_port);
+        snprintf(buf, cap, "[%s]:%u", ip, port);
+    } else {
+        const struct sockaddr_in *a = (const struct sockaddr_in *)sa;
+        uv_ip4_name(a, ip, sizeof(ip));
+        port = ntohs(a->sin_port);
+        snprintf(buf, cap, "%s:%u", ip, port);
+    }
+}
+
+/* ---- closing ---------------------------------------------------------------------- */
+
+static void handle_closed(uv_handle_t *h)
+{
+    strata_io_conn *c = h->data;
+    c->handles--;
+    try_finish(c);
+}
+
+static void app_closed(void *arg)
+{
+    strata_io_conn *c = arg;
+    c->handles--;
+    try_finish(c);
+}
+
+static void try_finish(strata_io_conn *c)
+{
+    if (c->state != STRATA__IO_CONN_CLOSING || c->finishing || c->handles > 0 || c->gai_busy)
+        return;
+    if (c->halves && (!strata__io_rd_idle(&c->rd) || !strata__io_wr_idle(&c->wr)))
+        return;
+    c->finishing = 1;
+    strata__io_unlink(c->io, &c->node);
+    if (c->err.status == STRATA_OK)
+        strata_log(STRATA_LOG_INFO, "io", "%s: closed (%llu bytes in, %llu out)", c->peer,
+                   (unsigned long long)(c->halves ? c->rd.total : 0),
+                   (unsigned long long)(c->halves ? c->wr.total : 0));
+    else
+        strata_log(STRATA_LOG_INFO, "io", "%s: failed: %s", c->peer[0] ? c->peer : c->target,
+                   strata_error_message(&c->err));
+    if (c->on_done)
+        c->on_done(c->user, c, &c->err);
+    if (c->halves) {
+        strata__io_rd_free(&c->rd);
+        strata__io_wr_free(&c->wr);
+    }
+    if (c->ai_list)
+        uv_freeaddrinfo(c->ai_list);
+    strata_stack_free(c->stack);
+    free(c);
+}
+
+static void close_handle(strata_io_conn *c, uv_handle_t *h)
+{
+    if (uv_is_closing(h))
+        return;
+    h->data = c;
+    c->handles++;
+    uv_close(h, handle_closed);
+}
+
+void strata__io_conn_close(strata_io_conn *c)
+{
+    if (c->state == STRATA__IO_CONN_CLOSING)
+        return;
+    c->state = STRATA__IO_CONN_CLOSING;
+    c->handles++; /* held while closing starts: no finish from within */
+    if (c->halves)
+        strata__io_rd_stop(&c->rd);
+    if (c->gai_busy)
+        (void)uv_cancel((uv_req_t *)&c->gai); /* fails once running: then wait for it */
+    if (c->timer_open)
+        close_handle(c, (uv_handle_t *)&c->timer);
+    if (c->tcp_open)
+        close_handle(c, (uv_handle_t *)&c->tcp);
+    if (c->have_app) {
+        c->have_app = 0;
+        c->handles++;
+        c->app.ops->close(c->app.self, app_closed, c);
+    }
+    c->handles--;
+    try_finish(c);
+}
+
+void strata__io_conn_fail(strata_io_conn *c, strata_status st, const char *fmt, ...)
+{
+    if (c->err.status == STRATA_OK) {
+        va_list ap;
+        va_start(ap, fmt);
+        char msg[STRATA_ERROR_MSG_MAX];
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        strata__error_set(&c->err, st, "%s", msg);
+    }
+    strata__io_conn_close(c);
+}
+
+/* Fails with an error recorded elsewhere (a half, the stack, the endpoint). */
+static void fail_with(strata_io_conn *c, const strata_error *e, strata_status fallback,
+                      const char *what)
+{
+    if (e && e->status != STRATA_OK) {
+        char buf[STRATA_ERROR_MSG_MAX];
+        strata__io_conn_fail(c, e->status, "%s", strata_error_format(e, buf, sizeof(buf)));
+    } else {
+        strata__io_conn_fail(c, fallback, "%s: %s", what, strata_status_str(fallback));
+    }
+}
+
+void strata_io_conn_abort(strata_io_conn *c, strata_status status, const char *msg)
+{
+    if (!strata_status_is_error(status))
+        status = STRATA_E_USAGE;
+    strata__io_conn_fail(c, status, "%s", msg);
+}
+
+/* ---- up: pumping ------------------------------------------------------------------ */
+
+void strata__io_conn_up(strata_io_conn *c)
+{
+    strata_status r;
+    if (!c->have_app) {
+        strata__io_conn_fail(c, STRATA_E_STATE, "%s: no app endpoint bound", c->peer);
+        return;
+    }
+    uv_timer_stop(&c->timer);
+    (void)uv_tcp_nodelay(&c->tcp, 1);
+    snprintf(c->rd_what, sizeof(c->rd_what), "reading from %s", c->peer);
+    snprintf(c->wr_what, sizeof(c->wr_what), "writing to %s", c->peer);
+    c->halves = 1;
+    uv_stream_t *s = (uv_stream_t *)&c->tcp;
+    if ((r = strata__io_rd_init(&c->rd, &c->io->loop, s, -1, STRATA__IO_RBUF, c->rd_what,
+                                conn_kick_cb, c)) != STRATA_OK) {
+        fail_with(c, &c->rd.err, r, c->rd_what);
+        return;
+    }
+    if ((r = strata__io_wr_init(&c->wr, &c->io->loop, s, -1, STRATA__IO_WBUF,
+                                STRATA__IO_WR_EOF_SHUTDOWN, c->wr_what, conn_kick_cb, c)) !=
+        STRATA_OK) {
+        fail_with(c, &c->wr.err, r, c->wr_what);
+        return;
+    }
+    c->state = STRATA__IO_CONN_UP;
+    strata_log(STRATA_LOG_INFO, "io", "%s: connected", c->peer);
+    if ((r = c->app.ops->start(c->app.self, c)) != STRATA_OK) {
+        fail_with(c, c->app.ops->error(c->app.self), r, c->app.ops->name);
+        return;
+    }
+    if ((r = strata__io_rd_start(&c->rd)) != STRATA_OK) {
+        fail_with(c, &c->rd.err, r, c->rd_what);
+        return;
+    }
+    conn_pump(c);
+}
+
+static void fail_stack(strata_io_conn *c, strata_status r)
+{
+    fail_with(c, strata_stack_error(c->stack), r, "stack");
+}
+
+/* One round over the four flows: 1 if any made progress, 0 if none, -1 when
+ * the connection failed. */
+static int pump_once(strata_io_conn *c)
+{
+    strata_status r, st;
+    size_t n, used;
+    const uint8_t *p;
+    int progress = 0;
+    const struct strata_io_app_ops *ops = c->app.ops;
+    void *app = c->app.self;
+
+    /* socket -> stack */
+    p = strata__io_rd_peek(&c->rd, &n, &st);
+    if (n > 0) {
+        if (strata_status_is_error(r = strata_stack_wire_write(c->stack, p, n, &used)))
+            return fail_stack(c, r), -1;
+        strata__io_rd_ack(&c->rd, used);
+        progress |= used > 0;
+    } else if (st == STRATA_CLOSED && !c->wire_eof_sent) {
+        c->wire_eof_sent = 1;
+        if (strata_status_is_error(r = strata_stack_wire_eof(c->stack)))
+            return fail_stack(c, r), -1;
+        progress = 1;
+    } else if (strata_status_is_error(st)) {
+        return fail_with(c, &c->rd.err, st, c->rd_what), -1;
+    }
+
+    /* app -> stack */
+    if (!c->app_shut_sent) {
+        p = ops->in(app, &n, &st);
+        if (n > 0) {
+            if (strata_status_is_error(r = strata_stack_app_write(c->stack, p, n, &used)))
+                return fail_stack(c, r), -1;
+            ops->in_ack(app, used);
+            progress |= used > 0;
+        } else if (st == STRATA_CLOSED) {
+            c->app_shut_sent = 1;
+            if (strata_status_is_error(r = strata_stack_app_shutdown(c->stack)))
+                return fail_stack(c, r), -1;
+            progress = 1;
+        } else if (strata_status_is_error(st)) {
+            return fail_with(c, ops->error(app), st, ops->name), -1;
+        }
+    }
+
+    /* stack -> app */
+    if (!c->app_eof_sent) {
+        p = strata_stack_app_in(c->stack, &n, &st);
+        if (n > 0) {
+            if (strata_status_is_error(r = ops->out(app, p, n, &used)))
+                return fail_with(c, ops->error(app), r, ops->name), -1;
+            strata_stack_app_ack(c->stack, used);
+            progress |= used > 0;
+        } else if (st == STRATA_CLOSED) {
+            c->app_eof_sent = 1;
+            if (strata_status_is_error(r = ops->out_eof(app)))
+                return fail_with(c, ops->error(app), r, ops->name), -1;
+            progress = 1;
+        } else if (st == STRATA_EOF_UNCLEAN) {
+            /* A truncated stream is not a clean end: say so. */
+            return strata__io_conn_fail(c, st, "%s: %s", c->peer, strata_status_str(st)), -1;
+        } else if (strata_status_is_error(st)) {
+            return fail_stack(c, st), -1;
+        }
+    }
+
+    /* stack -> socket */
+    if (!c->wr.eof_asked) {
+        p = strata_stack_wire_out(c->stack, &n, &st);
+        if (n > 0) {
+            if (strata_status_is_error(r = strata__io_wr_write(&c->wr, p, n, &used)))
+                return fail_with(c, &c->wr.err, r, c->wr_what), -1;
+            strata_stack_wire_ack(c->stack, used);
+            progress |= used > 0;
+        } else if (st == STRATA_CLOSED) {
+            if (strata_status_is_error(r = strata__io_wr_eof(&c->wr)))
+                return fail_with(c, &c->wr.err, r, c->wr_what), -1;
+            progress = 1;
+        } else if (strata_status_is_error(st)) {
+            return fail_stack(c, st), -1;
+        }
+    } else if (c->wr.err.status != STRATA_OK) {
+        return fail_with(c, &c->wr.err, c->wr.err.status, c->wr_what), -1;
+    }
+    return progress;
+}
+
+static void conn_pump(strata_io_conn *c)
+{
+    if (c->pumping) {
+        c->again = 1;
+        return;
+    }
+    c->pumping = 1;
+    int progress;
+    do {
+        c->again = 0;
+        progress = pump_once(c);
+    } while (c->state == STRATA__IO_CONN_UP && (progress > 0 || c->again));
+    c->pumping = 0;
+    if (c->state != STRATA__IO_CONN_UP)
+        return;
+    strata__io_rd_settle(&c->rd);
+    /* Both directions ended: the app has all the peer sent, the peer has all
+     * the app sent and our side is shut. */
+    if (c->app_eof_sent && c->app.ops->out_done(c->app.self) && strata__io_wr_done(&c->wr)) {
+        if (c->wr.err.status != STRATA_OK)
+            fail_with(c, &c->wr.err, c->wr.err.status, c->wr_what);
+        else
+            strata__io_conn_close(c);
+    }
+}

@@ -1,0 +1,63 @@
+/* Internal: the connection object, shared by connect.c and listen.c. */
+#ifndef STRATA_IO_CONN_INTERNAL_H
+#define STRATA_IO_CONN_INTERNAL_H
+
+#include "io/io_internal.h"
+
+enum strata__io_conn_state {
+    STRATA__IO_CONN_NEW,        /* made, or accepted and not yet up */
+    STRATA__IO_CONN_RESOLVING,  /* looking up the name */
+    STRATA__IO_CONN_CONNECTING, /* trying addresses in turn */
+    STRATA__IO_CONN_UP,         /* pumping */
+    STRATA__IO_CONN_CLOSING,    /* waiting for close callbacks */
+};
+
+struct strata_io_conn {
+    struct strata__io_node node;
+    strata_io *io;
+    strata_stack *stack;
+    strata_io_app app;
+    int have_app;
+    enum strata__io_conn_state state;
+
+    uv_tcp_t tcp;
+    int tcp_open;
+    uv_timer_t timer; /* connect timeout */
+    int timer_open;
+    uv_getaddrinfo_t gai;
+    int gai_busy;
+    uv_connect_t creq;
+    struct addrinfo *ai_list, *ai_cur;
+    uint64_t timeout_ms;
+    char target[300]; /* HOST:PORT as asked for */
+    char host[256];
+    char port_str[8];
+    strata_error last_err; /* the last address's failure */
+
+    struct strata__io_rd rd; /* socket halves, once up */
+    struct strata__io_wr wr;
+    int halves;
+    char rd_what[128], wr_what[128];
+
+    int wire_eof_sent, app_shut_sent, app_eof_sent;
+    int pumping, again, finishing;
+    int handles; /* closes (and the app's) still to complete */
+    strata_error err;
+    strata_io_conn_done_fn on_done;
+    void *user;
+    char peer[80];
+};
+
+strata_status strata__io_conn_new(strata_io *io, const strata_stack_config *stack_cfg,
+                                  strata_io_conn_done_fn on_done, void *user, strata_io_conn **out);
+/* The socket is connected (or accepted) and c->peer set: start pumping. */
+void strata__io_conn_up(strata_io_conn *c);
+void strata__io_conn_close(strata_io_conn *c);
+void strata__io_conn_fail(strata_io_conn *c, strata_status st, const char *fmt, ...)
+    STRATA_PRINTF(3, 4);
+/* "ADDR:PORT", or "[ADDR]:PORT" for IPv6. */
+void strata__io_addr_format(const struct sockaddr *sa, char *buf, size_t cap);
+/* Closes an endpoint that was never bound. */
+void strata__io_app_discard(strata_io_app app);
+
+#endif

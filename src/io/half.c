@@ -1,0 +1,407 @@
+/* The reader and writer halves: bounded buffers between libuv and an owner.
+ *
+ * Reader: one buffer; a read is issued only when it is empty, so bytes the
+ * owner could not hand on stay put and the source is not read meanwhile
+ * (back-pressure reaches the kernel's socket buffer and the peer).
+ *
+ * Writer: first tries to write in place (uv_try_write), so most bytes go to
+ * the kernel without a copy; whatever the kernel does not take at once is
+ * copied into the buffer (up to its size) and written asynchronously. While
+ * that write is under way the writer takes nothing more.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/error_internal.h"
+#include "io/io_internal.h"
+
+strata_status strata__io_uv_error(strata_error *e, strata_status st, int uverr, const char *what)
+{
+    return strata__error_set(e, st, "%s: %s", what, uv_strerror(uverr));
+}
+
+strata_status strata__io_fd_open(uv_loop_t *loop, int fd, int readable, const char *what,
+                                 union strata__io_handle *h, int *opened, uv_stream_t **stream,
+                                 strata_error *err)
+{
+    int r = 0;
+    *stream = NULL;
+    *opened = 0;
+    switch (uv_guess_handle(fd)) {
+    case UV_TTY:
+        if ((r = uv_tty_init(loop, &h->tty, fd, readable)) == 0)
+            *opened = 1;
+        break;
+    case UV_NAMED_PIPE:
+        if ((r = uv_pipe_init(loop, &h->pipe, 0)) == 0) {
+            *opened = 1;
+            r = uv_pipe_open(&h->pipe, fd);
+        }
+        break;
+    case UV_TCP:
+        if ((r = uv_tcp_init(loop, &h->tcp)) == 0) {
+            *opened = 1;
+            r = uv_tcp_open(&h->tcp, fd);
+        }
+        break;
+    case UV_FILE:
+        return STRATA_OK; /* file mode */
+    default:
+        return strata__error_set(err, STRATA_E_IO,
+                                 "%s: not open, or of a type that cannot be %s (descriptor %d)",
+                                 what, readable ? "read" : "written", fd);
+    }
+    if (r != 0)
+        return strata__io_uv_error(err, STRATA_E_IO, r, what);
+    *stream = &h->stream;
+    return STRATA_OK;
+}
+
+/* ---- reader ----------------------------------------------------------------------- */
+
+strata_status strata__io_rd_init(struct strata__io_rd *r, uv_loop_t *loop, uv_stream_t *stream,
+                                 int fd, size_t cap, const char *what, void (*kick)(void *),
+                                 void *arg)
+{
+    memset(r, 0, sizeof(*r));
+    r->loop = loop;
+    r->stream = stream;
+    r->fd = fd;
+    r->cap = cap;
+    r->what = what;
+    r->kick = kick;
+    r->arg = arg;
+    if (!(r->buf = malloc(cap)))
+        return strata__error_set(&r->err, STRATA_E_NOMEM, "%s: out of memory", what);
+    if (stream)
+        stream->data = r;
+    return STRATA_OK;
+}
+
+static void rd_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+    struct strata__io_rd *r = h->data;
+    (void)suggested;
+    /* Only an empty buffer is offered: see the note at the top. */
+    *buf = uv_buf_init((char *)r->buf, r->len == 0 ? (unsigned)r->cap : 0);
+}
+
+static void rd_stream_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+{
+    struct strata__io_rd *r = s->data;
+    (void)buf;
+    if (nread == 0 || nread == UV_ENOBUFS)
+        return;
+    if (nread < 0) {
+        uv_read_stop(s);
+        r->reading = 0;
+        if (nread == UV_EOF)
+            r->eof = 1;
+        else
+            strata__io_uv_error(&r->err, STRATA_E_IO, (int)nread, r->what);
+    } else {
+        r->off = 0;
+        r->len = (size_t)nread;
+        r->total += (uint64_t)nread;
+    }
+    r->kick(r->arg);
+    strata__io_rd_settle(r);
+}
+
+static void rd_file_cb(uv_fs_t *req)
+{
+    struct strata__io_rd *r = req->data;
+    ssize_t res = req->result;
+    uv_fs_req_cleanup(req);
+    r->fs_busy = 0;
+    if (res == UV_ECANCELED || r->stopped) {
+        r->kick(r->arg);
+        return;
+    }
+    if (res < 0) {
+        strata__io_uv_error(&r->err, STRATA_E_IO, (int)res, r->what);
+    } else if (res == 0) {
+        r->eof = 1;
+    } else {
+        r->off = 0;
+        r->len = (size_t)res;
+        r->total += (uint64_t)res;
+    }
+    r->kick(r->arg); /* last: the owner may be freed from within */
+}
+
+strata_status strata__io_rd_start(struct strata__io_rd *r)
+{
+    if (r->err.status != STRATA_OK)
+        return r->err.status;
+    if (r->stopped || r->eof || r->len > 0)
+        return STRATA_OK;
+    int e = 0;
+    if (r->stream) {
+        if (r->reading)
+            return STRATA_OK;
+        if ((e = uv_read_start(r->stream, rd_alloc, rd_stream_cb)) == 0)
+            r->reading = 1;
+    } else {
+        if (r->fs_busy)
+            return STRATA_OK;
+        uv_buf_t b = uv_buf_init((char *)r->buf, (unsigned)r->cap);
+        r->fs.data = r;
+        if ((e = uv_fs_read(r->loop, &r->fs, r->fd, &b, 1, -1, rd_file_cb)) == 0)
+            r->fs_busy = 1;
+    }
+    if (e != 0)
+        return strata__io_uv_error(&r->err, STRATA_E_IO, e, r->what);
+    return STRATA_OK;
+}
+
+const uint8_t *strata__io_rd_peek(struct strata__io_rd *r, size_t *n, strata_status *st)
+{
+    *n = r->len;
+    if (r->len > 0)
+        *st = STRATA_OK;
+    else if (r->err.status != STRATA_OK)
+        *st = r->err.status;
+    else
+        *st = r->eof ? STRATA_CLOSED : STRATA_OK;
+    return r->buf + r->off;
+}
+
+void strata__io_rd_ack(struct strata__io_rd *r, size_t n)
+{
+    if (n > r->len)
+        n = r->len;
+    r->off += n;
+    r->len -= n;
+    if (r->len == 0) {
+        r->off = 0;
+        (void)strata__io_rd_start(r); /* an error is kept and shows in peek */
+    }
+}
+
+void strata__io_rd_settle(struct strata__io_rd *r)
+{
+    if (r->len > 0 && r->reading) {
+        uv_read_stop(r->stream);
+        r->reading = 0;
+    }
+}
+
+void strata__io_rd_stop(struct strata__io_rd *r)
+{
+    r->stopped = 1;
+    if (r->reading) {
+        uv_read_stop(r->stream);
+        r->reading = 0;
+    }
+    if (r->fs_busy)
+        (void)uv_cancel((uv_req_t *)&r->fs); /* fails once running: then wait for it */
+}
+
+int strata__io_rd_idle(const struct strata__io_rd *r)
+{
+    return !r->fs_busy;
+}
+
+void strata__io_rd_free(struct strata__io_rd *r)
+{
+    free(r->buf);
+    r->buf = NULL;
+}
+
+/* ---- writer ----------------------------------------------------------------------- */
+
+strata_status strata__io_wr_init(struct strata__io_wr *w, uv_loop_t *loop, uv_stream_t *stream,
+                                 int fd, size_t cap, enum strata__io_wr_eof eof_mode,
+                                 const char *what, void (*kick)(void *), void *arg)
+{
+    memset(w, 0, sizeof(*w));
+    w->loop = loop;
+    w->stream = stream;
+    w->fd = fd;
+    w->cap = cap;
+    w->eof_mode = eof_mode;
+    w->what = what;
+    w->kick = kick;
+    w->arg = arg;
+    w->wreq.data = w->sreq.data = w->fs.data = w;
+    if (!(w->buf = malloc(cap)))
+        return strata__error_set(&w->err, STRATA_E_NOMEM, "%s: out of memory", what);
+    return STRATA_OK;
+}
+
+static void wr_after(struct strata__io_wr *w);
+
+/* A write error: EPIPE on a sink that may stop reading drops the rest. */
+static void wr_fail(struct strata__io_wr *w, int e)
+{
+    if (e == UV_EPIPE && w->drop_on_epipe)
+        w->broken = 1;
+    else
+        strata__io_uv_error(&w->err, STRATA_E_IO, e, w->what);
+}
+
+static void wr_shutdown_cb(uv_shutdown_t *req, int status)
+{
+    struct strata__io_wr *w = req->data;
+    w->busy = 0;
+    /* ENOTCONN: the peer is gone already; nothing left to tell it. */
+    if (status < 0 && status != UV_ECANCELED && status != UV_ENOTCONN)
+        strata__io_uv_error(&w->err, STRATA_E_IO, status, w->what);
+    w->eof_done = 1;
+    w->kick(w->arg);
+}
+
+static void wr_stream_cb(uv_write_t *req, int status)
+{
+    struct strata__io_wr *w = req->data;
+    w->busy = 0;
+    if (status < 0) {
+        if (status != UV_ECANCELED)
+            wr_fail(w, status);
+    } else {
+        w->total += w->pend_len;
+    }
+    w->pend_len = 0;
+    wr_after(w);
+}
+
+static int wr_file_start(struct strata__io_wr *w);
+
+static void wr_file_cb(uv_fs_t *req)
+{
+    struct strata__io_wr *w = req->data;
+    ssize_t res = req->result;
+    uv_fs_req_cleanup(req);
+    w->busy = 0;
+    if (res < 0) {
+        if (res != UV_ECANCELED)
+            wr_fail(w, (int)res);
+        w->pend_len = 0;
+    } else {
+        size_t k = (size_t)res < w->pend_len ? (size_t)res : w->pend_len;
+        w->pend_off += k;
+        w->pend_len -= k;
+        w->total += k;
+        if (w->pend_len > 0 && k > 0 && wr_file_start(w) == 0)
+            return; /* a short write: the rest follows */
+        if (w->pend_len > 0 && k == 0)
+            strata__error_set(&w->err, STRATA_E_IO, "%s: wrote nothing", w->what);
+        w->pend_len = 0;
+    }
+    wr_after(w);
+}
+
+static int wr_file_start(struct strata__io_wr *w)
+{
+    uv_buf_t b = uv_buf_init((char *)w->buf + w->pend_off, (unsigned)w->pend_len);
+    int e = uv_fs_write(w->loop, &w->fs, w->fd, &b, 1, -1, wr_file_cb);
+    if (e == 0)
+        w->busy = 1;
+    return e;
+}
+
+/* Called when nothing is under way any more: the end of output, if asked for,
+ * then tell the owner. */
+static void wr_after(struct strata__io_wr *w)
+{
+    if (w->eof_asked && !w->eof_done && !w->busy) {
+        if (w->eof_mode == STRATA__IO_WR_EOF_SHUTDOWN && w->stream && w->err.status == STRATA_OK &&
+            !w->broken) {
+            int e = uv_shutdown(&w->sreq, w->stream, wr_shutdown_cb);
+            if (e == 0) {
+                w->busy = 1;
+                return;
+            }
+            if (e != UV_ENOTCONN)
+                strata__io_uv_error(&w->err, STRATA_E_IO, e, w->what);
+        }
+        w->eof_done = 1;
+    }
+    w->kick(w->arg);
+}
+
+strata_status strata__io_wr_write(struct strata__io_wr *w, const uint8_t *p, size_t n, size_t *used)
+{
+    *used = 0;
+    if (w->err.status != STRATA_OK)
+        return w->err.status;
+    if (w->eof_asked)
+        return strata__error_set(&w->err, STRATA_E_STATE, "%s: write after the end", w->what);
+    if (w->broken) {
+        *used = n; /* the sink stopped reading: drop */
+        return STRATA_OK;
+    }
+    if (w->busy || n == 0)
+        return STRATA_OK;
+    size_t done = 0;
+    if (w->stream) {
+        uv_buf_t b = uv_buf_init((char *)p, (unsigned)(n > UINT32_MAX ? UINT32_MAX : n));
+        int k = uv_try_write(w->stream, &b, 1);
+        if (k > 0) {
+            done = (size_t)k;
+            w->total += (uint64_t)k;
+        } else if (k != UV_EAGAIN && k != UV_ENOSYS) {
+            wr_fail(w, k);
+            if (w->broken) {
+                *used = n;
+                return STRATA_OK;
+            }
+            return w->err.status;
+        }
+    }
+    size_t rest = n - done;
+    if (rest > 0) {
+        size_t k = rest < w->cap ? rest : w->cap;
+        memcpy(w->buf, p + done, k);
+        w->pend_off = 0;
+        w->pend_len = k;
+        int e;
+        if (w->stream) {
+            uv_buf_t b = uv_buf_init((char *)w->buf, (unsigned)k);
+            e = uv_write(&w->wreq, w->stream, &b, 1, wr_stream_cb);
+            if (e == 0)
+                w->busy = 1;
+        } else {
+            e = wr_file_start(w);
+        }
+        if (e != 0) {
+            w->pend_len = 0;
+            return strata__io_uv_error(&w->err, STRATA_E_IO, e, w->what);
+        }
+        done += k;
+    }
+    *used = done;
+    return STRATA_OK;
+}
+
+strata_status strata__io_wr_eof(struct strata__io_wr *w)
+{
+    if (w->eof_asked)
+        return w->err.status;
+    w->eof_asked = 1;
+    if (!w->busy)
+        wr_after(w);
+    return w->err.status;
+}
+
+int strata__io_wr_done(const struct strata__io_wr *w)
+{
+    return w->eof_done && !w->busy;
+}
+
+int strata__io_wr_idle(const struct strata__io_wr *w)
+{
+    /* Stream writes and shutdowns end (cancelled) when the handle closes;
+     * only a file write must be waited for. */
+    return !(w->busy && !w->stream);
+}
+
+void strata__io_wr_free(struct strata__io_wr *w)
+{
+    free(w->buf);
+    w->buf = NULL;
+}

@@ -1,0 +1,141 @@
+/* Internal: the io driver's shared pieces.
+ *
+ * A reader (strata__io_rd) and a writer (strata__io_wr) are the two halves of
+ * a byte pipe to the operating system. Each works on a libuv stream (TCP
+ * socket, pipe, terminal) or, for regular files and character devices, on a
+ * file descriptor through uv_fs requests. They hold one bounded buffer each
+ * and report changes through a kick callback to their owner.
+ *
+ * Handles are owned by whoever embeds the halves (the connection, an app
+ * endpoint): the halves never close a handle. An owner that closes must wait
+ * until strata__io_rd_idle / strata__io_wr_idle before freeing the halves,
+ * since a file request may still be in the thread pool.
+ */
+#ifndef STRATA_IO_INTERNAL_H
+#define STRATA_IO_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "strata/io.h"
+
+#define STRATA__IO_RBUF (64u * 1024u)
+#define STRATA__IO_WBUF (256u * 1024u)
+
+struct strata_io {
+    uv_loop_t loop;
+    int running;
+    /* Live objects, so strata_io_free and a stop signal can close them. */
+    struct strata__io_node *live;
+    uv_signal_t sig_int, sig_term;
+    int signals_on;
+    int stopped_by; /* the signal that stopped the run, or 0 */
+};
+
+/* A link in the driver's list of live objects. */
+struct strata__io_node {
+    struct strata__io_node *prev, *next;
+    /* Starts closing the object; why says what stopped it. */
+    void (*shutdown)(struct strata__io_node *n, const char *why);
+};
+void strata__io_link(strata_io *io, struct strata__io_node *n);
+void strata__io_unlink(strata_io *io, struct strata__io_node *n);
+
+/* Storage for any stream handle a descriptor can need. */
+union strata__io_handle {
+    uv_handle_t handle;
+    uv_stream_t stream;
+    uv_tcp_t tcp;
+    uv_pipe_t pipe;
+    uv_tty_t tty;
+};
+
+/* Opens descriptor fd for reading or writing: a stream handle in *h
+ * (*stream set), or file mode (*stream NULL). *opened is 1 once the handle is
+ * initialized, also when opening then fails: the caller must close it. err
+ * names `what` on failure. */
+strata_status strata__io_fd_open(uv_loop_t *loop, int fd, int readable, const char *what,
+                                 union strata__io_handle *h, int *opened, uv_stream_t **stream,
+                                 strata_error *err);
+
+/* Records a libuv error: "<what>: <uv text>". */
+strata_status strata__io_uv_error(strata_error *e, strata_status st, int uverr, const char *what);
+
+struct strata__io_rd {
+    uv_loop_t *loop;
+    uv_stream_t *stream; /* NULL: file mode on fd */
+    int fd;
+    uv_fs_t fs;
+    int fs_busy;
+    uint8_t *buf;
+    size_t off, len, cap;
+    int reading; /* uv_read_start is on */
+    int eof;
+    int stopped;      /* the owner is closing: read no more */
+    const char *what; /* names the source in errors (static or owner's) */
+    uint64_t total;
+    strata_error err;
+    void (*kick)(void *arg);
+    void *arg;
+};
+
+/* Stream mode when stream is not NULL (the handle's data pointer is taken),
+ * else file mode on fd. */
+strata_status strata__io_rd_init(struct strata__io_rd *r, uv_loop_t *loop, uv_stream_t *stream,
+                                 int fd, size_t cap, const char *what, void (*kick)(void *),
+                                 void *arg);
+/* Starts reading (when the buffer is empty). */
+strata_status strata__io_rd_start(struct strata__io_rd *r);
+/* Unread bytes; *st STRATA_OK, STRATA_CLOSED at the end, or the error. */
+const uint8_t *strata__io_rd_peek(struct strata__io_rd *r, size_t *n, strata_status *st);
+/* n bytes were used; reading resumes once all are. */
+void strata__io_rd_ack(struct strata__io_rd *r, size_t n);
+/* Call right after handing the bytes on: stops reading while any are left. */
+void strata__io_rd_settle(struct strata__io_rd *r);
+/* Reads no more; cancels a queued file read. */
+void strata__io_rd_stop(struct strata__io_rd *r);
+int strata__io_rd_idle(const struct strata__io_rd *r);
+void strata__io_rd_free(struct strata__io_rd *r);
+
+enum strata__io_wr_eof {
+    STRATA__IO_WR_EOF_SHUTDOWN, /* shutdown(2) the write side (sockets) */
+    STRATA__IO_WR_EOF_FLUSH,    /* only flush; the owner closes the handle */
+};
+
+struct strata__io_wr {
+    uv_loop_t *loop;
+    uv_stream_t *stream; /* NULL: file mode on fd */
+    int fd;
+    uv_write_t wreq;
+    uv_shutdown_t sreq;
+    uv_fs_t fs;
+    int busy; /* a write, file write or shutdown is under way */
+    uint8_t *buf;
+    size_t cap, pend_off, pend_len; /* bytes of buf being written */
+    int eof_asked, eof_done;
+    enum strata__io_wr_eof eof_mode;
+    int broken; /* EPIPE seen and drop_on_epipe: drop the rest */
+    int drop_on_epipe;
+    const char *what;
+    uint64_t total;
+    strata_error err;
+    void (*kick)(void *arg);
+    void *arg;
+};
+
+strata_status strata__io_wr_init(struct strata__io_wr *w, uv_loop_t *loop, uv_stream_t *stream,
+                                 int fd, size_t cap, enum strata__io_wr_eof eof_mode,
+                                 const char *what, void (*kick)(void *), void *arg);
+/* Takes what it can of p (writes at once what the kernel takes, copies the
+ * rest up to its buffer); *used as stack calls. Returns the sticky error. */
+strata_status strata__io_wr_write(struct strata__io_wr *w, const uint8_t *p, size_t n,
+                                  size_t *used);
+/* No more bytes: flush, then (SHUTDOWN mode) shut the write side. */
+strata_status strata__io_wr_eof(struct strata__io_wr *w);
+/* 1 once eof was asked and everything is written (and shut down). */
+int strata__io_wr_done(const struct strata__io_wr *w);
+int strata__io_wr_idle(const struct strata__io_wr *w);
+void strata__io_wr_free(struct strata__io_wr *w);
+
+#endif

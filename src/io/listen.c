@@ -1,0 +1,175 @@
+/* Listening: accept many connections at once, each with its own stack. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/error_internal.h"
+#include "io/conn_internal.h"
+#include "strata/log.h"
+
+struct strata_io_listener {
+    struct strata__io_node node;
+    strata_io *io;
+    uv_tcp_t tcp;
+    strata_io_listener_config cfg;
+    strata_stack_config stack_cfg; /* cfg.stack points here when given */
+    uint16_t port;
+    char addr[80];
+    int closing;
+};
+
+uint16_t strata_io_listener_port(const strata_io_listener *l)
+{
+    return l->port;
+}
+
+const char *strata_io_listener_addr(const strata_io_listener *l)
+{
+    return l->addr;
+}
+
+static void listener_closed(uv_handle_t *h)
+{
+    strata_io_listener *l = h->data;
+    strata__io_unlink(l->io, &l->node);
+    free(l);
+}
+
+void strata_io_listener_close(strata_io_listener *l)
+{
+    if (l->closing)
+        return;
+    l->closing = 1;
+    strata_log(STRATA_LOG_DEBUG, "io", "%s: no longer listening", l->addr);
+    uv_close((uv_handle_t *)&l->tcp, listener_closed);
+}
+
+static void node_shutdown(struct strata__io_node *n, const char *why)
+{
+    (void)why;
+    strata_io_listener *l = (strata_io_listener *)((char *)n - offsetof(strata_io_listener, node));
+    strata_io_listener_close(l);
+}
+
+static void on_connection(uv_stream_t *server, int status)
+{
+    strata_io_listener *l = server->data;
+    strata_io_conn *c = NULL;
+    if (status < 0) {
+        /* EMFILE and the like: this one is lost, the listener goes on. */
+        strata_log(STRATA_LOG_WARN, "io", "%s: accept: %s", l->addr, uv_strerror(status));
+        return;
+    }
+    if (strata__io_conn_new(l->io, l->cfg.stack, l->cfg.on_done, l->cfg.user, &c) != STRATA_OK) {
+        strata_log(STRATA_LOG_WARN, "io", "%s: out of memory for a connection", l->addr);
+        return;
+    }
+    int e = uv_tcp_init(&l->io->loop, &c->tcp);
+    if (e == 0) {
+        c->tcp_open = 1;
+        e = uv_accept(server, (uv_stream_t *)&c->tcp);
+    }
+    if (e != 0) {
+        strata__io_conn_fail(c, STRATA_E_IO, "%s: accept: %s", l->addr, uv_strerror(e));
+        return;
+    }
+    struct sockaddr_storage ss;
+    int len = sizeof(ss);
+    if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len) == 0)
+        strata__io_addr_format((struct sockaddr *)&ss, c->peer, sizeof(c->peer));
+    else
+        snprintf(c->peer, sizeof(c->peer), "(unknown peer)");
+    snprintf(c->target, sizeof(c->target), "%s", c->peer);
+    strata_log(STRATA_LOG_INFO, "io", "%s: connection from %s", l->addr, c->peer);
+    strata_status r = l->cfg.on_accept(l->cfg.user, l, c);
+    if (c->state != STRATA__IO_CONN_NEW)
+        return; /* aborted from within on_accept */
+    if (r != STRATA_OK) {
+        strata__io_conn_fail(c, r, "%s: refused: %s", c->peer, strata_status_str(r));
+        return;
+    }
+    strata__io_conn_up(c);
+}
+
+static strata_status resolve_bind(const char *host, uint16_t port, struct sockaddr_storage *ss,
+                                  strata_error *err)
+{
+    struct addrinfo hints, *res = NULL;
+    char port_str[8];
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    snprintf(port_str, sizeof(port_str), "%u", (unsigned)port);
+    /* A name is looked up once, before listening: the blocking call is fine. */
+    int e = getaddrinfo(host, port_str, &hints, &res);
+    if (e != 0)
+        return strata__error_set(err, STRATA_E_IO, "resolving '%s': %s", host, gai_strerror(e));
+    strata_status r = STRATA_E_IO;
+    for (struct addrinfo *a = res; a; a = a->ai_next) {
+        if ((a->ai_family == AF_INET || a->ai_family == AF_INET6) && a->ai_addrlen <= sizeof(*ss)) {
+            memcpy(ss, a->ai_addr, a->ai_addrlen);
+            r = STRATA_OK;
+            break;
+        }
+    }
+    freeaddrinfo(res);
+    if (r != STRATA_OK)
+        strata__error_set(err, r, "resolving '%s': no IPv4 or IPv6 address", host);
+    return r;
+}
+
+strata_status strata_io_listen(strata_io *io, const char *host, uint16_t port,
+                               const strata_io_listener_config *cfg, strata_io_listener **out,
+                               strata_error *err)
+{
+    strata_status r;
+    strata_error scratch;
+    struct sockaddr_storage ss;
+    char where[300];
+    *out = NULL;
+    if (!err)
+        err = &scratch;
+    strata_error_clear(err);
+    if (!host || !*host || !cfg || !cfg->on_accept)
+        return strata__error_set(err, STRATA_E_USAGE, "listen: host and on_accept are required");
+    snprintf(where, sizeof(where), strchr(host, ':') ? "[%s]:%u" : "%s:%u", host, (unsigned)port);
+    memset(&ss, 0, sizeof(ss));
+    if ((r = resolve_bind(host, port, &ss, err)) != STRATA_OK)
+        return r;
+    strata_io_listener *l = calloc(1, sizeof(*l));
+    if (!l)
+        return strata__error_set(err, STRATA_E_NOMEM, "listen: out of memory");
+    l->io = io;
+    l->cfg = *cfg;
+    l->cfg.stack = NULL;
+    if (cfg->stack) {
+        l->stack_cfg = *cfg->stack;
+        l->cfg.stack = &l->stack_cfg;
+    }
+    int e = uv_tcp_init(&io->loop, &l->tcp);
+    if (e != 0) {
+        free(l);
+        return strata__error_set(err, STRATA_E_IO, "listening on %s: %s", where, uv_strerror(e));
+    }
+    l->tcp.data = l;
+    l->node.shutdown = node_shutdown;
+    strata__io_link(io, &l->node);
+    int backlog = cfg->backlog > 0 ? cfg->backlog : STRATA_IO_BACKLOG_DEFAULT;
+    if ((e = uv_tcp_bind(&l->tcp, (struct sockaddr *)&ss, 0)) != 0 ||
+        (e = uv_listen((uv_stream_t *)&l->tcp, backlog, on_connection)) != 0) {
+        strata_io_listener_close(l);
+        return strata__error_set(err, STRATA_E_IO, "listening on %s: %s", where, uv_strerror(e));
+    }
+    int len = sizeof(ss);
+    if ((e = uv_tcp_getsockname(&l->tcp, (struct sockaddr *)&ss, &len)) != 0) {
+        strata_io_listener_close(l);
+        return strata__error_set(err, STRATA_E_IO, "listening on %s: %s", where, uv_strerror(e));
+    }
+    strata__io_addr_format((struct sockaddr *)&ss, l->addr, sizeof(l->addr));
+    l->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                                             : ((struct sockaddr_in *)&ss)->sin_port);
+    strata_log(STRATA_LOG_INFO, "io", "listening on %s", l->addr);
+    *out = l;
+    return STRATA_OK;
+}

@@ -1,0 +1,132 @@
+/* The driver: one libuv loop and the list of what lives on it. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "io/io_internal.h"
+#include "strata/log.h"
+
+strata_status strata_io_new(strata_io **out)
+{
+    *out = NULL;
+    /* A write to a closed pipe or socket must be an error, not a signal. */
+    signal(SIGPIPE, SIG_IGN);
+    strata_io *io = calloc(1, sizeof(*io));
+    if (!io)
+        return STRATA_E_NOMEM;
+    if (uv_loop_init(&io->loop) != 0) {
+        free(io);
+        return STRATA_E_IO;
+    }
+    *out = io;
+    return STRATA_OK;
+}
+
+strata_status strata_io_run(strata_io *io)
+{
+    if (io->running)
+        return STRATA_E_STATE;
+    io->running = 1;
+    uv_run(&io->loop, UV_RUN_DEFAULT);
+    io->running = 0;
+    return STRATA_OK;
+}
+
+uint64_t strata_io_now(const strata_io *io)
+{
+    return uv_now(&io->loop);
+}
+
+void strata__io_link(strata_io *io, struct strata__io_node *n)
+{
+    n->prev = NULL;
+    n->next = io->live;
+    if (io->live)
+        io->live->prev = n;
+    io->live = n;
+}
+
+void strata__io_unlink(strata_io *io, struct strata__io_node *n)
+{
+    if (n->prev)
+        n->prev->next = n->next;
+    else if (io->live == n)
+        io->live = n->next;
+    if (n->next)
+        n->next->prev = n->prev;
+    n->prev = n->next = NULL;
+}
+
+static void close_stray(uv_handle_t *h, void *arg)
+{
+    (void)arg;
+    if (!uv_is_closing(h))
+        uv_close(h, NULL);
+}
+
+/* Starts closing every live object. Each shutdown unlinks its object (at
+ * once or when its close completes). */
+static void close_all(strata_io *io, const char *why)
+{
+    while (io->live) {
+        struct strata__io_node *n = io->live;
+        n->shutdown(n, why);
+        if (io->live == n)
+            strata__io_unlink(io, n); /* its close is under way */
+    }
+}
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+    strata_io *io = h->data;
+    char why[64];
+    io->stopped_by = signum;
+    snprintf(why, sizeof(why), "stopped by signal %d (%s)", signum, strsignal(signum));
+    strata_log(STRATA_LOG_INFO, "io", "%s", why);
+    close_all(io, why);
+}
+
+strata_status strata_io_stop_on_signals(strata_io *io)
+{
+    if (io->signals_on)
+        return STRATA_OK;
+    int e;
+    if ((e = uv_signal_init(&io->loop, &io->sig_int)) != 0)
+        return STRATA_E_IO;
+    if ((e = uv_signal_init(&io->loop, &io->sig_term)) != 0) {
+        uv_close((uv_handle_t *)&io->sig_int, NULL);
+        return STRATA_E_IO;
+    }
+    io->signals_on = 1;
+    io->sig_int.data = io->sig_term.data = io;
+    if (uv_signal_start(&io->sig_int, on_signal, SIGINT) != 0 ||
+        uv_signal_start(&io->sig_term, on_signal, SIGTERM) != 0)
+        return STRATA_E_IO;
+    /* The watchers alone do not keep the loop running. */
+    uv_unref((uv_handle_t *)&io->sig_int);
+    uv_unref((uv_handle_t *)&io->sig_term);
+    return STRATA_OK;
+}
+
+int strata_io_stopped_by(const strata_io *io)
+{
+    return io->stopped_by;
+}
+
+void strata_io_free(strata_io *io)
+{
+    if (!io)
+        return;
+    close_all(io, "the io driver was freed");
+    if (io->signals_on) {
+        uv_close((uv_handle_t *)&io->sig_int, NULL);
+        uv_close((uv_handle_t *)&io->sig_term, NULL);
+    }
+    uv_run(&io->loop, UV_RUN_DEFAULT);
+    /* Nothing should be left; close anything that is, rather than leak. */
+    uv_walk(&io->loop, close_stray, NULL);
+    uv_run(&io->loop, UV_RUN_DEFAULT);
+    (void)uv_loop_close(&io->loop);
+    free(io);
+}

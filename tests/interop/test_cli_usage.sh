@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# The strata CLI's usage surface: exact messages and exit status 2 for bad
+# input (unknown element, missing port, port out of range, unknown option,
+# ...), --help / -h for every subcommand, --version, and the man page:
+# it renders without warnings and documents every option --help lists.
+# Nothing here opens a connection.
+set -uo pipefail
+STRATA=${STRATA:?path of the strata binary}
+SRC=${STRATA_SRC:?repository root}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work" || exit 1
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+pass=0 fail=0
+ok() { echo "ok   - $1"; pass=$((pass + 1)); }
+bad() { echo "FAIL - $1"; fail=$((fail + 1)); }
+
+# usage WANT_MESSAGE ARGS...: strata ARGS must exit 2 and print exactly WANT_MESSAGE on stderr.
+usage() {
+    local want=$1
+    shift
+    timeout 10 "$STRATA" "$@" </dev/null >out.log 2>err.log
+    local rc=$?
+    if [ $rc -eq 2 ] && [ "$(cat err.log)" = "$want" ] && [ ! -s out.log ]; then
+        ok "exit 2: $*"
+    else
+        bad "strata $* (exit $rc, want 2)"
+        echo "    got:  $(cat err.log)"
+        echo "    want: $want"
+    fi
+}
+
+usage "strata: chain element 2 'tls:foo': unknown element type 'tls'" \
+    connect tcp:127.0.0.1:1 tls:foo
+usage "strata: chain element 1 'udp:127.0.0.1:53': unknown element type 'udp'" \
+    connect udp:127.0.0.1:53
+usage "strata: chain element 1 'tcp:127.0.0.1': missing port (expected HOST:PORT)" \
+    connect tcp:127.0.0.1
+usage "strata: chain element 1 'tcp:[::1]': missing port (expected HOST:PORT)" \
+    connect 'tcp:[::1]'
+usage "strata: chain element 1 'tcp:localhost:70000': port 70000 out of range 1-65535" \
+    connect tcp:localhost:70000
+usage "strata: chain element 1 'tcp:localhost:0': port 0 out of range 1-65535" \
+    connect tcp:localhost:0
+usage "strata: chain element 1 'tcp:127.0.0.1:99999': port 99999 out of range 1-65535" \
+    listen tcp:127.0.0.1:99999 --echo
+usage "strata: chain element 1 'tcp:h:80,foo=1': unknown option 'foo'" \
+    connect tcp:h:80,foo=1
+usage "strata: chain element 1 'tcp::80': empty host" connect tcp::80
+usage "strata: chain element 1 'tcp:h:http': invalid port 'http' (expected a number)" \
+    connect tcp:h:http
+usage "strata: chain element 1 'tcp:fe80::1:80': too many ':' (an IPv6 address goes in brackets: [ADDR]:PORT)" \
+    connect tcp:fe80::1:80
+usage "strata: chain element 1 'tcp:[::1]x:80': unexpected 'x:80' after the host (expected :PORT)" \
+    connect 'tcp:[::1]x:80'
+usage "strata: chain element 1 'tcp:a\\x1b]0;x\\x07:80': invalid character '\\x1b' in host 'a\\x1b]0;x\\x07'" \
+    connect "$(printf 'tcp:a\033]0;x\007:80')"
+usage "strata: chain element 2 'tcp:b:2': a transport (tcp:) can only be the first element" \
+    connect tcp:a:1 tcp:b:2
+usage "strata: no chain given (e.g. tcp:HOST:PORT)" connect
+usage "strata: no chain given (e.g. tcp:HOST:PORT)" listen --echo
+usage "strata: connect: unknown option '--bogus' (see 'strata connect --help')" \
+    connect --bogus tcp:h:1
+usage "strata: option --timeout needs a value" connect tcp:h:1 --timeout
+usage "strata: option --timeout: 'soon' is not a number of seconds in (0, 86400]" \
+    connect --timeout soon tcp:h:1
+usage "strata: option --timeout: '0' is not a number of seconds in (0, 86400]" \
+    connect --timeout=0 tcp:h:1
+usage "strata: listen: give exactly one of --echo and --exec CMD (see 'strata listen --help')" \
+    listen tcp:127.0.0.1:0
+usage "strata: listen: give exactly one of --echo and --exec CMD (see 'strata listen --help')" \
+    listen tcp:127.0.0.1:0 --echo --exec cat
+usage "strata: option --exec needs a command" listen tcp:127.0.0.1:0 --exec ''
+usage "strata: option --bytes: '12X' is not a byte count from 1 to 1099511627776 (suffixes K, M, G)" \
+    demo --bytes 12X
+usage "strata: unknown command 'frobnicate' (see 'strata --help')" frobnicate
+
+# --help and -h: usage on stdout, exit 0, for every subcommand.
+for cmd in connect listen demo; do
+    for h in --help -h; do
+        if "$STRATA" $cmd $h >help.out 2>help.err && grep -q "^usage: strata $cmd" help.out \
+            && [ ! -s help.err ]; then
+            ok "strata $cmd $h"
+        else
+            bad "strata $cmd $h"
+        fi
+    done
+done
+"$STRATA" --help >help.out && grep -q "^  connect " help.out && grep -q "^  listen " help.out \
+    && grep -q "^  demo " help.out && ok "strata --help lists connect, listen, demo" \
+    || bad "strata --help"
+[ "$("$STRATA" --version)" = "strata 0.1.0" ] && ok "strata --version" || bad "strata --version"
+
+# The man page renders cleanly and documents what --help lists.
+man1=$SRC/docs/strata.1
+if command -v groff >/dev/null; then
+    groff -man -ww -z "$man1" 2>groff.log && [ ! -s groff.log ] && ok "man page: groff -ww finds nothing" \
+        || { bad "man page warnings"; cat groff.log; }
+fi
+MANWIDTH=100 man -l "$man1" >man.txt 2>man.err && [ -s man.txt ] && ok "man -l docs/strata.1 renders" \
+    || bad "man -l docs/strata.1 ($(cat man.err))"
+missing=
+for cmd in connect listen demo; do
+    for opt in $("$STRATA" $cmd --help | grep -o -- '^  -[-a-z]*\|, --[a-z]*' | tr -d ', '); do
+        grep -q -- "$opt" man.txt || missing="$missing $cmd:$opt"
+    done
+    grep -q "^       $cmd" man.txt || missing="$missing $cmd"
+done
+[ -z "$missing" ] && ok "every --help option is in the man page" || bad "not in the man page:$missing"
+
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]

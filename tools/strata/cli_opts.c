@@ -1,0 +1,129 @@
+/* Option helpers shared by the subcommands. */
+#include <stdio.h>
+#include <string.h>
+
+#include "chain.h"
+#include "cli.h"
+#include "strata/log.h"
+
+int cli_std_opt(const char *arg, int *verbose)
+{
+    if (!strcmp(arg, "-h") || !strcmp(arg, "--help"))
+        return CLI_STD_HELP;
+    if (!strcmp(arg, "-v") || !strcmp(arg, "--verbose"))
+        *verbose += 1;
+    else if (!strcmp(arg, "-vv"))
+        *verbose += 2;
+    else
+        return CLI_STD_OTHER;
+    return CLI_STD_TAKEN;
+}
+
+int cli_chain_arg(const char *cmd, char *arg, char **elems, int *n)
+{
+    if (arg[0] == '-' && arg[1] != '\0')
+        return cli_bad_option(cmd, arg);
+    if (*n < CHAIN_MAX_ELEMS + 1)
+        elems[(*n)++] = arg;
+    return 0;
+}
+
+int cli_chain_parse(struct chain *c, char **elems, int n, int listen)
+{
+    char err[CHAIN_ERR_MAX];
+    if (chain_parse(c, NULL, n, elems, listen ? CHAIN_USE_LISTEN : CHAIN_USE_CONNECT, err,
+                    sizeof(err)) != 0) {
+        cli_err("%s", err);
+        return CLI_USAGE;
+    }
+    return 0;
+}
+
+const char *cli_opt_value(int argc, char **argv, int *i, const char *name, int *bad)
+{
+    const char *a = argv[*i];
+    size_t n = strlen(name);
+    if (strncmp(a, name, n) != 0)
+        return NULL;
+    if (a[n] == '=')
+        return a + n + 1;
+    if (a[n] != '\0')
+        return NULL;
+    if (*i + 1 >= argc) {
+        cli_err("option %s needs a value", name);
+        *bad = 1;
+        return "";
+    }
+    *i += 1;
+    return argv[*i];
+}
+
+int cli_parse_seconds(const char *name, const char *s, unsigned long max_s, uint64_t *ms)
+{
+    uint64_t whole = 0, frac = 0;
+    size_t i = 0, digits = 0, fdigits = 0;
+    for (; s[i] >= '0' && s[i] <= '9' && digits < 9; i++, digits++)
+        whole = whole * 10 + (uint64_t)(s[i] - '0');
+    if (s[i] == '.') {
+        for (i++; s[i] >= '0' && s[i] <= '9' && fdigits < 3; i++, fdigits++)
+            frac = frac * 10 + (uint64_t)(s[i] - '0');
+        for (size_t k = fdigits; k < 3; k++)
+            frac *= 10;
+    }
+    uint64_t v = whole * 1000 + frac;
+    if (s[i] != '\0' || (digits == 0 && fdigits == 0) || v == 0 || v > (uint64_t)max_s * 1000) {
+        cli_err("option %s: '%s' is not a number of seconds in (0, %lu]", name, s, max_s);
+        return -1;
+    }
+    *ms = v;
+    return 0;
+}
+
+int cli_parse_bytes(const char *name, const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+    uint64_t v = 0;
+    size_t i = 0;
+    for (; s[i] >= '0' && s[i] <= '9' && i < 12; i++)
+        v = v * 10 + (uint64_t)(s[i] - '0');
+    int shift = 0;
+    if (i > 0 && s[i] && !s[i + 1]) {
+        const char *units = "KMG", *u = strchr(units, s[i]);
+        if (u) {
+            shift = 10 * (int)(u - units + 1);
+            i++;
+        }
+    }
+    if (i == 0 || s[i] != '\0' || (v << shift) >> shift != v || (v << shift) < min ||
+        (v << shift) > max) {
+        cli_err("option %s: '%s' is not a byte count from %llu to %llu (suffixes K, M, G)", name, s,
+                (unsigned long long)min, (unsigned long long)max);
+        return -1;
+    }
+    *out = v << shift;
+    return 0;
+}
+
+static void log_to_stderr(enum strata_log_level level, const char *module, const char *msg,
+                          void *user)
+{
+    (void)level;
+    (void)user;
+    fprintf(stderr, "strata: [%s] %s\n", module, msg);
+}
+
+void cli_verbose(int level)
+{
+    if (level > 0)
+        strata_log_set(level > 1 ? STRATA_LOG_DEBUG : STRATA_LOG_INFO, log_to_stderr, NULL);
+}
+
+int cli_exit_code(strata_status st)
+{
+    return strata_status_category(st) == STRATA_CAT_USAGE ? CLI_USAGE : CLI_FAIL;
+}
+
+int cli_bad_option(const char *cmd, const char *arg)
+{
+    cli_err("%s: unknown option '%s' (see 'strata %s --help')", cmd, arg, cmd);
+    return CLI_USAGE;
+}
