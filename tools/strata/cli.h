@@ -29,6 +29,7 @@ int cli_main(int argc, char **argv);
 int cmd_connect(int argc, char **argv);
 int cmd_listen(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_ssh(int argc, char **argv);
 
 /* ---- option helpers (cli_opts.c) ---- */
 /* The options every subcommand takes: -h/--help (CLI_STD_HELP), -v/--verbose

@@ -4,6 +4,7 @@
 #include "cli.h"
 
 const struct cli_command cli_commands[] = {
+    {"ssh", "an OpenSSH-compatible SSH client (exec, shell, -J jump hosts)", cmd_ssh},
     {"ssh-keyscan", "print SSH host keys as known_hosts lines", cmd_ssh_keyscan},
     {"connect", "pipe stdin/stdout through a chain (tcp:HOST:PORT ...)", cmd_connect},
     {"listen", "serve each connection through a chain (--echo or --exec CMD)", cmd_listen},
