@@ -46,6 +46,11 @@ typedef struct strata_ssh_layer_config {
      * (port forwarding). May be NULL. */
     void (*on_ready)(void *user, strata_ssh_client *c);
     void *user;
+    /* Called with free_user when the layer is freed (the owner of what the
+     * callbacks point to can go with the layer); not called when
+     * strata_ssh_layer_new fails. May be NULL. */
+    void (*on_free)(void *free_user);
+    void *free_user;
 } strata_ssh_layer_config;
 
 /* Makes the layer (out->self owned by the caller until pushed). cfg is read

@@ -39,6 +39,8 @@ struct sl {
                     const char *message);
     void (*on_ready)(void *user, strata_ssh_client *c);
     void *user;
+    void (*on_free)(void *free_user);
+    void *free_user;
 };
 
 static void send_eof_if_wanted(struct sl *l)
@@ -316,6 +318,8 @@ static void sl_free(void *self)
     for (size_t i = 0; i < l->n_env; i++)
         free(l->env[i]);
     free(l->env);
+    if (l->on_free)
+        l->on_free(l->free_user);
     free(l);
 }
 
@@ -388,6 +392,8 @@ strata_status strata_ssh_layer_new(const strata_ssh_layer_config *cfg, strata_la
         sl_free(l);
         return r;
     }
+    l->on_free = cfg->on_free; /* only from here on: a failed new leaves it to the caller */
+    l->free_user = cfg->free_user;
     out->ops = &sl_ops;
     out->self = l;
     return STRATA_OK;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "chain.h"
+#include "chain_ssh.h"
 
 static int tcp_parse(struct chain_elem *e, strata_buf *body, enum chain_use use, char *err,
                      size_t cap);
@@ -23,6 +24,12 @@ const struct chain_kind chain_kinds[] = {
     {"tcp", "tcp:HOST:PORT",
      "TCP to HOST:PORT; HOST is a name, an IPv4 address or an IPv6 address in brackets",
      CHAIN_KIND_TRANSPORT | CHAIN_KIND_TARGET, tcp_parse, tcp_opts, NULL},
+    {"ssh", "ssh:[user=U,key=F,known-hosts=F,host=NAME]",
+     "an SSH connection over the stream so far (client); a session unless direct: follows", 0,
+     chain_ssh_parse, chain_ssh_opts, chain_ssh_push},
+    {"direct", "direct:HOST:PORT",
+     "a direct-tcpip channel of the ssh: before it; the chain continues over it",
+     CHAIN_KIND_TARGET, chain_direct_parse, chain_direct_opts, chain_direct_push},
     {NULL, NULL, NULL, 0, NULL, NULL, NULL},
 };
 
