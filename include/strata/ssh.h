@@ -42,6 +42,7 @@
 
 #include "error.h"
 #include "export.h"
+#include "ssh_knownhosts.h"
 #include "status.h"
 
 typedef struct strata_ssh_transport strata_ssh_transport;
@@ -85,6 +86,12 @@ typedef struct strata_ssh_hostkey_info {
     const char *fp_sha256; /* "SHA256:<base64>", as OpenSSH prints it */
     const char *fp_md5;    /* "MD5:aa:bb:...", the seed's fingerprint */
     int is_cert;           /* an OpenSSH host certificate */
+    /* The known_hosts verdict when the configuration names a known_hosts
+     * object: STRATA_OK (a line or a @cert-authority vouches for the key, or
+     * the policy accepts an unknown host) or E_HOSTKEY_UNKNOWN; with
+     * known_hosts_message its text. E_UNSUPPORTED when none is configured. */
+    strata_status known_hosts_status;
+    const char *known_hosts_message;
 } strata_ssh_hostkey_info;
 
 typedef struct strata_ssh_transport_callbacks {
@@ -92,7 +99,10 @@ typedef struct strata_ssh_transport_callbacks {
      * exchange hash verified). Return STRATA_OK to accept, STRATA_E_HOSTKEY
      * to refuse (the connection ends with HOST_KEY_NOT_VERIFIABLE), or
      * STRATA_PENDING to answer later with strata_ssh_transport_hostkey_resume.
-     * Until then the engine buffers what arrives. NULL: every key is refused. */
+     * Until then the engine buffers what arrives. NULL: the known_hosts
+     * verdict decides, and without known_hosts every key is refused. A key
+     * known_hosts reports as changed or revoked, or a certificate that fails
+     * its checks, is refused before this callback is asked. */
     strata_status (*verify_host_key)(void *user, const strata_ssh_hostkey_info *info);
     /* Keys are in use both ways after the first key exchange (connectionSecure). */
     void (*connection_secure)(void *user);
@@ -134,6 +144,13 @@ typedef struct strata_ssh_transport_config {
      * caller's clock passed to _tick (0: 3600). */
     uint64_t rekey_bytes;
     uint64_t rekey_seconds;
+    /* Host key checking against OpenSSH known_hosts (borrowed; must outlive
+     * the transport; NULL: none): strata_ssh_knownhosts_verify with this
+     * policy, host and port, at unix_time (seconds since 1970, for host
+     * certificates' validity: engines read no clock). */
+    strata_ssh_knownhosts *known_hosts;
+    enum strata_ssh_strict strict_host_key_checking;
+    int64_t unix_time;
     /* 1 to not offer strict KEX (kex-strict-c-v00@openssh.com); default on. */
     int no_strict_kex;
     /* Software version in our identification: "SSH-2.0-<this>" (NULL:

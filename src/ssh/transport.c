@@ -113,6 +113,9 @@ strata_status strata_ssh_transport_new(const strata_ssh_transport_config *cfg,
     t->cb = cfg->cb;
     t->user = cfg->user;
     t->port = cfg->port;
+    t->kh = cfg->known_hosts;
+    t->kh_policy = cfg->strict_host_key_checking;
+    t->unix_time = cfg->unix_time;
     t->gex_min = cfg->gex_min ? cfg->gex_min : SSH_GEX_MIN_BITS;
     t->gex_n = cfg->gex_preferred ? cfg->gex_preferred : SSH_GEX_PREF_BITS;
     t->gex_max = cfg->gex_max ? cfg->gex_max : SSH_GEX_MAX_BITS;

@@ -57,6 +57,9 @@ struct strata_ssh_transport {
     void *user;
     char *host;
     uint16_t port;
+    strata_ssh_knownhosts *kh;
+    enum strata_ssh_strict kh_policy;
+    int64_t unix_time;
 
     /* Configuration, resolved. */
     char *algs[SSH_KEXINIT_NLISTS]; /* our KEXINIT lists (without pseudo-algorithms) */

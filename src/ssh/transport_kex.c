@@ -176,8 +176,24 @@ static strata_status ask_application(struct strata_ssh_transport *t)
     info.fp_sha256 = sha;
     info.fp_md5 = md5;
     info.is_cert = strata__ssh_key_is_cert(t->hostkey);
-    strata_status v =
-        t->cb.verify_host_key ? t->cb.verify_host_key(t->user, &info) : STRATA_E_HOSTKEY;
+    info.known_hosts_status = STRATA_E_UNSUPPORTED;
+    info.known_hosts_message = "no known_hosts configured";
+    if (t->kh) {
+        strata_ssh_knownhosts_clear_error(t->kh);
+        strata_status k =
+            strata_ssh_knownhosts_verify(t->kh, t->kh_policy, t->host ? t->host : "", t->port,
+                                         info.blob, info.blob_len, t->unix_time, NULL);
+        info.known_hosts_status = k;
+        info.known_hosts_message =
+            k == STRATA_OK ? "known" : strata_error_message(strata_ssh_knownhosts_error(t->kh));
+        if (k != STRATA_OK && k != STRATA_E_HOSTKEY_UNKNOWN)
+            /* Changed, revoked, or a certificate that fails: never asked. */
+            return strata__ssh_t_fail(t, STRATA_SSH_DISCONNECT_HOST_KEY_NOT_VERIFIABLE, k, "%s",
+                                      info.known_hosts_message);
+    }
+    strata_status v = t->cb.verify_host_key ? t->cb.verify_host_key(t->user, &info)
+                      : t->kh               ? info.known_hosts_status
+                                            : STRATA_E_HOSTKEY;
     if (v == STRATA_PENDING) {
         t->hostkey_pending = 1;
         return STRATA_OK;

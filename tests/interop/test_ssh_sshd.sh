@@ -84,6 +84,26 @@ for a in ssh-ed25519-cert-v01@openssh.com rsa-sha2-512-cert-v01@openssh.com \
     rsa-sha2-256-cert-v01@openssh.com ecdsa-sha2-nistp256-cert-v01@openssh.com; do
     check "host certificate $a" "hostkey=$a cipher=" "$PROBE" -K "$a" 127.0.0.1 "$PORT"
 done
+# known_hosts: the plain key, the CA for the certificates, a wrong CA.
+echo "[127.0.0.1]:$PORT $(cut -d' ' -f1,2 "$WORK/hk_ed25519.pub")" >"$WORK/kh_plain"
+echo "@cert-authority * $(cut -d' ' -f1,2 "$WORK/ca.pub")" >"$WORK/kh_ca"
+ssh-keygen -q -t ed25519 -N '' -f "$WORK/other_ca"
+echo "@cert-authority * $(cut -d' ' -f1,2 "$WORK/other_ca.pub")" >"$WORK/kh_wrong_ca"
+ssh-keygen -q -t ed25519 -N '' -f "$WORK/other_hk"
+echo "[127.0.0.1]:$PORT $(cut -d' ' -f1,2 "$WORK/other_hk.pub")" >"$WORK/kh_changed"
+check "known_hosts: plain key" "hostkey=ssh-ed25519 cipher=" \
+    "$PROBE" -H "$WORK/kh_plain" -K ssh-ed25519 127.0.0.1 "$PORT"
+check "known_hosts: changed key refused" "changed" \
+    bash -c "! '$PROBE' -H '$WORK/kh_changed' -K ssh-ed25519 127.0.0.1 $PORT"
+check "known_hosts: unknown key type refused" "for 127.0.0.1 was refused" \
+    bash -c "! '$PROBE' -H '$WORK/kh_plain' -K rsa-sha2-256 127.0.0.1 $PORT"
+for a in ssh-ed25519-cert-v01@openssh.com rsa-sha2-512-cert-v01@openssh.com \
+    ecdsa-sha2-nistp256-cert-v01@openssh.com; do
+    check "known_hosts: @cert-authority for $a" "hostkey=$a cipher=" \
+        "$PROBE" -H "$WORK/kh_ca" -K "$a" 127.0.0.1 "$PORT"
+done
+check "known_hosts: certificate by an unknown CA refused" "probe: handshake:" \
+    bash -c "! '$PROBE' -H '$WORK/kh_wrong_ca' -K ssh-ed25519-cert-v01@openssh.com 127.0.0.1 $PORT"
 check "strict KEX negotiated" "strict=1 " "$PROBE" 127.0.0.1 "$PORT"
 check "without strict KEX" "strict=0 " "$PROBE" -n 127.0.0.1 "$PORT"
 check "wrong host key refused" "host key ssh-ed25519 SHA256:" \

@@ -12,12 +12,15 @@
  *   -a PEM  authenticate as -u USER (default root) with this private key
  *           (publickey, RFC 4252 §7), then start delayed compression
  *   -A PEM  print the key's authorized_keys line and exit
+ *   -H FILE check the host key against this known_hosts file (strict, no
+ *           callback; the clock for certificates is time(NULL))
  *   -Q WHAT print what strata supports (kex, cipher, mac, key, comp) and exit
  *   -v  debug log on stderr
  *   -f  accept only a host key with this SHA256 fingerprint */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/pem.h>
@@ -204,7 +207,8 @@ int main(int argc, char **argv)
     int timeout = 10, opt;
     memset(&cfg, 0, sizeof(cfg));
     memset(&p, 0, sizeof(p));
-    while ((opt = getopt(argc, argv, "k:K:c:m:z:gR:i:nT:f:va:u:A:Q:")) != -1) {
+    strata_ssh_knownhosts *kh = NULL;
+    while ((opt = getopt(argc, argv, "k:K:c:m:z:gR:i:nT:f:va:u:A:Q:H:")) != -1) {
         switch (opt) {
         case 'k':
             cfg.kex_algorithms = optarg;
@@ -253,6 +257,16 @@ int main(int argc, char **argv)
             return print_authorized_key(optarg);
         case 'Q':
             return query(optarg);
+        case 'H':
+            if (strata_ssh_knownhosts_new(&kh) != STRATA_OK ||
+                strata_ssh_knownhosts_load_file(kh, optarg) != STRATA_OK) {
+                fprintf(stderr, "probe: cannot load %s\n", optarg);
+                return 2;
+            }
+            cfg.known_hosts = kh;
+            cfg.strict_host_key_checking = STRATA_SSH_STRICT_YES;
+            cfg.unix_time = (int64_t)time(NULL);
+            break;
         case 'v':
             strata_log_set(STRATA_LOG_DEBUG, log_stderr, NULL);
             break;
@@ -273,7 +287,8 @@ int main(int argc, char **argv)
     }
     cfg.host = argv[optind];
     cfg.port = (uint16_t)atoi(argv[optind + 1]);
-    cfg.cb.verify_host_key = on_hostkey;
+    if (!kh)
+        cfg.cb.verify_host_key = on_hostkey;
     cfg.cb.service_accepted = on_accepted;
     cfg.cb.packet = on_packet;
     cfg.user = &p;
@@ -337,6 +352,7 @@ int main(int argc, char **argv)
 out:
     EVP_PKEY_free(p.key);
     strata_ssh_transport_free(p.t);
+    strata_ssh_knownhosts_free(kh);
     close(fd);
     return rc;
 }

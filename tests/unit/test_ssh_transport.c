@@ -15,6 +15,7 @@
 #include "ssh/transport_internal.h"
 
 struct events {
+    strata_status kh_status;
     int secure, accepted, debug_always, ignores, hostkey_calls, disconnected;
     uint32_t disc_reason;
     char debug_msg[64], fp_sha256[80], fp_md5[80], key_type[64];
@@ -26,6 +27,7 @@ static strata_status on_hostkey(void *u, const strata_ssh_hostkey_info *i)
 {
     struct events *e = u;
     e->hostkey_calls++;
+    e->kh_status = i->known_hosts_status;
     snprintf(e->fp_sha256, sizeof(e->fp_sha256), "%s", i->fp_sha256);
     snprintf(e->fp_md5, sizeof(e->fp_md5), "%s", i->fp_md5);
     snprintf(e->key_type, sizeof(e->key_type), "%s", i->key_type);
@@ -563,6 +565,71 @@ static void test_config_errors(void **state)
     assert_string_equal(strata_error_message(&err), "'-*' leaves no key exchange method");
 }
 
+/* A known_hosts holding line for host test.example (the server's key when
+ * key is NULL, else key's). */
+static strata_ssh_knownhosts *known_hosts_for(EVP_PKEY *key)
+{
+    strata_ssh_knownhosts *kh;
+    strata_buf blob;
+    strata_error err;
+    char *line = NULL;
+    strata_buf_init(&blob, 0);
+    assert_ok(strata__ssh_pubkey_blob(key, "ssh-ed25519", &blob, &err));
+    assert_ok(strata_ssh_knownhosts_format_line("test.example", 22, strata_buf_ptr(&blob),
+                                                strata_buf_len(&blob), 0, &line));
+    assert_ok(strata_ssh_knownhosts_new(&kh));
+    assert_ok(strata_ssh_knownhosts_load_mem(kh, "test_known_hosts", line, strlen(line)));
+    free(line);
+    strata_buf_free(&blob);
+    return kh;
+}
+
+static void test_known_hosts(void **state)
+{
+    (void)state;
+    EVP_PKEY *hk = ts_make_hostkey("ssh-ed25519"), *other = ts_make_hostkey("ssh-ed25519");
+    for (int round = 0; round < 4; round++) {
+        struct pair p;
+        strata_ssh_transport_config cfg;
+        struct ts_config scfg = {0};
+        client_cfg(&cfg, &p.ev);
+        scfg.hostkey = hk;
+        cfg.known_hosts = known_hosts_for(round == 1 ? other : hk);
+        cfg.strict_host_key_checking = STRATA_SSH_STRICT_YES;
+        if (round != 3)
+            cfg.cb.verify_host_key = NULL;
+        if (round == 2 || round == 3)
+            cfg.host = "unknown.example";
+        pair_new(&p, &cfg, &scfg);
+        strata_status r = ts_pump(p.c, p.s, 0);
+        const char *msg = strata_error_message(strata_ssh_transport_error(p.c));
+        if (round == 0) {
+            /* Known: accepted by known_hosts alone. */
+            assert_ok(r);
+            assert_int_equal(p.ev.secure, 1);
+        } else if (round == 1) {
+            /* Changed: refused, the callback is never asked. */
+            assert_status(r, STRATA_E_HOSTKEY_CHANGED);
+            assert_int_equal(strata_ssh_transport_disconnect_reason(p.c),
+                             STRATA_SSH_DISCONNECT_HOST_KEY_NOT_VERIFIABLE);
+            assert_non_null(strstr(msg, "test_known_hosts:1"));
+        } else if (round == 2) {
+            /* Unknown under StrictHostKeyChecking yes. */
+            assert_status(r, STRATA_E_HOSTKEY_UNKNOWN);
+            assert_non_null(strstr(msg, "for unknown.example was refused"));
+        } else {
+            /* Unknown, and the application decides with the verdict in hand. */
+            assert_ok(r);
+            assert_int_equal(p.ev.kh_status, STRATA_E_HOSTKEY_UNKNOWN);
+            assert_int_equal(p.ev.secure, 1);
+        }
+        strata_ssh_knownhosts_free(cfg.known_hosts);
+        pair_free(&p);
+    }
+    EVP_PKEY_free(hk);
+    EVP_PKEY_free(other);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -582,6 +649,7 @@ int main(void)
         cmocka_unit_test(test_refused_without_callback),
         cmocka_unit_test(test_gex_old_request),
         cmocka_unit_test(test_config_errors),
+        cmocka_unit_test(test_known_hosts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
