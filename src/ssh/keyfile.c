@@ -107,10 +107,14 @@ static int starts_with_label(const uint8_t *data, size_t n, const char *label)
            memcmp(data + i + 11, label, ll) == 0;
 }
 
-strata_status strata__sshkf_parse(const uint8_t *data, size_t n, const char *passphrase,
-                                  unsigned max_rounds, strata_ssh_privkey **out, strata_error *err)
+/* Checks the size; for an OpenSSH file decodes the armour into bin (an owning,
+ * secret buffer the caller frees) and sets *openssh. */
+static strata_status prepare(const uint8_t *data, size_t n, strata_buf *bin, int *openssh,
+                             strata_error *err)
 {
-    *out = NULL;
+    *openssh = 0;
+    strata_buf_init(bin, STRATA_SSH_KEY_FILE_MAX);
+    strata_buf_set_secret(bin);
     if (!data)
         return strata__error_set(err, STRATA_E_USAGE, "no key data");
     if (n > STRATA_SSH_KEY_FILE_MAX)
@@ -118,20 +122,29 @@ strata_status strata__sshkf_parse(const uint8_t *data, size_t n, const char *pas
                                  "key file of %zu bytes exceeds the limit of %u", n,
                                  STRATA_SSH_KEY_FILE_MAX);
     if (starts_with_label(data, n, openssh_label)) {
-        strata_buf bin;
-        strata_buf_init(&bin, STRATA_SSH_KEY_FILE_MAX);
-        strata_buf_set_secret(&bin);
-        strata_status r = strata__sshkf_unarmor((const char *)data, n, openssh_label, &bin, err);
-        if (r == STRATA_OK)
-            r = strata__sshkf_parse_openssh(strata_buf_ptr(&bin), strata_buf_len(&bin), passphrase,
-                                            max_rounds, out, err);
-        strata_buf_free(&bin);
-        return r;
+        *openssh = 1;
+        return strata__sshkf_unarmor((const char *)data, n, openssh_label, bin, err);
     }
-    if (starts_with_label(data, n, ""))
-        return strata__sshkf_parse_pem(data, n, passphrase, out, err);
-    return strata__error_set(err, STRATA_E_FORMAT,
-                             "not a private key file (no \"-----BEGIN\" line)");
+    if (!starts_with_label(data, n, ""))
+        return strata__error_set(err, STRATA_E_FORMAT,
+                                 "not a private key file (no \"-----BEGIN\" line)");
+    return STRATA_OK;
+}
+
+strata_status strata__sshkf_parse(const uint8_t *data, size_t n, const char *passphrase,
+                                  unsigned max_rounds, strata_ssh_privkey **out, strata_error *err)
+{
+    strata_buf bin;
+    int openssh;
+    *out = NULL;
+    strata_status r = prepare(data, n, &bin, &openssh, err);
+    if (r == STRATA_OK && openssh)
+        r = strata__sshkf_parse_openssh(strata_buf_ptr(&bin), strata_buf_len(&bin), passphrase,
+                                        max_rounds, out, err);
+    else if (r == STRATA_OK)
+        r = strata__sshkf_parse_pem(data, n, passphrase, out, err);
+    strata_buf_free(&bin);
+    return r;
 }
 
 strata_status strata_ssh_privkey_parse(const uint8_t *data, size_t n, const char *passphrase,
@@ -142,4 +155,36 @@ strata_status strata_ssh_privkey_parse(const uint8_t *data, size_t n, const char
         err = &scratch;
     strata_error_clear(err);
     return strata__sshkf_parse(data, n, passphrase, STRATA_SSH_KEY_ROUNDS_MAX, out, err);
+}
+
+strata_status strata_ssh_privkey_peek(const uint8_t *data, size_t n, uint8_t **blob,
+                                      size_t *blob_len, int *encrypted, strata_error *err)
+{
+    strata_error scratch;
+    strata_buf bin;
+    strata_ssh_privkey *k = NULL;
+    int openssh;
+    if (!err)
+        err = &scratch;
+    strata_error_clear(err);
+    *blob = NULL;
+    *blob_len = 0;
+    *encrypted = 0;
+    strata_status r = prepare(data, n, &bin, &openssh, err);
+    if (r == STRATA_OK && openssh) {
+        r = strata__sshkf_peek_openssh(strata_buf_ptr(&bin), strata_buf_len(&bin), blob, blob_len,
+                                       encrypted, err);
+    } else if (r == STRATA_OK) {
+        /* PEM: an unencrypted file is parsed whole; an encrypted one hides its key. */
+        r = strata__sshkf_parse_pem(data, n, NULL, &k, err);
+        if (r == STRATA_OK && !(*blob = malloc(k->blob_len)))
+            r = strata__error_set(err, STRATA_E_NOMEM, "out of memory");
+        if (r == STRATA_OK) {
+            memcpy(*blob, k->blob, k->blob_len);
+            *blob_len = k->blob_len;
+        }
+    }
+    strata_ssh_privkey_free(k);
+    strata_buf_free(&bin);
+    return r;
 }

@@ -53,10 +53,10 @@ strata_status strata__sshkf_put_bn_param(EVP_PKEY *k, const char *param, strata_
 strata_status strata__sshkf_fromdata(const char *evp_name, OSSL_PARAM *params, EVP_PKEY **out,
                                      strata_error *err);
 
-/* A cipher for private key files (keyfile_cipher.c). */
+/* A cipher for private key files (keyfile_cipher.c). key_len 0: "none". */
 struct sshkf_cipher {
     const char *name;
-    const EVP_CIPHER *(*evp)(void); /* NULL for "none" */
+    const EVP_CIPHER *(*evp)(void); /* NULL for "none" and chacha20-poly1305 */
     size_t key_len, iv_len, block, tag_len;
 };
 const struct sshkf_cipher *strata__sshkf_cipher_by_name(const char *name);
@@ -96,6 +96,10 @@ strata_status strata__sshkf_privkey_new(EVP_PKEY *pkey, const struct sshkf_type 
 strata_status strata__sshkf_parse_openssh(const uint8_t *bin, size_t n, const char *passphrase,
                                           unsigned max_rounds, strata_ssh_privkey **out,
                                           strata_error *err);
+/* The outer layer only: the public blob (heap copy, free()) and whether the
+ * private section is encrypted. */
+strata_status strata__sshkf_peek_openssh(const uint8_t *bin, size_t n, uint8_t **blob,
+                                         size_t *blob_len, int *encrypted, strata_error *err);
 /* The whole text-level parse with a rounds bound. */
 strata_status strata__sshkf_parse(const uint8_t *data, size_t n, const char *passphrase,
                                   unsigned max_rounds, strata_ssh_privkey **out, strata_error *err);

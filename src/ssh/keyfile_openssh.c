@@ -149,86 +149,97 @@ out:
     return r;
 }
 
+/* The outer, unencrypted layer of the file. Pointers borrow from the input. */
+struct kf_outer {
+    const struct sshkf_cipher *c;
+    strata_buf kdfopts;
+    const uint8_t *pub, *enc;
+    size_t publen, enclen;
+    uint8_t tag[16];
+};
+
+static strata_status parse_outer(const uint8_t *bin, size_t n, struct kf_outer *o,
+                                 strata_error *err)
+{
+    strata_buf b;
+    char cipher_name[64], kdf_name[64];
+    uint32_t nkeys;
+    strata_status r;
+
+    strata_buf_view(&b, bin, n);
+    if (n < MAGIC_LEN || memcmp(bin, openssh_magic, MAGIC_LEN) != 0)
+        return strata__error_set(err, STRATA_E_FORMAT, "not an openssh-key-v1 key (bad magic)");
+    if ((r = strata_buf_consume(&b, MAGIC_LEN)) != STRATA_OK ||
+        (r = get_name(&b, "cipher name", cipher_name, sizeof(cipher_name), err)) != STRATA_OK ||
+        (r = get_name(&b, "KDF name", kdf_name, sizeof(kdf_name), err)) != STRATA_OK)
+        return r;
+    if ((r = strata_buf_get_sub(&b, &o->kdfopts)) != STRATA_OK ||
+        (r = strata_buf_get_u32(&b, &nkeys)) != STRATA_OK)
+        return strata__error_set(err, r, "truncated key file header");
+    const struct sshkf_cipher *c = o->c = strata__sshkf_cipher_by_name(cipher_name);
+    if (!c)
+        return strata__error_set(err, STRATA_E_UNSUPPORTED, "unknown cipher \"%s\"", cipher_name);
+    int encrypted = c->key_len != 0;
+    if (strcmp(kdf_name, "none") != 0 && strcmp(kdf_name, "bcrypt") != 0)
+        return strata__error_set(err, STRATA_E_UNSUPPORTED, "unknown KDF \"%s\"", kdf_name);
+    if (encrypted != (strcmp(kdf_name, "bcrypt") == 0))
+        return strata__error_set(err, STRATA_E_FORMAT, "cipher \"%s\" with KDF \"%s\"", cipher_name,
+                                 kdf_name);
+    if (!encrypted && strata_buf_len(&o->kdfopts) != 0)
+        return strata__error_set(err, STRATA_E_FORMAT, "KDF options for an unencrypted key");
+    if (nkeys != 1)
+        return strata__error_set(err, STRATA_E_UNSUPPORTED,
+                                 "key file holds %u keys (only 1 allowed)", nkeys);
+    if ((r = strata_buf_get_string(&b, &o->pub, &o->publen)) != STRATA_OK ||
+        (r = strata_buf_get_string(&b, &o->enc, &o->enclen)) != STRATA_OK)
+        return strata__error_set(err, r, "truncated key file");
+    if (c->tag_len && (r = strata_buf_get_bytes(&b, o->tag, c->tag_len)) != STRATA_OK)
+        return strata__error_set(err, r, "truncated key file (%s tag)", c->name);
+    if (strata_buf_get_end(&b) != STRATA_OK)
+        return strata__error_set(err, STRATA_E_TRAILING, "%zu trailing bytes after the private key",
+                                 strata_buf_len(&b));
+    if (o->enclen < c->block || o->enclen % c->block != 0)
+        return strata__error_set(
+            err, STRATA_E_FORMAT,
+            "private section of %zu bytes is not a multiple of the block size %zu", o->enclen,
+            c->block);
+    if (o->publen == 0)
+        return strata__error_set(err, STRATA_E_FORMAT, "empty public key");
+    return STRATA_OK;
+}
+
+strata_status strata__sshkf_peek_openssh(const uint8_t *bin, size_t n, uint8_t **blob,
+                                         size_t *blob_len, int *encrypted, strata_error *err)
+{
+    struct kf_outer o;
+    strata_status r = parse_outer(bin, n, &o, err);
+    if (r != STRATA_OK)
+        return r;
+    if (!(*blob = malloc(o.publen)))
+        return strata__error_set(err, STRATA_E_NOMEM, "out of memory");
+    memcpy(*blob, o.pub, o.publen);
+    *blob_len = o.publen;
+    *encrypted = o.c->key_len != 0;
+    return STRATA_OK;
+}
+
 strata_status strata__sshkf_parse_openssh(const uint8_t *bin, size_t n, const char *passphrase,
                                           unsigned max_rounds, strata_ssh_privkey **out,
                                           strata_error *err)
 {
-    strata_buf b, kdfopts;
-    char cipher_name[64], kdf_name[64];
-    const uint8_t *pub, *enc, *tag = NULL;
-    size_t publen, enclen;
-    uint32_t nkeys;
+    struct kf_outer o;
     uint8_t kdf_out[KDF_OUT_MAX];
-    uint8_t tagbuf[16];
     strata_buf plain;
     strata_status r;
+    uint8_t *dst;
 
     *out = NULL;
     strata_buf_init(&plain, STRATA_SSH_KEY_FILE_MAX);
     strata_buf_set_secret(&plain);
-    strata_buf_view(&b, bin, n);
-    if (n < MAGIC_LEN || memcmp(bin, openssh_magic, MAGIC_LEN) != 0) {
-        r = strata__error_set(err, STRATA_E_FORMAT, "not an openssh-key-v1 key (bad magic)");
+    if ((r = parse_outer(bin, n, &o, err)) != STRATA_OK)
         goto out;
-    }
-    if ((r = strata_buf_consume(&b, MAGIC_LEN)) != STRATA_OK ||
-        (r = get_name(&b, "cipher name", cipher_name, sizeof(cipher_name), err)) != STRATA_OK ||
-        (r = get_name(&b, "KDF name", kdf_name, sizeof(kdf_name), err)) != STRATA_OK)
-        goto out;
-    if ((r = strata_buf_get_sub(&b, &kdfopts)) != STRATA_OK ||
-        (r = strata_buf_get_u32(&b, &nkeys)) != STRATA_OK) {
-        r = strata__error_set(err, r, "truncated key file header");
-        goto out;
-    }
-    const struct sshkf_cipher *c = strata__sshkf_cipher_by_name(cipher_name);
-    if (!c) {
-        r = strata__error_set(err, STRATA_E_UNSUPPORTED, "unknown cipher \"%s\"", cipher_name);
-        goto out;
-    }
-    int encrypted = c->evp != NULL;
-    if (strcmp(kdf_name, "none") != 0 && strcmp(kdf_name, "bcrypt") != 0) {
-        r = strata__error_set(err, STRATA_E_UNSUPPORTED, "unknown KDF \"%s\"", kdf_name);
-        goto out;
-    }
-    if (encrypted != (strcmp(kdf_name, "bcrypt") == 0)) {
-        r = strata__error_set(err, STRATA_E_FORMAT, "cipher \"%s\" with KDF \"%s\"", cipher_name,
-                              kdf_name);
-        goto out;
-    }
-    if (!encrypted && strata_buf_len(&kdfopts) != 0) {
-        r = strata__error_set(err, STRATA_E_FORMAT, "KDF options for an unencrypted key");
-        goto out;
-    }
-    if (nkeys != 1) {
-        r = strata__error_set(err, STRATA_E_UNSUPPORTED, "key file holds %u keys (only 1 allowed)",
-                              nkeys);
-        goto out;
-    }
-    if ((r = strata_buf_get_string(&b, &pub, &publen)) != STRATA_OK ||
-        (r = strata_buf_get_string(&b, &enc, &enclen)) != STRATA_OK) {
-        r = strata__error_set(err, r, "truncated key file");
-        goto out;
-    }
-    if (c->tag_len) {
-        tag = strata_buf_ptr(&b);
-        if ((r = strata_buf_consume(&b, c->tag_len)) != STRATA_OK) {
-            r = strata__error_set(err, r, "truncated key file (%s tag)", c->name);
-            goto out;
-        }
-        memcpy(tagbuf, tag, c->tag_len);
-    }
-    if (strata_buf_get_end(&b) != STRATA_OK) {
-        r = strata__error_set(err, STRATA_E_TRAILING, "%zu trailing bytes after the private key",
-                              strata_buf_len(&b));
-        goto out;
-    }
-    if (enclen < c->block || enclen % c->block != 0) {
-        r = strata__error_set(
-            err, STRATA_E_FORMAT,
-            "private section of %zu bytes is not a multiple of the block size %zu", enclen,
-            c->block);
-        goto out;
-    }
+    const struct sshkf_cipher *c = o.c;
+    int encrypted = c->key_len != 0;
     if (encrypted) {
         if (!passphrase || !*passphrase) {
             r = strata__error_set(err, STRATA_E_SSH_KEY_ENCRYPTED,
@@ -236,18 +247,17 @@ strata_status strata__sshkf_parse_openssh(const uint8_t *bin, size_t n, const ch
                                   c->name);
             goto out;
         }
-        if ((r = derive(c, &kdfopts, passphrase, max_rounds, kdf_out, err)) != STRATA_OK)
+        if ((r = derive(c, &o.kdfopts, passphrase, max_rounds, kdf_out, err)) != STRATA_OK)
             goto out;
     }
-    uint8_t *dst;
-    if ((r = strata_buf_reserve(&plain, enclen, &dst)) != STRATA_OK) {
+    if ((r = strata_buf_reserve(&plain, o.enclen, &dst)) != STRATA_OK) {
         r = strata__error_set(err, r, "private section too large");
         goto out;
     }
-    if ((r = strata__sshkf_crypt(c, 0, kdf_out, kdf_out + c->key_len, enc, enclen, dst, tagbuf,
+    if ((r = strata__sshkf_crypt(c, 0, kdf_out, kdf_out + c->key_len, o.enc, o.enclen, dst, o.tag,
                                  err)) != STRATA_OK)
         goto out;
-    r = parse_private(&plain, encrypted, c->block, pub, publen, out, err);
+    r = parse_private(&plain, encrypted, c->block, o.pub, o.publen, out, err);
 out:
     strata_memzero(kdf_out, sizeof(kdf_out));
     strata_buf_free(&plain);

@@ -45,9 +45,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     strata_ssh_pubkey *pub = NULL;
     strata_status r;
     switch (data[0] % 3) {
-    case 0:
+    case 0: {
+        uint8_t *blob = NULL;
+        size_t bn = 0, kn;
+        int enc;
+        strata_error perr;
+        strata_error_clear(&perr);
+        strata_status pr = strata__sshkf_peek_openssh(data + 1, size - 1, &blob, &bn, &enc, &perr);
         r = strata__sshkf_parse_openssh(data + 1, size - 1, "fuzz", 2, &k, &err);
+        /* A file that parses has a readable public half, and it is the key's. */
+        if (r == STRATA_OK) {
+            const uint8_t *kb = strata_ssh_privkey_blob(k, &kn);
+            if (pr != STRATA_OK || bn != kn || memcmp(blob, kb, kn) != 0)
+                abort();
+        }
+        free(blob);
         break;
+    }
     case 1:
         r = strata__sshkf_parse(data + 1, size - 1, "fuzz", 2, &k, &err);
         break;

@@ -151,6 +151,9 @@ static void test_keygen_gcm_and_rounds(void **state)
     snprintf(path, sizeof(path), "%s/gcm128", tmpdir);
     run("ssh-keygen -q -t ecdsa -Z aes128-gcm@openssh.com -N pw -f '%s'", path);
     check_against_keygen(path, "pw", "ecdsa-sha2-nistp256", NULL);
+    snprintf(path, sizeof(path), "%s/chacha", tmpdir);
+    run("ssh-keygen -q -t rsa -b 2048 -Z chacha20-poly1305@openssh.com -N pw -f '%s'", path);
+    check_against_keygen(path, "pw", "ssh-rsa", NULL);
     snprintf(path, sizeof(path), "%s/cbc", tmpdir);
     run("ssh-keygen -q -t ed25519 -Z aes128-cbc -a 3 -N pw -f '%s'", path);
     check_against_keygen(path, "pw", "ssh-ed25519", NULL);
@@ -163,9 +166,10 @@ static void test_wrong_and_missing_passphrase(void **state)
     size_t n;
     strata_error err;
     strata_ssh_privkey *k = (strata_ssh_privkey *)1;
-    const char *names[] = {"ctr", "gcm"};
-    const char *ciphers[] = {"aes256-ctr", "aes256-gcm@openssh.com"};
-    for (int i = 0; i < 2; i++) {
+    const char *names[] = {"ctr", "gcm", "chacha"};
+    const char *ciphers[] = {"aes256-ctr", "aes256-gcm@openssh.com",
+                             "chacha20-poly1305@openssh.com"};
+    for (int i = 0; i < 3; i++) {
         snprintf(path, sizeof(path), "%s/wrong-%s", tmpdir, names[i]);
         run("ssh-keygen -q -t ed25519 -Z %s -N right -f '%s'", ciphers[i], path);
         uint8_t *data = slurp(path, &n);
@@ -180,6 +184,48 @@ static void test_wrong_and_missing_passphrase(void **state)
                  "private key is encrypted (%s, bcrypt): a passphrase is needed", ciphers[i]);
         assert_string_equal(strata_error_message(&err), want);
         assert_status(strata_ssh_privkey_parse(data, n, "", &k, &err), STRATA_E_SSH_KEY_ENCRYPTED);
+        free(data);
+    }
+}
+
+static void test_peek_public_half(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *args, *pass;
+        int encrypted;
+        strata_status st;
+    } cases[] = {
+        {"-t ed25519 -N sesame", "sesame", 1, STRATA_OK},
+        {"-t rsa -b 2048 -N ''", NULL, 0, STRATA_OK},
+        {"-t ecdsa -m PEM -N ''", NULL, 0, STRATA_OK},
+        {"-t ecdsa -m PEM -N sesame", "sesame", 1, STRATA_E_SSH_KEY_ENCRYPTED},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char path[512];
+        size_t n, bn, kn;
+        uint8_t *blob = NULL;
+        int enc = -1;
+        strata_error err;
+        strata_ssh_privkey *k = NULL;
+        snprintf(path, sizeof(path), "%s/peek%zu", tmpdir, i);
+        run("ssh-keygen -q %s -f '%s'", cases[i].args, path);
+        uint8_t *data = slurp(path, &n);
+        assert_status(strata_ssh_privkey_peek(data, n, &blob, &bn, &enc, &err), cases[i].st);
+        if (cases[i].st != STRATA_OK)
+            assert_string_equal(strata_error_message(&err),
+                                "PEM private key is encrypted: a passphrase is needed");
+        assert_ok(strata_ssh_privkey_parse(data, n, cases[i].pass, &k, &err));
+        if (cases[i].st == STRATA_OK) {
+            const uint8_t *kb = strata_ssh_privkey_blob(k, &kn);
+            assert_int_equal(bn, kn);
+            assert_memory_equal(blob, kb, kn);
+            assert_int_equal(enc, cases[i].encrypted);
+        } else {
+            assert_null(blob);
+        }
+        free(blob);
+        strata_ssh_privkey_free(k);
         free(data);
     }
 }
@@ -648,6 +694,7 @@ int main(void)
         cmocka_unit_test(test_keygen_openssh_plain_and_encrypted),
         cmocka_unit_test(test_keygen_gcm_and_rounds),
         cmocka_unit_test(test_wrong_and_missing_passphrase),
+        cmocka_unit_test(test_peek_public_half),
         cmocka_unit_test(test_pem_and_pkcs8),
         cmocka_unit_test(test_write_read_back_by_keygen),
         cmocka_unit_test(test_pubkey_and_cert_files),
