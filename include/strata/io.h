@@ -156,8 +156,8 @@ STRATA_API strata_stack *strata_io_conn_stack(strata_io_conn *c);
  * when an endpoint is bound already. */
 STRATA_API STRATA_MUST_CHECK strata_status strata_io_conn_set_app(strata_io_conn *c,
                                                                   strata_io_app app);
-/* "ADDR:PORT" of the peer ("[ADDR]:PORT" for IPv6); "" before connecting.
- * Borrowed from c. */
+/* "ADDR:PORT" of the peer ("[ADDR]:PORT" for IPv6): while connecting, the
+ * address being tried; "" before the name is resolved. Borrowed from c. */
 STRATA_API const char *strata_io_conn_peer(const strata_io_conn *c);
 /* Bytes read from and written to the socket so far. */
 STRATA_API void strata_io_conn_counts(const strata_io_conn *c, uint64_t *wire_in,

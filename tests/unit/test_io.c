@@ -245,12 +245,56 @@ static void test_bad_arguments(void **state)
     strata_io_free(io);
 }
 
+/* The pattern endpoint the demo relies on notices a changed byte, and a byte
+ * too many. */
+static void test_pattern_checks(void **state)
+{
+    (void)state;
+    static struct pattern p;
+    pattern_init(&p, 100, 7);
+    strata_io_app a = pattern_app(&p);
+    size_t n, used;
+    strata_status st;
+    const uint8_t *b = a.ops->in(a.self, &n, &st);
+    assert_int_equal(n, 100);
+    uint8_t copy[101];
+    memcpy(copy, b, 100);
+    a.ops->in_ack(a.self, 100);
+    a.ops->in(a.self, &n, &st);
+    assert_int_equal(n, 0);
+    assert_status(st, STRATA_CLOSED);
+    assert_ok(a.ops->out(a.self, copy, 60, &used));
+    assert_int_equal(used, 60);
+    copy[65] ^= 1;
+    assert_status(a.ops->out(a.self, copy + 60, 40, &used), STRATA_E_PROTOCOL);
+    assert_string_equal(strata_error_message(a.ops->error(a.self)),
+                        "byte 65 came back changed (or is one too many)");
+    assert_false(pattern_complete(&p));
+
+    pattern_init(&p, 100, 7);
+    a = pattern_app(&p);
+    b = a.ops->in(a.self, &n, &st);
+    memcpy(copy, b, 100);
+    copy[100] = 0;
+    assert_status(a.ops->out(a.self, copy, 101, &used), STRATA_E_PROTOCOL);
+    assert_string_equal(strata_error_message(a.ops->error(a.self)),
+                        "byte 100 came back changed (or is one too many)");
+
+    pattern_init(&p, 100, 7);
+    a = pattern_app(&p);
+    b = a.ops->in(a.self, &n, &st);
+    memcpy(copy, b, 100);
+    assert_ok(a.ops->out(a.self, copy, 100, &used));
+    assert_ok(a.ops->out_eof(a.self));
+    assert_true(pattern_complete(&p));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_layer_over_tcp),  cmocka_unit_test(test_many_at_once),
         cmocka_unit_test(test_connect_timeout), cmocka_unit_test(test_connect_refused),
-        cmocka_unit_test(test_bad_arguments),
+        cmocka_unit_test(test_bad_arguments),   cmocka_unit_test(test_pattern_checks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

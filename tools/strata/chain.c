@@ -30,6 +30,9 @@ const struct chain_kind chain_kinds[] = {
     {"direct", "direct:HOST:PORT",
      "a direct-tcpip channel of the ssh: before it; the chain continues over it",
      CHAIN_KIND_TARGET, chain_direct_parse, chain_direct_opts, chain_direct_push},
+    {"http-connect", "http-connect:HOST:PORT[,user=U,pass=file:F|env:V]",
+     "an HTTP CONNECT tunnel to HOST:PORT through the proxy reached so far", CHAIN_KIND_TARGET,
+     chain_http_connect_parse, chain_http_connect_opts, chain_http_connect_push},
     {NULL, NULL, NULL, 0, NULL, NULL, NULL},
 };
 
@@ -277,8 +280,8 @@ int chain_parse_opts(struct chain_elem *e, strata_buf *body, char *err, size_t c
 }
 
 /* tcp:HOST:PORT[,OPTS] */
-static int tcp_parse(struct chain_elem *e, strata_buf *body, enum chain_use use, char *err,
-                     size_t cap)
+int chain_parse_target_opts(struct chain_elem *e, strata_buf *body, enum chain_use use, char *err,
+                            size_t cap)
 {
     if (chain_parse_target(e, body, use, err, cap) != 0)
         return -1;
@@ -289,6 +292,12 @@ static int tcp_parse(struct chain_elem *e, strata_buf *body, enum chain_use use,
     if (strata_buf_len(body) == 0)
         return fail(err, cap, "empty option");
     return chain_parse_opts(e, body, err, cap);
+}
+
+static int tcp_parse(struct chain_elem *e, strata_buf *body, enum chain_use use, char *err,
+                     size_t cap)
+{
+    return chain_parse_target_opts(e, body, use, err, cap);
 }
 
 const struct chain_opt *chain_elem_opt(const struct chain_elem *e, const char *name)
@@ -405,6 +414,10 @@ strata_status chain_push_layers(const struct chain *c, strata_stack *s, enum cha
 
 void chain_help(FILE *f, const struct chain_kind *table)
 {
-    for (const struct chain_kind *k = table ? table : chain_kinds; k->name; k++)
-        fprintf(f, "  %-22s %s\n", k->syntax, k->summary);
+    for (const struct chain_kind *k = table ? table : chain_kinds; k->name; k++) {
+        if (strlen(k->syntax) > 22)
+            fprintf(f, "  %s\n  %-22s %s\n", k->syntax, "", k->summary);
+        else
+            fprintf(f, "  %-22s %s\n", k->syntax, k->summary);
+    }
 }

@@ -13,8 +13,8 @@ static void help(FILE *f)
                "rest of the chain, many at once, each on its own. Once listening it prints\n"
                "'strata: listening on ADDR:PORT' on stderr ([ADDR]:PORT for IPv6); port 0\n"
                "picks a free port, and this line says which.\n\n"
-               "CHAIN is one element per argument, outermost first; the first is a\n"
-               "transport:\n");
+               "CHAIN is one element per argument, outermost first; the first must be a\n"
+               "transport (tcp:). Elements:\n");
     chain_help(f, NULL);
     fprintf(f, "\noptions:\n"
                "  --echo                 send every byte back; the end of input ends the output\n"
@@ -80,7 +80,7 @@ static int serve(const struct chain *chain, const char *exec, int once)
         return CLI_FAIL;
     }
     const struct chain_elem *t = &chain->elems[0];
-    strata_io_listener_config cfg = {on_accept, on_done, &s, NULL, 0};
+    strata_io_listener_config cfg = {on_accept, on_done, &s, cli_stack_config(), 0};
     if ((r = strata_io_listen(s.io, t->host, t->port, &cfg, &l, &err)) != STRATA_OK) {
         cli_err("%s", strata_error_message(&err));
         strata_io_free(s.io);

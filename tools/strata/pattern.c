@@ -6,12 +6,29 @@
 #include "base/error_internal.h"
 #include "pattern.h"
 
-static uint8_t next_byte(uint64_t *s)
+/* Fills k bytes of the stream (xorshift64, 8 bytes a step). Both directions
+ * fill the same sequence of PATTERN_CHUNK blocks, so they agree. */
+static void fill(uint64_t *s, uint8_t *out, size_t k)
 {
-    *s ^= *s << 13;
-    *s ^= *s >> 7;
-    *s ^= *s << 17;
-    return (uint8_t)(*s >> 32);
+    for (size_t i = 0; i < k; i += 8) {
+        *s ^= *s << 13;
+        *s ^= *s >> 7;
+        *s ^= *s << 17;
+        uint64_t v = *s;
+        size_t m = k - i < 8 ? k - i : 8;
+        for (size_t j = 0; j < m; j++)
+            out[i + j] = (uint8_t)(v >> (8 * j));
+    }
+}
+
+/* The next block of the stream into buf: its length. */
+static size_t next_block(uint64_t *state, uint64_t *done, uint64_t total, uint8_t *buf)
+{
+    uint64_t left = total - *done;
+    size_t k = left < PATTERN_CHUNK ? (size_t)left : PATTERN_CHUNK;
+    fill(state, buf, k);
+    *done += k;
+    return k;
 }
 
 static strata_status pat_start(void *self, strata_io_conn *c)
@@ -25,13 +42,8 @@ static const uint8_t *pat_in(void *self, size_t *n, strata_status *st)
 {
     struct pattern *p = self;
     if (p->chunk_len == 0 && p->sent < p->total) {
-        uint64_t left = p->total - p->sent;
-        size_t k = left < PATTERN_CHUNK ? (size_t)left : PATTERN_CHUNK;
-        for (size_t i = 0; i < k; i++)
-            p->chunk[i] = next_byte(&p->tx_state);
         p->chunk_off = 0;
-        p->chunk_len = k;
-        p->sent += k;
+        p->chunk_len = next_block(&p->tx_state, &p->sent, p->total, p->chunk);
     }
     *n = p->chunk_len;
     *st = p->chunk_len == 0 ? STRATA_CLOSED : STRATA_OK;
@@ -50,14 +62,33 @@ static void pat_in_ack(void *self, size_t n)
 static strata_status pat_out(void *self, const uint8_t *b, size_t n, size_t *used)
 {
     struct pattern *p = self;
-    for (size_t i = 0; i < n; i++) {
-        if (next_byte(&p->rx_state) != b[i] && p->mismatch_at == UINT64_MAX)
-            p->mismatch_at = p->checked + i;
+    size_t i = 0;
+    while (i < n && p->mismatch_at == UINT64_MAX) {
+        if (p->want_len == 0) {
+            if (p->expected == p->total) {
+                p->mismatch_at = p->checked; /* more bytes than were sent */
+                break;
+            }
+            p->want_off = 0;
+            p->want_len = next_block(&p->rx_state, &p->expected, p->total, p->want);
+        }
+        size_t k = n - i < p->want_len ? n - i : p->want_len;
+        if (memcmp(b + i, p->want + p->want_off, k) != 0) {
+            size_t j = 0;
+            while (b[i + j] == p->want[p->want_off + j])
+                j++;
+            p->mismatch_at = p->checked + j;
+            break;
+        }
+        i += k;
+        p->checked += k;
+        p->want_off += k;
+        p->want_len -= k;
     }
-    p->checked += n;
     *used = n;
     if (p->mismatch_at != UINT64_MAX)
-        return strata__error_set(&p->err, STRATA_E_PROTOCOL, "byte %llu came back changed",
+        return strata__error_set(&p->err, STRATA_E_PROTOCOL,
+                                 "byte %llu came back changed (or is one too many)",
                                  (unsigned long long)p->mismatch_at);
     return STRATA_OK;
 }

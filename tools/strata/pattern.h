@@ -18,9 +18,12 @@
 struct pattern {
     uint64_t total;
     uint64_t sent, checked;
-    uint64_t tx_state, rx_state; /* xorshift64: the same stream both ways */
-    uint8_t chunk[PATTERN_CHUNK];
+    uint64_t tx_state, rx_state;  /* xorshift64: the same stream both ways */
+    uint8_t chunk[PATTERN_CHUNK]; /* sending: the current block */
     size_t chunk_off, chunk_len;
+    uint8_t want[PATTERN_CHUNK]; /* checking: the expected block */
+    size_t want_off, want_len;
+    uint64_t expected; /* bytes of the stream generated for checking */
     int got_eof;
     uint64_t mismatch_at; /* UINT64_MAX: none */
     strata_error err;
