@@ -26,6 +26,8 @@
 
 typedef struct strata_ssh_layer_config {
     strata_ssh_client_config client;
+    /* No channel at all (ssh -N): UP once authenticated; nothing flows above. */
+    int no_channel;
     /* Session channel settings (ignored for direct-tcpip). All copied. */
     const char *command;   /* exec; NULL and no subsystem: the shell */
     const char *subsystem; /* subsystem name (e.g. "sftp") */

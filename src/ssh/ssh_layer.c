@@ -26,7 +26,7 @@ struct sl {
     char *direct_host;
     uint16_t direct_port;
     char *command, *subsystem, *term;
-    int want_pty;
+    int want_pty, no_channel;
     uint32_t cols, rows;
     uint8_t *modes;
     size_t modes_len;
@@ -134,6 +134,12 @@ static void on_ready(void *user)
 {
     struct sl *l = user;
     strata_ssh_conn *conn = strata_ssh_client_conn(l->client);
+    if (l->no_channel) {
+        l->up = 1;
+        if (l->on_ready)
+            l->on_ready(l->user, l->client);
+        return;
+    }
     strata_status r =
         l->direct_host ? strata_ssh_channel_open_direct_tcpip(conn, l->direct_host, l->direct_port,
                                                               NULL, 0, on_channel, l, &l->ch)
@@ -378,6 +384,7 @@ strata_status strata_ssh_layer_new(const strata_ssh_layer_config *cfg, strata_la
         return STRATA_E_NOMEM;
     }
     l->want_pty = cfg->want_pty;
+    l->no_channel = cfg->no_channel;
     l->cols = cfg->cols ? cfg->cols : 80;
     l->rows = cfg->rows ? cfg->rows : 24;
     l->on_stderr = cfg->on_stderr;

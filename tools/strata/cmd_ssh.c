@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "ssh_forward.h"
 #include "ssh_hop.h"
 #include "strata/io.h"
 
@@ -74,6 +75,8 @@ struct session {
     void *target_layer;
     int escape_state; /* ~. detection: 0 after newline, 1 after "~", 2 other */
     int escape;
+    int no_input; /* -N: stdin is not read */
+    struct ssh_fwd fwd;
 };
 
 static strata_status w_start(void *self, strata_io_conn *c)
@@ -88,9 +91,9 @@ static strata_status w_start(void *self, strata_io_conn *c)
 static const uint8_t *w_in(void *self, size_t *n, strata_status *st)
 {
     struct session *s = self;
-    if (s->ended) {
+    if (s->ended || s->no_input) {
         *n = 0;
-        *st = STRATA_CLOSED;
+        *st = s->ended ? STRATA_CLOSED : STRATA_OK;
         return NULL;
     }
     const uint8_t *p = s->inner.ops->in(s->inner.self, n, st);
@@ -186,12 +189,20 @@ static void on_done(void *user, strata_io_conn *c, const strata_error *err)
     (void)c;
     strata_error_copy(&s->err, err);
     s->done = 1;
+    ssh_fwd_stop(&s->fwd); /* before the stack, and the client in it, are freed */
+}
+
+static void on_ready(void *user, strata_ssh_client *client)
+{
+    struct session *s = user;
+    ssh_fwd_start(&s->fwd, client);
 }
 
 /* ---- options ------------------------------------------------------------------ */
 
 struct ssh_cmd {
     struct ssh_hop_args args;
+    struct ssh_fwd *fwd;
     const char *jump;
     int no_command, tty_force, tty_never;
     char *command;
@@ -247,8 +258,8 @@ static int parse(int argc, char **argv, struct ssh_cmd *c, const char **dest)
             c->jump = optarg;
             break;
         case 'N':
-            cli_err("option -N is not supported yet");
-            return CLI_USAGE;
+            c->no_command = 1;
+            break;
         case 'T':
             c->tty_never = 1;
             break;
@@ -274,7 +285,18 @@ static int parse(int argc, char **argv, struct ssh_cmd *c, const char **dest)
             help(stdout);
             return -1;
         case 'L':
-        case 'R':
+        case 'R': {
+            struct ssh_fwd *f = c->fwd;
+            size_t *n = ch == 'L' ? &f->n_local : &f->n_remote;
+            struct ssh_fwd_spec *spec = ch == 'L' ? &f->local[*n] : &f->remote[*n];
+            if (*n == SSH_FWD_MAX || ssh_fwd_parse(optarg, spec) != 0) {
+                cli_err("Bad %s forwarding specification '%s'", ch == 'L' ? "local" : "remote",
+                        optarg);
+                return CLI_USAGE;
+            }
+            (*n)++;
+            break;
+        }
         case 'E':
             cli_err("option -%c is not supported yet", ch);
             return CLI_USAGE;
@@ -306,24 +328,36 @@ static int report(const strata_error *e)
     return SSH_EXIT_FAIL;
 }
 
-static int run(struct ssh_cmd *c, struct ssh_hop **hops, size_t n_hops)
+static int run(struct ssh_cmd *c, struct session *sp, struct ssh_hop **hops, size_t n_hops)
 {
     strata_io *io = NULL;
-    struct session s;
     strata_error err = {0};
     strata_status r;
     int rc = SSH_EXIT_FAIL;
-    memset(&s, 0, sizeof s);
     if ((r = strata_io_new(&io)) != STRATA_OK ||
-        (r = strata_io_app_stdio_new(io, &s.inner, &err)) != STRATA_OK) {
+        (r = strata_io_app_stdio_new(io, &sp->inner, &err)) != STRATA_OK) {
         cli_err("starting the io driver: %s", strata_status_str(r));
         strata_io_free(io);
         return SSH_EXIT_FAIL;
     }
     int stdin_tty = isatty(STDIN_FILENO);
-    int pty = !c->tty_never && (c->tty_force > 0 || (!c->command && stdin_tty));
-    strata_io_app app = {&session_ops, &s};
-    strata_io_conn_config cfg = {NULL, c->timeout_ms, on_done, &s};
+    int pty = !c->no_command && !c->tty_never && (c->tty_force > 0 || (!c->command && stdin_tty));
+    sp->no_input = c->no_command;
+    sp->fwd.io = io;
+    /* LocalForward lines of the destination's configuration, after -L. */
+    const struct ssh_config *tc = &hops[n_hops - 1]->cfg;
+    for (size_t i = 0; i < tc->n_forwards && sp->fwd.n_local < SSH_FWD_MAX; i++) {
+        struct ssh_fwd_spec *f = &sp->fwd.local[sp->fwd.n_local++];
+        f->bind = tc->forwards[i].bind ? strdup(tc->forwards[i].bind) : NULL;
+        f->port = (uint16_t)tc->forwards[i].port;
+        f->host = strdup(tc->forwards[i].host);
+        f->host_port = (uint16_t)tc->forwards[i].host_port;
+    }
+    if ((c->no_command || sp->fwd.n_local || sp->fwd.n_remote) &&
+        strata_io_stop_on_signals(io) != STRATA_OK)
+        cli_err("cannot watch for SIGINT and SIGTERM");
+    strata_io_app app = {&session_ops, sp};
+    strata_io_conn_config cfg = {NULL, c->timeout_ms, on_done, sp};
     strata_io_conn *conn;
     struct ssh_hop *first = hops[0];
     if ((r = strata_io_connect(io, first->cfg.hostname, (uint16_t)first->cfg.port, app, &cfg,
@@ -332,6 +366,7 @@ static int run(struct ssh_cmd *c, struct ssh_hop **hops, size_t n_hops)
                 strata_status_str(r));
         goto out;
     }
+    sp->fwd.main_conn = conn;
     strata_stack *stack = strata_io_conn_stack(conn);
     for (size_t i = 0; i < n_hops; i++) {
         strata_ssh_layer_config lc;
@@ -348,7 +383,12 @@ static int run(struct ssh_cmd *c, struct ssh_hop **hops, size_t n_hops)
             }
             lc.on_stderr = on_stderr;
             lc.on_exit = on_exit_status;
-            lc.user = &s;
+            lc.on_ready = on_ready;
+            lc.user = sp;
+            lc.no_channel = c->no_command;
+            lc.client.conn.open_request = ssh_fwd_open_request;
+            lc.client.conn.global_reply = ssh_fwd_global_reply;
+            lc.client.conn.user = &sp->fwd;
         }
         strata_layer layer;
         if ((r = ssh_hop_layer(hops[i], &lc, &layer, &err)) != STRATA_OK ||
@@ -361,7 +401,7 @@ static int run(struct ssh_cmd *c, struct ssh_hop **hops, size_t n_hops)
             break;
         }
         if (last)
-            s.target_layer = layer.self;
+            sp->target_layer = layer.self;
         if ((r = strata_stack_push(stack, layer, NULL, 0)) != STRATA_OK) {
             strata_io_conn_abort(conn, r, "cannot push the SSH layer");
             break;
@@ -369,22 +409,22 @@ static int run(struct ssh_cmd *c, struct ssh_hop **hops, size_t n_hops)
     }
     if (pty && stdin_tty) {
         tty_raw();
-        s.escape = 1;
+        sp->escape = 1;
     }
-    if (strata_io_run(io) != STRATA_OK || !s.done) {
+    if (strata_io_run(io) != STRATA_OK || !sp->done) {
         cli_err("internal: the connection did not end");
         goto out;
     }
     tty_restore();
-    if (s.have_status) {
-        rc = (int)(s.status & 0xff);
-    } else if (s.signalled) {
-        cli_err("remote command killed by signal %s", s.signal);
+    if (sp->have_status) {
+        rc = (int)(sp->status & 0xff);
+    } else if (sp->signalled) {
+        cli_err("remote command killed by signal %s", sp->signal);
         rc = SSH_EXIT_FAIL;
-    } else if (s.err.status != STRATA_OK) {
-        rc = report(&s.err);
+    } else if (sp->err.status != STRATA_OK && !(c->no_command && strata_io_stopped_by(io))) {
+        rc = report(&sp->err);
     } else {
-        rc = s.ended ? 0 : SSH_EXIT_FAIL;
+        rc = sp->ended ? 0 : SSH_EXIT_FAIL;
     }
 out:
     tty_restore();
@@ -395,12 +435,16 @@ out:
 int cmd_ssh(int argc, char **argv)
 {
     struct ssh_cmd c;
+    static struct session s; /* large; lives for the command */
     memset(&c, 0, sizeof c);
+    memset(&s, 0, sizeof s);
+    c.fwd = &s.fwd;
     c.timeout_ms = STRATA_IO_CONNECT_TIMEOUT_DEFAULT_MS;
     const char *dest = NULL;
     int rc = parse(argc, argv, &c, &dest);
     if (rc != 0) {
         free(c.command);
+        ssh_fwd_free(&s.fwd);
         return rc < 0 ? CLI_OK : SSH_EXIT_FAIL;
     }
     cli_verbose(c.args.verbose);
@@ -448,8 +492,9 @@ int cmd_ssh(int argc, char **argv)
     target = NULL;
     if (hops[n_hops - 1]->cfg.connect_timeout > 0)
         c.timeout_ms = (uint64_t)hops[n_hops - 1]->cfg.connect_timeout * 1000u;
-    rc = run(&c, hops, n_hops);
+    rc = run(&c, &s, hops, n_hops);
 out:
+    ssh_fwd_free(&s.fwd);
     ssh_hop_free(target);
     for (size_t i = 0; i < n_hops; i++)
         ssh_hop_free(hops[i]);
