@@ -62,6 +62,57 @@ static void tty_raw(void)
     (void)tcsetattr(STDIN_FILENO, TCSADRAIN, &t);
 }
 
+/* RFC 4254 §8: the local terminal's settings as encoded terminal modes
+ * (opcode byte, uint32 value), ended by TTY_OP_END. */
+static size_t tty_modes(uint8_t *out, size_t cap)
+{
+    struct termios t;
+    size_t k = 0;
+    if (tcgetattr(STDIN_FILENO, &t) != 0 || cap < 1)
+        return 0;
+    const struct {
+        uint8_t op;
+        uint32_t v;
+    } m[] = {
+        {1, t.c_cc[VINTR]},
+        {2, t.c_cc[VQUIT]},
+        {3, t.c_cc[VERASE]},
+        {4, t.c_cc[VKILL]},
+        {5, t.c_cc[VEOF]},
+        {10, t.c_cc[VSUSP]},
+        {36, (t.c_iflag & ICRNL) != 0},
+        {50, (t.c_lflag & ISIG) != 0},
+        {51, (t.c_lflag & ICANON) != 0},
+        {53, (t.c_lflag & ECHO) != 0},
+        {54, (t.c_lflag & ECHOE) != 0},
+        {55, (t.c_lflag & ECHOK) != 0},
+        {70, (t.c_oflag & OPOST) != 0},
+        {72, (t.c_oflag & ONLCR) != 0},
+        {128, 38400},
+        {129, 38400},
+    };
+    for (size_t i = 0; i < sizeof m / sizeof m[0] && k + 5 < cap; i++) {
+        out[k++] = m[i].op;
+        out[k++] = (uint8_t)(m[i].v >> 24);
+        out[k++] = (uint8_t)(m[i].v >> 16);
+        out[k++] = (uint8_t)(m[i].v >> 8);
+        out[k++] = (uint8_t)m[i].v;
+    }
+    out[k++] = 0; /* TTY_OP_END */
+    return k;
+}
+
+/* SIGWINCH only sets a flag; the new size is sent with the next bytes the
+ * terminal delivers (the io driver has no hook for signals other than
+ * SIGINT / SIGTERM). */
+static volatile sig_atomic_t winch;
+
+static void on_winch(int sig)
+{
+    (void)sig;
+    winch = 1;
+}
+
 /* ---- the session ------------------------------------------------------------- */
 
 struct session {
@@ -74,7 +125,7 @@ struct session {
     int done;
     void *target_layer;
     int escape_state; /* ~. detection: 0 after newline, 1 after "~", 2 other */
-    int escape;
+    int escape, escaped;
     int no_input; /* -N: stdin is not read */
     struct ssh_fwd fwd;
 };
@@ -97,10 +148,21 @@ static const uint8_t *w_in(void *self, size_t *n, strata_status *st)
         return NULL;
     }
     const uint8_t *p = s->inner.ops->in(s->inner.self, n, st);
+    struct winsize ws;
+    strata_ssh_channel *ch;
+    if (winch && s->escape && (ch = strata_ssh_layer_channel(s->target_layer)) != NULL &&
+        ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0) {
+        winch = 0;
+        if (strata_ssh_channel_window_change(ch, ws.ws_col, ws.ws_row, ws.ws_xpixel,
+                                             ws.ws_ypixel) == STRATA_OK &&
+            s->conn)
+            strata_io_conn_kick(s->conn);
+    }
     if (s->escape && *n) {
         for (size_t i = 0; i < *n; i++) {
             if (s->escape_state == 1 && p[i] == '.') {
                 fprintf(stderr, "Connection to host closed.\r\n");
+                s->escaped = 1;
                 if (strata_ssh_layer_close(s->target_layer, NULL) != STRATA_OK)
                     s->ended = 1;
                 *n = i > 1 ? i - 1 : 0;
@@ -368,6 +430,7 @@ static int run(struct ssh_cmd *c, struct session *sp, struct ssh_hop **hops, siz
     }
     sp->fwd.main_conn = conn;
     strata_stack *stack = strata_io_conn_stack(conn);
+    uint8_t modes[128];
     for (size_t i = 0; i < n_hops; i++) {
         strata_ssh_layer_config lc;
         memset(&lc, 0, sizeof lc);
@@ -380,6 +443,10 @@ static int run(struct ssh_cmd *c, struct session *sp, struct ssh_hop **hops, siz
             if (lc.want_pty && ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0) {
                 lc.cols = ws.ws_col;
                 lc.rows = ws.ws_row;
+            }
+            if (lc.want_pty) {
+                lc.modes = modes;
+                lc.modes_len = tty_modes(modes, sizeof modes);
             }
             lc.on_stderr = on_stderr;
             lc.on_exit = on_exit_status;
@@ -408,6 +475,12 @@ static int run(struct ssh_cmd *c, struct session *sp, struct ssh_hop **hops, siz
         }
     }
     if (pty && stdin_tty) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_winch;
+        sa.sa_flags = SA_RESTART;
+        sigemptyset(&sa.sa_mask);
+        (void)sigaction(SIGWINCH, &sa, NULL);
         tty_raw();
         sp->escape = 1;
     }
@@ -416,7 +489,9 @@ static int run(struct ssh_cmd *c, struct session *sp, struct ssh_hop **hops, siz
         goto out;
     }
     tty_restore();
-    if (sp->have_status) {
+    if (sp->escaped) {
+        rc = SSH_EXIT_FAIL; /* as OpenSSH after ~. */
+    } else if (sp->have_status) {
         rc = (int)(sp->status & 0xff);
     } else if (sp->signalled) {
         cli_err("remote command killed by signal %s", sp->signal);
