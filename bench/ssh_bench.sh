@@ -7,8 +7,8 @@
 #   env: BYTES (1 GiB)  REPS (3)  SETUP_N (11)
 #
 # For each cipher: push BYTES into `cat > /dev/null`, pull BYTES from `cat`
-# of a file in /dev/shm; wall time and the client's CPU seconds (user+sys,
-# from /usr/bin/time) per GB, median of REPS. Set-up: a whole `CLIENT host
+# of a file in /dev/shm, through pipes on the client side; wall time and the
+# client's CPU seconds (user+sys, from /usr/bin/time) per GB, median of REPS. Set-up: a whole `CLIENT host
 # true` process, median of SETUP_N. The login user is a throw-away account
 # with /bin/sh (root's shell start-up files would swamp the set-up figures).
 set -euo pipefail
@@ -88,11 +88,13 @@ run_one() {
     if [ "$client" != libssh2 ]; then
         if [ "$dir" = push ]; then cmd+=('cat > /dev/null'); else cmd+=("cat $DATA"); fi
     fi
+    # Data goes through pipes, as in a script (`cat file | ssh host 'cat > x'`,
+    # `ssh host cat x | wc -c`); the pipe's other end is not counted.
     if [ "$dir" = push ] && [ "$client" != libssh2 ]; then
-        /usr/bin/time -f "%e %U %S" -o "$WORK/t" "${cmd[@]}" <"$DATA" >/dev/null
+        cat "$DATA" | /usr/bin/time -f "%e %U %S" -o "$WORK/t" "${cmd[@]}" >/dev/null
     else
-        /usr/bin/time -f "%e %U %S" -o "$WORK/t" "${cmd[@]}" </dev/null >"$WORK/pulled"
-        if [ "$client" != libssh2 ] && [ "$(stat -c %s "$WORK/pulled")" != "$BYTES" ]; then
+        /usr/bin/time -f "%e %U %S" -o "$WORK/t" "${cmd[@]}" </dev/null | wc -c >"$WORK/pulled"
+        if [ "$client" != libssh2 ] && [ "$(cat "$WORK/pulled")" != "$BYTES" ]; then
             echo "short pull by $client" >&2
             return 1
         fi

@@ -108,8 +108,8 @@ strata_status strata_ssh_channel_read_ack(strata_ssh_channel *ch, int stream, si
         return STRATA_E_USAGE;
     if (strata_buf_len(b) == 0)
         strata_buf_reset(b);
-    else if (b->off >= COMPACT_AT)
-        strata_buf_compact(b);
+    else if (b->off >= COMPACT_AT && b->off >= strata_buf_len(b))
+        strata_buf_compact(b); /* moves at most as much as was consumed: amortised O(1) */
     ch->unadjusted += (uint32_t)n;
     if (ch->conn->err.status != STRATA_OK)
         return ch->conn->err.status;
