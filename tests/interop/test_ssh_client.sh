@@ -82,6 +82,8 @@ else
     FAILS=$((FAILS + 1))
 fi
 check "exec: arguments joined as ssh does" "a b c" "${S[@]}" 127.0.0.1 echo a b c
+check "-n: the remote side sees EOF at once" "0
+rc=0" bash -c "yes | ${S[*]} -n 127.0.0.1 'wc -c'; echo rc=\$?"
 check "exit status 0" "rc=0" bash -c "${S[*]} 127.0.0.1 true; echo rc=\$?"
 
 # 64 MiB each way, checked by sha256.

@@ -27,14 +27,15 @@
 
 static void help(FILE *f)
 {
-    fprintf(f,
-            "usage: strata ssh [-p PORT] [-l USER] [-i KEY]... [-o Option=value]... [-F CONFIG]\n"
-            "                  [-J [user@]host[:port][,...]] [-N] [-T|-t] [-C] [-q] [-v]\n"
-            "                  [-c ciphers] [-m macs] DESTINATION [COMMAND...]\n\n"
-            "DESTINATION is [user@]host or ssh://[user@]host[:port]. Options come from the\n"
-            "command line, then -F CONFIG (default ~/.ssh/config) Host blocks; the first\n"
-            "value given for an option wins. The exit status is the remote command's, or\n"
-            "255 when the connection or authentication fails.\n");
+    fprintf(
+        f, "usage: strata ssh [-p PORT] [-l USER] [-i KEY]... [-o Option=value]... [-F CONFIG]\n"
+           "                  [-L [bind:]port:host:hostport]... [-R [bind:]port:host:hostport]...\n"
+           "                  [-J [user@]host[:port][,...]] [-N] [-n] [-T|-t] [-C] [-q] [-v]\n"
+           "                  [-c ciphers] [-m macs] DESTINATION [COMMAND...]\n\n"
+           "DESTINATION is [user@]host or ssh://[user@]host[:port]. Options come from the\n"
+           "command line, then -F CONFIG (default ~/.ssh/config) Host blocks; the first\n"
+           "value given for an option wins. The exit status is the remote command's, or\n"
+           "255 when the connection or authentication fails.\n");
 }
 
 /* ---- terminal ---------------------------------------------------------------- */
@@ -126,7 +127,8 @@ struct session {
     void *target_layer;
     int escape_state; /* ~. detection: 0 after newline, 1 after "~", 2 other */
     int escape, escaped;
-    int no_input; /* -N: stdin is not read */
+    int no_input;   /* -N: stdin is not read */
+    int null_stdin; /* -n: stdin is /dev/null (the remote side sees EOF at once) */
     struct ssh_fwd fwd;
 };
 
@@ -142,9 +144,9 @@ static strata_status w_start(void *self, strata_io_conn *c)
 static const uint8_t *w_in(void *self, size_t *n, strata_status *st)
 {
     struct session *s = self;
-    if (s->ended || s->no_input) {
+    if (s->ended || s->no_input || s->null_stdin) {
         *n = 0;
-        *st = s->ended ? STRATA_CLOSED : STRATA_OK;
+        *st = s->ended || s->null_stdin ? STRATA_CLOSED : STRATA_OK;
         return NULL;
     }
     const uint8_t *p = s->inner.ops->in(s->inner.self, n, st);
@@ -266,7 +268,7 @@ struct ssh_cmd {
     struct ssh_hop_args args;
     struct ssh_fwd *fwd;
     const char *jump;
-    int no_command, tty_force, tty_never;
+    int no_command, tty_force, tty_never, null_stdin;
     char *command;
     uint64_t timeout_ms;
 };
@@ -290,7 +292,7 @@ static int parse(int argc, char **argv, struct ssh_cmd *c, const char **dest)
     int ch;
     optind = 1;
     opterr = 0;
-    while ((ch = getopt(argc, argv, "+p:l:i:o:F:L:R:J:NTtCqvc:m:hE:")) != -1) {
+    while ((ch = getopt(argc, argv, "+p:l:i:o:F:L:R:J:NTtCqvc:m:hE:nxa")) != -1) {
         switch (ch) {
         case 'p': {
             char *e;
@@ -321,6 +323,12 @@ static int parse(int argc, char **argv, struct ssh_cmd *c, const char **dest)
             break;
         case 'N':
             c->no_command = 1;
+            break;
+        case 'n':
+            c->null_stdin = 1;
+            break;
+        case 'x': /* no X11 forwarding: strata never forwards X11 */
+        case 'a': /* no agent forwarding: strata never forwards the agent */
             break;
         case 'T':
             c->tty_never = 1;
@@ -403,8 +411,10 @@ static int run(struct ssh_cmd *c, struct session *sp, struct ssh_hop **hops, siz
         return SSH_EXIT_FAIL;
     }
     int stdin_tty = isatty(STDIN_FILENO);
-    int pty = !c->no_command && !c->tty_never && (c->tty_force > 0 || (!c->command && stdin_tty));
+    int pty = !c->no_command && !c->null_stdin && !c->tty_never &&
+              (c->tty_force > 0 || (!c->command && stdin_tty));
     sp->no_input = c->no_command;
+    sp->null_stdin = c->null_stdin;
     sp->fwd.io = io;
     /* LocalForward lines of the destination's configuration, after -L. */
     const struct ssh_config *tc = &hops[n_hops - 1]->cfg;
