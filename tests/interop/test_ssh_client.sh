@@ -57,6 +57,11 @@ start_sshd pam "UsePAM yes
 PasswordAuthentication no
 KbdInteractiveAuthentication yes"
 start_sshd jump "UsePAM no"
+printf 'Authorized use only.\nstrata banner test\n' >"$WORK/banner"
+start_sshd alive "UsePAM no
+Banner $WORK/banner
+ClientAliveInterval 1
+ClientAliveCountMax 1"
 
 cat >"$WORK/config" <<CFG
 Host *
@@ -153,6 +158,14 @@ grep -q "Accepted publickey for root" "$WORK/sshd_jump.log" &&
 check "-J: 64 MiB through the jump host" "$want" \
     bash -c "'$STRATA' ssh -F '$WORK/config' -o BatchMode=yes -J 127.0.0.1:$PORT_jump \
     -p $PORT_main 127.0.0.1 cat '$WORK/big' | sha256sum"
+
+# The server's keepalives (ClientAliveInterval 1, CountMax 1) are answered:
+# the session outlives several intervals. Its banner is shown, -q hides it.
+check "server keepalives answered; banner shown" "strata banner test
+alive" bash -c "'$STRATA' ssh -F '$WORK/config' -o BatchMode=yes -p $PORT_alive 127.0.0.1 \
+    'sleep 4; echo alive' 2>&1"
+check "-q hides the banner" "rc=0" bash -c "out=\$('$STRATA' ssh -q -F '$WORK/config' \
+    -o BatchMode=yes -p $PORT_alive 127.0.0.1 true 2>&1); [ -z \"\$out\" ]; echo rc=\$?"
 
 # The server drops mid-transfer: the per-connection sshd process is killed.
 start=$(date +%s)
