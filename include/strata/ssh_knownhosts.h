@@ -119,6 +119,17 @@ STRATA_API STRATA_MUST_CHECK strata_status strata_ssh_knownhosts_add(strata_ssh_
                                                                      const uint8_t *blob, size_t n,
                                                                      int hashed);
 
+/* Reorders algs, a comma list of host key algorithms (e.g. the transport's
+ * default offer; borrowed), as OpenSSH does so a known host is checked
+ * against the key it is known by: certificate algorithms first when a
+ * @cert-authority line matches host:port, then algorithms (plain or
+ * certificate: a certificate from an untrusted CA is checked as its plain
+ * key) whose key type a line for host:port holds, then the rest, each group
+ * in the given order.
+ * *out is a heap string owned by the caller (free()). */
+STRATA_API STRATA_MUST_CHECK strata_status strata_ssh_knownhosts_order_algs(
+    strata_ssh_knownhosts *kh, const char *host, unsigned port, const char *algs, char **out);
+
 /* A known_hosts line "name type base64" (ssh-keyscan output; hashed: as
  * ssh-keyscan -H) without a newline. *out is a heap string owned by the
  * caller (free()). */

@@ -129,12 +129,15 @@ strata_status strata__ssh_cert_parse_rest(struct ssh_key *k, strata_buf *b, stra
         (st = check_options(&c->crit, "critical options", err)) != STRATA_OK ||
         (st = check_options(&c->ext, "extensions", err)) != STRATA_OK)
         return st;
+    /* Checked before parsing, so certificates cannot nest. */
+    const char *plain,
+        *type = strata__ssh_blob_type(strata_buf_ptr(&signer), strata_buf_len(&signer), &plain);
+    if (type && type != plain)
+        return strata__error_set(err, STRATA_E_FORMAT,
+                                 "certificate signature key is itself a certificate");
     if ((st = strata__ssh_key_from_blob(strata_buf_ptr(&signer), strata_buf_len(&signer),
                                         &c->signer, err)) != STRATA_OK)
         return st;
-    if (c->signer->cert)
-        return strata__error_set(err, STRATA_E_FORMAT,
-                                 "certificate signature key is itself a certificate");
     return STRATA_OK;
 }
 

@@ -36,6 +36,10 @@ struct ssh_key;
 strata_status strata__ssh_key_from_blob(const uint8_t *blob, size_t n, struct ssh_key **out,
                                         strata_error *err);
 void strata__ssh_key_free(struct ssh_key *k);
+/* The type of a key blob read from its leading name only (static storage),
+ * NULL when strata does not support it or the name is cut short; *plain gets
+ * the plain key type ("ssh-rsa" for an RSA certificate). No other checks. */
+const char *strata__ssh_blob_type(const uint8_t *blob, size_t n, const char **plain);
 /* The type name of the blob: "ssh-ed25519", "ecdsa-sha2-nistp256", "ssh-rsa",
  * "ssh-dss", "ssh-ed25519-cert-v01@openssh.com", ... Static storage. */
 const char *strata__ssh_key_type(const struct ssh_key *k);
@@ -66,6 +70,10 @@ const char *strata__ssh_hostkey_algs_default(void);
 /* The plain signature algorithm for a host key algorithm name
  * ("rsa-sha2-256-cert-v01@openssh.com" -> "rsa-sha2-256"), NULL if unknown. */
 const char *strata__ssh_sigalg_plain(const char *hostkey_alg);
+
+/* The plain key type a host key algorithm uses ("rsa-sha2-256-cert-v01@openssh.com"
+ * -> "ssh-rsa", *is_cert 1), NULL if unknown. */
+const char *strata__ssh_hostkey_alg_keytype(const char *hostkey_alg, int *is_cert);
 
 /* Verifies an SSH signature blob (string alg, string sig) over data. alg is
  * the negotiated host key algorithm (e.g. rsa-sha2-256, or a -cert- name):

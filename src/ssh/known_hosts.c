@@ -26,7 +26,7 @@ void strata_ssh_knownhosts_free(strata_ssh_knownhosts *kh)
         return;
     for (size_t i = 0; i < kh->n_entries; i++) {
         free(kh->entries[i].hosts);
-        strata__ssh_key_free(kh->entries[i].key);
+        free(kh->entries[i].blob);
     }
     for (size_t i = 0; i < kh->n_files; i++)
         free(kh->files[i]);
@@ -78,13 +78,18 @@ static void decide(strata_ssh_knownhosts *kh, strata_ssh_knownhosts_match *m,
     m->result = r;
     m->file = kh->files[e->file];
     m->line = e->line;
-    snprintf(m->known_type, sizeof(m->known_type), "%s", strata__ssh_key_type(e->key));
-    strata__ssh_key_fp_sha256(e->key, m->known_fingerprint, sizeof(m->known_fingerprint));
+    snprintf(m->known_type, sizeof(m->known_type), "%s", e->type);
+    strata__ssh_fp_sha256(e->blob, e->blob_len, m->known_fingerprint, sizeof(m->known_fingerprint));
 }
 
 static int entry_matches(const struct kh_entry *e, enum kh_marker marker, const char *name)
 {
     return e->marker == marker && strata__ssh_kh_match_hosts(e->hosts, name) == 1;
+}
+
+static int blob_is(const struct kh_entry *e, const uint8_t *blob, size_t n)
+{
+    return e->blob_len == n && memcmp(e->blob, blob, n) == 0;
 }
 
 /* A certificate signed by a CA trusted for this name: checked in full. *done
@@ -93,25 +98,68 @@ static strata_status check_cert(strata_ssh_knownhosts *kh, const struct ssh_key 
                                 const char *host, int64_t now, strata_ssh_knownhosts_match *m,
                                 int *done)
 {
-    const struct ssh_key *signer = strata__ssh_key_cert_signer(key);
-    const struct kh_entry *first = NULL;
+    size_t sn;
+    const uint8_t *signer = strata__ssh_key_blob(strata__ssh_key_cert_signer(key), &sn);
+    const struct kh_entry *ca_line = NULL;
+    *done = 0;
+    for (size_t i = 0; i < kh->n_entries && !ca_line; i++) {
+        const struct kh_entry *e = &kh->entries[i];
+        if (entry_matches(e, KH_CERT_AUTHORITY, m->name) && blob_is(e, signer, sn))
+            ca_line = e;
+    }
+    if (!ca_line)
+        return STRATA_OK; /* no CA for this host: the plain key decides */
+    struct ssh_key *ca = NULL;
+    strata_status st = strata__ssh_key_from_blob(ca_line->blob, ca_line->blob_len, &ca, &kh->err);
+    if (st == STRATA_OK) {
+        const struct ssh_key *cas[1] = {ca};
+        st = strata__ssh_cert_check_host(key, host, now, cas, 1, &kh->err);
+    }
+    strata__ssh_key_free(ca);
+    if (st == STRATA_OK) {
+        decide(kh, m, STRATA_SSH_HOSTKEY_CERT_OK, ca_line);
+        *done = 1;
+    }
+    return st;
+}
+
+/* The lines for m->name decide; key is the key sent, plain its plain blob. */
+static strata_status lookup(strata_ssh_knownhosts *kh, const struct ssh_key *key,
+                            const strata_buf *plain, const char *host, int64_t now,
+                            strata_ssh_knownhosts_match *m)
+{
+    size_t n, sn = 0;
+    const uint8_t *blob = strata__ssh_key_blob(key, &n), *signer = NULL;
+    const uint8_t *pb = strata_buf_ptr(plain);
+    size_t pn = strata_buf_len(plain);
+    if (strata__ssh_key_is_cert(key))
+        signer = strata__ssh_key_blob(strata__ssh_key_cert_signer(key), &sn);
     for (size_t i = 0; i < kh->n_entries; i++) {
         const struct kh_entry *e = &kh->entries[i];
-        if (entry_matches(e, KH_CERT_AUTHORITY, m->name) &&
-            strata__ssh_key_equal_public(e->key, signer)) {
-            first = e;
-            break;
+        if (entry_matches(e, KH_REVOKED, m->name) &&
+            (blob_is(e, blob, n) || blob_is(e, pb, pn) || (signer && blob_is(e, signer, sn)))) {
+            decide(kh, m, STRATA_SSH_HOSTKEY_REVOKED, e);
+            return STRATA_OK;
         }
     }
-    *done = 0;
-    if (!first)
-        return STRATA_OK; /* no CA for this host: the plain key decides */
-    const struct ssh_key *cas[1] = {first->key};
-    strata_status st = strata__ssh_cert_check_host(key, host, now, cas, 1, &kh->err);
-    if (st != STRATA_OK)
+    int done = 0;
+    strata_status st = signer ? check_cert(kh, key, host, now, m, &done) : STRATA_OK;
+    if (st != STRATA_OK || done)
         return st;
-    decide(kh, m, STRATA_SSH_HOSTKEY_CERT_OK, first);
-    *done = 1;
+    const struct kh_entry *changed = NULL;
+    const char *plain_type = strata__ssh_key_plain_type(key);
+    for (size_t i = 0; i < kh->n_entries; i++) {
+        const struct kh_entry *e = &kh->entries[i];
+        if (!entry_matches(e, KH_PLAIN, m->name) || strcmp(e->plain_type, plain_type) != 0)
+            continue;
+        if (blob_is(e, pb, pn)) {
+            decide(kh, m, STRATA_SSH_HOSTKEY_OK, e);
+            return STRATA_OK;
+        }
+        changed = changed ? changed : e;
+    }
+    if (changed)
+        decide(kh, m, STRATA_SSH_HOSTKEY_CHANGED, changed);
     return STRATA_OK;
 }
 
@@ -121,42 +169,21 @@ strata_status strata_ssh_knownhosts_check(strata_ssh_knownhosts *kh, const char 
 {
     memset(m, 0, sizeof(*m));
     m->result = STRATA_SSH_HOSTKEY_UNKNOWN;
-    if (strata__ssh_kh_name(host, port, m->name, sizeof(m->name)) != STRATA_OK)
-        return strata__error_set(&kh->err, STRATA_E_USAGE, "bad host name for known_hosts");
     struct ssh_key *key = NULL;
-    strata_status st = strata__ssh_key_from_blob(blob, n, &key, &kh->err);
+    strata_status st = strata__ssh_kh_name_err(kh, host, port, m->name, sizeof(m->name));
+    if (st == STRATA_OK)
+        st = strata__ssh_key_from_blob(blob, n, &key, &kh->err);
     if (st != STRATA_OK)
         return st;
     snprintf(m->key_type, sizeof(m->key_type), "%s", strata__ssh_key_type(key));
     strata__ssh_key_fp_sha256(key, m->fingerprint, sizeof(m->fingerprint));
-    const struct ssh_key *signer = strata__ssh_key_cert_signer(key);
-    const struct kh_entry *changed = NULL;
-    int done = 0;
-    for (size_t i = 0; i < kh->n_entries && !done; i++) {
-        const struct kh_entry *e = &kh->entries[i];
-        if (entry_matches(e, KH_REVOKED, m->name) &&
-            (strata__ssh_key_equal_public(e->key, key) ||
-             (signer && strata__ssh_key_equal_public(e->key, signer)))) {
-            decide(kh, m, STRATA_SSH_HOSTKEY_REVOKED, e);
-            done = 1;
-        }
-    }
-    if (!done && signer)
-        st = check_cert(kh, key, host, now, m, &done);
-    for (size_t i = 0; i < kh->n_entries && !done && st == STRATA_OK; i++) {
-        const struct kh_entry *e = &kh->entries[i];
-        if (!entry_matches(e, KH_PLAIN, m->name) ||
-            strcmp(strata__ssh_key_plain_type(e->key), strata__ssh_key_plain_type(key)) != 0)
-            continue;
-        if (strata__ssh_key_equal_public(e->key, key)) {
-            decide(kh, m, STRATA_SSH_HOSTKEY_OK, e);
-            done = 1;
-        } else if (!changed) {
-            changed = e;
-        }
-    }
-    if (!done && changed && st == STRATA_OK)
-        decide(kh, m, STRATA_SSH_HOSTKEY_CHANGED, changed);
+    strata_buf plain;
+    strata_buf_init(&plain, STRATA_SSH_KEY_BLOB_MAX);
+    if ((st = strata__ssh_key_plain_blob(key, &plain)) != STRATA_OK)
+        strata__error_set(&kh->err, st, "out of memory");
+    else
+        st = lookup(kh, key, &plain, host, now, m);
+    strata_buf_free(&plain);
     strata__ssh_key_free(key);
     return st;
 }

@@ -10,8 +10,13 @@ enum kh_marker { KH_PLAIN, KH_CERT_AUTHORITY, KH_REVOKED };
 struct kh_entry {
     enum kh_marker marker;
     char *hosts; /* the host pattern field as written */
-    struct ssh_key *key;
-    size_t file; /* index into files */
+    /* The key as a blob: compared byte for byte (plain blobs are canonical,
+     * strata's parser refuses other encodings) and parsed only when used as
+     * a CA, so loading a large file costs no public-key operations. */
+    uint8_t *blob;
+    size_t blob_len;
+    const char *type, *plain_type; /* static storage */
+    size_t file;                   /* index into files */
     unsigned long line;
 };
 
@@ -47,6 +52,9 @@ strata_status strata__ssh_kh_hash_name(const char *name, const uint8_t *salt, si
  * E_USAGE when it does not fit cap or host is empty or has whitespace. */
 strata_status strata__ssh_kh_name(const char *host, unsigned port, char *out, size_t cap);
 
+/* strata__ssh_kh_name, recording a refusal on kh. */
+strata_status strata__ssh_kh_name_err(strata_ssh_knownhosts *kh, const char *host, unsigned port,
+                                      char *out, size_t cap);
 /* Adds one line (without its end of line) from source file index fi. */
 strata_status strata__ssh_kh_parse_line(strata_ssh_knownhosts *kh, size_t fi, unsigned long lineno,
                                         const char *line, size_t n);

@@ -141,3 +141,15 @@ strata_status strata__ssh_kh_name(const char *host, unsigned port, char *out, si
         *p = (char)lower((unsigned char)*p);
     return STRATA_OK;
 }
+
+strata_status strata__ssh_kh_name_err(strata_ssh_knownhosts *kh, const char *host, unsigned port,
+                                      char *out, size_t cap)
+{
+    strata_status st = strata__ssh_kh_name(host, port, out, cap);
+    if (st != STRATA_OK)
+        strata__error_set(&kh->err, st,
+                          "host name \"%.64s\" is empty, too long, or holds a space, comma or "
+                          "control character",
+                          host);
+    return st;
+}

@@ -96,31 +96,34 @@ strata_status strata__ssh_kh_parse_line(strata_ssh_knownhosts *kh, size_t fi, un
         skip(kh, fi, lineno, "fewer than three fields");
         return STRATA_OK;
     }
-    const char *hosts = f[at], *type = f[at + 1], *b64 = f[at + 2];
-    strata_error e;
-    strata_error_clear(&e);
-    struct ssh_key *key = NULL;
-    strata_status st = strata__ssh_key_from_base64(b64, strlen(b64), &key, &e);
-    if (st == STRATA_E_UNSUPPORTED) {
-        /* A key type from elsewhere (sk-*, future types): not an error. */
-        kh->skipped++;
-        strata_log(STRATA_LOG_DEBUG, "ssh", "%s:%lu: %s", kh->files[fi], lineno,
-                   strata_error_message(&e));
-        return STRATA_OK;
-    }
+    const char *hosts = f[at], *type = f[at + 1], *b64 = f[at + 2], *plain = NULL;
+    uint8_t *blob = NULL;
+    size_t blob_len = 0;
+    strata_status st = strata__ssh_b64_decode(b64, strlen(b64), &blob, &blob_len);
     if (st == STRATA_E_NOMEM)
         return strata__error_set(&kh->err, st, "out of memory");
     if (st != STRATA_OK) {
-        skip(kh, fi, lineno, strata_error_message(&e));
+        skip(kh, fi, lineno, "key is not valid base64");
         return STRATA_OK;
     }
+    const char *blob_type = strata__ssh_blob_type(blob, blob_len, &plain);
     const char *why = NULL;
-    if (strcmp(type, strata__ssh_key_type(key)) != 0)
+    if (!blob_type) {
+        /* A key type from elsewhere (sk-*, future types): not an error. */
+        kh->skipped++;
+        strata_log(STRATA_LOG_DEBUG, "ssh", "%s:%lu: key type %.64s not supported", kh->files[fi],
+                   lineno, type);
+        free(blob);
+        return STRATA_OK;
+    }
+    if (blob_len > STRATA_SSH_KEY_BLOB_MAX)
+        why = "key blob too long";
+    else if (strcmp(type, blob_type) != 0)
         why = "key type field does not match the key";
-    else if (marker != KH_REVOKED && strata__ssh_key_is_cert(key))
+    else if (marker != KH_REVOKED && blob_type != plain)
         why = "a certificate where a key belongs";
     if (why) {
-        strata__ssh_key_free(key);
+        free(blob);
         skip(kh, fi, lineno, why);
         return STRATA_OK;
     }
@@ -128,7 +131,7 @@ strata_status strata__ssh_kh_parse_line(strata_ssh_knownhosts *kh, size_t fi, un
         size_t cap = kh->cap_entries ? 2 * kh->cap_entries : 16;
         struct kh_entry *grown = realloc(kh->entries, cap * sizeof(*grown));
         if (!grown) {
-            strata__ssh_key_free(key);
+            free(blob);
             return strata__error_set(&kh->err, STRATA_E_NOMEM, "out of memory");
         }
         kh->entries = grown;
@@ -136,11 +139,17 @@ strata_status strata__ssh_kh_parse_line(strata_ssh_knownhosts *kh, size_t fi, un
     }
     char *hcopy = strdup(hosts);
     if (!hcopy) {
-        strata__ssh_key_free(key);
+        free(blob);
         return strata__error_set(&kh->err, STRATA_E_NOMEM, "out of memory");
     }
-    kh->entries[kh->n_entries++] =
-        (struct kh_entry){.marker = marker, .hosts = hcopy, .key = key, .file = fi, .line = lineno};
+    kh->entries[kh->n_entries++] = (struct kh_entry){.marker = marker,
+                                                     .hosts = hcopy,
+                                                     .blob = blob,
+                                                     .blob_len = blob_len,
+                                                     .type = blob_type,
+                                                     .plain_type = plain,
+                                                     .file = fi,
+                                                     .line = lineno};
     return STRATA_OK;
 }
 
@@ -164,6 +173,48 @@ strata_status strata_ssh_knownhosts_load_mem(strata_ssh_knownhosts *kh, const ch
     return st;
 }
 
+/* Reads the whole file (at most STRATA_SSH_KH_FILE_MAX bytes) into *data. */
+static strata_status read_file(strata_ssh_knownhosts *kh, FILE *f, const char *path, char **data,
+                               size_t *n)
+{
+    size_t cap = 0, len = 0;
+    char *p = NULL;
+    *data = NULL;
+    *n = 0;
+    for (;;) {
+        if (len == cap) {
+            if (cap > STRATA_SSH_KH_FILE_MAX) {
+                free(p);
+                return strata__error_set(&kh->err, STRATA_E_LIMIT, "%s is larger than %u bytes",
+                                         path, STRATA_SSH_KH_FILE_MAX);
+            }
+            cap = cap ? 2 * cap : 64 * 1024;
+            char *grown = realloc(p, cap);
+            if (!grown) {
+                free(p);
+                return strata__error_set(&kh->err, STRATA_E_NOMEM, "out of memory");
+            }
+            p = grown;
+        }
+        size_t got = fread(p + len, 1, cap - len, f);
+        len += got;
+        if (got == 0)
+            break;
+    }
+    if (ferror(f)) {
+        free(p);
+        return strata__error_set(&kh->err, STRATA_E_IO, "cannot read %s", path);
+    }
+    if (len > STRATA_SSH_KH_FILE_MAX) {
+        free(p);
+        return strata__error_set(&kh->err, STRATA_E_LIMIT, "%s is larger than %u bytes", path,
+                                 STRATA_SSH_KH_FILE_MAX);
+    }
+    *data = p;
+    *n = len;
+    return STRATA_OK;
+}
+
 strata_status strata_ssh_knownhosts_load_file(strata_ssh_knownhosts *kh, const char *path)
 {
     strata_status st = STRATA_OK;
@@ -174,17 +225,7 @@ strata_status strata_ssh_knownhosts_load_file(strata_ssh_knownhosts *kh, const c
         return strata__error_set(&kh->err, STRATA_E_IO, "cannot open %s: %s", path,
                                  strerror(errno));
     if (f) {
-        data = malloc(STRATA_SSH_KH_FILE_MAX + 1);
-        if (!data) {
-            fclose(f);
-            return strata__error_set(&kh->err, STRATA_E_NOMEM, "out of memory");
-        }
-        n = fread(data, 1, STRATA_SSH_KH_FILE_MAX + 1, f);
-        if (ferror(f))
-            st = strata__error_set(&kh->err, STRATA_E_IO, "cannot read %s", path);
-        else if (n > STRATA_SSH_KH_FILE_MAX)
-            st = strata__error_set(&kh->err, STRATA_E_LIMIT, "%s is larger than %u bytes", path,
-                                   STRATA_SSH_KH_FILE_MAX);
+        st = read_file(kh, f, path, &data, &n);
         fclose(f);
     }
     if (st == STRATA_OK)

@@ -49,6 +49,9 @@ struct ssh_pkt_dir {
     struct ssh_cipher cipher;
     struct ssh_mac mac; /* unused (alg "none") with an AEAD */
     struct ssh_comp comp;
+    /* seal: random bytes for padding (n <= 2 * 32 + 3 per packet) */
+    uint8_t rnd[512];
+    size_t rnd_left;
     /* open: the packet being read */
     int have_len;
     uint32_t packlen;
@@ -224,13 +227,17 @@ static uint32_t get_u32(const uint8_t *p)
 }
 
 /* Encrypts and authenticates the n = 4 + packet_length clear bytes at w in
- * place, writing the MAC or tag after them. */
-static strata_status protect(struct ssh_pkt_dir *d, uint8_t *w, size_t n, strata_error *err)
+ * place, writing the MAC or tag after them. The payload (pn bytes at w + 5)
+ * is still at `payload`: AEADs encrypt it from there, the others copy it in
+ * first. */
+static strata_status protect(struct ssh_pkt_dir *d, uint8_t *w, size_t n, const uint8_t *payload,
+                             size_t pn, strata_error *err)
 {
     const struct ssh_cipher_alg *ca = d->cipher.alg;
     strata_status r;
     if (ca->tag_len)
-        return ca->aead_seal(&d->cipher, d->seq, w, n, w + n, err);
+        return ca->aead_seal(&d->cipher, d->seq, w, n, payload, pn, w + n, err);
+    memcpy(w + 5, payload, pn);
     if (d->mac.alg->etm) {
         if ((r = ca->crypt(&d->cipher, w + 4, w + 4, n - 4, err)) != STRATA_OK)
             return r;
@@ -239,6 +246,22 @@ static strata_status protect(struct ssh_pkt_dir *d, uint8_t *w, size_t n, strata
     if ((r = strata__ssh_mac_compute(&d->mac, d->seq, w, n, w + n, err)) != STRATA_OK)
         return r;
     return ca->crypt(&d->cipher, w, w, n, err);
+}
+
+/* RFC 4253 §6: random padding, drawn from a small pool refilled from
+ * RAND_bytes, so the DRBG is called once per dozen packets, not per packet. */
+static strata_status random_padding(struct ssh_pkt_dir *d, uint8_t *p, size_t n, strata_error *err)
+{
+    if (n > d->rnd_left) {
+        if (RAND_bytes(d->rnd, (int)sizeof(d->rnd)) != 1)
+            return strata__error_set_ossl(err, STRATA_E_CRYPTO, "no random bytes for the padding");
+        d->rnd_left = sizeof(d->rnd);
+    }
+    uint8_t *src = d->rnd + sizeof(d->rnd) - d->rnd_left;
+    memcpy(p, src, n);
+    strata_memzero(src, n); /* each byte is used once */
+    d->rnd_left -= n;
+    return STRATA_OK;
 }
 
 strata_status strata__ssh_pkt_seal(struct ssh_pkt_dir *d, const uint8_t *payload, size_t n,
@@ -258,12 +281,22 @@ strata_status strata__ssh_pkt_seal(struct ssh_pkt_dir *d, const uint8_t *payload
                                  "payload of %zu bytes exceeds the %zu that fit in an SSH packet "
                                  "of %u bytes",
                                  n, room, STRATA_SSH_PACKET_MAX);
+    int deflated = 0;
     if (d->comp.active) {
-        /* The deflate stream has taken the payload: any failure now leaves
-         * it out of step with the peer's, so it is fatal. */
+        /* Once the deflate stream has taken the payload, a packet that is not
+         * sent leaves it out of step with the peer's. So check for room
+         * first, with zlib's worst-case growth, and treat any later failure
+         * as fatal. */
+        const size_t worst = 4 + 1 + n + n / 8 + n / 64 + 64 + 2 * bs + trailer_len(d);
+        if (worst > strata_buf_avail(out))
+            return strata__error_set(err, STRATA_E_LIMIT,
+                                     "no room for a compressed packet of up to %zu bytes in the "
+                                     "output buffer",
+                                     worst);
         if ((r = strata__ssh_comp_deflate(&d->comp, payload, n, room, &payload, &n, err)) !=
             STRATA_OK)
             return fail(d, r);
+        deflated = 1;
     }
     /* RFC 4253 §6: 4 <= padding, aligned region a multiple of bs, and the
      * packet (length field included) at least 16 bytes. */
@@ -275,16 +308,15 @@ strata_status strata__ssh_pkt_seal(struct ssh_pkt_dir *d, const uint8_t *payload
         pad += bs;
     const size_t plen = 1 + n + pad, total = 4 + plen + trailer_len(d);
     uint8_t *w;
-    if ((r = strata_buf_reserve(out, total, &w)) != STRATA_OK)
-        return strata__error_set(err, r, "no room for a %zu-byte packet in the output buffer (%s)",
-                                 total, strata_status_str(r));
+    if ((r = strata_buf_reserve(out, total, &w)) != STRATA_OK) {
+        r = strata__error_set(err, r, "no room for a %zu-byte packet in the output buffer (%s)",
+                              total, strata_status_str(r));
+        return deflated ? fail(d, r) : r;
+    }
     put_u32(w, (uint32_t)plen);
     w[4] = (uint8_t)pad;
-    memcpy(w + 5, payload, n);
-    if (RAND_bytes(w + 5 + n, (int)pad) != 1)
-        r = strata__error_set_ossl(err, STRATA_E_CRYPTO, "no random bytes for the padding");
-    else
-        r = protect(d, w, 4 + plen, err);
+    if ((r = random_padding(d, w + 5 + n, pad, err)) == STRATA_OK)
+        r = protect(d, w, 4 + plen, payload, n, err);
     if (r != STRATA_OK) {
         strata_memzero(w, total);
         if (strata_buf_consume_end(out, total) != STRATA_OK)

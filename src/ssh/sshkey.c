@@ -55,6 +55,24 @@ const struct ssh_keytype *strata__ssh_keytype_of_pkey(EVP_PKEY *pk)
     return NULL;
 }
 
+const char *strata__ssh_blob_type(const uint8_t *blob, size_t n, const char **plain)
+{
+    strata_buf b;
+    const uint8_t *name;
+    size_t name_len;
+    int is_cert;
+    *plain = NULL;
+    strata_buf_view(&b, blob, n);
+    if (strata_buf_get_string(&b, &name, &name_len) != STRATA_OK)
+        return NULL;
+    const struct ssh_keytype *t =
+        strata__ssh_keytype_by_name((const char *)name, name_len, &is_cert);
+    if (!t)
+        return NULL;
+    *plain = t->name;
+    return is_cert ? t->cert_name : t->name;
+}
+
 strata_status strata__ssh_key_from_blob(const uint8_t *blob, size_t n, struct ssh_key **out,
                                         strata_error *err)
 {

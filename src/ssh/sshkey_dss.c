@@ -35,7 +35,16 @@ static strata_status dss_read(const struct ssh_keytype *t, strata_buf *b, EVP_PK
         goto out;
     }
     BIGNUM *const bns[] = {p, q, g, y};
-    st = strata__ssh_pkey_from_bns("DSA", dss_params, bns, 4, out, err);
+    if ((st = strata__ssh_pkey_from_bns("DSA", dss_params, bns, 4, out, err)) != STRATA_OK)
+        goto out;
+    /* 2 <= y <= p - 2 and y^q = 1 mod p: one short modular exponentiation. */
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, *out, NULL);
+    if (!ctx || EVP_PKEY_public_check(ctx) != 1) {
+        st = strata__error_set_ossl(err, STRATA_E_FORMAT, "ssh-dss public key is not valid");
+        EVP_PKEY_free(*out);
+        *out = NULL;
+    }
+    EVP_PKEY_CTX_free(ctx);
 out:
     BN_free(p);
     BN_free(q);

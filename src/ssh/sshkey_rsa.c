@@ -26,6 +26,12 @@ static strata_status rsa_read(const struct ssh_keytype *t, strata_buf *b, EVP_PK
         st = strata__error_set(err, STRATA_E_FORMAT, "ssh-rsa public exponent is not odd and > 1");
         goto out;
     }
+    /* OpenSSL's full public check runs a primality test on n (tens of ms);
+     * a bad n can only make signatures fail, so the cheap checks do. */
+    if (!BN_is_odd(n)) {
+        st = strata__error_set(err, STRATA_E_FORMAT, "ssh-rsa modulus is even");
+        goto out;
+    }
     int bits = BN_num_bits(n);
     if ((unsigned)bits < STRATA_SSH_RSA_MIN_BITS) {
         st = strata__error_set(err, STRATA_E_KEY_TOO_SMALL,

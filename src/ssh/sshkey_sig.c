@@ -73,6 +73,12 @@ const char *strata__ssh_sigalg_plain(const char *hostkey_alg)
     return a ? a->name : NULL;
 }
 
+const char *strata__ssh_hostkey_alg_keytype(const char *hostkey_alg, int *is_cert)
+{
+    const struct ssh_sigalg *a = sigalg_find(hostkey_alg, is_cert);
+    return a ? a->kt->name : NULL;
+}
+
 int strata__ssh_hostkey_alg_matches(const struct ssh_key *k, const char *hostkey_alg)
 {
     int is_cert;
@@ -110,6 +116,14 @@ strata_status strata__ssh_key_verify(const struct ssh_key *k, const char *alg, c
     return k->kt->verify(k->kt, k->pkey, a->md, raw, raw_len, data, n, err);
 }
 
+/* Drops what was appended to b after it held `keep` unread bytes. */
+static void drop_tail(strata_buf *b, size_t keep)
+{
+    /* Cannot fail: only appended bytes are dropped. */
+    if (strata_buf_consume_end(b, strata_buf_len(b) - keep) != STRATA_OK)
+        return;
+}
+
 /* Refuses private keys strata would refuse as public keys. */
 static strata_status check_priv(const struct ssh_keytype *kt, EVP_PKEY *priv, strata_error *err)
 {
@@ -132,13 +146,17 @@ strata_status strata__ssh_sign(EVP_PKEY *priv, const char *alg, const uint8_t *d
         return strata__error_set(err, STRATA_E_USAGE, "this private key cannot make %s signatures",
                                  alg);
     strata_status st = check_priv(a->kt, priv, err);
+    size_t before = strata_buf_len(sig_out);
     strata_buf raw;
     strata_buf_init(&raw, STRATA_SSH_KEY_BLOB_MAX);
     if (st == STRATA_OK)
         st = a->kt->sign(a->kt, priv, a->md, data, n, &raw, err);
     if (st == STRATA_OK && ((st = strata_buf_put_cstring(sig_out, a->name)) != STRATA_OK ||
-                            (st = strata_buf_put_stringb(sig_out, &raw)) != STRATA_OK))
+                            (st = strata_buf_put_stringb(sig_out, &raw)) != STRATA_OK)) {
         strata__error_set(err, st, "cannot write the signature blob");
+        /* Nothing half-written stays behind. */
+        drop_tail(sig_out, before);
+    }
     strata_buf_free(&raw);
     return st;
 }
@@ -159,9 +177,10 @@ strata_status strata__ssh_pubkey_blob(EVP_PKEY *priv, const char *key_type, stra
     if (strata__ssh_keytype_of_pkey(priv) != kt)
         return strata__error_set(err, STRATA_E_USAGE, "this private key is not a %s key", kt->name);
     strata_status st = check_priv(kt, priv, err);
+    size_t before = strata_buf_len(out);
     if (st == STRATA_OK && (st = strata_buf_put_cstring(out, kt->name)) != STRATA_OK)
         return strata__error_set(err, st, "cannot write the key blob");
-    if (st == STRATA_OK)
-        st = kt->put_pub(kt, priv, out, err);
+    if (st == STRATA_OK && (st = kt->put_pub(kt, priv, out, err)) != STRATA_OK)
+        drop_tail(out, before);
     return st;
 }

@@ -135,6 +135,20 @@ strata_status strata_ssh_transport_new(const strata_ssh_transport_config *cfg,
     }
     if ((r = resolve_lists(t, cfg, err)) != STRATA_OK)
         goto fail;
+    /* As OpenSSH: with the default host key list, offer first the algorithms
+     * known_hosts knows this host by, so the server proves the known key. */
+    if (t->kh && t->host && (!cfg->hostkey_algorithms || !*cfg->hostkey_algorithms)) {
+        char *ordered = NULL;
+        if ((r = strata_ssh_knownhosts_order_algs(
+                 t->kh, t->host, t->port, t->algs[SSH_KEXINIT_HOSTKEY], &ordered)) != STRATA_OK) {
+            strata_error_copy(err, strata_ssh_knownhosts_error(t->kh));
+            if (err->status == STRATA_OK)
+                strata__error_set(err, r, "cannot order the host key algorithms");
+            goto fail;
+        }
+        free(t->algs[SSH_KEXINIT_HOSTKEY]);
+        t->algs[SSH_KEXINIT_HOSTKEY] = ordered;
+    }
     char swbuf[64];
     snprintf(swbuf, sizeof(swbuf), "strata_%s", strata_version());
     const char *sw = cfg->software_version ? cfg->software_version : swbuf;
@@ -516,82 +530,4 @@ void strata_ssh_transport_start_delayed_compression(strata_ssh_transport *t)
 {
     strata__ssh_pkt_dir_start_delayed_comp(t->tx);
     strata__ssh_pkt_dir_start_delayed_comp(t->rx);
-}
-
-/* ---- queries ------------------------------------------------------------------------ */
-
-int strata_ssh_transport_is_encrypted(const strata_ssh_transport *t, enum strata_ssh_direction dir)
-{
-    return strcmp(t->active_cipher[dir ? 1 : 0], "none") != 0;
-}
-
-int strata_ssh_transport_is_verified(const strata_ssh_transport *t, enum strata_ssh_direction dir)
-{
-    return strcmp(t->active_mac[dir ? 1 : 0], "none") != 0;
-}
-
-int strata_ssh_transport_is_secure(const strata_ssh_transport *t)
-{
-    return t->kex_done > 0;
-}
-
-const char *strata_ssh_transport_algorithm(const strata_ssh_transport *t, const char *which,
-                                           enum strata_ssh_direction dir)
-{
-    int d = dir ? 1 : 0;
-    if (!t->neg.kex)
-        return NULL;
-    if (!strcmp(which, "kex"))
-        return t->neg.kex;
-    if (!strcmp(which, "hostkey"))
-        return t->neg.hostkey;
-    if (!strcmp(which, "cipher"))
-        return t->neg.cipher[d];
-    if (!strcmp(which, "mac"))
-        return t->neg.mac[d];
-    if (!strcmp(which, "compression"))
-        return t->neg.comp[d];
-    return NULL;
-}
-
-const char *strata_ssh_transport_server_version(const strata_ssh_transport *t)
-{
-    return t->v_s;
-}
-
-const uint8_t *strata_ssh_transport_hostkey(const strata_ssh_transport *t, size_t *n)
-{
-    *n = 0;
-    return t->hostkey ? strata__ssh_key_blob(t->hostkey, n) : NULL;
-}
-
-const uint8_t *strata_ssh_transport_session_id(const strata_ssh_transport *t, size_t *n)
-{
-    *n = t->sid_len;
-    return t->sid_len ? t->session_id : NULL;
-}
-
-const char *strata_ssh_transport_server_sig_algs(const strata_ssh_transport *t)
-{
-    return t->server_sig_algs;
-}
-
-int strata_ssh_transport_is_strict_kex(const strata_ssh_transport *t)
-{
-    return t->strict;
-}
-
-unsigned strata_ssh_transport_kex_count(const strata_ssh_transport *t)
-{
-    return t->kex_done;
-}
-
-const strata_error *strata_ssh_transport_error(const strata_ssh_transport *t)
-{
-    return &t->err;
-}
-
-uint32_t strata_ssh_transport_disconnect_reason(const strata_ssh_transport *t)
-{
-    return t->disc_reason;
 }

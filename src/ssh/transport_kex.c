@@ -222,11 +222,12 @@ static strata_status h_reply(struct strata_ssh_transport *t, const uint8_t *p, s
         return kex_failed(t, &e2);
     }
     if (!strata__ssh_hostkey_alg_matches(key, t->neg.hostkey)) {
+        strata_status r =
+            strata__ssh_t_fail(t, STRATA_SSH_DISCONNECT_KEY_EXCHANGE_FAILED, STRATA_E_PROTOCOL,
+                               "server's host key is %s, which does not match the negotiated %s",
+                               strata__ssh_key_type(key), t->neg.hostkey);
         strata__ssh_key_free(key);
-        return strata__ssh_t_fail(t, STRATA_SSH_DISCONNECT_KEY_EXCHANGE_FAILED, STRATA_E_PROTOCOL,
-                                  "server's host key is %s, which does not match the negotiated "
-                                  "%s",
-                                  strata__ssh_key_type(key), t->neg.hostkey);
+        return r;
     }
     if (strata__ssh_kex_hash(t->kex, t->v_c, t->v_s, strata_buf_ptr(&t->i_c),
                              strata_buf_len(&t->i_c), strata_buf_ptr(&t->i_s),

@@ -2,8 +2,8 @@
 # The strata SSH transport against Dropbear (dropbear-bin): every key
 # exchange, cipher, MAC and host key algorithm Dropbear offers (Dropbear's
 # KEXINIT decides which: an algorithm it lacks fails with "no matching ...",
-# anything else must work), a core set that must be there, and the host key
-# fingerprints against dropbearkey's.
+# anything else must work), a core set that must be there, the host key
+# fingerprints against dropbearkey's, and rekeying.
 source "$(dirname "$0")/ssh_lib.sh"
 need dropbear
 need dropbearkey
@@ -49,5 +49,10 @@ for t in ed25519 rsa; do
     [ -n "$fp" ] || { echo "FAIL: no fingerprint from dropbearkey"; FAILS=$((FAILS + 1)); }
     check "fingerprint $t" "fp=$fp" "$PROBE" -K "$alg" 127.0.0.1 "$PORT"
 done
+# Dropbear takes a rekey before authentication (OpenSSH's sshd does not).
+out=$(timeout 60 "$PROBE" -R 65536 -i 512 127.0.0.1 "$PORT" 2>&1) || true
+n=$(sed -n 's/.*kex_count=\([0-9]*\).*/\1/p' <<<"$out")
+if [ "${n:-0}" -ge 5 ]; then echo "ok   rekey by our limit ($n exchanges)"; else
+    echo "FAIL rekey: $out"; FAILS=$((FAILS + 1)); fi
 check "default negotiation + ssh-userauth accepted" "kex=curve25519-sha256 " "$PROBE" 127.0.0.1 "$PORT"
 finish

@@ -25,10 +25,11 @@ CFG
 PIDS+=($!)
 wait_port "$PORT" "${PIDS[0]}"
 
-compare() { # compare NAME TYPES
-    local name=$1 types=$2
-    timeout 30 ssh-keyscan -T 5 -t "$types" -p "$PORT" 127.0.0.1 2>/dev/null | sort >"$WORK/openssh.txt" || true
-    timeout 30 "$STRATA" ssh-keyscan -T 5 -t "$types" -p "$PORT" 127.0.0.1 2>"$WORK/strata.err" |
+compare() { # compare NAME [TYPES]
+    local name=$1 t=()
+    [ $# -ge 2 ] && t=(-t "$2")
+    timeout 30 ssh-keyscan -T 5 "${t[@]}" -p "$PORT" 127.0.0.1 2>/dev/null | sort >"$WORK/openssh.txt" || true
+    timeout 30 "$STRATA" ssh-keyscan -T 5 "${t[@]}" -p "$PORT" 127.0.0.1 2>"$WORK/strata.err" |
         sort >"$WORK/strata.txt" || true
     if [ -s "$WORK/openssh.txt" ] && diff -u "$WORK/openssh.txt" "$WORK/strata.txt"; then
         echo "ok   $name ($(wc -l <"$WORK/strata.txt") lines identical)"
@@ -36,7 +37,8 @@ compare() { # compare NAME TYPES
         echo "FAIL $name"; cat "$WORK/strata.err"; FAILS=$((FAILS + 1))
     fi
 }
-compare "default types" rsa,ecdsa,ed25519
+compare "default types (no -t)"
+compare "rsa,ecdsa,ed25519" rsa,ecdsa,ed25519
 compare "ed25519" ed25519
 compare "ecdsa" ecdsa
 compare "rsa" rsa

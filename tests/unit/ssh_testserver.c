@@ -216,7 +216,13 @@ static strata_status reply(struct ts *s)
     strata_buf_init(&ks, 0);
     strata_buf_init(&sig, 0);
     strata_buf_init(&m, 0);
-    if ((r = strata__ssh_pubkey_blob(s->cfg.hostkey, s->neg.hostkey, &ks, &s->err)) != STRATA_OK)
+    EVP_PKEY *hk = s->cfg.hostkey;
+    const char *alg = s->neg.hostkey;
+    if (s->cfg.misbehave & TS_WRONG_KEY_TYPE) {
+        hk = ts_make_hostkey("ecdsa-sha2-nistp256");
+        alg = "ecdsa-sha2-nistp256";
+    }
+    if ((r = strata__ssh_pubkey_blob(hk, alg, &ks, &s->err)) != STRATA_OK)
         goto out;
     if ((r = strata__ssh_kex_hash(s->kex, s->v_c, s->v_s, strata_buf_ptr(&s->i_c),
                                   strata_buf_len(&s->i_c), strata_buf_ptr(&s->i_s),
@@ -231,8 +237,7 @@ static strata_status reply(struct ts *s)
     memcpy(signed_h, s->h, s->h_len);
     if (s->cfg.misbehave & TS_BAD_SIGNATURE)
         signed_h[0] ^= 1;
-    if ((r = strata__ssh_sign(s->cfg.hostkey, s->neg.hostkey, signed_h, s->h_len, &sig, &s->err)) !=
-        STRATA_OK)
+    if ((r = strata__ssh_sign(hk, alg, signed_h, s->h_len, &sig, &s->err)) != STRATA_OK)
         goto out;
     if ((r = strata__ssh_kex_server_reply(s->kex, strata_buf_ptr(&ks), strata_buf_len(&ks),
                                           strata_buf_ptr(&sig), strata_buf_len(&sig), &m)) !=
@@ -252,6 +257,8 @@ static strata_status reply(struct ts *s)
             goto out;
     }
 out:
+    if (hk != s->cfg.hostkey)
+        EVP_PKEY_free(hk);
     strata_buf_free(&ks);
     strata_buf_free(&sig);
     strata_buf_free(&m);

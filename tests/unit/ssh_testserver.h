@@ -24,6 +24,7 @@ enum ts_misbehave {
     TS_SERVICE_MSG_DURING_KEX = 1 << 6, /* message 94 between KEXINIT and the reply */
     TS_NO_STRICT = 1 << 7,              /* do not offer kex-strict-s */
     TS_DEBUG_AFTER_KEX = 1 << 8,        /* DEBUG + IGNORE + unknown message 200 after NEWKEYS */
+    TS_WRONG_KEY_TYPE = 1 << 9,         /* an ECDSA host key whatever was negotiated */
 };
 
 struct ts_config {

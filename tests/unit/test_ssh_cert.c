@@ -381,6 +381,40 @@ static void test_malformed_certs(void **state)
     strata_buf_reset(&b);
     assert_ok(strata__ssh_cert_build(f->host, "ssh-ed25519", &t, f->ca, "ssh-ed25519", &b, &err));
     expect_parse_fail(&b, STRATA_E_TRUNCATED, "certificate extensions are truncated");
+    /* A certificate as the signature key: hand-built, since no signer makes one. */
+    strata_buf_reset(&b);
+    t = host_template();
+    assert_ok(strata__ssh_cert_build(f->host, "ssh-ed25519", &t, f->ca, "ssh-ed25519", &b, &err));
+    strata_buf inner, nested;
+    strata_buf_init(&inner, 0);
+    strata_buf_init(&nested, 0);
+    assert_ok(strata_buf_put(&inner, strata_buf_ptr(&b), strata_buf_len(&b)));
+    /* name, nonce, key, serial, type, key id, principals, after, before,
+     * critical, extensions, reserved; then the signature key is replaced. */
+    strata_buf v;
+    strata_buf_view(&v, strata_buf_ptr(&b), strata_buf_len(&b));
+    const uint8_t *p;
+    size_t pn;
+    uint64_t u64;
+    uint32_t u32;
+    for (int i = 0; i < 3; i++)
+        assert_ok(strata_buf_get_string(&v, &p, &pn));
+    assert_ok(strata_buf_get_u64(&v, &u64));
+    assert_ok(strata_buf_get_u32(&v, &u32));
+    for (int i = 0; i < 2; i++)
+        assert_ok(strata_buf_get_string(&v, &p, &pn));
+    assert_ok(strata_buf_get_u64(&v, &u64));
+    assert_ok(strata_buf_get_u64(&v, &u64));
+    for (int i = 0; i < 3; i++)
+        assert_ok(strata_buf_get_string(&v, &p, &pn));
+    size_t head = strata_buf_len(&b) - strata_buf_len(&v);
+    assert_ok(strata_buf_put(&nested, strata_buf_ptr(&b), head));
+    assert_ok(strata_buf_put_stringb(&nested, &inner)); /* the certificate as CA key */
+    assert_ok(strata_buf_put_string(&nested, "sig", 3));
+    expect_parse_fail(&nested, STRATA_E_FORMAT,
+                      "certificate signature key is itself a certificate");
+    strata_buf_free(&inner);
+    strata_buf_free(&nested);
     strata_buf_free(&opts);
     strata_buf_free(&b);
 }
@@ -520,6 +554,74 @@ static void test_ssh_keygen_certs(void **state)
     run(cmd);
 }
 
+/* OpenSSH parses a certificate strata built (and checks its CA signature while
+ * parsing), and prints the fields strata wrote; a tampered one it refuses. */
+static void test_openssh_reads_strata_cert(void **state)
+{
+    struct fixture *f = *state;
+    char dir[] = "/tmp/strata-cert-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    EVP_PKEY *ec = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+    struct ssh_cert_template t = host_template();
+    t.valid_after = 1700000000;  /* 2023-11-14T22:13:20Z */
+    t.valid_before = 1900000000; /* 2030-03-17T17:46:40Z */
+    strata_buf b;
+    strata_error err;
+    strata_error_clear(&err);
+    strata_buf_init(&b, 0);
+    assert_ok(
+        strata__ssh_cert_build(ec, "ecdsa-sha2-nistp256", &t, f->ca, "ssh-ed25519", &b, &err));
+    struct ssh_key *k = parse(&b);
+    char *line, path[256], cmd[1024];
+    assert_ok(strata__ssh_key_to_line(k, &line));
+    snprintf(path, sizeof(path), "%s/c-cert.pub", dir);
+    FILE *fp = fopen(path, "w");
+    fprintf(fp, "%s\n", line);
+    fclose(fp);
+    snprintf(cmd, sizeof(cmd),
+             "ssh-keygen -L -f %s > %s/out 2>&1 && "
+             "grep -q 'Type: ecdsa-sha2-nistp256-cert-v01@openssh.com host certificate' %s/out && "
+             "grep -q 'Key ID: \"web1\"' %s/out && grep -q 'Serial: 7' %s/out && "
+             "grep -q 'Signing CA: ED25519 ' %s/out && grep -q '10.0.0.1' %s/out && "
+             "grep -q 'host.example.com' %s/out",
+             path, dir, dir, dir, dir, dir, dir, dir);
+    if (system(cmd) != 0) {
+        snprintf(cmd, sizeof(cmd), "cat %s/out >&2", dir);
+        (void)system(cmd);
+        fail_msg("ssh-keygen -L did not accept strata's certificate");
+    }
+    free(line);
+    /* The serial changed: OpenSSH refuses the CA signature too. */
+    size_t n;
+    const uint8_t *blob = strata__ssh_key_blob(k, &n);
+    uint8_t *p = malloc(n);
+    memcpy(p, blob, n);
+    p[4 + 40 + 4 + 32 + 4 + 8 + 4 + 65 + 7] ^= 1; /* name, nonce, curve, point, serial */
+    char *b64 = malloc(4 * ((n + 2) / 3) + 1);
+    EVP_EncodeBlock((unsigned char *)b64, p, (int)n);
+    fp = fopen(path, "w");
+    fprintf(fp, "ecdsa-sha2-nistp256-cert-v01@openssh.com %s\n", b64);
+    fclose(fp);
+    snprintf(cmd, sizeof(cmd), "ssh-keygen -L -f %s >/dev/null 2>&1", path);
+    assert_int_not_equal(system(cmd), 0);
+    struct ssh_key *bad = NULL;
+    assert_ok(strata__ssh_key_from_blob(p, n, &bad, &err));
+    struct ssh_cert_info info;
+    assert_ok(strata__ssh_cert_info(bad, &info));
+    assert_int_equal(info.serial, 6);
+    const struct ssh_key *cas[] = {f->ca_pub};
+    assert_status(strata__ssh_cert_check_host(bad, "host.example.com", NOW, cas, 1, &err),
+                  STRATA_E_SSH_CERT_SIGNATURE);
+    strata__ssh_key_free(bad);
+    free(b64);
+    free(p);
+    strata__ssh_key_free(k);
+    strata_buf_free(&b);
+    EVP_PKEY_free(ec);
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    run(cmd);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -534,6 +636,7 @@ int main(void)
         cmocka_unit_test(test_families_and_sha1_ca),
         cmocka_unit_test(test_malformed_certs),
         cmocka_unit_test(test_ssh_keygen_certs),
+        cmocka_unit_test(test_openssh_reads_strata_cert),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

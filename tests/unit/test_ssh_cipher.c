@@ -180,9 +180,17 @@ static void test_chachapoly_matches_reference(void **state)
     const uint32_t seqs[] = {0, 1, 0x12345678, 0xffffffffu};
     for (size_t i = 0; i < sizeof(seqs) / sizeof(seqs[0]); i++) {
         memcpy(wire, pkt, sizeof(pkt));
-        assert_ok(a->aead_seal(&enc, seqs[i], wire, sizeof(pkt), wire + sizeof(pkt), &err));
+        assert_ok(
+            a->aead_seal(&enc, seqs[i], wire, sizeof(pkt), NULL, 0, wire + sizeof(pkt), &err));
         chachapoly_ref(key, seqs[i], pkt, sizeof(pkt), ref);
         assert_memory_equal(wire, ref, sizeof(ref));
+        /* The same with the payload read from elsewhere (the seal path). */
+        uint8_t hole[sizeof(wire)];
+        memcpy(hole, pkt, sizeof(pkt));
+        memset(hole + 5, 0xee, 150);
+        assert_ok(
+            a->aead_seal(&enc, seqs[i], hole, sizeof(pkt), pkt + 5, 150, hole + sizeof(pkt), &err));
+        assert_memory_equal(hole, ref, sizeof(ref));
         uint32_t len = 0;
         assert_ok(a->aead_length(&dec, seqs[i], wire, &len, &err));
         assert_int_equal(len, 200);
@@ -200,6 +208,66 @@ static void test_chachapoly_matches_reference(void **state)
     }
     strata__ssh_cipher_free(&enc);
     strata__ssh_cipher_free(&dec);
+}
+
+/* Known answers computed by an independent pure-Python implementation of
+ * PROTOCOL.chacha20poly1305 (original ChaCha20 with a 64-bit counter and
+ * nonce, checked against RFC 7539 §2.3.2; Poly1305 checked against RFC 8439
+ * §2.5.2): key = 00 01 .. 3f, a 36-byte packet carrying "\x5ehello, openssh!"
+ * with 15 bytes of padding a0 .. ae. Pins the nonce and counter layout
+ * independently of OpenSSL's ChaCha20 IV convention. */
+static void test_chachapoly_known_answers(void **state)
+{
+    (void)state;
+    static const struct {
+        uint32_t seq;
+        const char *hex;
+    } v[] = {
+        {0, "94450e7917e62a54c18ac9fd330e2c04c1303d4fd91152574209fefa4b5055b8"
+            "8199d8f2bd3141a9baf6ab04a77bc6b0be0423a9"},
+        {7, "a39afc8a27187d2622ef45724c02cb95b9fca04415129194dd479825e7c2b275"
+            "2bffaefad9128849f941a5a4c02abae576e28268"},
+        {0xfffffffeu, "69a614e8382434f9b248e317c292348b106a4467b4b1398ff2f52af74fee9fc8"
+                      "22acd61a5754fc09847f502bd5db733fc1330c0c"},
+    };
+    uint8_t key[64], pkt[36], want[52], wire[52], back[36];
+    for (int i = 0; i < 64; i++)
+        key[i] = (uint8_t)i;
+    unhex("000000200f5e68656c6c6f2c206f70656e73736821a0a1a2a3a4a5a6a7a8a9aaabacadae", pkt);
+    const struct ssh_cipher_alg *a = strata__ssh_cipher_find("chacha20-poly1305@openssh.com");
+    strata_error err;
+    strata_error_clear(&err);
+    struct ssh_cipher enc, dec;
+    assert_ok(strata__ssh_cipher_init(&enc, a, 1, key, NULL, &err));
+    assert_ok(strata__ssh_cipher_init(&dec, a, 0, key, NULL, &err));
+    for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+        unhex(v[i].hex, want);
+        memcpy(wire, pkt, sizeof(pkt));
+        assert_ok(a->aead_seal(&enc, v[i].seq, wire, 36, NULL, 0, wire + 36, &err));
+        assert_memory_equal(wire, want, sizeof(want));
+        assert_ok(a->aead_open(&dec, v[i].seq, back, want, 36, want + 36, &err));
+        assert_memory_equal(back, pkt, sizeof(pkt));
+    }
+    strata__ssh_cipher_free(&enc);
+    strata__ssh_cipher_free(&dec);
+
+    /* And through the packet layer: the seq 7 vector opens to its payload. */
+    struct ssh_pkt_dir *d;
+    assert_ok(strata__ssh_pkt_dir_new(0, &d));
+    struct ssh_pkt_keys k = {
+        "chacha20-poly1305@openssh.com", NULL, "none", NULL, key, NULL, 0, 64, 0};
+    assert_ok(strata__ssh_pkt_dir_set_keys(d, &k, &err));
+    strata__ssh_pkt_dir_set_seq(d, 7);
+    unhex(v[1].hex, want);
+    strata_buf in;
+    strata_buf_view(&in, want, sizeof(want));
+    const uint8_t *p;
+    size_t n;
+    assert_ok(strata__ssh_pkt_open(d, &in, &p, &n, &err));
+    assert_int_equal(n, 16);
+    assert_memory_equal(p, "\x5ehello, openssh!", 16);
+    assert_int_equal(strata_buf_len(&in), 0);
+    strata__ssh_pkt_dir_free(d);
 }
 
 /* Reference AES-GCM with 4 bytes of AAD: out = ct || tag. */
@@ -246,7 +314,15 @@ static void test_gcm_matches_oneshot_and_counts(void **state)
             uint8_t niv[12];
             unhex(ivs[i], niv);
             memcpy(wire, pkt, sizeof(pkt));
-            assert_ok(a->aead_seal(&enc, 0, wire, sizeof(pkt), wire + sizeof(pkt), &err));
+            if (i == 1) {
+                /* Payload read from elsewhere (the seal path). */
+                memset(wire + 5, 0xee, 40);
+                assert_ok(a->aead_seal(&enc, 0, wire, sizeof(pkt), pkt + 5, 40, wire + sizeof(pkt),
+                                       &err));
+            } else {
+                assert_ok(
+                    a->aead_seal(&enc, 0, wire, sizeof(pkt), NULL, 0, wire + sizeof(pkt), &err));
+            }
             gcm_ref(rows[r][1], key, niv, pkt, sizeof(pkt), ref);
             assert_memory_equal(wire, ref, sizeof(ref));
             uint32_t len = 0;
@@ -257,7 +333,7 @@ static void test_gcm_matches_oneshot_and_counts(void **state)
         }
         /* A flipped AAD (length) bit: tag mismatch, and the output is wiped. */
         memcpy(wire, pkt, sizeof(pkt));
-        assert_ok(a->aead_seal(&enc, 3, wire, sizeof(pkt), wire + sizeof(pkt), &err));
+        assert_ok(a->aead_seal(&enc, 3, wire, sizeof(pkt), NULL, 0, wire + sizeof(pkt), &err));
         wire[2] ^= 0x01;
         memset(back, 0xaa, sizeof(back));
         assert_status(a->aead_open(&dec, 3, back, wire, sizeof(pkt), wire + sizeof(pkt), &err),
@@ -337,6 +413,7 @@ int main(void)
         cmocka_unit_test(test_aes128_ctr_sp800_38a),
         cmocka_unit_test(test_plain_rows_match_oneshot),
         cmocka_unit_test(test_chachapoly_matches_reference),
+        cmocka_unit_test(test_chachapoly_known_answers),
         cmocka_unit_test(test_gcm_matches_oneshot_and_counts),
         cmocka_unit_test(test_lists_and_sizes),
     };

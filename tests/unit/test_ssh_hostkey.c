@@ -270,6 +270,56 @@ static void test_wrong_alg_for_key(void **state)
     EVP_PKEY_free(ed);
 }
 
+/* RFC 8332 signatures are as long as the modulus; a signer that dropped a
+ * leading zero byte is still verified (left-padded), a longer one refused. */
+static void test_rsa_signature_length(void **state)
+{
+    (void)state;
+    EVP_PKEY *rsa = gen_key("ssh-rsa");
+    struct ssh_key *k = pub_of(rsa, "ssh-rsa");
+    strata_error err;
+    strata_error_clear(&err);
+    strata_buf sig, short_sig;
+    strata_buf_init(&sig, 0);
+    strata_buf_init(&short_sig, 0);
+    uint32_t counter = 0;
+    const uint8_t *name, *raw;
+    size_t name_len, raw_len;
+    for (;; counter++) { /* PKCS#1 v1.5 is deterministic: find a message whose S starts with 0 */
+        strata_buf_reset(&sig);
+        assert_ok(strata__ssh_sign(rsa, "rsa-sha2-256", (const uint8_t *)&counter, sizeof(counter),
+                                   &sig, &err));
+        strata_buf v;
+        strata_buf_view(&v, strata_buf_ptr(&sig), strata_buf_len(&sig));
+        assert_ok(strata_buf_get_string(&v, &name, &name_len));
+        assert_ok(strata_buf_get_string(&v, &raw, &raw_len));
+        assert_int_equal(raw_len, 256);
+        if (raw[0] == 0)
+            break;
+        assert_true(counter < 100000);
+    }
+    assert_ok(strata_buf_put_cstring(&short_sig, "rsa-sha2-256"));
+    assert_ok(strata_buf_put_string(&short_sig, raw + 1, raw_len - 1));
+    assert_ok(strata__ssh_key_verify(k, "rsa-sha2-256", strata_buf_ptr(&short_sig),
+                                     strata_buf_len(&short_sig), (const uint8_t *)&counter,
+                                     sizeof(counter), &err));
+    strata_buf_reset(&short_sig);
+    uint8_t longer[257] = {0};
+    memcpy(longer + 1, raw, raw_len);
+    assert_ok(strata_buf_put_cstring(&short_sig, "rsa-sha2-256"));
+    assert_ok(strata_buf_put_string(&short_sig, longer, sizeof(longer)));
+    assert_status(strata__ssh_key_verify(k, "rsa-sha2-256", strata_buf_ptr(&short_sig),
+                                         strata_buf_len(&short_sig), (const uint8_t *)&counter,
+                                         sizeof(counter), &err),
+                  STRATA_E_FORMAT);
+    assert_string_equal(strata_error_message(&err),
+                        "rsa-sha2-256 signature is 257 bytes, the modulus 256 bytes");
+    strata_buf_free(&sig);
+    strata_buf_free(&short_sig);
+    strata__ssh_key_free(k);
+    EVP_PKEY_free(rsa);
+}
+
 static void expect_bad_blob(const strata_buf *b, strata_status want, const char *msg)
 {
     struct ssh_key *k = (struct ssh_key *)1;
@@ -401,6 +451,45 @@ static void test_small_rsa(void **state)
     EVP_PKEY_free(priv);
 }
 
+/* Values that parse but are not keys: DSA y = 1, an even RSA modulus. */
+static void test_invalid_key_values(void **state)
+{
+    (void)state;
+    EVP_PKEY *dsa = gen_key("ssh-dss");
+    strata_buf b, good;
+    strata_error err;
+    strata_error_clear(&err);
+    strata_buf_init(&b, 0);
+    strata_buf_init(&good, 0);
+    assert_ok(strata__ssh_pubkey_blob(dsa, "ssh-dss", &good, &err));
+    /* Keep p, q, g from the real key; replace y. */
+    const uint8_t *name, *mp[3];
+    size_t name_len, mn[3];
+    assert_ok(strata_buf_get_string(&good, &name, &name_len));
+    for (int i = 0; i < 3; i++)
+        assert_ok(strata_buf_get_mpint(&good, &mp[i], &mn[i]));
+    static const uint8_t one[] = {1};
+    assert_ok(strata_buf_put_cstring(&b, "ssh-dss"));
+    for (int i = 0; i < 3; i++)
+        assert_ok(strata_buf_put_mpint(&b, mp[i], mn[i], 0));
+    assert_ok(strata_buf_put_mpint(&b, one, 1, 0));
+    expect_bad_blob(&b, STRATA_E_FORMAT, "ssh-dss public key is not valid");
+
+    uint8_t n[128];
+    memset(n, 0xa5, sizeof(n));
+    n[0] = 0xc0;
+    n[127] = 0x02; /* even */
+    static const uint8_t e[] = {1, 0, 1};
+    strata_buf_reset(&b);
+    assert_ok(strata_buf_put_cstring(&b, "ssh-rsa"));
+    assert_ok(strata_buf_put_mpint(&b, e, sizeof(e), 0));
+    assert_ok(strata_buf_put_mpint(&b, n, sizeof(n), 0));
+    expect_bad_blob(&b, STRATA_E_FORMAT, "ssh-rsa modulus is even");
+    strata_buf_free(&b);
+    strata_buf_free(&good);
+    EVP_PKEY_free(dsa);
+}
+
 static void test_unknown_type_and_limits(void **state)
 {
     (void)state;
@@ -513,9 +602,11 @@ int main(void)
         cmocka_unit_test(test_roundtrip_sign_verify),
         cmocka_unit_test(test_ed25519_rfc8032_vector),
         cmocka_unit_test(test_wrong_alg_for_key),
+        cmocka_unit_test(test_rsa_signature_length),
         cmocka_unit_test(test_truncated_and_trailing),
         cmocka_unit_test(test_ecdsa_curve_and_point),
         cmocka_unit_test(test_small_rsa),
+        cmocka_unit_test(test_invalid_key_values),
         cmocka_unit_test(test_unknown_type_and_limits),
         cmocka_unit_test(test_fingerprints_match_ssh_keygen),
         cmocka_unit_test(test_fingerprint_small_buffer),

@@ -448,6 +448,97 @@ static void test_format_line(void **state)
     free(k);
 }
 
+static void expect_order(strata_ssh_knownhosts *kh, const char *host, unsigned port,
+                         const char *algs, const char *want)
+{
+    char *got = NULL;
+    assert_ok(strata_ssh_knownhosts_order_algs(kh, host, port, algs, &got));
+    assert_string_equal(got, want);
+    free(got);
+}
+
+static void test_order_algs(void **state)
+{
+    (void)state;
+    strata_ssh_knownhosts *kh = load_fixture("plain");
+    const char *def = strata__ssh_hostkey_algs_default();
+    /* host.example.com is known by ssh-ed25519 (line 2) and ssh-rsa (line 16). */
+    expect_order(kh, "host.example.com", 22, def,
+                 "ssh-ed25519-cert-v01@openssh.com,rsa-sha2-512-cert-v01@openssh.com,"
+                 "rsa-sha2-256-cert-v01@openssh.com,ssh-ed25519,rsa-sha2-512,rsa-sha2-256,"
+                 "ecdsa-sha2-nistp256-cert-v01@openssh.com,"
+                 "ecdsa-sha2-nistp384-cert-v01@openssh.com,"
+                 "ecdsa-sha2-nistp521-cert-v01@openssh.com,ecdsa-sha2-nistp256,"
+                 "ecdsa-sha2-nistp384,ecdsa-sha2-nistp521");
+    /* An unknown host keeps the given order. */
+    expect_order(kh, "unknown.example.com", 22, def, def);
+    expect_order(kh, "alias1", 22, "ssh-ed25519,ecdsa-sha2-nistp256,x-unknown@example.com",
+                 "ecdsa-sha2-nistp256,ssh-ed25519,x-unknown@example.com");
+    char *got = NULL;
+    assert_status(strata_ssh_knownhosts_order_algs(kh, "h", 22, "a,,b", &got), STRATA_E_USAGE);
+    assert_null(got);
+    strata_ssh_knownhosts_clear_error(kh);
+    assert_status(strata_ssh_knownhosts_order_algs(kh, "a b", 22, def, &got), STRATA_E_USAGE);
+    assert_string_equal(strata_error_message(strata_ssh_knownhosts_error(kh)),
+                        "host name \"a b\" is empty, too long, or holds a space, comma or "
+                        "control character");
+    strata_ssh_knownhosts_free(kh);
+    /* A @cert-authority for the host puts certificate algorithms first. */
+    char text[512];
+    char *b64line = NULL;
+    size_t n;
+    uint8_t *blob = fixture_blob("ed25519", &n);
+    assert_ok(strata_ssh_knownhosts_format_line("x", 22, blob, n, 0, &b64line));
+    snprintf(text, sizeof(text), "@cert-authority *.ca.example.com %s\nweb.ca.example.com %s\n",
+             b64line + 2, b64line + 2);
+    assert_ok(strata_ssh_knownhosts_new(&kh));
+    assert_ok(strata_ssh_knownhosts_load_mem(kh, "mem", text, strlen(text)));
+    expect_order(kh, "web.ca.example.com", 22,
+                 "ecdsa-sha2-nistp256,ssh-ed25519,rsa-sha2-256-cert-v01@openssh.com",
+                 "rsa-sha2-256-cert-v01@openssh.com,ssh-ed25519,ecdsa-sha2-nistp256");
+    strata_ssh_knownhosts_free(kh);
+    free(b64line);
+    free(blob);
+}
+
+/* OpenSSH finds the lines strata writes: `ssh-keygen -F name` looks up plain
+ * and hashed entries, including [host]:port. */
+static void test_openssh_finds_strata_lines(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/strata-kh-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[256], cmd[1024];
+    snprintf(path, sizeof(path), "%s/known_hosts", dir);
+    strata_ssh_knownhosts *kh;
+    assert_ok(strata_ssh_knownhosts_new(&kh));
+    assert_ok(strata_ssh_knownhosts_set_append_file(kh, path));
+    size_t n1, n2;
+    uint8_t *k1 = fixture_blob("ed25519", &n1), *k2 = fixture_blob("rsa2048", &n2);
+    assert_ok(strata_ssh_knownhosts_add(kh, "plain.example.com", 22, k1, n1, 0));
+    assert_ok(strata_ssh_knownhosts_add(kh, "hashed.example.com", 22, k2, n2, 1));
+    assert_ok(strata_ssh_knownhosts_add(kh, "hashed.example.com", 2222, k1, n1, 1));
+    strata_ssh_knownhosts_free(kh);
+    static const char *const found[] = {"plain.example.com", "hashed.example.com",
+                                        "[hashed.example.com]:2222"};
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(cmd, sizeof(cmd), "ssh-keygen -F '%s' -f %s | grep -q '^[^#]'", found[i], path);
+        if (system(cmd) != 0)
+            fail_msg("ssh-keygen -F %s did not find strata's line", found[i]);
+    }
+    snprintf(cmd, sizeof(cmd), "ssh-keygen -F other.example.com -f %s >/dev/null", path);
+    assert_int_not_equal(system(cmd), 0);
+    /* And ssh-keygen -l prints the fingerprints strata computes. */
+    char fp[64];
+    fixture_fp("rsa2048", fp, sizeof(fp));
+    snprintf(cmd, sizeof(cmd), "ssh-keygen -l -f %s | grep -q ' %s '", path, fp);
+    assert_int_equal(system(cmd), 0);
+    free(k1);
+    free(k2);
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 /* ---- certificates against @cert-authority ------------------------------------ */
 
 struct ca_fixture {
@@ -583,6 +674,8 @@ int main(void)
         cmocka_unit_test(test_missing_file_is_empty),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_format_line),
+        cmocka_unit_test(test_openssh_finds_strata_lines),
+        cmocka_unit_test(test_order_algs),
         cmocka_unit_test(test_cert_authority),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

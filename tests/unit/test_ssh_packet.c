@@ -566,6 +566,35 @@ static void test_zip_bomb_and_corrupt_stream(void **state)
     strata__ssh_pkt_dir_free(i);
 }
 
+/* A full output buffer under compression: refused before deflating, so the
+ * stream stays in step and the payload can be sealed again later. */
+static void test_compressed_seal_into_full_buffer(void **state)
+{
+    (void)state;
+    struct ssh_pkt_dir *o, *i;
+    pair("aes128-ctr", "hmac-sha2-256", "zlib", &o, &i);
+    uint8_t m[1000];
+    tu_fill(m, sizeof(m), 77);
+    strata_buf small, wire;
+    strata_buf_init(&small, 600);
+    strata_buf_init(&wire, 0);
+    strata_error err;
+    strata_error_clear(&err);
+    assert_status(strata__ssh_pkt_seal(o, m, sizeof(m), &small, &err), STRATA_E_LIMIT);
+    assert_string_equal(strata_error_message(&err),
+                        "no room for a compressed packet of up to 1273 bytes in the output buffer");
+    assert_int_equal(strata_buf_len(&small), 0);
+    assert_int_equal(strata__ssh_pkt_dir_seq(o), 0);
+    seal(o, m, sizeof(m), &wire);
+    seal(o, m, 10, &wire);
+    open_expect(i, &wire, m, sizeof(m));
+    open_expect(i, &wire, m, 10);
+    strata_buf_free(&small);
+    strata_buf_free(&wire);
+    strata__ssh_pkt_dir_free(o);
+    strata__ssh_pkt_dir_free(i);
+}
+
 /* zlib@openssh.com: clear payloads until start_delayed_comp, then deflate. */
 static void test_delayed_compression(void **state)
 {
@@ -661,6 +690,29 @@ static void test_set_keys_and_seal_errors(void **state)
     free(huge);
     strata_buf_free(&big);
     strata_buf_free(&small);
+    /* New keys while a packet is half read: refused, the packet then opens. */
+    struct ssh_pkt_dir *so, *si;
+    pair("aes128-ctr", "hmac-sha2-256", "none", &so, &si);
+    strata_buf w2, part;
+    strata_buf_init(&w2, 0);
+    strata_buf_init(&part, 0);
+    seal(so, m, sizeof(m), &w2);
+    assert_ok(strata_buf_put(&part, strata_buf_ptr(&w2), 20));
+    strata_error_clear(&err);
+    const uint8_t *pp;
+    size_t pn;
+    assert_status(strata__ssh_pkt_open(si, &part, &pp, &pn, &err), STRATA_WANT_READ);
+    uint8_t kk[64] = {0};
+    struct ssh_pkt_keys nk = {"aes128-ctr", "hmac-sha2-256", "none", kk, kk, kk, 16, 16, 32};
+    assert_status(strata__ssh_pkt_dir_set_keys(si, &nk, &err), STRATA_E_STATE);
+    assert_string_equal(strata_error_message(&err),
+                        "new keys while a packet is half read under the old ones");
+    assert_ok(strata_buf_put(&part, strata_buf_ptr(&w2) + 20, strata_buf_len(&w2) - 20));
+    open_expect(si, &part, m, sizeof(m));
+    strata_buf_free(&w2);
+    strata_buf_free(&part);
+    strata__ssh_pkt_dir_free(so);
+    strata__ssh_pkt_dir_free(si);
     /* Wrong direction. */
     const uint8_t *p;
     size_t n;
@@ -681,6 +733,7 @@ int main(void)
         cmocka_unit_test(test_reference_ctr_hmac),
         cmocka_unit_test(test_zip_bomb_and_corrupt_stream),
         cmocka_unit_test(test_delayed_compression),
+        cmocka_unit_test(test_compressed_seal_into_full_buffer),
         cmocka_unit_test(test_set_keys_and_seal_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -16,6 +16,8 @@
 
 struct events {
     strata_status kh_status;
+    uint32_t unimpl_seq;
+    int unimpl;
     int secure, accepted, debug_always, ignores, hostkey_calls, disconnected;
     uint32_t disc_reason;
     char debug_msg[64], fp_sha256[80], fp_md5[80], key_type[64];
@@ -63,6 +65,13 @@ static void on_disconnected(void *u, uint32_t reason, const char *desc)
     e->disc_reason = reason;
 }
 
+static void on_unimplemented(void *u, uint32_t seq)
+{
+    struct events *e = u;
+    e->unimpl++;
+    e->unimpl_seq = seq;
+}
+
 static void client_cfg(strata_ssh_transport_config *cfg, struct events *ev)
 {
     memset(cfg, 0, sizeof(*cfg));
@@ -76,6 +85,7 @@ static void client_cfg(strata_ssh_transport_config *cfg, struct events *ev)
     cfg->cb.debug = on_debug;
     cfg->cb.ignore = on_ignore;
     cfg->cb.disconnected = on_disconnected;
+    cfg->cb.unimplemented = on_unimplemented;
     cfg->user = ev;
 }
 
@@ -396,6 +406,10 @@ static void test_hostile_servers(void **state)
     expect_failure(TS_SMALL_GEX_GROUP, "diffie-hellman-group-exchange-sha256", STRATA_E_PROTOCOL,
                    STRATA_SSH_DISCONNECT_KEY_EXCHANGE_FAILED,
                    "server's group is 1024 bits, outside the requested 2048..8192");
+    expect_failure(TS_WRONG_KEY_TYPE, NULL, STRATA_E_PROTOCOL,
+                   STRATA_SSH_DISCONNECT_KEY_EXCHANGE_FAILED,
+                   "server's host key is ecdsa-sha2-nistp256, which does not match the negotiated "
+                   "ssh-ed25519");
     /* A wrong guess: the junk packet that follows KEXINIT is ignored. */
     struct pair p;
     assert_ok(hostile(TS_WRONG_GUESS, NULL, &p));
@@ -440,6 +454,20 @@ static void test_generic_messages(void **state)
     assert_ok(ts_pump(p.c, p.s, 0));
     assert_int_equal(ts_count(p.s, SSH_MSG_DEBUG), 1);
     assert_int_equal(ts_count(p.s, SSH_MSG_IGNORE), 1);
+    /* receiveUnimplemented. */
+    static const uint8_t unimpl[] = {SSH_MSG_UNIMPLEMENTED, 0, 0, 0, 42};
+    assert_ok(ts_send(p.s, unimpl, sizeof(unimpl)));
+    assert_ok(ts_pump(p.c, p.s, 0));
+    assert_int_equal(p.ev.unimpl, 1);
+    assert_int_equal(p.ev.unimpl_seq, 42);
+    /* A malformed one ends the connection. */
+    static const uint8_t bad_unimpl[] = {SSH_MSG_UNIMPLEMENTED, 0, 0};
+    assert_ok(ts_send(p.s, bad_unimpl, sizeof(bad_unimpl)));
+    assert_status(ts_pump(p.c, p.s, 0), STRATA_E_PROTOCOL);
+    assert_string_equal(strata_error_message(strata_ssh_transport_error(p.c)),
+                        "malformed UNIMPLEMENTED from the server");
+    pair_free(&p);
+    assert_ok(hostile(TS_DEBUG_AFTER_KEX, NULL, &p));
     /* The server disconnects: receiveError. */
     static const uint8_t disc[] = {
         SSH_MSG_DISCONNECT, 0, 0, 0, 11, 0, 0, 0, 3, 'b', 'y', 'e', 0, 0, 0, 0};
@@ -630,6 +658,39 @@ static void test_known_hosts(void **state)
     EVP_PKEY_free(other);
 }
 
+/* With the default host key list, the algorithms known_hosts knows the host
+ * by come first (as OpenSSH orders them). */
+static void test_known_hosts_orders_algs(void **state)
+{
+    (void)state;
+    strata_ssh_transport_config cfg;
+    struct events ev;
+    strata_ssh_transport *c;
+    EVP_PKEY *k = ts_make_hostkey("ecdsa-sha2-nistp256");
+    strata_buf blob;
+    strata_error err;
+    char *line = NULL;
+    strata_buf_init(&blob, 0);
+    assert_ok(strata__ssh_pubkey_blob(k, "ecdsa-sha2-nistp256", &blob, &err));
+    assert_ok(strata_ssh_knownhosts_format_line("test.example", 22, strata_buf_ptr(&blob),
+                                                strata_buf_len(&blob), 0, &line));
+    client_cfg(&cfg, &ev);
+    assert_ok(strata_ssh_knownhosts_new(&cfg.known_hosts));
+    assert_ok(strata_ssh_knownhosts_load_mem(cfg.known_hosts, "kh", line, strlen(line)));
+    assert_ok(strata_ssh_transport_new(&cfg, &c, &err));
+    assert_int_equal(strncmp(c->algs[SSH_KEXINIT_HOSTKEY], "ecdsa-sha2-nistp256", 19), 0);
+    strata_ssh_transport_free(c);
+    /* An explicit list is kept as given. */
+    cfg.hostkey_algorithms = "ssh-ed25519,ecdsa-sha2-nistp256";
+    assert_ok(strata_ssh_transport_new(&cfg, &c, &err));
+    assert_string_equal(c->algs[SSH_KEXINIT_HOSTKEY], "ssh-ed25519,ecdsa-sha2-nistp256");
+    strata_ssh_transport_free(c);
+    strata_ssh_knownhosts_free(cfg.known_hosts);
+    free(line);
+    strata_buf_free(&blob);
+    EVP_PKEY_free(k);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -650,6 +711,7 @@ int main(void)
         cmocka_unit_test(test_gex_old_request),
         cmocka_unit_test(test_config_errors),
         cmocka_unit_test(test_known_hosts),
+        cmocka_unit_test(test_known_hosts_orders_algs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

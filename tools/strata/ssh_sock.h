@@ -14,7 +14,9 @@ int cli_tcp_connect(const char *host, const char *port, int timeout_ms, char *er
 
 /* Moves bytes between fd and t until done(arg) is true and the output is
  * written, the engine ends, or nothing arrives for timeout_ms (E_TIMEOUT).
- * Returns STRATA_OK when done, else the engine's status (or E_IO). */
+ * Returns STRATA_OK when done, else the engine's status (or E_IO). The host
+ * key callback must answer at once: a STRATA_PENDING verdict is not waited
+ * for (the bytes after it are dropped). */
 strata_status cli_ssh_pump(strata_ssh_transport *t, int fd, int timeout_ms, int (*done)(void *arg),
                            void *arg);
 

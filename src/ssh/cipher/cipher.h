@@ -39,10 +39,12 @@ struct ssh_cipher_alg {
     /* AEADs: the packet_length from the first 4 bytes on the wire. */
     strata_status (*aead_length)(struct ssh_cipher *c, uint32_t seq, const uint8_t in[4],
                                  uint32_t *len, strata_error *err);
-    /* AEADs: pkt holds n bytes (uint32 length, then the rest) in clear;
-     * protects them in place and writes tag_len bytes at tag. */
+    /* AEADs: pkt holds n bytes (uint32 length, then the rest) in clear,
+     * except that when payload is not NULL, pkt[5 .. 5+pn) is still to be
+     * read from payload (saves the seal path a copy). Protects the packet in
+     * place and writes tag_len bytes at tag. */
     strata_status (*aead_seal)(struct ssh_cipher *c, uint32_t seq, uint8_t *pkt, size_t n,
-                               uint8_t *tag, strata_error *err);
+                               const uint8_t *payload, size_t pn, uint8_t *tag, strata_error *err);
     /* AEADs: checks tag over the n wire bytes at in, then writes the n clear
      * bytes (length included) to out. E_SSH_MAC on a mismatch (out wiped). */
     strata_status (*aead_open)(struct ssh_cipher *c, uint32_t seq, uint8_t *out, const uint8_t *in,
@@ -91,6 +93,18 @@ static inline int strata__ssh_evp_update(EVP_CIPHER_CTX *ctx, uint8_t *out, cons
     int outl = 0;
     return n <= (size_t)INT_MAX && EVP_CipherUpdate(ctx, out, &outl, in, (int)n) &&
            (size_t)outl == n;
+}
+
+/* Encrypts pkt[4 .. n) in place with a stream context, except pkt[5 .. 5+pn)
+ * which is read from payload when payload is not NULL (see aead_seal). */
+static inline int strata__ssh_evp_update_body(EVP_CIPHER_CTX *ctx, uint8_t *pkt, size_t n,
+                                              const uint8_t *payload, size_t pn)
+{
+    if (!payload)
+        return strata__ssh_evp_update(ctx, pkt + 4, pkt + 4, n - 4);
+    return strata__ssh_evp_update(ctx, pkt + 4, pkt + 4, 1) &&
+           strata__ssh_evp_update(ctx, pkt + 5, payload, pn) &&
+           strata__ssh_evp_update(ctx, pkt + 5 + pn, pkt + 5 + pn, n - 5 - pn);
 }
 
 #endif

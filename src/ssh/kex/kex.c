@@ -107,6 +107,33 @@ strata_status strata__ssh_kex_set_secret(struct ssh_kex *k, const uint8_t *s, si
     return STRATA_OK;
 }
 
+strata_status strata__ssh_kex_derive(struct ssh_kex *k, EVP_PKEY *peer, const char *refused,
+                                     strata_error *err)
+{
+    strata_status r;
+    uint8_t *s = NULL;
+    size_t slen = 0;
+    EVP_PKEY_CTX *c = EVP_PKEY_CTX_new_from_pkey(NULL, k->priv, NULL);
+    if (!c || EVP_PKEY_derive_init(c) <= 0 || EVP_PKEY_derive_set_peer(c, peer) <= 0 ||
+        EVP_PKEY_derive(c, NULL, &slen) <= 0 || !(s = OPENSSL_malloc(slen))) {
+        r = strata__error_set_ossl(err, STRATA_E_CRYPTO, "%s: key agreement failed", k->alg->name);
+        goto out;
+    }
+    if (EVP_PKEY_derive(c, s, &slen) <= 0) {
+        r = refused
+                ? strata__error_set_ossl(err, STRATA_E_PROTOCOL, "%s: %s", k->alg->name, refused)
+                : strata__error_set_ossl(err, STRATA_E_CRYPTO, "%s: key agreement failed",
+                                         k->alg->name);
+        goto out;
+    }
+    r = strata__ssh_kex_set_secret(k, s, slen, err);
+out:
+    if (s)
+        OPENSSL_clear_free(s, slen);
+    EVP_PKEY_CTX_free(c);
+    return r;
+}
+
 static uint8_t init_msg(const struct ssh_kex *k)
 {
     return k->alg->kind == SSH_KEX_KIND_GEX ? SSH_MSG_KEX_DH_GEX_INIT : SSH_MSG_KEXDH_INIT;

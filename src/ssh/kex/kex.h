@@ -142,7 +142,14 @@ strata_status strata__ssh_kex_server_reply(const struct ssh_kex *k, const uint8_
 /* Sets K from the raw shared secret (big-endian), refusing an all-zero one. */
 strata_status strata__ssh_kex_set_secret(struct ssh_kex *k, const uint8_t *s, size_t n,
                                          strata_error *err);
-/* Finite-field helpers (kex_ffc.c), used by the DH and GEX methods. */
+/* K from our private key and the peer's public key (borrowed), through
+ * EVP_PKEY_derive, then strata__ssh_kex_set_secret. refused (may be NULL) is
+ * the E_PROTOCOL message when OpenSSL refuses the derivation itself (X25519
+ * does for a low-order point); otherwise that is E_CRYPTO "key agreement
+ * failed". */
+strata_status strata__ssh_kex_derive(struct ssh_kex *k, EVP_PKEY *peer, const char *refused,
+                                     strata_error *err);
+/* Finite-field helpers (kex_dh.c), used by the DH and GEX methods. */
 strata_status strata__ssh_ffc_domain_named(const char *group, EVP_PKEY **out, strata_error *err);
 strata_status strata__ssh_ffc_domain_pg(const uint8_t *p, size_t plen, const uint8_t *g,
                                         size_t glen, EVP_PKEY **out, strata_error *err);

@@ -33,33 +33,18 @@ static strata_status x_keygen(struct ssh_kex *k, strata_error *err)
 
 static strata_status x_derive(struct ssh_kex *k, const uint8_t *peer, size_t n, strata_error *err)
 {
-    EVP_PKEY *pk = NULL;
-    EVP_PKEY_CTX *c = NULL;
-    uint8_t s[X25519_LEN];
-    size_t slen = sizeof(s);
-    strata_status r;
     if (!k->priv)
         return strata__error_set(err, STRATA_E_STATE, "%s: no key pair yet", k->alg->name);
     if (n != X25519_LEN)
         return strata__error_set(err, STRATA_E_PROTOCOL,
                                  "%s: peer's public key is %zu bytes, not 32", k->alg->name, n);
-    pk = EVP_PKEY_new_raw_public_key_ex(NULL, "X25519", NULL, peer, n);
-    c = pk ? EVP_PKEY_CTX_new_from_pkey(NULL, k->priv, NULL) : NULL;
-    if (!c || EVP_PKEY_derive_init(c) <= 0 || EVP_PKEY_derive_set_peer(c, pk) <= 0) {
-        r = strata__error_set_ossl(err, STRATA_E_CRYPTO, "%s: key agreement failed", k->alg->name);
-        goto out;
-    }
-    if (EVP_PKEY_derive(c, s, &slen) <= 0) {
-        /* OpenSSL refuses to return the all-zero output of a low-order point. */
-        r = strata__error_set_ossl(err, STRATA_E_PROTOCOL,
-                                   "%s: shared secret is all zero (peer sent a low-order point)",
-                                   k->alg->name);
-        goto out;
-    }
-    r = strata__ssh_kex_set_secret(k, s, slen, err);
-out:
-    strata_memzero(s, sizeof(s));
-    EVP_PKEY_CTX_free(c);
+    EVP_PKEY *pk = EVP_PKEY_new_raw_public_key_ex(NULL, "X25519", NULL, peer, n);
+    if (!pk)
+        return strata__error_set_ossl(err, STRATA_E_CRYPTO, "%s: key agreement failed",
+                                      k->alg->name);
+    /* OpenSSL refuses to return the all-zero output of a low-order point. */
+    strata_status r = strata__ssh_kex_derive(
+        k, pk, "shared secret is all zero (peer sent a low-order point)", err);
     EVP_PKEY_free(pk);
     return r;
 }

@@ -154,9 +154,6 @@ static strata_status ffc_derive(struct ssh_kex *k, const uint8_t *peer, size_t n
     strata_status r = STRATA_OK;
     BIGNUM *p = NULL, *pm1 = NULL, *f = NULL;
     EVP_PKEY *pk = NULL;
-    EVP_PKEY_CTX *c = NULL;
-    uint8_t *s = NULL;
-    size_t slen = 0;
     if (!k->domain || !k->priv)
         return strata__error_set(err, STRATA_E_STATE, "%s: no key pair yet", k->alg->name);
     if (!EVP_PKEY_get_bn_param(k->domain, OSSL_PKEY_PARAM_FFC_P, &p) || !(pm1 = BN_dup(p)) ||
@@ -175,18 +172,8 @@ static strata_status ffc_derive(struct ssh_kex *k, const uint8_t *peer, size_t n
     if ((r = key_with(k, OSSL_PKEY_PARAM_PUB_KEY, f, NULL, NULL, EVP_PKEY_PUBLIC_KEY, &pk, err)) !=
         STRATA_OK)
         goto out;
-    c = EVP_PKEY_CTX_new_from_pkey(NULL, k->priv, NULL);
-    if (!c || EVP_PKEY_derive_init(c) <= 0 || EVP_PKEY_derive_set_peer(c, pk) <= 0 ||
-        EVP_PKEY_derive(c, NULL, &slen) <= 0 || !(s = OPENSSL_malloc(slen)) ||
-        EVP_PKEY_derive(c, s, &slen) <= 0) {
-        r = strata__error_set_ossl(err, STRATA_E_CRYPTO, "%s: key agreement failed", k->alg->name);
-        goto out;
-    }
-    r = strata__ssh_kex_set_secret(k, s, slen, err);
+    r = strata__ssh_kex_derive(k, pk, NULL, err);
 out:
-    if (s)
-        OPENSSL_clear_free(s, slen);
-    EVP_PKEY_CTX_free(c);
     EVP_PKEY_free(pk);
     BN_free(f);
     BN_free(pm1);

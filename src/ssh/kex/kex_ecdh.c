@@ -65,8 +65,6 @@ static strata_status ec_derive(struct ssh_kex *k, const uint8_t *peer, size_t n,
 {
     EVP_PKEY *pk = NULL;
     EVP_PKEY_CTX *c = NULL;
-    uint8_t s[80];
-    size_t slen = sizeof(s);
     strata_status r;
     if (!k->priv)
         return strata__error_set(err, STRATA_E_STATE, "%s: no key pair yet", k->alg->name);
@@ -82,16 +80,8 @@ static strata_status ec_derive(struct ssh_kex *k, const uint8_t *peer, size_t n,
                                    k->alg->name);
         goto out;
     }
-    EVP_PKEY_CTX_free(c);
-    c = EVP_PKEY_CTX_new_from_pkey(NULL, k->priv, NULL);
-    if (!c || EVP_PKEY_derive_init(c) <= 0 || EVP_PKEY_derive_set_peer(c, pk) <= 0 ||
-        EVP_PKEY_derive(c, s, &slen) <= 0) {
-        r = strata__error_set_ossl(err, STRATA_E_CRYPTO, "%s: key agreement failed", k->alg->name);
-        goto out;
-    }
-    r = strata__ssh_kex_set_secret(k, s, slen, err);
+    r = strata__ssh_kex_derive(k, pk, NULL, err);
 out:
-    strata_memzero(s, sizeof(s));
     EVP_PKEY_CTX_free(c);
     EVP_PKEY_free(pk);
     return r;

@@ -1,0 +1,82 @@
+/* The client transport's queries: isEncrypted / isVerified, the negotiated
+ * algorithms, the server's identification, host key, session id,
+ * server-sig-algs, and the sticky error. */
+#include <string.h>
+
+#include "ssh/transport_internal.h"
+
+int strata_ssh_transport_is_encrypted(const strata_ssh_transport *t, enum strata_ssh_direction dir)
+{
+    return strcmp(t->active_cipher[dir ? 1 : 0], "none") != 0;
+}
+
+int strata_ssh_transport_is_verified(const strata_ssh_transport *t, enum strata_ssh_direction dir)
+{
+    return strcmp(t->active_mac[dir ? 1 : 0], "none") != 0;
+}
+
+int strata_ssh_transport_is_secure(const strata_ssh_transport *t)
+{
+    return t->kex_done > 0;
+}
+
+const char *strata_ssh_transport_algorithm(const strata_ssh_transport *t, const char *which,
+                                           enum strata_ssh_direction dir)
+{
+    int d = dir ? 1 : 0;
+    if (!t->neg.kex)
+        return NULL;
+    if (!strcmp(which, "kex"))
+        return t->neg.kex;
+    if (!strcmp(which, "hostkey"))
+        return t->neg.hostkey;
+    if (!strcmp(which, "cipher"))
+        return t->neg.cipher[d];
+    if (!strcmp(which, "mac"))
+        return t->neg.mac[d];
+    if (!strcmp(which, "compression"))
+        return t->neg.comp[d];
+    return NULL;
+}
+
+const char *strata_ssh_transport_server_version(const strata_ssh_transport *t)
+{
+    return t->v_s;
+}
+
+const uint8_t *strata_ssh_transport_hostkey(const strata_ssh_transport *t, size_t *n)
+{
+    *n = 0;
+    return t->hostkey ? strata__ssh_key_blob(t->hostkey, n) : NULL;
+}
+
+const uint8_t *strata_ssh_transport_session_id(const strata_ssh_transport *t, size_t *n)
+{
+    *n = t->sid_len;
+    return t->sid_len ? t->session_id : NULL;
+}
+
+const char *strata_ssh_transport_server_sig_algs(const strata_ssh_transport *t)
+{
+    return t->server_sig_algs;
+}
+
+int strata_ssh_transport_is_strict_kex(const strata_ssh_transport *t)
+{
+    return t->strict;
+}
+
+unsigned strata_ssh_transport_kex_count(const strata_ssh_transport *t)
+{
+    return t->kex_done;
+}
+
+const strata_error *strata_ssh_transport_error(const strata_ssh_transport *t)
+{
+    return &t->err;
+}
+
+uint32_t strata_ssh_transport_disconnect_reason(const strata_ssh_transport *t)
+{
+    return t->disc_reason;
+}
