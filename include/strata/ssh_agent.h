@@ -9,6 +9,8 @@
  * Messages (draft-miller-ssh-agent §4-5):
  *   SSH_AGENTC_REQUEST_IDENTITIES (11)  -> SSH_AGENT_IDENTITIES_ANSWER (12)
  *   SSH_AGENTC_SIGN_REQUEST (13)        -> SSH_AGENT_SIGN_RESPONSE (14)
+ *   SSH_AGENTC_ADD_IDENTITY (17)        -> SSH_AGENT_SUCCESS (6)
+ *   SSH_AGENTC_REMOVE_IDENTITY (18)     -> SSH_AGENT_SUCCESS (6)
  *   any request                         -> SSH_AGENT_FAILURE (5): E_SSH_AGENT_REFUSED
  */
 #ifndef STRATA_SSH_AGENT_H
@@ -18,15 +20,19 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "ssh_keys.h"
 #include "error.h"
 #include "export.h"
 #include "status.h"
 
 #define STRATA_SSH_AGENT_FAILURE 5
+#define STRATA_SSH_AGENT_SUCCESS 6
 #define STRATA_SSH_AGENTC_REQUEST_IDENTITIES 11
 #define STRATA_SSH_AGENT_IDENTITIES_ANSWER 12
 #define STRATA_SSH_AGENTC_SIGN_REQUEST 13
 #define STRATA_SSH_AGENT_SIGN_RESPONSE 14
+#define STRATA_SSH_AGENTC_ADD_IDENTITY 17
+#define STRATA_SSH_AGENTC_REMOVE_IDENTITY 18
 /* Sign request flags (§5.3): ask for rsa-sha2-256 / rsa-sha2-512 signatures
  * from an ssh-rsa key. */
 #define STRATA_SSH_AGENT_RSA_SHA2_256 2u
@@ -55,6 +61,22 @@ STRATA_API STRATA_MUST_CHECK strata_status strata_ssh_agent_request_identities(s
  * for the call. E_LIMIT when the message would pass STRATA_SSH_AGENT_MSG_MAX. */
 STRATA_API STRATA_MUST_CHECK strata_status strata_ssh_agent_request_sign(
     strata_buf *out, const uint8_t *blob, size_t n, const uint8_t *data, size_t dn, uint32_t flags);
+
+/* Appends a framed ADD_IDENTITY carrying k's private key and comment (§4.2;
+ * the key fields are those of OpenSSH's key files). out should be secret
+ * (strata_buf_set_secret): it holds the private key. */
+STRATA_API STRATA_MUST_CHECK strata_status strata_ssh_agent_request_add(strata_buf *out,
+                                                                        const strata_ssh_privkey *k,
+                                                                        strata_error *err);
+/* Appends a framed REMOVE_IDENTITY for the public key blob (n bytes). */
+STRATA_API STRATA_MUST_CHECK strata_status strata_ssh_agent_request_remove(strata_buf *out,
+                                                                           const uint8_t *blob,
+                                                                           size_t n);
+/* Parses a reply that must be SSH_AGENT_SUCCESS (to add / remove):
+ * E_SSH_AGENT_REFUSED for a failure, E_PROTOCOL for anything else. */
+STRATA_API STRATA_MUST_CHECK strata_status strata_ssh_agent_parse_success(const uint8_t *msg,
+                                                                          size_t n,
+                                                                          strata_error *err);
 
 /* Takes one framed message from the front of in: STRATA_WANT_READ (in
  * untouched) until it is complete; then *msg / *n point at the message body

@@ -1,6 +1,7 @@
 /* strata/ssh_keys.h - SSH user key files: private keys, public keys, certificates.
  *
- * Private keys are read from memory (the caller reads the file):
+ * Private keys are parsed from memory (strata_ssh_privkey_load_file reads a
+ * file first):
  *  - OpenSSH's own format ("-----BEGIN OPENSSH PRIVATE KEY-----", PROTOCOL.key
  *    "openssh-key-v1"), unencrypted or encrypted with aes{128,192,256}-ctr,
  *    aes{128,192,256}-cbc, aes{128,256}-gcm@openssh.com or
@@ -95,8 +96,11 @@ STRATA_API STRATA_MUST_CHECK strata_status strata_ssh_privkey_write(const strata
 
 /* Parses a public key or certificate file ("*.pub", "*-cert.pub"): the
  * first line that is neither blank nor a '#' comment, "type base64 [comment]".
- * The type must match the type string inside the blob. *out is new, freed with
- * strata_ssh_pubkey_free. Statuses: E_FORMAT (with the reason), E_LIMIT. */
+ * The type must match the type string inside the blob. text (n bytes, need
+ * not be NUL-terminated) is borrowed for the call; *out is new, freed with
+ * strata_ssh_pubkey_free. Statuses: E_FORMAT / E_TRUNCATED (with the reason),
+ * E_LIMIT. The blob is not otherwise validated: the host-key module parses
+ * key and certificate blobs. */
 STRATA_API STRATA_MUST_CHECK strata_status strata_ssh_pubkey_parse(const char *text, size_t n,
                                                                    strata_ssh_pubkey **out,
                                                                    strata_error *err);
@@ -109,5 +113,18 @@ STRATA_API const char *strata_ssh_pubkey_comment(const strata_ssh_pubkey *k);
 STRATA_API const uint8_t *strata_ssh_pubkey_blob(const strata_ssh_pubkey *k, size_t *n);
 /* 1 when the type is an OpenSSH certificate ("...-cert-v01@openssh.com"). */
 STRATA_API int strata_ssh_pubkey_is_cert(const strata_ssh_pubkey *k);
+
+/* File helpers (src/io): read path (at most STRATA_SSH_KEY_FILE_MAX bytes,
+ * regular files only) and parse it as above. A private key file of ours that
+ * group or others may access is refused with E_USAGE ("permissions 0644 for
+ * ... are too open"), as OpenSSH refuses it. E_IO with errno's text when the
+ * file cannot be read. path and passphrase are borrowed for the call. */
+STRATA_API STRATA_MUST_CHECK strata_status strata_ssh_privkey_load_file(const char *path,
+                                                                        const char *passphrase,
+                                                                        strata_ssh_privkey **out,
+                                                                        strata_error *err);
+STRATA_API STRATA_MUST_CHECK strata_status strata_ssh_pubkey_load_file(const char *path,
+                                                                       strata_ssh_pubkey **out,
+                                                                       strata_error *err);
 
 #endif

@@ -5,6 +5,7 @@
 
 #include "base/error_internal.h"
 #include "strata/ssh_agent.h"
+#include "ssh/keyfile.h"
 
 /* Appends uint32 length || body. */
 static strata_status put_frame(strata_buf *out, const strata_buf *body)
@@ -34,6 +35,42 @@ strata_status strata_ssh_agent_request_sign(strata_buf *out, const uint8_t *blob
         (r = strata_buf_put_string(&body, blob, n)) == STRATA_OK &&
         (r = strata_buf_put_string(&body, data, dn)) == STRATA_OK &&
         (r = strata_buf_put_u32(&body, flags)) == STRATA_OK)
+        r = put_frame(out, &body);
+    strata_buf_free(&body);
+    return r;
+}
+
+strata_status strata_ssh_agent_request_add(strata_buf *out, const strata_ssh_privkey *k,
+                                           strata_error *err)
+{
+    strata_buf body;
+    strata_status r;
+    strata_buf_init(&body, STRATA_SSH_AGENT_MSG_MAX);
+    strata_buf_set_secret(&body);
+    if ((r = strata_buf_put_u8(&body, STRATA_SSH_AGENTC_ADD_IDENTITY)) != STRATA_OK ||
+        (r = strata_buf_put_cstring(&body, k->type->name)) != STRATA_OK) {
+        r = strata__error_set(err, r, "agent request too large");
+        goto out;
+    }
+    if ((r = k->type->put_priv(k->type, k->pkey, &body, err)) != STRATA_OK)
+        goto out;
+    if ((r = strata_buf_put_cstring(&body, k->comment)) != STRATA_OK ||
+        (r = put_frame(out, &body)) != STRATA_OK)
+        r = strata__error_set(err, r, "agent request too large");
+out:
+    strata_buf_free(&body);
+    return r;
+}
+
+strata_status strata_ssh_agent_request_remove(strata_buf *out, const uint8_t *blob, size_t n)
+{
+    strata_buf body;
+    strata_status r;
+    if (n > STRATA_SSH_AGENT_MSG_MAX)
+        return STRATA_E_LIMIT;
+    strata_buf_init(&body, STRATA_SSH_AGENT_MSG_MAX);
+    if ((r = strata_buf_put_u8(&body, STRATA_SSH_AGENTC_REMOVE_IDENTITY)) == STRATA_OK &&
+        (r = strata_buf_put_string(&body, blob, n)) == STRATA_OK)
         r = put_frame(out, &body);
     strata_buf_free(&body);
     return r;
@@ -71,13 +108,30 @@ static strata_status expect_type(strata_buf *b, uint8_t want, const char *what, 
     uint8_t type;
     if (strata_buf_get_u8(b, &type) != STRATA_OK)
         return strata__error_set(err, STRATA_E_TRUNCATED, "empty agent reply");
+    /* As OpenSSH's client: SSH2_AGENT_FAILURE (30) and SSH_COM_AGENT2_FAILURE
+     * (102) from old agents, and SSH_AGENT_EXTENSION_FAILURE (28), are refusals too. */
     if (type == STRATA_SSH_AGENT_FAILURE)
         return strata__error_set(err, STRATA_E_SSH_AGENT_REFUSED,
                                  "the agent refused the %s request (SSH_AGENT_FAILURE)", what);
+    if (type == 28 || type == 30 || type == 102)
+        return strata__error_set(err, STRATA_E_SSH_AGENT_REFUSED,
+                                 "the agent refused the %s request (failure message %u)", what,
+                                 type);
     if (type != want)
         return strata__error_set(err, STRATA_E_PROTOCOL,
                                  "unexpected agent reply type %u to a %s request", type, what);
     return STRATA_OK;
+}
+
+strata_status strata_ssh_agent_parse_success(const uint8_t *msg, size_t n, strata_error *err)
+{
+    strata_buf b;
+    strata_buf_view(&b, msg, n);
+    strata_status r = expect_type(&b, STRATA_SSH_AGENT_SUCCESS, "add/remove", err);
+    if (r == STRATA_OK && strata_buf_get_end(&b) != STRATA_OK)
+        r = strata__error_set(err, STRATA_E_TRAILING, "%zu trailing bytes after SSH_AGENT_SUCCESS",
+                              strata_buf_len(&b));
+    return r;
 }
 
 void strata_ssh_agent_identities_free(strata_ssh_agent_identities *ids)

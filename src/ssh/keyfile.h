@@ -35,6 +35,9 @@ struct sshkf_type {
 const struct sshkf_type *strata__sshkf_type_by_name(const char *name, size_t n);
 /* The type of an OpenSSL key, or NULL when SSH has no such type. */
 const struct sshkf_type *strata__sshkf_type_of_pkey(EVP_PKEY *k);
+/* 1 when all n bytes are printable ASCII without spaces (safe to quote in a
+ * message), else 0. */
+int strata__sshkf_printable(const uint8_t *p, size_t n);
 /* Appends the full public blob: string type, then the public fields. */
 strata_status strata__sshkf_put_blob(const struct sshkf_type *t, EVP_PKEY *k, strata_buf *out,
                                      strata_error *err);

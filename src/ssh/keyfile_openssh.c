@@ -40,40 +40,31 @@ static strata_status get_name(strata_buf *b, const char *what, char *buf, size_t
         return strata__error_set(err, r, "truncated key file (%s)", what);
     if (n >= cap)
         return strata__error_set(err, STRATA_E_FORMAT, "%s is %zu bytes long", what, n);
-    for (size_t i = 0; i < n; i++)
-        if (p[i] < 0x21 || p[i] > 0x7e)
-            return strata__error_set(err, STRATA_E_FORMAT, "%s holds a non-printable byte", what);
+    if (!strata__sshkf_printable(p, n))
+        return strata__error_set(err, STRATA_E_FORMAT, "%s holds a non-printable byte", what);
     memcpy(buf, p, n);
     buf[n] = '\0';
     return STRATA_OK;
 }
 
-/* Derives key || iv from the passphrase with the bcrypt KDF. */
-static strata_status derive(const struct sshkf_cipher *c, strata_buf *kdfopts,
-                            const char *passphrase, unsigned max_rounds, uint8_t *out,
-                            strata_error *err)
+/* Reads and checks the bcrypt KDF options: string salt, uint32 rounds. */
+static strata_status parse_kdfopts(strata_buf *kdfopts, unsigned max_rounds, const uint8_t **salt,
+                                   size_t *saltlen, uint32_t *rounds, strata_error *err)
 {
-    const uint8_t *salt;
-    size_t saltlen;
-    uint32_t rounds;
     strata_status r;
-    if ((r = strata_buf_get_string(kdfopts, &salt, &saltlen)) != STRATA_OK ||
-        (r = strata_buf_get_u32(kdfopts, &rounds)) != STRATA_OK)
+    if ((r = strata_buf_get_string(kdfopts, salt, saltlen)) != STRATA_OK ||
+        (r = strata_buf_get_u32(kdfopts, rounds)) != STRATA_OK)
         return strata__error_set(err, r, "truncated bcrypt KDF options");
     if (strata_buf_get_end(kdfopts) != STRATA_OK)
         return strata__error_set(err, STRATA_E_TRAILING, "trailing bytes in bcrypt KDF options");
-    if (saltlen == 0 || saltlen > STRATA_BCRYPT_PBKDF_MAX_SALT)
+    if (*saltlen == 0 || *saltlen > STRATA_BCRYPT_PBKDF_MAX_SALT)
         return strata__error_set(err, STRATA_E_FORMAT, "bcrypt salt of %zu bytes (1..%u allowed)",
-                                 saltlen, STRATA_BCRYPT_PBKDF_MAX_SALT);
-    if (rounds == 0)
+                                 *saltlen, STRATA_BCRYPT_PBKDF_MAX_SALT);
+    if (*rounds == 0)
         return strata__error_set(err, STRATA_E_FORMAT, "bcrypt KDF with 0 rounds");
-    if (rounds > max_rounds)
+    if (*rounds > max_rounds)
         return strata__error_set(err, STRATA_E_LIMIT, "bcrypt KDF rounds %u exceed the limit of %u",
-                                 rounds, max_rounds);
-    r = strata__bcrypt_pbkdf((const uint8_t *)passphrase, strlen(passphrase), salt, saltlen, rounds,
-                             out, c->key_len + c->iv_len);
-    if (r != STRATA_OK)
-        return strata__error_set(err, r, "bcrypt KDF failed");
+                                 *rounds, max_rounds);
     return STRATA_OK;
 }
 
@@ -104,6 +95,10 @@ static strata_status parse_private(strata_buf *b, int encrypted, size_t block, c
         goto out;
     }
     const struct sshkf_type *t = strata__sshkf_type_by_name((const char *)tname, tlen);
+    if (!t && !strata__sshkf_printable(tname, tlen)) {
+        r = strata__error_set(err, STRATA_E_FORMAT, "private key type name is not printable");
+        goto out;
+    }
     if (!t) {
         r = strata__error_set(err, STRATA_E_UNSUPPORTED, "unsupported private key type \"%.*s\"",
                               (int)(tlen > 64 ? 64 : tlen), (const char *)tname);
@@ -153,13 +148,16 @@ out:
 struct kf_outer {
     const struct sshkf_cipher *c;
     strata_buf kdfopts;
+    const uint8_t *salt; /* bcrypt only */
+    size_t saltlen;
+    uint32_t rounds;
     const uint8_t *pub, *enc;
     size_t publen, enclen;
     uint8_t tag[16];
 };
 
-static strata_status parse_outer(const uint8_t *bin, size_t n, struct kf_outer *o,
-                                 strata_error *err)
+static strata_status parse_outer(const uint8_t *bin, size_t n, unsigned max_rounds,
+                                 struct kf_outer *o, strata_error *err)
 {
     strata_buf b;
     char cipher_name[64], kdf_name[64];
@@ -187,6 +185,11 @@ static strata_status parse_outer(const uint8_t *bin, size_t n, struct kf_outer *
                                  kdf_name);
     if (!encrypted && strata_buf_len(&o->kdfopts) != 0)
         return strata__error_set(err, STRATA_E_FORMAT, "KDF options for an unencrypted key");
+    /* Checked before any passphrase is asked for: a key that cannot be
+     * decrypted (bad or too costly KDF) is refused at once. */
+    if (encrypted && (r = parse_kdfopts(&o->kdfopts, max_rounds, &o->salt, &o->saltlen, &o->rounds,
+                                        err)) != STRATA_OK)
+        return r;
     if (nkeys != 1)
         return strata__error_set(err, STRATA_E_UNSUPPORTED,
                                  "key file holds %u keys (only 1 allowed)", nkeys);
@@ -212,7 +215,7 @@ strata_status strata__sshkf_peek_openssh(const uint8_t *bin, size_t n, uint8_t *
                                          size_t *blob_len, int *encrypted, strata_error *err)
 {
     struct kf_outer o;
-    strata_status r = parse_outer(bin, n, &o, err);
+    strata_status r = parse_outer(bin, n, STRATA_SSH_KEY_ROUNDS_MAX, &o, err);
     if (r != STRATA_OK)
         return r;
     if (!(*blob = malloc(o.publen)))
@@ -236,7 +239,7 @@ strata_status strata__sshkf_parse_openssh(const uint8_t *bin, size_t n, const ch
     *out = NULL;
     strata_buf_init(&plain, STRATA_SSH_KEY_FILE_MAX);
     strata_buf_set_secret(&plain);
-    if ((r = parse_outer(bin, n, &o, err)) != STRATA_OK)
+    if ((r = parse_outer(bin, n, max_rounds, &o, err)) != STRATA_OK)
         goto out;
     const struct sshkf_cipher *c = o.c;
     int encrypted = c->key_len != 0;
@@ -247,8 +250,12 @@ strata_status strata__sshkf_parse_openssh(const uint8_t *bin, size_t n, const ch
                                   c->name);
             goto out;
         }
-        if ((r = derive(c, &o.kdfopts, passphrase, max_rounds, kdf_out, err)) != STRATA_OK)
+        r = strata__bcrypt_pbkdf((const uint8_t *)passphrase, strlen(passphrase), o.salt, o.saltlen,
+                                 o.rounds, kdf_out, c->key_len + c->iv_len);
+        if (r != STRATA_OK) {
+            r = strata__error_set(err, r, "bcrypt KDF failed");
             goto out;
+        }
     }
     if ((r = strata_buf_reserve(&plain, o.enclen, &dst)) != STRATA_OK) {
         r = strata__error_set(err, r, "private section too large");

@@ -135,6 +135,10 @@ strata_status strata_ssh_pubkey_parse(const char *text, size_t n, strata_ssh_pub
         r = strata__error_set(err, STRATA_E_FORMAT, "public key line has no base64 field");
         goto out;
     }
+    if (!strata__sshkf_printable((const uint8_t *)text + s, t_end - s)) {
+        r = strata__error_set(err, STRATA_E_FORMAT, "non-printable byte in the key type");
+        goto out;
+    }
     if (t_end - s > STRATA_NAME_MAX) {
         r = strata__error_set(err, STRATA_E_FORMAT, "key type longer than %d characters",
                               STRATA_NAME_MAX);
@@ -147,6 +151,10 @@ strata_status strata_ssh_pubkey_parse(const char *text, size_t n, strata_ssh_pub
     strata_buf_view(&view, strata_buf_ptr(&blob), strata_buf_len(&blob));
     if ((r = strata_buf_get_string(&view, &inner, &inner_len)) != STRATA_OK) {
         r = strata__error_set(err, r, "key blob too short to hold its type");
+        goto out;
+    }
+    if (!strata__sshkf_printable(inner, inner_len)) {
+        r = strata__error_set(err, STRATA_E_FORMAT, "the blob's key type is not printable");
         goto out;
     }
     if (inner_len != t_end - s || memcmp(inner, text + s, inner_len) != 0) {

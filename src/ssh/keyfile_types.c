@@ -30,6 +30,14 @@ const struct sshkf_type *strata__sshkf_type_by_name(const char *name, size_t n)
     return NULL;
 }
 
+int strata__sshkf_printable(const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i] < 0x21 || p[i] > 0x7e)
+            return 0;
+    return 1;
+}
+
 const struct sshkf_type *strata__sshkf_type_of_pkey(EVP_PKEY *k)
 {
     char group[32];

@@ -41,6 +41,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         }
         free(sig);
+        strata_error_clear(&err);
+        if (strata_ssh_agent_parse_success(msg, n, &err) == STRATA_OK && (n != 1 || msg[0] != 6))
+            abort();
     }
     return 0;
 }

@@ -154,6 +154,21 @@ static void test_parse_identities(void **state)
     }
 }
 
+static void test_parse_success(void **state)
+{
+    (void)state;
+    strata_error err;
+    static const uint8_t ok[] = {6}, trailing[] = {6, 0}, other[] = {12};
+    strata_error_clear(&err);
+    assert_ok(strata_ssh_agent_parse_success(ok, 1, &err));
+    assert_status(strata_ssh_agent_parse_success(trailing, 2, &err), STRATA_E_TRAILING);
+    assert_string_equal(strata_error_message(&err), "1 trailing bytes after SSH_AGENT_SUCCESS");
+    strata_error_clear(&err);
+    assert_status(strata_ssh_agent_parse_success(other, 1, &err), STRATA_E_PROTOCOL);
+    assert_string_equal(strata_error_message(&err),
+                        "unexpected agent reply type 12 to a add/remove request");
+}
+
 static void test_parse_sign(void **state)
 {
     (void)state;
@@ -177,6 +192,14 @@ static void test_parse_sign(void **state)
          STRATA_E_SSH_AGENT_REFUSED,
          "the agent refused the sign request (SSH_AGENT_FAILURE)"},
         {{12}, 1, STRATA_E_PROTOCOL, "unexpected agent reply type 12 to a sign request"},
+        {{30},
+         1,
+         STRATA_E_SSH_AGENT_REFUSED,
+         "the agent refused the sign request (failure message 30)"},
+        {{102},
+         1,
+         STRATA_E_SSH_AGENT_REFUSED,
+         "the agent refused the sign request (failure message 102)"},
         {{14, 0, 0}, 3, STRATA_E_TRUNCATED, "truncated sign response"},
         {{14, 0, 0, 0, 0, 1}, 6, STRATA_E_TRAILING, "1 trailing bytes in sign response"},
         {{14, 0, 0, 0, 4, 0, 0, 0, 9},
@@ -422,6 +445,92 @@ static void test_agent_sign_and_verify(void **state)
     strata_buf_free(&reply);
 }
 
+/* 1 when the agent lists blob with comment. */
+static int agent_has(const uint8_t *blob, size_t n, const char *comment)
+{
+    strata_buf req, reply;
+    strata_error err;
+    strata_ssh_agent_identities *ids = NULL;
+    int found = 0;
+    strata_buf_init(&req, 0);
+    strata_buf_init(&reply, 0);
+    assert_ok(strata_ssh_agent_request_identities(&req));
+    assert_ok(agent_call(&req, &reply, &err));
+    assert_ok(strata_ssh_agent_parse_identities(strata_buf_ptr(&reply), strata_buf_len(&reply),
+                                                &ids, &err));
+    for (size_t j = 0; j < ids->n; j++)
+        if (ids->ids[j].blob_len == n && memcmp(ids->ids[j].blob, blob, n) == 0 &&
+            strcmp(ids->ids[j].comment, comment) == 0)
+            found = 1;
+    strata_ssh_agent_identities_free(ids);
+    strata_buf_free(&req);
+    strata_buf_free(&reply);
+    return found;
+}
+
+/* Keys made by OpenSSL, serialised by strata into ADD_IDENTITY: the agent
+ * must accept the private fields, list the key and sign with it. */
+static void test_agent_add_sign_remove(void **state)
+{
+    (void)state;
+    static const uint8_t data[] = "added by strata";
+    EVP_PKEY *pkeys[4] = {
+        EVP_PKEY_Q_keygen(NULL, NULL, "ED25519"),
+        EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256"),
+        EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-521"),
+        EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048),
+    };
+    strata_buf req, reply;
+    strata_error err;
+    strata_buf_init(&req, 0);
+    strata_buf_init(&reply, 0);
+    strata_buf_set_secret(&req);
+    for (int i = 0; i < 4; i++) {
+        strata_ssh_privkey *k = NULL;
+        char comment[32], alg[64];
+        size_t bn, sn;
+        uint8_t *sig = NULL;
+        snprintf(comment, sizeof(comment), "strata added %d", i);
+        assert_non_null(pkeys[i]);
+        assert_ok(strata_ssh_privkey_from_pkey(pkeys[i], comment, &k, &err));
+        const uint8_t *blob = strata_ssh_privkey_blob(k, &bn);
+        strata_buf_reset(&req);
+        strata_error_clear(&err);
+        assert_ok(strata_ssh_agent_request_add(&req, k, &err));
+        assert_ok(agent_call(&req, &reply, &err));
+        assert_ok(
+            strata_ssh_agent_parse_success(strata_buf_ptr(&reply), strata_buf_len(&reply), &err));
+        assert_true(agent_has(blob, bn, comment));
+        strata_buf_reset(&req);
+        assert_ok(strata_ssh_agent_request_sign(&req, blob, bn, data, sizeof(data),
+                                                STRATA_SSH_AGENT_RSA_SHA2_256));
+        assert_ok(agent_call(&req, &reply, &err));
+        assert_ok(strata_ssh_agent_parse_sign(strata_buf_ptr(&reply), strata_buf_len(&reply), &sig,
+                                              &sn, &err));
+        assert_true(verify_ssh_sig(pkeys[i], sig, sn, data, sizeof(data), alg, sizeof(alg)));
+        free(sig);
+        strata_buf_reset(&req);
+        assert_ok(strata_ssh_agent_request_remove(&req, blob, bn));
+        assert_ok(agent_call(&req, &reply, &err));
+        strata_error_clear(&err);
+        assert_ok(
+            strata_ssh_agent_parse_success(strata_buf_ptr(&reply), strata_buf_len(&reply), &err));
+        assert_false(agent_has(blob, bn, comment));
+        /* Removing it again: the agent says no. */
+        assert_ok(agent_call(&req, &reply, &err));
+        strata_error_clear(&err);
+        assert_status(
+            strata_ssh_agent_parse_success(strata_buf_ptr(&reply), strata_buf_len(&reply), &err),
+            STRATA_E_SSH_AGENT_REFUSED);
+        assert_string_equal(strata_error_message(&err),
+                            "the agent refused the add/remove request (SSH_AGENT_FAILURE)");
+        strata_ssh_privkey_free(k);
+        EVP_PKEY_free(pkeys[i]);
+    }
+    strata_buf_free(&req);
+    strata_buf_free(&reply);
+}
+
 static void test_agent_refuses_unknown_key(void **state)
 {
     (void)state;
@@ -457,14 +566,14 @@ static void test_agent_refuses_unknown_key(void **state)
 int main(void)
 {
     const struct CMUnitTest memory[] = {
-        cmocka_unit_test(test_requests_encode),
-        cmocka_unit_test(test_reply_take),
-        cmocka_unit_test(test_parse_identities),
+        cmocka_unit_test(test_requests_encode),  cmocka_unit_test(test_reply_take),
+        cmocka_unit_test(test_parse_identities), cmocka_unit_test(test_parse_success),
         cmocka_unit_test(test_parse_sign),
     };
     const struct CMUnitTest real[] = {
         cmocka_unit_test(test_agent_identities),
         cmocka_unit_test(test_agent_sign_and_verify),
+        cmocka_unit_test(test_agent_add_sign_remove),
         cmocka_unit_test(test_agent_refuses_unknown_key),
     };
     int failed = cmocka_run_group_tests_name("agent codec", memory, NULL, NULL);

@@ -235,6 +235,34 @@ static void test_errors_name_file_and_line(void **state)
     ssh_config_free(&c);
 }
 
+static void test_ignore_unknown(void **state)
+{
+    (void)state;
+    struct ssh_config c;
+    strata_error err;
+    static const char cfg[] = "IgnoreUnknown ForwardAgent,Send*\n"
+                              "Host other\n"
+                              "  SendEnv LANG\n"
+                              "Host *\n"
+                              "  forwardagent yes\n"
+                              "  User u\n";
+    ssh_config_init(&c);
+    assert_ok(apply(&c, cfg, "h", &err));
+    assert_string_equal(c.user, "u");
+    ssh_config_free(&c);
+    /* Only the named options, and only after the IgnoreUnknown line. */
+    expect_error("IgnoreUnknown ForwardAgent\nAddKeysToAgent yes\n", "h", STRATA_E_SSH_CONFIG,
+                 "cfg line 2: unknown option \"AddKeysToAgent\"");
+    expect_error("ForwardAgent yes\nIgnoreUnknown ForwardAgent\n", "h", STRATA_E_SSH_CONFIG,
+                 "cfg line 1: unknown option \"ForwardAgent\"");
+    /* A -o IgnoreUnknown comes first of all. */
+    ssh_config_init(&c);
+    assert_ok(ssh_config_apply_option(&c, "IgnoreUnknown=*", &err));
+    assert_ok(apply(&c, "UseKeychain yes\nPort 7\n", "h", &err));
+    assert_int_equal(c.port, 7);
+    ssh_config_free(&c);
+}
+
 static void test_tokens(void **state)
 {
     (void)state;
@@ -252,24 +280,35 @@ static void test_tokens(void **state)
     ssh_config_free(&c);
 }
 
+/* A throw-away home directory with an empty .ssh in it. */
+static void make_home(char *home)
+{
+    char path[256];
+    assert_non_null(mkdtemp(home));
+    snprintf(path, sizeof(path), "%s/.ssh", home);
+    assert_int_equal(mkdir(path, 0700), 0);
+}
+
+/* Writes text to dir/name; the path goes to path (256 bytes). */
+static void write_text(const char *dir, const char *name, const char *text, char *path)
+{
+    snprintf(path, 256, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
 static void test_include_and_file(void **state)
 {
     (void)state;
     char home[] = "/tmp/strata-sshcfg-XXXXXX";
     char path[256];
-    assert_non_null(mkdtemp(home));
-    snprintf(path, sizeof(path), "%s/.ssh", home);
-    assert_int_equal(mkdir(path, 0700), 0);
-    snprintf(path, sizeof(path), "%s/.ssh/extra.conf", home);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs("Host inc\n  Port 4444\nHost *\n  User from-include\n", f);
-    fclose(f);
-    snprintf(path, sizeof(path), "%s/.ssh/config", home);
-    f = fopen(path, "w");
-    assert_non_null(f);
-    fputs("Include extra.*\nInclude nothing-matches-*\nHost *\n  Port 1\n  User late\n", f);
-    fclose(f);
+    make_home(home);
+    write_text(home, ".ssh/extra.conf", "Host inc\n  Port 4444\nHost *\n  User from-include\n",
+               path);
+    write_text(home, ".ssh/config",
+               "Include extra.*\nInclude nothing-matches-*\nHost *\n  Port 1\n  User late\n", path);
     struct ssh_config c;
     strata_error err;
     ssh_config_init(&c);
@@ -285,16 +324,67 @@ static void test_include_and_file(void **state)
     assert_status(ssh_config_apply_file(&c, path, 1, "h", home, &err), STRATA_E_IO);
     ssh_config_free(&c);
     /* An Include loop stops at the depth bound. */
-    snprintf(path, sizeof(path), "%s/.ssh/loop", home);
-    f = fopen(path, "w");
-    assert_non_null(f);
-    fputs("Include loop\n", f);
-    fclose(f);
+    write_text(home, ".ssh/loop", "Include loop\n", path);
     ssh_config_init(&c);
     strata_error_clear(&err);
     assert_status(ssh_config_apply_file(&c, path, 1, "h", home, &err), STRATA_E_SSH_CONFIG);
     assert_true(strstr(strata_error_message(&err), "Include nested more than 8 deep (\"loop\")"));
     ssh_config_free(&c);
+    char cmd[300];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", home);
+    assert_int_equal(system(cmd), 0);
+}
+
+static void test_resolve(void **state)
+{
+    (void)state;
+    char home[] = "/tmp/strata-sshres-XXXXXX", path[256], other[256];
+    make_home(home);
+    write_text(home, ".ssh/config", "Host *\n  Port 2022\n  IdentityFile ~/.ssh/id_%h\n", path);
+    write_text(home, "other", "Port 3033\n", other);
+    char *saved = getenv("HOME") ? strdup(getenv("HOME")) : NULL;
+    assert_int_equal(setenv("HOME", home, 1), 0);
+    struct ssh_config c;
+    strata_error err;
+    char *opts[] = {"User=x", "IdentityFile=/cli"};
+    /* Default file. */
+    ssh_config_init(&c);
+    strata_error_clear(&err);
+    assert_ok(ssh_config_resolve(&c, "srv", opts, 2, NULL, &err));
+    assert_int_equal(c.port, 2022);
+    assert_string_equal(c.user, "x");
+    assert_int_equal(c.n_identity_files, 2);
+    assert_string_equal(c.identity_files[0], "/cli");
+    char want[300];
+    snprintf(want, sizeof(want), "%s/.ssh/id_srv", home);
+    assert_string_equal(c.identity_files[1], want);
+    ssh_config_free(&c);
+    /* -F other, -F none. */
+    ssh_config_init(&c);
+    assert_ok(ssh_config_resolve(&c, "srv", NULL, 0, other, &err));
+    assert_int_equal(c.port, 3033);
+    assert_non_null(c.user); /* the local user */
+    ssh_config_free(&c);
+    ssh_config_init(&c);
+    assert_ok(ssh_config_resolve(&c, "srv", NULL, 0, "none", &err));
+    assert_int_equal(c.port, 22);
+    ssh_config_free(&c);
+    /* -F of a missing file is an error; a bad -o stops before any file. */
+    ssh_config_init(&c);
+    strata_error_clear(&err);
+    snprintf(path, sizeof(path), "%s/absent", home);
+    assert_status(ssh_config_resolve(&c, "srv", NULL, 0, path, &err), STRATA_E_IO);
+    ssh_config_free(&c);
+    ssh_config_init(&c);
+    strata_error_clear(&err);
+    char *bad[] = {"Port=x"};
+    assert_status(ssh_config_resolve(&c, "srv", bad, 1, NULL, &err), STRATA_E_SSH_CONFIG);
+    assert_string_equal(strata_error_message(&err), "-o \"Port=x\": bad port \"x\"");
+    ssh_config_free(&c);
+    if (saved) {
+        assert_int_equal(setenv("HOME", saved, 1), 0);
+        free(saved);
+    }
     char cmd[300];
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", home);
     assert_int_equal(system(cmd), 0);
@@ -308,8 +398,10 @@ int main(void)
         cmocka_unit_test(test_negation_and_lists),
         cmocka_unit_test(test_syntax_forms_and_values),
         cmocka_unit_test(test_errors_name_file_and_line),
+        cmocka_unit_test(test_ignore_unknown),
         cmocka_unit_test(test_tokens),
         cmocka_unit_test(test_include_and_file),
+        cmocka_unit_test(test_resolve),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

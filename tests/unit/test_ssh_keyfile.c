@@ -230,6 +230,43 @@ static void test_peek_public_half(void **state)
     }
 }
 
+static void test_load_files(void **state)
+{
+    (void)state;
+    char path[512], pubpath[520];
+    strata_error err;
+    strata_ssh_privkey *k = NULL;
+    strata_ssh_pubkey *pub = NULL;
+    size_t kn, pn;
+    snprintf(path, sizeof(path), "%s/load", tmpdir);
+    snprintf(pubpath, sizeof(pubpath), "%s.pub", path);
+    run("ssh-keygen -q -t ed25519 -N pw -C loaded -f '%s'", path);
+    assert_ok(strata_ssh_privkey_load_file(path, "pw", &k, &err));
+    assert_ok(strata_ssh_pubkey_load_file(pubpath, &pub, &err));
+    const uint8_t *kb = strata_ssh_privkey_blob(k, &kn), *pb = strata_ssh_pubkey_blob(pub, &pn);
+    assert_int_equal(kn, pn);
+    assert_memory_equal(kb, pb, kn);
+    assert_string_equal(strata_ssh_pubkey_comment(pub), "loaded");
+    strata_ssh_privkey_free(k);
+    strata_ssh_pubkey_free(pub);
+    /* Too open, as OpenSSH refuses it; .pub files may be world-readable. */
+    assert_int_equal(chmod(path, 0644), 0);
+    assert_status(strata_ssh_privkey_load_file(path, "pw", &k, &err), STRATA_E_USAGE);
+    char want[700];
+    snprintf(want, sizeof(want),
+             "permissions 0644 for %s are too open: a private key file must not be accessible "
+             "by others",
+             path);
+    assert_string_equal(strata_error_message(&err), want);
+    assert_null(k);
+    snprintf(path, sizeof(path), "%s/missing", tmpdir);
+    assert_status(strata_ssh_privkey_load_file(path, NULL, &k, &err), STRATA_E_IO);
+    snprintf(want, sizeof(want), "cannot open %s: No such file or directory", path);
+    assert_string_equal(strata_error_message(&err), want);
+    assert_status(strata_ssh_pubkey_load_file(tmpdir, &pub, &err), STRATA_E_USAGE);
+    assert_null(pub);
+}
+
 static void test_pem_and_pkcs8(void **state)
 {
     (void)state;
@@ -369,6 +406,8 @@ static void test_pubkey_and_cert_files(void **state)
         {"ssh-rsa AAAAC3NzaC1lZDI1NTE5AAAA\n",
          "key type \"ssh-rsa\" differs from the blob's type \"ssh-ed25519\""},
         {"ssh-ed25519 AAAA\n", "key blob too short to hold its type"},
+        {"ssh-ed\x01 AAAA\n", "non-printable byte in the key type"},
+        {"ssh-ed25519 AAAAAgEC\n", "the blob's key type is not printable"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         assert_status(strata_ssh_pubkey_parse(bad[i].text, strlen(bad[i].text), &pub, &err),
@@ -577,6 +616,13 @@ static void test_malformed_openssh(void **state)
     p.priv = &badpriv;
     assert_status(parse_parts(&p, NULL, &err), STRATA_E_UNSUPPORTED);
     assert_string_equal(strata_error_message(&err), "unsupported private key type \"ssh-foo\"");
+    strata_buf_reset(&badpriv);
+    assert_ok(strata_buf_put_u32(&badpriv, 7));
+    assert_ok(strata_buf_put_u32(&badpriv, 7));
+    assert_ok(strata_buf_put_string(&badpriv, "\x1b[m", 3));
+    assert_ok(strata_buf_put(&badpriv, longpad, 1)); /* 15 + 1 = 2 blocks */
+    assert_status(parse_parts(&p, NULL, &err), STRATA_E_FORMAT);
+    assert_string_equal(strata_error_message(&err), "private key type name is not printable");
 
     /* bcrypt KDF options: 0 rounds, too many rounds, empty salt, trailing. */
     strata_buf kdf;
@@ -591,6 +637,8 @@ static void test_malformed_openssh(void **state)
     strata_buf enc16;
     strata_buf_init(&enc16, 0);
     assert_ok(strata_buf_put(&enc16, longpad, 16));
+    /* The KDF is checked before the passphrase: no prompt for a key that
+     * cannot be used. */
     for (int i = 0; i < 3; i++) {
         strata_buf_reset(&kdf);
         assert_ok(strata_buf_put_string(&kdf, salt, sizeof(salt)));
@@ -606,6 +654,8 @@ static void test_malformed_openssh(void **state)
                           0,
                           NULL};
         assert_status(parse_parts(&e, "pw", &err), sts[i]);
+        assert_string_equal(strata_error_message(&err), msgs[i]);
+        assert_status(parse_parts(&e, NULL, &err), sts[i]);
         assert_string_equal(strata_error_message(&err), msgs[i]);
     }
     strata_buf_reset(&kdf);
@@ -628,7 +678,12 @@ static void test_malformed_openssh(void **state)
     e.kdfopts = strata_buf_ptr(&kdf);
     assert_status(parse_parts(&e, "pw", &err), STRATA_E_TRAILING);
     assert_string_equal(strata_error_message(&err), "trailing bytes in bcrypt KDF options");
-    /* An AEAD cipher whose tag is missing. */
+    /* An AEAD cipher whose tag is missing (valid KDF options). */
+    strata_buf_reset(&kdf);
+    assert_ok(strata_buf_put_string(&kdf, salt, sizeof(salt)));
+    assert_ok(strata_buf_put_u32(&kdf, 16));
+    e.kdfopts_len = strata_buf_len(&kdf);
+    e.kdfopts = strata_buf_ptr(&kdf);
     e.cipher = "aes256-gcm@openssh.com";
     assert_status(parse_parts(&e, "pw", &err), STRATA_E_TRUNCATED);
     assert_string_equal(strata_error_message(&err),
@@ -695,6 +750,7 @@ int main(void)
         cmocka_unit_test(test_keygen_gcm_and_rounds),
         cmocka_unit_test(test_wrong_and_missing_passphrase),
         cmocka_unit_test(test_peek_public_half),
+        cmocka_unit_test(test_load_files),
         cmocka_unit_test(test_pem_and_pkcs8),
         cmocka_unit_test(test_write_read_back_by_keygen),
         cmocka_unit_test(test_pubkey_and_cert_files),

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <pwd.h>
+#include <unistd.h>
 
 #include "base/error_internal.h"
 #include "ssh_config.h"
@@ -59,6 +61,7 @@ static const struct option_row options[] = {
     {"IdentitiesOnly", SSHC_IDENTITIESONLY, K_YESNO, INT(identities_only)},
     {"IdentityAgent", SSHC_IDENTITYAGENT, K_STR, STR(identity_agent)},
     {"LogLevel", SSHC_LOGLEVEL, K_LOG, INT(log_level)},
+    {"IgnoreUnknown", SSHC_IGNOREUNKNOWN, K_STR, STR(ignore_unknown)},
 };
 
 /* Argument counts each kind takes: min, max. */
@@ -334,6 +337,8 @@ static strata_status apply_keyword(struct ssh_config *c, const char *loc, int ar
     for (size_t i = 0; i < sizeof(options) / sizeof(options[0]); i++)
         if (strcasecmp(argv[0], options[i].name) == 0)
             row = &options[i];
+    if (!row && c->ignore_unknown && ssh_config_host_match(argv[0], c->ignore_unknown))
+        return STRATA_OK; /* IgnoreUnknown: the user said this one may be skipped */
     if (!row)
         return bad(err, loc, "unknown option \"%s\"", argv[0]);
     int min, max;
@@ -625,10 +630,14 @@ static strata_status apply_text_depth(struct ssh_config *c, const char *text, si
         } else if (active) {
             r = apply_keyword(c, loc, argc, argv, err);
         } else {
-            /* Inactive block: the keyword must still be one strata knows. */
+            /* Inactive block: the line must still be valid (known keyword,
+             * well-formed value), under the IgnoreUnknown in force. */
             struct ssh_config scratch;
             ssh_config_init(&scratch);
+            scratch.ignore_unknown = c->ignore_unknown;
+            scratch.set[SSHC_IGNOREUNKNOWN] = 1;
             r = apply_keyword(&scratch, loc, argc, argv, err);
+            scratch.ignore_unknown = NULL;
             ssh_config_free(&scratch);
         }
         free(line);
@@ -776,4 +785,35 @@ strata_status ssh_config_finish(struct ssh_config *c, const char *host, const ch
         (r = expand_in_place("IdentityAgent", &c->identity_agent, &t, err)) != STRATA_OK)
         return r;
     return STRATA_OK;
+}
+
+strata_status ssh_config_resolve(struct ssh_config *c, const char *host, char *const *opts,
+                                 size_t n_opts, const char *file, strata_error *err)
+{
+    char path[4096], local_host[256];
+    const char *home = getenv("HOME"), *user = NULL;
+    struct passwd *pw = getpwuid(getuid());
+    strata_status r;
+    if (pw) {
+        user = pw->pw_name;
+        if (!home || !*home)
+            home = pw->pw_dir;
+    }
+    if (gethostname(local_host, sizeof(local_host)) != 0)
+        local_host[0] = '\0';
+    local_host[sizeof(local_host) - 1] = '\0';
+    for (size_t i = 0; i < n_opts; i++)
+        if ((r = ssh_config_apply_option(c, opts[i], err)) != STRATA_OK)
+            return r;
+    if (!file && home) {
+        snprintf(path, sizeof(path), "%s/.ssh/config", home);
+        r = ssh_config_apply_file(c, path, 0, host, home, err);
+    } else if (file && strcmp(file, "none") != 0) {
+        r = ssh_config_apply_file(c, file, 1, host, home, err);
+    } else {
+        r = STRATA_OK;
+    }
+    if (r != STRATA_OK)
+        return r;
+    return ssh_config_finish(c, host, user, home, local_host[0] ? local_host : NULL, err);
 }

@@ -10,7 +10,9 @@
  * `?` and `!negation`; a negated match disables the block), Include (globs;
  * relative paths are taken from ~/.ssh, at most 8 levels deep), and the
  * options listed in ssh_config.c's table. Match is refused with an error
- * naming the file and line, as is any unknown option. Keywords are
+ * naming the file and line, as is any unknown option unless an earlier
+ * IgnoreUnknown pattern list (OpenSSH's escape hatch, e.g. "IgnoreUnknown
+ * ForwardAgent,SendEnv" or "IgnoreUnknown *") names it. Keywords are
  * case-insensitive; "Keyword value", "Keyword=value" and "Keyword = value"
  * are all accepted; arguments may be double-quoted.
  *
@@ -51,6 +53,7 @@ enum ssh_config_opt {
     SSHC_IDENTITIESONLY,
     SSHC_IDENTITYAGENT,
     SSHC_LOGLEVEL,
+    SSHC_IGNOREUNKNOWN,
     SSHC_COUNT
 };
 
@@ -80,6 +83,7 @@ struct ssh_config {
     int set[SSHC_COUNT];
     char *hostname, *user, *proxy_jump, *user_known_hosts_file, *identity_agent;
     char *kex_algorithms, *ciphers, *macs, *host_key_algorithms; /* as given: may start + - ^ */
+    char *ignore_unknown;                                        /* IgnoreUnknown pattern list */
     int port;                                                    /* 1..65535 */
     int strict_host_key_checking;                                /* enum ssh_config_strict */
     int batch_mode, compression, identities_only;                /* 0 / 1 */
@@ -114,6 +118,14 @@ strata_status ssh_config_apply_file(struct ssh_config *c, const char *path, int 
  * and User to local_user. */
 strata_status ssh_config_finish(struct ssh_config *c, const char *host, const char *local_user,
                                 const char *home, const char *local_host, strata_error *err);
+
+/* The whole sequence for "strata ssh [-F file] [-o opt]... host": applies
+ * the -o options in order, then the config file (file NULL: ~/.ssh/config if
+ * it exists; "none": no file; else that file, which must exist), then
+ * ssh_config_finish with the local user, home ($HOME, else the password
+ * database) and host name. c must be initialised; on failure err says why. */
+strata_status ssh_config_resolve(struct ssh_config *c, const char *host, char *const *opts,
+                                 size_t n_opts, const char *file, strata_error *err);
 
 /* ssh_config-style host matching: 1 when host matches the pattern list
  * (whitespace/comma separated, `*`, `?`, `!` negation), else 0. */
