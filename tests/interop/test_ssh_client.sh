@@ -144,6 +144,12 @@ rc=255" bash -c "${N[*]} -o BatchMode=yes -i '$WORK/k_other' root@127.0.0.1 true
 check "unknown host key under BatchMode: refused, 255" "Host key verification failed." \
     bash -c "'$STRATA' ssh -F none -o BatchMode=yes -o UserKnownHostsFile=/dev/null \
     -i '$WORK/k_ed25519' -p $PORT_main root@127.0.0.1 true 2>&1; echo rc=\$?"
+check "StrictHostKeyChecking=accept-new adds the key" "root" \
+    "$STRATA" ssh -F none -o StrictHostKeyChecking=accept-new -o BatchMode=yes \
+    -o UserKnownHostsFile="$WORK/kh_new" -i "$WORK/k_ed25519" -p "$PORT_main" root@127.0.0.1 'id -un'
+grep -q "^\[127.0.0.1\]:$PORT_main ssh-ed25519 " "$WORK/kh_new" &&
+    echo "ok   accept-new wrote [127.0.0.1]:$PORT_main to the known_hosts file" ||
+    { echo "FAIL accept-new did not write the key"; FAILS=$((FAILS + 1)); }
 check "unknown -o option names it" 'unknown option "NoSuchOption"' \
     bash -c "${S[*]} -o NoSuchOption=1 127.0.0.1 true 2>&1; echo rc=\$?"
 check "connection refused: 255" "rc=255" \
