@@ -20,6 +20,7 @@
 #include "cli.h"
 #include "ssh_forward.h"
 #include "ssh_hop.h"
+#include "ssh_tty.h"
 #include "strata/io.h"
 
 #define SSH_EXIT_FAIL 255
@@ -36,82 +37,6 @@ static void help(FILE *f)
            "command line, then -F CONFIG (default ~/.ssh/config) Host blocks; the first\n"
            "value given for an option wins. The exit status is the remote command's, or\n"
            "255 when the connection or authentication fails.\n");
-}
-
-/* ---- terminal ---------------------------------------------------------------- */
-
-static struct termios saved_tio;
-static int tio_saved;
-
-static void tty_restore(void)
-{
-    if (tio_saved) {
-        (void)tcsetattr(STDIN_FILENO, TCSADRAIN, &saved_tio);
-        tio_saved = 0;
-    }
-}
-
-static void tty_raw(void)
-{
-    struct termios t;
-    if (tcgetattr(STDIN_FILENO, &saved_tio) != 0)
-        return;
-    tio_saved = 1;
-    atexit(tty_restore);
-    t = saved_tio;
-    cfmakeraw(&t);
-    (void)tcsetattr(STDIN_FILENO, TCSADRAIN, &t);
-}
-
-/* RFC 4254 §8: the local terminal's settings as encoded terminal modes
- * (opcode byte, uint32 value), ended by TTY_OP_END. */
-static size_t tty_modes(uint8_t *out, size_t cap)
-{
-    struct termios t;
-    size_t k = 0;
-    if (tcgetattr(STDIN_FILENO, &t) != 0 || cap < 1)
-        return 0;
-    const struct {
-        uint8_t op;
-        uint32_t v;
-    } m[] = {
-        {1, t.c_cc[VINTR]},
-        {2, t.c_cc[VQUIT]},
-        {3, t.c_cc[VERASE]},
-        {4, t.c_cc[VKILL]},
-        {5, t.c_cc[VEOF]},
-        {10, t.c_cc[VSUSP]},
-        {36, (t.c_iflag & ICRNL) != 0},
-        {50, (t.c_lflag & ISIG) != 0},
-        {51, (t.c_lflag & ICANON) != 0},
-        {53, (t.c_lflag & ECHO) != 0},
-        {54, (t.c_lflag & ECHOE) != 0},
-        {55, (t.c_lflag & ECHOK) != 0},
-        {70, (t.c_oflag & OPOST) != 0},
-        {72, (t.c_oflag & ONLCR) != 0},
-        {128, 38400},
-        {129, 38400},
-    };
-    for (size_t i = 0; i < sizeof m / sizeof m[0] && k + 5 < cap; i++) {
-        out[k++] = m[i].op;
-        out[k++] = (uint8_t)(m[i].v >> 24);
-        out[k++] = (uint8_t)(m[i].v >> 16);
-        out[k++] = (uint8_t)(m[i].v >> 8);
-        out[k++] = (uint8_t)m[i].v;
-    }
-    out[k++] = 0; /* TTY_OP_END */
-    return k;
-}
-
-/* SIGWINCH only sets a flag; the new size is sent with the next bytes the
- * terminal delivers (the io driver has no hook for signals other than
- * SIGINT / SIGTERM). */
-static volatile sig_atomic_t winch;
-
-static void on_winch(int sig)
-{
-    (void)sig;
-    winch = 1;
 }
 
 /* ---- the session ------------------------------------------------------------- */
@@ -152,9 +77,9 @@ static const uint8_t *w_in(void *self, size_t *n, strata_status *st)
     const uint8_t *p = s->inner.ops->in(s->inner.self, n, st);
     struct winsize ws;
     strata_ssh_channel *ch;
-    if (winch && s->escape && (ch = strata_ssh_layer_channel(s->target_layer)) != NULL &&
+    if (s->escape && ssh_tty_winch_taken() &&
+        (ch = strata_ssh_layer_channel(s->target_layer)) != NULL &&
         ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0) {
-        winch = 0;
         if (strata_ssh_channel_window_change(ch, ws.ws_col, ws.ws_row, ws.ws_xpixel,
                                              ws.ws_ypixel) == STRATA_OK &&
             s->conn)
@@ -456,7 +381,7 @@ static int run(struct ssh_cmd *c, struct session *sp, struct ssh_hop **hops, siz
             }
             if (lc.want_pty) {
                 lc.modes = modes;
-                lc.modes_len = tty_modes(modes, sizeof modes);
+                lc.modes_len = ssh_tty_modes(modes, sizeof modes);
             }
             lc.on_stderr = on_stderr;
             lc.on_exit = on_exit_status;
@@ -485,20 +410,15 @@ static int run(struct ssh_cmd *c, struct session *sp, struct ssh_hop **hops, siz
         }
     }
     if (pty && stdin_tty) {
-        struct sigaction sa;
-        memset(&sa, 0, sizeof sa);
-        sa.sa_handler = on_winch;
-        sa.sa_flags = SA_RESTART;
-        sigemptyset(&sa.sa_mask);
-        (void)sigaction(SIGWINCH, &sa, NULL);
-        tty_raw();
+        ssh_tty_watch_winch();
+        ssh_tty_raw();
         sp->escape = 1;
     }
     if (strata_io_run(io) != STRATA_OK || !sp->done) {
         cli_err("internal: the connection did not end");
         goto out;
     }
-    tty_restore();
+    ssh_tty_restore();
     if (sp->escaped) {
         rc = SSH_EXIT_FAIL; /* as OpenSSH after ~. */
     } else if (sp->have_status) {
@@ -512,7 +432,7 @@ static int run(struct ssh_cmd *c, struct session *sp, struct ssh_hop **hops, siz
         rc = sp->ended ? 0 : SSH_EXIT_FAIL;
     }
 out:
-    tty_restore();
+    ssh_tty_restore();
     strata_io_free(io);
     return rc;
 }

@@ -15,6 +15,7 @@
 #include "base/error_internal.h"
 #include "cli.h"
 #include "ssh_hop.h"
+#include "ssh_tty.h"
 #include "strata/ssh_agent.h"
 
 struct agent_key {
@@ -22,80 +23,6 @@ struct agent_key {
     const uint8_t *blob;
     size_t n;
 };
-
-/* SSH_ASKPASS (as OpenSSH): the program is run with the prompt as its
- * argument and its first output line is the answer. */
-static const char *askpass(const char *prog, const char *prompt, char *buf, size_t cap)
-{
-    int fds[2];
-    if (pipe(fds) != 0)
-        return NULL;
-    pid_t pid = fork();
-    if (pid < 0) {
-        close(fds[0]);
-        close(fds[1]);
-        return NULL;
-    }
-    if (pid == 0) {
-        dup2(fds[1], STDOUT_FILENO);
-        close(fds[0]);
-        close(fds[1]);
-        execlp(prog, prog, prompt, (char *)NULL);
-        _exit(127);
-    }
-    close(fds[1]);
-    size_t k = 0;
-    ssize_t r;
-    while (k + 1 < cap && (r = read(fds[0], buf + k, cap - 1 - k)) != 0) {
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0)
-            break;
-        k += (size_t)r;
-    }
-    close(fds[0]);
-    buf[k] = 0;
-    buf[strcspn(buf, "\r\n")] = 0;
-    int status;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
-    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? buf : NULL;
-}
-
-const char *ssh_tty_prompt(const char *prompt, int echo, char *buf, size_t cap)
-{
-    const char *prog = getenv("SSH_ASKPASS"), *req = getenv("SSH_ASKPASS_REQUIRE");
-    int fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
-    if (prog && *prog &&
-        ((req && (strcmp(req, "force") == 0 || strcmp(req, "prefer") == 0)) ||
-         (fd < 0 && getenv("DISPLAY") && !(req && strcmp(req, "never") == 0)))) {
-        if (fd >= 0)
-            close(fd);
-        return askpass(prog, prompt, buf, cap);
-    }
-    if (fd < 0)
-        return NULL;
-    struct termios old, quiet;
-    int have_tio = tcgetattr(fd, &old) == 0;
-    if (have_tio && !echo) {
-        quiet = old;
-        quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
-        (void)tcsetattr(fd, TCSAFLUSH, &quiet);
-    }
-    ssize_t w = write(fd, prompt, strlen(prompt));
-    (void)w;
-    size_t k = 0;
-    char c;
-    while (k + 1 < cap && read(fd, &c, 1) == 1 && c != '\n' && c != '\r')
-        buf[k++] = c;
-    buf[k] = 0;
-    if (have_tio && !echo) {
-        (void)tcsetattr(fd, TCSAFLUSH, &old);
-        w = write(fd, "\n", 1);
-    }
-    close(fd);
-    return buf;
-}
 
 static char *read_file(const char *path, size_t max, size_t *n)
 {

@@ -63,8 +63,4 @@ void ssh_hop_free(struct ssh_hop *h);
 strata_status ssh_hop_layer(struct ssh_hop *h, strata_ssh_layer_config *cfg, strata_layer *out,
                             strata_error *err);
 
-/* Reads a line from the terminal (/dev/tty) with echo off; NULL when there is
- * no terminal. The result is in buf (cap bytes). */
-const char *ssh_tty_prompt(const char *prompt, int echo, char *buf, size_t cap);
-
 #endif
