@@ -5,9 +5,10 @@
  * (recv / send_buf / send / recv_buf ...); the client inside reacts through
  * callbacks: ready -> open the channel; OPENED -> session requests (env,
  * pty-req, then exec / shell / subsystem); the reply to that last request
- * (or OPENED, for direct-tcpip) -> UP. Writes from above wait (used = 0)
- * until UP. A shutdown from above before UP is remembered and sent as EOF
- * once the channel is up. When the channel is closed both ways the layer
+ * (or OPENED, for direct-tcpip) -> UP. Bytes from above that come before
+ * UP are held (up to EARLY_MAX, then used = 0) and written first once the
+ * channel is up; a shutdown from above is sent as channel EOF only after
+ * them. When the channel is closed both ways the layer
  * sends DISCONNECT and, once that is drained, its write side is closed.
  */
 #include <stdio.h>
@@ -18,6 +19,7 @@
 #include "strata/ssh_layer.h"
 
 #define OUT_HIGH_WATER (4u * 1024u * 1024u) /* transport output we queue at most */
+#define EARLY_MAX (256u * 1024u)            /* bytes from above held until the channel is up */
 
 struct sl {
     strata_error err; /* the layer's own failures (channel refused ...) */
@@ -33,6 +35,7 @@ struct sl {
     char **env;
     size_t n_env;
     const char *main_req; /* "exec" / "shell" / "subsystem" */
+    strata_buf early;     /* bytes from above that came before the channel was up */
     int up, eof_wanted, peer_eof, closed, disconnected, exit_told;
     void (*on_stderr)(void *user, const uint8_t *p, size_t n);
     void (*on_exit)(void *user, int have_status, uint32_t status, const char *signal,
@@ -43,9 +46,23 @@ struct sl {
     void *free_user;
 };
 
+/* Writes what came from above before the channel was up, as the peer's
+ * window allows. */
+static void flush_early(struct sl *l)
+{
+    size_t n = strata_buf_len(&l->early), used = 0;
+    if (!n || !l->up || !l->ch)
+        return;
+    if (strata_ssh_channel_write(l->ch, 0, strata_buf_ptr(&l->early), n, &used) == STRATA_OK &&
+        used && strata_buf_consume(&l->early, used) == STRATA_OK && strata_buf_len(&l->early) == 0)
+        strata_buf_reset(&l->early);
+}
+
+/* EOF goes out only after every byte from above, early ones included. */
 static void send_eof_if_wanted(struct sl *l)
 {
-    if (l->eof_wanted && l->up && l->ch &&
+    flush_early(l);
+    if (l->eof_wanted && l->up && l->ch && strata_buf_len(&l->early) == 0 &&
         !(strata_ssh_channel_state(l->ch) &
           (STRATA_SSH_CHS_EOF_SENT | STRATA_SSH_CHS_CLOSE_SENT))) {
         strata_status r = strata_ssh_channel_send_eof(l->ch);
@@ -119,6 +136,9 @@ static void on_channel(void *user, strata_ssh_channel *ch, enum strata_ssh_chann
         }
         break;
     }
+    case STRATA_SSH_CH_WRITABLE:
+        send_eof_if_wanted(l); /* flushes early bytes first */
+        break;
     case STRATA_SSH_CH_EOF:
         l->peer_eof = 1;
         break;
@@ -246,7 +266,17 @@ static strata_status sl_send(void *self, const uint8_t *p, size_t n, size_t *use
     strata_status st = status_of(l);
     if (st != STRATA_OK)
         return st;
-    if (!l->up || l->closed)
+    if (l->closed)
+        return STRATA_OK;
+    if (!l->up) { /* held until the channel is up (the session's command accepted) */
+        size_t room = strata_buf_avail(&l->early);
+        size_t k = n < room ? n : room;
+        if (k && strata_buf_put(&l->early, p, k) == STRATA_OK)
+            *used = k;
+        return STRATA_OK;
+    }
+    flush_early(l);
+    if (strata_buf_len(&l->early))
         return STRATA_OK;
     const uint8_t *o;
     size_t queued;
@@ -316,6 +346,7 @@ static void sl_free(void *self)
     if (!l)
         return;
     strata_ssh_client_free(l->client); /* frees the channel too */
+    strata_buf_free(&l->early);
     free(l->direct_host);
     free(l->command);
     free(l->subsystem);
@@ -359,6 +390,7 @@ strata_status strata_ssh_layer_new(const strata_ssh_layer_config *cfg, strata_la
     struct sl *l = calloc(1, sizeof *l);
     if (!l)
         return STRATA_E_NOMEM;
+    strata_buf_init(&l->early, EARLY_MAX);
     int ok = dup_opt(&l->command, cfg->command) && dup_opt(&l->subsystem, cfg->subsystem) &&
              dup_opt(&l->term, cfg->term);
     if (ok && cfg->modes_len && (l->modes = malloc(cfg->modes_len)) != NULL) {

@@ -31,7 +31,7 @@ static void help(FILE *f)
     fprintf(
         f, "usage: strata ssh [-p PORT] [-l USER] [-i KEY]... [-o Option=value]... [-F CONFIG]\n"
            "                  [-L [bind:]port:host:hostport]... [-R [bind:]port:host:hostport]...\n"
-           "                  [-J [user@]host[:port][,...]] [-N] [-n] [-T|-t] [-C] [-q] [-v]\n"
+           "                  [-J [user@]host[:port][,...]] [-N] [-n] [-s] [-T|-t] [-C] [-q] [-v]\n"
            "                  [-c ciphers] [-m macs] DESTINATION [COMMAND...]\n\n"
            "DESTINATION is [user@]host or ssh://[user@]host[:port]. Options come from the\n"
            "command line, then -F CONFIG (default ~/.ssh/config) Host blocks; the first\n"
@@ -193,7 +193,7 @@ struct ssh_cmd {
     struct ssh_hop_args args;
     struct ssh_fwd *fwd;
     const char *jump;
-    int no_command, tty_force, tty_never, null_stdin;
+    int no_command, tty_force, tty_never, null_stdin, subsystem;
     char *command;
     uint64_t timeout_ms;
 };
@@ -217,7 +217,7 @@ static int parse(int argc, char **argv, struct ssh_cmd *c, const char **dest)
     int ch;
     optind = 1;
     opterr = 0;
-    while ((ch = getopt(argc, argv, "+p:l:i:o:F:L:R:J:NTtCqvc:m:hE:nxa")) != -1) {
+    while ((ch = getopt(argc, argv, "+p:l:i:o:F:L:R:J:NTtCqvc:m:hE:nxas")) != -1) {
         switch (ch) {
         case 'p': {
             char *e;
@@ -251,6 +251,9 @@ static int parse(int argc, char **argv, struct ssh_cmd *c, const char **dest)
             break;
         case 'n':
             c->null_stdin = 1;
+            break;
+        case 's': /* COMMAND is a subsystem name (sftp ...) */
+            c->subsystem = 1;
             break;
         case 'x': /* no X11 forwarding: strata never forwards X11 */
         case 'a': /* no agent forwarding: strata never forwards the agent */
@@ -371,7 +374,8 @@ static int run(struct ssh_cmd *c, struct session *sp, struct ssh_hop **hops, siz
         memset(&lc, 0, sizeof lc);
         int last = i + 1 == n_hops;
         if (last) {
-            lc.command = c->command;
+            lc.command = c->subsystem ? NULL : c->command;
+            lc.subsystem = c->subsystem ? c->command : NULL;
             lc.want_pty = pty && stdin_tty;
             lc.term = getenv("TERM");
             struct winsize ws;
