@@ -122,7 +122,7 @@ printf '#!/bin/sh\necho "%s"\n' "$PASS" >"$WORK/askpass_pw"
 chmod +x "$WORK"/askpass_*
 check "encrypted key with its passphrase" "root" \
     env SSH_ASKPASS="$WORK/askpass_ok" SSH_ASKPASS_REQUIRE=force \
-    "${N[@]}" -i "$WORK/k_enc" root@127.0.0.1 'id -un'
+    "${N[@]}" -o PasswordAuthentication=no -i "$WORK/k_enc" root@127.0.0.1 'id -un'
 check "encrypted key, wrong passphrase: a clear error" "wrong passphrase for key $WORK/k_enc" \
     bash -c "! env SSH_ASKPASS='$WORK/askpass_bad' SSH_ASKPASS_REQUIRE=force \
     ${N[*]} -i '$WORK/k_enc' -o BatchMode=no root@127.0.0.1 true 2>&1 </dev/null"
@@ -144,6 +144,15 @@ check "keyboard-interactive through PAM" "$TUSER" \
 grep -q "Accepted keyboard-interactive/pam for $TUSER" "$WORK/sshd_pam.log" &&
     echo "ok   sshd accepted keyboard-interactive/pam" ||
     { echo "FAIL no keyboard-interactive login in the sshd log"; FAILS=$((FAILS + 1)); }
+
+# The *Authentication options and PreferredAuthentications choose the methods.
+check "PasswordAuthentication=no, KbdInteractiveAuthentication=no: publickey only" \
+    "Permission denied (publickey,password,keyboard-interactive)." \
+    bash -c "! env SSH_ASKPASS=$WORK/askpass_pw SSH_ASKPASS_REQUIRE=force ${N[*]} \
+    -o PasswordAuthentication=no -o KbdInteractiveAuthentication=no $TUSER@127.0.0.1 true 2>&1"
+check "PreferredAuthentications=password (gssapi-with-mic skipped)" "$TUSER" \
+    env SSH_ASKPASS="$WORK/askpass_pw" SSH_ASKPASS_REQUIRE=force "${N[@]}" \
+    -o PreferredAuthentications=gssapi-with-mic,password "$TUSER@127.0.0.1" 'id -un'
 
 # Failures: OpenSSH's words, status 255.
 check "wrong key: Permission denied, 255" "Permission denied (publickey,password,keyboard-interactive).

@@ -385,6 +385,32 @@ static strata_status agent_sign(void *ctx, const char *alg, const uint8_t *data,
     return r;
 }
 
+/* PreferredAuthentications (OpenSSH's default order without it), minus
+ * what strata does not do (gssapi-with-mic, hostbased) and what the
+ * *Authentication options turn off. */
+static const char *auth_methods(struct ssh_hop *h)
+{
+    static const char *const all[] = {"publickey", "keyboard-interactive", "password"};
+    int on[3] = {h->cfg.pubkey_authentication != 0, h->cfg.kbd_interactive_authentication != 0,
+                 h->cfg.password_authentication != 0};
+    const char *pref = h->cfg.preferred_authentications ? h->cfg.preferred_authentications
+                                                        : "publickey,keyboard-interactive,password";
+    size_t k = 0;
+    h->methods[0] = 0;
+    for (const char *p = pref; *p;) {
+        size_t len = strcspn(p, ",");
+        for (size_t i = 0; i < 3; i++)
+            if (on[i] && strlen(all[i]) == len && strncmp(p, all[i], len) == 0 &&
+                k + len + 2 < sizeof h->methods) {
+                k += (size_t)snprintf(h->methods + k, sizeof h->methods - k, "%s%s", k ? "," : "",
+                                      all[i]);
+                on[i] = 0; /* once */
+            }
+        p += len + (p[len] == ',');
+    }
+    return h->methods;
+}
+
 strata_status ssh_hop_layer(struct ssh_hop *h, strata_ssh_layer_config *cfg, strata_layer *out,
                             strata_error *err)
 {
@@ -403,6 +429,7 @@ strata_status ssh_hop_layer(struct ssh_hop *h, strata_ssh_layer_config *cfg, str
     tc->user = h;
     strata_ssh_auth_config *ac = &cc->auth;
     ac->username = h->cfg.user;
+    ac->methods = auth_methods(h);
     ac->host = h->cfg.hostname;
     ac->prompt = h->cfg.batch_mode == 1 ? NULL : prompt;
     ac->banner = banner;

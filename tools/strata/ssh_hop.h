@@ -49,6 +49,7 @@ struct ssh_hop {
     void *agent_keys; /* signer contexts, one per agent identity */
     int quiet, verbose;
     char prompt_buf[2][1024];
+    char methods[64]; /* the user auth methods to try, in order */
 };
 
 /* Resolves dest ("[user@]host[:port]" or "ssh://[user@]host[:port]"; a
