@@ -7,8 +7,8 @@
 #   env: BYTES (1 GiB)  REPS (3)  SETUP_N (11)
 #
 # For each cipher: push BYTES into `cat > /dev/null`, pull BYTES from `cat`
-# of a file in /dev/shm; wall time and the client's CPU seconds (user+sys,
-# from /usr/bin/time) per GB, median of REPS. Set-up: a whole `CLIENT host
+# of a file in /dev/shm, through pipes on the client side; wall time and the
+# client's CPU seconds (user+sys, from /usr/bin/time) per GB, median of REPS. Set-up: a whole `CLIENT host
 # true` process, median of SETUP_N. The login user is a throw-away account
 # with /bin/sh (root's shell start-up files would swamp the set-up figures).
 set -euo pipefail
@@ -18,7 +18,10 @@ STRATA=$BUILD/strata
 BYTES=${BYTES:-1073741824}
 REPS=${REPS:-3}
 SETUP_N=${SETUP_N:-11}
-[ -x "$STRATA" ] || { echo "build strata first: cmake --preset release && cmake --build --preset release" >&2; exit 1; }
+[ -x "$STRATA" ] || {
+    echo "build strata first: cmake --preset release && cmake --build --preset release" >&2
+    exit 1
+}
 pkg-config --exists libssh2 || { echo "libssh2-1-dev is missing (scripts/deps.sh)" >&2; exit 1; }
 
 WORK=$(mktemp -d)
@@ -33,6 +36,7 @@ cleanup() {
 trap cleanup EXIT
 useradd -M -d / -s /bin/sh "$BUSER"
 usermod -p '*' "$BUSER"
+# shellcheck disable=SC2046
 cc -O2 -o "$WORK/ssh_libssh2" "$SRC/bench/ssh_libssh2.c" $(pkg-config --cflags --libs libssh2)
 
 mkdir -p /run/sshd
@@ -56,7 +60,6 @@ PrintMotd no
 PrintLastLog no
 MaxStartups 100:30:200
 LogLevel ERROR
-Ciphers aes128-gcm@openssh.com,chacha20-poly1305@openssh.com,aes128-ctr
 CFG
 /usr/sbin/sshd -D -e -f "$WORK/sshd_config" -p "$PORT" 2>"$WORK/sshd.log" &
 PIDS+=($!)
@@ -71,10 +74,10 @@ COMMON=(-F /dev/null -i "$WORK/id" -p "$PORT" -o UserKnownHostsFile="$WORK/known
 U="$BUSER@127.0.0.1"
 export HOME="$WORK"
 
-# run_one CLIENT CIPHER MAC DIR -> "wall cpu" (seconds)
+# run_one CLIENT CIPHER MAC DIR: prints "wall cpu" (seconds) of one transfer.
 run_one() {
-    local client=$1 cipher=$2 mac=$3 dir=$4 cmd
-    local m=()
+    local client=$1 cipher=$2 mac=$3 dir=$4
+    local cmd=() m=()
     [ -n "$mac" ] && m=(-m "$mac")
     case $client in
     strata) cmd=("$STRATA" ssh "${COMMON[@]}" -c "$cipher" "${m[@]}" "$U") ;;
@@ -85,32 +88,37 @@ run_one() {
     if [ "$client" != libssh2 ]; then
         if [ "$dir" = push ]; then cmd+=('cat > /dev/null'); else cmd+=("cat $DATA"); fi
     fi
-    local out=/dev/null
+    # Data goes through pipes, as in a script (`cat file | ssh host 'cat > x'`,
+    # `ssh host cat x | wc -c`); the pipe's other end is not counted.
     if [ "$dir" = push ] && [ "$client" != libssh2 ]; then
-        /usr/bin/time -f "%e %U %S" -o "$WORK/t" "${cmd[@]}" <"$DATA" >/dev/null
+        cat "$DATA" | /usr/bin/time -f "%e %U %S" -o "$WORK/t" "${cmd[@]}" >/dev/null
     else
-        /usr/bin/time -f "%e %U %S" -o "$WORK/t" "${cmd[@]}" </dev/null >"$WORK/pulled.count" || true
-        [ "$client" != libssh2 ] && [ "$(stat -c %s "$WORK/pulled.count")" != "$BYTES" ] &&
-            { echo "short pull by $client" >&2; return 1; }
+        /usr/bin/time -f "%e %U %S" -o "$WORK/t" "${cmd[@]}" </dev/null | wc -c >"$WORK/pulled"
+        if [ "$client" != libssh2 ] && [ "$(cat "$WORK/pulled")" != "$BYTES" ]; then
+            echo "short pull by $client" >&2
+            return 1
+        fi
     fi
     awk '{printf "%s %.3f\n", $1, $2 + $3}' "$WORK/t"
 }
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+calc() { python3 -c "print($1)"; }
 
-GB=$(python3 -c "print($BYTES / 1e9)")
+GB=$(calc "$BYTES / 1e9")
 printf "# SSH benchmark: %s bytes per transfer, median of %s, loopback sshd (%s)\n\n" \
     "$BYTES" "$REPS" "$(ssh -V 2>&1)"
-printf "| cipher | dir | client | MB/s | CPU s/GB | vs OpenSSH: throughput | CPU/GB |\n"
+printf "| cipher | dir | client | MB/s | client CPU s/GB | throughput vs OpenSSH | CPU/GB vs OpenSSH |\n"
 printf "|---|---|---|---|---|---|---|\n"
 for row in "aes128-gcm@openssh.com|" "chacha20-poly1305@openssh.com|" \
-           "aes128-ctr|hmac-sha2-256-etm@openssh.com"; do
+    "aes128-ctr|hmac-sha2-256-etm@openssh.com"; do
     cipher=${row%%|*}
     mac=${row#*|}
     for dir in push pull; do
-        declare -A TP CPU
+        declare -A TP=() CPU=()
         for client in openssh strata libssh2; do
-            walls=() cpus=()
+            walls=()
+            cpus=()
             for _ in $(seq "$REPS"); do
                 read -r w c < <(run_one "$client" "$cipher" "$mac" "$dir")
                 walls+=("$w")
@@ -118,23 +126,22 @@ for row in "aes128-gcm@openssh.com|" "chacha20-poly1305@openssh.com|" \
             done
             w=$(printf "%s\n" "${walls[@]}" | median)
             c=$(printf "%s\n" "${cpus[@]}" | median)
-            TP[$client]=$(python3 -c "print('%.0f' % ($BYTES / 1e6 / $w))")
-            CPU[$client]=$(python3 -c "print('%.3f' % ($c / $GB))")
+            TP[$client]=$(calc "'%.0f' % ($BYTES / 1e6 / max($w, 1e-3))")
+            CPU[$client]=$(calc "'%.3f' % ($c / $GB)")
         done
         for client in openssh strata libssh2; do
-            rt=$(python3 -c "print('%.2fx' % (${TP[$client]} / ${TP[openssh]}))")
-            rc=$(python3 -c "print('%.2fx' % (${CPU[$client]} / max(${CPU[openssh]}, 1e-9)))")
+            rt=$(calc "'%.2fx' % (${TP[$client]} / ${TP[openssh]})")
+            rc=$(calc "'%.2fx' % (${CPU[$client]} / max(${CPU[openssh]}, 1e-9))")
             printf "| %s%s | %s | %s | %s | %s | %s | %s |\n" "$cipher" "${mac:+ + $mac}" "$dir" \
                 "$client" "${TP[$client]}" "${CPU[$client]}" "$rt" "$rc"
         done
     done
 done
 
-# Connection set-up: a whole process running `true`.
+# Connection set-up: a whole process running `true`, in milliseconds.
 setup_ms() {
-    local t=()
+    local t=() s e
     for _ in $(seq "$SETUP_N"); do
-        local s e
         s=$(date +%s%N)
         "$@" >/dev/null 2>&1 </dev/null
         e=$(date +%s%N)
@@ -144,5 +151,5 @@ setup_ms() {
 }
 so=$(setup_ms ssh "${COMMON[@]}" -o ControlMaster=no "$U" true)
 ss=$(setup_ms "$STRATA" ssh "${COMMON[@]}" "$U" true)
-printf "\nset-up (whole process, \`CLIENT host true\`, median of %s): OpenSSH %s ms, strata %s ms (%.2fx)\n" \
-    "$SETUP_N" "$so" "$ss" "$(python3 -c "print($ss / $so)")"
+printf "\nset-up (whole process \`CLIENT host true\`, median of %s): OpenSSH %s ms, strata %s ms (%s)\n" \
+    "$SETUP_N" "$so" "$ss" "$(calc "'%.2fx' % ($ss / $so)")"

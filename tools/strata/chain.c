@@ -13,6 +13,7 @@
 
 #include "chain.h"
 #include "chain_tls.h"
+#include "chain_ssh.h"
 
 static int tcp_parse(struct chain_elem *e, strata_buf *body, enum chain_use use, char *err,
                      size_t cap);
@@ -24,6 +25,12 @@ const struct chain_kind chain_kinds[] = {
     {"tcp", "tcp:HOST:PORT",
      "TCP to HOST:PORT; HOST is a name, an IPv4 address or an IPv6 address in brackets",
      CHAIN_KIND_TRANSPORT | CHAIN_KIND_TARGET, tcp_parse, tcp_opts, NULL},
+    {"ssh", "ssh:[user=U,key=F,known-hosts=F,host=NAME]",
+     "an SSH connection over the stream so far (client); a session unless direct: follows", 0,
+     chain_ssh_parse, chain_ssh_opts, chain_ssh_push},
+    {"direct", "direct:HOST:PORT",
+     "a direct-tcpip channel of the ssh: before it; the chain continues over it", CHAIN_KIND_TARGET,
+     chain_direct_parse, chain_direct_opts, chain_direct_push},
     {"http-connect", "http-connect:HOST:PORT[,user=U,pass=file:F|env:V]",
      "an HTTP CONNECT tunnel to HOST:PORT through the proxy reached so far", CHAIN_KIND_TARGET,
      chain_http_connect_parse, chain_http_connect_opts, chain_http_connect_push},

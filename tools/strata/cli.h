@@ -30,6 +30,7 @@ int cmd_connect(int argc, char **argv);
 int cmd_listen(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_cert(int argc, char **argv); /* keys, CAs, certificates, CSRs, PKCS#12 */
+int cmd_ssh(int argc, char **argv);
 
 /* ---- option helpers (cli_opts.c) ---- */
 /* The options every subcommand takes: -h/--help (CLI_STD_HELP), -v/--verbose

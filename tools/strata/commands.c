@@ -7,6 +7,7 @@ const struct cli_command cli_commands[] = {
     {"connect", "pipe stdin/stdout through a chain (tcp:HOST:PORT ...)", cmd_connect},
     {"listen", "serve each connection through a chain (--echo or --exec CMD)", cmd_listen},
     {"demo", "a loopback round trip through listen and connect, in one process", cmd_demo},
+    {"ssh", "an OpenSSH-compatible SSH client (exec, shell, -J jump hosts)", cmd_ssh},
     {"ssh-keyscan", "print SSH host keys as known_hosts lines", cmd_ssh_keyscan},
     {"cert", "make and inspect keys, certificates, CSRs and PKCS#12 bundles", cmd_cert},
     {NULL, NULL, NULL},

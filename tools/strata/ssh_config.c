@@ -62,6 +62,12 @@ static const struct option_row options[] = {
     {"IdentityAgent", SSHC_IDENTITYAGENT, K_STR, STR(identity_agent)},
     {"LogLevel", SSHC_LOGLEVEL, K_LOG, INT(log_level)},
     {"IgnoreUnknown", SSHC_IGNOREUNKNOWN, K_STR, STR(ignore_unknown)},
+    {"PreferredAuthentications", SSHC_PREFERREDAUTHENTICATIONS, K_STR,
+     STR(preferred_authentications)},
+    {"PubkeyAuthentication", SSHC_PUBKEYAUTHENTICATION, K_YESNO, INT(pubkey_authentication)},
+    {"PasswordAuthentication", SSHC_PASSWORDAUTHENTICATION, K_YESNO, INT(password_authentication)},
+    {"KbdInteractiveAuthentication", SSHC_KBDINTERACTIVEAUTHENTICATION, K_YESNO,
+     INT(kbd_interactive_authentication)},
 };
 
 /* Argument counts each kind takes: min, max. */
@@ -81,6 +87,8 @@ void ssh_config_init(struct ssh_config *c)
     c->port = -1;
     c->strict_host_key_checking = -1;
     c->batch_mode = c->compression = c->identities_only = -1;
+    c->pubkey_authentication = c->password_authentication = -1;
+    c->kbd_interactive_authentication = -1;
     c->connect_timeout = c->server_alive_interval = -1;
     c->log_level = -1;
 }

@@ -54,6 +54,10 @@ enum ssh_config_opt {
     SSHC_IDENTITYAGENT,
     SSHC_LOGLEVEL,
     SSHC_IGNOREUNKNOWN,
+    SSHC_PREFERREDAUTHENTICATIONS,
+    SSHC_PUBKEYAUTHENTICATION,
+    SSHC_PASSWORDAUTHENTICATION,
+    SSHC_KBDINTERACTIVEAUTHENTICATION,
     SSHC_COUNT
 };
 
@@ -87,6 +91,9 @@ struct ssh_config {
     int port;                                                    /* 1..65535 */
     int strict_host_key_checking;                                /* enum ssh_config_strict */
     int batch_mode, compression, identities_only;                /* 0 / 1 */
+    char *preferred_authentications;                             /* as given */
+    int pubkey_authentication, password_authentication;          /* 0 / 1 */
+    int kbd_interactive_authentication;                          /* 0 / 1 */
     int connect_timeout, server_alive_interval;                  /* seconds; 0 = none */
     uint64_t rekey_bytes;                                        /* 0 = default */
     int64_t rekey_seconds;                                       /* 0 = none */

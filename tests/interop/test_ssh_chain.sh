@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# SSH in chains: `strata connect tcp:H:P ssh:... direct:HOST:PORT` against
+# OpenSSH's sshd. A direct-tcpip channel carries 16 MiB to an echo server
+# and back (checked by sha256), a session channel runs the shell, SSH runs
+# inside another SSH connection's direct-tcpip channel, and bad chains are
+# refused with exact messages.
+source "$(dirname "$0")/ssh_lib.sh"
+need /usr/sbin/sshd
+need ssh-keygen
+
+mkdir -p /run/sshd
+ssh-keygen -q -t ed25519 -N '' -f "$WORK/hk"
+ssh-keygen -q -t ed25519 -N '' -f "$WORK/id"
+cp "$WORK/id.pub" "$WORK/authorized_keys"
+PORT=$(free_port)
+cat >"$WORK/sshd_config" <<CFG
+HostKey $WORK/hk
+PidFile $WORK/sshd.pid
+AuthorizedKeysFile $WORK/authorized_keys
+StrictModes no
+UsePAM no
+PermitRootLogin yes
+AllowTcpForwarding yes
+ListenAddress 127.0.0.1
+CFG
+/usr/sbin/sshd -f "$WORK/sshd_config" -D -e -p "$PORT" >"$WORK/sshd.log" 2>&1 &
+PIDS+=($!)
+wait_port "$PORT" "$!"
+echo "[127.0.0.1]:$PORT $(cat "$WORK/hk.pub")" >"$WORK/known_hosts"
+export HOME="$WORK/home"
+mkdir -p "$HOME"
+unset SSH_AUTH_SOCK
+
+# An echo server for the direct-tcpip channel.
+EPORT=$(free_port)
+"$STRATA" listen "tcp:127.0.0.1:$EPORT" --echo >"$WORK/echo.log" 2>&1 &
+PIDS+=($!)
+wait_port "$EPORT" "$!"
+
+SSH="ssh:user=root,key=$WORK/id,known-hosts=$WORK/known_hosts"
+head -c 16M /dev/urandom >"$WORK/data"
+want=$(sha256sum <"$WORK/data" | cut -d' ' -f1)
+check "direct-tcpip channel: 16 MiB to an echo server and back" "$want" \
+    bash -c "'$STRATA' connect tcp:127.0.0.1:$PORT $SSH direct:127.0.0.1:$EPORT \
+    <'$WORK/data' | sha256sum"
+check "direct-tcpip to sshd itself: its banner comes through" "SSH-2.0-OpenSSH" \
+    bash -c "(sleep 2) | '$STRATA' connect tcp:127.0.0.1:$PORT $SSH direct:127.0.0.1:$PORT | head -c 64"
+check "ssh: without direct: is a shell session" "hello from the shell" \
+    bash -c "echo 'echo hello from the shell' | '$STRATA' connect tcp:127.0.0.1:$PORT $SSH"
+check "SSH inside SSH: ssh: direct: ssh:" "inner shell" \
+    bash -c "echo 'echo inner shell' | '$STRATA' connect tcp:127.0.0.1:$PORT $SSH \
+    direct:127.0.0.1:$PORT $SSH"
+check "direct-tcpip refused: the server's reason" "channel open failed: connect failed" \
+    bash -c "! '$STRATA' connect tcp:127.0.0.1:$PORT $SSH direct:127.0.0.1:1 </dev/null 2>&1"
+check "direct: without ssh: before it" "direct: must follow an ssh: element" \
+    bash -c "! '$STRATA' connect tcp:127.0.0.1:$PORT direct:127.0.0.1:1 </dev/null 2>&1"
+check "ssh: in listen is refused" "ssh: is a client element" \
+    bash -c "! '$STRATA' listen tcp:127.0.0.1:0 ssh:user=x --echo 2>&1"
+check "unknown ssh: option" "unknown option" \
+    bash -c "! '$STRATA' connect tcp:127.0.0.1:$PORT ssh:colour=blue 2>&1"
+check "wrong key in a chain: Permission denied" "Permission denied (publickey" \
+    bash -c "! '$STRATA' connect tcp:127.0.0.1:$PORT ssh:user=root,key=$WORK/hk,known-hosts=$WORK/known_hosts \
+    </dev/null 2>&1"
+finish

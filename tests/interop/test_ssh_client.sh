@@ -1,0 +1,213 @@
+#!/usr/bin/env bash
+# strata ssh against OpenSSH's sshd: exec with exit codes and stderr kept
+# apart, 64 MiB both ways checked by sha256, every user auth method
+# (publickey ed25519 / ECDSA / RSA, an encrypted key, a user certificate,
+# ssh-agent, password, keyboard-interactive through PAM), the failure texts,
+# BatchMode, compression, -J through two sshd instances, and a server that
+# drops the connection mid-transfer (exit 255, nothing hangs).
+# A throw-away local user (for password and PAM) is created and removed.
+source "$(dirname "$0")/ssh_lib.sh"
+need /usr/sbin/sshd
+need ssh-keygen
+need ssh-agent
+need ssh-add
+need useradd
+
+mkdir -p /run/sshd
+TUSER="stratat$$"
+useradd -M -d "$WORK" -s /bin/sh "$TUSER"
+trap 'userdel "$TUSER" 2>/dev/null || true; cleanup' EXIT
+PASS="Pw-$$-secret"
+echo "$TUSER:$PASS" | chpasswd
+
+ssh-keygen -q -t ed25519 -N '' -f "$WORK/hk"
+for t in ed25519 ecdsa rsa; do ssh-keygen -q -t $t -N '' -C "k_$t" -f "$WORK/k_$t"; done
+ssh-keygen -q -t ed25519 -N 'the passphrase' -f "$WORK/k_enc"
+ssh-keygen -q -t ed25519 -N '' -f "$WORK/k_agent"
+ssh-keygen -q -t ed25519 -N '' -f "$WORK/k_other"
+# A user CA and a certificate for a key that is not in authorized_keys.
+ssh-keygen -q -t ed25519 -N '' -f "$WORK/ca"
+ssh-keygen -q -t ed25519 -N '' -f "$WORK/k_cert"
+ssh-keygen -q -s "$WORK/ca" -I strata-test -n root -V -5m:+1h "$WORK/k_cert.pub"
+cat "$WORK"/k_{ed25519,ecdsa,rsa,enc,agent}.pub >"$WORK/authorized_keys"
+chmod 644 "$WORK/authorized_keys"
+
+start_sshd() { # start_sshd NAME EXTRA_CONFIG -> sets PORT_<NAME>
+    local name=$1 port
+    port=$(free_port)
+    cat >"$WORK/sshd_$name.conf" <<CFG
+HostKey $WORK/hk
+PidFile $WORK/sshd_$name.pid
+AuthorizedKeysFile $WORK/authorized_keys
+TrustedUserCAKeys $WORK/ca.pub
+Subsystem sftp /usr/lib/openssh/sftp-server
+StrictModes no
+PermitRootLogin yes
+ListenAddress 127.0.0.1
+$2
+CFG
+    /usr/sbin/sshd -f "$WORK/sshd_$name.conf" -D -e -p "$port" >"$WORK/sshd_$name.log" 2>&1 &
+    PIDS+=($!)
+    wait_port "$port" "$!"
+    echo "[127.0.0.1]:$port $(cat "$WORK/hk.pub")" >>"$WORK/known_hosts"
+    eval "PORT_$name=$port; PID_$name=$!"
+}
+start_sshd main "UsePAM no
+PasswordAuthentication yes"
+start_sshd pam "UsePAM yes
+PasswordAuthentication no
+KbdInteractiveAuthentication yes"
+start_sshd jump "UsePAM no"
+printf 'Authorized use only.\nstrata banner test\n' >"$WORK/banner"
+start_sshd alive "UsePAM no
+Banner $WORK/banner
+ClientAliveInterval 1
+ClientAliveCountMax 1"
+
+cat >"$WORK/config" <<CFG
+Host *
+    UserKnownHostsFile $WORK/known_hosts
+    IdentityFile $WORK/k_ed25519
+    User root
+CFG
+export HOME="$WORK/home"
+mkdir -p "$HOME"
+unset SSH_AUTH_SOCK
+S=("$STRATA" ssh -F "$WORK/config" -o BatchMode=yes -p "$PORT_main")
+N=("$STRATA" ssh -F none -o UserKnownHostsFile="$WORK/known_hosts" -p "$PORT_main")
+
+# exec: stdout, stderr and the exit status kept apart.
+set +e
+timeout 30 "${S[@]}" 127.0.0.1 'echo out; echo err >&2; exit 3' >"$WORK/o" 2>"$WORK/e"
+rc=$?
+set -e
+if [ $rc -eq 3 ] && [ "$(cat "$WORK/o")" = out ] && [ "$(cat "$WORK/e")" = err ]; then
+    echo "ok   exec: exit status 3, stdout and stderr apart"
+else
+    echo "FAIL exec: rc=$rc out=$(cat "$WORK/o") err=$(cat "$WORK/e")"
+    FAILS=$((FAILS + 1))
+fi
+check "exec: arguments joined as ssh does" "a b c" "${S[@]}" 127.0.0.1 echo a b c
+check "-n: the remote side sees EOF at once" "0
+rc=0" bash -c "yes | ${S[*]} -n 127.0.0.1 'wc -c'; echo rc=\$?"
+# -s: a subsystem. sftp answers SSH_FXP_INIT (version 3) with SSH_FXP_VERSION
+# (type 2). stdin stays open a moment: sftp-server, like with OpenSSH's ssh,
+# exits without answering when EOF comes with the request.
+check "-s sftp: the subsystem answers" "02 00 00 00 03" bash -c \
+    "(printf '\\000\\000\\000\\005\\001\\000\\000\\000\\003'; sleep 1) | \
+    ${S[*]} -s 127.0.0.1 sftp | head -c 9 | od -An -tx1"
+check "exit status 0" "rc=0" bash -c "${S[*]} 127.0.0.1 true; echo rc=\$?"
+
+# 64 MiB each way, checked by sha256.
+head -c 64M /dev/urandom >"$WORK/big"
+want=$(sha256sum <"$WORK/big" | cut -d' ' -f1)
+check "push 64 MiB into sha256sum" "$want" bash -c "${S[*]} 127.0.0.1 sha256sum <'$WORK/big'"
+check "pull 64 MiB from cat" "$want" bash -c "${S[*]} 127.0.0.1 cat '$WORK/big' | sha256sum"
+check "compression (-C, zlib@openssh.com after auth)" "$want" \
+    bash -c "${S[*]} -C 127.0.0.1 cat '$WORK/big' | sha256sum"
+
+# publickey with each key type; RSA signs with rsa-sha2-* (sshd refuses ssh-rsa).
+for t in ed25519 ecdsa rsa; do
+    check "publickey $t" "root" "${N[@]}" -o BatchMode=yes -i "$WORK/k_$t" root@127.0.0.1 'id -un'
+done
+check "user certificate (k_cert-cert.pub beside the key)" "root" \
+    "${N[@]}" -o BatchMode=yes -i "$WORK/k_cert" root@127.0.0.1 'id -un'
+grep -q "Accepted publickey for root .*ED25519-CERT" "$WORK/sshd_main.log" &&
+    echo "ok   sshd saw the certificate" || { echo "FAIL sshd log has no ED25519-CERT login"; FAILS=$((FAILS + 1)); }
+
+# An encrypted key: the passphrase comes from SSH_ASKPASS (as with OpenSSH).
+printf '#!/bin/sh\necho "the passphrase"\n' >"$WORK/askpass_ok"
+printf '#!/bin/sh\necho "wrong"\n' >"$WORK/askpass_bad"
+printf '#!/bin/sh\necho "%s"\n' "$PASS" >"$WORK/askpass_pw"
+chmod +x "$WORK"/askpass_*
+check "encrypted key with its passphrase" "root" \
+    env SSH_ASKPASS="$WORK/askpass_ok" SSH_ASKPASS_REQUIRE=force \
+    "${N[@]}" -o PasswordAuthentication=no -i "$WORK/k_enc" root@127.0.0.1 'id -un'
+check "encrypted key, wrong passphrase: a clear error" "wrong passphrase for key $WORK/k_enc" \
+    bash -c "! env SSH_ASKPASS='$WORK/askpass_bad' SSH_ASKPASS_REQUIRE=force \
+    ${N[*]} -i '$WORK/k_enc' -o BatchMode=no root@127.0.0.1 true 2>&1 </dev/null"
+
+# ssh-agent holding the only usable key.
+eval "$(ssh-agent -s)" >/dev/null
+PIDS+=("$SSH_AGENT_PID")
+ssh-add -q "$WORK/k_agent" 2>/dev/null
+check "ssh-agent signs" "root" "${N[@]}" -o BatchMode=yes root@127.0.0.1 'id -un'
+unset SSH_AUTH_SOCK
+
+# Passwords and keyboard-interactive (PAM) for the throw-away user.
+check "password" "$TUSER" env SSH_ASKPASS="$WORK/askpass_pw" SSH_ASKPASS_REQUIRE=force \
+    "${N[@]}" "$TUSER@127.0.0.1" 'id -un'
+check "keyboard-interactive through PAM" "$TUSER" \
+    env SSH_ASKPASS="$WORK/askpass_pw" SSH_ASKPASS_REQUIRE=force \
+    "$STRATA" ssh -F none -o UserKnownHostsFile="$WORK/known_hosts" -p "$PORT_pam" \
+    "$TUSER@127.0.0.1" 'id -un'
+grep -q "Accepted keyboard-interactive/pam for $TUSER" "$WORK/sshd_pam.log" &&
+    echo "ok   sshd accepted keyboard-interactive/pam" ||
+    { echo "FAIL no keyboard-interactive login in the sshd log"; FAILS=$((FAILS + 1)); }
+
+# The *Authentication options and PreferredAuthentications choose the methods.
+check "PasswordAuthentication=no, KbdInteractiveAuthentication=no: publickey only" \
+    "Permission denied (publickey,password,keyboard-interactive)." \
+    bash -c "! env SSH_ASKPASS=$WORK/askpass_pw SSH_ASKPASS_REQUIRE=force ${N[*]} \
+    -o PasswordAuthentication=no -o KbdInteractiveAuthentication=no $TUSER@127.0.0.1 true 2>&1"
+check "PreferredAuthentications=password (gssapi-with-mic skipped)" "$TUSER" \
+    env SSH_ASKPASS="$WORK/askpass_pw" SSH_ASKPASS_REQUIRE=force "${N[@]}" \
+    -o PreferredAuthentications=gssapi-with-mic,password "$TUSER@127.0.0.1" 'id -un'
+
+# Failures: OpenSSH's words, status 255.
+check "wrong key: Permission denied, 255" "Permission denied (publickey,password,keyboard-interactive).
+rc=255" bash -c "${N[*]} -o BatchMode=yes -i '$WORK/k_other' root@127.0.0.1 true 2>&1; echo rc=\$?"
+check "unknown host key under BatchMode: refused, 255" "Host key verification failed." \
+    bash -c "'$STRATA' ssh -F none -o BatchMode=yes -o UserKnownHostsFile=/dev/null \
+    -i '$WORK/k_ed25519' -p $PORT_main root@127.0.0.1 true 2>&1; echo rc=\$?"
+check "StrictHostKeyChecking=accept-new adds the key" "root" \
+    "$STRATA" ssh -F none -o StrictHostKeyChecking=accept-new -o BatchMode=yes \
+    -o UserKnownHostsFile="$WORK/kh_new" -i "$WORK/k_ed25519" -p "$PORT_main" root@127.0.0.1 'id -un'
+grep -q "^\[127.0.0.1\]:$PORT_main ssh-ed25519 " "$WORK/kh_new" &&
+    echo "ok   accept-new wrote [127.0.0.1]:$PORT_main to the known_hosts file" ||
+    { echo "FAIL accept-new did not write the key"; FAILS=$((FAILS + 1)); }
+check "unknown -o option names it" 'unknown option "NoSuchOption"' \
+    bash -c "${S[*]} -o NoSuchOption=1 127.0.0.1 true 2>&1; echo rc=\$?"
+check "connection refused: 255" "rc=255" \
+    bash -c "'$STRATA' ssh -F none -p 1 root@127.0.0.1 true 2>/dev/null; echo rc=\$?"
+
+# -J: through the jump sshd to the main one; each hop from the same config.
+check "-J through a second sshd" "jumped
+rc=7" bash -c "'$STRATA' ssh -F '$WORK/config' -o BatchMode=yes -J 127.0.0.1:$PORT_jump \
+    -p $PORT_main 127.0.0.1 'echo jumped; exit 7'; echo rc=\$?"
+grep -q "Accepted publickey for root" "$WORK/sshd_jump.log" &&
+    echo "ok   the jump host saw the login" || { echo "FAIL jump host log"; FAILS=$((FAILS + 1)); }
+check "-J: 64 MiB through the jump host" "$want" \
+    bash -c "'$STRATA' ssh -F '$WORK/config' -o BatchMode=yes -J 127.0.0.1:$PORT_jump \
+    -p $PORT_main 127.0.0.1 cat '$WORK/big' | sha256sum"
+
+# The server's keepalives (ClientAliveInterval 1, CountMax 1) are answered:
+# the session outlives several intervals. Its banner is shown, -q hides it.
+check "server keepalives answered; banner shown" "strata banner test
+alive" bash -c "'$STRATA' ssh -F '$WORK/config' -o BatchMode=yes -p $PORT_alive 127.0.0.1 \
+    'sleep 4; echo alive' 2>&1"
+check "-q hides the banner" "rc=0" bash -c "out=\$('$STRATA' ssh -q -F '$WORK/config' \
+    -o BatchMode=yes -p $PORT_alive 127.0.0.1 true 2>&1); [ -z \"\$out\" ]; echo rc=\$?"
+
+# The server drops mid-transfer: the per-connection sshd process is killed.
+start=$(date +%s)
+set +e
+( timeout 30 "${S[@]}" 127.0.0.1 'cat /dev/zero' >/dev/null 2>"$WORK/drop.err"; echo $? >"$WORK/drop.rc" ) &
+dropper=$!
+for _ in $(seq 1 50); do
+    kids=$(pgrep -P "$PID_main" || true)
+    [ -n "$kids" ] && break
+    sleep 0.1
+done
+sleep 0.5
+for k in $kids; do kill -9 "$k" 2>/dev/null; done
+wait "$dropper"
+set -e
+rc=$(cat "$WORK/drop.rc")
+if [ "$rc" = 255 ] && [ $(($(date +%s) - start)) -lt 25 ]; then
+    echo "ok   server dropped mid-transfer: 255 ($(head -c 200 "$WORK/drop.err"))"
+else
+    echo "FAIL server drop: rc=$rc err=$(cat "$WORK/drop.err")"
+    FAILS=$((FAILS + 1))
+fi
+finish

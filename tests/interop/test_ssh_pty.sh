@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# An interactive strata ssh session with a pty, driven through tmux against
+# OpenSSH's sshd: the remote side sees a terminal of the pane's size, a
+# resize is passed on (window-change), the exit status comes back, the
+# local terminal's settings are restored afterwards, and "~." ends a
+# session (status 255, terminal restored too).
+source "$(dirname "$0")/ssh_lib.sh"
+need /usr/sbin/sshd
+need ssh-keygen
+need tmux
+
+mkdir -p /run/sshd
+ssh-keygen -q -t ed25519 -N '' -f "$WORK/hk"
+ssh-keygen -q -t ed25519 -N '' -f "$WORK/id"
+cp "$WORK/id.pub" "$WORK/authorized_keys"
+PORT=$(free_port)
+cat >"$WORK/sshd_config" <<CFG
+HostKey $WORK/hk
+PidFile $WORK/sshd.pid
+AuthorizedKeysFile $WORK/authorized_keys
+StrictModes no
+UsePAM no
+PermitRootLogin yes
+ListenAddress 127.0.0.1
+PrintMotd no
+CFG
+/usr/sbin/sshd -f "$WORK/sshd_config" -D -e -p "$PORT" >"$WORK/sshd.log" 2>&1 &
+PIDS+=($!)
+wait_port "$PORT" "$!"
+echo "[127.0.0.1]:$PORT $(cat "$WORK/hk.pub")" >"$WORK/known_hosts"
+TM=(tmux -S "$WORK/tmux.sock" -f /dev/null)
+stop_tmux() { "${TM[@]}" kill-server 2>/dev/null || true; }
+trap 'stop_tmux; cleanup' EXIT
+
+CMD="$STRATA ssh -F none -i $WORK/id -o UserKnownHostsFile=$WORK/known_hosts -p $PORT root@127.0.0.1"
+# The pane runs a shell script that records the terminal settings around
+# the session and its exit status.
+session() { # session NAME
+    cat >"$WORK/$1.sh" <<SH
+stty -g >"$WORK/$1.before"
+HOME=$WORK TERM=xterm $CMD
+echo "rc=\$?" >"$WORK/$1.rc"
+stty -g >"$WORK/$1.after"
+sleep 30
+SH
+    "${TM[@]}" new-session -d -s "$1" -x 100 -y 30 "sh $WORK/$1.sh"
+}
+wait_for() { # wait_for NAME TEXT: until the pane shows TEXT (bounded)
+    for _ in $(seq 1 100); do
+        "${TM[@]}" capture-pane -p -t "$1" | grep -q -- "$2" && return 0
+        sleep 0.1
+    done
+    echo "pane $1 never showed '$2':"
+    "${TM[@]}" capture-pane -p -t "$1"
+    return 1
+}
+wait_file() { for _ in $(seq 1 100); do [ -s "$1" ] && return 0; sleep 0.1; done; return 1; }
+
+session a
+"${TM[@]}" send-keys -t a 'echo "SIZE=$(stty size) TTY=$(tty)"' Enter
+if wait_for a "SIZE=30 100 TTY=/dev/pts/"; then echo "ok   pty of the pane's size"; else FAILS=$((FAILS + 1)); fi
+"${TM[@]}" resize-window -t a -x 120 -y 40
+sleep 0.3
+"${TM[@]}" send-keys -t a 'echo "NEWSIZE=$(stty size)"' Enter
+if wait_for a "NEWSIZE=40 120"; then echo "ok   window-change passed on"; else FAILS=$((FAILS + 1)); fi
+"${TM[@]}" send-keys -t a 'exit 5' Enter
+if wait_file "$WORK/a.rc" && [ "$(cat "$WORK/a.rc")" = rc=5 ]; then
+    echo "ok   exit status of the shell"
+else
+    echo "FAIL exit status: $(cat "$WORK/a.rc" 2>/dev/null)"; FAILS=$((FAILS + 1))
+fi
+wait_file "$WORK/a.after"
+if cmp -s "$WORK/a.before" "$WORK/a.after"; then
+    echo "ok   terminal settings restored"
+else
+    echo "FAIL terminal settings differ after the session"; FAILS=$((FAILS + 1))
+fi
+
+session b
+"${TM[@]}" send-keys -t b 'echo READY' Enter
+wait_for b "^READY" || FAILS=$((FAILS + 1))
+"${TM[@]}" send-keys -t b Enter '~.'
+if wait_file "$WORK/b.rc" && [ "$(cat "$WORK/b.rc")" = rc=255 ]; then
+    echo "ok   ~. ends the session with 255"
+else
+    echo "FAIL ~.: $(cat "$WORK/b.rc" 2>/dev/null)"; FAILS=$((FAILS + 1))
+fi
+wait_file "$WORK/b.after"
+cmp -s "$WORK/b.before" "$WORK/b.after" && echo "ok   terminal restored after ~." ||
+    { echo "FAIL terminal not restored after ~."; FAILS=$((FAILS + 1)); }
+finish

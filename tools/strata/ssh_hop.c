@@ -1,0 +1,463 @@
+/* One SSH hop of the CLI (see ssh_hop.h): configuration, known_hosts,
+ * identities, prompts, and the layer. */
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/wait.h>
+#include <openssl/crypto.h>
+
+#include "base/error_internal.h"
+#include "cli.h"
+#include "ssh_hop.h"
+#include "ssh_tty.h"
+#include "strata/ssh_agent.h"
+
+struct agent_key {
+    struct ssh_hop *hop;
+    const uint8_t *blob;
+    size_t n;
+};
+
+static char *read_file(const char *path, size_t max, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *buf = malloc(max + 1);
+    size_t k = buf ? fread(buf, 1, max + 1, f) : 0;
+    fclose(f);
+    if (!buf || k > max) {
+        free(buf);
+        errno = EFBIG;
+        return NULL;
+    }
+    buf[k] = 0;
+    *n = k;
+    return buf;
+}
+
+/* Splits "[user@]host[:port]" / "ssh://[user@]host[:port]" (IPv6 in brackets). */
+static int parse_dest(const char *dest, char **user, char **host, int *port)
+{
+    const char *s = strncmp(dest, "ssh://", 6) == 0 ? dest + 6 : dest;
+    const char *at = strrchr(s, '@');
+    *user = NULL;
+    *port = 0;
+    if (at && !(*user = strndup(s, (size_t)(at - s))))
+        return -1;
+    const char *h = at ? at + 1 : s;
+    const char *colon = NULL, *end;
+    if (*h == '[') {
+        end = strchr(h, ']');
+        if (!end)
+            return -1;
+        colon = end[1] == ':' ? end + 1 : NULL;
+        *host = strndup(h + 1, (size_t)(end - h - 1));
+    } else {
+        colon = strchr(h, ':');
+        *host = colon ? strndup(h, (size_t)(colon - h)) : strdup(h);
+    }
+    if (!*host || !**host)
+        return -1;
+    if (colon) {
+        char *e;
+        long p = strtol(colon + 1, &e, 10);
+        if (*e || p < 1 || p > 65535)
+            return -1;
+        *port = (int)p;
+    }
+    return 0;
+}
+
+static strata_status opt(struct ssh_hop *h, strata_error *err, const char *fmt, const char *v)
+{
+    char line[2048];
+    snprintf(line, sizeof line, "%s%s", fmt, v);
+    return ssh_config_apply_option(&h->cfg, line, err);
+}
+
+static void load_key(struct ssh_hop *h, const char *path, int explicit)
+{
+    size_t n;
+    char *data = read_file(path, STRATA_SSH_KEY_FILE_MAX, &n);
+    if (!data) {
+        if (explicit)
+            fprintf(stderr, "Warning: Identity file %s not accessible: %s.\n", path,
+                    strerror(errno));
+        return;
+    }
+    strata_error err = {0};
+    strata_ssh_privkey *k = NULL;
+    strata_status r = strata_ssh_privkey_parse((const uint8_t *)data, n, NULL, &k, &err);
+    if (r == STRATA_E_SSH_KEY_ENCRYPTED && h->cfg.batch_mode != 1) {
+        char prompt[600], pass[1024];
+        snprintf(prompt, sizeof prompt, "Enter passphrase for key '%s': ", path);
+        if (ssh_tty_prompt(prompt, 0, pass, sizeof pass) && *pass) {
+            strata_error_clear(&err);
+            r = strata_ssh_privkey_parse((const uint8_t *)data, n, pass, &k, &err);
+            if (r == STRATA_E_PASSPHRASE)
+                cli_err("wrong passphrase for key %s", path);
+        }
+        OPENSSL_cleanse(pass, sizeof pass);
+    } else if (r != STRATA_OK && r != STRATA_E_SSH_KEY_ENCRYPTED) {
+        cli_err("cannot use key %s: %s", path, strata_error_message(&err));
+    }
+    OPENSSL_clear_free(data, n);
+    if (r != STRATA_OK || h->n_keys == SSH_HOP_KEYS_MAX) {
+        strata_ssh_privkey_free(k);
+        return;
+    }
+    size_t i = h->n_keys++;
+    h->keys[i] = k;
+    /* PATH-cert.pub: an OpenSSH user certificate for the key. */
+    char cpath[4200];
+    snprintf(cpath, sizeof cpath, "%s-cert.pub", path);
+    char *text = read_file(cpath, 64 * 1024, &n);
+    strata_ssh_pubkey *pk = NULL;
+    if (text && strata_ssh_pubkey_parse(text, n, &pk, &err) == STRATA_OK &&
+        strata_ssh_pubkey_is_cert(pk)) {
+        const uint8_t *b = strata_ssh_pubkey_blob(pk, &n);
+        if ((h->certs[i] = malloc(n)) != NULL) {
+            memcpy(h->certs[i], b, n);
+            h->cert_len[i] = n;
+        }
+    }
+    strata_ssh_pubkey_free(pk);
+    free(text);
+}
+
+static void load_agent(struct ssh_hop *h)
+{
+    const char *sock = h->cfg.identity_agent;
+    if (!sock || strcmp(sock, "SSH_AUTH_SOCK") == 0)
+        sock = getenv("SSH_AUTH_SOCK");
+    if (!sock || !*sock || strcmp(sock, "none") == 0 || h->cfg.identities_only == 1)
+        return;
+    strata_buf req, rep;
+    strata_buf_init(&req, 0);
+    strata_buf_init(&rep, 0);
+    strata_error err = {0};
+    strata_ssh_agent_identities *ids = NULL;
+    if (strata_ssh_agent_request_identities(&req) == STRATA_OK &&
+        strata_ssh_agent_transact(sock, &req, &rep, 5000, &err) == STRATA_OK &&
+        strata_ssh_agent_parse_identities(strata_buf_ptr(&rep), strata_buf_len(&rep), &ids, &err) ==
+            STRATA_OK) {
+        h->agent_ids = ids;
+        h->agent_sock = strdup(sock);
+    } else if (h->verbose) {
+        cli_err("ssh-agent at %s not used: %s", sock, strata_error_message(&err));
+    }
+    strata_buf_free(&req);
+    strata_buf_free(&rep);
+}
+
+strata_status ssh_hop_new(const char *dest, const struct ssh_hop_args *a, struct ssh_hop **out,
+                          strata_error *err)
+{
+    *out = NULL;
+    struct ssh_hop *h = calloc(1, sizeof *h);
+    if (!h)
+        return STRATA_E_NOMEM;
+    ssh_config_init(&h->cfg);
+    h->quiet = a->quiet;
+    h->verbose = a->verbose;
+    char *user = NULL, portbuf[16];
+    int port;
+    strata_status r = STRATA_OK;
+    if (parse_dest(dest, &user, &h->host, &port) != 0) {
+        r = strata__error_set(err, STRATA_E_USAGE, "bad destination '%s'", dest);
+        goto out;
+    }
+    /* The first value wins: destination, then options, then -o, then files. */
+    if (user && (r = opt(h, err, "User=", user)) != STRATA_OK)
+        goto out;
+    if (a->user && (r = opt(h, err, "User=", a->user)) != STRATA_OK)
+        goto out;
+    if (port || a->port) {
+        snprintf(portbuf, sizeof portbuf, "%d", port ? port : a->port);
+        if ((r = opt(h, err, "Port=", portbuf)) != STRATA_OK)
+            goto out;
+    }
+    for (size_t i = 0; i < a->n_identity && r == STRATA_OK; i++)
+        r = opt(h, err, "IdentityFile=", a->identity[i]);
+    if (r == STRATA_OK && a->ciphers)
+        r = opt(h, err, "Ciphers=", a->ciphers);
+    if (r == STRATA_OK && a->macs)
+        r = opt(h, err, "MACs=", a->macs);
+    if (r == STRATA_OK && a->compression)
+        r = opt(h, err, "Compression=", "yes");
+    if (r == STRATA_OK && a->known_hosts)
+        r = opt(h, err, "UserKnownHostsFile=", a->known_hosts);
+    for (size_t i = 0; i < a->n_opts && r == STRATA_OK; i++)
+        r = ssh_config_apply_option(&h->cfg, a->opts[i], err);
+    if (r != STRATA_OK)
+        goto out;
+    struct passwd *pw = getpwuid(getuid());
+    const char *home = getenv("HOME");
+    if (!home && pw)
+        home = pw->pw_dir;
+    char path[4200], local_host[256] = "";
+    (void)gethostname(local_host, sizeof local_host - 1);
+    if (!a->config_file || strcmp(a->config_file, "none") != 0) {
+        if (!a->config_file)
+            snprintf(path, sizeof path, "%s/.ssh/config", home ? home : "");
+        if ((r = ssh_config_apply_file(&h->cfg, a->config_file ? a->config_file : path,
+                                       a->config_file != NULL, h->host, home, err)) != STRATA_OK)
+            goto out;
+    }
+    if ((r = ssh_config_finish(&h->cfg, h->host, pw ? pw->pw_name : NULL, home, local_host, err)) !=
+        STRATA_OK)
+        goto out;
+    if ((r = strata_ssh_knownhosts_new(&h->kh)) != STRATA_OK)
+        goto out;
+    snprintf(path, sizeof path, "%s/.ssh/known_hosts", home ? home : "");
+    const char *khf = h->cfg.user_known_hosts_file ? h->cfg.user_known_hosts_file : path;
+    if ((r = strata_ssh_knownhosts_load_file(h->kh, khf)) != STRATA_OK ||
+        (r = strata_ssh_knownhosts_set_append_file(h->kh, khf)) != STRATA_OK) {
+        strata_error_copy(err, strata_ssh_knownhosts_error(h->kh));
+        goto out;
+    }
+    if (strata_ssh_knownhosts_load_file(h->kh, "/etc/ssh/ssh_known_hosts") != STRATA_OK)
+        strata_ssh_knownhosts_clear_error(h->kh);
+    load_agent(h);
+    if (h->cfg.n_identity_files) {
+        for (size_t i = 0; i < h->cfg.n_identity_files; i++)
+            load_key(h, h->cfg.identity_files[i], 1);
+    } else {
+        static const char *const defaults[] = {"id_ed25519", "id_ecdsa", "id_rsa"};
+        for (size_t i = 0; i < 3; i++) {
+            snprintf(path, sizeof path, "%s/.ssh/%s", home ? home : "", defaults[i]);
+            load_key(h, path, 0);
+        }
+    }
+out:
+    free(user);
+    if (r != STRATA_OK) {
+        ssh_hop_free(h);
+        return r;
+    }
+    *out = h;
+    return STRATA_OK;
+}
+
+void ssh_hop_free(struct ssh_hop *h)
+{
+    if (!h)
+        return;
+    for (size_t i = 0; i < h->n_keys; i++) {
+        strata_ssh_privkey_free(h->keys[i]);
+        free(h->certs[i]);
+    }
+    strata_ssh_agent_identities_free(h->agent_ids);
+    free(h->agent_keys);
+    free(h->agent_sock);
+    strata_ssh_knownhosts_free(h->kh);
+    ssh_config_free(&h->cfg);
+    free(h->host);
+    OPENSSL_cleanse(h->prompt_buf, sizeof h->prompt_buf);
+    free(h);
+}
+
+/* ---- callbacks ------------------------------------------------------------- */
+
+static strata_status verify_host_key(void *user, const strata_ssh_hostkey_info *info)
+{
+    struct ssh_hop *h = user;
+    enum strata_ssh_strict policy = STRATA_SSH_STRICT_YES;
+    int ask = 0;
+    switch (h->cfg.strict_host_key_checking) {
+    case SSHC_STRICT_NO:
+        policy = STRATA_SSH_STRICT_NO;
+        break;
+    case SSHC_STRICT_ACCEPT_NEW:
+        policy = STRATA_SSH_STRICT_ACCEPT_NEW;
+        break;
+    case SSHC_STRICT_YES:
+        break;
+    default:
+        ask = h->cfg.batch_mode != 1;
+    }
+    strata_ssh_knownhosts_match m;
+    unsigned port = (unsigned)h->cfg.port;
+    const char *host = h->cfg.hostname;
+    strata_status r = strata_ssh_knownhosts_verify(h->kh, policy, host, port, info->blob,
+                                                   info->blob_len, (int64_t)time(NULL), &m);
+    if (r == STRATA_E_HOSTKEY_UNKNOWN && ask) {
+        char prompt[1024], ans[16];
+        snprintf(prompt, sizeof prompt,
+                 "The authenticity of host '%s' can't be established.\n%s key fingerprint is "
+                 "%s.\nAre you sure you want to continue connecting (yes/no)? ",
+                 m.name, info->key_type, info->fp_sha256);
+        if (ssh_tty_prompt(prompt, 1, ans, sizeof ans) && strcmp(ans, "yes") == 0) {
+            strata_ssh_knownhosts_clear_error(h->kh);
+            if (strata_ssh_knownhosts_add(h->kh, host, port, info->blob, info->blob_len, 0) ==
+                STRATA_OK)
+                fprintf(stderr,
+                        "Warning: Permanently added '%s' (%s) to the list of known "
+                        "hosts.\n",
+                        m.name, info->key_type);
+            return STRATA_OK;
+        }
+    }
+    if (r != STRATA_OK) {
+        char buf[2048];
+        if (r == STRATA_E_HOSTKEY_CHANGED || r == STRATA_E_HOSTKEY_REVOKED)
+            fprintf(stderr, "%s\n", strata_ssh_knownhosts_warning(&m, buf, sizeof buf));
+        else if (r == STRATA_E_HOSTKEY_UNKNOWN)
+            fprintf(stderr,
+                    "No %s host key is known for %s and you have requested strict "
+                    "checking.\n",
+                    info->key_type, m.name);
+        else
+            cli_err("%s", strata_error_message(strata_ssh_knownhosts_error(h->kh)));
+        fprintf(stderr, "Host key verification failed.\n");
+        return STRATA_E_HOSTKEY;
+    }
+    return STRATA_OK;
+}
+
+static strata_status prompt(void *user, const strata_ssh_prompt *p, const char **answers)
+{
+    struct ssh_hop *h = user;
+    OPENSSL_cleanse(h->prompt_buf, sizeof h->prompt_buf);
+    if (p->n_prompts > 2)
+        return STRATA_E_AUTH;
+    if (p->kind == STRATA_SSH_PROMPT_PASSWORD) {
+        char text[600];
+        snprintf(text, sizeof text, "%s@%s's password: ", p->user, p->host);
+        answers[0] = ssh_tty_prompt(text, 0, h->prompt_buf[0], sizeof h->prompt_buf[0]);
+        return answers[0] ? STRATA_OK : STRATA_E_AUTH;
+    }
+    if (*p->name)
+        fprintf(stderr, "%s\n", p->name);
+    if (*p->instruction)
+        fprintf(stderr, "%s\n", p->instruction);
+    for (size_t i = 0; i < p->n_prompts; i++) {
+        answers[i] =
+            ssh_tty_prompt(p->prompts[i], p->echo[i], h->prompt_buf[i], sizeof h->prompt_buf[i]);
+        if (!answers[i])
+            return STRATA_E_AUTH;
+    }
+    return STRATA_OK;
+}
+
+static void banner(void *user, const char *text)
+{
+    struct ssh_hop *h = user;
+    if (!h->quiet)
+        fputs(text, stderr);
+}
+
+static void progress(void *user, const char *method, const char *detail)
+{
+    struct ssh_hop *h = user;
+    if (h->verbose)
+        fprintf(stderr, "debug1: %s: %s\n", method, detail);
+}
+
+static strata_status agent_sign(void *ctx, const char *alg, const uint8_t *data, size_t n,
+                                strata_buf *sig_out, strata_error *err)
+{
+    struct agent_key *k = ctx;
+    uint32_t flags = strcmp(alg, "rsa-sha2-512") == 0   ? STRATA_SSH_AGENT_RSA_SHA2_512
+                     : strcmp(alg, "rsa-sha2-256") == 0 ? STRATA_SSH_AGENT_RSA_SHA2_256
+                                                        : 0;
+    strata_buf req, rep;
+    strata_buf_init(&req, 0);
+    strata_buf_init(&rep, 0);
+    uint8_t *sig = NULL;
+    size_t sig_len = 0;
+    strata_status r;
+    if ((r = strata_ssh_agent_request_sign(&req, k->blob, k->n, data, n, flags)) == STRATA_OK &&
+        (r = strata_ssh_agent_transact(k->hop->agent_sock, &req, &rep, 30000, err)) == STRATA_OK &&
+        (r = strata_ssh_agent_parse_sign(strata_buf_ptr(&rep), strata_buf_len(&rep), &sig, &sig_len,
+                                         err)) == STRATA_OK)
+        r = strata_buf_put(sig_out, sig, sig_len);
+    free(sig);
+    strata_buf_free(&req);
+    strata_buf_free(&rep);
+    return r;
+}
+
+/* PreferredAuthentications (OpenSSH's default order without it), minus
+ * what strata does not do (gssapi-with-mic, hostbased) and what the
+ * *Authentication options turn off. */
+static const char *auth_methods(struct ssh_hop *h)
+{
+    static const char *const all[] = {"publickey", "keyboard-interactive", "password"};
+    int on[3] = {h->cfg.pubkey_authentication != 0, h->cfg.kbd_interactive_authentication != 0,
+                 h->cfg.password_authentication != 0};
+    const char *pref = h->cfg.preferred_authentications ? h->cfg.preferred_authentications
+                                                        : "publickey,keyboard-interactive,password";
+    size_t k = 0;
+    h->methods[0] = 0;
+    for (const char *p = pref; *p;) {
+        size_t len = strcspn(p, ",");
+        for (size_t i = 0; i < 3; i++)
+            if (on[i] && strlen(all[i]) == len && strncmp(p, all[i], len) == 0 &&
+                k + len + 2 < sizeof h->methods) {
+                k += (size_t)snprintf(h->methods + k, sizeof h->methods - k, "%s%s", k ? "," : "",
+                                      all[i]);
+                on[i] = 0; /* once */
+            }
+        p += len + (p[len] == ',');
+    }
+    return h->methods;
+}
+
+strata_status ssh_hop_layer(struct ssh_hop *h, strata_ssh_layer_config *cfg, strata_layer *out,
+                            strata_error *err)
+{
+    strata_ssh_client_config *cc = &cfg->client;
+    strata_ssh_transport_config *tc = &cc->transport;
+    tc->host = h->cfg.hostname;
+    tc->port = (uint16_t)h->cfg.port;
+    tc->kex_algorithms = h->cfg.kex_algorithms;
+    tc->hostkey_algorithms = h->cfg.host_key_algorithms;
+    tc->ciphers = h->cfg.ciphers;
+    tc->macs = h->cfg.macs;
+    tc->compression = h->cfg.compression == 1 ? "zlib@openssh.com,zlib,none" : "none";
+    tc->rekey_bytes = h->cfg.rekey_bytes;
+    tc->rekey_seconds = h->cfg.rekey_seconds > 0 ? (uint64_t)h->cfg.rekey_seconds : 0;
+    tc->cb.verify_host_key = verify_host_key;
+    tc->user = h;
+    strata_ssh_auth_config *ac = &cc->auth;
+    ac->username = h->cfg.user;
+    ac->methods = auth_methods(h);
+    ac->host = h->cfg.hostname;
+    ac->prompt = h->cfg.batch_mode == 1 ? NULL : prompt;
+    ac->banner = banner;
+    ac->progress = progress;
+    ac->user = h;
+    strata_status r = strata_ssh_layer_new(cfg, out, err);
+    if (r != STRATA_OK)
+        return r;
+    strata_ssh_auth *auth = strata_ssh_client_auth(strata_ssh_layer_client(out->self));
+    strata_ssh_agent_identities *ids = h->agent_ids;
+    struct agent_key *keys = NULL;
+    if (ids && ids->n && !h->agent_keys && (keys = calloc(ids->n, sizeof *keys)) != NULL)
+        h->agent_keys = keys;
+    for (size_t i = 0; keys && i < ids->n; i++) {
+        struct agent_key *k = &keys[i];
+        *k = (struct agent_key){h, ids->ids[i].blob, ids->ids[i].blob_len};
+        /* A key type strata does not use is skipped. */
+        if (strata_ssh_auth_add_signer(auth, k->blob, k->n, agent_sign, k, ids->ids[i].comment) !=
+            STRATA_OK)
+            continue;
+    }
+    for (size_t i = 0; i < h->n_keys && r == STRATA_OK; i++)
+        r = strata_ssh_auth_add_key(auth, strata_ssh_privkey_pkey(h->keys[i]), h->certs[i],
+                                    h->cert_len[i], strata_ssh_privkey_comment(h->keys[i]));
+    if (r != STRATA_OK) {
+        strata_error_copy(err, strata_ssh_auth_error(auth));
+        out->ops->free(out->self);
+        out->ops = NULL;
+    }
+    return r;
+}
