@@ -5,8 +5,8 @@
 set -euo pipefail
 want=${1:-test}
 build_pkgs=(build-essential cmake ninja-build pkg-config libssl-dev zlib1g-dev libuv1-dev)
-test_pkgs=(clang libclang-rt-14-dev llvm libcmocka-dev openssl openssh-server openssh-client
-           dropbear-bin stunnel4 tinyproxy curl tmux procps)
+test_pkgs=(clang clang-format libclang-rt-14-dev llvm libcmocka-dev openssl openssh-server openssh-client
+           dropbear-bin stunnel4 tinyproxy curl tmux procps man-db groff-base)
 pkgs=("${build_pkgs[@]}")
 [ "$want" = test ] && pkgs+=("${test_pkgs[@]}")
 missing=()

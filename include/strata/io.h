@@ -121,6 +121,17 @@ STRATA_API STRATA_MUST_CHECK strata_status strata_io_app_stdio_new(strata_io *io
 STRATA_API STRATA_MUST_CHECK strata_status strata_io_app_exec_new(strata_io *io,
                                                                   const char *command,
                                                                   strata_io_app *out);
+/* Two endpoints joined back to back, for binding one connection's stack to
+ * another's (a relay: `strata listen --forward`). What the stack of a's
+ * connection hands its application goes into the stack of b's connection,
+ * and back; each direction is bounded (back-pressure reaches both sockets).
+ * The end of one side's output is the end of the other's input. If one
+ * connection ends before its output did, the other ends with an error. Each
+ * endpoint is owned by the connection it is bound to (or freed by closing
+ * it); the shared state goes when both are closed. By convention a is the
+ * accepted side and b the forwarded one (for error texts). */
+STRATA_API STRATA_MUST_CHECK strata_status strata_io_app_pair_new(strata_io_app *a,
+                                                                  strata_io_app *b);
 /* Sends every byte back; the end of input ends the output. */
 STRATA_API STRATA_MUST_CHECK strata_status strata_io_app_echo_new(strata_io_app *out);
 
@@ -156,8 +167,8 @@ STRATA_API strata_stack *strata_io_conn_stack(strata_io_conn *c);
  * when an endpoint is bound already. */
 STRATA_API STRATA_MUST_CHECK strata_status strata_io_conn_set_app(strata_io_conn *c,
                                                                   strata_io_app app);
-/* "ADDR:PORT" of the peer ("[ADDR]:PORT" for IPv6); "" before connecting.
- * Borrowed from c. */
+/* "ADDR:PORT" of the peer ("[ADDR]:PORT" for IPv6): while connecting, the
+ * address being tried; "" before the name is resolved. Borrowed from c. */
 STRATA_API const char *strata_io_conn_peer(const strata_io_conn *c);
 /* Bytes read from and written to the socket so far. */
 STRATA_API void strata_io_conn_counts(const strata_io_conn *c, uint64_t *wire_in,

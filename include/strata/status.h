@@ -73,16 +73,31 @@ enum strata_category {
     X(E_CERT_HOSTNAME, VERIFY, "certificate does not match the host name")                         \
     /* --- tls ------------------------------------------------------------------------- */        \
     X(E_TLS, PROTOCOL, "TLS error")                                                                \
-    X(E_TLS_SSL_UNSUPPORTED, USAGE, "SSLv2 and SSLv3 are not supported by this OpenSSL")          \
+    X(E_TLS_SSL_UNSUPPORTED, USAGE, "SSLv2 and SSLv3 are not supported by this OpenSSL")           \
     X(E_TLS_ALERT, PROTOCOL, "the TLS peer sent a fatal alert")                                    \
-    X(E_TLS_VERSION, PROTOCOL, "no TLS protocol version in common")                               \
+    X(E_TLS_VERSION, PROTOCOL, "no TLS protocol version in common")                                \
     X(E_TLS_CERT_INVALID, VERIFY, "certificate refused")                                           \
     X(E_TLS_CERT_REJECTED, VERIFY, "certificate rejected by the verify callback")                  \
     X(E_TLS_CERT_NONE, VERIFY, "the peer sent no certificate")                                     \
     /* --- ssh ------------------------------------------------------------------------- */        \
     X(E_SSH_DISCONNECT, CLOSED, "SSH peer disconnected")                                           \
     X(E_HOSTKEY, VERIFY, "host key refused")                                                       \
+    X(E_HOSTKEY_UNKNOWN, VERIFY, "host key not known")                                             \
+    X(E_HOSTKEY_CHANGED, VERIFY, "host key changed")                                               \
+    X(E_HOSTKEY_REVOKED, VERIFY, "host key revoked")                                               \
+    X(E_KEY_TOO_SMALL, VERIFY, "key too small")                                                    \
+    X(E_SSH_CERT_TYPE, VERIFY, "wrong SSH certificate type")                                       \
+    X(E_SSH_CERT_EXPIRED, VERIFY, "SSH certificate expired")                                       \
+    X(E_SSH_CERT_NOT_YET_VALID, VERIFY, "SSH certificate not yet valid")                           \
+    X(E_SSH_CERT_PRINCIPAL, VERIFY, "SSH certificate not valid for this name")                     \
+    X(E_SSH_CERT_OPTION, VERIFY, "unsupported critical option in SSH certificate")                 \
+    X(E_SSH_CERT_SIGNATURE, VERIFY, "SSH certificate signature invalid")                           \
+    X(E_SSH_CERT_UNTRUSTED, VERIFY, "SSH certificate authority not trusted")                       \
     X(E_AUTH, VERIFY, "authentication failed")                                                     \
+    /* ssh packet layer (sshpkt) */                                                                \
+    X(E_SSH_PACKET, PROTOCOL, "malformed SSH packet")                                              \
+    X(E_SSH_MAC, CRYPTO, "SSH packet MAC or tag mismatch")                                         \
+    X(E_SSH_COMPRESSION, PROTOCOL, "SSH packet decompression failed")                              \
     /* --- end ------------------------------------------------------------------------- */
 
 #define STRATA__STATUS_ENUM(name, cat, text) STRATA_##name,

@@ -13,6 +13,8 @@
 #include "tls.h"
 #include "http_connect.h"
 #include "io.h"
+#include "ssh_knownhosts.h"
+#include "io.h"
 
 /* The library's version string ("0.1.0"), static storage. */
 STRATA_API const char *strata_version(void);

@@ -122,7 +122,7 @@ static strata_status make_room(strata_buf *b, size_t n)
 {
     if (b->flags & BUF_READONLY)
         return STRATA_E_STATE;
-    if (n <= b->cap - b->len)
+    if (n <= b->cap - b->len && b->data)
         return STRATA_OK;
     size_t used = b->len - b->off;
     if (n > b->max - used)
@@ -163,9 +163,9 @@ strata_status strata_buf_reserve(strata_buf *b, size_t n, uint8_t **out)
 {
     *out = NULL;
     strata_status r = make_room(b, n);
-    if (r != STRATA_OK || n == 0)
-        return r; /* nothing to point at: storage may not exist yet */
-    *out = b->data + b->len;
+    if (r != STRATA_OK)
+        return r;
+    *out = b->data + b->len; /* make_room made sure storage exists */
     b->len += n;
     return STRATA_OK;
 }

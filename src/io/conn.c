@@ -294,6 +294,13 @@ static int pump_once(strata_io_conn *c)
     int progress = 0;
     const struct strata_io_app_ops *ops = c->app.ops;
     void *app = c->app.self;
+    const strata_error *ae = ops->error(app);
+
+    /* An error met by an asynchronous write, with nothing more to write. */
+    if (c->wr.err.status != STRATA_OK)
+        return fail_with(c, &c->wr.err, c->wr.err.status, c->wr_what), -1;
+    if (ae && ae->status != STRATA_OK)
+        return fail_with(c, ae, ae->status, ops->name), -1;
 
     /* socket -> stack */
     p = strata__io_rd_peek(&c->rd, &n, &st);
@@ -365,8 +372,6 @@ static int pump_once(strata_io_conn *c)
         } else if (strata_status_is_error(st)) {
             return fail_stack(c, st), -1;
         }
-    } else if (c->wr.err.status != STRATA_OK) {
-        return fail_with(c, &c->wr.err, c->wr.err.status, c->wr_what), -1;
     }
     return progress;
 }

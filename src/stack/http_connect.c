@@ -21,6 +21,7 @@ struct hc {
     unsigned state;
     size_t header_max;
     int header_done;
+    int close_pending; /* shut down before the tunnel was up */
     char target[300];
     strata_buf head;  /* reply header being read */
     strata_buf up;    /* tunnel bytes for above */
@@ -100,6 +101,8 @@ static strata_status finish_header(struct hc *h)
             return fail(h, r, "tunnel buffer");
         strata_buf_reset(&h->early);
     }
+    if (h->close_pending)
+        h->state |= STRATA_LAYER_WRITE_CLOSED; /* the held bytes are out first */
     return STRATA_OK;
 }
 
@@ -190,7 +193,11 @@ static void hc_send_ack(void *self, size_t n)
 static strata_status hc_shutdown(void *self)
 {
     struct hc *h = self;
-    h->state |= STRATA_LAYER_WRITE_CLOSED;
+    /* Bytes held until the tunnel is up must reach the wire before its end. */
+    if (h->header_done)
+        h->state |= STRATA_LAYER_WRITE_CLOSED;
+    else
+        h->close_pending = 1;
     return STRATA_OK;
 }
 

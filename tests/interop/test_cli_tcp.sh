@@ -7,18 +7,14 @@
 # - `--once`; 20 clients at once against one listener, each checked, and
 #   shown to overlap in time;
 # - a closed stdout (EPIPE) is exit status 1 with a message, never SIGPIPE;
-# - connection refused and unresolvable names exit 1 with a clear message.
+# - connection refused and unresolvable names exit 1 with a clear message;
+# - a stalled reader keeps both ends small (back-pressure), and reading
+#   resumes; closed descriptors 0/1; SIGTERM stops a listener cleanly.
 # Listeners print "strata: listening on ADDR:PORT" and use port 0; they are
 # stopped by PID in the trap, and every wait is bounded.
-set -uo pipefail
-STRATA=${STRATA:?path of the strata binary}
-work=$(mktemp -d)
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-    for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
-    rm -rf "$work"
-}
+. "$(dirname "$0")/lib.sh"
+need sha256sum cmp mkfifo
+
 # stop PID NAME: SIGTERM, then the listener must exit 0 within 10 s (it
 # closes its connections and, under ASan, checks for leaks on the way out).
 stop() {
@@ -32,40 +28,13 @@ stop() {
     local rc=$?
     [ $rc -eq 0 ] || bad "$2: listener exit $rc after SIGTERM"
 }
-trap cleanup EXIT
-cd "$work" || exit 1
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
-pass=0 fail=0
-ok() { echo "ok   - $1"; pass=$((pass + 1)); }
-bad() { echo "FAIL - $1"; fail=$((fail + 1)); }
-T=60 # bound on any one command
-
-# listen NAME ARGS...: starts `strata listen ARGS`, waits (bounded) for its
-# "listening on" line; sets LPID and PORT.
-listen() {
-    local log=$1.log
-    shift
-    "$STRATA" listen "$@" 2>"$log" &
-    LPID=$!
-    pids+=("$LPID")
-    PORT=
-    for _ in $(seq 100); do
-        PORT=$(sed -n 's/^strata: listening on .*:\([0-9][0-9]*\)$/\1/p' "$log" | head -n 1)
-        [ -n "$PORT" ] && return 0
-        kill -0 "$LPID" 2>/dev/null || break
-        sleep 0.1
-    done
-    echo "listener did not start:"
-    sed 's/^/    /' "$log"
-    return 1
-}
 C() { timeout "$T" "$STRATA" connect "$@"; }
 
 head -c $((64 << 20)) /dev/urandom >big
 want=$(sha256sum <big | cut -d' ' -f1)
 
 # ------------------------------------------------------------------- exec cat
-if listen cat tcp:127.0.0.1:0 --exec cat; then
+if strata_listen cat tcp:127.0.0.1:0 --exec cat; then
     got=$(C tcp:127.0.0.1:"$PORT" <big | sha256sum | cut -d' ' -f1)
     [ "$got" = "$want" ] && ok "64 MiB through listen --exec cat, pipes, sha256 identical" \
         || bad "64 MiB through --exec cat over pipes: sha256 $got, want $want"
@@ -79,13 +48,13 @@ else
 fi
 # Half-close: the child sees EOF on its stdin, and its answer after that
 # still arrives (our read side stayed open).
-if listen half tcp:127.0.0.1:0 --exec 'cat; echo after-eof'; then
+if strata_listen half tcp:127.0.0.1:0 --exec 'cat; echo after-eof'; then
     got=$(printf 'hello\n' | C tcp:127.0.0.1:"$PORT")
     [ "$got" = "$(printf 'hello\nafter-eof')" ] && ok "EOF on stdin half-closes; the reply after EOF arrives" \
         || bad "half-close: got '$got'"
     stop "$LPID" half
 fi
-if listen drop tcp:127.0.0.1:0 --exec 'echo hi'; then
+if strata_listen drop tcp:127.0.0.1:0 --exec 'echo hi'; then
     got=$(head -c 1048576 /dev/zero | C tcp:127.0.0.1:"$PORT")
     rc=$?
     [ $rc -eq 0 ] && [ "$got" = hi ] && ok "a command that does not read its input: reply, exit 0" \
@@ -94,7 +63,7 @@ if listen drop tcp:127.0.0.1:0 --exec 'echo hi'; then
 fi
 
 # ------------------------------------------------------------------- echo
-if listen echo tcp:127.0.0.1:0 --echo; then
+if strata_listen echo tcp:127.0.0.1:0 --echo; then
     got=$(printf hello | C tcp:127.0.0.1:"$PORT")
     rc=$?
     [ $rc -eq 0 ] && [ "$got" = hello ] && ok "printf hello | strata connect against --echo" \
@@ -102,6 +71,16 @@ if listen echo tcp:127.0.0.1:0 --echo; then
     got=$(C tcp:localhost:"$PORT" </dev/null | wc -c)
     [ "$got" -eq 0 ] && ok "a name (localhost) and empty input (/dev/null): clean end" \
         || bad "localhost with /dev/null input: $got bytes"
+
+    # Closed descriptors 0 and 1 must not be taken by the event loop.
+    C tcp:127.0.0.1:"$PORT" <&- >closed-in.out 2>closed.log
+    rc=$?
+    [ $rc -eq 0 ] && [ ! -s closed-in.out ] && ok "stdin closed (<&-): an empty input, exit 0" \
+        || bad "stdin closed: exit $rc ($(cat closed.log))"
+    printf hello | C tcp:127.0.0.1:"$PORT" >&- 2>closed.log
+    rc=$?
+    [ $rc -eq 0 ] && ok "stdout closed (>&-): output dropped, exit 0" \
+        || bad "stdout closed: exit $rc ($(cat closed.log))"
 
     # 20 clients at once; each holds its connection open for 2 s after
     # sending, so the run takes ~2 s only if they are served concurrently.
@@ -141,8 +120,36 @@ if listen echo tcp:127.0.0.1:0 --echo; then
         || bad "refused: exit $rc ($(cat refused.log))"
 fi
 
+# ------------------------------------------------------------------- back-pressure
+# The server streams zeros without end; the client's stdout is a pipe nobody
+# reads for 3 s. With back-pressure both processes stop (the client stops
+# reading the socket, the server stops reading its child) and stay small;
+# without it they would buffer gigabytes. Then reading resumes.
+rss_mb() { awk '/^VmRSS:/ { print int($2 / 1024) }' "/proc/$1/status" 2>/dev/null || echo 0; }
+if strata_listen zero tcp:127.0.0.1:0 --exec 'cat /dev/zero'; then
+    mkfifo bp.fifo
+    exec 8<>bp.fifo # a reader that does not read (yet)
+    "$STRATA" connect tcp:127.0.0.1:"$PORT" </dev/null >bp.fifo 2>bp.log &
+    cpid=$!
+    track "$cpid"
+    sleep 3
+    c_mb=$(rss_mb "$cpid")
+    s_mb=$(rss_mb "$LPID")
+    [ "$c_mb" -gt 0 ] && [ "$c_mb" -lt 200 ] && [ "$s_mb" -gt 0 ] && [ "$s_mb" -lt 200 ] \
+        && ok "a stalled reader: both ends stay small (client ${c_mb} MB, server ${s_mb} MB)" \
+        || bad "back-pressure: client ${c_mb} MB, server ${s_mb} MB resident"
+    got=$(timeout "$T" head -c $((32 << 20)) <&8 | tr -d '\0' | wc -c)
+    n=$(timeout "$T" head -c $((32 << 20)) <&8 | wc -c)
+    [ "$got" -eq 0 ] && [ "$n" -eq $((32 << 20)) ] && ok "reading resumes when the reader drains (32 MiB of zeros)" \
+        || bad "after the stall: $n bytes, $got not zero"
+    kill "$cpid"
+    wait "$cpid" 2>/dev/null
+    exec 8<&-
+    stop "$LPID" zero
+fi
+
 # ------------------------------------------------------------------- IPv6
-if listen v6 'tcp:[::1]:0' --exec cat; then
+if strata_listen v6 'tcp:[::1]:0' --exec cat; then
     grep -q "listening on \[::1\]:$PORT" v6.log && ok "IPv6 listener reports [::1]:PORT" \
         || bad "IPv6 listening line: $(cat v6.log)"
     got=$(head -c $((4 << 20)) big | C "tcp:[::1]:$PORT" | sha256sum | cut -d' ' -f1)
@@ -154,7 +161,7 @@ else
 fi
 
 # ------------------------------------------------------------------- --once
-if listen once tcp:127.0.0.1:0 --echo --once; then
+if strata_listen once tcp:127.0.0.1:0 --echo --once; then
     got=$(printf once | C tcp:127.0.0.1:"$PORT")
     [ "$got" = once ] && ok "--once serves one connection" || bad "--once: got '$got'"
     for _ in $(seq 100); do kill -0 "$LPID" 2>/dev/null || break; sleep 0.1; done
@@ -175,11 +182,11 @@ rc=$?
     && ok "an unresolvable name: exit 1 naming it" || bad "unresolvable: exit $rc ($(cat resolve.log))"
 
 # A listener stopped by SIGTERM while a connection (and its child) is live.
-if listen live tcp:127.0.0.1:0 -vv --exec 'cat'; then
+if strata_listen live tcp:127.0.0.1:0 -vv --exec 'cat'; then
     mkfifo live.fifo
     C tcp:127.0.0.1:"$PORT" <live.fifo >/dev/null 2>live-client.log &
     cpid=$!
-    pids+=("$cpid")
+    track "$cpid"
     exec 7>live.fifo # the client's stdin stays open until 7 is closed
     for _ in $(seq 50); do grep -q "started 'cat'" live.log && break; sleep 0.1; done
     stop "$LPID" live
@@ -198,5 +205,4 @@ else
     ok "no sanitizer report from any listener or client"
 fi
 
-echo "$pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish

@@ -4,16 +4,9 @@
 # ...), --help / -h for every subcommand, --version, and the man page:
 # it renders without warnings and documents every option --help lists.
 # Nothing here opens a connection.
-set -uo pipefail
-STRATA=${STRATA:?path of the strata binary}
+. "$(dirname "$0")/lib.sh"
 SRC=${STRATA_SRC:?repository root}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work" || exit 1
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
-pass=0 fail=0
-ok() { echo "ok   - $1"; pass=$((pass + 1)); }
-bad() { echo "FAIL - $1"; fail=$((fail + 1)); }
+need man groff
 
 # usage WANT_MESSAGE ARGS...: strata ARGS must exit 2 and print exactly WANT_MESSAGE on stderr.
 usage() {
@@ -66,9 +59,9 @@ usage "strata: option --timeout: 'soon' is not a number of seconds in (0, 86400]
     connect --timeout soon tcp:h:1
 usage "strata: option --timeout: '0' is not a number of seconds in (0, 86400]" \
     connect --timeout=0 tcp:h:1
-usage "strata: listen: give exactly one of --echo and --exec CMD (see 'strata listen --help')" \
+usage "strata: listen: give exactly one of --echo, --exec CMD and --forward CHAIN (see 'strata listen --help')" \
     listen tcp:127.0.0.1:0
-usage "strata: listen: give exactly one of --echo and --exec CMD (see 'strata listen --help')" \
+usage "strata: listen: give exactly one of --echo, --exec CMD and --forward CHAIN (see 'strata listen --help')" \
     listen tcp:127.0.0.1:0 --echo --exec cat
 usage "strata: option --exec needs a command" listen tcp:127.0.0.1:0 --exec ''
 usage "strata: option --bytes: '12X' is not a byte count from 1 to 1099511627776 (suffixes K, M, G)" \
@@ -93,10 +86,8 @@ done
 
 # The man page renders cleanly and documents what --help lists.
 man1=$SRC/docs/strata.1
-if command -v groff >/dev/null; then
-    groff -man -ww -z "$man1" 2>groff.log && [ ! -s groff.log ] && ok "man page: groff -ww finds nothing" \
-        || { bad "man page warnings"; cat groff.log; }
-fi
+groff -man -ww -z "$man1" 2>groff.log && [ ! -s groff.log ] && ok "man page: groff -ww finds nothing" \
+    || { bad "man page warnings"; cat groff.log; }
 MANWIDTH=100 man -l "$man1" >man.txt 2>man.err && [ -s man.txt ] && ok "man -l docs/strata.1 renders" \
     || bad "man -l docs/strata.1 ($(cat man.err))"
 missing=
@@ -107,6 +98,11 @@ for cmd in connect listen demo; do
     grep -q "^       $cmd" man.txt || missing="$missing $cmd"
 done
 [ -z "$missing" ] && ok "every --help option is in the man page" || bad "not in the man page:$missing"
+missing=
+for kind in $("$STRATA" connect --help | sed -n 's/^  \([a-z-]*\):.*/\1/p'); do
+    grep -q "^       $kind:" man.txt || missing="$missing $kind:"
+done
+[ -z "$missing" ] && ok "every chain element kind is in the man page" \
+    || bad "chain elements not in the man page:$missing"
 
-echo "$pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish

@@ -101,6 +101,28 @@ static void test_established_byte_at_a_time(void **state)
     run_established(1);
 }
 
+/* Found against tinyproxy: the application's EOF came before the proxy's
+ * reply; the held bytes must still go out, and only then the wire's end. */
+static void test_shutdown_before_reply_keeps_early_bytes(void **state)
+{
+    (void)state;
+    char buf[512];
+    strata_stack *s = with_layer("example.org", 443, NULL, NULL);
+    size_t used, n;
+    strata_status st;
+    assert_ok(strata_stack_app_write(s, (const uint8_t *)"request", 7, &used));
+    assert_ok(strata_stack_app_shutdown(s));
+    wire_text(s, buf, sizeof(buf));
+    (void)strata_stack_wire_out(s, &n, &st);
+    assert_int_equal(st, STRATA_OK); /* not closed yet: "request" is held */
+    feed(s, "HTTP/1.1 200 OK\r\n\r\n", 0);
+    wire_text(s, buf, sizeof(buf));
+    assert_string_equal(buf, "request");
+    (void)strata_stack_wire_out(s, &n, &st);
+    assert_int_equal(st, STRATA_CLOSED);
+    strata_stack_free(s);
+}
+
 static void test_bare_lf_reply(void **state)
 {
     (void)state;
@@ -198,6 +220,7 @@ int main(void)
         cmocka_unit_test(test_request_line),
         cmocka_unit_test(test_established_one_chunk),
         cmocka_unit_test(test_established_byte_at_a_time),
+        cmocka_unit_test(test_shutdown_before_reply_keeps_early_bytes),
         cmocka_unit_test(test_bare_lf_reply),
         cmocka_unit_test(test_refused),
         cmocka_unit_test(test_malformed),

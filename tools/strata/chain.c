@@ -24,6 +24,9 @@ const struct chain_kind chain_kinds[] = {
     {"tcp", "tcp:HOST:PORT",
      "TCP to HOST:PORT; HOST is a name, an IPv4 address or an IPv6 address in brackets",
      CHAIN_KIND_TRANSPORT | CHAIN_KIND_TARGET, tcp_parse, tcp_opts, NULL},
+    {"http-connect", "http-connect:HOST:PORT[,user=U,pass=file:F|env:V]",
+     "an HTTP CONNECT tunnel to HOST:PORT through the proxy reached so far", CHAIN_KIND_TARGET,
+     chain_http_connect_parse, chain_http_connect_opts, chain_http_connect_push},
     {"tls", "tls:[OPT=VAL,...]",
      "a TLS layer; options sni= name= ca= cert= key= pass=file:F|env:V "
      "verify=peer|none alpn=A:B min= max= ciphers= keylog=",
@@ -275,8 +278,8 @@ int chain_parse_opts(struct chain_elem *e, strata_buf *body, char *err, size_t c
 }
 
 /* tcp:HOST:PORT[,OPTS] */
-static int tcp_parse(struct chain_elem *e, strata_buf *body, enum chain_use use, char *err,
-                     size_t cap)
+int chain_parse_target_opts(struct chain_elem *e, strata_buf *body, enum chain_use use, char *err,
+                            size_t cap)
 {
     if (chain_parse_target(e, body, use, err, cap) != 0)
         return -1;
@@ -287,6 +290,12 @@ static int tcp_parse(struct chain_elem *e, strata_buf *body, enum chain_use use,
     if (strata_buf_len(body) == 0)
         return fail(err, cap, "empty option");
     return chain_parse_opts(e, body, err, cap);
+}
+
+static int tcp_parse(struct chain_elem *e, strata_buf *body, enum chain_use use, char *err,
+                     size_t cap)
+{
+    return chain_parse_target_opts(e, body, use, err, cap);
 }
 
 const struct chain_opt *chain_elem_opt(const struct chain_elem *e, const char *name)
@@ -377,7 +386,9 @@ int chain_parse(struct chain *c, const struct chain_kind *table, int argc, char 
                  quote(q, sizeof(q), (const uint8_t *)t, strnlen(t, CHAIN_ELEM_MAX_LEN + 1)), msg);
             return -1;
         }
-        c->elems[i].transport = &c->elems[0];
+        for (int k = i - 1; k >= 0 && !c->elems[i].target; k--)
+            if (c->elems[k].host)
+                c->elems[i].target = &c->elems[k];
         c->n++;
     }
     return 0;
@@ -404,6 +415,10 @@ strata_status chain_push_layers(const struct chain *c, strata_stack *s, enum cha
 
 void chain_help(FILE *f, const struct chain_kind *table)
 {
-    for (const struct chain_kind *k = table ? table : chain_kinds; k->name; k++)
-        fprintf(f, "  %-22s %s\n", k->syntax, k->summary);
+    for (const struct chain_kind *k = table ? table : chain_kinds; k->name; k++) {
+        if (strlen(k->syntax) > 22)
+            fprintf(f, "  %s\n  %-22s %s\n", k->syntax, "", k->summary);
+        else
+            fprintf(f, "  %-22s %s\n", k->syntax, k->summary);
+    }
 }

@@ -84,15 +84,23 @@ struct chain_elem {
     int host_is_v6;
     struct chain_opt opts[CHAIN_OPTS_MAX];
     size_t n_opts;
-    /* The chain's transport (element 1), for layers whose defaults come from
-     * it (tls: the peer name). Set by chain_parse; borrowed. */
-    const struct chain_elem *transport;
+    /* The nearest earlier element with a target (tcp:, http-connect:): the
+     * host this layer talks to, for defaults (tls: the peer name). NULL for
+     * the first element. Set by chain_parse; borrowed. */
+    const struct chain_elem *target;
 };
 
 struct chain {
     struct chain_elem elems[CHAIN_MAX_ELEMS];
     size_t n;
 };
+
+/* Layer kinds, each in its own file (chain_KIND.c). */
+extern const struct chain_opt_def chain_http_connect_opts[];
+int chain_http_connect_parse(struct chain_elem *e, strata_buf *body, enum chain_use use, char *err,
+                             size_t cap);
+strata_status chain_http_connect_push(const struct chain_elem *e, strata_stack *s,
+                                      enum chain_use use, strata_error *why);
 
 /* The built-in kinds, ended by a NULL name. */
 extern const struct chain_kind chain_kinds[];
@@ -122,5 +130,8 @@ const struct chain_opt *chain_elem_opt(const struct chain_elem *e, const char *n
 int chain_parse_target(struct chain_elem *e, strata_buf *body, enum chain_use use, char *err,
                        size_t cap);
 int chain_parse_opts(struct chain_elem *e, strata_buf *body, char *err, size_t cap);
+/* HOST:PORT, then optionally ",OPT=VAL,...": the body of a target kind. */
+int chain_parse_target_opts(struct chain_elem *e, strata_buf *body, enum chain_use use, char *err,
+                            size_t cap);
 
 #endif

@@ -53,6 +53,10 @@ int cli_parse_seconds(const char *name, const char *s, unsigned long max_s, uint
 int cli_parse_bytes(const char *name, const char *s, uint64_t min, uint64_t max, uint64_t *out);
 /* -v: strata's log messages (level info and up, or debug with -vv) to stderr. */
 void cli_verbose(int level);
+/* The stack configuration of connect and listen: defaults, and an event
+ * hook that logs each layer as it comes up (shown with -v). */
+struct strata_stack_config;
+const struct strata_stack_config *cli_stack_config(void);
 /* Exit code for a failed strata status: CLI_USAGE for usage errors, else
  * CLI_FAIL. */
 int cli_exit_code(strata_status st);

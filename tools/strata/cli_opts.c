@@ -5,6 +5,7 @@
 #include "chain.h"
 #include "cli.h"
 #include "strata/log.h"
+#include "strata/stack.h"
 
 int cli_std_opt(const char *arg, int *verbose)
 {
@@ -115,6 +116,41 @@ void cli_verbose(int level)
 {
     if (level > 0)
         strata_log_set(level > 1 ? STRATA_LOG_DEBUG : STRATA_LOG_INFO, log_to_stderr, NULL);
+}
+
+/* Stack events, for -v: each layer as it comes up, with its own description
+ * (version, cipher, peer...), and as it is removed. */
+static void on_stack_event(void *user, strata_stack *s, enum strata_stack_event ev, size_t index)
+{
+    (void)user;
+    const strata_layer *l = strata_stack_layer(s, index);
+    const char *name = l && l->ops->name ? l->ops->name : "?";
+    char desc[256] = "";
+    switch (ev) {
+    case STRATA_STACK_EV_LAYER_UP:
+        if (l && l->ops->describe)
+            l->ops->describe(l->self, desc, sizeof(desc));
+        strata_log(STRATA_LOG_INFO, "stack", "layer %zu (%s) up%s%s", index + 1, name,
+                   desc[0] ? ": " : "", desc);
+        break;
+    case STRATA_STACK_EV_LAYER_PEER_CLOSED:
+        strata_log(STRATA_LOG_INFO, "stack", "layer %zu (%s) closed by the peer", index + 1, name);
+        break;
+    case STRATA_STACK_EV_POPPED:
+        strata_log(STRATA_LOG_INFO, "stack", "layer %zu removed", index + 1);
+        break;
+    case STRATA_STACK_EV_FAILED:
+        strata_log(STRATA_LOG_DEBUG, "stack", "failed: %s",
+                   strata_error_message(strata_stack_error(s)));
+        break;
+    }
+}
+
+const strata_stack_config *cli_stack_config(void)
+{
+    static const strata_stack_config cfg = {0, 0, STRATA_STACK_PEER_CLOSE_EOF, on_stack_event,
+                                            NULL};
+    return &cfg;
 }
 
 int cli_exit_code(strata_status st)

@@ -13,8 +13,8 @@ static void help(FILE *f)
                "back to stdout. EOF on stdin shuts down the connection's write side; the\n"
                "command ends when both directions have ended. stdin and stdout may be\n"
                "pipes, sockets, terminals or files.\n\n"
-               "CHAIN is one element per argument, outermost first; the first is a\n"
-               "transport:\n");
+               "CHAIN is one element per argument, outermost first; the first must be a\n"
+               "transport (tcp:). Elements:\n");
     chain_help(f, NULL);
     fprintf(f, "\noptions:\n"
                "  --timeout SECONDS      give up connecting after SECONDS (default 10)\n"
@@ -56,7 +56,7 @@ static int run(const struct chain *chain, uint64_t timeout_ms)
         goto out;
     }
     const struct chain_elem *t = &chain->elems[0];
-    strata_io_conn_config cfg = {NULL, timeout_ms, on_done, &out};
+    strata_io_conn_config cfg = {cli_stack_config(), timeout_ms, on_done, &out};
     if ((r = strata_io_connect(io, t->host, t->port, app, &cfg, &conn)) != STRATA_OK) {
         cli_err("connecting to %s: %s", t->text, strata_status_str(r));
         goto out;

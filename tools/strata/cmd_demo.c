@@ -2,7 +2,7 @@
  * process, with the library and the io driver.
  *
  * Each round starts a listener on 127.0.0.1 (a free port) that echoes, and a
- * connection to it whose app endpoint (defined here, on the public endpoint
+ * connection to it whose app endpoint (pattern.c, on the public endpoint
  * operations) sends a pseudo-random byte stream, checks that every byte comes
  * back in order, and ends its input after the last one. The rounds are rows
  * of a table: a later layer (TLS, TLS in TLS, ...) is a new row whose
@@ -13,11 +13,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "base/error_internal.h"
 #include "cli.h"
+#include "pattern.h"
 #include "strata/io.h"
 
-#define DEMO_CHUNK (64u * 1024u)
 #define DEMO_BYTES_DEFAULT (16ull << 20)
 
 struct demo_round {
@@ -32,112 +31,13 @@ static const struct demo_round rounds[] = {
     {"tcp", "plain TCP, no layers", NULL, NULL},
 };
 
-/* ---- the pattern endpoint: sends `total` bytes, checks the echo ------------------ */
-
-struct pattern {
-    uint64_t total;
-    uint64_t sent, checked;
-    uint64_t tx_state, rx_state; /* xorshift64: the same stream both ways */
-    uint8_t chunk[DEMO_CHUNK];
-    size_t chunk_off, chunk_len;
-    int got_eof;
-    uint64_t mismatch_at; /* UINT64_MAX: none */
-    strata_error err;
-};
-
-static uint8_t next_byte(uint64_t *s)
-{
-    *s ^= *s << 13;
-    *s ^= *s >> 7;
-    *s ^= *s << 17;
-    return (uint8_t)(*s >> 32);
-}
-
-static strata_status pat_start(void *self, strata_io_conn *c)
-{
-    (void)self;
-    (void)c;
-    return STRATA_OK;
-}
-
-static const uint8_t *pat_in(void *self, size_t *n, strata_status *st)
-{
-    struct pattern *p = self;
-    if (p->chunk_len == 0 && p->sent < p->total) {
-        uint64_t left = p->total - p->sent;
-        size_t k = left < DEMO_CHUNK ? (size_t)left : DEMO_CHUNK;
-        for (size_t i = 0; i < k; i++)
-            p->chunk[i] = next_byte(&p->tx_state);
-        p->chunk_off = 0;
-        p->chunk_len = k;
-        p->sent += k;
-    }
-    *n = p->chunk_len;
-    *st = p->chunk_len == 0 ? STRATA_CLOSED : STRATA_OK;
-    return p->chunk + p->chunk_off;
-}
-
-static void pat_in_ack(void *self, size_t n)
-{
-    struct pattern *p = self;
-    if (n > p->chunk_len)
-        n = p->chunk_len;
-    p->chunk_off += n;
-    p->chunk_len -= n;
-}
-
-static strata_status pat_out(void *self, const uint8_t *b, size_t n, size_t *used)
-{
-    struct pattern *p = self;
-    for (size_t i = 0; i < n; i++) {
-        if (next_byte(&p->rx_state) != b[i] && p->mismatch_at == UINT64_MAX)
-            p->mismatch_at = p->checked + i;
-    }
-    p->checked += n;
-    *used = n;
-    if (p->mismatch_at != UINT64_MAX)
-        return strata__error_set(&p->err, STRATA_E_PROTOCOL, "byte %llu came back changed",
-                                 (unsigned long long)p->mismatch_at);
-    return STRATA_OK;
-}
-
-static strata_status pat_out_eof(void *self)
-{
-    struct pattern *p = self;
-    p->got_eof = 1;
-    return STRATA_OK;
-}
-
-static int pat_out_done(const void *self)
-{
-    const struct pattern *p = self;
-    return p->got_eof;
-}
-
-static const strata_error *pat_error(const void *self)
-{
-    const struct pattern *p = self;
-    return &p->err;
-}
-
-static void pat_close(void *self, void (*done)(void *), void *arg)
-{
-    (void)self; /* owned by the round, which reads its counts afterwards */
-    done(arg);
-}
-
-static const struct strata_io_app_ops pattern_ops = {
-    "demo-pattern", pat_start,    pat_in,    pat_in_ack, pat_out,
-    pat_out_eof,    pat_out_done, pat_error, pat_close,
-};
-
 /* ---- a round --------------------------------------------------------------------- */
 
 struct round_run {
     const struct demo_round *round;
     strata_io *io;
     strata_io_listener *listener;
-    struct pattern *pat;
+    struct pattern pat;
     strata_error client_err, server_err;
     uint64_t wire_out, wire_in;
     int client_done;
@@ -195,16 +95,9 @@ static int run_round(const struct demo_round *round, uint64_t bytes)
     int ok = 0;
     memset(&rr, 0, sizeof(rr));
     rr.round = round;
-    if (!(rr.pat = calloc(1, sizeof(*rr.pat)))) {
-        cli_err("demo: out of memory");
-        return CLI_FAIL;
-    }
-    rr.pat->total = bytes;
-    rr.pat->tx_state = rr.pat->rx_state = 0x9e3779b97f4a7c15ull;
-    rr.pat->mismatch_at = UINT64_MAX;
+    pattern_init(&rr.pat, bytes, 0x9e3779b97f4a7c15ull);
     if ((r = strata_io_new(&rr.io)) != STRATA_OK) {
         cli_err("demo: starting the io driver: %s", strata_status_str(r));
-        free(rr.pat);
         return CLI_FAIL;
     }
     strata_io_listener_config lcfg = {demo_accept, server_done, &rr, NULL, 0};
@@ -212,7 +105,7 @@ static int run_round(const struct demo_round *round, uint64_t bytes)
         cli_err("demo: %s", strata_error_message(&err));
         goto out;
     }
-    strata_io_app app = {&pattern_ops, rr.pat};
+    strata_io_app app = pattern_app(&rr.pat);
     strata_io_conn_config ccfg = {NULL, 0, client_done, &rr};
     double t0 = now_s();
     if ((r = strata_io_connect(rr.io, "127.0.0.1", strata_io_listener_port(rr.listener), app, &ccfg,
@@ -234,9 +127,9 @@ static int run_round(const struct demo_round *round, uint64_t bytes)
     } else if (rr.server_err.status != STRATA_OK) {
         cli_err("demo %s: server side: %s", round->name,
                 strata_error_format(&rr.server_err, buf, sizeof(buf)));
-    } else if (rr.pat->checked != bytes) {
+    } else if (!pattern_complete(&rr.pat)) {
         cli_err("demo %s: %llu of %llu bytes came back", round->name,
-                (unsigned long long)rr.pat->checked, (unsigned long long)bytes);
+                (unsigned long long)rr.pat.checked, (unsigned long long)bytes);
     } else {
         double mib = (double)bytes / (1024.0 * 1024.0);
         printf("  %-6s %-24s %8.1f MiB there and back in %.3f s (%.0f MiB/s each way), "
@@ -248,7 +141,6 @@ static int run_round(const struct demo_round *round, uint64_t bytes)
     }
 out:
     strata_io_free(rr.io);
-    free(rr.pat);
     return ok ? CLI_OK : CLI_FAIL;
 }
 

@@ -8,18 +8,23 @@
 
 static void help(FILE *f)
 {
-    fprintf(f, "usage: strata listen [-v] [--once] (--echo | --exec CMD) CHAIN...\n\n"
+    fprintf(f, "usage: strata listen [-v] [--once] (--echo | --exec CMD) CHAIN...\n"
+               "       strata listen [-v] [--once] CHAIN... --forward CHAIN...\n\n"
                "Listens on the transport of CHAIN and serves each connection through the\n"
                "rest of the chain, many at once, each on its own. Once listening it prints\n"
                "'strata: listening on ADDR:PORT' on stderr ([ADDR]:PORT for IPv6); port 0\n"
                "picks a free port, and this line says which.\n\n"
-               "CHAIN is one element per argument, outermost first; the first is a\n"
-               "transport:\n");
+               "CHAIN is one element per argument, outermost first; the first must be a\n"
+               "transport (tcp:). Elements:\n");
     chain_help(f, NULL);
     fprintf(f, "\noptions:\n"
                "  --echo                 send every byte back; the end of input ends the output\n"
                "  --exec CMD             run '/bin/sh -c CMD' for each connection, with the\n"
                "                         connection on its stdin and stdout\n"
+               "  --forward CHAIN...     for each connection, connect through the second\n"
+               "                         CHAIN (everything after --forward) and relay\n"
+               "                         between the two: the layers of the first chain\n"
+               "                         are terminated here, as stunnel does\n"
                "  --once                 serve one connection, then exit with its status\n"
                "  -v, --verbose          report connections on stderr (-vv: more)\n"
                "  -h, --help             show this help\n\n"
@@ -31,12 +36,54 @@ static void help(FILE *f)
 
 struct server {
     const struct chain *chain;
+    const struct chain *forward; /* NULL: no relay */
     strata_io *io;
     const char *exec; /* NULL: echo */
     int once;
     int served;
     int failed;
 };
+
+static void on_forward_done(void *user, strata_io_conn *c, const strata_error *err)
+{
+    struct server *s = user;
+    if (err->status == STRATA_OK)
+        return;
+    char buf[STRATA_ERROR_MSG_MAX * 2];
+    cli_err("forward connection to %s: %s",
+            strata_io_conn_peer(c)[0] ? strata_io_conn_peer(c) : s->forward->elems[0].text,
+            strata_error_format(err, buf, sizeof(buf)));
+    s->failed++;
+}
+
+/* Relays an accepted connection to a new one through the forward chain. */
+static strata_status accept_forward(struct server *s, strata_io_conn *c)
+{
+    strata_io_app a, b;
+    strata_io_conn *out;
+    char msg[CHAIN_ERR_MAX];
+    strata_status r = strata_io_app_pair_new(&a, &b);
+    if (r != STRATA_OK)
+        return r;
+    if ((r = strata_io_conn_set_app(c, a)) != STRATA_OK) {
+        b.ops->close(b.self, NULL, NULL);
+        return r;
+    }
+    if ((r = chain_push_layers(s->chain, strata_io_conn_stack(c), CHAIN_USE_LISTEN, msg,
+                               sizeof(msg))) != STRATA_OK) {
+        b.ops->close(b.self, NULL, NULL);
+        strata_io_conn_abort(c, r, msg);
+        return r;
+    }
+    const struct chain_elem *t = &s->forward->elems[0];
+    strata_io_conn_config cfg = {NULL, 0, on_forward_done, s};
+    if ((r = strata_io_connect(s->io, t->host, t->port, b, &cfg, &out)) != STRATA_OK)
+        return r; /* b was closed by the failed connect: c sees the end */
+    if ((r = chain_push_layers(s->forward, strata_io_conn_stack(out), CHAIN_USE_CONNECT, msg,
+                               sizeof(msg))) != STRATA_OK)
+        strata_io_conn_abort(out, r, msg);
+    return STRATA_OK;
+}
 
 static strata_status on_accept(void *user, strata_io_listener *l, strata_io_conn *c)
 {
@@ -47,6 +94,8 @@ static strata_status on_accept(void *user, strata_io_listener *l, strata_io_conn
     if (s->once)
         strata_io_listener_close(l);
     s->served++;
+    if (s->forward)
+        return accept_forward(s, c);
     r = s->exec ? strata_io_app_exec_new(s->io, s->exec, &app) : strata_io_app_echo_new(&app);
     if (r != STRATA_OK)
         return r;
@@ -69,9 +118,9 @@ static void on_done(void *user, strata_io_conn *c, const strata_error *err)
     s->failed++;
 }
 
-static int serve(const struct chain *chain, const char *exec, int once)
+static int serve(const struct chain *chain, const struct chain *forward, const char *exec, int once)
 {
-    struct server s = {chain, NULL, exec, once, 0, 0};
+    struct server s = {chain, forward, NULL, exec, once, 0, 0};
     strata_io_listener *l = NULL;
     strata_error err;
     strata_status r;
@@ -80,7 +129,7 @@ static int serve(const struct chain *chain, const char *exec, int once)
         return CLI_FAIL;
     }
     const struct chain_elem *t = &chain->elems[0];
-    strata_io_listener_config cfg = {on_accept, on_done, &s, NULL, 0};
+    strata_io_listener_config cfg = {on_accept, on_done, &s, cli_stack_config(), 0};
     if ((r = strata_io_listen(s.io, t->host, t->port, &cfg, &l, &err)) != STRATA_OK) {
         cli_err("%s", strata_error_message(&err));
         strata_io_free(s.io);
@@ -100,8 +149,8 @@ static int serve(const struct chain *chain, const char *exec, int once)
 
 int cmd_listen(int argc, char **argv)
 {
-    char *elems[CHAIN_MAX_ELEMS + 1];
-    int n = 0, bad = 0, verbose = 0, echo = 0, once = 0, rc;
+    char *elems[CHAIN_MAX_ELEMS + 1], *felems[CHAIN_MAX_ELEMS + 1];
+    int n = 0, nf = 0, bad = 0, verbose = 0, echo = 0, once = 0, forward = 0, rc;
     const char *exec = NULL, *v;
     for (int i = 1; i < argc; i++) {
         int k = cli_std_opt(argv[i], &verbose);
@@ -114,6 +163,14 @@ int cmd_listen(int argc, char **argv)
             echo = 1;
         } else if (!strcmp(argv[i], "--once")) {
             once = 1;
+        } else if (!strcmp(argv[i], "--forward")) {
+            /* Everything after it is the forward chain. */
+            forward = 1;
+            for (i++; i < argc; i++) {
+                if ((rc = cli_chain_arg("listen", argv[i], felems, &nf)) != 0)
+                    return rc;
+            }
+            break;
         } else if ((v = cli_opt_value(argc, argv, &i, "--exec", &bad)) != NULL) {
             if (bad)
                 return CLI_USAGE;
@@ -126,16 +183,26 @@ int cmd_listen(int argc, char **argv)
             return rc;
         }
     }
-    struct chain chain;
-    if ((rc = cli_chain_parse(&chain, elems, n, 1)) != 0)
-        return rc;
-    if (echo == !!exec) {
-        cli_err("listen: give exactly one of --echo and --exec CMD (see 'strata listen --help')");
-        chain_free(&chain);
+    struct chain chain, fchain;
+    if (echo + !!exec + forward != 1) {
+        cli_err("listen: give exactly one of --echo, --exec CMD and --forward CHAIN "
+                "(see 'strata listen --help')");
         return CLI_USAGE;
     }
+    if (forward && nf == 0) {
+        cli_err("listen: --forward needs a chain (e.g. --forward tcp:HOST:PORT)");
+        return CLI_USAGE;
+    }
+    if ((rc = cli_chain_parse(&chain, elems, n, 1)) != 0)
+        return rc;
+    if (forward && (rc = cli_chain_parse(&fchain, felems, nf, 0)) != 0) {
+        chain_free(&chain);
+        return rc;
+    }
     cli_verbose(verbose);
-    rc = serve(&chain, exec, once);
+    rc = serve(&chain, forward ? &fchain : NULL, exec, once);
     chain_free(&chain);
+    if (forward)
+        chain_free(&fchain);
     return rc;
 }

@@ -1,0 +1,300 @@
+/* io: the libuv driver in one process, on loopback sockets.
+ * - layers over real TCP: a framing layer pushed on both stacks, 4 MiB through
+ *   an echo and back, byte-identical, with the framing visible in the wire
+ *   counts;
+ * - 50 connections at once against one listener, each checked;
+ * - the connect timeout (a listener whose accept queue is full drops SYNs)
+ *   and connection refused, with their exact messages;
+ * - bad arguments and a listener on a port in use. */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "testutil.h"
+#include "framelayer.h"
+#include "pattern.h"
+
+struct ends {
+    strata_error client_err;
+    strata_error server_err;
+    int servers_done, clients_done;
+    uint64_t wire_in, wire_out;
+    uint8_t key; /* 0: no layers */
+    strata_io_listener *listener;
+    int clients_left;
+};
+
+static strata_status accept_echo(void *user, strata_io_listener *l, strata_io_conn *c)
+{
+    struct ends *e = user;
+    strata_io_app app;
+    (void)l;
+    assert_ok(strata_io_app_echo_new(&app));
+    assert_ok(strata_io_conn_set_app(c, app));
+    if (e->key)
+        assert_ok(strata_stack_push(strata_io_conn_stack(c), framelayer_new(e->key, 0), NULL, 0));
+    return STRATA_OK;
+}
+
+static void server_done(void *user, strata_io_conn *c, const strata_error *err)
+{
+    struct ends *e = user;
+    (void)c;
+    if (err->status != STRATA_OK && e->server_err.status == STRATA_OK)
+        strata_error_copy(&e->server_err, err);
+    e->servers_done++;
+}
+
+static void client_done(void *user, strata_io_conn *c, const strata_error *err)
+{
+    struct ends *e = user;
+    strata_io_conn_counts(c, &e->wire_in, &e->wire_out);
+    if (err->status != STRATA_OK && e->client_err.status == STRATA_OK)
+        strata_error_copy(&e->client_err, err);
+    e->clients_done++;
+    if (--e->clients_left == 0 && e->listener) {
+        strata_io_listener_close(e->listener);
+        e->listener = NULL;
+    }
+}
+
+static void start_listener(strata_io *io, struct ends *e)
+{
+    strata_io_listener_config cfg = {accept_echo, server_done, e, NULL, 0};
+    strata_error err;
+    assert_ok(strata_io_listen(io, "127.0.0.1", 0, &cfg, &e->listener, &err));
+    assert_int_not_equal(strata_io_listener_port(e->listener), 0);
+    char want[64];
+    snprintf(want, sizeof(want), "127.0.0.1:%u", strata_io_listener_port(e->listener));
+    assert_string_equal(strata_io_listener_addr(e->listener), want);
+}
+
+static void test_layer_over_tcp(void **state)
+{
+    (void)state;
+    strata_io *io;
+    struct ends e;
+    struct pattern pat;
+    memset(&e, 0, sizeof(e));
+    e.key = 0x5a;
+    e.clients_left = 1;
+    assert_ok(strata_io_new(&io));
+    start_listener(io, &e);
+    pattern_init(&pat, 4u << 20, 42);
+    strata_io_conn_config cfg = {NULL, 0, client_done, &e};
+    strata_io_conn *c;
+    assert_ok(strata_io_connect(io, "127.0.0.1", strata_io_listener_port(e.listener),
+                                pattern_app(&pat), &cfg, &c));
+    assert_ok(strata_stack_push(strata_io_conn_stack(c), framelayer_new(0x5a, 0), NULL, 0));
+    assert_ok(strata_io_run(io));
+    strata_io_free(io);
+    if (e.client_err.status != STRATA_OK)
+        fail_msg("client: %s", strata_error_message(&e.client_err));
+    if (e.server_err.status != STRATA_OK)
+        fail_msg("server: %s", strata_error_message(&e.server_err));
+    assert_true(pattern_complete(&pat));
+    assert_int_equal(e.servers_done, 1);
+    /* 4 MiB in frames of at most 1000 bytes with 8 bytes of framing each. */
+    uint64_t frames = (4u << 20) / FRAME_MAX;
+    assert_true(e.wire_out >= (4u << 20) + frames * 8);
+    assert_true(e.wire_in >= (4u << 20) + frames * 8);
+}
+
+static void test_many_at_once(void **state)
+{
+    (void)state;
+    enum { N = 50 };
+    strata_io *io;
+    struct ends e;
+    static struct pattern pats[N];
+    memset(&e, 0, sizeof(e));
+    e.clients_left = N;
+    assert_ok(strata_io_new(&io));
+    start_listener(io, &e);
+    strata_io_conn_config cfg = {NULL, 0, client_done, &e};
+    for (int i = 0; i < N; i++) {
+        strata_io_conn *c;
+        pattern_init(&pats[i], 64u * 1024u + (uint64_t)i * 997u, (uint64_t)i + 1);
+        assert_ok(strata_io_connect(io, "127.0.0.1", strata_io_listener_port(e.listener),
+                                    pattern_app(&pats[i]), &cfg, &c));
+    }
+    assert_ok(strata_io_run(io));
+    strata_io_free(io);
+    if (e.client_err.status != STRATA_OK)
+        fail_msg("client: %s", strata_error_message(&e.client_err));
+    assert_int_equal(e.clients_done, N);
+    assert_int_equal(e.servers_done, N);
+    for (int i = 0; i < N; i++)
+        assert_true(pattern_complete(&pats[i]));
+}
+
+/* Connects to port and checks that the connection ends with want_status and
+ * exactly want_msg. */
+static void expect_connect_error(const char *host, uint16_t port, uint64_t timeout_ms,
+                                 strata_status want_status, const char *want_msg)
+{
+    strata_io *io;
+    struct ends e;
+    strata_io_app app;
+    strata_io_conn *c;
+    memset(&e, 0, sizeof(e));
+    e.clients_left = 1;
+    assert_ok(strata_io_new(&io));
+    assert_ok(strata_io_app_echo_new(&app));
+    strata_io_conn_config cfg = {NULL, timeout_ms, client_done, &e};
+    assert_ok(strata_io_connect(io, host, port, app, &cfg, &c));
+    uint64_t t0 = strata_io_now(io);
+    assert_ok(strata_io_run(io));
+    uint64_t took = strata_io_now(io) - t0;
+    strata_io_free(io);
+    assert_int_equal(e.clients_done, 1);
+    assert_status(e.client_err.status, want_status);
+    assert_string_equal(strata_error_message(&e.client_err), want_msg);
+    if (want_status == STRATA_E_TIMEOUT)
+        assert_true(took >= timeout_ms && took < timeout_ms + 2000);
+}
+
+static int bound_socket(uint16_t *port, int backlog)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a;
+    socklen_t len = sizeof(a);
+    memset(&a, 0, sizeof(a));
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    if (backlog >= 0)
+        assert_int_equal(listen(fd, backlog), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+    *port = ntohs(a.sin_port);
+    return fd;
+}
+
+static void test_connect_timeout(void **state)
+{
+    (void)state;
+    uint16_t port;
+    /* A listener that never accepts, with its queue filled: Linux drops
+     * further SYNs, so a connect neither succeeds nor is refused. */
+    int lfd = bound_socket(&port, 0);
+    int fill[4];
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof(a));
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(port);
+    for (int i = 0; i < 4; i++) {
+        fill[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+        int r = connect(fill[i], (struct sockaddr *)&a, sizeof(a));
+        assert_true(r == 0 || errno == EINPROGRESS);
+    }
+    usleep(100 * 1000);
+    char want[128];
+    snprintf(want, sizeof(want), "connecting to 127.0.0.1:%u: timed out after 300 ms", port);
+    expect_connect_error("127.0.0.1", port, 300, STRATA_E_TIMEOUT, want);
+    for (int i = 0; i < 4; i++)
+        close(fill[i]);
+    close(lfd);
+}
+
+static void test_connect_refused(void **state)
+{
+    (void)state;
+    uint16_t port;
+    int fd = bound_socket(&port, -1); /* bound, not listening: refused */
+    char want[128];
+    snprintf(want, sizeof(want), "connecting to 127.0.0.1:%u: connection refused", port);
+    expect_connect_error("127.0.0.1", port, 0, STRATA_E_IO, want);
+    snprintf(want, sizeof(want), "connecting to [::1]:%u: connection refused", port);
+    expect_connect_error("::1", port, 0, STRATA_E_IO, want);
+    close(fd);
+}
+
+static void test_bad_arguments(void **state)
+{
+    (void)state;
+    strata_io *io;
+    strata_io_app app;
+    strata_io_conn *c = (strata_io_conn *)&c;
+    assert_ok(strata_io_new(&io));
+    assert_ok(strata_io_app_echo_new(&app));
+    assert_status(strata_io_connect(io, "127.0.0.1", 0, app, NULL, &c), STRATA_E_USAGE);
+    assert_null(c);
+    assert_ok(strata_io_app_echo_new(&app));
+    assert_status(strata_io_connect(io, "", 80, app, NULL, &c), STRATA_E_USAGE);
+
+    /* A port in use. */
+    uint16_t port;
+    int fd = bound_socket(&port, 1);
+    strata_io_listener *l = NULL;
+    strata_error err;
+    strata_io_listener_config cfg = {accept_echo, NULL, NULL, NULL, 0};
+    assert_status(strata_io_listen(io, "127.0.0.1", port, &cfg, &l, &err), STRATA_E_IO);
+    assert_null(l);
+    char want[128];
+    snprintf(want, sizeof(want), "listening on 127.0.0.1:%u: address already in use", port);
+    assert_string_equal(strata_error_message(&err), want);
+    cfg.on_accept = NULL;
+    assert_status(strata_io_listen(io, "127.0.0.1", 0, &cfg, &l, &err), STRATA_E_USAGE);
+    close(fd);
+    assert_ok(strata_io_run(io));
+    assert_status(strata_io_run(io), STRATA_OK);
+    strata_io_free(io);
+}
+
+/* The pattern endpoint the demo relies on notices a changed byte, and a byte
+ * too many. */
+static void test_pattern_checks(void **state)
+{
+    (void)state;
+    static struct pattern p;
+    pattern_init(&p, 100, 7);
+    strata_io_app a = pattern_app(&p);
+    size_t n, used;
+    strata_status st;
+    const uint8_t *b = a.ops->in(a.self, &n, &st);
+    assert_int_equal(n, 100);
+    uint8_t copy[101];
+    memcpy(copy, b, 100);
+    a.ops->in_ack(a.self, 100);
+    a.ops->in(a.self, &n, &st);
+    assert_int_equal(n, 0);
+    assert_status(st, STRATA_CLOSED);
+    assert_ok(a.ops->out(a.self, copy, 60, &used));
+    assert_int_equal(used, 60);
+    copy[65] ^= 1;
+    assert_status(a.ops->out(a.self, copy + 60, 40, &used), STRATA_E_PROTOCOL);
+    assert_string_equal(strata_error_message(a.ops->error(a.self)),
+                        "byte 65 came back changed (or is one too many)");
+    assert_false(pattern_complete(&p));
+
+    pattern_init(&p, 100, 7);
+    a = pattern_app(&p);
+    b = a.ops->in(a.self, &n, &st);
+    memcpy(copy, b, 100);
+    copy[100] = 0;
+    assert_status(a.ops->out(a.self, copy, 101, &used), STRATA_E_PROTOCOL);
+    assert_string_equal(strata_error_message(a.ops->error(a.self)),
+                        "byte 100 came back changed (or is one too many)");
+
+    pattern_init(&p, 100, 7);
+    a = pattern_app(&p);
+    b = a.ops->in(a.self, &n, &st);
+    memcpy(copy, b, 100);
+    assert_ok(a.ops->out(a.self, copy, 100, &used));
+    assert_ok(a.ops->out_eof(a.self));
+    assert_true(pattern_complete(&p));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_layer_over_tcp),  cmocka_unit_test(test_many_at_once),
+        cmocka_unit_test(test_connect_timeout), cmocka_unit_test(test_connect_refused),
+        cmocka_unit_test(test_bad_arguments),   cmocka_unit_test(test_pattern_checks),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
