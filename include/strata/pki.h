@@ -12,5 +12,9 @@
 #include "x509_ext.h"
 #include "x509_req.h"
 #include "crl.h"
+#include "pkcs12.h"
+#include "pkcs7.h"
+#include "spki.h"
+#include "rand.h"
 
 #endif

@@ -22,6 +22,8 @@
 
 #include <stddef.h>
 #include <openssl/types.h>
+#include <openssl/x509.h>
+#include <openssl/pkcs7.h>
 #include "export.h"
 #include "status.h"
 #include "error.h"

@@ -52,9 +52,18 @@ STRATA_API STRATA_MUST_CHECK strata_status strata_x509_store_load_locations(stra
                                                                             const char *file,
                                                                             const char *dir,
                                                                             strata_error *err);
+/* set_default_verify_paths: trusts the system's certificates (OpenSSL's
+ * default file and directory, or SSL_CERT_FILE / SSL_CERT_DIR). */
+STRATA_API STRATA_MUST_CHECK strata_status strata_x509_store_set_default_paths(strata_x509_store *s,
+                                                                               strata_error *err);
 /* set_flags: adds STRATA_X509_STORE_* flags. */
 STRATA_API STRATA_MUST_CHECK strata_status strata_x509_store_set_flags(strata_x509_store *s,
                                                                        unsigned long flags,
+                                                                       strata_error *err);
+/* set_depth: at most depth intermediate certificates between the leaf and
+ * the trust anchor (OpenSSL's default is 100). */
+STRATA_API STRATA_MUST_CHECK strata_status strata_x509_store_set_depth(strata_x509_store *s,
+                                                                       int depth,
                                                                        strata_error *err);
 /* set_time: verify as of t instead of the current time. */
 STRATA_API STRATA_MUST_CHECK strata_status strata_x509_store_set_time(strata_x509_store *s,
@@ -92,6 +101,12 @@ STRATA_API STRATA_MUST_CHECK strata_status strata_x509_store_ctx_verify(
  * strata_x509_chain_free). E_STATE before a successful verify. */
 STRATA_API STRATA_MUST_CHECK strata_status strata_x509_store_ctx_chain(
     const strata_x509_store_ctx *c, strata_x509 ***out, size_t *n, strata_error *err);
+
+/* X509StoreContextError.certificate: after a failed verify, a new reference
+ * to the certificate the failure is about. E_STATE when the last verify did
+ * not fail or named no certificate. */
+STRATA_API STRATA_MUST_CHECK strata_status strata_x509_store_ctx_failed_cert(
+    const strata_x509_store_ctx *c, strata_x509 **out, strata_error *err);
 
 /* One call: verify cert (with untrusted intermediates) against s, and
  * optionally host; chain/n_chain may be NULL. */

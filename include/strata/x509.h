@@ -156,6 +156,14 @@ STRATA_API STRATA_MUST_CHECK strata_status strata_x509_sign(strata_x509 *x, cons
 STRATA_API STRATA_MUST_CHECK strata_status strata_x509_verify(const strata_x509 *x,
                                                               const strata_pkey *key,
                                                               strata_error *err);
+/* crypto.verify(cert, signature, data, digest): checks a signature made with
+ * strata_pkey_sign by the certificate's key. E_BAD_SIGNATURE when it does not
+ * match. */
+STRATA_API STRATA_MUST_CHECK strata_status strata_x509_verify_data(const strata_x509 *x,
+                                                                   const void *sig, size_t siglen,
+                                                                   const void *data, size_t len,
+                                                                   const char *digest,
+                                                                   strata_error *err);
 /* E_KEY_MISMATCH unless key is the private half of the certificate's key. */
 STRATA_API STRATA_MUST_CHECK strata_status strata_x509_check_private_key(const strata_x509 *x,
                                                                          const strata_pkey *key,
@@ -185,6 +193,11 @@ STRATA_API STRATA_MUST_CHECK strata_status strata_x509_signature_algorithm(const
 STRATA_API STRATA_MUST_CHECK strata_status strata_x509_add_ext(strata_x509 *x,
                                                                const strata_x509_ext *ext,
                                                                strata_error *err);
+/* add_extensions(extensions): copies the n extensions in, in order; on failure
+ * none of them is added. */
+STRATA_API STRATA_MUST_CHECK strata_status strata_x509_add_exts(strata_x509 *x,
+                                                                strata_x509_ext *const *exts,
+                                                                size_t n, strata_error *err);
 STRATA_API size_t strata_x509_ext_count(const strata_x509 *x);
 STRATA_API STRATA_MUST_CHECK strata_status strata_x509_get_ext(const strata_x509 *x, size_t idx,
                                                                strata_x509_ext **out,

@@ -91,7 +91,17 @@ strata_status strata__pki_load_format(strata_pki_format fmt, const void *data, s
         *out = fmt;
         return STRATA_OK;
     case STRATA_PKI_AUTO:
-        *out = strata__pki_looks_pem(data, len) ? STRATA_PKI_PEM : STRATA_PKI_DER;
+        if (strata__pki_looks_pem(data, len)) {
+            *out = STRATA_PKI_PEM;
+            return STRATA_OK;
+        }
+        /* Every DER object strata loads is a SEQUENCE. */
+        if (len > 0 && ((const uint8_t *)data)[0] != 0x30)
+            return strata__pki_fail_plain(err, STRATA_E_BAD_PEM,
+                                          "input is neither PEM (no \"-----BEGIN\" line) nor DER "
+                                          "(it starts with byte 0x%02x, not a SEQUENCE)",
+                                          ((const uint8_t *)data)[0]);
+        *out = STRATA_PKI_DER;
         return STRATA_OK;
     default:
         return strata__pki_fail_plain(
@@ -99,24 +109,18 @@ strata_status strata__pki_load_format(strata_pki_format fmt, const void *data, s
     }
 }
 
-strata_status strata__pki_read_file(const char *path, strata_buf *out, int secret,
-                                    strata_error *err)
+strata_status strata__pki_read_stream(FILE *f, const char *name, strata_buf *out, int secret,
+                                      strata_error *err)
 {
     strata_buf_init(out, STRATA_PKI_MAX_INPUT);
     if (secret)
         strata_buf_set_secret(out);
-    if (!path)
-        return strata__pki_fail_plain(err, STRATA_E_USAGE, "no file name");
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return strata__pki_fail_plain(err, STRATA_E_IO, "cannot open %s: %s", path,
-                                      strerror(errno));
     strata_status r = STRATA_OK;
     for (;;) {
         uint8_t *p;
         if ((r = strata_buf_reserve(out, 4096, &p)) != STRATA_OK) {
             if (r == STRATA_E_LIMIT)
-                r = strata__pki_fail_plain(err, r, "%s is larger than the limit of %u bytes", path,
+                r = strata__pki_fail_plain(err, r, "%s is larger than the limit of %u bytes", name,
                                            STRATA_PKI_MAX_INPUT);
             else
                 r = STRATA__PKI_NOMEM(err);
@@ -127,13 +131,27 @@ strata_status strata__pki_read_file(const char *path, strata_buf *out, int secre
             break;
         if (k < 4096) {
             if (ferror(f))
-                r = strata__pki_fail_plain(err, STRATA_E_IO, "reading %s failed", path);
+                r = strata__pki_fail_plain(err, STRATA_E_IO, "reading %s failed", name);
             break;
         }
     }
-    fclose(f);
     if (r != STRATA_OK)
         strata_buf_free(out);
+    return r;
+}
+
+strata_status strata__pki_read_file(const char *path, strata_buf *out, int secret,
+                                    strata_error *err)
+{
+    strata_buf_init(out, STRATA_PKI_MAX_INPUT);
+    if (!path)
+        return strata__pki_fail_plain(err, STRATA_E_USAGE, "no file name");
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return strata__pki_fail_plain(err, STRATA_E_IO, "cannot open %s: %s", path,
+                                      strerror(errno));
+    strata_status r = strata__pki_read_stream(f, path, out, secret, err);
+    fclose(f);
     return r;
 }
 
@@ -335,4 +353,35 @@ strata_status strata__pki_time_str(const ASN1_TIME *t, char **out, strata_error 
     snprintf(buf, sizeof(buf), "%04d%02d%02d%02d%02d%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
              tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
     return strata__pki_strdup(buf, out, err);
+}
+
+strata_status strata__pki_serial_from_hex(const char *hex, ASN1_INTEGER **out, strata_error *err)
+{
+    *out = NULL;
+    const char *h = hex ? hex : "";
+    if (h[0] == '0' && (h[1] == 'x' || h[1] == 'X'))
+        h += 2;
+    size_t n = strlen(h);
+    if (n == 0 || n > 2048 || strspn(h, "0123456789abcdefABCDEF") != n)
+        return strata__pki_fail_plain(err, STRATA_E_USAGE,
+                                      "serial number \"%.64s\" is not hexadecimal", hex ? hex : "");
+    BIGNUM *bn = NULL;
+    if (!BN_hex2bn(&bn, h))
+        return STRATA__PKI_NOMEM(err);
+    *out = BN_to_ASN1_INTEGER(bn, NULL);
+    BN_free(bn);
+    return *out ? STRATA_OK : STRATA__PKI_NOMEM(err);
+}
+
+strata_status strata__pki_serial_to_hex(const ASN1_INTEGER *ai, char **out, strata_error *err)
+{
+    *out = NULL;
+    BIGNUM *bn = ai ? ASN1_INTEGER_to_BN(ai, NULL) : NULL;
+    char *h = bn ? BN_bn2hex(bn) : NULL;
+    BN_free(bn);
+    if (!h)
+        return strata__pki_fail(err, STRATA_E_FORMAT, "the serial number is malformed");
+    strata_status r = strata__pki_strdup(h, out, err);
+    OPENSSL_free(h);
+    return r;
 }

@@ -277,34 +277,17 @@ void strata_revoked_free(strata_revoked *r)
 
 strata_status strata_revoked_set_serial_hex(strata_revoked *r, const char *hex, strata_error *err)
 {
-    const char *h = hex ? hex : "";
-    if (h[0] == '0' && (h[1] == 'x' || h[1] == 'X'))
-        h += 2;
-    size_t n = strlen(h);
-    if (n == 0 || n > 2048 || strspn(h, "0123456789abcdefABCDEF") != n)
-        return strata__pki_fail_plain(err, STRATA_E_USAGE,
-                                      "serial number \"%.64s\" is not hexadecimal", hex ? hex : "");
-    BIGNUM *bn = NULL;
-    if (!BN_hex2bn(&bn, h))
-        return STRATA__PKI_NOMEM(err);
-    ASN1_INTEGER *ai = BN_to_ASN1_INTEGER(bn, NULL);
-    BN_free(bn);
-    int ok = ai && X509_REVOKED_set_serialNumber(r->r, ai);
+    ASN1_INTEGER *ai = NULL;
+    strata_status st = strata__pki_serial_from_hex(hex, &ai, err);
+    if (st == STRATA_OK && !X509_REVOKED_set_serialNumber(r->r, ai))
+        st = STRATA__PKI_NOMEM(err);
     ASN1_INTEGER_free(ai);
-    return ok ? STRATA_OK : STRATA__PKI_NOMEM(err);
+    return st;
 }
 
 strata_status strata_revoked_get_serial_hex(const strata_revoked *r, char **out, strata_error *err)
 {
-    *out = NULL;
-    BIGNUM *bn = ASN1_INTEGER_to_BN(X509_REVOKED_get0_serialNumber(r->r), NULL);
-    char *h = bn ? BN_bn2hex(bn) : NULL;
-    BN_free(bn);
-    if (!h)
-        return strata__pki_fail(err, STRATA_E_FORMAT, "the serial number is malformed");
-    strata_status st = strata__pki_strdup(h, out, err);
-    OPENSSL_free(h);
-    return st;
+    return strata__pki_serial_to_hex(X509_REVOKED_get0_serialNumber(r->r), out, err);
 }
 
 strata_status strata_revoked_set_date(strata_revoked *r, time_t t, strata_error *err)
@@ -322,20 +305,20 @@ strata_status strata_revoked_get_date(const strata_revoked *r, time_t *out, stra
 
 strata_status strata_revoked_set_reason(strata_revoked *r, const char *reason, strata_error *err)
 {
+    long code = -1;
+    for (size_t i = 0; reason && i < sizeof(reasons) / sizeof(reasons[0]); i++) {
+        /* pyOpenSSL compares without case and spaces; strata without case. */
+        if (reasons[i] && !strcasecmp(reasons[i], reason))
+            code = (long)i;
+    }
+    if (reason && code < 0) /* refused before anything changes */
+        return strata__pki_fail_plain(err, STRATA_E_USAGE, "unknown revocation reason \"%.64s\"",
+                                      reason);
     int idx;
     while ((idx = X509_REVOKED_get_ext_by_NID(r->r, NID_crl_reason, -1)) >= 0)
         X509_EXTENSION_free(X509_REVOKED_delete_ext(r->r, idx));
     if (!reason)
         return STRATA_OK;
-    long code = -1;
-    for (size_t i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++) {
-        /* pyOpenSSL compares without case and spaces; strata without case. */
-        if (reasons[i] && !strcasecmp(reasons[i], reason))
-            code = (long)i;
-    }
-    if (code < 0)
-        return strata__pki_fail_plain(err, STRATA_E_USAGE, "unknown revocation reason \"%.64s\"",
-                                      reason);
     ASN1_ENUMERATED *e = ASN1_ENUMERATED_new();
     int ok = e && ASN1_ENUMERATED_set(e, code) &&
              X509_REVOKED_add1_ext_i2d(r->r, NID_crl_reason, e, 0, 0) == 1;

@@ -10,6 +10,41 @@
 
 #include "pki/pki_internal.h"
 
+/* The offset of the first PEM block whose label ends in "PRIVATE KEY"
+ * ("PRIVATE KEY", "ENCRYPTED PRIVATE KEY", "RSA PRIVATE KEY" ...), so a key
+ * is found after a certificate in the same file; 0 when there is none (the
+ * decoder then reports what it sees). */
+static size_t private_block(const char *p, size_t len)
+{
+    static const char begin[] = "-----BEGIN ", suffix[] = "PRIVATE KEY";
+    const size_t bl = sizeof(begin) - 1, sl = sizeof(suffix) - 1;
+    for (size_t i = 0; i < len && len - i > bl; i++) {
+        if (p[i] != '-' || memcmp(p + i, begin, bl) != 0)
+            continue;
+        size_t j = i + bl, e = j; /* the label is p[j, e) */
+        while (e < len && e - j < 64 && p[e] != '-' && p[e] != '\n')
+            e++;
+        if (e - j >= sl && len - e >= 5 && memcmp(p + e, "-----", 5) == 0 &&
+            memcmp(p + e - sl, suffix, sl) == 0)
+            return i;
+    }
+    return 0;
+}
+
+/* 1 when data is a SubjectPublicKeyInfo (so a private-key load can say what
+ * it got). OpenSSL's error queue is left as it was. */
+static int holds_public_key(const void *data, size_t len, strata_pki_format fmt)
+{
+    if (fmt == STRATA_PKI_PEM)
+        return memmem(data, len, "-----BEGIN PUBLIC KEY-----", 26) != NULL;
+    ERR_set_mark();
+    const unsigned char *p = data;
+    EVP_PKEY *k = d2i_PUBKEY(NULL, &p, (long)len);
+    ERR_pop_to_mark();
+    EVP_PKEY_free(k);
+    return k != NULL;
+}
+
 strata_status strata_pkey_load_private(const void *data, size_t len, strata_pki_format fmt,
                                        const strata_passphrase *pw, strata_pkey **out,
                                        strata_error *err)
@@ -29,6 +64,11 @@ strata_status strata_pkey_load_private(const void *data, size_t len, strata_pki_
     }
     strata_buf b;
     strata_buf_view(&b, data, len);
+    if (fmt == STRATA_PKI_PEM &&
+        (r = strata_buf_consume(&b, private_block(data, len))) != STRATA_OK) {
+        OSSL_DECODER_CTX_free(dc);
+        return strata__pki_fail_plain(err, STRATA_E_INTERNAL, "PEM block offset out of range");
+    }
     const unsigned char *p = strata_buf_ptr(&b);
     size_t left = strata_buf_len(&b);
     int ok = OSSL_DECODER_from_data(dc, &p, &left);
@@ -42,6 +82,9 @@ strata_status strata_pkey_load_private(const void *data, size_t len, strata_pki_
         if (st.called)
             return strata__pki_fail_plain(err, STRATA_E_PASSPHRASE,
                                           "wrong passphrase for the encrypted private key");
+        if (holds_public_key(data, len, fmt))
+            return strata__pki_fail_plain(err, STRATA_E_NO_PRIVATE_KEY,
+                                          "the input holds a public key, not a private key");
         if (fmt == STRATA_PKI_PEM)
             return strata__pki_fail(err, STRATA_E_BAD_PEM,
                                     "private key: no readable PEM private key block (missing, "

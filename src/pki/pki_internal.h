@@ -3,6 +3,7 @@
 #define STRATA_PKI_INTERNAL_H
 
 #include <stdatomic.h>
+#include <stdio.h>
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
 #include <openssl/evp.h>
@@ -57,6 +58,10 @@ int strata__pki_looks_pem(const void *data, size_t len);
 /* Resolves STRATA_PKI_AUTO to PEM or DER; E_USAGE for TEXT or junk. */
 strata_status strata__pki_load_format(strata_pki_format fmt, const void *data, size_t len,
                                       strata_pki_format *out, strata_error *err);
+/* Reads a whole stream (at most STRATA_PKI_MAX_INPUT bytes) into an owning
+ * buf, wiped on free when secret; name is for messages. */
+strata_status strata__pki_read_stream(FILE *f, const char *name, strata_buf *out, int secret,
+                                      strata_error *err);
 /* Reads a whole file (at most STRATA_PKI_MAX_INPUT bytes) into an owning buf. */
 strata_status strata__pki_read_file(const char *path, strata_buf *out, int secret,
                                     strata_error *err);
@@ -104,6 +109,11 @@ struct strata__pw {
     int gave_none;
 };
 int strata__pw_cb(char *buf, int size, int rwflag, void *u);
+
+/* Serial numbers: hex text ("0x" optional) -> a new ASN1_INTEGER (E_USAGE for
+ * text that is not hex), and an ASN1_INTEGER -> upper-case hex. */
+strata_status strata__pki_serial_from_hex(const char *hex, ASN1_INTEGER **out, strata_error *err);
+strata_status strata__pki_serial_to_hex(const ASN1_INTEGER *ai, char **out, strata_error *err);
 
 /* ASN1_TIME <-> time_t. */
 strata_status strata__pki_time_get(const ASN1_TIME *t, time_t *out, strata_error *err);

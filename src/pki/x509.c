@@ -133,7 +133,7 @@ strata_status strata_x509_load_chain(const void *data, size_t len, strata_x509 *
     size_t cnt = 0;
     if (!strata__pki_looks_pem(data, len)) {
         strata_x509 *c;
-        if ((r = strata_x509_load(data, len, STRATA_PKI_DER, &c, err)) == STRATA_OK &&
+        if ((r = strata_x509_load(data, len, STRATA_PKI_AUTO, &c, err)) == STRATA_OK &&
             (r = chain_push(&arr, &cnt, c, err)) == STRATA_OK)
             goto done;
         goto fail;
@@ -257,19 +257,12 @@ strata_status strata_x509_set_serial(strata_x509 *x, const uint8_t *be, size_t n
 
 strata_status strata_x509_set_serial_hex(strata_x509 *x, const char *hex, strata_error *err)
 {
-    if (!hex)
-        return strata__pki_fail_plain(err, STRATA_E_USAGE, "no serial number");
-    const char *h = hex;
-    if (h[0] == '0' && (h[1] == 'x' || h[1] == 'X'))
-        h += 2;
-    size_t n = strlen(h);
-    if (n == 0 || n > 2048 || strspn(h, "0123456789abcdefABCDEF") != n)
-        return strata__pki_fail_plain(err, STRATA_E_USAGE,
-                                      "serial number \"%.64s\" is not hexadecimal", hex);
-    BIGNUM *bn = NULL;
-    if (!BN_hex2bn(&bn, h))
-        return STRATA__PKI_NOMEM(err);
-    return set_serial_bn(x, bn, err);
+    ASN1_INTEGER *ai = NULL;
+    strata_status r = strata__pki_serial_from_hex(hex, &ai, err);
+    if (r == STRATA_OK && !X509_set_serialNumber(x->x, ai))
+        r = strata__pki_fail(err, STRATA_E_CRYPTO, "setting the serial number failed");
+    ASN1_INTEGER_free(ai);
+    return r;
 }
 
 strata_status strata_x509_set_serial_u64(strata_x509 *x, uint64_t v, strata_error *err)
@@ -292,17 +285,7 @@ strata_status strata_x509_set_serial_random(strata_x509 *x, strata_error *err)
 
 strata_status strata_x509_get_serial_hex(const strata_x509 *x, char **out, strata_error *err)
 {
-    *out = NULL;
-    BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x->x), NULL);
-    if (!bn)
-        return strata__pki_fail(err, STRATA_E_FORMAT, "the serial number is malformed");
-    char *h = BN_bn2hex(bn);
-    BN_free(bn);
-    if (!h)
-        return STRATA__PKI_NOMEM(err);
-    strata_status r = strata__pki_strdup(h, out, err);
-    OPENSSL_free(h);
-    return r;
+    return strata__pki_serial_to_hex(X509_get0_serialNumber(x->x), out, err);
 }
 
 static strata_status get_name(const X509_NAME *n, strata_x509_name **out, strata_error *err)
@@ -362,6 +345,21 @@ strata_status strata_x509_add_ext(strata_x509 *x, const strata_x509_ext *ext, st
 {
     if (!ext || !X509_add_ext(x->x, ext->e, -1))
         return strata__pki_fail(err, STRATA_E_NOMEM, "adding the extension failed");
+    return STRATA_OK;
+}
+
+strata_status strata_x509_add_exts(strata_x509 *x, strata_x509_ext *const *exts, size_t n,
+                                   strata_error *err)
+{
+    int before = X509_get_ext_count(x->x);
+    for (size_t i = 0; i < n; i++) {
+        if (!exts || !exts[i] || !X509_add_ext(x->x, exts[i]->e, -1)) {
+            while (X509_get_ext_count(x->x) > before) /* roll back */
+                X509_EXTENSION_free(X509_delete_ext(x->x, before));
+            return strata__pki_fail(err, exts && exts[i] ? STRATA_E_NOMEM : STRATA_E_USAGE,
+                                    "adding extension %zu of %zu failed", i + 1, n);
+        }
+    }
     return STRATA_OK;
 }
 

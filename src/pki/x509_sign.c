@@ -122,6 +122,18 @@ strata_status strata_x509_verify(const strata_x509 *x, const strata_pkey *key, s
     return STRATA_OK;
 }
 
+strata_status strata_x509_verify_data(const strata_x509 *x, const void *sig, size_t siglen,
+                                      const void *data, size_t len, const char *digest,
+                                      strata_error *err)
+{
+    strata_pkey *k = NULL;
+    strata_status r = strata_x509_get_pubkey(x, &k, err);
+    if (r == STRATA_OK)
+        r = strata_pkey_verify(k, sig, siglen, data, len, digest, err);
+    strata_pkey_free(k);
+    return r;
+}
+
 strata_status strata_x509_check_private_key(const strata_x509 *x, const strata_pkey *key,
                                             strata_error *err)
 {

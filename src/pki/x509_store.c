@@ -17,6 +17,7 @@ struct strata_x509_store_ctx {
     STACK_OF(X509) * untrusted;
     X509_STORE_CTX *ctx;
     STACK_OF(X509) * chain; /* after a successful verify */
+    X509 *failed;           /* after a failed one: the certificate it names */
     char *host;
 };
 
@@ -109,11 +110,28 @@ strata_status strata_x509_store_load_locations(strata_x509_store *s, const char 
     return STRATA_OK;
 }
 
+strata_status strata_x509_store_set_default_paths(strata_x509_store *s, strata_error *err)
+{
+    if (!X509_STORE_set_default_paths(s->s))
+        return strata__pki_fail(err, STRATA_E_IO,
+                                "loading the system's trusted certificates failed");
+    return STRATA_OK;
+}
+
 strata_status strata_x509_store_set_flags(strata_x509_store *s, unsigned long flags,
                                           strata_error *err)
 {
     if (!X509_STORE_set_flags(s->s, flags))
         return strata__pki_fail(err, STRATA_E_USAGE, "setting store flags 0x%lx failed", flags);
+    return STRATA_OK;
+}
+
+strata_status strata_x509_store_set_depth(strata_x509_store *s, int depth, strata_error *err)
+{
+    if (depth < 0 || depth > 1000)
+        return strata__pki_fail_plain(err, STRATA_E_USAGE, "verify depth %d is not within 0..1000",
+                                      depth);
+    X509_STORE_set_depth(s->s, depth);
     return STRATA_OK;
 }
 
@@ -131,6 +149,7 @@ void strata_x509_store_ctx_free(strata_x509_store_ctx *c)
     X509_STORE_CTX_free(c->ctx);
     sk_X509_pop_free(c->untrusted, X509_free);
     sk_X509_pop_free(c->chain, X509_free);
+    X509_free(c->failed);
     strata_x509_free(c->cert);
     strata_x509_store_free(c->store);
     free(c->host);
@@ -222,6 +241,8 @@ strata_status strata_x509_store_ctx_verify(strata_x509_store_ctx *c,
         memset(failure, 0, sizeof(*failure));
     sk_X509_pop_free(c->chain, X509_free);
     c->chain = NULL;
+    X509_free(c->failed);
+    c->failed = NULL;
     X509_STORE_CTX_free(c->ctx);
     if (!(c->ctx = X509_STORE_CTX_new()))
         return STRATA__PKI_NOMEM(err);
@@ -252,7 +273,10 @@ strata_status strata_x509_store_ctx_verify(strata_x509_store_ctx *c,
     f.code = code;
     f.depth = depth;
     snprintf(f.reason, sizeof(f.reason), "%s", X509_verify_cert_error_string(code));
-    subject_of(X509_STORE_CTX_get_current_cert(c->ctx), f.subject, sizeof(f.subject));
+    X509 *cur = X509_STORE_CTX_get_current_cert(c->ctx);
+    subject_of(cur, f.subject, sizeof(f.subject));
+    if (cur && X509_up_ref(cur))
+        c->failed = cur;
     if (failure)
         *failure = f;
     return strata__pki_fail(err, status_for(code),
@@ -277,6 +301,16 @@ static strata_status chain_out(STACK_OF(X509) * sk, strata_x509 ***out, size_t *
     *out = arr;
     *n = (size_t)cnt;
     return STRATA_OK;
+}
+
+strata_status strata_x509_store_ctx_failed_cert(const strata_x509_store_ctx *c, strata_x509 **out,
+                                                strata_error *err)
+{
+    *out = NULL;
+    if (!c->failed)
+        return strata__pki_fail_plain(err, STRATA_E_STATE,
+                                      "no failed verification names a certificate");
+    return strata_x509_from_openssl(c->failed, out, err);
 }
 
 strata_status strata_x509_store_ctx_chain(const strata_x509_store_ctx *c, strata_x509 ***out,

@@ -73,6 +73,20 @@ static void test_sign_verify_data(void **state)
         strata_buf_free(&sig);
         strata_pkey_free(k);
     }
+    /* crypto.verify(cert, signature, data, digest) */
+    strata_pkey *ck = pf_key("ec:p384");
+    strata_x509 *cert = pf_cert("/CN=signer", ck, NULL, NULL, 0, 0, 60);
+    strata_buf s2;
+    strata_buf_init(&s2, 0);
+    assert_ok(strata_pkey_sign(ck, "data", 4, "sha384", &s2, NULL));
+    assert_ok(strata_x509_verify_data(cert, strata_buf_ptr(&s2), strata_buf_len(&s2), "data", 4,
+                                      "sha384", NULL));
+    assert_status(strata_x509_verify_data(cert, strata_buf_ptr(&s2), strata_buf_len(&s2), "data", 4,
+                                          "sha256", NULL),
+                  STRATA_E_BAD_SIGNATURE);
+    strata_buf_free(&s2);
+    strata_x509_free(cert);
+    strata_pkey_free(ck);
     strata_pkey *ed = pf_key("ed25519");
     strata_buf sig;
     strata_buf_init(&sig, 0);
@@ -382,8 +396,23 @@ static void test_store_verify_chain(void **state)
     assert_int_equal(f.depth, 0);
     /* The context API directly, chain only after success. */
     strata_x509_store_ctx *c = NULL;
+    strata_x509 *bad = NULL;
+    assert_ok(strata_x509_store_ctx_new(s, forged, &im, 1, &c, NULL));
+    assert_status(strata_x509_store_ctx_verify(c, NULL, NULL), STRATA_E_CERT_SIGNATURE);
+    assert_ok(strata_x509_store_ctx_failed_cert(c, &bad, NULL));
+    assert_ptr_equal(strata_x509_openssl(bad), strata_x509_openssl(forged));
+    strata_x509_free(bad);
+    strata_x509_store_ctx_free(c);
+    /* A depth limit of 0 leaves no room for the intermediate. */
+    assert_ok(strata_x509_store_set_depth(s, 0, NULL));
+    assert_status(strata_x509_store_verify(s, leaf, &im, 1, NULL, NULL, NULL, &f, NULL),
+                  STRATA_E_VERIFY);
+    assert_int_equal(f.code, 22); /* X509_V_ERR_CERT_CHAIN_TOO_LONG */
+    assert_ok(strata_x509_store_set_depth(s, 5, NULL));
+    assert_status(strata_x509_store_set_depth(s, -1, NULL), STRATA_E_USAGE);
     assert_ok(strata_x509_store_ctx_new(s, leaf, &im, 1, &c, NULL));
     assert_status(strata_x509_store_ctx_chain(c, &chain, &n, NULL), STRATA_E_STATE);
+    assert_status(strata_x509_store_ctx_failed_cert(c, &bad, NULL), STRATA_E_STATE);
     assert_ok(strata_x509_store_ctx_verify(c, NULL, NULL));
     assert_ok(strata_x509_store_ctx_chain(c, &chain, &n, NULL));
     assert_int_equal(n, 3);
@@ -434,6 +463,50 @@ static void test_load_chain(void **state)
     strata_pkey_free(k);
 }
 
+static void test_serials_and_ext_lists(void **state)
+{
+    (void)state;
+    strata_x509 *x = NULL;
+    assert_ok(strata_x509_new(&x, NULL));
+    uint8_t big[40];
+    for (size_t i = 0; i < sizeof(big); i++)
+        big[i] = (uint8_t)(0xA0 + i);
+    assert_ok(strata_x509_set_serial(x, big, sizeof(big), NULL));
+    char *hex = NULL;
+    assert_ok(strata_x509_get_serial_hex(x, &hex, NULL));
+    assert_int_equal(strlen(hex), 80);
+    assert_memory_equal(hex, "A0A1A2A3", 8);
+    strata_pki_free_string(hex);
+    assert_ok(strata_x509_set_serial_u64(x, 0x1122334455667788ull, NULL));
+    assert_ok(strata_x509_get_serial_hex(x, &hex, NULL));
+    assert_string_equal(hex, "1122334455667788");
+    strata_pki_free_string(hex);
+    strata_error err;
+    strata_error_clear(&err);
+    assert_status(strata_x509_set_serial_hex(x, "12xz", &err), STRATA_E_USAGE);
+    assert_string_equal(strata_error_message(&err), "serial number \"12xz\" is not hexadecimal");
+    assert_status(strata_x509_set_version(x, 3, NULL), STRATA_E_USAGE);
+    /* add_extensions: all or nothing. */
+    strata_x509_ext *e[3] = {NULL, NULL, NULL};
+    assert_ok(strata_x509_ext_new("basicConstraints", 1, "CA:FALSE", NULL, NULL, &e[0], NULL));
+    assert_ok(strata_x509_ext_new("keyUsage", 0, "digitalSignature", NULL, NULL, &e[1], NULL));
+    assert_ok(strata_x509_add_exts(x, e, 2, NULL));
+    assert_int_equal(strata_x509_ext_count(x), 2);
+    assert_status(strata_x509_add_exts(x, e, 3, NULL), STRATA_E_USAGE); /* e[2] is NULL */
+    assert_int_equal(strata_x509_ext_count(x), 2);
+    strata_x509_ext_free(e[0]);
+    strata_x509_ext_free(e[1]);
+    strata_x509_store *s = NULL;
+    assert_ok(strata_x509_store_new(&s, NULL));
+    assert_ok(strata_x509_store_set_default_paths(s, NULL));
+    strata_error_clear(&err);
+    assert_status(strata_x509_store_load_locations(s, "/nonexistent/ca.pem", NULL, &err),
+                  STRATA_E_IO);
+    assert_non_null(strstr(strata_error_message(&err), "/nonexistent/ca.pem"));
+    strata_x509_store_free(s);
+    strata_x509_free(x);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -446,6 +519,7 @@ int main(void)
         cmocka_unit_test(test_bad_certificate_input),
         cmocka_unit_test(test_store_verify_chain),
         cmocka_unit_test(test_load_chain),
+        cmocka_unit_test(test_serials_and_ext_lists),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -26,6 +26,7 @@ int cli_main(int argc, char **argv);
 int cmd_connect(int argc, char **argv);
 int cmd_listen(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_cert(int argc, char **argv); /* keys, CAs, certificates, CSRs, PKCS#12 */
 
 /* ---- option helpers (cli_opts.c) ---- */
 /* The options every subcommand takes: -h/--help (CLI_STD_HELP), -v/--verbose

@@ -7,5 +7,6 @@ const struct cli_command cli_commands[] = {
     {"connect", "pipe stdin/stdout through a chain (tcp:HOST:PORT ...)", cmd_connect},
     {"listen", "serve each connection through a chain (--echo or --exec CMD)", cmd_listen},
     {"demo", "a loopback round trip through listen and connect, in one process", cmd_demo},
+    {"cert", "make and inspect keys, certificates, CSRs and PKCS#12 bundles", cmd_cert},
     {NULL, NULL, NULL},
 };

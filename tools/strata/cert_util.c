@@ -1,0 +1,432 @@
+/* strata cert: option parsing, passphrases, files and certificate building
+ * shared by the verbs. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <sys/stat.h>
+
+#include "cert_util.h"
+#include "strata/mem.h"
+#include "pki/pki_internal.h"
+#include "cli.h"
+
+static const struct cert_opt *find_opt(const struct cert_opt *opts, const char *name, size_t n)
+{
+    for (const struct cert_opt *o = opts; o->name; o++) {
+        if ((strlen(o->name) == n && !strncmp(o->name, name, n)) ||
+            (o->alias && strlen(o->alias) == n && !strncmp(o->alias, name, n)))
+            return o;
+    }
+    return NULL;
+}
+
+int cert_parse(int argc, char **argv, const struct cert_opt *opts, const char **pos, size_t maxpos,
+               size_t *npos, int *help)
+{
+    *npos = 0;
+    *help = 0;
+    int only_pos = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (only_pos || a[0] != '-' || !strcmp(a, "-")) {
+            if (*npos >= maxpos) {
+                cli_err("%s: unexpected argument '%s'", argv[0], a);
+                return CLI_USAGE;
+            }
+            pos[(*npos)++] = a;
+            continue;
+        }
+        if (!strcmp(a, "--")) {
+            only_pos = 1;
+            continue;
+        }
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            *help = 1;
+            return CLI_OK;
+        }
+        const char *eq = strchr(a, '=');
+        size_t n = eq ? (size_t)(eq - a) : strlen(a);
+        const struct cert_opt *o = find_opt(opts, a, n);
+        if (!o) {
+            cli_err("%s: unknown option '%.*s' (see --help)", argv[0], (int)n, a);
+            return CLI_USAGE;
+        }
+        const char *v = "1";
+        if (o->has_arg) {
+            if (eq)
+                v = eq + 1;
+            else if (i + 1 < argc)
+                v = argv[++i];
+            else {
+                cli_err("%s: option %s needs a value", argv[0], o->name);
+                return CLI_USAGE;
+            }
+        } else if (eq) {
+            cli_err("%s: option %s takes no value", argv[0], o->name);
+            return CLI_USAGE;
+        }
+        if (o->vals) {
+            if (*o->n >= o->max) {
+                cli_err("%s: too many %s options", argv[0], o->name);
+                return CLI_USAGE;
+            }
+            o->vals[(*o->n)++] = v;
+        } else {
+            *o->val = v;
+        }
+    }
+    return CLI_OK;
+}
+
+int cert_args(int argc, char **argv, const struct cert_opt *opts, const char **pos, size_t maxpos,
+              size_t *npos, size_t minpos, const char *usage)
+{
+    int help, rc = cert_parse(argc, argv, opts, pos, maxpos, npos, &help);
+    if (help) {
+        fputs(usage, stdout);
+        return CLI_OK;
+    }
+    if (rc != CLI_OK || *npos < minpos) {
+        fputs(usage, stderr);
+        return CLI_USAGE;
+    }
+    return -1;
+}
+
+/* Asks on the controlling terminal without echo. */
+static int tty_read(const char *prompt, char *buf, size_t cap)
+{
+    FILE *tty = fopen("/dev/tty", "r+");
+    if (!tty)
+        return -1;
+    int fd = fileno(tty);
+    struct termios old, quiet;
+    int restore = tcgetattr(fd, &old) == 0;
+    if (restore) {
+        quiet = old;
+        quiet.c_lflag &= ~(tcflag_t)ECHO;
+        tcsetattr(fd, TCSAFLUSH, &quiet);
+    }
+    fputs(prompt, tty);
+    fflush(tty);
+    int n = -1;
+    if (fgets(buf, (int)cap, tty)) {
+        size_t l = strcspn(buf, "\r\n");
+        buf[l] = '\0';
+        n = (int)l;
+    }
+    fputc('\n', tty);
+    if (restore)
+        tcsetattr(fd, TCSAFLUSH, &old);
+    fclose(tty);
+    return n;
+}
+
+static int prompt_cb(char *buf, size_t cap, int verify, void *user)
+{
+    struct cert_pass *p = user;
+    char prompt[200], again[STRATA_PKI_PASSPHRASE_MAX + 2];
+    snprintf(prompt, sizeof(prompt), "Passphrase for %s: ", p->label);
+    int n = tty_read(prompt, buf, cap);
+    if (n < 0)
+        return -1;
+    if (verify) {
+        snprintf(prompt, sizeof(prompt), "Repeat the passphrase for %s: ", p->label);
+        int m = tty_read(prompt, again, sizeof(again));
+        int same = m == n && !strcmp(again, buf);
+        strata_memzero(again, sizeof(again));
+        if (!same) {
+            cli_err("the passphrases do not match");
+            return -1;
+        }
+    }
+    return n;
+}
+
+int cert_pass_init(struct cert_pass *p, const char *file, const char *env, int prompt,
+                   const char *label)
+{
+    memset(p, 0, sizeof(*p));
+    snprintf(p->label, sizeof(p->label), "%s", label);
+    const char *src = NULL;
+    if (file && env) {
+        cli_err("give the passphrase either in a file or in the environment, not both");
+        return CLI_USAGE;
+    }
+    if (file) {
+        FILE *f = fopen(file, "r");
+        if (!f) {
+            cli_err("cannot open passphrase file %s: %s", file, strerror(errno));
+            return CLI_FAIL;
+        }
+        if (!fgets(p->fixed, sizeof(p->fixed), f))
+            p->fixed[0] = '\0';
+        fclose(f);
+        p->fixed[strcspn(p->fixed, "\r\n")] = '\0';
+        src = p->fixed;
+    } else if (env) {
+        const char *v = getenv(env);
+        if (!v) {
+            cli_err("environment variable %s is not set", env);
+            return CLI_USAGE;
+        }
+        snprintf(p->fixed, sizeof(p->fixed), "%s", v);
+        src = p->fixed;
+    }
+    if (src) {
+        p->pw.pass = p->fixed;
+        p->pw.len = strlen(p->fixed);
+        p->have = 1;
+    } else if (prompt) {
+        p->pw.fn = prompt_cb;
+        p->pw.user = p;
+        p->have = 1;
+    }
+    return CLI_OK;
+}
+
+const strata_passphrase *cert_pass_get(struct cert_pass *p)
+{
+    return p->have ? &p->pw : NULL;
+}
+
+void cert_pass_clear(struct cert_pass *p)
+{
+    strata_memzero(p->fixed, sizeof(p->fixed));
+}
+
+int cert_check_new(const char *path, int force)
+{
+    if (force || !strcmp(path, "-") || access(path, F_OK) != 0)
+        return CLI_OK;
+    cli_err("%s exists (use --force to overwrite it)", path);
+    return CLI_FAIL;
+}
+
+int cert_write(const char *path, const void *data, size_t len, int secret, int force)
+{
+    int fd;
+    if (!strcmp(path, "-")) {
+        fd = STDOUT_FILENO;
+    } else {
+        mode_t mode = secret ? 0600 : 0644;
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+        if (fd < 0 && errno == EEXIST) {
+            if (!force) {
+                cli_err("%s exists (use --force to overwrite it)", path);
+                return CLI_FAIL;
+            }
+            fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+            if (fd >= 0 && secret && fchmod(fd, 0600) != 0) {
+                cli_err("cannot restrict %s to mode 0600: %s", path, strerror(errno));
+                close(fd);
+                return CLI_FAIL;
+            }
+        }
+        if (fd < 0) {
+            cli_err("cannot create %s: %s", path, strerror(errno));
+            return CLI_FAIL;
+        }
+    }
+    const char *p = data;
+    size_t left = len;
+    while (left > 0) {
+        ssize_t w = write(fd, p, left);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            cli_err("writing %s failed: %s", path, strerror(errno));
+            if (fd != STDOUT_FILENO)
+                close(fd);
+            return CLI_FAIL;
+        }
+        p += w;
+        left -= (size_t)w;
+    }
+    if (fd != STDOUT_FILENO && close(fd) != 0) {
+        cli_err("closing %s failed: %s", path, strerror(errno));
+        return CLI_FAIL;
+    }
+    return CLI_OK;
+}
+
+void cert_report(const char *what, const strata_error *err)
+{
+    char buf[1024];
+    cli_err("%s: %s", what, strata_error_format(err, buf, sizeof(buf)));
+}
+
+int cert_load_key(const char *path, struct cert_pass *pass, strata_pkey **out)
+{
+    strata_error err;
+    strata_error_clear(&err);
+    if (strata_pkey_load_private_file(path, STRATA_PKI_AUTO, cert_pass_get(pass), out, &err) !=
+        STRATA_OK) {
+        cert_report(path, &err);
+        return CLI_FAIL;
+    }
+    return CLI_OK;
+}
+
+static int is_ip(const char *s)
+{
+    unsigned char b[16];
+    return inet_pton(AF_INET, s, b) == 1 || inet_pton(AF_INET6, s, b) == 1;
+}
+
+int cert_san_normalise(const char *in, char **out)
+{
+    *out = NULL;
+    size_t cap = strlen(in) * 2 + 16;
+    char *res = malloc(cap), *copy = strdup(in);
+    if (!res || !copy) {
+        free(res);
+        free(copy);
+        cli_err("out of memory");
+        return CLI_FAIL;
+    }
+    res[0] = '\0';
+    static const char *const known[] = {
+        "DNS:", "IP:", "email:", "URI:", "RID:", "dirName:", "otherName:"};
+    char *save = NULL;
+    for (char *item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+        while (*item == ' ')
+            item++;
+        if (!*item)
+            continue;
+        const char *prefix = "";
+        int has = 0;
+        for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+            if (!strncasecmp(item, known[i], strlen(known[i])))
+                has = 1;
+        if (!has)
+            prefix = is_ip(item) ? "IP:" : strchr(item, '@') ? "email:" : "DNS:";
+        size_t used = strlen(res);
+        snprintf(res + used, cap - used, "%s%s%s", used ? "," : "", prefix, item);
+    }
+    free(copy);
+    if (!res[0]) {
+        free(res);
+        cli_err("--san lists no names");
+        return CLI_USAGE;
+    }
+    *out = res;
+    return CLI_OK;
+}
+
+static int add_ext(strata_x509 *x, const char *name, int crit, const char *value,
+                   const strata_x509 *issuer)
+{
+    strata_x509_ext *e = NULL;
+    strata_error err;
+    strata_error_clear(&err);
+    if (strata_x509_ext_new(name, crit, value, x, issuer ? issuer : x, &e, &err) != STRATA_OK ||
+        strata_x509_add_ext(x, e, &err) != STRATA_OK) {
+        strata_x509_ext_free(e);
+        cert_report(name, &err);
+        return CLI_FAIL;
+    }
+    strata_x509_ext_free(e);
+    return CLI_OK;
+}
+
+/* The digest that suits the signing key: none for EdDSA, SHA-384/512 for the
+ * larger curves, else SHA-256. */
+static const char *digest_for(const strata_pkey *k)
+{
+    strata_pkey_type t = strata_pkey_get_type(k);
+    if (t == STRATA_PKEY_ED25519 || t == STRATA_PKEY_ED448)
+        return NULL;
+    const char *c = strata_pkey_curve(k);
+    if (c && !strcmp(c, "P-384"))
+        return "SHA384";
+    if (c && !strcmp(c, "P-521"))
+        return "SHA512";
+    return "SHA256";
+}
+
+int cert_build(const struct cert_params *p, strata_x509 **out)
+{
+    *out = NULL;
+    strata_error err;
+    strata_error_clear(&err);
+    strata_x509 *x = NULL;
+    strata_x509_name *issuer_name = NULL;
+    int rc = CLI_FAIL;
+    time_t now = time(NULL);
+    if (p->days <= 0 || p->days > 36500) {
+        cli_err("--days %ld is not within 1..36500", p->days);
+        return CLI_USAGE;
+    }
+    if (strata_x509_new(&x, &err) != STRATA_OK ||
+        strata_x509_set_version(x, STRATA_X509_V3, &err) != STRATA_OK ||
+        strata_x509_set_serial_random(x, &err) != STRATA_OK ||
+        strata_x509_set_subject(x, p->subject, &err) != STRATA_OK ||
+        strata_x509_set_pubkey(x, p->pubkey, &err) != STRATA_OK ||
+        strata_x509_gmtime_adj_not_before(x, now, 0, &err) != STRATA_OK ||
+        strata_x509_gmtime_adj_not_after(x, now, p->days * 86400L, &err) != STRATA_OK)
+        goto fail;
+    if (p->issuer) {
+        if (strata_x509_get_subject(p->issuer, &issuer_name, &err) != STRATA_OK ||
+            strata_x509_set_issuer(x, issuer_name, &err) != STRATA_OK)
+            goto fail;
+    } else if (strata_x509_set_issuer(x, p->subject, &err) != STRATA_OK) {
+        goto fail;
+    }
+    if (add_ext(x, "subjectKeyIdentifier", 0, "hash", NULL) != CLI_OK ||
+        add_ext(x, "authorityKeyIdentifier", 0, "keyid:always", p->issuer) != CLI_OK)
+        goto out;
+    if (p->usage == CERT_USAGE_CA) {
+        char bc[48];
+        if (p->pathlen >= 0)
+            snprintf(bc, sizeof(bc), "CA:TRUE,pathlen:%d", p->pathlen);
+        else
+            snprintf(bc, sizeof(bc), "CA:TRUE");
+        if (add_ext(x, "basicConstraints", 1, bc, NULL) != CLI_OK ||
+            add_ext(x, "keyUsage", 1, "keyCertSign,cRLSign,digitalSignature", NULL) != CLI_OK)
+            goto out;
+    } else {
+        int rsa = strata_pkey_get_type(p->pubkey) == STRATA_PKEY_RSA;
+        const char *eku = p->usage == CERT_USAGE_SERVER   ? "serverAuth"
+                          : p->usage == CERT_USAGE_CLIENT ? "clientAuth"
+                                                          : "serverAuth,clientAuth";
+        if (add_ext(x, "basicConstraints", 1, "CA:FALSE", NULL) != CLI_OK ||
+            add_ext(x, "keyUsage", 1, rsa ? "digitalSignature,keyEncipherment" : "digitalSignature",
+                    NULL) != CLI_OK ||
+            add_ext(x, "extendedKeyUsage", 0, eku, NULL) != CLI_OK)
+            goto out;
+    }
+    if (p->san && add_ext(x, "subjectAltName", 0, p->san, NULL) != CLI_OK)
+        goto out;
+    if (p->san_ext && strata_x509_add_ext(x, p->san_ext, &err) != STRATA_OK)
+        goto fail;
+    if (p->issuer && strata_x509_check_private_key(p->issuer, p->issuer_key, &err) != STRATA_OK) {
+        cli_err("the CA key does not belong to the CA certificate");
+        goto out;
+    }
+    if (strata_x509_sign(x, p->issuer_key, digest_for(p->issuer_key), &err) != STRATA_OK)
+        goto fail;
+    *out = x;
+    x = NULL;
+    rc = CLI_OK;
+    goto out;
+fail:
+    cert_report("building the certificate", &err);
+out:
+    strata_x509_name_free(issuer_name);
+    strata_x509_free(x);
+    return rc;
+}
+
+strata_status cert_read_file(const char *path, strata_buf *out, strata_error *err)
+{
+    if (strcmp(path, "-") != 0)
+        return strata__pki_read_file(path, out, 1, err);
+    return strata__pki_read_stream(stdin, "standard input", out, 1, err);
+}
