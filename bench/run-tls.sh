@@ -22,18 +22,28 @@ trap cleanup EXIT
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=localhost \
     -addext subjectAltName=DNS:localhost -keyout "$T/key.pem" -out "$T/cert.pem" 2>/dev/null
 
-port() { shuf -i 20000-60000 -n 1; }
+# A free port, and a sink listening on it (sets P and SINK).
+start_sink() {
+    for _ in $(seq 20); do
+        P=$(shuf -i 20000-60000 -n 1)
+        ss -Htln "sport = :$P" | grep -q . && continue
+        rm -f "$T/sink.out" # not the last sink's "listening"
+        "$BUILD/bench/tls_sink" --port "$P" --cert "$T/cert.pem" --key "$T/key.pem" --conns 1 \
+            > "$T/sink.out" 2>/dev/null &
+        SINK=$!
+        for _ in $(seq 100); do grep -q listening "$T/sink.out" && return 0; sleep 0.05; done
+        kill "$SINK" 2>/dev/null || true
+        wait "$SINK" 2>/dev/null || true
+    done
+    echo "no sink" >&2; exit 1
+}
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 kv() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p"; }
 
 declare -a plain strata cork plain_cpu strata_cpu cork_cpu
 for r in $(seq "$REPS"); do
     for who in plain strata cork; do
-        P=$(port)
-        "$BUILD/bench/tls_sink" --port "$P" --cert "$T/cert.pem" --key "$T/key.pem" --conns 1 \
-            > "$T/sink.out" 2>/dev/null &
-        SINK=$!
-        for _ in $(seq 100); do grep -q listening "$T/sink.out" && break; sleep 0.05; done
+        start_sink
         case $who in
         plain) line=$(timeout 300 "$BUILD/bench/tls_send_plain" --port "$P" --ca "$T/cert.pem" --bytes "$BYTES") ;;
         strata) line=$(timeout 300 "$BUILD/bench/tls_send_strata" --port "$P" --ca "$T/cert.pem" --bytes "$BYTES") ;;
