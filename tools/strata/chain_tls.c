@@ -56,6 +56,8 @@ static int bad(char *err, size_t cap, const char *fmt, ...)
     return -1;
 }
 
+/* Messages never echo option values: they may hold any byte (the chain
+ * parser quotes the whole element in front of the message). */
 int chain_tls_parse(struct chain_elem *e, strata_buf *body, enum chain_use use, char *err,
                     size_t cap)
 {
@@ -63,11 +65,11 @@ int chain_tls_parse(struct chain_elem *e, strata_buf *body, enum chain_use use, 
         return -1;
     const char *v;
     if ((v = opt(e, "verify")) && strcmp(v, "peer") != 0 && strcmp(v, "none") != 0)
-        return bad(err, cap, "verify must be 'peer' or 'none', not '%s'", v);
+        return bad(err, cap, "verify must be 'peer' or 'none'");
     if ((v = opt(e, "min")) && version(v) < 0)
-        return bad(err, cap, "min must be 1.2 or 1.3, not '%s'", v);
+        return bad(err, cap, "min must be 1.2 or 1.3");
     if ((v = opt(e, "max")) && version(v) < 0)
-        return bad(err, cap, "max must be 1.2 or 1.3, not '%s'", v);
+        return bad(err, cap, "max must be 1.2 or 1.3");
     if ((v = opt(e, "pass")) && strncmp(v, "file:", 5) != 0 && strncmp(v, "env:", 4) != 0)
         return bad(err, cap, "pass must be file:FILE or env:VAR");
     if (!opt(e, "cert") != !opt(e, "key"))
