@@ -180,6 +180,14 @@ typedef int (*strata_tls_ocsp_server_fn)(strata_tls_conn *conn, uint8_t **resp, 
 typedef int (*strata_tls_ocsp_client_fn)(strata_tls_conn *conn, const uint8_t *resp, size_t len,
                                          void *user);
 
+/* Client certificate on demand, when a server asks for one and the context
+ * has none: set *cert and *key (the library takes the references) and return
+ * 1; return 0 to send no certificate; return -1 to decide later: the engine
+ * call returns STRATA_WANT_X509_LOOKUP (pyOpenSSL's WantX509LookupError) and
+ * repeating it asks the callback again (DESIGN.md §6). */
+typedef int (*strata_tls_client_cert_fn)(strata_tls_conn *conn, strata_x509 **cert,
+                                         strata_pkey **key, void *user);
+
 /* ---- context ------------------------------------------------------------------------ */
 
 /* A new context for method. *out is owned by the caller (strata_tls_ctx_free);
@@ -314,6 +322,8 @@ STRATA_API void strata_tls_ctx_set_keylog_callback(strata_tls_ctx *ctx, strata_t
                                                    void *user);
 STRATA_API void strata_tls_ctx_set_ocsp_server_callback(strata_tls_ctx *ctx,
                                                         strata_tls_ocsp_server_fn cb, void *user);
+STRATA_API void strata_tls_ctx_set_client_cert_callback(strata_tls_ctx *ctx,
+                                                        strata_tls_client_cert_fn cb, void *user);
 /* [frozen] A client context with this callback requests a stapled OCSP
  * response. */
 STRATA_API STRATA_MUST_CHECK strata_status strata_tls_ctx_set_ocsp_client_callback(

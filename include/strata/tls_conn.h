@@ -241,7 +241,8 @@ strata_tls_conn_get_verified_chain(const strata_tls_conn *conn, strata_x509 ***o
 STRATA_API STRATA_MUST_CHECK strata_status
 strata_tls_conn_get_client_ca_list(const strata_tls_conn *conn, strata_x509_name ***out, size_t *n);
 STRATA_API void strata_tls_name_list_free(strata_x509_name **list, size_t n);
-/* OpenSSL's verification result (X509_V_OK = 0 or X509_V_ERR_*) and its text. */
+/* OpenSSL's verification result: X509_V_OK (0) or an X509_V_ERR_* number (the
+ * message of a failed handshake names it in words). */
 STRATA_API long strata_tls_conn_verify_result(const strata_tls_conn *conn);
 
 /* ---- sessions ------------------------------------------------------------------------ */

@@ -18,6 +18,10 @@
 #include "strata/tls_socket.h"
 #include "tls/tls_internal.h"
 
+/* A corked sender writes once less than one more full record (16 KiB +
+ * TLS 1.3 overhead) would fit in the output buffer. */
+#define CORK_ROOM (17u * 1024u)
+
 static strata_status sys_fail(strata_tls_conn *conn, const char *what)
 {
     return strata__error_set(&conn->err, STRATA_E_IO, "%s: %s", what, strerror(errno));
@@ -108,7 +112,7 @@ static strata_status drive(strata_tls_conn *conn, strata__tls_step_fn step, void
         /* Done (or failed): send what the step produced (Finished, alerts,
          * close_notify). A corked sender keeps records until enough wait. */
         if (r == STRATA_OK && conn->cork &&
-            strata_tls_conn_bio_pending(conn) < STRATA_TLS_BIO_SIZE / 2)
+            strata_tls_conn_bio_pending(conn) + CORK_ROOM < STRATA_TLS_BIO_SIZE)
             return r;
         f = flush_out(conn);
         return is_hard(f) && !is_hard(r) ? f : r;

@@ -20,6 +20,42 @@ int strata__tls_run_verify_cb(strata_tls_conn *conn, X509_STORE_CTX *sctx, int p
     return verdict ? 1 : 0;
 }
 
+/* OpenSSL's client certificate hook: 1 with new references in *x509 and
+ * *pkey, 0 for none, -1 for "later" (SSL_ERROR_WANT_X509_LOOKUP). */
+static int client_cert_trampoline(SSL *ssl, X509 **x509, EVP_PKEY **pkey)
+{
+    strata_tls_conn *conn = strata__tls_conn_of(ssl);
+    strata_tls_ctx *ctx = conn ? conn->ctx : NULL;
+    if (!ctx || !ctx->client_cert_cb)
+        return 0;
+    strata_x509 *cert = NULL;
+    strata_pkey *key = NULL;
+    int r = ctx->client_cert_cb(conn, &cert, &key, ctx->client_cert_user);
+    if (r == 1 && cert && key) {
+        X509 *x = strata_x509_openssl(cert);
+        EVP_PKEY *k = strata_pkey_openssl(key);
+        if (X509_up_ref(x) && EVP_PKEY_up_ref(k)) {
+            *x509 = x;
+            *pkey = k;
+        } else {
+            r = 0;
+        }
+    } else if (r > 0) {
+        r = 0; /* a "yes" without both: no certificate */
+    }
+    strata_x509_free(cert);
+    strata_pkey_free(key);
+    return r < 0 ? -1 : r;
+}
+
+void strata_tls_ctx_set_client_cert_callback(strata_tls_ctx *ctx, strata_tls_client_cert_fn cb,
+                                             void *user)
+{
+    ctx->client_cert_cb = cb;
+    ctx->client_cert_user = user;
+    SSL_CTX_set_client_cert_cb(ctx->ctx, cb ? client_cert_trampoline : NULL);
+}
+
 strata_status strata_tls_ctx_use_certificate(strata_tls_ctx *ctx, const strata_x509 *cert)
 {
     strata_status r;

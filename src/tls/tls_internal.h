@@ -52,6 +52,8 @@ struct strata_tls_ctx {
     void *ocsp_server_user;
     strata_tls_ocsp_client_fn ocsp_client_cb;
     void *ocsp_client_user;
+    strata_tls_client_cert_fn client_cert_cb;
+    void *client_cert_user;
     uint64_t options; /* STRATA_TLS_OP_* bits set */
     void *app_data;
 };

@@ -27,7 +27,7 @@ timeout 20 "$PEER" client localhost "$PORT" --ca "$T/ca.pem" --send "are you the
 CPID=$!
 PIDS+=($CPID)
 for _ in $(seq 100); do grep -q "are you there" "$T/s.log" && break; sleep 0.1; done
-kill -9 "$SPID"
+{ kill -9 "$SPID"; wait "$SPID"; } 2>/dev/null || true
 rc=0
 wait "$CPID" || rc=$?
 [ "$rc" -eq 0 ] && pass "no close_notify: client ended cleanly" || fail "no close_notify: exit $rc"

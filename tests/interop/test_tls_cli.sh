@@ -108,5 +108,6 @@ expect "listen without cert: message" "$T/c.log" "a TLS server needs cert= and k
 rc=0
 "$STRATA" connect tcp:127.0.0.1:1 tls:verify=maybe > "$T/c.log" 2>&1 || rc=$?
 [ "$rc" -eq 2 ] && pass "bad verify=: exit 2" || fail "bad verify=: exit $rc"
-expect "bad verify=: message" "$T/c.log" "verify must be 'peer' or 'none', not 'maybe'"
+expect "bad verify=: message" "$T/c.log" \
+    "strata: chain element 2 'tls:verify=maybe': verify must be 'peer' or 'none'"
 finish

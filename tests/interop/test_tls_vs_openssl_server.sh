@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # interop: the strata TLS client (socket mode, tests/tools/tls_peer.c) against
 # openssl s_server: TLS 1.2 and 1.3 with RSA, ECDSA and Ed25519 certificates,
-# resumption, ALPN, client certificates, and certificates that must be
-# refused (another name, expired, self-signed), each with its own status.
+# resumption, ALPN, client certificates (all made with `strata cert`), and
+# certificates that must be refused (another name, expired, self-signed),
+# each with its own status.
 . "$(dirname "$0")/tls_lib.sh"
 make_pki
 REQ=$'GET / HTTP/1.0\r\n\r\n'

@@ -76,27 +76,23 @@ start_s_server() {
 
 stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 
-# make_pki: CA, leaves (EC, RSA, Ed25519) for localhost/127.0.0.1, another
-# name, an expired one, a self-signed one, a client certificate.
+# make_pki: with `strata cert`, a CA and leaves (EC, RSA, Ed25519) for
+# localhost/127.0.0.1, another name, a client certificate; with the openssl
+# CLI what strata cert does not make on purpose: a self-signed leaf and an
+# expired one (dates in the past).
 make_pki() {
     cd "$T"
-    local q="-batch -nodes"
-    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 $q -keyout ca.key -out ca.pem \
-        -subj "/CN=strata interop CA" -days 3 -addext "basicConstraints=critical,CA:TRUE" \
-        -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
-    printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' > san.ext
-    printf 'subjectAltName=DNS:other.example\n' > other.ext
-    printf 'subjectAltName=DNS:client\nextendedKeyUsage=clientAuth\n' > client.ext
-    leaf() { # name keyopts subject ext
-        openssl req -newkey $2 $q -keyout "$1.key" -out "$1.csr" -subj "$3" 2>/dev/null
-        openssl x509 -req -in "$1.csr" -CA ca.pem -CAkey ca.key -CAcreateserial -days 3 \
-            -extfile "$4" -out "$1.pem" 2>/dev/null
+    local q="-batch -nodes" S=${STRATA:?}
+    "$S" cert ca --subject "/CN=strata interop CA" --key ca.key -o ca.pem --days 3 >/dev/null
+    leaf() { # name key-type subject san [--client]
+        "$S" cert issue --ca ca.pem --ca-key ca.key --subject "$3" --san "$4" --key "$1.key" \
+            --key-type "$2" -o "$1.pem" --days 3 ${5:-} >/dev/null
     }
-    leaf ec "ec -pkeyopt ec_paramgen_curve:P-256" /CN=localhost san.ext
-    leaf rsa "rsa:2048" /CN=localhost san.ext
-    leaf ed "ed25519" /CN=localhost san.ext
-    leaf other "ec -pkeyopt ec_paramgen_curve:P-256" /CN=other.example other.ext
-    leaf client "ec -pkeyopt ec_paramgen_curve:P-256" /CN=client client.ext
+    leaf ec ec:p256 /CN=localhost DNS:localhost,IP:127.0.0.1
+    leaf rsa rsa:2048 /CN=localhost DNS:localhost,IP:127.0.0.1
+    leaf ed ed25519 /CN=localhost DNS:localhost,IP:127.0.0.1
+    leaf other ec:p256 /CN=other.example DNS:other.example
+    leaf client ec:p256 /CN=client DNS:client --client
     openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 $q -keyout self.key -out self.pem \
         -subj /CN=localhost -days 3 -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" 2>/dev/null
     # Expired: signed by the CA with dates in the past (openssl ca).

@@ -235,6 +235,70 @@ static void test_set_client_ca_list(void **state)
     strata_x509_name_free(b);
 }
 
+/* The client certificate callback decides later, then gives one. */
+struct cc {
+    int calls, answer;
+    strata_x509 *cert;
+    strata_pkey *key;
+};
+
+static int client_cert(strata_tls_conn *conn, strata_x509 **cert, strata_pkey **key, void *user)
+{
+    (void)conn;
+    struct cc *c = user;
+    c->calls++;
+    if (c->answer == 1) {
+        *cert = strata_x509_up_ref(c->cert);
+        *key = strata_pkey_up_ref(c->key);
+    }
+    return c->answer;
+}
+
+static void test_client_cert_callback(void **state)
+{
+    (void)state;
+    const char *dir = tu_pki();
+    struct cc cc = {.answer = -1};
+    assert_ok(strata_x509_load_file(tu_path(dir, "client.pem"), STRATA_PKI_PEM, &cc.cert, NULL));
+    assert_ok(strata_pkey_load_private_file(tu_path(dir, "client.key"), STRATA_PKI_PEM, NULL,
+                                            &cc.key, NULL));
+    for (int give = 0; give < 2; give++) {
+        strata_tls_ctx *cctx = tu_client_ctx(), *sctx = tu_server_ctx("leaf.pem", "leaf.key");
+        assert_ok(strata_tls_ctx_set_verify(
+            sctx, STRATA_TLS_VERIFY_PEER | STRATA_TLS_VERIFY_FAIL_IF_NO_PEER_CERT, NULL, NULL));
+        assert_ok(strata_tls_ctx_load_verify_locations(sctx, tu_path(dir, "ca.pem"), NULL));
+        strata_tls_ctx_set_client_cert_callback(cctx, client_cert, &cc);
+        strata_tls_conn *c, *s;
+        tu_pair(cctx, sctx, &c, &s);
+        cc.answer = -1;
+        cc.calls = 0;
+        strata_status rs, rc = tu_handshake(c, s, &rs, 0);
+        assert_status(rc, STRATA_WANT_X509_LOOKUP); /* pyOpenSSL's WantX509LookupError */
+        assert_int_equal(cc.calls, 1);
+        cc.answer = give ? 1 : 0;
+        rc = tu_handshake(c, s, &rs, 0);
+        assert_int_equal(cc.calls, 2);
+        if (give) {
+            assert_ok(rc);
+            assert_ok(rs);
+            strata_x509 *peer = NULL;
+            assert_ok(strata_tls_conn_get_peer_certificate(s, &peer));
+            char *text = subject_of(peer);
+            assert_string_equal(text, "/CN=client");
+            strata_pki_free_string(text);
+            strata_x509_free(peer);
+        } else {
+            assert_status(rs, STRATA_E_TLS_CERT_NONE);
+        }
+        strata_tls_conn_free(c);
+        strata_tls_conn_free(s);
+        strata_tls_ctx_free(cctx);
+        strata_tls_ctx_free(sctx);
+    }
+    strata_x509_free(cc.cert);
+    strata_pkey_free(cc.key);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -242,6 +306,7 @@ int main(void)
         cmocka_unit_test(test_verify_callback_verdicts),
         cmocka_unit_test(test_objects),
         cmocka_unit_test(test_set_client_ca_list),
+        cmocka_unit_test(test_client_cert_callback),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

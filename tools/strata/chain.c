@@ -393,7 +393,9 @@ int chain_parse(struct chain *c, const struct chain_kind *table, int argc, char 
                  quote(q, sizeof(q), (const uint8_t *)t, strnlen(t, CHAIN_ELEM_MAX_LEN + 1)), msg);
             return -1;
         }
-        c->elems[i].transport = &c->elems[0];
+        for (int k = i - 1; k >= 0 && !c->elems[i].target; k--)
+            if (c->elems[k].host)
+                c->elems[i].target = &c->elems[k];
         c->n++;
     }
     return 0;

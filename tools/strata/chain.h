@@ -84,9 +84,10 @@ struct chain_elem {
     int host_is_v6;
     struct chain_opt opts[CHAIN_OPTS_MAX];
     size_t n_opts;
-    /* The chain's transport (element 1), for layers whose defaults come from
-     * it (tls: the peer name). Set by chain_parse; borrowed. */
-    const struct chain_elem *transport;
+    /* The nearest earlier element with a target (tcp:, http-connect:): the
+     * host this layer talks to, for defaults (tls: the peer name). NULL for
+     * the first element. Set by chain_parse; borrowed. */
+    const struct chain_elem *target;
 };
 
 struct chain {

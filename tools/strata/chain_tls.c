@@ -4,8 +4,9 @@
  *        verify=peer|none,alpn=A:B,min=1.2|1.3,max=1.2|1.3,ciphers=LIST,keylog=FILE]
  *
  * connect (client): verifies the server against ca= (default: the system's
- * trust store) and the name= (default: sni=, else the tcp host), sends sni=
- * (default: the tcp host unless it is an IP address). listen (server): cert=
+ * trust store) and name= (default: sni=, else the host of the nearest earlier
+ * tcp: or http-connect: element), sends sni= (default: that host, unless it
+ * is an IP address). listen (server): cert=
  * and key= are required; ca= with verify=peer asks for client certificates.
  */
 #include <stdarg.h>
@@ -56,6 +57,8 @@ static int bad(char *err, size_t cap, const char *fmt, ...)
     return -1;
 }
 
+/* Messages never echo option values: they may hold any byte (the chain
+ * parser quotes the whole element in front of the message). */
 int chain_tls_parse(struct chain_elem *e, strata_buf *body, enum chain_use use, char *err,
                     size_t cap)
 {
@@ -63,11 +66,11 @@ int chain_tls_parse(struct chain_elem *e, strata_buf *body, enum chain_use use, 
         return -1;
     const char *v;
     if ((v = opt(e, "verify")) && strcmp(v, "peer") != 0 && strcmp(v, "none") != 0)
-        return bad(err, cap, "verify must be 'peer' or 'none', not '%s'", v);
+        return bad(err, cap, "verify must be 'peer' or 'none'");
     if ((v = opt(e, "min")) && version(v) < 0)
-        return bad(err, cap, "min must be 1.2 or 1.3, not '%s'", v);
+        return bad(err, cap, "min must be 1.2 or 1.3");
     if ((v = opt(e, "max")) && version(v) < 0)
-        return bad(err, cap, "max must be 1.2 or 1.3, not '%s'", v);
+        return bad(err, cap, "max must be 1.2 or 1.3");
     if ((v = opt(e, "pass")) && strncmp(v, "file:", 5) != 0 && strncmp(v, "env:", 4) != 0)
         return bad(err, cap, "pass must be file:FILE or env:VAR");
     if (!opt(e, "cert") != !opt(e, "key"))
@@ -77,32 +80,14 @@ int chain_tls_parse(struct chain_elem *e, strata_buf *body, enum chain_use use, 
     return 0;
 }
 
-/* The passphrase from pass=file:F (its first line) or pass=env:VAR. */
-struct pass {
-    char buf[1024];
-    size_t len;
-};
-
 static int pass_cb(char *buf, size_t cap, int verify, void *user)
 {
     (void)verify;
-    struct pass *p = user;
-    size_t n = p->len < cap ? p->len : cap;
-    memcpy(buf, p->buf, n);
+    size_t n = strlen(user);
+    if (n > cap)
+        n = cap;
+    memcpy(buf, user, n);
     return (int)n;
-}
-
-static strata_status read_pass(const char *spec, struct pass *p, strata_error *err)
-{
-    char *secret = NULL, msg[256];
-    if (cli_secret_read(spec, &secret, msg, sizeof(msg)) != 0)
-        return strata__error_set(err, STRATA_E_USAGE, "%s", msg);
-    p->len = strlen(secret);
-    if (p->len >= sizeof(p->buf))
-        p->len = sizeof(p->buf) - 1;
-    memcpy(p->buf, secret, p->len);
-    cli_secret_free(secret);
-    return STRATA_OK;
 }
 
 /* Key log lines go to the file named by keylog= (opened per line: the
@@ -122,7 +107,7 @@ static strata_status configure(const struct chain_elem *e, int server, strata_tl
 {
     strata_status r = STRATA_OK;
     const char *v;
-    struct pass pw = {{0}, 0};
+    char *secret = NULL;
     if ((v = opt(e, "min")) && (r = strata_tls_ctx_set_min_version(ctx, version(v))) != STRATA_OK)
         return r;
     if ((v = opt(e, "max")) && (r = strata_tls_ctx_set_max_version(ctx, version(v))) != STRATA_OK)
@@ -132,19 +117,20 @@ static strata_status configure(const struct chain_elem *e, int server, strata_tl
     if ((v = opt(e, "keylog")))
         strata_tls_ctx_set_keylog_callback(ctx, keylog_cb, (void *)v);
     if ((v = opt(e, "pass"))) {
-        if ((r = read_pass(v, &pw, err)) != STRATA_OK)
-            return r;
-        strata_tls_ctx_set_passwd_cb(ctx, pass_cb, &pw);
+        char why[256];
+        if (cli_secret_read(v, &secret, why, sizeof(why)) != 0)
+            return strata__error_set(err, STRATA_E_USAGE, "%s", why);
+        strata_tls_ctx_set_passwd_cb(ctx, pass_cb, secret);
     }
     if ((v = opt(e, "cert"))) {
         r = strata_tls_ctx_use_certificate_chain_file(ctx, v);
         if (r == STRATA_OK)
             r = strata_tls_ctx_use_privatekey_file(ctx, opt(e, "key"), STRATA_TLS_FILETYPE_PEM);
-        strata_tls_ctx_set_passwd_cb(ctx, NULL, NULL);
-        strata_memzero(&pw, sizeof(pw));
-        if (r != STRATA_OK)
-            return r;
     }
+    strata_tls_ctx_set_passwd_cb(ctx, NULL, NULL);
+    cli_secret_free(secret);
+    if (r != STRATA_OK)
+        return r;
     const char *ca = opt(e, "ca");
     struct stat st;
     int dir = ca && stat(ca, &st) == 0 && S_ISDIR(st.st_mode);
@@ -215,7 +201,7 @@ strata_status chain_tls_push(const struct chain_elem *e, strata_stack *s, enum c
     if (server) {
         r = strata_tls_conn_set_accept_state(c);
     } else {
-        const char *host = e->transport ? e->transport->host : NULL;
+        const char *host = e->target ? e->target->host : NULL;
         const char *sni = opt(e, "sni") ? opt(e, "sni") : host;
         const char *name = opt(e, "name") ? opt(e, "name") : sni;
         r = strata_tls_conn_set_connect_state(c);

@@ -1,0 +1,100 @@
+/* tools/strata/chain_tls: the tls: chain element - options, exact errors,
+ * the default peer name (the nearest earlier target), and the layer it
+ * pushes (a client that fails verification against a server it cannot
+ * trust: the stack's message names the reason). */
+#include <string.h>
+
+#include "testutil.h"
+#include "tls_testcerts.h"
+#include "chain.h"
+#include "strata/stack.h"
+#include "strata/tls_layer.h"
+
+static int parse(struct chain *c, enum chain_use use, char *err, int argc, const char **argv)
+{
+    return chain_parse(c, NULL, argc, (char *const *)argv, use, err, CHAIN_ERR_MAX);
+}
+
+static void expect_error(enum chain_use use, const char *elem, const char *want)
+{
+    struct chain c;
+    char err[CHAIN_ERR_MAX] = "";
+    const char *argv[] = {"tcp:127.0.0.1:1", elem};
+    assert_int_equal(parse(&c, use, err, 2, argv), -1);
+    assert_string_equal(err, want);
+}
+
+static void test_options(void **state)
+{
+    (void)state;
+    struct chain c;
+    char err[CHAIN_ERR_MAX];
+    const char *argv[] = {"tcp:proxy.example:3128", "http-connect:db.example:5432",
+                          "tls:sni=db.example,verify=none,alpn=h2:http/1.1,min=1.2,max=1.3"};
+    assert_int_equal(parse(&c, CHAIN_USE_CONNECT, err, 3, argv), 0);
+    assert_string_equal(c.elems[2].kind->name, "tls");
+    /* The peer name defaults to the nearest earlier target: the tunnel's. */
+    assert_ptr_equal(c.elems[2].target, &c.elems[1]);
+    assert_string_equal(c.elems[2].target->host, "db.example");
+    assert_ptr_equal(c.elems[1].target, &c.elems[0]);
+    assert_null(c.elems[0].target);
+    assert_string_equal(chain_elem_opt(&c.elems[2], "alpn")->str, "h2:http/1.1");
+    chain_free(&c);
+}
+
+static void test_errors(void **state)
+{
+    (void)state;
+    const enum chain_use C = CHAIN_USE_CONNECT, L = CHAIN_USE_LISTEN;
+    expect_error(C, "tls:foo", "chain element 2 'tls:foo': unknown option 'foo'");
+    expect_error(C, "tls:verify=maybe",
+                 "chain element 2 'tls:verify=maybe': verify must be 'peer' or 'none'");
+    expect_error(C, "tls:min=1.0", "chain element 2 'tls:min=1.0': min must be 1.2 or 1.3");
+    expect_error(C, "tls:max=2", "chain element 2 'tls:max=2': max must be 1.2 or 1.3");
+    expect_error(C, "tls:pass=sesame",
+                 "chain element 2 'tls:pass=sesame': pass must be file:FILE or env:VAR");
+    expect_error(C, "tls:cert=a.pem",
+                 "chain element 2 'tls:cert=a.pem': cert= and key= go together");
+    expect_error(L, "tls:", "chain element 2 'tls:': a TLS server needs cert= and key=");
+    expect_error(L, "tls:\x01", "chain element 2 'tls:\\x01': unknown option '\\x01'");
+}
+
+/* push: a client layer goes on the stack; a bad file fails with its reason. */
+static void test_push(void **state)
+{
+    (void)state;
+    struct chain c;
+    char err[CHAIN_ERR_MAX];
+    char ca[600], key[600];
+    snprintf(ca, sizeof(ca), "tls:ca=%s", tu_path(tu_pki(), "ca.pem"));
+    const char *argv[] = {"tcp:localhost:443", ca};
+    assert_int_equal(parse(&c, CHAIN_USE_CONNECT, err, 2, argv), 0);
+    strata_stack *s;
+    assert_ok(strata_stack_new(NULL, &s));
+    assert_ok(chain_push_layers(&c, s, CHAIN_USE_CONNECT, err, sizeof(err)));
+    assert_int_equal(strata_stack_depth(s), 1);
+    strata_tls_conn *conn = strata_tls_layer_conn(strata_stack_layer(s, 0));
+    assert_non_null(conn);
+    assert_string_equal(strata_tls_conn_get_servername(conn), "localhost");
+    strata_stack_free(s);
+    chain_free(&c);
+
+    snprintf(key, sizeof(key), "tls:cert=/nonexistent.pem,key=%s", tu_path(tu_pki(), "leaf.key"));
+    const char *argv2[] = {"tcp:127.0.0.1:0", key};
+    assert_int_equal(parse(&c, CHAIN_USE_LISTEN, err, 2, argv2), 0);
+    assert_ok(strata_stack_new(NULL, &s));
+    assert_status(chain_push_layers(&c, s, CHAIN_USE_LISTEN, err, sizeof(err)), STRATA_E_FORMAT);
+    assert_non_null(strstr(err, "cannot use a certificate chain from '/nonexistent.pem'"));
+    strata_stack_free(s);
+    chain_free(&c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_options),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_push),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
