@@ -39,6 +39,7 @@
 typedef struct strata_io strata_io;
 typedef struct strata_io_conn strata_io_conn;
 typedef struct strata_io_listener strata_io_listener;
+typedef struct strata_io_timer strata_io_timer;
 
 #define STRATA_IO_CONNECT_TIMEOUT_DEFAULT_MS 10000u
 #define STRATA_IO_BACKLOG_DEFAULT 128
@@ -70,6 +71,16 @@ STRATA_API uint64_t strata_io_now(const strata_io *io);
  * first, fn is not called. */
 STRATA_API STRATA_MUST_CHECK strata_status strata_io_defer(strata_io *io, void (*fn)(void *arg),
                                                            void *arg);
+
+/* Calls fn(arg) every interval_ms milliseconds (keepalives), from the loop,
+ * until strata_io_timer_stop or the driver stops. A timer alone does not keep
+ * strata_io_run going. *out is owned by io; stop it at most once, and not
+ * after strata_io_free. */
+STRATA_API STRATA_MUST_CHECK strata_status strata_io_every(strata_io *io, uint64_t interval_ms,
+                                                           void (*fn)(void *arg), void *arg,
+                                                           strata_io_timer **out);
+/* Stops and frees the timer; fn is not called again. NULL is allowed. */
+STRATA_API void strata_io_timer_stop(strata_io_timer *t);
 
 /* ---- app endpoints ---------------------------------------------------------------- */
 

@@ -210,4 +210,40 @@ else
     echo "FAIL server drop: rc=$rc err=$(cat "$WORK/drop.err")"
     FAILS=$((FAILS + 1))
 fi
+
+# ServerAliveInterval: keepalives every second, answered, keep the session...
+check "ServerAliveInterval: answered keepalives, the session goes on" "alive" \
+    "${S[@]}" -o ServerAliveInterval=1 127.0.0.1 'sleep 3; echo alive'
+# ... and a server that stops answering (a relay in between is frozen with
+# SIGSTOP) ends the session after 3 unanswered: 255 and OpenSSH's message.
+"$STRATA" listen tcp:127.0.0.1:0 --forward "tcp:127.0.0.1:$PORT_main" 2>"$WORK/relay.log" &
+relay=$!
+rport=
+for _ in $(seq 100); do
+    rport=$(sed -n 's/^strata: listening on 127.0.0.1:\([0-9]*\)$/\1/p' "$WORK/relay.log")
+    [ -n "$rport" ] && break
+    sleep 0.1
+done
+set +e
+( timeout 40 "$STRATA" ssh -F "$WORK/config" -o BatchMode=yes -o StrictHostKeyChecking=no \
+    -o ServerAliveInterval=1 -p "$rport" 127.0.0.1 'echo in; sleep 60' >"$WORK/alive.out" \
+    2>"$WORK/alive.err"; echo $? >"$WORK/alive.rc" ) &
+waiter=$!
+for _ in $(seq 100); do grep -q in "$WORK/alive.out" 2>/dev/null && break; sleep 0.1; done
+start=$(date +%s)
+kill -STOP "$relay"
+wait "$waiter"
+kill -CONT "$relay"
+kill "$relay"
+wait "$relay" 2>/dev/null
+set -e
+rc=$(cat "$WORK/alive.rc")
+took=$(($(date +%s) - start))
+if [ "$rc" = 255 ] && grep -q "Timeout, server 127.0.0.1 not responding." "$WORK/alive.err" &&
+    [ "$took" -ge 2 ] && [ "$took" -lt 20 ]; then
+    echo "ok   ServerAliveInterval: unresponsive server ends the session in ${took}s: 255"
+else
+    echo "FAIL ServerAliveInterval: rc=$rc took=${took}s err=$(cat "$WORK/alive.err")"
+    FAILS=$((FAILS + 1))
+fi
 finish

@@ -172,10 +172,43 @@ static void on_exit_status(void *user, int have, uint32_t status, const char *si
         strata_io_conn_kick(s->conn);
 }
 
+/* ServerAliveInterval: a keepalive@openssh.com request to the destination
+ * every interval; after SSH_ALIVE_COUNT_MAX unanswered (ServerAliveCountMax's
+ * default) the connection ends, as OpenSSH's does. */
+#define SSH_ALIVE_COUNT_MAX 3
+static struct {
+    strata_io_timer *timer;
+    strata_ssh_client *client; /* once authenticated, until the connection ends */
+    strata_io_conn *conn;
+    const char *host;
+} alive;
+
+static void alive_tick(void *arg)
+{
+    (void)arg;
+    if (!alive.client || !alive.conn)
+        return;
+    strata_ssh_conn *sc = strata_ssh_client_conn(alive.client);
+    if (!sc)
+        return;
+    if (strata_ssh_conn_keepalives_unanswered(sc) >= SSH_ALIVE_COUNT_MAX) {
+        char msg[300];
+        snprintf(msg, sizeof msg, "Timeout, server %s not responding.", alive.host);
+        strata_io_conn_abort(alive.conn, STRATA_E_TIMEOUT, msg);
+        return;
+    }
+    if (strata_ssh_conn_keepalive(sc) == STRATA_OK)
+        strata_io_conn_kick(alive.conn);
+}
+
 static void on_done(void *user, strata_io_conn *c, const strata_error *err)
 {
     struct session *s = user;
     (void)c;
+    strata_io_timer_stop(alive.timer);
+    alive.timer = NULL;
+    alive.client = NULL;
+    alive.conn = NULL;
     strata_error_copy(&s->err, err);
     s->done = 1;
     ssh_fwd_stop(&s->fwd); /* before the stack, and the client in it, are freed */
@@ -184,6 +217,7 @@ static void on_done(void *user, strata_io_conn *c, const strata_error *err)
 static void on_ready(void *user, strata_ssh_client *client)
 {
     struct session *s = user;
+    alive.client = client;
     ssh_fwd_start(&s->fwd, client);
 }
 
@@ -412,6 +446,13 @@ static int run(struct ssh_cmd *c, struct session *sp, struct ssh_hop **hops, siz
             strata_io_conn_abort(conn, r, "cannot push the SSH layer");
             break;
         }
+    }
+    if (tc->server_alive_interval > 0) {
+        alive.conn = conn;
+        alive.host = hops[n_hops - 1]->cfg.hostname;
+        if (strata_io_every(io, (uint64_t)tc->server_alive_interval * 1000, alive_tick, NULL,
+                            &alive.timer) != STRATA_OK)
+            cli_err("cannot start ServerAliveInterval keepalives");
     }
     if (pty && stdin_tty) {
         ssh_tty_watch_winch();
