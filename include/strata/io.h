@@ -40,6 +40,7 @@ typedef struct strata_io strata_io;
 typedef struct strata_io_conn strata_io_conn;
 typedef struct strata_io_listener strata_io_listener;
 typedef struct strata_io_timer strata_io_timer;
+typedef struct strata_io_signal strata_io_signal;
 
 #define STRATA_IO_CONNECT_TIMEOUT_DEFAULT_MS 10000u
 #define STRATA_IO_BACKLOG_DEFAULT 128
@@ -81,6 +82,15 @@ STRATA_API STRATA_MUST_CHECK strata_status strata_io_every(strata_io *io, uint64
                                                            strata_io_timer **out);
 /* Stops and frees the timer; fn is not called again. NULL is allowed. */
 STRATA_API void strata_io_timer_stop(strata_io_timer *t);
+
+/* Calls fn(arg) from the loop each time signal signum arrives (SIGWINCH for a
+ * terminal session), until strata_io_signal_stop or the driver stops. The
+ * watcher alone does not keep strata_io_run going. *out is owned by io. */
+STRATA_API STRATA_MUST_CHECK strata_status strata_io_on_signal(strata_io *io, int signum,
+                                                               void (*fn)(void *arg), void *arg,
+                                                               strata_io_signal **out);
+/* Stops and frees the watcher. NULL is allowed. */
+STRATA_API void strata_io_signal_stop(strata_io_signal *s);
 
 /* ---- app endpoints ---------------------------------------------------------------- */
 

@@ -63,6 +63,15 @@ if wait_for a "SIZE=30 100 TTY=/dev/pts/"; then echo "ok   pty of the pane's siz
 sleep 0.3
 "${TM[@]}" send-keys -t a 'echo "NEWSIZE=$(stty size)"' Enter
 if wait_for a "NEWSIZE=40 120"; then echo "ok   window-change passed on"; else FAILS=$((FAILS + 1)); fi
+# A resize with no keystroke after it reaches the remote side at once: the
+# remote shell traps SIGWINCH while it waits.
+"${TM[@]}" send-keys -t a "trap 'echo WINCH=\$(stty size)' WINCH; echo TRAPPED; sleep 15 & wait" Enter
+wait_for a "TRAPPED" >/dev/null || true
+sleep 0.3
+"${TM[@]}" resize-window -t a -x 90 -y 25
+if wait_for a "WINCH=25 90"; then echo "ok   window-change sent at once (no keystroke)"; else FAILS=$((FAILS + 1)); fi
+"${TM[@]}" send-keys -t a C-c
+sleep 0.3
 "${TM[@]}" send-keys -t a 'exit 5' Enter
 if wait_file "$WORK/a.rc" && [ "$(cat "$WORK/a.rc")" = rc=5 ]; then
     echo "ok   exit status of the shell"

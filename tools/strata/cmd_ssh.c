@@ -183,6 +183,17 @@ static struct {
     const char *host;
 } alive;
 
+/* SIGWINCH through the loop: the new size goes out at once (the session's
+ * input step sends it), not with the next keystroke. */
+static strata_io_signal *winch_watch;
+static void on_winch(void *arg)
+{
+    strata_io_conn *conn = arg;
+    ssh_tty_winch_mark();
+    if (alive.conn)
+        strata_io_conn_kick(conn);
+}
+
 static void alive_tick(void *arg)
 {
     (void)arg;
@@ -207,6 +218,8 @@ static void on_done(void *user, strata_io_conn *c, const strata_error *err)
     (void)c;
     strata_io_timer_stop(alive.timer);
     alive.timer = NULL;
+    strata_io_signal_stop(winch_watch);
+    winch_watch = NULL;
     alive.client = NULL;
     alive.conn = NULL;
     strata_error_copy(&s->err, err);
@@ -448,14 +461,16 @@ static int run(struct ssh_cmd *c, struct session *sp, struct ssh_hop **hops, siz
         }
     }
     if (tc->server_alive_interval > 0) {
-        alive.conn = conn;
         alive.host = hops[n_hops - 1]->cfg.hostname;
         if (strata_io_every(io, (uint64_t)tc->server_alive_interval * 1000, alive_tick, NULL,
                             &alive.timer) != STRATA_OK)
             cli_err("cannot start ServerAliveInterval keepalives");
     }
+    alive.conn = conn;
     if (pty && stdin_tty) {
         ssh_tty_watch_winch();
+        if (strata_io_on_signal(io, SIGWINCH, on_winch, conn, &winch_watch) != STRATA_OK)
+            cli_err("cannot watch for window size changes");
         ssh_tty_raw();
         sp->escape = 1;
     }

@@ -168,6 +168,11 @@ void ssh_tty_watch_winch(void)
     (void)sigaction(SIGWINCH, &sa, NULL);
 }
 
+void ssh_tty_winch_mark(void)
+{
+    winch = 1;
+}
+
 int ssh_tty_winch_taken(void)
 {
     if (!winch)

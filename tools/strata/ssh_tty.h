@@ -22,5 +22,7 @@ size_t ssh_tty_modes(uint8_t *out, size_t cap);
 /* SIGWINCH sets a flag; ssh_tty_winch_taken returns and clears it. */
 void ssh_tty_watch_winch(void);
 int ssh_tty_winch_taken(void);
+/* Sets the flag (for a SIGWINCH delivered through the io driver). */
+void ssh_tty_winch_mark(void);
 
 #endif
