@@ -1,9 +1,12 @@
 /* tls: certificate and host name verification in memory - each refusal has
  * its own status and a message naming the certificate and the reason. */
+#include <stdio.h>
 #include <string.h>
+#include <openssl/pem.h>
 
 #include "testutil.h"
 #include "tls_testcerts.h"
+#include "strata/pki.h"
 
 struct run {
     strata_tls_ctx *cctx, *sctx;
@@ -263,6 +266,135 @@ static void test_client_cert_untrusted(void **state)
     done(&r);
 }
 
+static char *subject_of(const strata_x509 *x)
+{
+    strata_x509_name *n = NULL;
+    char *s = NULL;
+    assert_ok(strata_x509_get_subject(x, &n, NULL));
+    assert_ok(strata_x509_name_oneline(n, &s, NULL));
+    strata_x509_name_free(n);
+    return s;
+}
+
+static void copy_file(const char *from, const char *to)
+{
+    FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+    assert_non_null(in);
+    assert_non_null(out);
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+        assert_int_equal(fwrite(buf, 1, n, out), n);
+    fclose(in);
+    assert_int_equal(fclose(out), 0);
+}
+
+/* load_verify_locations with a c_rehash'd directory: the CA named
+ * <subject_hash>.0 is found; under another name it is not. */
+static void test_verify_capath(void **state)
+{
+    (void)state;
+    const char *ca = tu_path(tu_pki(), "ca.pem");
+    strata_x509 *x = NULL;
+    unsigned long h = 0;
+    assert_ok(strata_x509_load_file(ca, STRATA_PKI_PEM, &x, NULL));
+    assert_ok(strata_x509_subject_name_hash(x, &h, NULL));
+    strata_x509_free(x);
+    char hashed[64], dir[256], unhashed[256];
+    snprintf(hashed, sizeof(hashed), "%08lx.0", h);
+    snprintf(dir, sizeof(dir), "%s", tu_tmpdir());
+    copy_file(ca, tu_path(dir, hashed));
+    snprintf(unhashed, sizeof(unhashed), "%s", tu_tmpdir());
+    copy_file(ca, tu_path(unhashed, "ca.pem"));
+
+    struct run r;
+    assert_ok(strata_tls_ctx_new(STRATA_TLS_METHOD_TLS, &r.cctx));
+    assert_ok(strata_tls_ctx_load_verify_locations(r.cctx, NULL, dir));
+    r.sctx = tu_server_ctx("leaf.pem", "leaf.key");
+    go(&r, "localhost");
+    finish(&r);
+    assert_ok(r.rc);
+    assert_ok(r.rs);
+    assert_int_equal(strata_tls_conn_verify_result(r.c), 0);
+    done(&r);
+
+    assert_ok(strata_tls_ctx_new(STRATA_TLS_METHOD_TLS, &r.cctx));
+    assert_ok(strata_tls_ctx_load_verify_locations(r.cctx, NULL, unhashed));
+    r.sctx = tu_server_ctx("leaf.pem", "leaf.key");
+    go(&r, "localhost");
+    finish(&r);
+    assert_status(r.rc, STRATA_E_CERT_UNTRUSTED);
+    assert_int_equal(strata_tls_conn_verify_result(r.c), 20);
+    done(&r);
+}
+
+/* use_certificate_chain_file: leaf + intermediate in one file; a client that
+ * trusts only the root verifies through the intermediate. */
+static void test_certificate_chain_file(void **state)
+{
+    (void)state;
+    const long day = 86400;
+    char dir[256];
+    snprintf(dir, sizeof(dir), "%s", tu_tmpdir());
+    EVP_PKEY *rk = tu_key("ec"), *ik = tu_key("ec"), *lk = tu_key("ec");
+    X509 *root = tu_cert(rk, "chain root", NULL, NULL, NULL, 1, -day, day);
+    X509 *inter = tu_cert(ik, "chain intermediate", NULL, root, rk, 1, -day, day);
+    X509 *leaf = tu_cert(lk, "localhost", "DNS:localhost", inter, ik, 0, -day, day);
+    tu_write(tu_path(dir, "root.pem"), root, NULL, 0);
+    tu_write(tu_path(dir, "leaf.key"), NULL, lk, 0);
+    tu_write(tu_path(dir, "leafonly.pem"), leaf, NULL, 0);
+    FILE *f = fopen(tu_path(dir, "chain.pem"), "w");
+    assert_non_null(f);
+    assert_int_equal(PEM_write_X509(f, leaf), 1);
+    assert_int_equal(PEM_write_X509(f, inter), 1);
+    assert_int_equal(fclose(f), 0);
+    X509_free(root);
+    X509_free(inter);
+    X509_free(leaf);
+    EVP_PKEY_free(rk);
+    EVP_PKEY_free(ik);
+    EVP_PKEY_free(lk);
+
+    for (int with_chain = 1; with_chain >= 0; with_chain--) {
+        struct run r;
+        assert_ok(strata_tls_ctx_new(STRATA_TLS_METHOD_TLS, &r.cctx));
+        assert_ok(strata_tls_ctx_load_verify_locations(r.cctx, tu_path(dir, "root.pem"), NULL));
+        assert_ok(strata_tls_ctx_new(STRATA_TLS_METHOD_TLS, &r.sctx));
+        if (with_chain)
+            assert_ok(strata_tls_ctx_use_certificate_chain_file(r.sctx, tu_path(dir, "chain.pem")));
+        else
+            assert_ok(strata_tls_ctx_use_certificate_file(r.sctx, tu_path(dir, "leafonly.pem"),
+                                                          STRATA_TLS_FILETYPE_PEM));
+        assert_ok(strata_tls_ctx_use_privatekey_file(r.sctx, tu_path(dir, "leaf.key"),
+                                                     STRATA_TLS_FILETYPE_PEM));
+        assert_ok(strata_tls_ctx_check_privatekey(r.sctx));
+        go(&r, "localhost");
+        finish(&r);
+        if (!with_chain) {
+            assert_status(r.rc, STRATA_E_CERT_UNTRUSTED);
+            done(&r);
+            continue;
+        }
+        assert_ok(r.rc);
+        assert_ok(r.rs);
+        strata_x509 **chain = NULL;
+        size_t n = 0;
+        assert_ok(strata_tls_conn_get_peer_cert_chain(r.c, &chain, &n));
+        assert_int_equal(n, 2); /* the intermediate was sent */
+        char *t = subject_of(chain[1]);
+        assert_string_equal(t, "/CN=chain intermediate");
+        strata_pki_free_string(t);
+        strata_x509_chain_free(chain, n);
+        assert_ok(strata_tls_conn_get_verified_chain(r.c, &chain, &n));
+        assert_int_equal(n, 3); /* leaf, intermediate, root */
+        t = subject_of(chain[2]);
+        assert_string_equal(t, "/CN=chain root");
+        strata_pki_free_string(t);
+        strata_x509_chain_free(chain, n);
+        done(&r);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -277,6 +409,8 @@ int main(void)
         cmocka_unit_test(test_verify_mode_bits),
         cmocka_unit_test(test_client_certificates),
         cmocka_unit_test(test_client_cert_untrusted),
+        cmocka_unit_test(test_verify_capath),
+        cmocka_unit_test(test_certificate_chain_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
