@@ -395,6 +395,79 @@ static void test_certificate_chain_file(void **state)
     }
 }
 
+static int count_leaf(strata_tls_conn *conn, const strata_x509 *cert, int errnum, int depth,
+                      int preverify_ok, void *user)
+{
+    (void)conn;
+    (void)cert;
+    (void)errnum;
+    if (depth == 0)
+        ++*(int *)user;
+    return preverify_ok;
+}
+
+/* Client certificates checked by a TLS 1.2 server over a handshake and a
+ * renegotiation; returns how many times the client's certificate was
+ * verified. */
+static int client_verifications(int mode)
+{
+    struct run r;
+    int calls = 0;
+    start(&r, "leaf.pem", "leaf.key");
+    assert_ok(strata_tls_ctx_set_max_version(r.sctx, STRATA_TLS_VERSION_TLS1_2));
+    assert_ok(strata_tls_ctx_set_verify(r.sctx, mode, count_leaf, &calls));
+    assert_int_equal(strata_tls_ctx_get_verify_mode(r.sctx), mode);
+    assert_ok(strata_tls_ctx_load_verify_locations(r.sctx, tu_path(tu_pki(), "ca.pem"), NULL));
+    /* A server verifying clients needs a session id context: without one
+     * OpenSSL fails the renegotiation ("session id context uninitialized"). */
+    assert_ok(strata_tls_ctx_set_session_id(r.sctx, (const uint8_t *)"once", 4));
+    /* A full renegotiation, not a resumption (which asks for no certificate). */
+    assert_ok(strata_tls_ctx_set_options(
+        r.sctx, STRATA_TLS_OP_NO_SESSION_RESUMPTION_ON_RENEGOTIATION, NULL));
+    assert_ok(strata_tls_ctx_use_certificate_file(r.cctx, tu_path(tu_pki(), "client.pem"),
+                                                  STRATA_TLS_FILETYPE_PEM));
+    assert_ok(strata_tls_ctx_use_privatekey_file(r.cctx, tu_path(tu_pki(), "client.key"),
+                                                 STRATA_TLS_FILETYPE_PEM));
+    go(&r, "localhost");
+    finish(&r);
+    assert_ok(r.rc);
+    assert_ok(r.rs);
+    assert_int_equal(calls, 1);
+    assert_ok(strata_tls_conn_renegotiate(r.s));
+    assert_ok(strata_tls_conn_handshake(r.s));
+    for (int i = 0; i < 10 && strata_tls_conn_renegotiate_pending(r.s); i++) {
+        char buf[8];
+        size_t n;
+        tu_pump(r.s, r.c, 0);
+        assert_status(strata_tls_conn_recv(r.c, buf, sizeof(buf), &n), STRATA_WANT_READ);
+        tu_pump(r.c, r.s, 0);
+        assert_status(strata_tls_conn_recv(r.s, buf, sizeof(buf), &n), STRATA_WANT_READ);
+    }
+    assert_false(strata_tls_conn_renegotiate_pending(r.s));
+    assert_int_equal(strata_tls_conn_total_renegotiations(r.s), 1);
+    strata_x509 *peer = NULL;
+    assert_ok(strata_tls_conn_get_peer_certificate(r.s, &peer)); /* still known */
+    strata_x509_free(peer);
+    done(&r);
+    return calls;
+}
+
+/* VERIFY_CLIENT_ONCE: the client's certificate is asked for and verified in
+ * the first handshake only, not again on renegotiation. */
+static void test_verify_client_once(void **state)
+{
+    (void)state;
+    const int peer = STRATA_TLS_VERIFY_PEER | STRATA_TLS_VERIFY_FAIL_IF_NO_PEER_CERT;
+    assert_int_equal(client_verifications(peer), 2);
+    assert_int_equal(client_verifications(peer | STRATA_TLS_VERIFY_CLIENT_ONCE), 1);
+    /* Without VERIFY_PEER it is refused (see test_verify_mode_bits). */
+    strata_tls_ctx *ctx;
+    assert_ok(strata_tls_ctx_new(STRATA_TLS_METHOD_TLS, &ctx));
+    assert_status(strata_tls_ctx_set_verify(ctx, STRATA_TLS_VERIFY_CLIENT_ONCE, NULL, NULL),
+                  STRATA_E_USAGE);
+    strata_tls_ctx_free(ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -411,6 +484,7 @@ int main(void)
         cmocka_unit_test(test_client_cert_untrusted),
         cmocka_unit_test(test_verify_capath),
         cmocka_unit_test(test_certificate_chain_file),
+        cmocka_unit_test(test_verify_client_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
