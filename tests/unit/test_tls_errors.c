@@ -3,6 +3,7 @@
  * frozen contexts, key files and passphrases. Each gives its own status and
  * message. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <openssl/pem.h>
 
@@ -352,6 +353,161 @@ static void test_usage_errors(void **state)
     strata_tls_ctx_free(ctx);
 }
 
+/* SSLeay_version(type): each type gives OpenSSL's own text for it. */
+static void test_ssleay_types(void **state)
+{
+    (void)state;
+    const struct {
+        int type;
+        const char *prefix;
+    } t[] = {
+        {STRATA_TLS_SSLEAY_VERSION, "OpenSSL "},   {STRATA_TLS_SSLEAY_CFLAGS, "compiler:"},
+        {STRATA_TLS_SSLEAY_BUILT_ON, "built on:"}, {STRATA_TLS_SSLEAY_PLATFORM, "platform:"},
+        {STRATA_TLS_SSLEAY_DIR, "OPENSSLDIR:"},
+    };
+    for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+        const char *v = strata_tls_ssleay_version(t[i].type);
+        assert_non_null(v);
+        assert_true(strncmp(v, t[i].prefix, strlen(t[i].prefix)) == 0);
+        for (size_t j = 0; j < i; j++)
+            assert_string_not_equal(v, strata_tls_ssleay_version(t[j].type));
+    }
+    assert_string_equal(strata_tls_ssleay_version(5), "unknown");
+    assert_string_equal(strata_tls_ssleay_version(-1), "unknown");
+}
+
+/* A client limited to [min, max] with ops: 1 when its first handshake call
+ * produces a ClientHello, 0 when it fails with no version to offer. */
+static int hello_sent(int min, int max, uint64_t ops)
+{
+    strata_tls_ctx *ctx = tu_client_ctx();
+    assert_ok(strata_tls_ctx_set_cipher_list(ctx, "DEFAULT:@SECLEVEL=0"));
+    assert_ok(strata_tls_ctx_set_min_version(ctx, min));
+    assert_ok(strata_tls_ctx_set_max_version(ctx, max));
+    if (ops)
+        assert_ok(strata_tls_ctx_set_options(ctx, ops, NULL));
+    strata_tls_conn *c;
+    assert_ok(strata_tls_conn_new(ctx, &c));
+    assert_ok(strata_tls_conn_set_connect_state(c));
+    assert_ok(strata_tls_conn_set_tlsext_host_name(c, "localhost"));
+    strata_status rc = strata_tls_conn_handshake(c);
+    int sent = rc == STRATA_WANT_READ && strata_tls_conn_bio_pending(c) > 0;
+    if (!sent) {
+        assert_status(rc, STRATA_E_TLS_VERSION);
+        assert_string_equal(msg(c), "handshake failed: no protocol version in common (no "
+                                    "protocols available)");
+    }
+    strata_tls_conn_free(c);
+    strata_tls_ctx_free(ctx);
+    return sent;
+}
+
+static int negotiated(uint64_t cops, uint64_t sops, strata_status *rc, strata_status *rs)
+{
+    struct env e;
+    e.cctx = tu_client_ctx();
+    e.sctx = tu_server_ctx("leaf.pem", "leaf.key");
+    if (cops)
+        assert_ok(strata_tls_ctx_set_options(e.cctx, cops, NULL));
+    if (sops)
+        assert_ok(strata_tls_ctx_set_options(e.sctx, sops, NULL));
+    tu_pair(e.cctx, e.sctx, &e.c, &e.s);
+    *rc = tu_handshake(e.c, e.s, rs, 0);
+    int v = *rc == STRATA_OK ? strata_tls_conn_protocol_version(e.c) : 0;
+    if (*rc == STRATA_OK)
+        assert_int_equal(strata_tls_conn_protocol_version(e.s), v);
+    down(&e);
+    return v;
+}
+
+/* OP_NO_*: each takes its version out of what a context offers or accepts. */
+static void test_protocol_options(void **state)
+{
+    (void)state;
+    strata_status rc, rs;
+    assert_int_equal(negotiated(0, 0, &rc, &rs), STRATA_TLS_VERSION_TLS1_3);
+    /* OP_NO_TLSv1_3 on either side: TLS 1.2. */
+    assert_int_equal(negotiated(STRATA_TLS_OP_NO_TLSV1_3, 0, &rc, &rs), STRATA_TLS_VERSION_TLS1_2);
+    assert_int_equal(negotiated(0, STRATA_TLS_OP_NO_TLSV1_3, &rc, &rs), STRATA_TLS_VERSION_TLS1_2);
+    /* A server without 1.2 and 1.3 against a 1.2+ client: no version in common. */
+    assert_int_equal(negotiated(0, STRATA_TLS_OP_NO_TLSV1_2 | STRATA_TLS_OP_NO_TLSV1_3, &rc, &rs),
+                     0);
+    assert_true(strata_status_is_error(rc));
+    assert_true(strata_status_is_error(rs));
+    /* A client without 1.2 and 1.3 sends nothing at all. */
+    assert_int_equal(negotiated(STRATA_TLS_OP_NO_TLSV1_2 | STRATA_TLS_OP_NO_TLSV1_3, 0, &rc, &rs),
+                     0);
+    assert_true(strata_status_is_error(rc));
+    /* OP_NO_TLSv1_2 alone: 1.3 still works. */
+    assert_int_equal(negotiated(STRATA_TLS_OP_NO_TLSV1_2, STRATA_TLS_OP_NO_TLSV1_2, &rc, &rs),
+                     STRATA_TLS_VERSION_TLS1_3);
+    /* OP_NO_TLSv1 / OP_NO_TLSv1_1 (at security level 0, where OpenSSL 3
+     * still offers them). */
+    assert_true(hello_sent(STRATA_TLS_VERSION_TLS1, STRATA_TLS_VERSION_TLS1, 0));
+    assert_false(
+        hello_sent(STRATA_TLS_VERSION_TLS1, STRATA_TLS_VERSION_TLS1, STRATA_TLS_OP_NO_TLSV1));
+    assert_true(hello_sent(STRATA_TLS_VERSION_TLS1_1, STRATA_TLS_VERSION_TLS1_1, 0));
+    assert_false(
+        hello_sent(STRATA_TLS_VERSION_TLS1_1, STRATA_TLS_VERSION_TLS1_1, STRATA_TLS_OP_NO_TLSV1_1));
+    assert_true(
+        hello_sent(STRATA_TLS_VERSION_TLS1, STRATA_TLS_VERSION_TLS1_1, STRATA_TLS_OP_NO_TLSV1));
+    assert_false(hello_sent(STRATA_TLS_VERSION_TLS1, STRATA_TLS_VERSION_TLS1_1,
+                            STRATA_TLS_OP_NO_TLSV1 | STRATA_TLS_OP_NO_TLSV1_1));
+    /* OP_NO_SSLv3 (SSLv3 is never offered) and OP_EPHEMERAL_RSA (no effect
+     * in OpenSSL 3): accepted, kept, and the handshake is unchanged. */
+    const uint64_t noop = STRATA_TLS_OP_NO_SSLV3 | STRATA_TLS_OP_EPHEMERAL_RSA;
+    strata_tls_ctx *ctx = tu_client_ctx();
+    uint64_t now;
+    assert_ok(strata_tls_ctx_set_options(ctx, noop, &now));
+    assert_true(now == noop);
+    assert_true(strata_tls_ctx_get_options(ctx) == noop);
+    strata_tls_ctx_free(ctx);
+    assert_int_equal(negotiated(noop, noop, &rc, &rs), STRATA_TLS_VERSION_TLS1_3);
+    assert_ok(rs);
+    assert_int_equal(negotiated(noop | STRATA_TLS_OP_NO_TLSV1_3, noop, &rc, &rs),
+                     STRATA_TLS_VERSION_TLS1_2);
+    assert_true(hello_sent(STRATA_TLS_VERSION_TLS1, STRATA_TLS_VERSION_TLS1, noop));
+}
+
+/* WantWriteError: a memory-mode send with the output buffer full and nobody
+ * draining it stops with STRATA_WANT_WRITE; draining lets it go on. */
+static void test_want_write(void **state)
+{
+    (void)state;
+    struct env e;
+    up(&e, 1);
+    size_t total = 4 * STRATA_TLS_BIO_SIZE;
+    uint8_t *big = calloc(1, total);
+    assert_non_null(big);
+    size_t sent = 0, got = 0;
+    assert_status(strata_tls_conn_sendall(e.c, big, total, &sent), STRATA_WANT_WRITE);
+    assert_true(sent > 0 && sent < total);
+    assert_true(strata_tls_conn_want_write(e.c));
+    assert_true(strata_tls_conn_bio_pending(e.c) > 0);
+    size_t more;
+    assert_status(strata_tls_conn_send(e.c, big + sent, total - sent, &more), STRATA_WANT_WRITE);
+    /* Drain and read until everything has gone through. */
+    uint8_t buf[4096];
+    for (int i = 0; i < 1000 && got < total; i++) {
+        if (sent < total) {
+            strata_status r = strata_tls_conn_sendall(e.c, big + sent, total - sent, &more);
+            assert_true(r == STRATA_OK || r == STRATA_WANT_WRITE);
+            sent += more;
+        }
+        tu_pump(e.c, e.s, 0);
+        size_t n;
+        strata_status r = strata_tls_conn_recv(e.s, buf, sizeof(buf), &n);
+        if (r == STRATA_OK)
+            got += n;
+        else
+            assert_status(r, STRATA_WANT_READ);
+    }
+    assert_int_equal(sent, total);
+    assert_int_equal(got, total);
+    free(big);
+    down(&e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -366,6 +522,9 @@ int main(void)
         cmocka_unit_test(test_options_and_lists),
         cmocka_unit_test(test_key_files),
         cmocka_unit_test(test_usage_errors),
+        cmocka_unit_test(test_ssleay_types),
+        cmocka_unit_test(test_protocol_options),
+        cmocka_unit_test(test_want_write),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,6 +9,7 @@
 
 #include "testutil.h"
 #include "tls_testcerts.h"
+#include "strata/pki.h"
 
 static void freeall(strata_tls_conn *c, strata_tls_conn *s, strata_tls_ctx *cctx,
                     strata_tls_ctx *sctx)
@@ -136,6 +137,40 @@ static void test_sni_switch(void **state)
     assert_string_equal(strata_error_message(strata_tls_conn_error(c)),
                         "handshake failed: the peer sent a fatal alert: unrecognized_name (112)");
     freeall(c, s, cctx, sctx);
+    strata_tls_ctx_free(x.other);
+}
+
+/* set_context from the SNI callback: the client is served the switched
+ * context's certificate, not the one of the context the connection began on. */
+static void test_set_context_certificate(void **state)
+{
+    (void)state;
+    struct sni x = {.other = tu_server_ctx("other.pem", "other.key")};
+    strata_tls_ctx *cctx = tu_client_ctx(), *sctx = tu_server_ctx("leaf.pem", "leaf.key");
+    strata_tls_ctx_set_servername_callback(sctx, on_sni, &x);
+    for (int sw = 0; sw <= 1; sw++) {
+        const char *name = sw ? "other.example" : "localhost";
+        strata_tls_conn *c, *s;
+        assert_ok(strata_tls_conn_new(cctx, &c));
+        assert_ok(strata_tls_conn_new(sctx, &s));
+        assert_ok(strata_tls_conn_set_connect_state(c));
+        assert_ok(strata_tls_conn_set_accept_state(s));
+        assert_ok(strata_tls_conn_set_tlsext_host_name(c, name));
+        assert_ok(tu_handshake(c, s, NULL, 0));
+        assert_ptr_equal(strata_tls_conn_get_context(s), sw ? x.other : sctx);
+        strata_x509 *peer = NULL;
+        strata_x509_name *n = NULL;
+        char *text = NULL;
+        assert_ok(strata_tls_conn_get_peer_certificate(c, &peer));
+        assert_ok(strata_x509_get_subject(peer, &n, NULL));
+        assert_ok(strata_x509_name_oneline(n, &text, NULL));
+        assert_string_equal(text, sw ? "/CN=other.example" : "/CN=localhost");
+        strata_pki_free_string(text);
+        strata_x509_name_free(n);
+        strata_x509_free(peer);
+        freeall(c, s, NULL, NULL);
+    }
+    freeall(NULL, NULL, cctx, sctx);
     strata_tls_ctx_free(x.other);
 }
 
@@ -487,6 +522,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_alpn),
         cmocka_unit_test(test_sni_switch),
+        cmocka_unit_test(test_set_context_certificate),
         cmocka_unit_test(test_keylog),
         cmocka_unit_test(test_resumption_tls13),
         cmocka_unit_test(test_resumption_tls12),

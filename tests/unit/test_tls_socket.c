@@ -1,7 +1,9 @@
 /* tls: socket mode over a socketpair - non-blocking handshake and data with
  * WANT_READ from the socket, the pass-through calls, the peer closing its
  * socket without close_notify, corked sends, and memory-mode refusals. */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -153,6 +155,86 @@ static void test_memory_mode_refuses_socket_calls(void **state)
     strata_tls_ctx_free(ctx);
 }
 
+/* bind + listen + accept on 127.0.0.1 port 0: accept gives a server-state
+ * connection on the listener's context that handshakes with a client. */
+static void test_bind_accept(void **state)
+{
+    (void)state;
+    strata_tls_ctx *cctx = tu_client_ctx(), *sctx = tu_server_ctx("leaf.pem", "leaf.key");
+    strata_tls_conn *l, *l2, *c, *s = NULL;
+    assert_ok(strata_tls_conn_new_socket(sctx, -1, &l));
+    assert_int_equal(strata_tls_conn_fileno(l), -1);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_ok(strata_tls_conn_bind(l, (struct sockaddr *)&a, sizeof(a)));
+    assert_true(strata_tls_conn_fileno(l) >= 0);
+    assert_ok(strata_tls_conn_listen(l, 4));
+    socklen_t len = sizeof(a);
+    assert_ok(strata_tls_conn_getsockname(l, (struct sockaddr *)&a, &len));
+    assert_int_equal(a.sin_family, AF_INET);
+    assert_int_equal(ntohl(a.sin_addr.s_addr), INADDR_LOOPBACK);
+    assert_true(ntohs(a.sin_port) != 0);
+    /* The port is taken now: a second bind to it fails with the reason. */
+    assert_ok(strata_tls_conn_new_socket(sctx, -1, &l2));
+    assert_status(strata_tls_conn_bind(l2, (struct sockaddr *)&a, sizeof(a)), STRATA_E_IO);
+    assert_non_null(strstr(strata_error_message(strata_tls_conn_error(l2)), "bind failed"));
+    strata_tls_conn_free(l2);
+    /* Nothing to accept yet on a non-blocking listener. */
+    assert_ok(strata_tls_conn_setblocking(l, 0));
+    assert_status(strata_tls_conn_accept(l, &s, NULL, NULL), STRATA_WANT_READ);
+    assert_null(s);
+
+    assert_ok(strata_tls_conn_new_socket(cctx, -1, &c));
+    assert_ok(strata_tls_conn_connect(c, (struct sockaddr *)&a, sizeof(a)));
+    assert_ok(strata_tls_conn_set_tlsext_host_name(c, "localhost"));
+    struct sockaddr_in peer;
+    len = sizeof(peer);
+    strata_status r = STRATA_WANT_READ;
+    for (int i = 0; i < 1000 && r == STRATA_WANT_READ; i++) {
+        r = strata_tls_conn_accept(l, &s, (struct sockaddr *)&peer, &len);
+        if (r == STRATA_WANT_READ)
+            usleep(1000);
+    }
+    assert_ok(r);
+    assert_non_null(s);
+    assert_int_equal(peer.sin_family, AF_INET);
+    assert_int_equal(ntohl(peer.sin_addr.s_addr), INADDR_LOOPBACK);
+    assert_int_equal(strata_tls_conn_is_server(s), 1);
+    assert_int_equal(strata_tls_conn_is_server(c), 0);
+    assert_ptr_equal(strata_tls_conn_get_context(s), sctx);
+    assert_true(strata_tls_conn_fileno(s) >= 0);
+    assert_ok(strata_tls_conn_setblocking(c, 0));
+    assert_ok(strata_tls_conn_setblocking(s, 0));
+    strata_status rc = STRATA_WANT_READ, rs = STRATA_WANT_READ;
+    for (int i = 0; i < 2000 && (rc != STRATA_OK || rs != STRATA_OK); i++) {
+        if (rc != STRATA_OK)
+            rc = strata_tls_conn_handshake(c);
+        if (rs != STRATA_OK)
+            rs = strata_tls_conn_handshake(s);
+        if (rc == STRATA_WANT_READ && rs == STRATA_WANT_READ)
+            usleep(1000);
+    }
+    assert_ok(rc);
+    assert_ok(rs);
+    size_t sent, n = 0;
+    char buf[64];
+    assert_ok(strata_tls_conn_sendall(c, "accepted", 8, &sent));
+    r = STRATA_WANT_READ;
+    for (int i = 0; i < 1000 && r == STRATA_WANT_READ; i++) {
+        r = strata_tls_conn_recv(s, buf, sizeof(buf), &n);
+        if (r == STRATA_WANT_READ)
+            usleep(1000);
+    }
+    assert_ok(r);
+    assert_int_equal(n, 8);
+    assert_memory_equal(buf, "accepted", 8);
+    strata_tls_conn_free(s);
+    strata_tls_conn_free(c);
+    strata_tls_conn_free(l);
+    strata_tls_ctx_free(cctx);
+    strata_tls_ctx_free(sctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -160,6 +242,7 @@ int main(void)
         cmocka_unit_test(test_peer_closes_socket),
         cmocka_unit_test(test_cork),
         cmocka_unit_test(test_memory_mode_refuses_socket_calls),
+        cmocka_unit_test(test_bind_accept),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

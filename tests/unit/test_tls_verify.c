@@ -1,9 +1,12 @@
 /* tls: certificate and host name verification in memory - each refusal has
  * its own status and a message naming the certificate and the reason. */
+#include <stdio.h>
 #include <string.h>
+#include <openssl/pem.h>
 
 #include "testutil.h"
 #include "tls_testcerts.h"
+#include "strata/pki.h"
 
 struct run {
     strata_tls_ctx *cctx, *sctx;
@@ -263,6 +266,208 @@ static void test_client_cert_untrusted(void **state)
     done(&r);
 }
 
+static char *subject_of(const strata_x509 *x)
+{
+    strata_x509_name *n = NULL;
+    char *s = NULL;
+    assert_ok(strata_x509_get_subject(x, &n, NULL));
+    assert_ok(strata_x509_name_oneline(n, &s, NULL));
+    strata_x509_name_free(n);
+    return s;
+}
+
+static void copy_file(const char *from, const char *to)
+{
+    FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+    assert_non_null(in);
+    assert_non_null(out);
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+        assert_int_equal(fwrite(buf, 1, n, out), n);
+    fclose(in);
+    assert_int_equal(fclose(out), 0);
+}
+
+/* load_verify_locations with a c_rehash'd directory: the CA named
+ * <subject_hash>.0 is found; under another name it is not. */
+static void test_verify_capath(void **state)
+{
+    (void)state;
+    const char *ca = tu_path(tu_pki(), "ca.pem");
+    strata_x509 *x = NULL;
+    unsigned long h = 0;
+    assert_ok(strata_x509_load_file(ca, STRATA_PKI_PEM, &x, NULL));
+    assert_ok(strata_x509_subject_name_hash(x, &h, NULL));
+    strata_x509_free(x);
+    char hashed[64], dir[256], unhashed[256];
+    snprintf(hashed, sizeof(hashed), "%08lx.0", h);
+    snprintf(dir, sizeof(dir), "%s", tu_tmpdir());
+    copy_file(ca, tu_path(dir, hashed));
+    snprintf(unhashed, sizeof(unhashed), "%s", tu_tmpdir());
+    copy_file(ca, tu_path(unhashed, "ca.pem"));
+
+    struct run r;
+    assert_ok(strata_tls_ctx_new(STRATA_TLS_METHOD_TLS, &r.cctx));
+    assert_ok(strata_tls_ctx_load_verify_locations(r.cctx, NULL, dir));
+    r.sctx = tu_server_ctx("leaf.pem", "leaf.key");
+    go(&r, "localhost");
+    finish(&r);
+    assert_ok(r.rc);
+    assert_ok(r.rs);
+    assert_int_equal(strata_tls_conn_verify_result(r.c), 0);
+    done(&r);
+
+    assert_ok(strata_tls_ctx_new(STRATA_TLS_METHOD_TLS, &r.cctx));
+    assert_ok(strata_tls_ctx_load_verify_locations(r.cctx, NULL, unhashed));
+    r.sctx = tu_server_ctx("leaf.pem", "leaf.key");
+    go(&r, "localhost");
+    finish(&r);
+    assert_status(r.rc, STRATA_E_CERT_UNTRUSTED);
+    assert_int_equal(strata_tls_conn_verify_result(r.c), 20);
+    done(&r);
+}
+
+/* use_certificate_chain_file: leaf + intermediate in one file; a client that
+ * trusts only the root verifies through the intermediate. */
+static void test_certificate_chain_file(void **state)
+{
+    (void)state;
+    const long day = 86400;
+    char dir[256];
+    snprintf(dir, sizeof(dir), "%s", tu_tmpdir());
+    EVP_PKEY *rk = tu_key("ec"), *ik = tu_key("ec"), *lk = tu_key("ec");
+    X509 *root = tu_cert(rk, "chain root", NULL, NULL, NULL, 1, -day, day);
+    X509 *inter = tu_cert(ik, "chain intermediate", NULL, root, rk, 1, -day, day);
+    X509 *leaf = tu_cert(lk, "localhost", "DNS:localhost", inter, ik, 0, -day, day);
+    tu_write(tu_path(dir, "root.pem"), root, NULL, 0);
+    tu_write(tu_path(dir, "leaf.key"), NULL, lk, 0);
+    tu_write(tu_path(dir, "leafonly.pem"), leaf, NULL, 0);
+    FILE *f = fopen(tu_path(dir, "chain.pem"), "w");
+    assert_non_null(f);
+    assert_int_equal(PEM_write_X509(f, leaf), 1);
+    assert_int_equal(PEM_write_X509(f, inter), 1);
+    assert_int_equal(fclose(f), 0);
+    X509_free(root);
+    X509_free(inter);
+    X509_free(leaf);
+    EVP_PKEY_free(rk);
+    EVP_PKEY_free(ik);
+    EVP_PKEY_free(lk);
+
+    for (int with_chain = 1; with_chain >= 0; with_chain--) {
+        struct run r;
+        assert_ok(strata_tls_ctx_new(STRATA_TLS_METHOD_TLS, &r.cctx));
+        assert_ok(strata_tls_ctx_load_verify_locations(r.cctx, tu_path(dir, "root.pem"), NULL));
+        assert_ok(strata_tls_ctx_new(STRATA_TLS_METHOD_TLS, &r.sctx));
+        if (with_chain)
+            assert_ok(strata_tls_ctx_use_certificate_chain_file(r.sctx, tu_path(dir, "chain.pem")));
+        else
+            assert_ok(strata_tls_ctx_use_certificate_file(r.sctx, tu_path(dir, "leafonly.pem"),
+                                                          STRATA_TLS_FILETYPE_PEM));
+        assert_ok(strata_tls_ctx_use_privatekey_file(r.sctx, tu_path(dir, "leaf.key"),
+                                                     STRATA_TLS_FILETYPE_PEM));
+        assert_ok(strata_tls_ctx_check_privatekey(r.sctx));
+        go(&r, "localhost");
+        finish(&r);
+        if (!with_chain) {
+            assert_status(r.rc, STRATA_E_CERT_UNTRUSTED);
+            done(&r);
+            continue;
+        }
+        assert_ok(r.rc);
+        assert_ok(r.rs);
+        strata_x509 **chain = NULL;
+        size_t n = 0;
+        assert_ok(strata_tls_conn_get_peer_cert_chain(r.c, &chain, &n));
+        assert_int_equal(n, 2); /* the intermediate was sent */
+        char *t = subject_of(chain[1]);
+        assert_string_equal(t, "/CN=chain intermediate");
+        strata_pki_free_string(t);
+        strata_x509_chain_free(chain, n);
+        assert_ok(strata_tls_conn_get_verified_chain(r.c, &chain, &n));
+        assert_int_equal(n, 3); /* leaf, intermediate, root */
+        t = subject_of(chain[2]);
+        assert_string_equal(t, "/CN=chain root");
+        strata_pki_free_string(t);
+        strata_x509_chain_free(chain, n);
+        done(&r);
+    }
+}
+
+static int count_leaf(strata_tls_conn *conn, const strata_x509 *cert, int errnum, int depth,
+                      int preverify_ok, void *user)
+{
+    (void)conn;
+    (void)cert;
+    (void)errnum;
+    if (depth == 0)
+        ++*(int *)user;
+    return preverify_ok;
+}
+
+/* Client certificates checked by a TLS 1.2 server over a handshake and a
+ * renegotiation; returns how many times the client's certificate was
+ * verified. */
+static int client_verifications(int mode)
+{
+    struct run r;
+    int calls = 0;
+    start(&r, "leaf.pem", "leaf.key");
+    assert_ok(strata_tls_ctx_set_max_version(r.sctx, STRATA_TLS_VERSION_TLS1_2));
+    assert_ok(strata_tls_ctx_set_verify(r.sctx, mode, count_leaf, &calls));
+    assert_int_equal(strata_tls_ctx_get_verify_mode(r.sctx), mode);
+    assert_ok(strata_tls_ctx_load_verify_locations(r.sctx, tu_path(tu_pki(), "ca.pem"), NULL));
+    /* A server verifying clients needs a session id context: without one
+     * OpenSSL fails the renegotiation ("session id context uninitialized"). */
+    assert_ok(strata_tls_ctx_set_session_id(r.sctx, (const uint8_t *)"once", 4));
+    /* A full renegotiation, not a resumption (which asks for no certificate). */
+    assert_ok(strata_tls_ctx_set_options(
+        r.sctx, STRATA_TLS_OP_NO_SESSION_RESUMPTION_ON_RENEGOTIATION, NULL));
+    assert_ok(strata_tls_ctx_use_certificate_file(r.cctx, tu_path(tu_pki(), "client.pem"),
+                                                  STRATA_TLS_FILETYPE_PEM));
+    assert_ok(strata_tls_ctx_use_privatekey_file(r.cctx, tu_path(tu_pki(), "client.key"),
+                                                 STRATA_TLS_FILETYPE_PEM));
+    go(&r, "localhost");
+    finish(&r);
+    assert_ok(r.rc);
+    assert_ok(r.rs);
+    assert_int_equal(calls, 1);
+    assert_ok(strata_tls_conn_renegotiate(r.s));
+    assert_ok(strata_tls_conn_handshake(r.s));
+    for (int i = 0; i < 10 && strata_tls_conn_renegotiate_pending(r.s); i++) {
+        char buf[8];
+        size_t n;
+        tu_pump(r.s, r.c, 0);
+        assert_status(strata_tls_conn_recv(r.c, buf, sizeof(buf), &n), STRATA_WANT_READ);
+        tu_pump(r.c, r.s, 0);
+        assert_status(strata_tls_conn_recv(r.s, buf, sizeof(buf), &n), STRATA_WANT_READ);
+    }
+    assert_false(strata_tls_conn_renegotiate_pending(r.s));
+    assert_int_equal(strata_tls_conn_total_renegotiations(r.s), 1);
+    strata_x509 *peer = NULL;
+    assert_ok(strata_tls_conn_get_peer_certificate(r.s, &peer)); /* still known */
+    strata_x509_free(peer);
+    done(&r);
+    return calls;
+}
+
+/* VERIFY_CLIENT_ONCE: the client's certificate is asked for and verified in
+ * the first handshake only, not again on renegotiation. */
+static void test_verify_client_once(void **state)
+{
+    (void)state;
+    const int peer = STRATA_TLS_VERIFY_PEER | STRATA_TLS_VERIFY_FAIL_IF_NO_PEER_CERT;
+    assert_int_equal(client_verifications(peer), 2);
+    assert_int_equal(client_verifications(peer | STRATA_TLS_VERIFY_CLIENT_ONCE), 1);
+    /* Without VERIFY_PEER it is refused (see test_verify_mode_bits). */
+    strata_tls_ctx *ctx;
+    assert_ok(strata_tls_ctx_new(STRATA_TLS_METHOD_TLS, &ctx));
+    assert_status(strata_tls_ctx_set_verify(ctx, STRATA_TLS_VERIFY_CLIENT_ONCE, NULL, NULL),
+                  STRATA_E_USAGE);
+    strata_tls_ctx_free(ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -277,6 +482,9 @@ int main(void)
         cmocka_unit_test(test_verify_mode_bits),
         cmocka_unit_test(test_client_certificates),
         cmocka_unit_test(test_client_cert_untrusted),
+        cmocka_unit_test(test_verify_capath),
+        cmocka_unit_test(test_certificate_chain_file),
+        cmocka_unit_test(test_verify_client_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
