@@ -37,6 +37,7 @@ struct ts {
     size_t nlog;
     uint32_t unimpl_seq;
     uint32_t disc_reason;
+    char disc_desc[256];
 };
 
 static strata_status fail(struct ts *s, const char *what)
@@ -372,9 +373,23 @@ static strata_status on_packet(struct ts *s, const uint8_t *p, size_t n)
     }
     case SSH_MSG_DISCONNECT: {
         s->counts[type]++;
-        if (n >= 5)
-            s->disc_reason =
-                ((uint32_t)p[1] << 24) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 8) | p[4];
+        /* RFC 4253 §11.1: byte 1, uint32 reason, string description,
+         * string language tag, and nothing after. */
+        strata_buf in;
+        uint8_t t;
+        uint32_t reason;
+        const uint8_t *desc, *lang;
+        size_t dl, ll;
+        strata_buf_view(&in, p, n);
+        if (strata_buf_get_u8(&in, &t) != STRATA_OK ||
+            strata_buf_get_u32(&in, &reason) != STRATA_OK ||
+            strata_buf_get_string(&in, &desc, &dl) != STRATA_OK ||
+            strata_buf_get_string(&in, &lang, &ll) != STRATA_OK ||
+            strata_buf_get_end(&in) != STRATA_OK || dl >= sizeof(s->disc_desc))
+            return fail(s, "bad DISCONNECT");
+        s->disc_reason = reason;
+        memcpy(s->disc_desc, desc, dl);
+        s->disc_desc[dl] = 0;
         return STRATA_OK;
     }
     case SSH_MSG_UNIMPLEMENTED:
@@ -467,6 +482,11 @@ unsigned ts_count(const struct ts *s, uint8_t type)
 uint32_t ts_last_disconnect_reason(const struct ts *s)
 {
     return s->disc_reason;
+}
+
+const char *ts_last_disconnect_desc(const struct ts *s)
+{
+    return s->disc_desc;
 }
 
 uint32_t ts_unimplemented_seq(const struct ts *s)

@@ -51,6 +51,8 @@ unsigned ts_kex_count(const struct ts *s);
 unsigned ts_count(const struct ts *s, uint8_t type);
 /* Last UNIMPLEMENTED / DISCONNECT details received from the client. */
 uint32_t ts_last_disconnect_reason(const struct ts *s);
+/* Its description (empty when none; a malformed DISCONNECT fails the server). */
+const char *ts_last_disconnect_desc(const struct ts *s);
 int ts_strict(const struct ts *s);
 /* Sequence number in the last UNIMPLEMENTED from the client. */
 uint32_t ts_unimplemented_seq(const struct ts *s);

@@ -12,6 +12,10 @@
 
 #include "ssh_kex_vectors.h"
 
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+
 /* The server's REPLY carrying value v (mpint magnitude or string). */
 static void build_reply(const struct ssh_kex *k, const uint8_t *v, size_t n, strata_buf *out)
 {
@@ -24,6 +28,35 @@ static void build_reply(const struct ssh_kex *k, const uint8_t *v, size_t n, str
     else
         assert_ok(strata_buf_put_mpint(out, v, n, 0));
     assert_ok(strata_buf_put_cstring(out, "signature"));
+}
+
+/* A BIGNUM parameter of an OpenSSL key as big-endian bytes (heap; *n its
+ * length). */
+static uint8_t *bn_param(const EVP_PKEY *pk, const char *name, size_t *n)
+{
+    BIGNUM *bn = NULL;
+    if (!EVP_PKEY_get_bn_param(pk, name, &bn))
+        fail_msg("no parameter %s", name);
+    *n = (size_t)BN_num_bytes(bn);
+    uint8_t *out = malloc(*n ? *n : 1);
+    assert_non_null(out);
+    BN_bn2bin(bn, out);
+    BN_clear_free(bn);
+    return out;
+}
+
+static void assert_bn_param(const EVP_PKEY *pk, const char *name, const uint8_t *want,
+                            size_t wantlen)
+{
+    size_t n;
+    uint8_t *v = bn_param(pk, name, &n);
+    while (wantlen > 0 && want[0] == 0) { /* compare magnitudes */
+        want++;
+        wantlen--;
+    }
+    assert_int_equal(n, wantlen);
+    assert_memory_equal(v, want, n);
+    free(v);
 }
 
 static void test_known_answers(void **state)
@@ -101,6 +134,18 @@ static void test_client_against_server(void **state)
             assert_ok(
                 strata__ssh_kex_gex_parse_group(c, strata_buf_ptr(&m), strata_buf_len(&m), &err));
             strata_buf_reset(&m);
+            /* g and p: the client uses the server's group. */
+            static const char *const pg[] = {OSSL_PKEY_PARAM_FFC_P, OSSL_PKEY_PARAM_FFC_G};
+            for (size_t j = 0; j < 2; j++) {
+                size_t cn, sn;
+                uint8_t *cv = bn_param(c->domain, pg[j], &cn);
+                uint8_t *sv = bn_param(s->domain, pg[j], &sn);
+                assert_int_equal(cn, sn);
+                assert_memory_equal(cv, sv, cn);
+                free(cv);
+                free(sv);
+            }
+            assert_true(EVP_PKEY_get_bits(c->domain) >= 2048);
         }
         assert_ok(strata__ssh_kex_client_init(c, &m, &err));
         assert_ok(
@@ -127,6 +172,65 @@ static void test_client_against_server(void **state)
         strata__ssh_kex_free(c);
         strata__ssh_kex_free(s);
     }
+}
+
+/* Twisted's x, e, g, p for the finite-field methods: x and e are the
+ * ephemeral key pair k->priv (x = its private value, e = its public value,
+ * sent as the mpint in k->our_pub), g and p the domain k->domain (a GEX group
+ * as the server sent it). The known answers fix x and e, and for GEX p; the
+ * key and domain are freed (and their BIGNUMs cleared by OpenSSL) in
+ * strata__ssh_kex_free, which ASan's leak check watches. */
+static void test_ffc_x_e_g_p(void **state)
+{
+    (void)state;
+    static const uint8_t two = 2;
+    unsigned checked = 0;
+    for (size_t i = 0; i < sizeof(kex_kats) / sizeof(kex_kats[0]); i++) {
+        const struct kex_kat *v = &kex_kats[i];
+        const struct ssh_kex_alg *alg = strata__ssh_kex_find(v->alg);
+        assert_non_null(alg);
+        if (alg->kind == SSH_KEX_KIND_ECDH)
+            continue;
+        struct ssh_kex *k;
+        strata_error err;
+        strata_error_clear(&err);
+        assert_ok(strata__ssh_kex_new(alg, 0, &k));
+        if (v->gex) {
+            strata_buf req;
+            strata_buf_init(&req, 0);
+            assert_ok(
+                strata__ssh_kex_gex_request(k, v->gex_old, v->gex_min, v->gex_n, v->gex_max, &req));
+            strata_buf_free(&req);
+            assert_ok(strata__ssh_kex_gex_set_group(k, v->gex_p, v->gex_p_len, &two, 1, &err));
+        }
+        assert_ok(alg->ops->set_keypair(k, v->cpriv, v->cpriv_len, v->cpub, v->cpub_len, &err));
+        assert_non_null(k->priv);
+        assert_non_null(k->domain);
+        assert_bn_param(k->priv, OSSL_PKEY_PARAM_PRIV_KEY, v->cpriv, v->cpriv_len); /* x */
+        assert_bn_param(k->priv, OSSL_PKEY_PARAM_PUB_KEY, v->cpub, v->cpub_len);    /* e */
+        strata_buf e;
+        strata_buf_init(&e, 0);
+        assert_ok(strata_buf_put_mpint(&e, v->cpub, v->cpub_len, 0));
+        assert_int_equal(strata_buf_len(&k->our_pub), strata_buf_len(&e));
+        assert_memory_equal(strata_buf_ptr(&k->our_pub), strata_buf_ptr(&e), strata_buf_len(&e));
+        strata_buf_free(&e);
+        assert_bn_param(k->domain, OSSL_PKEY_PARAM_FFC_G, &two, 1); /* g */
+        if (v->gex)
+            assert_bn_param(k->domain, OSSL_PKEY_PARAM_FFC_P, v->gex_p, v->gex_p_len); /* p */
+        else if (alg->p)
+            assert_bn_param(k->domain, OSSL_PKEY_PARAM_FFC_P, alg->p, alg->plen);
+        /* The same p and g travel with the private key. */
+        size_t pn, dn;
+        uint8_t *pp = bn_param(k->priv, OSSL_PKEY_PARAM_FFC_P, &pn);
+        uint8_t *dp = bn_param(k->domain, OSSL_PKEY_PARAM_FFC_P, &dn);
+        assert_int_equal(pn, dn);
+        assert_memory_equal(pp, dp, pn);
+        free(pp);
+        free(dp);
+        strata__ssh_kex_free(k);
+        checked++;
+    }
+    assert_true(checked >= 6);
 }
 
 /* Runs the client side of alg with a reply carrying value v; returns the
@@ -273,13 +377,10 @@ static void test_table(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_known_answers),
-        cmocka_unit_test(test_client_against_server),
-        cmocka_unit_test(test_dh_public_value_range),
-        cmocka_unit_test(test_x25519_checks),
-        cmocka_unit_test(test_ecdh_point_checks),
-        cmocka_unit_test(test_gex_group_checks),
-        cmocka_unit_test(test_table),
+        cmocka_unit_test(test_known_answers),    cmocka_unit_test(test_client_against_server),
+        cmocka_unit_test(test_ffc_x_e_g_p),      cmocka_unit_test(test_dh_public_value_range),
+        cmocka_unit_test(test_x25519_checks),    cmocka_unit_test(test_ecdh_point_checks),
+        cmocka_unit_test(test_gex_group_checks), cmocka_unit_test(test_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,6 +13,8 @@
 #include "ssh/hostkey.h"
 #include "ssh/ssh_msg.h"
 #include "ssh/transport_internal.h"
+#include "ssh/kexinit.h"
+#include "strata/strata.h"
 
 struct events {
     strata_status kh_status;
@@ -20,6 +22,7 @@ struct events {
     int unimpl;
     int secure, accepted, debug_always, ignores, hostkey_calls, disconnected;
     uint32_t disc_reason;
+    char accepted_name[64];
     char debug_msg[64], fp_sha256[80], fp_md5[80], key_type[64];
     strata_status verdict;
     unsigned packets;
@@ -42,6 +45,7 @@ static void on_secure(void *u)
 static void on_accepted(void *u, const char *svc)
 {
     struct events *e = u;
+    snprintf(e->accepted_name, sizeof(e->accepted_name), "%s", svc);
     if (!strcmp(svc, "ssh-userauth"))
         e->accepted++;
 }
@@ -691,6 +695,212 @@ static void test_known_hosts_orders_algs(void **state)
     EVP_PKEY_free(k);
 }
 
+/* sendDisconnect(reason, desc): the bytes that leave decode as DISCONNECT
+ * with that reason and text (the test server parses the whole message), and
+ * the engine is closed after. */
+static void test_send_disconnect(void **state)
+{
+    (void)state;
+    struct pair p;
+    strata_ssh_transport_config cfg;
+    struct ts_config scfg = {0};
+    client_cfg(&cfg, &p.ev);
+    pair_new(&p, &cfg, &scfg);
+    assert_ok(ts_pump(p.c, p.s, 0));
+    assert_true(strata_ssh_transport_is_secure(p.c));
+    assert_false(strata_ssh_transport_is_closed(p.c));
+    assert_ok(strata_ssh_transport_disconnect(p.c, STRATA_SSH_DISCONNECT_TOO_MANY_CONNECTIONS,
+                                              "too many sessions, try later"));
+    /* Ended, but closed only once the DISCONNECT has been drained. */
+    assert_false(strata_ssh_transport_is_closed(p.c));
+    assert_int_equal(strata_ssh_transport_disconnect_reason(p.c),
+                     STRATA_SSH_DISCONNECT_TOO_MANY_CONNECTIONS);
+    assert_ok(ts_pump(p.c, p.s, 0));
+    assert_int_equal(ts_count(p.s, SSH_MSG_DISCONNECT), 1);
+    assert_int_equal(ts_last_disconnect_reason(p.s), STRATA_SSH_DISCONNECT_TOO_MANY_CONNECTIONS);
+    assert_string_equal(ts_last_disconnect_desc(p.s), "too many sessions, try later");
+    assert_true(strata_ssh_transport_is_closed(p.c));
+    /* Closed: nothing more goes out. */
+    static const uint8_t msg[] = {94, 1};
+    assert_status(strata_ssh_transport_send(p.c, msg, sizeof(msg)), STRATA_CLOSED);
+    assert_status(strata_ssh_transport_send_ignore(p.c, msg, 1), STRATA_CLOSED);
+    assert_status(strata_ssh_transport_disconnect(p.c, STRATA_SSH_DISCONNECT_BY_APPLICATION, "x"),
+                  STRATA_CLOSED);
+    const uint8_t *o;
+    size_t n;
+    strata_ssh_transport_output(p.c, &o, &n);
+    assert_int_equal(n, 0);
+    assert_int_equal(ts_count(p.s, SSH_MSG_DISCONNECT), 1);
+    pair_free(&p);
+}
+
+/* setService: SERVICE_REQUEST goes out once the connection is secure, the
+ * callback gets the accepted name, which is the one requested; a
+ * SERVICE_ACCEPT naming another service is a protocol error. */
+static void test_set_service(void **state)
+{
+    (void)state;
+    struct pair p;
+    strata_ssh_transport_config cfg;
+    struct ts_config scfg = {0};
+    client_cfg(&cfg, &p.ev);
+    pair_new(&p, &cfg, &scfg);
+    assert_ok(strata_ssh_transport_request_service(p.c, "ssh-connection"));
+    assert_status(strata_ssh_transport_request_service(p.c, "ssh-userauth"), STRATA_E_STATE);
+    assert_ok(ts_pump(p.c, p.s, 0));
+    assert_int_equal(ts_count(p.s, SSH_MSG_SERVICE_REQUEST), 1);
+    assert_string_equal(p.ev.accepted_name, "ssh-connection");
+    assert_int_equal(p.ev.accepted, 0);
+    pair_free(&p);
+
+    /* The server accepts a service other than the one asked for. */
+    memset(&scfg, 0, sizeof(scfg)); /* the first pair's host key is gone */
+    client_cfg(&cfg, &p.ev);
+    pair_new(&p, &cfg, &scfg);
+    assert_ok(ts_pump(p.c, p.s, 0));
+    assert_ok(strata_ssh_transport_request_service(p.c, "ssh-userauth"));
+    static const uint8_t other[] = {SSH_MSG_SERVICE_ACCEPT,
+                                    0,
+                                    0,
+                                    0,
+                                    14,
+                                    's',
+                                    's',
+                                    'h',
+                                    '-',
+                                    'c',
+                                    'o',
+                                    'n',
+                                    'n',
+                                    'e',
+                                    'c',
+                                    't',
+                                    'i',
+                                    'o',
+                                    'n'};
+    assert_ok(ts_send(p.s, other, sizeof(other)));
+    const uint8_t *o;
+    size_t n, used = 0;
+    ts_output(p.s, &o, &n);
+    assert_status(strata_ssh_transport_input(p.c, o, n, &used), STRATA_E_PROTOCOL);
+    assert_string_equal(strata_error_message(strata_ssh_transport_error(p.c)),
+                        "server accepted service 'ssh-connection', which was not requested");
+    assert_int_equal(strata_ssh_transport_disconnect_reason(p.c),
+                     STRATA_SSH_DISCONNECT_PROTOCOL_ERROR);
+    assert_string_equal(p.ev.accepted_name, "");
+    pair_free(&p);
+}
+
+/* The identification line a fresh transport sends first, exactly. */
+static void test_identification_line(void **state)
+{
+    (void)state;
+    strata_ssh_transport_config cfg;
+    struct events ev;
+    strata_ssh_transport *c;
+    client_cfg(&cfg, &ev);
+    assert_ok(strata_ssh_transport_new(&cfg, &c, NULL));
+    char want[128];
+    snprintf(want, sizeof(want), "SSH-2.0-strata_%s\r\n", strata_version());
+    const uint8_t *o;
+    size_t n;
+    strata_ssh_transport_output(c, &o, &n);
+    assert_int_equal(n, strlen(want));
+    assert_memory_equal(o, want, n);
+    strata_ssh_transport_free(c);
+}
+
+/* The KEXINIT a client sends (cfg's lists), parsed from its output after a
+ * server identification. */
+static void sent_kexinit(strata_ssh_transport_config *cfg, struct ssh_kexinit *ki)
+{
+    strata_ssh_transport *c;
+    assert_ok(strata_ssh_transport_new(cfg, &c, NULL));
+    static const char id[] = "SSH-2.0-peer\r\n";
+    size_t used = 0;
+    assert_ok(strata_ssh_transport_input(c, (const uint8_t *)id, sizeof(id) - 1, &used));
+    const uint8_t *o;
+    size_t n;
+    strata_ssh_transport_output(c, &o, &n);
+    const uint8_t *nl = memchr(o, '\n', n);
+    assert_non_null(nl);
+    strata_buf in;
+    strata_buf_view(&in, nl + 1, n - (size_t)(nl + 1 - o));
+    struct ssh_pkt_dir *rx;
+    assert_ok(strata__ssh_pkt_dir_new(0, &rx));
+    const uint8_t *payload;
+    size_t pl;
+    strata_error err;
+    strata_error_clear(&err);
+    assert_ok(strata__ssh_pkt_open(rx, &in, &payload, &pl, &err));
+    assert_int_equal(payload[0], SSH_MSG_KEXINIT);
+    assert_ok(strata__ssh_kexinit_parse(payload, pl, ki, &err));
+    strata__ssh_pkt_dir_free(rx);
+    strata_ssh_transport_free(c);
+}
+
+static int first_is(const char *list, const char *name)
+{
+    size_t n = strlen(name);
+    return !strncmp(list, name, n) && (list[n] == ',' || list[n] == 0);
+}
+
+/* Modern algorithms first by default; the legacy ones (group1-sha1,
+ * group14-sha1, gex-sha1, ssh-rsa, ssh-dss, CBC, hmac-sha1) only when asked
+ * for, as with "+name". */
+static void test_default_kexinit(void **state)
+{
+    (void)state;
+    strata_ssh_transport_config cfg;
+    struct events ev;
+    struct ssh_kexinit ki;
+    client_cfg(&cfg, &ev);
+    sent_kexinit(&cfg, &ki);
+    const char *kex = ki.lists[SSH_KEXINIT_KEX], *hk = ki.lists[SSH_KEXINIT_HOSTKEY];
+    assert_true(first_is(kex, "curve25519-sha256"));
+    assert_true(strata__ssh_namelist_has(kex, "ext-info-c"));
+    static const char *const legacy_kex[] = {"diffie-hellman-group1-sha1",
+                                             "diffie-hellman-group14-sha1",
+                                             "diffie-hellman-group-exchange-sha1"};
+    for (size_t i = 0; i < 3; i++)
+        if (strata__ssh_namelist_has(kex, legacy_kex[i]))
+            fail_msg("%s offered by default: %s", legacy_kex[i], kex);
+    assert_true(strata__ssh_namelist_has(kex, "diffie-hellman-group14-sha256"));
+    assert_true(first_is(hk, "ssh-ed25519-cert-v01@openssh.com") || first_is(hk, "ssh-ed25519"));
+    static const char *const legacy_hk[] = {"ssh-rsa", "ssh-dss", "ssh-rsa-cert-v01@openssh.com",
+                                            "ssh-dss-cert-v01@openssh.com"};
+    for (size_t i = 0; i < 4; i++)
+        if (strata__ssh_namelist_has(hk, legacy_hk[i]))
+            fail_msg("%s offered by default: %s", legacy_hk[i], hk);
+    assert_true(strata__ssh_namelist_has(hk, "rsa-sha2-512"));
+    for (int d = 0; d < 2; d++) {
+        const char *ci = ki.lists[SSH_KEXINIT_CIPHER_C2S + d];
+        const char *mac = ki.lists[SSH_KEXINIT_MAC_C2S + d];
+        assert_true(first_is(ci, "chacha20-poly1305@openssh.com"));
+        assert_null(strstr(ci, "-cbc"));
+        assert_false(strata__ssh_namelist_has(mac, "hmac-sha1"));
+        assert_false(strata__ssh_namelist_has(mac, "hmac-sha1-etm@openssh.com"));
+    }
+    strata__ssh_kexinit_clear(&ki);
+
+    /* Asked for: "+name" adds it after the defaults. */
+    client_cfg(&cfg, &ev);
+    cfg.kex_algorithms = "+diffie-hellman-group1-sha1,diffie-hellman-group-exchange-sha1,"
+                         "diffie-hellman-group14-sha1";
+    cfg.hostkey_algorithms = "+ssh-rsa,ssh-dss";
+    sent_kexinit(&cfg, &ki);
+    kex = ki.lists[SSH_KEXINIT_KEX];
+    hk = ki.lists[SSH_KEXINIT_HOSTKEY];
+    assert_true(first_is(kex, "curve25519-sha256"));
+    for (size_t i = 0; i < 3; i++)
+        if (!strata__ssh_namelist_has(kex, legacy_kex[i]))
+            fail_msg("%s not offered when asked for: %s", legacy_kex[i], kex);
+    assert_true(strata__ssh_namelist_has(hk, "ssh-rsa"));
+    assert_true(strata__ssh_namelist_has(hk, "ssh-dss"));
+    assert_false(first_is(hk, "ssh-rsa"));
+    strata__ssh_kexinit_clear(&ki);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -712,6 +922,10 @@ int main(void)
         cmocka_unit_test(test_config_errors),
         cmocka_unit_test(test_known_hosts),
         cmocka_unit_test(test_known_hosts_orders_algs),
+        cmocka_unit_test(test_send_disconnect),
+        cmocka_unit_test(test_set_service),
+        cmocka_unit_test(test_identification_line),
+        cmocka_unit_test(test_default_kexinit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
