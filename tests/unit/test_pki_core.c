@@ -257,6 +257,164 @@ static void test_cert_fields_and_roundtrip(void **state)
     strata_pkey_free(k);
 }
 
+/* X509Name(x509name): a copy that compares equal, is independent of the
+ * original and outlives it. */
+static void test_name_dup(void **state)
+{
+    (void)state;
+    strata_x509_name *n = pf_name("/C=US/O=Example/OU=Ops/OU=Dev/CN=host");
+    strata_x509_name *c = NULL;
+    assert_ok(strata_x509_name_dup(n, &c, NULL));
+    assert_non_null(c);
+    assert_ptr_not_equal(c, n);
+    assert_ptr_not_equal(strata_x509_name_openssl(c), strata_x509_name_openssl(n));
+    assert_int_equal(strata_x509_name_cmp(n, c), 0);
+    assert_int_equal(strata_x509_name_count(c), 5);
+    /* Changing the copy leaves the original alone. */
+    assert_ok(strata_x509_name_set(c, "CN", "other", NULL));
+    assert_int_not_equal(strata_x509_name_cmp(n, c), 0);
+    char *v = NULL;
+    assert_ok(strata_x509_name_get(n, "CN", &v, NULL));
+    assert_string_equal(v, "host");
+    strata_pki_free_string(v);
+    strata_x509_name_free(c);
+    /* A copy survives freeing the original. */
+    c = NULL;
+    assert_ok(strata_x509_name_dup(n, &c, NULL));
+    strata_x509_name_free(n);
+    char *line = NULL;
+    assert_ok(strata_x509_name_oneline(c, &line, NULL));
+    assert_string_equal(line, "/C=US/O=Example/OU=Ops/OU=Dev/CN=host");
+    strata_pki_free_string(line);
+    strata_x509_name_free(c);
+    strata_x509_name_free(NULL); /* a no-op */
+}
+
+/* get_issuer: the CA's subject, as a copy that outlives the certificate;
+ * get_pubkey: the subject's public key (not the signer's), public only. */
+static void test_issuer_and_pubkey(void **state)
+{
+    (void)state;
+    strata_pkey *cak = pf_key("ec:p256");
+    strata_x509 *ca = pf_cert("/O=Example/CN=Example CA", cak, NULL, NULL, 1, -60, 86400);
+    strata_pkey *lk = pf_key("ed25519");
+    strata_x509 *leaf = pf_cert("/CN=leaf.example", lk, ca, cak, 0, -60, 3600);
+
+    strata_x509_name *ca_subject = NULL, *issuer = NULL, *leaf_subject = NULL;
+    assert_ok(strata_x509_get_subject(ca, &ca_subject, NULL));
+    assert_ok(strata_x509_get_issuer(leaf, &issuer, NULL));
+    assert_ok(strata_x509_get_subject(leaf, &leaf_subject, NULL));
+    assert_int_equal(strata_x509_name_cmp(issuer, ca_subject), 0);
+    assert_int_not_equal(strata_x509_name_cmp(issuer, leaf_subject), 0);
+    strata_x509_name *self_issuer = NULL;
+    assert_ok(strata_x509_get_issuer(ca, &self_issuer, NULL)); /* self-signed */
+    assert_int_equal(strata_x509_name_cmp(self_issuer, ca_subject), 0);
+    strata_x509_name_free(self_issuer);
+
+    strata_pkey *pub = NULL;
+    assert_ok(strata_x509_get_pubkey(leaf, &pub, NULL));
+    assert_non_null(pub);
+    assert_int_equal(strata_pkey_get_type(pub), STRATA_PKEY_ED25519);
+    assert_true(strata_pkey_equal(pub, lk));
+    assert_false(strata_pkey_equal(pub, cak));
+    assert_false(strata_pkey_has_private(pub));
+    strata_pkey *capub = NULL;
+    assert_ok(strata_x509_get_pubkey(ca, &capub, NULL));
+    assert_true(strata_pkey_equal(capub, cak));
+    /* The CA key from the CA certificate verifies the leaf. */
+    assert_ok(strata_x509_verify(leaf, capub, NULL));
+
+    /* Both outlive their certificate. */
+    strata_x509_free(leaf);
+    strata_x509_free(ca);
+    char *line = NULL;
+    assert_ok(strata_x509_name_oneline(issuer, &line, NULL));
+    assert_string_equal(line, "/O=Example/CN=Example CA");
+    strata_pki_free_string(line);
+    assert_true(strata_pkey_equal(pub, lk));
+    assert_ok(strata_pkey_check(pub, NULL));
+
+    /* A certificate without a public key: a distinct status. */
+    strata_x509 *empty = NULL;
+    assert_ok(strata_x509_new(&empty, NULL));
+    strata_pkey *none = NULL;
+    strata_error err;
+    strata_error_clear(&err);
+    assert_status(strata_x509_get_pubkey(empty, &none, &err), STRATA_E_UNKNOWN_ALG);
+    assert_null(none);
+    strata_x509_free(empty);
+
+    strata_pkey_free(capub);
+    strata_pkey_free(pub);
+    strata_x509_name_free(leaf_subject);
+    strata_x509_name_free(issuer);
+    strata_x509_name_free(ca_subject);
+    strata_pkey_free(lk);
+    strata_pkey_free(cak);
+}
+
+static void expect_times(const strata_x509 *x, const char *nb_s, time_t nb_t, const char *na_s,
+                         time_t na_t)
+{
+    time_t t = 0;
+    char *s = NULL;
+    assert_ok(strata_x509_get_not_before(x, &t, NULL));
+    assert_int_equal(t, nb_t);
+    assert_ok(strata_x509_get_not_before_str(x, &s, NULL));
+    assert_string_equal(s, nb_s);
+    strata_pki_free_string(s);
+    assert_ok(strata_x509_get_not_after(x, &t, NULL));
+    assert_int_equal(t, na_t);
+    assert_ok(strata_x509_get_not_after_str(x, &s, NULL));
+    assert_string_equal(s, na_s);
+    strata_pki_free_string(s);
+}
+
+/* notBefore / notAfter set to absolute times (text and time_t) and read back
+ * in both forms, surviving a signature and a DER round trip. */
+static void test_validity_absolute(void **state)
+{
+    (void)state;
+    strata_pkey *k = pf_key("ec:p256");
+    strata_x509 *x = pf_cert("/CN=validity", k, NULL, NULL, 0, 0, 60);
+
+    assert_ok(strata_x509_set_not_before_str(x, "20240229123456Z", NULL));
+    assert_ok(strata_x509_set_not_after_str(x, "20300101000000Z", NULL));
+    expect_times(x, "20240229123456Z", (time_t)1709210096, "20300101000000Z", (time_t)1893456000);
+
+    /* After 2049 the encoding is GeneralizedTime; the text form is the same. */
+    assert_ok(strata_x509_set_not_after_str(x, "20600101000000Z", NULL));
+    expect_times(x, "20240229123456Z", (time_t)1709210096, "20600101000000Z", (time_t)2840140800);
+
+    /* time_t setters. */
+    assert_ok(strata_x509_set_not_before(x, PF_NOW, NULL));
+    assert_ok(strata_x509_set_not_after(x, (time_t)1893456000 + 1, NULL));
+    expect_times(x, "20250101000000Z", PF_NOW, "20300101000001Z", (time_t)1893456001);
+
+    /* Signed and reloaded: the same times. */
+    assert_ok(strata_x509_sign(x, k, NULL, NULL));
+    strata_buf b;
+    strata_buf_init(&b, 0);
+    assert_ok(strata_x509_dump(x, STRATA_PKI_DER, &b, NULL));
+    strata_x509 *y = NULL;
+    assert_ok(strata_x509_load(strata_buf_ptr(&b), strata_buf_len(&b), STRATA_PKI_DER, &y, NULL));
+    strata_buf_free(&b);
+    expect_times(y, "20250101000000Z", PF_NOW, "20300101000001Z", (time_t)1893456001);
+    strata_x509_free(y);
+
+    /* Malformed text refused, the field unchanged. */
+    strata_error err;
+    strata_error_clear(&err);
+    assert_status(strata_x509_set_not_before_str(x, "2030-01-01", &err), STRATA_E_USAGE);
+    assert_non_null(strstr(strata_error_message(&err), "notBefore \"2030-01-01\""));
+    strata_error_clear(&err);
+    assert_status(strata_x509_set_not_before_str(x, "20301301000000Z", &err), STRATA_E_USAGE);
+    expect_times(x, "20250101000000Z", PF_NOW, "20300101000001Z", (time_t)1893456001);
+
+    strata_x509_free(x);
+    strata_pkey_free(k);
+}
+
 static void test_openssl_interop_objects(void **state)
 {
     (void)state;
@@ -515,6 +673,9 @@ int main(void)
         cmocka_unit_test(test_sign_verify_data),
         cmocka_unit_test(test_name_attributes),
         cmocka_unit_test(test_cert_fields_and_roundtrip),
+        cmocka_unit_test(test_name_dup),
+        cmocka_unit_test(test_issuer_and_pubkey),
+        cmocka_unit_test(test_validity_absolute),
         cmocka_unit_test(test_openssl_interop_objects),
         cmocka_unit_test(test_bad_certificate_input),
         cmocka_unit_test(test_store_verify_chain),
