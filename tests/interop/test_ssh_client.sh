@@ -216,6 +216,7 @@ check "ServerAliveInterval: answered keepalives, the session goes on" "alive" \
     "${S[@]}" -o ServerAliveInterval=1 127.0.0.1 'sleep 3; echo alive'
 # ... and a server that stops answering (a relay in between is frozen with
 # SIGSTOP) ends the session after 3 unanswered: 255 and OpenSSH's message.
+: >"$WORK/relay.log" # exists before the background job opens it
 "$STRATA" listen tcp:127.0.0.1:0 --forward "tcp:127.0.0.1:$PORT_main" 2>"$WORK/relay.log" &
 relay=$!
 rport=
@@ -254,10 +255,10 @@ mark() { wc -l <"$WORK/sshd_dbg.log"; }
 since() { tail -n +"$(($1 + 1))" "$WORK/sshd_dbg.log"; }
 logcheck() { # logcheck NAME MARK PATTERN: the dbg sshd logged PATTERN after MARK
     # The privilege-separated child's lines may land a moment later.
-    for _ in $(seq 30); do since "$2" | grep -qE "$3" && break; sleep 0.1; done
-    if since "$2" | grep -qE "$3"; then echo "ok   $1"; else
+    for _ in $(seq 30); do since "$2" | grep -E "$3" >/dev/null && break; sleep 0.1; done
+    if since "$2" | grep -E "$3" >/dev/null; then echo "ok   $1"; else
         echo "FAIL $1: no '$3' in the sshd log (mark $2 of $(mark) lines):"
-        since "$2" | head -40
+        since "$2" | tail -40
         FAILS=$((FAILS + 1)); fi
 }
 
