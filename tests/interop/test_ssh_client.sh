@@ -405,4 +405,44 @@ else
     echo "FAIL ConnectTimeout=1: rc=$rc took=${took} ms out=$out"
     FAILS=$((FAILS + 1))
 fi
+# Password and passphrase prompts on a terminal (tmux pane, no SSH_ASKPASS):
+# the prompt is shown, the typed secret is not echoed, the login succeeds.
+need tmux
+TM=(tmux -S "$WORK/tmux.sock" -f /dev/null)
+trap '"${TM[@]}" kill-server 2>/dev/null || true; userdel "$TUSER" 2>/dev/null || true; cleanup' EXIT
+pane_has() { # pane_has NAME TEXT: until the pane shows TEXT (bounded)
+    for _ in $(seq 1 100); do
+        "${TM[@]}" capture-pane -p -t "$1" | grep -qF -- "$2" && return 0
+        sleep 0.1
+    done
+    return 1
+}
+tty_prompt() { # tty_prompt NAME PROMPT SECRET WANT STRATA-ARGS...
+    local name=$1 prompt=$2 secret=$3 want=$4
+    shift 4
+    printf 'env -u SSH_ASKPASS -u DISPLAY %s; echo "rc=$?"; sleep 30\n' "$*" >"$WORK/$name.sh"
+    "${TM[@]}" new-session -d -s "$name" -x 150 -y 30 "sh $WORK/$name.sh"
+    if ! pane_has "$name" "$prompt"; then
+        echo "FAIL $name: no prompt: $("${TM[@]}" capture-pane -p -t "$name")"
+        FAILS=$((FAILS + 1))
+        return
+    fi
+    "${TM[@]}" send-keys -t "$name" -l "$secret"
+    "${TM[@]}" send-keys -t "$name" Enter
+    local pane
+    pane_has "$name" "rc=" || true
+    pane=$("${TM[@]}" capture-pane -p -t "$name")
+    if [[ "$pane" == *"$want"* && "$pane" == *"rc=0"* && "$pane" != *"$secret"* ]]; then
+        echo "ok   $name: prompt on the terminal, secret not echoed"
+    else
+        echo "FAIL $name: $pane"
+        FAILS=$((FAILS + 1))
+    fi
+}
+tty_prompt pwprompt "$TUSER@127.0.0.1's password:" "$PASS" "LOGGED-IN-$TUSER" \
+    "${N[@]}" -o PreferredAuthentications=password "$TUSER@127.0.0.1" \
+    "'echo LOGGED-IN-\$(id -un)'"
+tty_prompt ppprompt "Enter passphrase for key '$WORK/k_enc':" "the passphrase" "LOGGED-IN-root" \
+    "${N[@]}" -o PasswordAuthentication=no -i "$WORK/k_enc" root@127.0.0.1 \
+    "'echo LOGGED-IN-\$(id -un)'"
 finish
