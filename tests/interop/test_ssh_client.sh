@@ -216,6 +216,7 @@ check "ServerAliveInterval: answered keepalives, the session goes on" "alive" \
     "${S[@]}" -o ServerAliveInterval=1 127.0.0.1 'sleep 3; echo alive'
 # ... and a server that stops answering (a relay in between is frozen with
 # SIGSTOP) ends the session after 3 unanswered: 255 and OpenSSH's message.
+: >"$WORK/relay.log" # exists before the background job opens it
 "$STRATA" listen tcp:127.0.0.1:0 --forward "tcp:127.0.0.1:$PORT_main" 2>"$WORK/relay.log" &
 relay=$!
 rport=
@@ -246,4 +247,202 @@ else
     echo "FAIL ServerAliveInterval: rc=$rc took=${took}s err=$(cat "$WORK/alive.err")"
     FAILS=$((FAILS + 1))
 fi
+# ---- Options whose effect is seen in a LogLevel DEBUG sshd's log. ----
+start_sshd dbg "UsePAM no
+LogLevel DEBUG"
+D=("$STRATA" ssh -F "$WORK/config" -o BatchMode=yes -p "$PORT_dbg")
+mark() { wc -l <"$WORK/sshd_dbg.log"; }
+since() { tail -n +"$(($1 + 1))" "$WORK/sshd_dbg.log"; }
+logcheck() { # logcheck NAME MARK PATTERN: the dbg sshd logged PATTERN after MARK
+    # The privilege-separated child's lines may land a moment later.
+    for _ in $(seq 30); do since "$2" | grep -E "$3" >/dev/null && break; sleep 0.1; done
+    if since "$2" | grep -E "$3" >/dev/null; then echo "ok   $1"; else
+        echo "FAIL $1: no '$3' in the sshd log (mark $2 of $(mark) lines):"
+        since "$2" | tail -40
+        FAILS=$((FAILS + 1)); fi
+}
+
+check "-l USER logs in as USER" "$TUSER" env SSH_ASKPASS="$WORK/askpass_pw" \
+    SSH_ASKPASS_REQUIRE=force "${N[@]}" -l "$TUSER" 127.0.0.1 'id -un'
+check "-t, stdin not a terminal: no pty, OpenSSH's notice" \
+    "Pseudo-terminal will not be allocated because stdin is not a terminal.
+not a tty" bash -c "${S[*]} -t 127.0.0.1 tty </dev/null 2>&1; true"
+check "-tt: a pty even with stdin not a terminal" "/dev/pts/" \
+    bash -c "${S[*]} -tt 127.0.0.1 tty </dev/null"
+check "-T: no pty" "not a tty" bash -c "${S[*]} -T 127.0.0.1 tty </dev/null; true"
+check "-v: the negotiated algorithms on stderr" "debug1: kex: client->server cipher: aes256-ctr MAC: hmac-sha2-512 compression: none" \
+    bash -c "${S[*]} -v -c aes256-ctr -m hmac-sha2-512 127.0.0.1 true 2>&1 >/dev/null"
+check "without -v: nothing on stderr" "rc=0" bash -c "out=\$(${S[*]} 127.0.0.1 true 2>&1); \
+    [ -z \"\$out\" ]; echo rc=\$?"
+
+m=$(mark)
+check "-c aes256-ctr -m hmac-sha2-512" "rc=0" bash -c \
+    "${D[*]} -c aes256-ctr -m hmac-sha2-512 127.0.0.1 true; echo rc=\$?"
+logcheck "-c/-m: sshd negotiated aes256-ctr with hmac-sha2-512" "$m" \
+    "kex: client->server cipher: aes256-ctr MAC: hmac-sha2-512 "
+check "-c no-such-cipher: a clear error, 255" "rc=255" bash -c \
+    "${D[*]} -c no-such-cipher 127.0.0.1 true 2>&1; echo rc=\$?"
+check "-c no-such-cipher: the cipher is named" "no-such-cipher" bash -c \
+    "${D[*]} -c no-such-cipher 127.0.0.1 true 2>&1; true"
+
+cat >"$WORK/config_alg" <<CFG
+Host *
+    Ciphers aes192-ctr
+    MACs hmac-sha2-256-etm@openssh.com
+    KexAlgorithms diffie-hellman-group14-sha256
+    HostKeyAlgorithms ssh-ed25519
+    Compression yes
+    UserKnownHostsFile $WORK/known_hosts
+    IdentityFile $WORK/k_ed25519
+    User root
+CFG
+m=$(mark)
+check "Ciphers, MACs, KexAlgorithms, HostKeyAlgorithms, Compression from -F" "root" \
+    "$STRATA" ssh -F "$WORK/config_alg" -o BatchMode=yes -p "$PORT_dbg" 127.0.0.1 'id -un'
+logcheck "config Ciphers/MACs/Compression: aes192-ctr, hmac-sha2-256-etm, zlib" "$m" \
+    "kex: client->server cipher: aes192-ctr MAC: hmac-sha2-256-etm@openssh.com compression: zlib@openssh.com"
+logcheck "config KexAlgorithms: diffie-hellman-group14-sha256" "$m" \
+    "kex: algorithm: diffie-hellman-group14-sha256"
+logcheck "config HostKeyAlgorithms: ssh-ed25519" "$m" "kex: host key algorithm: ssh-ed25519"
+m=$(mark)
+check "config HostKeyAlgorithms the server lacks: refused, 255" "rc=255" bash -c \
+    "'$STRATA' ssh -F '$WORK/config_alg' -o HostKeyAlgorithms=ecdsa-sha2-nistp256 \
+    -o BatchMode=yes -p $PORT_dbg 127.0.0.1 true 2>&1; echo rc=\$?"
+logcheck "sshd saw only ecdsa-sha2-nistp256 offered" "$m" \
+    "no matching host key type found. Their offer: ecdsa-sha2-nistp256( |$)"
+m=$(mark)
+check "config Ciphers without the server's: refused" "rc=255" bash -c \
+    "'$STRATA' ssh -F '$WORK/config_alg' -o Ciphers=3des-cbc -p $PORT_dbg \
+    -o BatchMode=yes 127.0.0.1 true 2>&1; echo rc=\$?"
+
+# RekeyLimit 1M with 8 MiB pulled: several key exchanges after the first.
+head -c 8M /dev/urandom >"$WORK/mid"
+want8=$(sha256sum <"$WORK/mid" | cut -d' ' -f1)
+m=$(mark)
+check "RekeyLimit 1M: 8 MiB intact" "$want8" bash -c \
+    "${D[*]} -o 'RekeyLimit=1M' 127.0.0.1 cat '$WORK/mid' | sha256sum"
+sleep 1
+n=$(since "$m" | grep -c "SSH2_MSG_NEWKEYS received" || true)
+if [ "$n" -ge 4 ]; then echo "ok   RekeyLimit 1M: $n key exchanges in the sshd log"; else
+    echo "FAIL RekeyLimit 1M: $n key exchanges"; FAILS=$((FAILS + 1)); fi
+m=$(mark)
+"${D[@]}" 127.0.0.1 cat "$WORK/mid" >/dev/null 2>&1
+sleep 1
+n=$(since "$m" | grep -c "SSH2_MSG_NEWKEYS received" || true)
+if [ "$n" -le 2 ]; then echo "ok   without RekeyLimit: $n key exchange(s)"; else
+    echo "FAIL without RekeyLimit: $n key exchanges"; FAILS=$((FAILS + 1)); fi
+
+# ProxyJump from the config file: through the dbg sshd (direct-tcpip there).
+cat >"$WORK/config_pj" <<CFG
+Host target
+    HostName 127.0.0.1
+    Port $PORT_main
+    ProxyJump 127.0.0.1:$PORT_dbg
+Host *
+    UserKnownHostsFile $WORK/known_hosts
+    IdentityFile $WORK/k_ed25519
+    User root
+CFG
+m=$(mark)
+check "ProxyJump from the config file" "jumped" \
+    "$STRATA" ssh -F "$WORK/config_pj" -o BatchMode=yes target 'echo jumped'
+logcheck "ProxyJump: the jump host opened direct-tcpip" "$m" "ctype direct-tcpip"
+
+# IdentitiesOnly / IdentityAgent: the agent holds the only authorized key
+# (k_agent); the file's key (k_other) is not authorized.
+eval "$(ssh-agent -s)" >/dev/null
+PIDS+=("$SSH_AGENT_PID")
+ssh-add -q "$WORK/k_agent" 2>/dev/null
+A=("$STRATA" ssh -F none -o UserKnownHostsFile="$WORK/known_hosts" -o BatchMode=yes
+    -p "$PORT_main" -i "$WORK/k_other")
+check "agent key used beside -i" "root" "${A[@]}" root@127.0.0.1 'id -un'
+check "IdentitiesOnly yes: the agent's key is not offered" "Permission denied" \
+    bash -c "! ${A[*]} -o IdentitiesOnly=yes root@127.0.0.1 true 2>&1"
+check "IdentityAgent none: the agent is not used" "Permission denied" \
+    bash -c "! ${A[*]} -o IdentityAgent=none root@127.0.0.1 true 2>&1"
+sock=$SSH_AUTH_SOCK
+unset SSH_AUTH_SOCK
+check "IdentityAgent PATH: that agent is used (no SSH_AUTH_SOCK)" "root" \
+    "${A[@]}" -o IdentityAgent="$sock" root@127.0.0.1 'id -un'
+check "no SSH_AUTH_SOCK, no IdentityAgent: no agent" "Permission denied" \
+    bash -c "! ${A[*]} root@127.0.0.1 true 2>&1"
+
+# LogLevel: QUIET silences warnings, DEBUG prints the progress lines.
+check "without LogLevel: the missing identity file warned about" "Warning: Identity file" \
+    bash -c "${S[*]} -i '$WORK/nonexistent' 127.0.0.1 true 2>&1"
+check "LogLevel QUIET: no warning" "rc=0" bash -c "out=\$(${S[*]} -o LogLevel=QUIET \
+    -i '$WORK/nonexistent' 127.0.0.1 true 2>&1); [ -z \"\$out\" ]; echo rc=\$?"
+check "LogLevel DEBUG: progress lines" "debug1: kex: algorithm:" \
+    bash -c "${S[*]} -o LogLevel=DEBUG 127.0.0.1 true 2>&1 >/dev/null"
+check "LogLevel INFO: no progress lines" "rc=0" bash -c "out=\$(${S[*]} -o LogLevel=INFO \
+    127.0.0.1 true 2>&1); [ -z \"\$out\" ]; echo rc=\$?"
+
+# ConnectTimeout: a listener whose accept queue is full never completes the
+# handshake; ConnectTimeout=1 ends the attempt in about a second.
+python3 -c '
+import socket, time
+l = socket.socket(); l.bind(("127.0.0.1", 0)); l.listen(0)
+print(l.getsockname()[1], flush=True)
+cs = []
+for _ in range(4):
+    c = socket.socket(); c.setblocking(False); c.connect_ex(l.getsockname()); cs.append(c)
+time.sleep(60)' >"$WORK/full.port" &
+full=$!
+PIDS+=("$full")
+for _ in $(seq 50); do [ -s "$WORK/full.port" ] && break; sleep 0.1; done
+sleep 0.5
+fport=$(cat "$WORK/full.port")
+start=$(date +%s%N)
+set +e
+out=$(timeout 20 "$STRATA" ssh -F none -o BatchMode=yes -o ConnectTimeout=1 -p "$fport" \
+    root@127.0.0.1 true 2>&1)
+rc=$?
+set -e
+took=$((($(date +%s%N) - start) / 1000000))
+if [ "$rc" = 255 ] && [ "$took" -lt 3500 ] && [[ "$out" == *"timed out"* ]]; then
+    echo "ok   ConnectTimeout=1: gave up after ${took} ms: $out"
+else
+    echo "FAIL ConnectTimeout=1: rc=$rc took=${took} ms out=$out"
+    FAILS=$((FAILS + 1))
+fi
+# Password and passphrase prompts on a terminal (tmux pane, no SSH_ASKPASS):
+# the prompt is shown, the typed secret is not echoed, the login succeeds.
+need tmux
+TM=(tmux -S "$WORK/tmux.sock" -f /dev/null)
+trap '"${TM[@]}" kill-server 2>/dev/null || true; userdel "$TUSER" 2>/dev/null || true; cleanup' EXIT
+pane_has() { # pane_has NAME TEXT: until the pane shows TEXT (bounded)
+    for _ in $(seq 1 100); do
+        "${TM[@]}" capture-pane -p -t "$1" | grep -qF -- "$2" && return 0
+        sleep 0.1
+    done
+    return 1
+}
+tty_prompt() { # tty_prompt NAME PROMPT SECRET WANT STRATA-ARGS...
+    local name=$1 prompt=$2 secret=$3 want=$4
+    shift 4
+    printf 'env -u SSH_ASKPASS -u DISPLAY %s; echo "rc=$?"; sleep 30\n' "$*" >"$WORK/$name.sh"
+    "${TM[@]}" new-session -d -s "$name" -x 150 -y 30 "sh $WORK/$name.sh"
+    if ! pane_has "$name" "$prompt"; then
+        echo "FAIL $name: no prompt: $("${TM[@]}" capture-pane -p -t "$name")"
+        FAILS=$((FAILS + 1))
+        return
+    fi
+    "${TM[@]}" send-keys -t "$name" -l "$secret"
+    "${TM[@]}" send-keys -t "$name" Enter
+    local pane
+    pane_has "$name" "rc=" || true
+    pane=$("${TM[@]}" capture-pane -p -t "$name")
+    if [[ "$pane" == *"$want"* && "$pane" == *"rc=0"* && "$pane" != *"$secret"* ]]; then
+        echo "ok   $name: prompt on the terminal, secret not echoed"
+    else
+        echo "FAIL $name: $pane"
+        FAILS=$((FAILS + 1))
+    fi
+}
+tty_prompt pwprompt "$TUSER@127.0.0.1's password:" "$PASS" "LOGGED-IN-$TUSER" \
+    "${N[@]}" -o PreferredAuthentications=password "$TUSER@127.0.0.1" \
+    "'echo LOGGED-IN-\$(id -un)'"
+tty_prompt ppprompt "Enter passphrase for key '$WORK/k_enc':" "the passphrase" "LOGGED-IN-root" \
+    "${N[@]}" -o PasswordAuthentication=no -i "$WORK/k_enc" root@127.0.0.1 \
+    "'echo LOGGED-IN-\$(id -un)'"
 finish

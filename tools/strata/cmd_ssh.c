@@ -309,7 +309,7 @@ static int parse(int argc, char **argv, struct ssh_cmd *c, const char **dest)
             c->tty_never = 1;
             break;
         case 't':
-            c->tty_force = 1;
+            c->tty_force++; /* -tt: a pty even when stdin is not a terminal */
             break;
         case 'C':
             c->args.compression = 1;
@@ -388,6 +388,12 @@ static int run(struct ssh_cmd *c, struct session *sp, struct ssh_hop **hops, siz
     int stdin_tty = isatty(STDIN_FILENO);
     int pty = !c->no_command && !c->null_stdin && !c->tty_never &&
               (c->tty_force > 0 || (!c->command && stdin_tty));
+    if (pty && !stdin_tty && c->tty_force < 2) {
+        if (!c->args.quiet)
+            fprintf(stderr,
+                    "Pseudo-terminal will not be allocated because stdin is not a terminal.\n");
+        pty = 0;
+    }
     sp->no_input = c->no_command;
     sp->null_stdin = c->null_stdin;
     sp->fwd.io = io;
@@ -423,7 +429,7 @@ static int run(struct ssh_cmd *c, struct session *sp, struct ssh_hop **hops, siz
         if (last) {
             lc.command = c->subsystem ? NULL : c->command;
             lc.subsystem = c->subsystem ? c->command : NULL;
-            lc.want_pty = pty && stdin_tty;
+            lc.want_pty = pty;
             lc.term = getenv("TERM");
             struct winsize ws;
             if (lc.want_pty && ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0) {

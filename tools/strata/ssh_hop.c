@@ -87,7 +87,7 @@ static void load_key(struct ssh_hop *h, const char *path, int explicit)
     size_t n;
     char *data = read_file(path, STRATA_SSH_KEY_FILE_MAX, &n);
     if (!data) {
-        if (explicit)
+        if (explicit && !h->quiet)
             fprintf(stderr, "Warning: Identity file %s not accessible: %s.\n", path,
                     strerror(errno));
         return;
@@ -214,6 +214,12 @@ strata_status ssh_hop_new(const char *dest, const struct ssh_hop_args *a, struct
     if ((r = ssh_config_finish(&h->cfg, h->host, pw ? pw->pw_name : NULL, home, local_host, err)) !=
         STRATA_OK)
         goto out;
+    /* LogLevel: QUIET, FATAL and ERROR silence warnings and the banner (as
+     * -q), DEBUG* prints the progress lines (as -v). */
+    if (h->cfg.log_level >= 0 && h->cfg.log_level <= SSHC_LOG_ERROR)
+        h->quiet = 1;
+    else if (h->cfg.log_level >= SSHC_LOG_DEBUG1 && !h->verbose)
+        h->verbose = 1;
     if ((r = strata_ssh_knownhosts_new(&h->kh)) != STRATA_OK)
         goto out;
     snprintf(path, sizeof path, "%s/.ssh/known_hosts", home ? home : "");
@@ -266,9 +272,32 @@ void ssh_hop_free(struct ssh_hop *h)
 
 /* ---- callbacks ------------------------------------------------------------- */
 
+/* -v (LogLevel DEBUG): the negotiated algorithms, as OpenSSH's debug1 lines. */
+static void log_algorithms(struct ssh_hop *h)
+{
+    const strata_ssh_transport *t = strata_ssh_client_transport(strata_ssh_layer_client(h->layer));
+    const char *kex = t ? strata_ssh_transport_algorithm(t, "kex", STRATA_SSH_OUT) : NULL;
+    if (!kex)
+        return;
+    fprintf(stderr, "debug1: kex: algorithm: %s\n", kex);
+    fprintf(stderr, "debug1: kex: host key algorithm: %s\n",
+            strata_ssh_transport_algorithm(t, "hostkey", STRATA_SSH_OUT));
+    static const char *const names[2] = {"client->server", "server->client"};
+    for (int d = 1; d >= 0; d--) {
+        enum strata_ssh_direction dir = d ? STRATA_SSH_IN : STRATA_SSH_OUT;
+        const char *mac = strata_ssh_transport_algorithm(t, "mac", dir);
+        const char *comp = strata_ssh_transport_algorithm(t, "compression", dir);
+        fprintf(stderr, "debug1: kex: %s cipher: %s MAC: %s compression: %s\n", names[d],
+                strata_ssh_transport_algorithm(t, "cipher", dir), mac ? mac : "<implicit>",
+                comp ? comp : "none");
+    }
+}
+
 static strata_status verify_host_key(void *user, const strata_ssh_hostkey_info *info)
 {
     struct ssh_hop *h = user;
+    if (h->verbose && h->layer)
+        log_algorithms(h);
     enum strata_ssh_strict policy = STRATA_SSH_STRICT_YES;
     int ask = 0;
     switch (h->cfg.strict_host_key_checking) {
@@ -438,6 +467,7 @@ strata_status ssh_hop_layer(struct ssh_hop *h, strata_ssh_layer_config *cfg, str
     strata_status r = strata_ssh_layer_new(cfg, out, err);
     if (r != STRATA_OK)
         return r;
+    h->layer = out->self;
     strata_ssh_auth *auth = strata_ssh_client_auth(strata_ssh_layer_client(out->self));
     strata_ssh_agent_identities *ids = h->agent_ids;
     struct agent_key *keys = NULL;
@@ -458,6 +488,7 @@ strata_status ssh_hop_layer(struct ssh_hop *h, strata_ssh_layer_config *cfg, str
         strata_error_copy(err, strata_ssh_auth_error(auth));
         out->ops->free(out->self);
         out->ops = NULL;
+        h->layer = NULL;
     }
     return r;
 }

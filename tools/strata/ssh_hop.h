@@ -48,6 +48,7 @@ struct ssh_hop {
     void *agent_ids;  /* strata_ssh_agent_identities */
     void *agent_keys; /* signer contexts, one per agent identity */
     int quiet, verbose;
+    void *layer; /* the hop's SSH layer (self), once made */
     char prompt_buf[2][1024];
     char methods[64]; /* the user auth methods to try, in order */
 };
