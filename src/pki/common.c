@@ -385,3 +385,16 @@ strata_status strata__pki_serial_to_hex(const ASN1_INTEGER *ai, char **out, stra
     OPENSSL_free(h);
     return r;
 }
+
+EVP_PKEY *strata__pki_public_only(const X509_PUBKEY *xpk)
+{
+    unsigned char *der = NULL;
+    EVP_PKEY *k = NULL;
+    int n = xpk ? i2d_X509_PUBKEY(xpk, &der) : 0;
+    if (n > 0) {
+        const unsigned char *p = der;
+        k = d2i_PUBKEY(NULL, &p, n);
+    }
+    OPENSSL_free(der);
+    return k;
+}

@@ -38,6 +38,11 @@ struct strata_x509_ext {
 /* Wraps x (ownership of one OpenSSL reference moves in; freed on failure). */
 strata_status strata__x509_wrap(X509 *x, strata_x509 **out, strata_error *err);
 strata_status strata__pkey_wrap(EVP_PKEY *k, strata_pkey **out, strata_error *err);
+/* The public key of an encoded SubjectPublicKeyInfo, as a new public-only
+ * EVP_PKEY (NULL on failure). X509_get_pubkey and X509_REQ_get_pubkey hand
+ * back the key given to set_pubkey, private half included: never use them to
+ * answer a get_pubkey. */
+EVP_PKEY *strata__pki_public_only(const X509_PUBKEY *xpk);
 strata_status strata__x509_name_wrap(X509_NAME *n, strata_x509_name **out, strata_error *err);
 strata_status strata__x509_ext_wrap(X509_EXTENSION *e, strata_x509_ext **out, strata_error *err);
 

@@ -327,16 +327,7 @@ strata_status strata_x509_set_subject(strata_x509 *x, const strata_x509_name *na
 strata_status strata_x509_get_pubkey(const strata_x509 *x, strata_pkey **out, strata_error *err)
 {
     *out = NULL;
-    /* Decoded from the encoded SubjectPublicKeyInfo: X509_get_pubkey hands
-     * back the key given to set_pubkey, private half included. */
-    unsigned char *der = NULL;
-    int n = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x->x), &der);
-    EVP_PKEY *k = NULL;
-    if (n > 0) {
-        const unsigned char *p = der;
-        k = d2i_PUBKEY(NULL, &p, n);
-    }
-    OPENSSL_free(der);
+    EVP_PKEY *k = strata__pki_public_only(X509_get_X509_PUBKEY(x->x));
     if (!k)
         return strata__pki_fail(err, STRATA_E_UNKNOWN_ALG,
                                 "the certificate's public key is missing or of an unknown type");

@@ -131,7 +131,7 @@ strata_status strata_x509_req_get_pubkey(const strata_x509_req *r, strata_pkey *
                                          strata_error *err)
 {
     *out = NULL;
-    EVP_PKEY *k = X509_REQ_get_pubkey(r->r);
+    EVP_PKEY *k = strata__pki_public_only(X509_REQ_get_X509_PUBKEY(r->r));
     if (!k)
         return strata__pki_fail(err, STRATA_E_UNKNOWN_ALG,
                                 "the request's public key is missing or of an unknown type");

@@ -124,6 +124,12 @@ static void test_request(void **state)
     strata_pkey *pk = NULL;
     assert_ok(strata_x509_req_get_pubkey(r2, &pk, NULL));
     assert_true(strata_pkey_equal(pk, k));
+    /* The request built with the private key hands back the public half only. */
+    strata_pkey *own = NULL;
+    assert_ok(strata_x509_req_get_pubkey(r, &own, NULL));
+    assert_true(strata_pkey_equal(own, k));
+    assert_false(strata_pkey_has_private(own));
+    strata_pkey_free(own);
     strata_x509_ext *e = NULL;
     assert_ok(strata_x509_req_get_ext(r2, 0, &e, NULL));
     assert_string_equal(strata_x509_ext_short_name(e), "subjectAltName");
