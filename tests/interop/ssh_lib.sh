@@ -51,3 +51,36 @@ finish() {
     if [ "$FAILS" -ne 0 ]; then echo "$FAILS check(s) failed"; exit 1; fi
     echo "all checks passed"
 }
+
+# root_sshd_with_echo: a throw-away sshd on 127.0.0.1 (root login by the key
+# $WORK/id, TCP forwarding allowed, host key in $WORK/known_hosts) and a
+# strata echo server; sets PORT (sshd) and EPORT (echo), HOME, and unsets
+# SSH_AUTH_SOCK. Both processes are stopped by PID at exit.
+root_sshd_with_echo() {
+    mkdir -p /run/sshd
+    ssh-keygen -q -t ed25519 -N '' -f "$WORK/hk"
+    ssh-keygen -q -t ed25519 -N '' -f "$WORK/id"
+    cp "$WORK/id.pub" "$WORK/authorized_keys"
+    PORT=$(free_port)
+    cat >"$WORK/sshd_config" <<CFG
+HostKey $WORK/hk
+PidFile $WORK/sshd.pid
+AuthorizedKeysFile $WORK/authorized_keys
+StrictModes no
+UsePAM no
+PermitRootLogin yes
+AllowTcpForwarding yes
+ListenAddress 127.0.0.1
+CFG
+    /usr/sbin/sshd -f "$WORK/sshd_config" -D -e -p "$PORT" >"$WORK/sshd.log" 2>&1 &
+    PIDS+=($!)
+    wait_port "$PORT" "$!"
+    echo "[127.0.0.1]:$PORT $(cat "$WORK/hk.pub")" >"$WORK/known_hosts"
+    export HOME="$WORK/home"
+    mkdir -p "$HOME"
+    unset SSH_AUTH_SOCK
+    EPORT=$(free_port)
+    "$STRATA" listen "tcp:127.0.0.1:$EPORT" --echo >"$WORK/echo.log" 2>&1 &
+    PIDS+=($!)
+    wait_port "$EPORT" "$!"
+}

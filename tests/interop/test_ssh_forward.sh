@@ -7,32 +7,7 @@ source "$(dirname "$0")/ssh_lib.sh"
 need /usr/sbin/sshd
 need ssh-keygen
 
-mkdir -p /run/sshd
-ssh-keygen -q -t ed25519 -N '' -f "$WORK/hk"
-ssh-keygen -q -t ed25519 -N '' -f "$WORK/id"
-cp "$WORK/id.pub" "$WORK/authorized_keys"
-PORT=$(free_port)
-cat >"$WORK/sshd_config" <<CFG
-HostKey $WORK/hk
-PidFile $WORK/sshd.pid
-AuthorizedKeysFile $WORK/authorized_keys
-StrictModes no
-UsePAM no
-PermitRootLogin yes
-AllowTcpForwarding yes
-ListenAddress 127.0.0.1
-CFG
-/usr/sbin/sshd -f "$WORK/sshd_config" -D -e -p "$PORT" >"$WORK/sshd.log" 2>&1 &
-PIDS+=($!)
-wait_port "$PORT" "$!"
-echo "[127.0.0.1]:$PORT $(cat "$WORK/hk.pub")" >"$WORK/known_hosts"
-export HOME="$WORK/home"
-mkdir -p "$HOME"
-unset SSH_AUTH_SOCK
-EPORT=$(free_port)
-"$STRATA" listen "tcp:127.0.0.1:$EPORT" --echo >"$WORK/echo.log" 2>&1 &
-PIDS+=($!)
-wait_port "$EPORT" "$!"
+root_sshd_with_echo
 
 head -c 64M /dev/urandom >"$WORK/data"
 want=$(sha256sum <"$WORK/data" | cut -d' ' -f1)
