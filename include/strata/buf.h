@@ -41,6 +41,9 @@ typedef struct strata_buf {
 
 /* An owning, empty buffer that may grow to max bytes (0: default cap). */
 STRATA_API void strata_buf_init(strata_buf *b, size_t max);
+/* An owning buffer with no bytes in it gives back its storage (wiped first
+ * when secret); its cap and flags stay. Does nothing otherwise. */
+STRATA_API void strata_buf_release(strata_buf *b);
 /* A read-only view of n bytes at p (borrowed). */
 STRATA_API void strata_buf_view(strata_buf *b, const void *p, size_t n);
 /* Frees owned storage (wiping it if secret) and resets *b to an empty view. */

@@ -66,6 +66,9 @@ struct strata_layer_ops {
     /* Optional: one line describing the layer once up (version, cipher, peer),
      * written into buf (NUL-terminated). */
     void (*describe)(const void *self, char *buf, size_t cap);
+    /* Optional: the connection is idle; give back the memory of buffers that
+     * are empty (they are allocated again when bytes come). */
+    void (*trim)(void *self);
     void (*free)(void *self);
 };
 

@@ -127,4 +127,10 @@ STRATA_API STRATA_MUST_CHECK strata_status strata_stack_app_shutdown(strata_stac
 STRATA_API const uint8_t *strata_stack_app_in(strata_stack *s, size_t *n, strata_status *st);
 STRATA_API void strata_stack_app_ack(strata_stack *s, size_t n);
 
+/* The connection is idle: every layer and the stack give back the memory of
+ * their empty buffers (an idle established TLS layer keeps its keys and
+ * session, not its record buffers). Nothing is lost; buffers are allocated
+ * again when bytes come. */
+STRATA_API void strata_stack_trim(strata_stack *s);
+
 #endif

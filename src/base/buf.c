@@ -39,6 +39,17 @@ void strata_buf_free(strata_buf *b)
     b->flags = BUF_READONLY;
 }
 
+void strata_buf_release(strata_buf *b)
+{
+    if ((b->flags & BUF_READONLY) || !b->data || b->off != b->len)
+        return;
+    if (b->flags & BUF_SECRET)
+        strata_memzero(b->data, b->cap);
+    free(b->data);
+    b->data = NULL;
+    b->cap = b->off = b->len = 0;
+}
+
 void strata_buf_set_secret(strata_buf *b)
 {
     b->flags |= BUF_SECRET;

@@ -669,3 +669,14 @@ void strata_stack_app_ack(strata_stack *s, size_t n)
         s->slots[s->n - 1].layer.ops->recv_ack(s->slots[s->n - 1].layer.self, n);
     run(s);
 }
+
+void strata_stack_trim(strata_stack *s)
+{
+    strata_buf_release(&s->up);
+    strata_buf_release(&s->down);
+    for (size_t i = 0; i < s->n; i++) {
+        strata_buf_release(&s->slots[i].in);
+        if (s->slots[i].layer.ops->trim)
+            s->slots[i].layer.ops->trim(s->slots[i].layer.self);
+    }
+}

@@ -235,6 +235,15 @@ static void tl_describe(const void *self, char *buf, size_t cap)
              alpn ? " alpn " : "", alpn ? alpn : "");
 }
 
+static void tl_trim(void *self)
+{
+    struct tl *t = self;
+    strata_buf_release(&t->up);
+    strata_buf_release(&t->out);
+    strata_buf_release(&t->left);
+    (void)SSL_free_buffers(t->c->ssl); /* 0 when a record is half read or written: kept */
+}
+
 static void tl_free(void *self)
 {
     struct tl *t = self;
@@ -260,6 +269,7 @@ static const struct strata_layer_ops tls_layer_ops = {
     .error = tl_error,
     .take_leftover = tl_take_leftover,
     .describe = tl_describe,
+    .trim = tl_trim,
     .free = tl_free,
 };
 

@@ -242,6 +242,29 @@ static void test_secret_grows_and_frees(void **state)
     assert_int_equal(strata_buf_len(&b), 0);
 }
 
+static void test_release_gives_back_empty_storage(void **state)
+{
+    (void)state;
+    strata_buf b;
+    uint8_t x[3] = {1, 2, 3}, y;
+    strata_buf_init(&b, 64);
+    strata_buf_set_secret(&b);
+    assert_ok(strata_buf_put(&b, x, sizeof(x)));
+    strata_buf_release(&b); /* bytes in it: kept */
+    assert_non_null(b.data);
+    assert_int_equal(strata_buf_len(&b), 3);
+    assert_ok(strata_buf_get_u8(&b, &y));
+    assert_ok(strata_buf_consume(&b, 2));
+    strata_buf_release(&b);
+    assert_null(b.data);
+    assert_int_equal(b.cap, 0);
+    assert_int_equal(b.max, 64); /* the cap stays */
+    assert_status(strata_buf_put(&b, x, 65), STRATA_E_LIMIT);
+    assert_ok(strata_buf_put(&b, x, sizeof(x))); /* and it grows again */
+    assert_int_equal(strata_buf_len(&b), 3);
+    strata_buf_free(&b);
+}
+
 static void test_status_table(void **state)
 {
     (void)state;
@@ -280,6 +303,7 @@ int main(void)
         cmocka_unit_test(test_hard_cap),
         cmocka_unit_test(test_empty_put_into_fresh_buffer),
         cmocka_unit_test(test_secret_grows_and_frees),
+        cmocka_unit_test(test_release_gives_back_empty_storage),
         cmocka_unit_test(test_status_table),
         cmocka_unit_test(test_ct_and_zero),
     };
