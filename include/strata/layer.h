@@ -20,7 +20,9 @@
  *   through take_leftover once it is closed, so nothing is lost.
  * - recv_buf / recv_ack: plaintext for above, borrowed until the next call on
  *   the layer.
- * - send: plaintext from above; *used as for recv.
+ * - send: plaintext from above; *used as for recv. A layer with records may
+ *   hold back the tail of a send shorter than a record while more is coming;
+ *   flush writes it (the stack flushes: see strata_stack_flush).
  * - send_buf / send_ack: bytes for beneath (handshake, records, close).
  * - start: called once when the layer is pushed (a client sends its hello).
  * - shutdown: no more plaintext will come from above; send the orderly close
@@ -56,6 +58,15 @@ struct strata_layer_ops {
     strata_status (*send)(void *self, const uint8_t *p, size_t n, size_t *used);
     const uint8_t *(*send_buf)(void *self, size_t *n);
     void (*send_ack)(void *self, size_t n);
+    /* Optional: write now what send held back. */
+    strata_status (*flush)(void *self);
+    /* Optional: how many bytes from above one of the layer's records carries
+     * (0: the layer has no records). */
+    size_t (*record_room)(const void *self);
+    /* Optional: the layer beneath carries `room` bytes per record (0: it has
+     * no records); size records so one of ours, overhead included, fits one
+     * of its records. Called again whenever room changes. */
+    void (*fit)(void *self, size_t room);
     strata_status (*shutdown)(void *self);
     strata_status (*eof)(void *self);
     unsigned (*state)(const void *self);

@@ -75,6 +75,12 @@ typedef struct strata_stack_config {
     enum strata_stack_peer_close peer_close;
     strata_stack_event_fn on_event; /* may be NULL */
     void *user;
+    /* 0: every app_write goes out at once (layers flush after each). 1: the
+     * owner calls strata_stack_flush when it has nothing more to write for
+     * now, and layers may hold back the tail of a write shorter than a record
+     * until more bytes complete it (fewer, fuller records). The io driver
+     * sets this on its connections. */
+    int cork;
 } strata_stack_config;
 
 /* cfg may be NULL (defaults); it is copied. Free with strata_stack_free. */
@@ -120,6 +126,10 @@ STRATA_API void strata_stack_wire_ack(strata_stack *s, size_t n);
 /* ---- application face ------------------------------------------------------------ */
 STRATA_API STRATA_MUST_CHECK strata_status strata_stack_app_write(strata_stack *s, const uint8_t *p,
                                                                   size_t n, size_t *used);
+/* The application has nothing more to write for now: layers write what they
+ * held back (only needed with cfg.cork; push, pop and app_shutdown flush by
+ * themselves). */
+STRATA_API STRATA_MUST_CHECK strata_status strata_stack_flush(strata_stack *s);
 /* No more application bytes: close every layer's write side, then the wire's. */
 STRATA_API STRATA_MUST_CHECK strata_status strata_stack_app_shutdown(strata_stack *s);
 /* Bytes for the application, as wire_out. *st: STRATA_OK, STRATA_CLOSED at

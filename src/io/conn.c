@@ -10,6 +10,12 @@
  * whose reading stops until the next pump (a kick from any callback). The
  * pump does not re-enter itself: a kick during a pump sets `again`.
  *
+ * The stack is corked: the pump hands it everything the app has before it
+ * writes to the socket, and flushes it once the app has nothing more for now,
+ * so layers write full records and the socket gets large writes. A
+ * connection that stays quiet for IDLE_TRIM_MS gives back the memory of its
+ * empty buffers (strata_stack_trim).
+ *
  * Lifecycle: RESOLVING -> CONNECTING (each address in turn) -> UP -> CLOSING.
  * Accepted connections start at UP. Closing stops reading, closes the timer
  * and socket handles and the app endpoint, and waits for every close callback
@@ -26,6 +32,9 @@
 #include "base/error_internal.h"
 #include "io/conn_internal.h"
 #include "strata/log.h"
+
+#define IDLE_TRIM_MS 500
+#define APP_WRITES_PER_ROUND 64
 
 static void conn_pump(strata_io_conn *c);
 static void try_finish(strata_io_conn *c);
@@ -61,7 +70,11 @@ strata_status strata__io_conn_new(strata_io *io, const strata_stack_config *stac
     c->io = io;
     c->on_done = on_done;
     c->user = user;
-    if ((r = strata_stack_new(stack_cfg, &c->stack)) != STRATA_OK) {
+    strata_stack_config cfg = {0};
+    if (stack_cfg)
+        cfg = *stack_cfg;
+    cfg.cork = 1; /* the pump flushes (pump_once) */
+    if ((r = strata_stack_new(&cfg, &c->stack)) != STRATA_OK) {
         free(c);
         return r;
     }
@@ -318,14 +331,18 @@ static int pump_once(strata_io_conn *c)
         return fail_with(c, &c->rd.err, st, c->rd_what), -1;
     }
 
-    /* app -> stack */
-    if (!c->app_shut_sent) {
+    /* app -> stack: all the app has that the stack takes; once the app has
+     * nothing more for now, flush what the layers held back. */
+    for (int k = 0; k < APP_WRITES_PER_ROUND && !c->app_shut_sent; k++) {
         p = ops->in(app, &n, &st);
         if (n > 0) {
             if (strata_status_is_error(r = strata_stack_app_write(c->stack, p, n, &used)))
                 return fail_stack(c, r), -1;
             ops->in_ack(app, used);
-            progress |= used > 0;
+            if (used > 0)
+                progress = c->unflushed = 1;
+            if (used < n)
+                break; /* the stack is full: the wire drains first */
         } else if (st == STRATA_CLOSED) {
             c->app_shut_sent = 1;
             if (strata_status_is_error(r = strata_stack_app_shutdown(c->stack)))
@@ -333,6 +350,14 @@ static int pump_once(strata_io_conn *c)
             progress = 1;
         } else if (strata_status_is_error(st)) {
             return fail_with(c, ops->error(app), st, ops->name), -1;
+        } else {
+            if (c->unflushed) {
+                c->unflushed = 0;
+                if (strata_status_is_error(r = strata_stack_flush(c->stack)))
+                    return fail_stack(c, r), -1;
+                progress = 1;
+            }
+            break;
         }
     }
 
@@ -376,6 +401,13 @@ static int pump_once(strata_io_conn *c)
     return progress;
 }
 
+static void idle_cb(uv_timer_t *t)
+{
+    strata_io_conn *c = t->data;
+    if (c->state == STRATA__IO_CONN_UP)
+        strata_stack_trim(c->stack);
+}
+
 static void conn_pump(strata_io_conn *c)
 {
     if (c->pumping) {
@@ -391,6 +423,7 @@ static void conn_pump(strata_io_conn *c)
     c->pumping = 0;
     if (c->state != STRATA__IO_CONN_UP)
         return;
+    (void)uv_timer_start(&c->timer, idle_cb, IDLE_TRIM_MS, 0);
     strata__io_rd_settle(&c->rd);
     /* Both directions ended: the app has all the peer sent, the peer has all
      * the app sent and our side is shut. */

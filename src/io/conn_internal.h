@@ -22,7 +22,7 @@ struct strata_io_conn {
 
     uv_tcp_t tcp;
     int tcp_open;
-    uv_timer_t timer; /* connect timeout */
+    uv_timer_t timer; /* connect timeout; once up, the idle timer (trim) */
     int timer_open;
     uv_getaddrinfo_t gai;
     int gai_busy;
@@ -41,7 +41,8 @@ struct strata_io_conn {
 
     int wire_eof_sent, app_shut_sent, app_eof_sent;
     int pumping, again, finishing;
-    int handles; /* closes (and the app's) still to complete */
+    int unflushed; /* the app wrote since the stack was last flushed */
+    int handles;   /* closes (and the app's) still to complete */
     strata_error err;
     strata_io_conn_done_fn on_done;
     void *user;

@@ -103,7 +103,7 @@ static strata_status drive(strata_tls_conn *conn, strata__tls_step_fn step, void
         if (r == STRATA_WANT_READ) {
             if ((f = flush_out(conn)) != STRATA_OK)
                 return f;
-            if (conn->bio_eof)
+            if (conn->wire.eof)
                 return r; /* cannot happen: the engine reports the end */
             if ((f = fill_in(conn)) != STRATA_OK)
                 return f;

@@ -43,6 +43,7 @@ enum { SLOT_UP_SEEN = 1u << 0, SLOT_PEER_CLOSED_SEEN = 1u << 1 };
 
 struct slot {
     strata_layer layer;
+    size_t fitted; /* the record room last given to fit (SIZE_MAX: none yet) */
     strata_buf in; /* staged input (owned) */
     unsigned seen; /* SLOT_* events already reported */
     int eof_given;
@@ -197,6 +198,45 @@ const strata_error *strata_stack_refusal(const strata_stack *s)
 
 /* ---- routing ------------------------------------------------------------------ */
 
+/* Layer i writes what it held back. */
+static void layer_flush(strata_stack *s, size_t i)
+{
+    const strata_layer *l = &s->slots[i].layer;
+    if (l->ops->flush)
+        check_failed(s, i, l->ops->flush(l->self));
+}
+
+/* The record room layer i writes into: the nearest layer beneath with
+ * records (0: none, or the wire). */
+static size_t room_beneath(const strata_stack *s, size_t i)
+{
+    while (i-- > 0) {
+        const strata_layer *l = &s->slots[i].layer;
+        if (l->ops->record_room) {
+            size_t room = l->ops->record_room(l->self);
+            if (room > 0)
+                return room;
+        }
+    }
+    return 0;
+}
+
+/* Tells every layer the record room beneath it when that changed,
+ * outermost first (a layer's own room follows from its fit). */
+static void fit_layers(strata_stack *s)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        struct slot *sl = &s->slots[i];
+        if (!sl->layer.ops->fit)
+            continue;
+        size_t room = room_beneath(s, i);
+        if (room != sl->fitted) {
+            sl->fitted = room;
+            sl->layer.ops->fit(sl->layer.self, room);
+        }
+    }
+}
+
 /* Feeds layer i from its staged input, then from the layer beneath (i > 0).
  * Returns bytes moved. */
 static size_t feed_up(strata_stack *s, size_t i)
@@ -255,6 +295,10 @@ static size_t feed_down(strata_stack *s, size_t i)
         if (check_failed(s, i - 1, r) || used == 0)
             break;
     }
+    /* Bytes from a layer above never wait in the layer beneath: only the
+     * application's writes are held back for fuller records. */
+    if (moved > 0 && !failed(s))
+        layer_flush(s, i - 1);
     return moved;
 }
 
@@ -368,6 +412,8 @@ static int step(strata_stack *s)
         }
     }
 
+    fit_layers(s);
+
     if (s->n > 0) {
         size_t top = s->n - 1;
         struct slot *sl = &s->slots[top];
@@ -464,9 +510,20 @@ strata_status strata_stack_push(strata_stack *s, strata_layer layer, const uint8
                                    "its limit",
                                    name, s->cfg.max_layers);
     }
+    /* What the application wrote before the push goes out in the layer it
+     * was written to, ahead of the new layer's handshake. */
+    if (s->n > 0) {
+        layer_flush(s, s->n - 1);
+        if (failed(s)) {
+            layer.ops->free(layer.self);
+            run(s);
+            return s->err.status;
+        }
+    }
     struct slot *sl = &s->slots[s->n];
     memset(sl, 0, sizeof(*sl));
     sl->layer = layer;
+    sl->fitted = SIZE_MAX;
     strata_buf_init(&sl->in, 8 * s->cfg.buf_max);
     /* Oldest first: the early bytes, then what the application had not read. */
     if ((n > 0 && (r = strata_buf_put(&sl->in, early, n)) != STRATA_OK) ||
@@ -621,7 +678,18 @@ strata_status strata_stack_app_write(strata_stack *s, const uint8_t *p, size_t n
     strata_status r = sl->layer.ops->send(sl->layer.self, p, n, used);
     if (*used > n)
         *used = n;
-    check_failed(s, s->n - 1, r);
+    if (!check_failed(s, s->n - 1, r) && !s->cfg.cork)
+        layer_flush(s, s->n - 1);
+    run(s);
+    return failed(s) ? s->err.status : STRATA_OK;
+}
+
+strata_status strata_stack_flush(strata_stack *s)
+{
+    if (failed(s))
+        return s->err.status;
+    if (s->n > 0)
+        layer_flush(s, s->n - 1);
     run(s);
     return failed(s) ? s->err.status : STRATA_OK;
 }

@@ -10,7 +10,7 @@
 strata_status strata_tls_conn_new(strata_tls_ctx *ctx, strata_tls_conn **out)
 {
     strata_status r = STRATA_OK;
-    BIO *inner = NULL;
+    BIO *bio = NULL;
     *out = NULL;
     if (!ctx)
         return STRATA_E_USAGE;
@@ -19,13 +19,13 @@ strata_status strata_tls_conn_new(strata_tls_ctx *ctx, strata_tls_conn **out)
         return STRATA_E_NOMEM;
     conn->fd = -1;
     conn->role = -1;
+    strata__tls_wire_init(&conn->wire);
     conn->ssl = SSL_new(ctx->ctx);
-    if (!conn->ssl ||
-        !BIO_new_bio_pair(&inner, STRATA_TLS_BIO_SIZE, &conn->net, STRATA_TLS_BIO_SIZE)) {
+    if (!conn->ssl || !(bio = strata__tls_wire_bio(&conn->wire))) {
         r = STRATA_E_NOMEM;
         goto out;
     }
-    SSL_set_bio(conn->ssl, inner, inner); /* the SSL owns inner now */
+    SSL_set_bio(conn->ssl, bio, bio); /* the SSL owns the BIO now */
     if (!SSL_set_ex_data(conn->ssl, strata__tls_conn_index(), conn)) {
         r = STRATA_E_NOMEM;
         goto out;
@@ -52,7 +52,7 @@ void strata_tls_conn_free(strata_tls_conn *conn)
     if (conn->release)
         conn->release(conn);
     SSL_free(conn->ssl);
-    BIO_free(conn->net);
+    strata__tls_wire_free(&conn->wire);
     strata_tls_ctx_free(conn->ctx);
     free(conn->verify_name);
     free(conn->sni);
@@ -124,7 +124,10 @@ static strata_status enter(strata_tls_conn *conn)
     if (conn->role < 0)
         return strata__error_set(&conn->err, STRATA_E_STATE,
                                  "call set_connect_state or set_accept_state first");
-    ERR_clear_error();
+    /* SSL_get_error reads the queue: start from an empty one (a peek is
+     * cheaper than a clear on the bulk path, where it is empty). */
+    if (ERR_peek_error() != 0)
+        ERR_clear_error();
     if (SSL_is_init_finished(conn->ssl))
         conn->established = 1;
     return strata__tls_prepare_verify(conn);
@@ -241,7 +244,7 @@ int strata_tls_conn_want_read(const strata_tls_conn *conn)
 
 int strata_tls_conn_want_write(const strata_tls_conn *conn)
 {
-    return SSL_want_write(conn->ssl) || BIO_ctrl_pending(conn->net) > 0;
+    return SSL_want_write(conn->ssl) || strata_buf_len(&conn->wire.out) > 0;
 }
 
 static strata_status shutdown_step(strata_tls_conn *conn, void *arg)

@@ -170,3 +170,25 @@ strata_status strata_tls_conn_get_peer_finished(const strata_tls_conn *conn, uin
     uint8_t tmp[EVP_MAX_MD_SIZE];
     return give(tmp, SSL_get_peer_finished(conn->ssl, tmp, sizeof(tmp)), out, cap, n);
 }
+
+size_t strata__tls_record_overhead(const strata_tls_conn *conn)
+{
+    const SSL_CIPHER *c = SSL_get_current_cipher(conn->ssl);
+    if (!c)
+        return 0;
+    const char *std = SSL_CIPHER_standard_name(c);
+    int nid = SSL_CIPHER_get_cipher_nid(c);
+    if (SSL_CIPHER_is_aead(c)) {
+        size_t tag = std && strstr(std, "CCM_8") ? 8 : 16;
+        if (SSL_version(conn->ssl) == TLS1_3_VERSION)
+            return 5 + 1 + tag; /* header, inner content type, tag */
+        return 5 + (nid == NID_chacha20_poly1305 ? 0 : 8) + tag; /* explicit nonce */
+    }
+    /* CBC (TLS 1.2 and older): explicit IV, MAC, at most a block of padding. */
+    const EVP_CIPHER *ciph = EVP_get_cipherbynid(nid);
+    const EVP_MD *md = EVP_get_digestbynid(SSL_CIPHER_get_digest_nid(c));
+    if (!ciph || !md || EVP_MD_get_size(md) <= 0 || EVP_CIPHER_get_block_size(ciph) <= 0)
+        return 0;
+    size_t bs = (size_t)EVP_CIPHER_get_block_size(ciph);
+    return 5 + bs + (size_t)EVP_MD_get_size(md) + bs;
+}

@@ -1,13 +1,14 @@
 /* Internal: the TLS context and connection objects.
  *
  * Implementation note. A strata_tls_ctx wraps one SSL_CTX and a strata_tls_conn
- * one SSL. Each SSL reads and writes a BIO pair (BIO_new_bio_pair): the SSL
- * owns one end, the connection keeps the other (`net`), and bio_write /
- * bio_read move bytes through `net`. Both ends are bounded ring buffers of
- * STRATA_TLS_BIO_SIZE, which gives back-pressure and the zero-copy calls
- * (BIO_nwrite0 / BIO_nread0). read_ahead stays off, so OpenSSL takes whole
- * records only as it needs them: bytes after a close_notify stay in the pair
- * and can be handed back (tls_layer.c).
+ * one SSL. Each SSL reads and writes the connection's two wire buffers
+ * through a BIO of our own (wire.c): bio_write / bio_read move bytes in and
+ * out of them, the _buf / _ack calls in place. Both are bounded by
+ * STRATA_TLS_BIO_SIZE (back-pressure), linear (a reader sees all waiting
+ * bytes at once), and give their memory back when trimmed while empty.
+ * read_ahead stays off, so OpenSSL takes whole records only as it needs
+ * them: bytes after a close_notify stay in `in` and can be handed back
+ * (tls_layer.c).
  *
  * OpenSSL's callbacks find our objects through ex_data: the SSL carries its
  * strata_tls_conn, the SSL_CTX its strata_tls_ctx. Callbacks run inside the
@@ -26,6 +27,7 @@
 #include <openssl/x509.h>
 
 #include "strata/tls.h"
+#include "strata/buf.h"
 #include "base/error_internal.h"
 
 struct strata_tls_ctx {
@@ -68,6 +70,14 @@ struct strata_tls_verify_fail {
     char detail[200]; /* e.g. the certificate's subjectAltName list */
 };
 
+/* The wire buffers (wire.c). */
+struct strata__tls_wire {
+    strata_buf in;  /* the peer's bytes, read by the SSL */
+    strata_buf out; /* whole records for the peer, written by the SSL */
+    size_t in_resv; /* bytes reserved at the end of `in`, not yet committed */
+    int eof;        /* the peer's stream ended (bio_shutdown) */
+};
+
 typedef struct strata_tls_conn strata_tls_conn;
 /* One engine step (an SSL_* call and its status). */
 typedef strata_status (*strata__tls_step_fn)(strata_tls_conn *conn, void *arg);
@@ -77,7 +87,7 @@ typedef strata_status (*strata__tls_driver_fn)(strata_tls_conn *conn, strata__tl
 
 struct strata_tls_conn {
     SSL *ssl;
-    BIO *net; /* our end of the pair; the SSL holds the other */
+    struct strata__tls_wire wire;
     strata_tls_ctx *ctx;
     strata_error err;
     int role;           /* -1 unset, 0 client, 1 server */
@@ -88,7 +98,6 @@ struct strata_tls_conn {
     int check_hostname; /* copied from the context at creation */
     int established;    /* the first handshake completed */
     int partial_record; /* the last WANT_READ left part of a record read */
-    int bio_eof;        /* bio_shutdown was called */
     int verify_armed;   /* host name check set up (prepare_verify ran) */
     struct strata_tls_verify_fail vfail;
     strata_tls_verify_fn verify_cb; /* copied from the context at creation */
@@ -101,6 +110,28 @@ struct strata_tls_conn {
     int nonblocking;
     int cork;
 };
+
+/* The wire buffers (wire.c). A BIO over w for the SSL (NULL: out of
+ * memory); w must outlive it. */
+void strata__tls_wire_init(struct strata__tls_wire *w);
+void strata__tls_wire_free(struct strata__tls_wire *w);
+BIO *strata__tls_wire_bio(struct strata__tls_wire *w);
+/* Gives back the memory of empty buffers. */
+void strata__tls_wire_trim(struct strata__tls_wire *w);
+/* Room left in `in`. */
+size_t strata__tls_wire_in_room(struct strata__tls_wire *w);
+/* Reserves room at the end of `in` (*cap bytes; NULL when full); commit n of
+ * them with in_commit (0 when n exceeds the reservation). */
+uint8_t *strata__tls_wire_in_reserve(struct strata__tls_wire *w, size_t *cap);
+int strata__tls_wire_in_commit(struct strata__tls_wire *w, size_t n);
+/* Copies what fits of n bytes into `in`; returns how many. */
+size_t strata__tls_wire_in_put(struct strata__tls_wire *w, const void *p, size_t n);
+/* The bytes of `in` the SSL has not read (borrowed until the next call). */
+const uint8_t *strata__tls_wire_in_take(struct strata__tls_wire *w, size_t *n);
+
+/* The most a record adds to its plaintext with the negotiated cipher (0 when
+ * not known yet or not known at all). */
+size_t strata__tls_record_overhead(const strata_tls_conn *conn);
 
 /* ex_data indexes (created once). */
 int strata__tls_conn_index(void);

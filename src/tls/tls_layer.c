@@ -2,13 +2,26 @@
  * (strata/layer.h), so TLS stacks on any stream - over TCP, inside another
  * TLS layer, inside an SSH channel.
  *
- * Bytes from beneath go straight into the connection's input buffer (the BIO
- * pair); records for beneath come straight out of its output buffer (the
- * zero-copy bio calls), so the layer adds one plaintext buffer each way and
- * no copy of records. OpenSSL reads whole records only as it needs them
- * (read_ahead is off), so once the peer's close_notify is read, the bytes
- * that followed it are still in the input buffer: take_leftover hands them
- * back to the stack, which delivers them to the layer beneath.
+ * Bytes from beneath go into the connection's input buffer; records for
+ * beneath come straight out of its output buffer, which holds whole records
+ * only (wire.c). Plaintext from above goes to SSL_write straight from the
+ * caller's bytes, one full record at a time; only what cannot go out that way
+ * is copied into `pend`: bytes that came before the handshake finished, a
+ * record the output buffer had no room for, and the tail of a send shorter
+ * than a record, held back until more bytes complete it or the stack says
+ * flush (strata_layer_ops.flush). So a layer writes full records while bytes
+ * keep coming and nothing waits once they stop.
+ *
+ * Record sizes: the stack tells each layer the record payload of the layer
+ * beneath (fit); once the handshake fixed the cipher the layer sizes its own
+ * records so that one of them, with its overhead, fills exactly one record
+ * beneath: inner records never split into a full outer record and a small
+ * one.
+ *
+ * OpenSSL reads whole records only as it needs them (read_ahead is off), so
+ * once the peer's close_notify is read, the bytes that followed it are still
+ * in the input buffer: take_leftover hands them back to the stack, which
+ * delivers them to the layer beneath.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,14 +31,20 @@
 #include "tls/tls_internal.h"
 
 #define PLAIN_CAP (64u * 1024u) /* plaintext held each way */
+#define FRAG_MAX 16384u         /* TLS's record payload limit */
+#define FRAG_MIN 512u           /* OpenSSL's smallest max_send_fragment */
+#define OVERHEAD_MAX 512u       /* room kept for a record's overhead */
 
 struct tl {
     strata_tls_conn *c;
     unsigned state;
     int want_close;
-    strata_buf up;   /* plaintext for above */
-    strata_buf out;  /* plaintext from above the engine has not taken yet */
-    strata_buf left; /* bytes after the peer's close_notify */
+    int flush_wanted; /* write pend's partial record too */
+    size_t frag;      /* our record payload */
+    size_t fit_room;  /* the record payload beneath (0: none) */
+    strata_buf up;    /* plaintext for above */
+    strata_buf pend;  /* plaintext from above the engine has not taken yet */
+    strata_buf left;  /* bytes after the peer's close_notify */
 };
 
 static int waiting(strata_status r)
@@ -39,6 +58,42 @@ static strata_status fail(struct tl *t, strata_status r)
     if (t->c->err.status == STRATA_OK)
         strata__error_set(&t->c->err, r, "%s", strata_status_str(r));
     return r;
+}
+
+/* Room in the output buffer for one more record of ours. */
+static int record_fits(const struct tl *t)
+{
+    return STRATA_TLS_BIO_SIZE - strata_buf_len(&t->c->wire.out) >= t->frag + OVERHEAD_MAX;
+}
+
+/* Sizes our records to the records beneath, once the cipher is known. */
+static void apply_fit(struct tl *t)
+{
+    size_t frag = FRAG_MAX, ovh = strata__tls_record_overhead(t->c);
+    if (t->fit_room > 0 && ovh > 0 && t->fit_room >= ovh + FRAG_MIN && t->fit_room - ovh < frag)
+        frag = t->fit_room - ovh;
+    if (frag != t->frag && SSL_set_max_send_fragment(t->c->ssl, (long)frag) == 1)
+        t->frag = frag;
+}
+
+/* Writes pend's full records; with all, its partial last record too. */
+static strata_status write_pend(struct tl *t, int all)
+{
+    while (strata_buf_len(&t->pend) > 0 && record_fits(t)) {
+        size_t k = strata_buf_len(&t->pend), sent = 0;
+        if (k > t->frag)
+            k = t->frag;
+        else if (k < t->frag && !all)
+            break;
+        strata_status r = strata_tls_conn_send(t->c, strata_buf_ptr(&t->pend), k, &sent);
+        if (sent > 0 && strata_buf_consume(&t->pend, sent) != STRATA_OK)
+            return fail(t, STRATA_E_INTERNAL);
+        if (waiting(r))
+            break;
+        if (r != STRATA_OK)
+            return fail(t, r);
+    }
+    return STRATA_OK;
 }
 
 /* Moves everything that can move: handshake, plaintext out, our close,
@@ -55,18 +110,13 @@ static strata_status progress(struct tl *t)
         if (r != STRATA_OK)
             return fail(t, r);
         t->state |= STRATA_LAYER_UP;
+        apply_fit(t);
     }
-    while (strata_buf_len(&t->out) > 0) {
-        size_t sent = 0;
-        r = strata_tls_conn_send(t->c, strata_buf_ptr(&t->out), strata_buf_len(&t->out), &sent);
-        if (sent > 0 && strata_buf_consume(&t->out, sent) != STRATA_OK)
-            return fail(t, STRATA_E_INTERNAL);
-        if (waiting(r))
-            break;
-        if (r != STRATA_OK)
-            return fail(t, r);
-    }
-    if (t->want_close && !(t->state & STRATA_LAYER_WRITE_CLOSED) && strata_buf_len(&t->out) == 0) {
+    if ((r = write_pend(t, t->flush_wanted || t->want_close)) != STRATA_OK)
+        return r;
+    if (strata_buf_len(&t->pend) == 0)
+        t->flush_wanted = 0;
+    if (t->want_close && !(t->state & STRATA_LAYER_WRITE_CLOSED) && strata_buf_len(&t->pend) == 0) {
         r = strata_tls_conn_shutdown(t->c, NULL);
         if (r == STRATA_OK)
             t->state |= STRATA_LAYER_WRITE_CLOSED;
@@ -74,14 +124,11 @@ static strata_status progress(struct tl *t)
             return fail(t, r);
     }
     while (!(t->state & STRATA_LAYER_READ_CLOSED)) {
-        if (strata_buf_len(&t->up) == 0)
-            strata_buf_reset(&t->up);
-        strata_buf_compact(&t->up);
         size_t room = strata_buf_avail(&t->up), n = 0;
         if (room == 0)
             break;
-        if (room > 16384)
-            room = 16384;
+        if (room > FRAG_MAX)
+            room = FRAG_MAX;
         uint8_t *p;
         if (strata_buf_reserve(&t->up, room, &p) != STRATA_OK)
             return fail(t, STRATA_E_NOMEM);
@@ -139,18 +186,51 @@ static void tl_recv_ack(void *self, size_t n)
 static strata_status tl_send(void *self, const uint8_t *p, size_t n, size_t *used)
 {
     struct tl *t = self;
+    strata_status r;
     *used = 0;
     if (t->state & STRATA_LAYER_FAILED)
         return t->c->err.status;
     if (t->want_close)
         return STRATA_E_STATE;
-    size_t have = strata_buf_len(&t->out);
-    size_t take = have < PLAIN_CAP ? PLAIN_CAP - have : 0;
-    if (take > n)
-        take = n;
-    if (take && strata_buf_put(&t->out, p, take) != STRATA_OK)
-        return fail(t, STRATA_E_NOMEM);
-    *used = take;
+    t->flush_wanted = 0; /* more is coming: the stack flushes again after it */
+    int up = (t->state & STRATA_LAYER_UP) != 0;
+    size_t have = strata_buf_len(&t->pend);
+    if (!up || have > 0) {
+        /* Behind held bytes: before the handshake as much as fits; after
+         * it only up to the end of the held partial record. */
+        size_t take = have < PLAIN_CAP ? PLAIN_CAP - have : 0;
+        if (up)
+            take = have < t->frag ? t->frag - have : 0;
+        if (take > n)
+            take = n;
+        if (take && strata_buf_put(&t->pend, p, take) != STRATA_OK)
+            return fail(t, STRATA_E_NOMEM);
+        *used = take;
+        if ((r = progress(t)) != STRATA_OK || strata_buf_len(&t->pend) > 0)
+            return r;
+    }
+    /* Full records straight from the caller's bytes. */
+    while (n - *used >= t->frag && record_fits(t)) {
+        size_t sent = 0;
+        r = strata_tls_conn_send(t->c, p + *used, t->frag, &sent);
+        *used += sent;
+        if (r != STRATA_OK && !waiting(r))
+            return fail(t, r);
+        if (sent == 0) {
+            /* The engine may hold a record made of these bytes and want
+             * them again: keep them where they stay put. */
+            if (strata_buf_put(&t->pend, p + *used, t->frag) != STRATA_OK)
+                return fail(t, STRATA_E_NOMEM);
+            *used += t->frag;
+            return progress(t);
+        }
+    }
+    /* A tail shorter than a record waits for more, or for flush. */
+    if (n - *used > 0 && n - *used < t->frag) {
+        if (strata_buf_put(&t->pend, p + *used, n - *used) != STRATA_OK)
+            return fail(t, STRATA_E_NOMEM);
+        *used = n;
+    }
     return progress(t);
 }
 
@@ -168,6 +248,28 @@ static void tl_send_ack(void *self, size_t n)
         return;
     }
     (void)progress(t); /* room for more records */
+}
+
+static strata_status tl_flush(void *self)
+{
+    struct tl *t = self;
+    if (strata_buf_len(&t->pend) == 0)
+        return t->c->err.status;
+    t->flush_wanted = 1;
+    return progress(t);
+}
+
+static size_t tl_record_room(const void *self)
+{
+    return ((const struct tl *)self)->frag;
+}
+
+static void tl_fit(void *self, size_t room)
+{
+    struct tl *t = self;
+    t->fit_room = room;
+    if (t->state & STRATA_LAYER_UP)
+        apply_fit(t);
 }
 
 static strata_status tl_shutdown(void *self)
@@ -209,12 +311,11 @@ static const strata_error *tl_error(const void *self)
 static const uint8_t *tl_take_leftover(void *self, size_t *n)
 {
     struct tl *t = self;
-    BIO *in = SSL_get_rbio(t->c->ssl);
-    uint8_t buf[4096];
-    int k;
-    while (in && (k = BIO_read(in, buf, sizeof(buf))) > 0)
-        if (strata_buf_put(&t->left, buf, (size_t)k) != STRATA_OK)
-            break;
+    size_t k;
+    const uint8_t *p = strata__tls_wire_in_take(&t->c->wire, &k);
+    if (k && strata_buf_put(&t->left, p, k) == STRATA_OK &&
+        strata_buf_consume(&t->c->wire.in, k) != STRATA_OK)
+        fail(t, STRATA_E_INTERNAL);
     *n = strata_buf_len(&t->left);
     return strata_buf_ptr(&t->left);
 }
@@ -239,8 +340,9 @@ static void tl_trim(void *self)
 {
     struct tl *t = self;
     strata_buf_release(&t->up);
-    strata_buf_release(&t->out);
+    strata_buf_release(&t->pend);
     strata_buf_release(&t->left);
+    strata__tls_wire_trim(&t->c->wire);
     (void)SSL_free_buffers(t->c->ssl); /* 0 when a record is half read or written: kept */
 }
 
@@ -248,8 +350,11 @@ static void tl_free(void *self)
 {
     struct tl *t = self;
     strata_tls_conn_free(t->c);
+    /* Application plaintext: wiped when freed, not on every drain. */
+    strata_buf_set_secret(&t->up);
+    strata_buf_set_secret(&t->pend);
     strata_buf_free(&t->up);
-    strata_buf_free(&t->out);
+    strata_buf_free(&t->pend);
     strata_buf_free(&t->left);
     free(t);
 }
@@ -263,6 +368,9 @@ static const struct strata_layer_ops tls_layer_ops = {
     .send = tl_send,
     .send_buf = tl_send_buf,
     .send_ack = tl_send_ack,
+    .flush = tl_flush,
+    .record_room = tl_record_room,
+    .fit = tl_fit,
     .shutdown = tl_shutdown,
     .eof = tl_eof,
     .state = tl_state,
@@ -283,11 +391,10 @@ strata_status strata_tls_layer_new(strata_tls_conn *conn, strata_layer *out)
     if (!t)
         return STRATA_E_NOMEM;
     t->c = conn;
+    t->frag = FRAG_MAX;
     strata_buf_init(&t->up, PLAIN_CAP);
-    strata_buf_init(&t->out, PLAIN_CAP);
+    strata_buf_init(&t->pend, PLAIN_CAP);
     strata_buf_init(&t->left, 2 * STRATA_TLS_BIO_SIZE);
-    strata_buf_set_secret(&t->up);
-    strata_buf_set_secret(&t->out);
     out->ops = &tls_layer_ops;
     out->self = t;
     return STRATA_OK;

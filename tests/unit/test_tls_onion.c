@@ -252,16 +252,23 @@ static void test_unclean_end_behind_full_buffer(void **state)
     strata_stack_free(k.b);
 }
 
-/* Inner records do not double outer records: an inner TLS record (16 KiB
- * plus 22 bytes) handed down alone would make the outer layer write a full
- * record and a small one for each. The outer layer takes inner records in
- * 64 KiB batches, so only each batch's tail makes a small record. Counted
- * exactly: the outer records on the wire for 1 MiB through two layers (TLS
- * record headers parsed from the byte stream). */
-static size_t outer_records(size_t *small_out)
+/* Inner records do not double outer records. An inner TLS record of 16 KiB
+ * plus its 22 bytes of overhead handed to an outer layer of 16 KiB records
+ * would make a full outer record and a small one for each; strata sizes the
+ * inner layer's records (16362 bytes, fit) so that one inner record fills
+ * exactly one outer record. Counted exactly: the outer records on the wire
+ * for 1 MiB through two layers (TLS record headers parsed from the byte
+ * stream). chunk: the application's write size; cork: the sender's stack is
+ * corked and flushed once, after the last write. */
+struct records {
+    size_t all, small, full;
+};
+
+static struct records outer_records(size_t chunk, int cork)
 {
     struct bulk k = {.rng = 3};
-    assert_ok(strata_stack_new(NULL, &k.a));
+    strata_stack_config cfg = {.cork = cork};
+    assert_ok(strata_stack_new(&cfg, &k.a));
     assert_ok(strata_stack_new(NULL, &k.b));
     for (int i = 0; i < 2; i++) {
         assert_ok(strata_stack_push(k.a, make_tls(1, 0, NULL), NULL, 0));
@@ -270,13 +277,19 @@ static size_t outer_records(size_t *small_out)
     const size_t total = 1u << 20;
     uint8_t *data = calloc(1, total);
     size_t sent = 0, got = 0, n, u;
-    size_t records = 0, small = 0, hdr = 0, body_left = 0;
+    size_t hdr = 0, body_left = 0;
+    struct records rec = {0};
     uint8_t h[5];
     strata_status st;
+    int flushed = 0;
     for (int it = 0; it < 100000 && got < total; it++) {
         if (sent < total) {
-            assert_ok(strata_stack_app_write(k.a, data + sent, total - sent, &u));
+            size_t m = total - sent < chunk ? total - sent : chunk;
+            assert_ok(strata_stack_app_write(k.a, data + sent, m, &u));
             sent += u;
+        } else if (cork && !flushed) {
+            assert_ok(strata_stack_flush(k.a));
+            flushed = 1;
         }
         const uint8_t *p = strata_stack_wire_out(k.a, &n, &st);
         if (n) {
@@ -289,8 +302,9 @@ static size_t outer_records(size_t *small_out)
                 h[hdr++] = p[x];
                 if (hdr == 5) {
                     body_left = (size_t)h[3] << 8 | h[4];
-                    records++;
-                    small += body_left < 1024;
+                    rec.all++;
+                    rec.small += body_left < 1024;
+                    rec.full += body_left == 16384 + 17; /* 16 KiB + type + tag */
                     hdr = 0;
                 }
             }
@@ -309,22 +323,79 @@ static size_t outer_records(size_t *small_out)
     free(data);
     strata_stack_free(k.a);
     strata_stack_free(k.b);
-    *small_out = small;
-    return records;
+    print_message("1 MiB in %zu-byte writes%s: %zu outer records, %zu full, %zu small\n", chunk,
+                  cork ? ", corked" : "", rec.all, rec.full, rec.small);
+    return rec;
 }
 
 static void test_inner_records_do_not_double_outer(void **state)
 {
     (void)state;
-    size_t small;
-    size_t records = outer_records(&small);
-    print_message("outer records for 1 MiB through two layers: %zu, %zu of them small\n", records,
-                  small);
-    /* 1 MiB of inner records (16406 bytes each) needs 65 full outer
-     * records. Doubling would mean about 130. Measured: one small record per
-     * 64 KiB batch (the batch's tail), plus the handshakes' few. */
-    assert_true(records <= 65 + 16 + 8);
-    assert_true(small <= 16 + 8);
+    /* 1 MiB is 64.1 inner records of 16362 bytes: 64 full outer records
+     * and the last one, plus the handshakes' few small records. */
+    struct records r = outer_records(1u << 20, 0);
+    assert_true(r.full >= 64);
+    assert_true(r.all <= 65 + 6);
+    assert_true(r.small <= 6);
+    /* Corked, the application's 16 KiB writes (which do not divide into
+     * 16362-byte records) still make full records: the tail of each write
+     * waits for the next one. */
+    r = outer_records(16384, 1);
+    assert_true(r.full >= 64);
+    assert_true(r.all <= 65 + 6);
+    assert_true(r.small <= 6);
+    /* Uncorked, each write goes out whole at once: its tail is a record of
+     * its own (one small record per write). */
+    r = outer_records(16384, 0);
+    assert_true(r.full >= 63);
+    assert_true(r.small >= 60);
+}
+
+/* Corked, a write shorter than a record waits for flush; uncorked, it goes
+ * out at once. Seen at the far end of two layers. */
+static void corked_tail(int cork)
+{
+    struct bulk k = {.rng = 5};
+    strata_stack_config cfg = {.cork = cork};
+    assert_ok(strata_stack_new(&cfg, &k.a));
+    assert_ok(strata_stack_new(NULL, &k.b));
+    for (int i = 0; i < 2; i++) {
+        assert_ok(strata_stack_push(k.a, make_tls(1, 0, NULL), NULL, 0));
+        assert_ok(strata_stack_push(k.b, make_tls(0, 0, NULL), NULL, 0));
+    }
+    while (wire(&k, 0) > 0 || wire(&k, 1) > 0)
+        ; /* handshakes */
+    uint8_t msg[20000];
+    for (size_t i = 0; i < sizeof(msg); i++)
+        msg[i] = (uint8_t)(i * 7);
+    size_t u, n;
+    strata_status st;
+    assert_ok(strata_stack_app_write(k.a, msg, sizeof(msg), &u));
+    assert_int_equal(u, sizeof(msg));
+    while (wire(&k, 0) > 0 || wire(&k, 1) > 0)
+        ;
+    const uint8_t *p = strata_stack_app_in(k.b, &n, &st);
+    /* Corked: one full record (16362 bytes) arrived, the rest waits. */
+    assert_int_equal(n, cork ? 16362 : sizeof(msg));
+    assert_memory_equal(p, msg, n);
+    strata_stack_app_ack(k.b, n);
+    size_t got = n;
+    assert_ok(strata_stack_flush(k.a));
+    while (wire(&k, 0) > 0 || wire(&k, 1) > 0)
+        ;
+    p = strata_stack_app_in(k.b, &n, &st);
+    assert_int_equal(got + n, sizeof(msg));
+    if (n)
+        assert_memory_equal(p, msg + got, n);
+    strata_stack_free(k.a);
+    strata_stack_free(k.b);
+}
+
+static void test_corked_tail_waits_for_flush(void **state)
+{
+    (void)state;
+    corked_tail(1);
+    corked_tail(0);
 }
 
 int main(void)
@@ -336,6 +407,7 @@ int main(void)
         cmocka_unit_test(test_tls_onion_byte_at_a_time),
         cmocka_unit_test(test_half_close_with_slow_reader),
         cmocka_unit_test(test_inner_records_do_not_double_outer),
+        cmocka_unit_test(test_corked_tail_waits_for_flush),
         cmocka_unit_test(test_unclean_end_behind_full_buffer),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -148,8 +148,8 @@ static void on_stack_event(void *user, strata_stack *s, enum strata_stack_event 
 
 const strata_stack_config *cli_stack_config(void)
 {
-    static const strata_stack_config cfg = {0, 0, STRATA_STACK_PEER_CLOSE_EOF, on_stack_event,
-                                            NULL};
+    static const strata_stack_config cfg = {.peer_close = STRATA_STACK_PEER_CLOSE_EOF,
+                                            .on_event = on_stack_event};
     return &cfg;
 }
 

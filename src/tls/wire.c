@@ -1,0 +1,188 @@
+/* The connection's wire buffers and the BIO the SSL reads and writes them
+ * through.
+ *
+ * Two bounded strata_bufs per connection, `in` (the peer's bytes, which the
+ * SSL reads) and `out` (records for the peer, which the SSL writes), each at
+ * most STRATA_TLS_BIO_SIZE bytes. Unlike a BIO pair they are linear (a
+ * reader always sees all waiting bytes in one piece) and they own no memory
+ * while empty once trimmed: an idle connection keeps no buffers.
+ *
+ * The write side takes a record whole or not at all, so `out` only ever
+ * holds whole records: a layer beneath that reads it sees record boundaries,
+ * which is what lets an inner record fill exactly one outer record.
+ *
+ * Zero-copy input (bio_write_buf / bio_write_ack) reserves room at the end of
+ * `in`; reserved bytes are not readable until acknowledged.
+ */
+#include <limits.h>
+#include <openssl/bio.h>
+#include <openssl/crypto.h>
+
+#include "tls/tls_internal.h"
+
+/* Room worth taking at the end of `in` before moving its bytes to the front. */
+#define IN_TAIL_MIN (32u * 1024u)
+
+static BIO_METHOD *wire_method;
+static CRYPTO_ONCE wire_once = CRYPTO_ONCE_STATIC_INIT;
+
+static size_t in_avail(const struct strata__tls_wire *w)
+{
+    return strata_buf_len(&w->in) - w->in_resv;
+}
+
+static int wire_read(BIO *b, char *buf, size_t n, size_t *done)
+{
+    struct strata__tls_wire *w = BIO_get_data(b);
+    size_t have = in_avail(w);
+    *done = 0;
+    BIO_clear_retry_flags(b);
+    if (have == 0) {
+        if (!w->eof)
+            BIO_set_retry_read(b);
+        return 0; /* with eof: the end of the peer's stream */
+    }
+    size_t k = n < have ? n : have;
+    memcpy(buf, strata_buf_ptr(&w->in), k);
+    if (strata_buf_consume(&w->in, k) != STRATA_OK) /* k <= length: cannot fail */
+        return 0;
+    *done = k;
+    return 1;
+}
+
+static int wire_write(BIO *b, const char *buf, size_t n, size_t *done)
+{
+    struct strata__tls_wire *w = BIO_get_data(b);
+    *done = 0;
+    BIO_clear_retry_flags(b);
+    /* Whole or nothing: `out` keeps record boundaries. */
+    if (n > STRATA_TLS_BIO_SIZE - strata_buf_len(&w->out) ||
+        strata_buf_put(&w->out, buf, n) != STRATA_OK) {
+        BIO_set_retry_write(b);
+        return 0;
+    }
+    *done = n;
+    return 1;
+}
+
+static long wire_ctrl(BIO *b, int cmd, long num, void *ptr)
+{
+    struct strata__tls_wire *w = BIO_get_data(b);
+    (void)num;
+    (void)ptr;
+    switch (cmd) {
+    case BIO_CTRL_FLUSH:
+        return 1;
+    case BIO_CTRL_PENDING:
+        return (long)in_avail(w);
+    case BIO_CTRL_WPENDING:
+        return (long)strata_buf_len(&w->out);
+    case BIO_CTRL_EOF:
+        return w->eof && in_avail(w) == 0;
+    default:
+        return 0;
+    }
+}
+
+static int wire_create(BIO *b)
+{
+    BIO_set_init(b, 1);
+    return 1;
+}
+
+static void make_method(void)
+{
+    BIO_METHOD *m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "strata wire");
+    if (m && BIO_meth_set_read_ex(m, wire_read) && BIO_meth_set_write_ex(m, wire_write) &&
+        BIO_meth_set_ctrl(m, wire_ctrl) && BIO_meth_set_create(m, wire_create))
+        wire_method = m;
+    else
+        BIO_meth_free(m);
+}
+
+BIO *strata__tls_wire_bio(struct strata__tls_wire *w)
+{
+    if (!CRYPTO_THREAD_run_once(&wire_once, make_method) || !wire_method)
+        return NULL;
+    BIO *b = BIO_new(wire_method);
+    if (b)
+        BIO_set_data(b, w);
+    return b;
+}
+
+void strata__tls_wire_init(struct strata__tls_wire *w)
+{
+    strata_buf_init(&w->in, STRATA_TLS_BIO_SIZE);
+    strata_buf_init(&w->out, STRATA_TLS_BIO_SIZE);
+    w->in_resv = 0;
+    w->eof = 0;
+}
+
+void strata__tls_wire_free(struct strata__tls_wire *w)
+{
+    strata_buf_free(&w->in);
+    strata_buf_free(&w->out);
+}
+
+void strata__tls_wire_trim(struct strata__tls_wire *w)
+{
+    if (w->in_resv == 0)
+        strata_buf_release(&w->in);
+    strata_buf_release(&w->out);
+}
+
+/* Drops an unacknowledged reservation. */
+static void unreserve(struct strata__tls_wire *w)
+{
+    /* The reserved bytes are at the end: giving them back cannot fail. */
+    if (w->in_resv && strata_buf_consume_end(&w->in, w->in_resv) == STRATA_OK)
+        w->in_resv = 0;
+}
+
+size_t strata__tls_wire_in_room(struct strata__tls_wire *w)
+{
+    unreserve(w);
+    return STRATA_TLS_BIO_SIZE - strata_buf_len(&w->in);
+}
+
+uint8_t *strata__tls_wire_in_reserve(struct strata__tls_wire *w, size_t *cap)
+{
+    size_t room = strata__tls_wire_in_room(w);
+    uint8_t *p = NULL;
+    *cap = 0;
+    if (room == 0)
+        return NULL;
+    /* Take the end's room alone when it is large: no move of waiting bytes. */
+    size_t tail = w->in.data ? w->in.cap - w->in.len : 0;
+    if (tail >= IN_TAIL_MIN && tail < room)
+        room = tail;
+    if (strata_buf_reserve(&w->in, room, &p) != STRATA_OK)
+        return NULL;
+    w->in_resv = room;
+    *cap = room;
+    return p;
+}
+
+int strata__tls_wire_in_commit(struct strata__tls_wire *w, size_t n)
+{
+    if (n > w->in_resv || strata_buf_consume_end(&w->in, w->in_resv - n) != STRATA_OK)
+        return 0;
+    w->in_resv = 0;
+    return 1;
+}
+
+size_t strata__tls_wire_in_put(struct strata__tls_wire *w, const void *p, size_t n)
+{
+    size_t room = strata__tls_wire_in_room(w);
+    size_t k = n < room ? n : room;
+    if (k && strata_buf_put(&w->in, p, k) != STRATA_OK)
+        return 0;
+    return k;
+}
+
+const uint8_t *strata__tls_wire_in_take(struct strata__tls_wire *w, size_t *n)
+{
+    unreserve(w);
+    *n = strata_buf_len(&w->in);
+    return strata_buf_ptr(&w->in);
+}
