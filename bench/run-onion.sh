@@ -1,31 +1,53 @@
 #!/usr/bin/env bash
-# The onion benchmark (issue: onion): bulk throughput through 1-4 nested TLS
+# The onion benchmark (issue 5, onion): bulk throughput through 1-4 nested TLS
 # layers over loopback, in ONE run, against the same OpenSSL sink (the peers'
-# tlsbench server peeling N layers with BIO pairs), for:
-#   (a) the peers' plain C program, SSL_write on the socket (1 layer);
-#   (b) the peers' best hand-written OpenSSL onion: BIO pairs, zero-copy
-#       BIO_nread/BIO_nwrite (tlsbench --mode pair);
-#   (c) strata: bench/onion_send, N strata TLS layers on a strata stack over
-#       the io driver;
-# TLS 1.3, TLS_AES_128_GCM_SHA256, X25519, 16 KiB application writes. Prints
-# medians of REPS runs (MB/s and sender CPU s/GB) and the ratios c/a, c/b.
-# The peers' programs are compiled from ../shared/peers-bench/src into
-# build/peers (never copied into the project).
-#   bash bench/run-onion.sh            env: BYTES (1 GiB), REPS (3), LAYERS ("1 2 3 4")
+# tlsbench server peeling N layers with BIO pairs; at 1 layer, (a), (c) and
+# strata send to tlsbench's socket server instead, (b) to the pair one), for:
+#   (a)  the peers' plain C program, SSL_write on the socket (1 layer only);
+#   (b)  the peers' hand-written OpenSSL onion: BIO pairs, zero-copy
+#        BIO_nread/BIO_nwrite (tlsbench --mode pair), default 16 KiB records;
+#   (b') the same with inner records sized to fit one outer record (layers >= 2:
+#        tlsbench --frag F --chunk F, F = 16384 - 22 * (layers - 1), as the
+#        peers' run-tls.sh measures it);
+#   (c)  Twisted: the peers' tls_py.py client, TLSMemoryBIOProtocol onion of
+#        factories (Debian's python3-twisted). It speaks the sink's protocol
+#        (8-byte big-endian length, the bytes, reply 'K'), so it runs against
+#        the same tlsbench sink, at every depth (tls_py.py nests any number of
+#        layers); PY_BYTES per run since it is slower;
+#   strata: bench/onion_send, N strata TLS layers on a strata stack over the io
+#        driver (the subject).
+# TLS 1.3, TLS_AES_128_GCM_SHA256, X25519 (the sink allows nothing else; the
+# suites Twisted negotiated are checked), 16 KiB application writes.
+# Prints medians of REPS runs (MB/s and sender CPU s/GB) and ratios:
+#   x (a)  = row / (a);
+#   x (b)  = strata / the BETTER (higher MB/s) of (b) and (b') at that depth
+#            (issue 5's target: >= 1.1 at every depth);
+#   x (tw) = strata / (c) (issue 5's target: >= 2 at 2 layers).
+# The peers' programs are compiled from / run in ../shared/peers-bench (tlsbench
+# into build/peers; tls_py.py in place), never copied into the project.
+#   bash bench/run-onion.sh
+#   env: BYTES (1 GiB), PY_BYTES (256 MiB), REPS (3), LAYERS ("1 2 3 4"),
+#        TW_LAYERS (the depths for Twisted, default LAYERS), PY (/usr/bin/python3)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BYTES=${BYTES:-1073741824}
+PY_BYTES=${PY_BYTES:-268435456}
 REPS=${REPS:-3}
 LAYERS=${LAYERS:-"1 2 3 4"}
+TW_LAYERS=${TW_LAYERS:-$LAYERS}
 PEERS=${PEERS:-../shared/peers-bench}
+PY=${PY:-/usr/bin/python3} # Debian's python, which sees python3-twisted
 [ -f "$PEERS/src/tlsbench.c" ] || { echo "no $PEERS/src/tlsbench.c (../shared beside the project)"; exit 1; }
-bash scripts/deps.sh build
+[ -f "$PEERS/py/tls_py.py" ] || { echo "no $PEERS/py/tls_py.py (../shared beside the project)"; exit 1; }
+bash scripts/deps.sh bench
+"$PY" -W ignore -c 'import twisted.protocols.tls' || { echo "$PY cannot import Twisted (python3-twisted)"; exit 1; }
 cmake --preset release >/dev/null
 cmake --build --preset release -j2 --target onion_send >/dev/null
 mkdir -p build/peers
 gcc -O2 -w -o build/peers/tlsbench "$PEERS/src/tlsbench.c" -lssl -lcrypto
 TB=build/peers/tlsbench
 SEND=build/release/bench/onion_send
+TWC=("$PY" "$PEERS/py/tls_py.py" client --impl twisted)
 work=$(mktemp -d)
 srv=
 trap '[ -n "$srv" ] && kill $srv 2>/dev/null; rm -rf "$work"' EXIT
@@ -33,54 +55,82 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 3 -su
     -addext subjectAltName=DNS:localhost -keyout "$work/ec.key" -out "$work/ec.crt" 2>/dev/null
 port=$((24000 + RANDOM % 20000))
 kv() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" $2"; }
-median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR ? a[int((NR+1)/2)] : "n/a")}'; }
+median() { printf '%s\n' "$@" | sort -g | awk 'NF {a[++n]=$1} END {print (n ? a[int((n+1)/2)] : "n/a")}'; }
+ratio() { awk -v x="$1" -v y="$2" 'BEGIN{ if (x + 0 > 0 && y + 0 > 0) printf "%.2f", x / y; else printf "-" }'; }
+row() { printf '%-7s %-36s %10s %10s %7s %7s %7s\n' "$@"; }
 
-run() { # NAME CMD...: REPS runs; sets MB and CPU (medians)
-    shift # the name is for reading only
-    local mbs=() cpus=() line
-    for _ in $(seq "$REPS"); do
-        line=$(timeout 300 "$@" 2>>"$work/err") || { echo "  run failed: $*" >&2; tail -3 "$work/err" >&2; continue; }
-        mbs+=("$(kv MBps "$line")"); cpus+=("$(kv cpu_s_per_GB "$line")")
-    done
-    MB=$(median "${mbs[@]-}"); CPU=$(median "${cpus[@]-}")
-}
-
-echo "onion benchmark: $((BYTES >> 20)) MiB per run, median of $REPS, $(date -u +%FT%TZ)"
-printf '%-7s %-34s %10s %10s %8s %8s\n' layers sender "MB/s" "CPU s/GB" "x (a)" "x (b)"
-declare -A A
-for L in $LAYERS; do
-    "$TB" server --mode pair --layers "$L" --port "$port" --cert "$work/ec.crt" --key "$work/ec.key" \
+sink_start() { # MODE LAYERS: the tlsbench server on 127.0.0.1:$port, bounded wait until it listens
+    "$TB" server --mode "$1" --layers "$2" --port "$port" --cert "$work/ec.crt" --key "$work/ec.key" \
         --max-conns 1000 --lifetime 900 >"$work/srv.log" 2>&1 &
     srv=$!
-    for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
-    if [ "$L" = 1 ]; then
-        kill $srv; wait $srv 2>/dev/null || true
-        "$TB" server --mode sock --layers 1 --port "$port" --cert "$work/ec.crt" --key "$work/ec.key" \
-            --max-conns 1000 --lifetime 900 >"$work/srv.log" 2>&1 &
-        srv=$!
-        for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
-        run a "$TB" client --mode sock --layers 1 --port "$port" --ca "$work/ec.crt" --bytes "$BYTES"
-        A[mb]=$MB
-        printf '%-7s %-34s %10s %10s %8s %8s\n' 1 "(a) OpenSSL SSL_write on socket" "$MB" "$CPU" 1.00 -
-        run c "$SEND" --port "$port" --layers 1 --ca "$work/ec.crt" --bytes "$BYTES"
-        cmb=$MB; ccpu=$CPU
-        kill $srv; wait $srv 2>/dev/null || true
-        "$TB" server --mode pair --layers 1 --port "$port" --cert "$work/ec.crt" --key "$work/ec.key" \
-            --max-conns 1000 --lifetime 900 >"$work/srv.log" 2>&1 &
-        srv=$!
-        for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
-    fi
-    run b "$TB" client --mode pair --layers "$L" --port "$port" --ca "$work/ec.crt" --bytes "$BYTES"
-    bmb=$MB
-    printf '%-7s %-34s %10s %10s %8s %8s\n' "$L" "(b) OpenSSL onion, BIO pairs" "$MB" "$CPU" \
-        "$(awk -v x="$MB" -v a="${A[mb]}" 'BEGIN{printf "%.2f", x/a}')" 1.00
-    if [ "$L" != 1 ]; then
-        run c "$SEND" --port "$port" --layers "$L" --ca "$work/ec.crt" --bytes "$BYTES"
-        cmb=$MB; ccpu=$CPU
-    fi
-    printf '%-7s %-34s %10s %10s %8s %8s\n' "$L" "(c) strata stack, io driver" "$cmb" "$ccpu" \
-        "$(awk -v x="$cmb" -v a="${A[mb]}" 'BEGIN{printf "%.2f", x/a}')" \
-        "$(awk -v x="$cmb" -v b="$bmb" 'BEGIN{printf "%.2f", x/b}')"
-    kill $srv; wait $srv 2>/dev/null || true
+    for _ in $(seq 100); do ss -Hltn "sport = :$port" | grep -q . && return 0; sleep 0.1; done
+    echo "sink ($1, $2 layers) did not listen on $port" >&2
+    exit 1
+}
+sink_stop() { # bounded: TERM, up to 2 s, then KILL
+    [ -n "$srv" ] || return 0
+    kill "$srv" 2>/dev/null || true
+    for _ in $(seq 20); do kill -0 "$srv" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$srv" 2>/dev/null || true
+    wait "$srv" 2>/dev/null || true
     srv=
+}
+
+run() { # CMD...: REPS runs; sets MB and CPU (medians)
+    local mbs=() cpus=() line s
+    for _ in $(seq "$REPS"); do
+        line=$(timeout 300 "$@" 2>>"$work/err") || { echo "  run failed: $*" >&2; tail -3 "$work/err" >&2; continue; }
+        s=$(kv suites "$line")
+        if [ -n "$s" ] && tr ',' '\n' <<<"$s" | grep -qv '^TLS_AES_128_GCM_SHA256$'; then
+            echo "  unexpected suites $s: $*" >&2
+            continue
+        fi
+        mbs+=("$(kv MBps "$line")")
+        cpus+=("$(kv cpu_s_per_GB "$line")")
+    done
+    MB=$(median "${mbs[@]-}")
+    CPU=$(median "${cpus[@]-}")
+}
+
+twisted() { # LAYERS: (c) against the running sink, if Twisted runs at this depth; sets twmb, twcpu
+    twmb='' twcpu=''
+    [[ " $TW_LAYERS " == *" $1 "* ]] || return 0
+    run "${TWC[@]}" --layers "$1" --port "$port" --ca "$work/ec.crt" --bytes "$PY_BYTES"
+    twmb=$MB twcpu=$CPU
+}
+
+echo "onion benchmark: $((BYTES >> 20)) MiB per run (Twisted $((PY_BYTES >> 20)) MiB), median of $REPS," \
+    "$(date -u +%FT%TZ)"
+echo "x (b): strata against the better of (b) and (b'); x (tw): strata against (c) Twisted"
+row layers sender "MB/s" "CPU s/GB" "x (a)" "x (b)" "x (tw)"
+amb=
+for L in $LAYERS; do
+    if [ "$L" = 1 ]; then # (a), strata's and Twisted's single layer: TLS straight on the socket
+        sink_start sock 1
+        run "$TB" client --mode sock --layers 1 --port "$port" --ca "$work/ec.crt" --bytes "$BYTES"
+        amb=$MB
+        row 1 "(a) OpenSSL SSL_write on socket" "$MB" "$CPU" 1.00 - -
+        run "$SEND" --port "$port" --layers 1 --ca "$work/ec.crt" --bytes "$BYTES"
+        smb=$MB scpu=$CPU
+        twisted 1
+        sink_stop
+    fi
+    sink_start pair "$L"
+    run "$TB" client --mode pair --layers "$L" --port "$port" --ca "$work/ec.crt" --bytes "$BYTES"
+    bmb=$MB
+    row "$L" "(b) OpenSSL onion, BIO pairs" "$MB" "$CPU" "$(ratio "$MB" "$amb")" - -
+    if [ "$L" != 1 ]; then
+        f=$((16384 - 22 * (L - 1)))
+        run "$TB" client --mode pair --layers "$L" --port "$port" --ca "$work/ec.crt" --bytes "$BYTES" \
+            --frag "$f" --chunk "$f"
+        row "$L" "(b') BIO pairs, inner records $f" "$MB" "$CPU" "$(ratio "$MB" "$amb")" - -
+        bmb=$(awk -v x="$bmb" -v y="$MB" 'BEGIN{ print (y + 0 > x + 0 ? y : x) }')
+        run "$SEND" --port "$port" --layers "$L" --ca "$work/ec.crt" --bytes "$BYTES"
+        smb=$MB scpu=$CPU
+    fi
+    [ "$L" = 1 ] || twisted "$L"
+    [ -z "$twmb" ] || row "$L" "(c) Twisted TLSMemoryBIOProtocol" "$twmb" "$twcpu" "$(ratio "$twmb" "$amb")" - -
+    row "$L" "strata stack, io driver" "$smb" "$scpu" "$(ratio "$smb" "$amb")" "$(ratio "$smb" "$bmb")" \
+        "$(ratio "$smb" "$twmb")"
+    sink_stop
 done

@@ -1,15 +1,24 @@
 #!/usr/bin/env bash
 # Installs, from Debian's packages only, what strata needs to build, test and
 # run its interop peers. Idempotent: installs only what is missing.
-# Usage: scripts/deps.sh [build|test]   (default: test, which is a superset)
+# Usage: scripts/deps.sh [build|test|bench]   (default: test)
+#   build: compile strata; test: build + the test suite's peers (make check, CI);
+#   bench: build + what bench/run-*.sh run beside strata (Twisted for the onion
+#   benchmark's comparison row); not part of the test set.
 set -euo pipefail
 want=${1:-test}
 build_pkgs=(build-essential cmake ninja-build pkg-config libssl-dev zlib1g-dev libuv1-dev)
 test_pkgs=(clang clang-format libclang-rt-14-dev llvm libcmocka-dev openssl openssh-server openssh-client
            dropbear-bin stunnel4 tinyproxy curl tmux procps man-db groff-base python3
            libssh2-1-dev)
+bench_pkgs=(openssl python3 python3-twisted iproute2)
 pkgs=("${build_pkgs[@]}")
-[ "$want" = test ] && pkgs+=("${test_pkgs[@]}")
+case $want in
+build) ;;
+test) pkgs+=("${test_pkgs[@]}") ;;
+bench) pkgs+=("${bench_pkgs[@]}") ;;
+*) echo "deps: unknown group '$want' (build, test or bench)" >&2; exit 2 ;;
+esac
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
