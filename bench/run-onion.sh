@@ -17,14 +17,9 @@ cd "$(dirname "$0")/.."
 BYTES=${BYTES:-1073741824}
 REPS=${REPS:-3}
 LAYERS=${LAYERS:-"1 2 3 4"}
-PEERS=${PEERS:-../shared/peers-bench}
-[ -f "$PEERS/src/tlsbench.c" ] || { echo "no $PEERS/src/tlsbench.c (../shared beside the project)"; exit 1; }
-bash scripts/deps.sh build
-cmake --preset release >/dev/null
-cmake --build --preset release -j2 --target onion_send >/dev/null
-mkdir -p build/peers
-gcc -O2 -w -o build/peers/tlsbench "$PEERS/src/tlsbench.c" -lssl -lcrypto
-TB=build/peers/tlsbench
+source bench/peers_lib.sh
+bench_release onion_send
+peers_tlsbench
 SEND=build/release/bench/onion_send
 work=$(mktemp -d)
 srv=
