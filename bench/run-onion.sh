@@ -37,15 +37,12 @@ LAYERS=${LAYERS:-"1 2 3 4"}
 TW_LAYERS=${TW_LAYERS:-$LAYERS}
 PEERS=${PEERS:-../shared/peers-bench}
 PY=${PY:-/usr/bin/python3} # Debian's python, which sees python3-twisted
-[ -f "$PEERS/src/tlsbench.c" ] || { echo "no $PEERS/src/tlsbench.c (../shared beside the project)"; exit 1; }
 [ -f "$PEERS/py/tls_py.py" ] || { echo "no $PEERS/py/tls_py.py (../shared beside the project)"; exit 1; }
 bash scripts/deps.sh bench
 "$PY" -W ignore -c 'import twisted.protocols.tls' || { echo "$PY cannot import Twisted (python3-twisted)"; exit 1; }
-cmake --preset release >/dev/null
-cmake --build --preset release -j2 --target onion_send >/dev/null
-mkdir -p build/peers
-gcc -O2 -w -o build/peers/tlsbench "$PEERS/src/tlsbench.c" -lssl -lcrypto
-TB=build/peers/tlsbench
+source bench/peers_lib.sh
+bench_release onion_send
+peers_tlsbench
 SEND=build/release/bench/onion_send
 TWC=("$PY" "$PEERS/py/tls_py.py" client --impl twisted)
 work=$(mktemp -d)
