@@ -17,12 +17,14 @@
 #include "status.h"
 
 #define STRATA_ERROR_MSG_MAX 320
-#define STRATA_ERROR_OSSL_MAX 8
+#define STRATA_ERROR_OSSL_MAX 3 /* the first entries of OpenSSL's queue; the rest are dropped */
 
+/* lib and func point to OpenSSL's static strings (valid while libcrypto is
+ * loaded); reason is a copy (it may carry the error's own data). */
 struct strata_ossl_entry {
     unsigned long code; /* ERR_get_error() value */
-    char lib[32];       /* "SSL routines" */
-    char func[64];      /* "tls_process_server_certificate" or "" */
+    const char *lib;    /* "SSL routines" */
+    const char *func;   /* "tls_process_server_certificate" or "" */
     char reason[128];   /* "certificate verify failed" */
 };
 

@@ -84,8 +84,8 @@ static void take_queue(strata_error *e)
         const char *lib = ERR_lib_error_string(code);
         const char *reason = ERR_reason_error_string(code);
         x->code = code;
-        snprintf(x->lib, sizeof(x->lib), "%s", lib ? lib : "unknown library");
-        snprintf(x->func, sizeof(x->func), "%s", func ? func : "");
+        x->lib = lib ? lib : "unknown library";
+        x->func = func ? func : "";
         if (reason && data && (flags & ERR_TXT_STRING) && data[0])
             snprintf(x->reason, sizeof(x->reason), "%s (%s)", reason, data);
         else if (reason)

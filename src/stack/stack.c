@@ -27,6 +27,7 @@
  * step are queued and delivered between steps, so an event callback may push,
  * pop or write: those calls only mark the stack for another step.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,7 +38,7 @@
 #include "base/error_internal.h"
 
 #define STEP_LIMIT 100000 /* steps per run(); each step that moves bytes shrinks some buffer */
-#define EVQ_MAX 64
+#define EVQ_MAX 40        /* a step queues at most 2 per layer, POPPED and FAILED */
 
 enum { SLOT_UP_SEEN = 1u << 0, SLOT_PEER_CLOSED_SEEN = 1u << 1 };
 
@@ -51,8 +52,7 @@ struct slot {
 };
 
 struct pending_event {
-    enum strata_stack_event ev;
-    size_t index;
+    uint32_t ev, index;
 };
 
 struct strata_stack {
@@ -65,21 +65,55 @@ struct strata_stack {
     int popping;      /* the innermost layer is closing */
     int failed_event; /* FAILED was queued */
     int in_run, again;
-    struct pending_event evq[EVQ_MAX];
+    struct pending_event *evq; /* EVQ_MAX entries while events wait; NULL otherwise */
     size_t n_ev;
-    strata_error err;     /* sticky failure */
-    strata_error refusal; /* why the last call was refused (not sticky) */
+    size_t cap;            /* slots allocated (grown on push up to max_layers) */
+    strata_status status;  /* sticky failure (STRATA_OK: none) */
+    strata_error *err;     /* its detail, allocated when it happens */
+    strata_error *refusal; /* why the last call was refused (not sticky); allocated then */
 };
+
+/* An idle stack keeps no error records: they are allocated when needed. */
+static const strata_error no_error;
+static const strata_error no_memory = {.status = STRATA_E_NOMEM,
+                                       .msg = "out of memory while recording an error"};
+
+static strata_error *detail(strata_error **e)
+{
+    if (!*e)
+        *e = calloc(1, sizeof(**e));
+    return *e;
+}
+
+/* Records why a push or pop was refused; returns status. */
+STRATA_PRINTF(3, 4)
+static strata_status refuse(strata_stack *s, strata_status status, const char *fmt, ...)
+{
+    strata_error *e = detail(&s->refusal);
+    char msg[STRATA_ERROR_MSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    if (e)
+        strata__error_reset(e, status, "%s", msg);
+    return status;
+}
 
 static void queue_event(strata_stack *s, enum strata_stack_event ev, size_t index)
 {
+    if (!s->evq && !(s->evq = malloc(EVQ_MAX * sizeof(*s->evq)))) {
+        strata_log(STRATA_LOG_ERROR, "stack", "out of memory: event %d of layer %zu dropped",
+                   (int)ev, index + 1);
+        return;
+    }
     if (s->n_ev < EVQ_MAX)
-        s->evq[s->n_ev++] = (struct pending_event){ev, index};
+        s->evq[s->n_ev++] = (struct pending_event){(uint32_t)ev, (uint32_t)index};
 }
 
 static int failed(const strata_stack *s)
 {
-    return s->err.status != STRATA_OK;
+    return s->status != STRATA_OK;
 }
 
 /* Records the failure of layer i (sticky) with the layer's own detail. */
@@ -88,11 +122,15 @@ static strata_status fail_layer(strata_stack *s, size_t i)
     const strata_layer *l = &s->slots[i].layer;
     const strata_error *le = l->ops->error(l->self);
     if (!failed(s)) {
-        strata__error_set(&s->err, STRATA_E_LAYER_FAILED, "layer %zu '%s': %s", i + 1, l->ops->name,
-                          le && le->status != STRATA_OK ? strata_error_message(le) : "failed");
-        if (le) {
-            s->err.n_ossl = le->n_ossl;
-            memcpy(s->err.ossl, le->ossl, sizeof(s->err.ossl));
+        s->status = STRATA_E_LAYER_FAILED;
+        strata_error *e = detail(&s->err);
+        if (e) {
+            strata__error_set(e, STRATA_E_LAYER_FAILED, "layer %zu '%s': %s", i + 1, l->ops->name,
+                              le && le->status != STRATA_OK ? strata_error_message(le) : "failed");
+            if (le) {
+                e->n_ossl = le->n_ossl;
+                memcpy(e->ossl, le->ossl, sizeof(e->ossl));
+            }
         }
     }
     if (!s->failed_event) {
@@ -104,7 +142,12 @@ static strata_status fail_layer(strata_stack *s, size_t i)
 
 static strata_status fail_stack(strata_stack *s, strata_status st, const char *what)
 {
-    strata__error_set(&s->err, st, "%s", what);
+    if (!failed(s)) {
+        s->status = st;
+        strata_error *e = detail(&s->err);
+        if (e)
+            strata__error_set(e, st, "%s", what);
+    }
     if (!s->failed_event) {
         s->failed_event = 1;
         queue_event(s, STRATA_STACK_EV_FAILED, s->n);
@@ -139,11 +182,6 @@ strata_status strata_stack_new(const strata_stack_config *cfg, strata_stack **ou
         s->cfg.max_layers = STRATA_STACK_MAX_LAYERS_DEFAULT;
     if (s->cfg.buf_max == 0)
         s->cfg.buf_max = STRATA_STACK_BUF_DEFAULT;
-    s->slots = calloc(s->cfg.max_layers, sizeof(*s->slots));
-    if (!s->slots) {
-        free(s);
-        return STRATA_E_NOMEM;
-    }
     /* up also carries a popped layer's remainder, which the layer bounded. */
     strata_buf_init(&s->up, 8 * s->cfg.buf_max);
     strata_buf_init(&s->down, s->cfg.buf_max);
@@ -166,6 +204,9 @@ void strata_stack_free(strata_stack *s)
     for (size_t i = s->n; i-- > 0;)
         slot_free(&s->slots[i]);
     free(s->slots);
+    free(s->err);
+    free(s->refusal);
+    free(s->evq);
     strata_buf_free(&s->up);
     strata_buf_free(&s->down);
     free(s);
@@ -188,12 +229,14 @@ const strata_layer *strata_stack_layer(const strata_stack *s, size_t i)
 
 const strata_error *strata_stack_error(const strata_stack *s)
 {
-    return &s->err;
+    if (!failed(s))
+        return &no_error;
+    return s->err ? s->err : &no_memory;
 }
 
 const strata_error *strata_stack_refusal(const strata_stack *s)
 {
-    return &s->refusal;
+    return s->refusal ? s->refusal : &no_error;
 }
 
 /* ---- routing ------------------------------------------------------------------ */
@@ -455,8 +498,10 @@ static void deliver_events(strata_stack *s)
         memmove(s->evq, s->evq + 1, (s->n_ev - 1) * sizeof(s->evq[0]));
         s->n_ev--;
         if (s->cfg.on_event)
-            s->cfg.on_event(s->cfg.user, s, e.ev, e.index);
+            s->cfg.on_event(s->cfg.user, s, (enum strata_stack_event)e.ev, e.index);
     }
+    free(s->evq); /* an idle stack keeps no queue */
+    s->evq = NULL;
 }
 
 static void run(strata_stack *s)
@@ -488,27 +533,25 @@ strata_status strata_stack_push(strata_stack *s, strata_layer layer, const uint8
         !layer.ops->recv_buf || !layer.ops->send_buf || !layer.ops->error) {
         if (layer.ops && layer.ops->free)
             layer.ops->free(layer.self);
-        return strata__error_reset(&s->refusal, STRATA_E_USAGE,
-                                   "push: the layer lacks required operations");
+        return refuse(s, STRATA_E_USAGE, "push: the layer lacks required operations");
     }
     if (failed(s)) {
         layer.ops->free(layer.self);
-        return s->err.status;
+        return s->status;
     }
     const char *name = layer.ops->name ? layer.ops->name : "?";
     if (s->popping) {
         layer.ops->free(layer.self);
-        return strata__error_reset(&s->refusal, STRATA_E_STATE,
-                                   "cannot push layer '%s' while a pop is under way", name);
+        return refuse(s, STRATA_E_STATE, "cannot push layer '%s' while a pop is under way", name);
     }
     if (s->n >= s->cfg.max_layers) {
         layer.ops->free(layer.self);
         /* A refusal, not a failure: the stack itself stays usable. */
         strata_log(STRATA_LOG_WARN, "stack", "layer limit of %zu reached", s->cfg.max_layers);
-        return strata__error_reset(&s->refusal, STRATA_E_LIMIT,
-                                   "cannot push layer '%s': the stack already holds %zu layers, "
-                                   "its limit",
-                                   name, s->cfg.max_layers);
+        return refuse(s, STRATA_E_LIMIT,
+                      "cannot push layer '%s': the stack already holds %zu layers, "
+                      "its limit",
+                      name, s->cfg.max_layers);
     }
     /* What the application wrote before the push goes out in the layer it
      * was written to, ahead of the new layer's handshake. */
@@ -517,8 +560,20 @@ strata_status strata_stack_push(strata_stack *s, strata_layer layer, const uint8
         if (failed(s)) {
             layer.ops->free(layer.self);
             run(s);
-            return s->err.status;
+            return s->status;
         }
+    }
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? 2 * s->cap : 1;
+        if (cap > s->cfg.max_layers)
+            cap = s->cfg.max_layers;
+        struct slot *more = realloc(s->slots, cap * sizeof(*more));
+        if (!more) {
+            layer.ops->free(layer.self);
+            return refuse(s, STRATA_E_NOMEM, "cannot push layer '%s': out of memory", name);
+        }
+        s->slots = more;
+        s->cap = cap;
     }
     struct slot *sl = &s->slots[s->n];
     memset(sl, 0, sizeof(*sl));
@@ -542,23 +597,21 @@ strata_status strata_stack_push(strata_stack *s, strata_layer layer, const uint8
         }
     }
     run(s);
-    return failed(s) ? s->err.status : STRATA_OK;
+    return failed(s) ? s->status : STRATA_OK;
 }
 
 strata_status strata_stack_pop(strata_stack *s)
 {
     if (failed(s))
-        return s->err.status;
+        return s->status;
     if (s->n == 0)
-        return strata__error_reset(&s->refusal, STRATA_E_STATE,
-                                   "cannot pop: the stack has no layer");
+        return refuse(s, STRATA_E_STATE, "cannot pop: the stack has no layer");
     if (s->popping)
-        return strata__error_reset(&s->refusal, STRATA_E_STATE,
-                                   "cannot pop: a pop is already under way");
+        return refuse(s, STRATA_E_STATE, "cannot pop: a pop is already under way");
     s->popping = 1;
     layer_shutdown(s, s->n - 1);
     run(s);
-    return failed(s) ? s->err.status : STRATA_OK;
+    return failed(s) ? s->status : STRATA_OK;
 }
 
 /* ---- wire face -------------------------------------------------------------------- */
@@ -567,7 +620,7 @@ strata_status strata_stack_wire_write(strata_stack *s, const uint8_t *p, size_t 
 {
     *used = 0;
     if (failed(s))
-        return s->err.status;
+        return s->status;
     if (s->wire_eof)
         return STRATA_E_STATE;
     if (s->n == 0) {
@@ -597,14 +650,14 @@ strata_status strata_stack_wire_write(strata_stack *s, const uint8_t *p, size_t 
         run(s);
     }
     run(s);
-    return failed(s) ? s->err.status : STRATA_OK;
+    return failed(s) ? s->status : STRATA_OK;
 }
 
 strata_status strata_stack_wire_eof(strata_stack *s)
 {
     s->wire_eof = 1;
     run(s);
-    return failed(s) ? s->err.status : STRATA_OK;
+    return failed(s) ? s->status : STRATA_OK;
 }
 
 static int wire_write_closed(const strata_stack *s)
@@ -620,7 +673,7 @@ static int wire_write_closed(const strata_stack *s)
 const uint8_t *strata_stack_wire_out(strata_stack *s, size_t *n, strata_status *st)
 {
     *n = 0;
-    *st = failed(s) ? s->err.status : STRATA_OK;
+    *st = failed(s) ? s->status : STRATA_OK;
     if (strata_buf_len(&s->down) > 0) {
         *n = strata_buf_len(&s->down);
         return strata_buf_ptr(&s->down);
@@ -660,7 +713,7 @@ strata_status strata_stack_app_write(strata_stack *s, const uint8_t *p, size_t n
 {
     *used = 0;
     if (failed(s))
-        return s->err.status;
+        return s->status;
     if (s->app_eof)
         return STRATA_E_STATE;
     if (s->popping)
@@ -681,26 +734,26 @@ strata_status strata_stack_app_write(strata_stack *s, const uint8_t *p, size_t n
     if (!check_failed(s, s->n - 1, r) && !s->cfg.cork)
         layer_flush(s, s->n - 1);
     run(s);
-    return failed(s) ? s->err.status : STRATA_OK;
+    return failed(s) ? s->status : STRATA_OK;
 }
 
 strata_status strata_stack_flush(strata_stack *s)
 {
     if (failed(s))
-        return s->err.status;
+        return s->status;
     if (s->n > 0)
         layer_flush(s, s->n - 1);
     run(s);
-    return failed(s) ? s->err.status : STRATA_OK;
+    return failed(s) ? s->status : STRATA_OK;
 }
 
 strata_status strata_stack_app_shutdown(strata_stack *s)
 {
     if (failed(s))
-        return s->err.status;
+        return s->status;
     s->app_eof = 1;
     run(s);
-    return failed(s) ? s->err.status : STRATA_OK;
+    return failed(s) ? s->status : STRATA_OK;
 }
 
 const uint8_t *strata_stack_app_in(strata_stack *s, size_t *n, strata_status *st)
@@ -708,7 +761,7 @@ const uint8_t *strata_stack_app_in(strata_stack *s, size_t *n, strata_status *st
     *n = 0;
     *st = STRATA_OK;
     if (failed(s)) {
-        *st = s->err.status;
+        *st = s->status;
         return NULL;
     }
     if (strata_buf_len(&s->up) > 0) {

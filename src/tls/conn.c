@@ -57,6 +57,7 @@ void strata_tls_conn_free(strata_tls_conn *conn)
     free(conn->verify_name);
     free(conn->sni);
     free(conn->alpn_sel);
+    free(conn->vfail);
     free(conn);
 }
 

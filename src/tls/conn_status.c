@@ -83,7 +83,7 @@ static strata_status ssl_failure(strata_tls_conn *conn, const char *op)
 {
     unsigned long e = first_ssl_error();
     int reason = ERR_GET_REASON(e);
-    if (conn->vfail.set || (e && reason == SSL_R_CERTIFICATE_VERIFY_FAILED))
+    if ((conn->vfail && conn->vfail->set) || (e && reason == SSL_R_CERTIFICATE_VERIFY_FAILED))
         return strata__tls_verify_error(conn);
     if (e && ERR_GET_LIB(e) == ERR_LIB_SSL) {
         if (reason == SSL_R_UNEXPECTED_EOF_WHILE_READING)

@@ -90,17 +90,17 @@ struct strata_tls_conn {
     struct strata__tls_wire wire;
     strata_tls_ctx *ctx;
     strata_error err;
-    int role;           /* -1 unset, 0 client, 1 server */
-    int hostname_set;   /* verify_name given explicitly (maybe NULL) */
-    char *verify_name;  /* NULL: no name check */
-    char *sni;          /* the SNI we send (client) */
-    char *alpn_sel;     /* NUL-terminated copy of the selected protocol */
-    int check_hostname; /* copied from the context at creation */
-    int established;    /* the first handshake completed */
-    int partial_record; /* the last WANT_READ left part of a record read */
-    int verify_armed;   /* host name check set up (prepare_verify ran) */
-    struct strata_tls_verify_fail vfail;
-    strata_tls_verify_fn verify_cb; /* copied from the context at creation */
+    int role;                             /* -1 unset, 0 client, 1 server */
+    int hostname_set;                     /* verify_name given explicitly (maybe NULL) */
+    char *verify_name;                    /* NULL: no name check */
+    char *sni;                            /* the SNI we send (client) */
+    char *alpn_sel;                       /* NUL-terminated copy of the selected protocol */
+    int check_hostname;                   /* copied from the context at creation */
+    int established;                      /* the first handshake completed */
+    int partial_record;                   /* the last WANT_READ left part of a record read */
+    int verify_armed;                     /* host name check set up (prepare_verify ran) */
+    struct strata_tls_verify_fail *vfail; /* allocated at the first refused certificate */
+    strata_tls_verify_fn verify_cb;       /* copied from the context at creation */
     void *verify_user;
     void *app_data;
     /* socket mode (src/io/tls_socket.c): driver NULL in memory mode */

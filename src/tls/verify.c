@@ -149,7 +149,9 @@ static void print_time(const ASN1_TIME *t, char *out, size_t cap)
 
 void strata__tls_note_verify_failure(strata_tls_conn *conn, X509_STORE_CTX *sctx, int by_callback)
 {
-    struct strata_tls_verify_fail *f = &conn->vfail;
+    if (!conn->vfail && !(conn->vfail = calloc(1, sizeof(*conn->vfail))))
+        return; /* the report falls back to OpenSSL's verify result */
+    struct strata_tls_verify_fail *f = conn->vfail;
     if (f->set)
         return;
     f->set = 1;
@@ -199,9 +201,9 @@ static strata_status verify_status(int code)
 
 strata_status strata__tls_verify_error(strata_tls_conn *conn)
 {
-    struct strata_tls_verify_fail *f = &conn->vfail;
+    struct strata_tls_verify_fail *f = conn->vfail;
     strata_error *e = &conn->err;
-    if (!f->set) {
+    if (!f || !f->set) {
         long code = SSL_get_verify_result(conn->ssl);
         return strata__error_set_ossl(e, verify_status((int)code), "certificate verify failed: %s",
                                       X509_verify_cert_error_string(code));

@@ -28,10 +28,12 @@ expect() {
     if grep -qF -- "$3" "$2"; then pass "$1"; else fail "$1: no '$3' in:"; sed 's/^/    /' "$2"; fi
 }
 
+# free_port: a port nothing listens on, below the kernel's ephemeral range
+# (32768 up), so no outgoing connection of a test running beside us holds it.
 free_port() {
     local p
     for _ in $(seq 50); do
-        p=$(shuf -i 20000-60000 -n 1)
+        p=$(shuf -i 20000-32767 -n 1)
         ss -Htln "sport = :$p" | grep -q . || { echo "$p"; return; }
     done
     echo "no free port" >&2; exit 1
@@ -61,17 +63,26 @@ start_peer() {
 }
 
 # start_s_server LOG ARGS...: openssl s_server on a free port; sets PORT, SPID.
+# (a port taken between free_port and the bind: another port, at most 5 tries)
 start_s_server() {
     local log=$1; shift
-    rm -f "$log"
-    PORT=$(free_port)
     # stdin that never ends (s_server stops at the end of its input).
     [ -p "$T/never" ] || mkfifo "$T/never"
     exec 7<>"$T/never"
-    openssl s_server -accept "127.0.0.1:$PORT" "$@" < "$T/never" > "$log" 2>&1 &
-    SPID=$!
-    PIDS+=($SPID)
-    wait_port "$PORT"
+    for _ in 1 2 3 4 5; do
+        rm -f "$log"
+        PORT=$(free_port)
+        openssl s_server -accept "127.0.0.1:$PORT" "$@" < "$T/never" > "$log" 2>&1 &
+        SPID=$!
+        PIDS+=($SPID)
+        for _ in $(seq 100); do
+            ss -Htln "sport = :$PORT" | grep -q . && return 0
+            kill -0 "$SPID" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -0 "$SPID" 2>/dev/null && break # alive but not listening: give up
+    done
+    echo "openssl s_server did not listen:" >&2; cat "$log" >&2; return 1
 }
 
 stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
