@@ -177,24 +177,6 @@ static void both_ways(struct end *a, struct end *b, size_t n, uint64_t seed)
     send_check(b, a, n + 1, seed + 1);
 }
 
-/* The subject of the peer's certificate ("" when the peer sent none). */
-static void peer_subject(const strata_tls_conn *c, char *out, size_t cap)
-{
-    strata_x509 *x = NULL;
-    strata_x509_name *name = NULL;
-    char *line = NULL;
-    out[0] = 0;
-    assert_ok(strata_tls_conn_get_peer_certificate(c, &x));
-    if (!x)
-        return;
-    assert_ok(strata_x509_get_subject(x, &name, NULL));
-    assert_ok(strata_x509_name_oneline(name, &line, NULL));
-    snprintf(out, cap, "%s", line);
-    strata_pki_free_string(line);
-    strata_x509_name_free(name);
-    strata_x509_free(x);
-}
-
 /* The layer's roles and certificates: `client` is the TLS client side of
  * the layer, `server` its TLS server side presenting certificate `cert`. */
 static void check_roles(strata_tls_conn *client, strata_tls_conn *server, int cert)
@@ -204,10 +186,10 @@ static void check_roles(strata_tls_conn *client, strata_tls_conn *server, int ce
     assert_int_equal(strata_tls_conn_is_server(server), 1);
     assert_true(strata_tls_conn_is_established(client));
     assert_true(strata_tls_conn_is_established(server));
-    peer_subject(client, subject, sizeof(subject));
+    tu_peer_subject(client, subject, sizeof(subject));
     assert_string_equal(subject, cert_subject[cert]);
     assert_int_equal(strata_tls_conn_verify_result(client), 0); /* X509_V_OK */
-    peer_subject(server, subject, sizeof(subject));
+    tu_peer_subject(server, subject, sizeof(subject));
     assert_string_equal(subject, ""); /* the client was not asked for one */
 }
 
@@ -315,10 +297,10 @@ static void test_reversed_roles_mutual_auth(void **state)
     check_ok(&a, "A");
     check_ok(&b, "B");
     both_ways(&a, &b, 5000, 3); /* with TLS 1.3 the server checks B's certificate late */
-    peer_subject(ca, subject, sizeof(subject));
+    tu_peer_subject(ca, subject, sizeof(subject));
     assert_string_equal(subject, "/CN=localhost");
     assert_int_equal(strata_tls_conn_verify_result(ca), 0);
-    peer_subject(cb, subject, sizeof(subject));
+    tu_peer_subject(cb, subject, sizeof(subject));
     assert_string_equal(subject, "/CN=client");
     end_free(&a);
     end_free(&b);
