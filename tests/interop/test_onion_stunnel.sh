@@ -14,21 +14,6 @@ command -v stunnel >/dev/null || { echo "FAIL: stunnel is missing (scripts/deps.
 make_pki
 cd "$T"
 
-# start_listen LOG ARGS...: strata listen; sets PORT, LPID.
-start_listen() {
-    local log=$1; shift
-    rm -f "$log"
-    "$STRATA" listen "$@" 2> "$log" &
-    LPID=$!
-    PIDS+=($LPID)
-    for _ in $(seq 100); do
-        PORT=$(sed -n 's/^strata: listening on 127.0.0.1:\([0-9]*\)$/\1/p' "$log" 2>/dev/null || true)
-        [ -n "$PORT" ] && return 0
-        sleep 0.1
-    done
-    echo "strata listen did not start:" >&2; cat "$log" >&2; return 1
-}
-
 # start_stunnel NAME CONFIG-LINES...: stunnel in the foreground; its accept
 # port must be in the lines. Waits for ACCEPT_PORT.
 start_stunnel() {

@@ -8,21 +8,6 @@
 STRATA=${STRATA:?}
 make_pki
 
-# start_listen LOG ARGS...: strata listen on a free port; sets PORT, LPID.
-start_listen() {
-    local log=$1; shift
-    rm -f "$log"
-    "$STRATA" listen "$@" 2> "$log" &
-    LPID=$!
-    PIDS+=($LPID)
-    for _ in $(seq 100); do
-        PORT=$(sed -n 's/^strata: listening on 127.0.0.1:\([0-9]*\)$/\1/p' "$log" 2>/dev/null || true)
-        [ -n "$PORT" ] && return 0
-        sleep 0.1
-    done
-    echo "strata listen did not start:" >&2; cat "$log" >&2; return 1
-}
-
 # One TLS layer, strata to strata.
 start_listen "$T/l.log" --echo tcp:127.0.0.1:0 "tls:cert=$T/ec.pem,key=$T/ec.key"
 echo "hello through tls" | timeout 20 "$STRATA" connect "tcp:localhost:$PORT" "tls:ca=$T/ca.pem" \

@@ -85,6 +85,22 @@ start_s_server() {
     echo "openssl s_server did not listen:" >&2; cat "$log" >&2; return 1
 }
 
+# start_listen LOG ARGS...: strata listen; sets PORT, LPID (the
+# listen address must be 127.0.0.1, port 0).
+start_listen() {
+    local log=$1; shift
+    rm -f "$log"
+    "$STRATA" listen "$@" 2> "$log" &
+    LPID=$!
+    PIDS+=($LPID)
+    for _ in $(seq 100); do
+        PORT=$(sed -n 's/^strata: listening on 127.0.0.1:\([0-9]*\)$/\1/p' "$log" 2>/dev/null || true)
+        [ -n "$PORT" ] && return 0
+        sleep 0.1
+    done
+    echo "strata listen did not start:" >&2; cat "$log" >&2; return 1
+}
+
 stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 
 # make_pki: with `strata cert`, a CA and leaves (EC, RSA, Ed25519) for

@@ -116,14 +116,17 @@ static int serve(struct side *sv, const struct onion_property_config *cfg, uint8
         memcpy(cmd, sv->in, line);
         cmd[line - 1] = 0;
         unsigned key;
+        char role;
         size_t n;
-        if (sscanf(cmd, "PUSH %u", &key) == 1) {
+        if (sscanf(cmd, "PUSH %u %c", &key, &role) == 2 && (role == 'C' || role == 'S')) {
             drop_in(sv, line);
             size_t off = 0;
             write_all(sv, "OK\n", 3, &off);
             assert_int_equal(off, 3);
-            /* Whatever the server read past the command is the new layer's. */
-            assert_ok(strata_stack_push(sv->s, cfg->make(0, key, cfg->user), sv->in, sv->in_len));
+            /* Whatever the server read past the command is the new layer's.
+             * Its layer takes the role the client's does not. */
+            assert_ok(strata_stack_push(sv->s, cfg->make(role == 'S', key, cfg->user), sv->in,
+                                        sv->in_len));
             sv->in_len = 0;
         } else if (!strcmp(cmd, "POP")) {
             drop_in(sv, line);
@@ -147,6 +150,7 @@ struct run {
     const struct onion_property_config *cfg;
     struct side cl, sv;
     uint64_t rng;
+    uint64_t role_rng; /* the roles: apart, so the push/pop sequence of a seed stays */
     uint8_t *echo;
     size_t echo_len, echo_off;
 };
@@ -224,7 +228,8 @@ static void echo_step(struct run *r)
 
 unsigned onion_property_run(const struct onion_property_config *cfg)
 {
-    struct run r = {.cfg = cfg, .rng = cfg->seed | 1};
+    struct run r = {
+        .cfg = cfg, .rng = cfg->seed | 1, .role_rng = (cfg->seed + 1) * 0x9e3779b97f4a7c15ull};
     side_init(&r.cl, (size_t)(tu_rand(&r.rng) % 3) == 0 ? 1 : 0);
     side_init(&r.sv, 0);
     unsigned pushes = 0;
@@ -232,19 +237,23 @@ unsigned onion_property_run(const struct onion_property_config *cfg)
     for (unsigned step = 0; step < cfg->steps; step++) {
         size_t depth = strata_stack_depth(r.cl.s);
         int push = depth == 0 || (depth < cfg->max_depth && (tu_rand(&r.rng) & 1));
+        int client_role = 1;
         if (push) {
             char cmd[32];
             unsigned key = step + 1;
-            snprintf(cmd, sizeof(cmd), "PUSH %u\n", key);
+            client_role = (int)(tu_rand(&r.role_rng) >> 63);
+            snprintf(cmd, sizeof(cmd), "PUSH %u %c\n", key, client_role ? 'C' : 'S');
             send_cmd(&r, cmd, NULL, 0);
             pump_until(&r, got_ok, "OK");
             assert_memory_equal(r.cl.in, "OK\n", 3);
             /* Bytes read past "OK\n" are the server's first layer bytes. */
-            assert_ok(strata_stack_push(r.cl.s, cfg->make(1, key, cfg->user), r.cl.in + 3,
+            assert_ok(strata_stack_push(r.cl.s, cfg->make(client_role, key, cfg->user), r.cl.in + 3,
                                         r.cl.in_len - 3));
             r.cl.in_len = 0;
             want_depth = depth + 1;
             pushes++;
+            if (cfg->reversed && !client_role)
+                (*cfg->reversed)++;
         } else {
             send_cmd(&r, "POP\n", NULL, 0);
             assert_ok(strata_stack_pop(r.cl.s));
@@ -252,6 +261,10 @@ unsigned onion_property_run(const struct onion_property_config *cfg)
         }
         pump_until(&r, depths_match, push ? "both pushes" : "both pops");
         echo_step(&r);
+        if (push && cfg->role_of) {
+            assert_int_equal(cfg->role_of(strata_stack_layer(r.cl.s, depth)), client_role);
+            assert_int_equal(cfg->role_of(strata_stack_layer(r.sv.s, depth)), !client_role);
+        }
     }
     free(r.echo);
     side_free(&r.cl);

@@ -57,6 +57,56 @@ static void test_errors(void **state)
                  "chain element 2 'tls:cert=a.pem': cert= and key= go together");
     expect_error(L, "tls:", "chain element 2 'tls:': a TLS server needs cert= and key=");
     expect_error(L, "tls:\x01", "chain element 2 'tls:\\x01': unknown option '\\x01'");
+    expect_error(C, "tls:role=peer",
+                 "chain element 2 'tls:role=peer': role must be 'client' or 'server'");
+    expect_error(C, "tls:role=server",
+                 "chain element 2 'tls:role=server': a TLS server needs cert= and key=");
+    expect_error(L, "tls:role=client",
+                 "chain element 2 'tls:role=client': a TLS client in "
+                 "listen needs name= or sni= (or verify=none)");
+}
+
+/* role= turns the default role round: a server layer in connect, a client
+ * layer in listen (verifying the name it was given, not the listen host). */
+static void push_role(enum chain_use use, const char *elem, int want_server, const char *want_sni)
+{
+    struct chain c;
+    char err[CHAIN_ERR_MAX];
+    const char *argv[] = {"tcp:127.0.0.1:4433", elem};
+    assert_int_equal(parse(&c, use, err, 2, argv), 0);
+    strata_stack *s;
+    assert_ok(strata_stack_new(NULL, &s));
+    assert_ok(chain_push_layers(&c, s, use, err, sizeof(err)));
+    strata_tls_conn *conn = strata_tls_layer_conn(strata_stack_layer(s, 0));
+    assert_non_null(conn);
+    assert_int_equal(strata_tls_conn_is_server(conn), want_server);
+    if (want_sni)
+        assert_string_equal(strata_tls_conn_get_servername(conn), want_sni);
+    else
+        assert_null(strata_tls_conn_get_servername(conn));
+    strata_stack_free(s);
+    chain_free(&c);
+}
+
+static void test_role(void **state)
+{
+    (void)state;
+    char srv[1300], cli[700];
+    snprintf(srv, sizeof(srv), "tls:role=server,cert=%s,key=%s", tu_path(tu_pki(), "leaf.pem"),
+             tu_path(tu_pki(), "leaf.key"));
+    snprintf(cli, sizeof(cli), "tls:role=client,ca=%s,name=peer.example",
+             tu_path(tu_pki(), "ca.pem"));
+    push_role(CHAIN_USE_CONNECT, srv, 1, NULL);
+    push_role(CHAIN_USE_LISTEN, cli, 0, NULL); /* name= only: no SNI, and not 127.0.0.1 */
+    push_role(CHAIN_USE_LISTEN, "tls:role=client,sni=peer.example,verify=none", 0, "peer.example");
+    push_role(CHAIN_USE_LISTEN, "tls:role=client,verify=none", 0, NULL);
+    /* The default roles, said out loud. */
+    /* connect: the name is the target host (an IP: checked, not sent). */
+    push_role(CHAIN_USE_CONNECT, "tls:role=client,verify=none", 0, "127.0.0.1");
+    srv[strlen("tls:role=")] = 0;
+    snprintf(srv + strlen(srv), sizeof(srv) - strlen(srv), "server,cert=%s,key=%s",
+             tu_path(tu_pki(), "leaf.pem"), tu_path(tu_pki(), "leaf.key"));
+    push_role(CHAIN_USE_LISTEN, srv, 1, NULL);
 }
 
 /* push: a client layer goes on the stack; a bad file fails with its reason. */
@@ -95,6 +145,7 @@ int main(void)
         cmocka_unit_test(test_options),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_push),
+        cmocka_unit_test(test_role),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

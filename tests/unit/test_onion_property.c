@@ -8,11 +8,11 @@
 #include "framelayer.h"
 #include "onion_property.h"
 
-static strata_layer make_frame(int is_client, unsigned key, void *user)
+static strata_layer make_frame(int client_role, unsigned key, void *user)
 {
     (void)user;
-    /* Greedy on one end, exact on the other, alternating with the key. */
-    return framelayer_new((uint8_t)key, (key + (unsigned)is_client) & 1);
+    /* Greedy in one role, exact in the other, alternating with the key. */
+    return framelayer_new((uint8_t)key, (key + (unsigned)client_role) & 1);
 }
 
 static void run_chunking(size_t chunk, unsigned seeds, unsigned steps)

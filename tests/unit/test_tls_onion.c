@@ -2,7 +2,8 @@
  * agreed in-band (tests/unit/onion_property.c), data both ways between every
  * step, byte for byte. Each layer has its own parameters: the server
  * certificate alternates between EC, RSA and Ed25519 and the protocol
- * between TLS 1.3 and 1.2, by the layer's number. This is the seed's
+ * between TLS 1.3 and 1.2, by the layer's number, and the seed picks which
+ * end is its TLS client (the role travels in the in-band PUSH command). This is the seed's
  * OnionProtocol done right: a second layer nested inside the first, and new
  * layers after a pop, all work. */
 #include <stdio.h>
@@ -45,13 +46,13 @@ static int teardown(void **state)
     return 0;
 }
 
-static strata_layer make_tls(int is_client, unsigned key, void *user)
+static strata_layer make_tls(int client_role, unsigned key, void *user)
 {
     (void)user;
     strata_tls_conn *c = NULL;
     strata_layer l = {NULL, NULL};
     int v = (int)(key % 2);
-    if (is_client) {
+    if (client_role) {
         assert_ok(strata_tls_conn_new(client_ctx[v], &c));
         assert_ok(strata_tls_conn_set_connect_state(c));
         assert_ok(strata_tls_conn_set_tlsext_host_name(c, "localhost"));
@@ -63,9 +64,16 @@ static strata_layer make_tls(int is_client, unsigned key, void *user)
     return l;
 }
 
+static int tls_role(const strata_layer *l)
+{
+    const strata_tls_conn *c = strata_tls_layer_conn(l);
+    assert_non_null(c);
+    return !strata_tls_conn_is_server(c);
+}
+
 static void run(size_t chunk, unsigned seeds, unsigned steps, size_t max_echo)
 {
-    unsigned pushes = 0;
+    unsigned pushes = 0, reversed = 0;
     for (unsigned seed = 1; seed <= seeds; seed++) {
         struct onion_property_config cfg = {
             .make = make_tls,
@@ -74,10 +82,14 @@ static void run(size_t chunk, unsigned seeds, unsigned steps, size_t max_echo)
             .max_depth = 2 + seed % 5,
             .chunk = chunk,
             .max_echo = max_echo,
+            .role_of = tls_role,
+            .reversed = &reversed,
         };
         pushes += onion_property_run(&cfg);
     }
     assert_true(pushes >= seeds * steps / 3);
+    /* Both roles came up for the end that sends the commands. */
+    assert_true(reversed > 0 && reversed < pushes);
 }
 
 static void test_tls_onion_all_at_once(void **state)
@@ -103,8 +115,13 @@ static void test_tls_onion_byte_at_a_time(void **state)
 static void test_seed_cases(void **state)
 {
     (void)state;
-    struct onion_property_config cfg = {
-        .make = make_tls, .seed = 1, .steps = 6, .max_depth = 1, .chunk = 0, .max_echo = 5000};
+    struct onion_property_config cfg = {.make = make_tls,
+                                        .seed = 1,
+                                        .steps = 6,
+                                        .max_depth = 1,
+                                        .chunk = 0,
+                                        .max_echo = 5000,
+                                        .role_of = tls_role};
     assert_int_equal(onion_property_run(&cfg), 3); /* push pop push pop push pop */
     cfg.max_depth = 4;
     cfg.steps = 16;
@@ -117,9 +134,9 @@ static void test_seed_cases(void **state)
  * inner layer's plaintext buffer is full when the outer layer's close_notify
  * ends its stream. The inner close_notify still waits, unread, in the inner
  * engine: the end must not be taken for an unclean one. */
-static strata_layer make_one(int is_client)
+static strata_layer make_one(int client_role)
 {
-    return make_tls(is_client, 0, NULL);
+    return make_tls(client_role, 0, NULL);
 }
 
 struct bulk {

@@ -8,6 +8,7 @@
 #include <openssl/x509v3.h>
 
 #include "tls_testcerts.h"
+#include "strata/pki.h"
 
 static void die(const char *what)
 {
@@ -219,4 +220,23 @@ void tu_pair(strata_tls_ctx *cctx, strata_tls_ctx *sctx, strata_tls_conn **c, st
         strata_tls_conn_set_accept_state(*s) != STRATA_OK ||
         strata_tls_conn_set_tlsext_host_name(*c, "localhost") != STRATA_OK)
         die("connection pair");
+}
+
+void tu_peer_subject(const strata_tls_conn *c, char *out, size_t cap)
+{
+    strata_x509 *x = NULL;
+    strata_x509_name *name = NULL;
+    char *line = NULL;
+    out[0] = 0;
+    if (strata_tls_conn_get_peer_certificate(c, &x) != STRATA_OK)
+        die("peer certificate");
+    if (!x)
+        return;
+    if (strata_x509_get_subject(x, &name, NULL) != STRATA_OK ||
+        strata_x509_name_oneline(name, &line, NULL) != STRATA_OK)
+        die("peer certificate subject");
+    snprintf(out, cap, "%s", line);
+    strata_pki_free_string(line);
+    strata_x509_name_free(name);
+    strata_x509_free(x);
 }

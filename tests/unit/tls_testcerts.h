@@ -47,6 +47,9 @@ size_t tu_pump(strata_tls_conn *from, strata_tls_conn *to, size_t chunk);
  * status, the server's in *srv. */
 strata_status tu_handshake(strata_tls_conn *c, strata_tls_conn *s, strata_status *srv,
                            size_t chunk);
+/* The one-line subject ("/CN=localhost") of c's peer certificate into out
+ * (cap bytes); "" when the peer sent none. */
+void tu_peer_subject(const strata_tls_conn *c, char *out, size_t cap);
 /* A client (SNI "localhost") and a server connection on the given contexts. */
 void tu_pair(strata_tls_ctx *cctx, strata_tls_ctx *sctx, strata_tls_conn **c, strata_tls_conn **s);
 

@@ -35,8 +35,9 @@ const struct chain_kind chain_kinds[] = {
      "an HTTP CONNECT tunnel to HOST:PORT through the proxy reached so far", CHAIN_KIND_TARGET,
      chain_http_connect_parse, chain_http_connect_opts, chain_http_connect_push},
     {"tls", "tls:[OPT=VAL,...]",
-     "a TLS layer; options sni= name= ca= cert= key= pass=file:F|env:V "
-     "verify=peer|none alpn=A:B min= max= ciphers= keylog=",
+     "a TLS layer (client for connect, server for listen); options role=client|server sni= "
+     "name= ca= cert= key= pass=file:F|env:V verify=peer|none alpn=A:B min= max= ciphers= "
+     "keylog=",
      0, chain_tls_parse, chain_tls_opts, chain_tls_push},
     {NULL, NULL, NULL, 0, NULL, NULL, NULL},
 };

@@ -71,7 +71,8 @@ struct chain_kind {
     int (*parse)(struct chain_elem *e, strata_buf *body, enum chain_use use, char *err, size_t cap);
     const struct chain_opt_def *opts; /* ended by a NULL name; may be NULL */
     /* Layer kinds: pushes the element's layer on s, in the role `use` gives
-     * (client for connect, server for listen). NULL for transports. */
+     * (client for connect, server for listen) unless the element names one
+     * (tls: role=). NULL for transports. */
     strata_status (*push)(const struct chain_elem *e, strata_stack *s, enum chain_use use,
                           strata_error *err);
 };

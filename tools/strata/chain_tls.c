@@ -1,13 +1,20 @@
 /* The tls: chain element.
  *
- *   tls:[sni=NAME,name=NAME,ca=FILE|DIR,cert=FILE,key=FILE,pass=file:F|env:VAR,
- *        verify=peer|none,alpn=A:B,min=1.2|1.3,max=1.2|1.3,ciphers=LIST,keylog=FILE]
+ *   tls:[role=client|server,sni=NAME,name=NAME,ca=FILE|DIR,cert=FILE,key=FILE,
+ *        pass=file:F|env:VAR,verify=peer|none,alpn=A:B,min=1.2|1.3,max=1.2|1.3,
+ *        ciphers=LIST,keylog=FILE]
  *
- * connect (client): verifies the server against ca= (default: the system's
- * trust store) and name= (default: sni=, else the host of the nearest earlier
- * tcp: or http-connect: element), sends sni= (default: that host, unless it
- * is an IP address). listen (server): cert=
- * and key= are required; ca= with verify=peer asks for client certificates.
+ * The role is the TLS role of this end of the layer: by default client for
+ * connect and server for listen; role= turns it round (the seed's
+ * startTLS(context, client): the end that connected may be the TLS server of
+ * a layer, and roles may differ layer by layer).
+ * client: verifies the server against ca= (default: the system's trust
+ * store) and name= (default: sni=, else, for connect, the host of the
+ * nearest earlier tcp: or http-connect: element), sends sni= (default: that
+ * host, unless it is an IP address). In listen there is no such host: a
+ * verifying client needs name= or sni=.
+ * server: cert= and key= are required; ca= with verify=peer asks for client
+ * certificates.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -29,7 +36,7 @@ const struct chain_opt_def chain_tls_opts[] = {
     {"verify", CHAIN_OPT_STRING, 0, 0},  {"alpn", CHAIN_OPT_STRING, 0, 0},
     {"min", CHAIN_OPT_STRING, 0, 0},     {"max", CHAIN_OPT_STRING, 0, 0},
     {"ciphers", CHAIN_OPT_STRING, 0, 0}, {"keylog", CHAIN_OPT_STRING, 0, 0},
-    {NULL, CHAIN_OPT_FLAG, 0, 0},
+    {"role", CHAIN_OPT_STRING, 0, 0},    {NULL, CHAIN_OPT_FLAG, 0, 0},
 };
 
 static const char *opt(const struct chain_elem *e, const char *name)
@@ -45,6 +52,14 @@ static int version(const char *v)
     if (strcmp(v, "1.3") == 0)
         return STRATA_TLS_VERSION_TLS1_3;
     return -1;
+}
+
+/* 1 when this end is the layer's TLS server: role= when given (checked by
+ * chain_tls_parse), else the server for listen. */
+static int is_server(const struct chain_elem *e, enum chain_use use)
+{
+    const char *role = opt(e, "role");
+    return role ? strcmp(role, "server") == 0 : use == CHAIN_USE_LISTEN;
 }
 
 STRATA_PRINTF(3, 4)
@@ -65,6 +80,8 @@ int chain_tls_parse(struct chain_elem *e, strata_buf *body, enum chain_use use, 
     if (strata_buf_len(body) > 0 && chain_parse_opts(e, body, err, cap) != 0)
         return -1;
     const char *v;
+    if ((v = opt(e, "role")) && strcmp(v, "client") != 0 && strcmp(v, "server") != 0)
+        return bad(err, cap, "role must be 'client' or 'server'");
     if ((v = opt(e, "verify")) && strcmp(v, "peer") != 0 && strcmp(v, "none") != 0)
         return bad(err, cap, "verify must be 'peer' or 'none'");
     if ((v = opt(e, "min")) && version(v) < 0)
@@ -75,8 +92,13 @@ int chain_tls_parse(struct chain_elem *e, strata_buf *body, enum chain_use use, 
         return bad(err, cap, "pass must be file:FILE or env:VAR");
     if (!opt(e, "cert") != !opt(e, "key"))
         return bad(err, cap, "cert= and key= go together");
-    if (use == CHAIN_USE_LISTEN && !opt(e, "cert"))
+    int server = is_server(e, use);
+    if (server && !opt(e, "cert"))
         return bad(err, cap, "a TLS server needs cert= and key=");
+    /* A client in listen has no peer host to take the name from. */
+    if (!server && use == CHAIN_USE_LISTEN && !opt(e, "name") && !opt(e, "sni") &&
+        !((v = opt(e, "verify")) && strcmp(v, "none") == 0))
+        return bad(err, cap, "a TLS client in listen needs name= or sni= (or verify=none)");
     return 0;
 }
 
@@ -185,7 +207,7 @@ strata_status chain_tls_push(const struct chain_elem *e, strata_stack *s, enum c
     strata_tls_conn *c = NULL;
     strata_layer layer;
     strata_status r;
-    int server = use == CHAIN_USE_LISTEN;
+    int server = is_server(e, use);
     if ((r = strata_tls_ctx_new(STRATA_TLS_METHOD_TLS, &ctx)) != STRATA_OK)
         return r;
     if ((r = configure(e, server, ctx, err)) != STRATA_OK) {
@@ -201,7 +223,8 @@ strata_status chain_tls_push(const struct chain_elem *e, strata_stack *s, enum c
     if (server) {
         r = strata_tls_conn_set_accept_state(c);
     } else {
-        const char *host = e->target ? e->target->host : NULL;
+        /* In listen the nearest target is our own address, not the peer's. */
+        const char *host = use == CHAIN_USE_CONNECT && e->target ? e->target->host : NULL;
         const char *sni = opt(e, "sni") ? opt(e, "sni") : host;
         const char *name = opt(e, "name") ? opt(e, "name") : sni;
         r = strata_tls_conn_set_connect_state(c);

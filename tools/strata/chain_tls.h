@@ -1,5 +1,5 @@
 /* The tls: chain element (chain_tls.c): one TLS layer, client for
- * `strata connect`, server for `strata listen`. */
+ * `strata connect`, server for `strata listen`, unless role= says which. */
 #ifndef STRATA_CLI_CHAIN_TLS_H
 #define STRATA_CLI_CHAIN_TLS_H
 
