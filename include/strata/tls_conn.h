@@ -10,9 +10,10 @@
  *              loop { handshake; move bio_read output to the peer;
  *                     feed the peer's bytes with bio_write } until STRATA_OK
  *
- * The engine's buffers are bounded (STRATA_TLS_BIO_SIZE each way): bio_write
- * takes what fits (*used may be less than n), and send / handshake return
- * STRATA_WANT_WRITE while the output buffer is full: drain it with bio_read.
+ * The engine's buffers are bounded (STRATA_TLS_BIO_SIZE in, STRATA_TLS_OUT_SIZE
+ * out): bio_write takes what fits (*used may be less than n), and send /
+ * handshake return STRATA_WANT_WRITE while the output buffer is full: drain
+ * it with bio_read.
  *
  * Statuses of the I/O calls, one per pyOpenSSL exception class:
  *   STRATA_OK                done
@@ -56,9 +57,13 @@
 #include "status.h"
 #include "error.h"
 
-/* Size of each of the engine's two memory buffers (two full records and
- * more, so a 16 KiB write never waits for a drain halfway). */
+/* Caps of the engine's two memory buffers: the input (the peer's bytes; two
+ * full records and more, so a 16 KiB record never waits for a drain
+ * halfway) and the output (records for the peer: large, so a bulk sender
+ * hands its transport a quarter MiB per write). Memory is taken as bytes
+ * come and given back when an idle layer is trimmed. */
 #define STRATA_TLS_BIO_SIZE (80u * 1024u)
+#define STRATA_TLS_OUT_SIZE (256u * 1024u)
 
 /* Shutdown state bits (get_shutdown / set_shutdown). */
 #define STRATA_TLS_SENT_SHUTDOWN 1

@@ -4,7 +4,7 @@
  * one SSL. Each SSL reads and writes the connection's two wire buffers
  * through a BIO of our own (wire.c): bio_write / bio_read move bytes in and
  * out of them, the _buf / _ack calls in place. Both are bounded by
- * STRATA_TLS_BIO_SIZE (back-pressure), linear (a reader sees all waiting
+ * STRATA_TLS_BIO_SIZE / STRATA_TLS_OUT_SIZE (back-pressure), linear (a reader sees all waiting
  * bytes at once), and give their memory back when trimmed while empty.
  * read_ahead stays off, so OpenSSL takes whole records only as it needs
  * them: bytes after a close_notify stay in `in` and can be handed back

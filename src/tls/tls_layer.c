@@ -63,7 +63,7 @@ static strata_status fail(struct tl *t, strata_status r)
 /* Room in the output buffer for one more record of ours. */
 static int record_fits(const struct tl *t)
 {
-    return STRATA_TLS_BIO_SIZE - strata_buf_len(&t->c->wire.out) >= t->frag + OVERHEAD_MAX;
+    return STRATA_TLS_OUT_SIZE - strata_buf_len(&t->c->wire.out) >= t->frag + OVERHEAD_MAX;
 }
 
 /* Sizes our records to the records beneath, once the cipher is known. */

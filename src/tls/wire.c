@@ -3,7 +3,7 @@
  *
  * Two bounded strata_bufs per connection, `in` (the peer's bytes, which the
  * SSL reads) and `out` (records for the peer, which the SSL writes), each at
- * most STRATA_TLS_BIO_SIZE bytes. Unlike a BIO pair they are linear (a
+ * most STRATA_TLS_BIO_SIZE and STRATA_TLS_OUT_SIZE bytes. Unlike a BIO pair they are linear (a
  * reader always sees all waiting bytes in one piece) and they own no memory
  * while empty once trimmed: an idle connection keeps no buffers.
  *
@@ -56,7 +56,7 @@ static int wire_write(BIO *b, const char *buf, size_t n, size_t *done)
     *done = 0;
     BIO_clear_retry_flags(b);
     /* Whole or nothing: `out` keeps record boundaries. */
-    if (n > STRATA_TLS_BIO_SIZE - strata_buf_len(&w->out) ||
+    if (n > STRATA_TLS_OUT_SIZE - strata_buf_len(&w->out) ||
         strata_buf_put(&w->out, buf, n) != STRATA_OK) {
         BIO_set_retry_write(b);
         return 0;
@@ -113,7 +113,7 @@ BIO *strata__tls_wire_bio(struct strata__tls_wire *w)
 void strata__tls_wire_init(struct strata__tls_wire *w)
 {
     strata_buf_init(&w->in, STRATA_TLS_BIO_SIZE);
-    strata_buf_init(&w->out, STRATA_TLS_BIO_SIZE);
+    strata_buf_init(&w->out, STRATA_TLS_OUT_SIZE);
     w->in_resv = 0;
     w->eof = 0;
 }
