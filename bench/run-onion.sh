@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # The onion benchmark (issue 5, onion): bulk throughput through 1-4 nested TLS
-# layers over loopback, in ONE run, against the same OpenSSL sink (the peers'
-# tlsbench server peeling N layers with BIO pairs; at 1 layer, (a), (c) and
-# strata send to tlsbench's socket server instead, (b) to the pair one), for:
+# layers over loopback, in ONE run. Every sender at a depth sends to the same
+# OpenSSL sink (the peers' tlsbench server peeling N layers with BIO pairs):
 #   (a)  the peers' plain C program, SSL_write on the socket (1 layer only);
 #   (b)  the peers' hand-written OpenSSL onion: BIO pairs, zero-copy
 #        BIO_nread/BIO_nwrite (tlsbench --mode pair), default 16 KiB records;
@@ -10,24 +9,28 @@
 #        tlsbench --frag F --chunk F, F = 16384 - 22 * (layers - 1), as the
 #        peers' run-tls.sh measures it);
 #   (c)  Twisted: the peers' tls_py.py client, TLSMemoryBIOProtocol onion of
-#        factories (Debian's python3-twisted). It speaks the sink's protocol
-#        (8-byte big-endian length, the bytes, reply 'K'), so it runs against
-#        the same tlsbench sink, at every depth (tls_py.py nests any number of
-#        layers); PY_BYTES per run since it is slower;
+#        factories (Debian's python3-twisted), PY_BYTES per run since it is
+#        slower; it speaks the sink's protocol (8-byte big-endian length, the
+#        bytes, reply 'K');
+#   (c') the issue's own Twisted figure: the same client to the peers' Twisted
+#        server (tls_py.py server), as the peers measured it (TWS_LAYERS);
 #   strata: bench/onion_send, N strata TLS layers on a strata stack over the io
 #        driver (the subject).
 # TLS 1.3, TLS_AES_128_GCM_SHA256, X25519 (the sink allows nothing else; the
-# suites Twisted negotiated are checked), 16 KiB application writes.
+# Python programs get the same through OPENSSL_CONF, and the suites they
+# negotiated are checked), 16 KiB application writes.
 # Prints medians of REPS runs (MB/s and sender CPU s/GB) and ratios:
 #   x (a)  = row / (a);
 #   x (b)  = strata / the BETTER (higher MB/s) of (b) and (b') at that depth
 #            (issue 5's target: >= 1.1 at every depth);
-#   x (tw) = strata / (c) (issue 5's target: >= 2 at 2 layers).
+#   x (tw) = strata / (c), and on the (c') row strata / (c') (issue 5's
+#            target: >= 2 at 2 layers).
 # The peers' programs are compiled from / run in ../shared/peers-bench (tlsbench
 # into build/peers; tls_py.py in place), never copied into the project.
 #   bash bench/run-onion.sh
 #   env: BYTES (1 GiB), PY_BYTES (256 MiB), REPS (3), LAYERS ("1 2 3 4"),
-#        TW_LAYERS (the depths for Twisted, default LAYERS), PY (/usr/bin/python3)
+#        TW_LAYERS (depths for (c), default LAYERS), TWS_LAYERS (depths for
+#        (c'), default "1 2"), PY (/usr/bin/python3)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BYTES=${BYTES:-1073741824}
@@ -35,6 +38,7 @@ PY_BYTES=${PY_BYTES:-268435456}
 REPS=${REPS:-3}
 LAYERS=${LAYERS:-"1 2 3 4"}
 TW_LAYERS=${TW_LAYERS:-$LAYERS}
+TWS_LAYERS=${TWS_LAYERS:-"1 2"}
 PEERS=${PEERS:-../shared/peers-bench}
 PY=${PY:-/usr/bin/python3} # Debian's python, which sees python3-twisted
 [ -f "$PEERS/py/tls_py.py" ] || { echo "no $PEERS/py/tls_py.py (../shared beside the project)"; exit 1; }
@@ -44,12 +48,23 @@ source bench/peers_lib.sh
 bench_release onion_send
 peers_tlsbench
 SEND=build/release/bench/onion_send
-TWC=("$PY" "$PEERS/py/tls_py.py" client --impl twisted)
 work=$(mktemp -d)
 srv=
 trap '[ -n "$srv" ] && kill $srv 2>/dev/null; rm -rf "$work"' EXIT
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 3 -subj /CN=localhost \
     -addext subjectAltName=DNS:localhost -keyout "$work/ec.key" -out "$work/ec.crt" 2>/dev/null
+# The Python programs take their TLS 1.3 suite and group from OpenSSL's config.
+cat >"$work/openssl.cnf" <<'CNF'
+openssl_conf = conf
+[conf]
+ssl_conf = ssl
+[ssl]
+system_default = sys
+[sys]
+Ciphersuites = TLS_AES_128_GCM_SHA256
+Groups = X25519
+CNF
+TWC=(env OPENSSL_CONF="$work/openssl.cnf" "$PY" "$PEERS/py/tls_py.py" client --impl twisted)
 port=$((24000 + RANDOM % 20000))
 kv() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" $2"; }
 median() { printf '%s\n' "$@" | sort -g | awk 'NF {a[++n]=$1} END {print (n ? a[int((n+1)/2)] : "n/a")}'; }
@@ -73,21 +88,28 @@ sink_stop() { # bounded: TERM, up to 2 s, then KILL
     srv=
 }
 
-run() { # CMD...: REPS runs; sets MB and CPU (medians)
-    local mbs=() cpus=() line s
-    for _ in $(seq "$REPS"); do
-        line=$(timeout 300 "$@" 2>>"$work/err") || { echo "  run failed: $*" >&2; tail -3 "$work/err" >&2; continue; }
-        s=$(kv suites "$line")
-        if [ -n "$s" ] && tr ',' '\n' <<<"$s" | grep -qv '^TLS_AES_128_GCM_SHA256$'; then
-            echo "  unexpected suites $s: $*" >&2
-            continue
-        fi
-        mbs+=("$(kv MBps "$line")")
-        cpus+=("$(kv cpu_s_per_GB "$line")")
-    done
-    MB=$(median "${mbs[@]-}")
-    CPU=$(median "${cpus[@]-}")
+once() { # KEY CMD...: one run; its MB/s and CPU s/GB go to the lists of KEY
+    local key=$1 line s
+    shift
+    line=$(timeout 300 "$@" 2>>"$work/err") || { echo "  run failed: $*" >&2; tail -3 "$work/err" >&2; return 0; }
+    s=$(kv suites "$line")
+    if [ -n "$s" ] && tr ',' '\n' <<<"$s" | grep -qv '^TLS_AES_128_GCM_SHA256$'; then
+        echo "  unexpected suites $s: $*" >&2
+        return 0
+    fi
+    MBS[$key]+=" $(kv MBps "$line")"
+    CPUS[$key]+=" $(kv cpu_s_per_GB "$line")"
 }
+med() { # KEY: sets MB and CPU, the medians of KEY's runs
+    # shellcheck disable=SC2086 # the lists are space-separated on purpose
+    MB=$(median ${MBS[$1]-}) CPU=$(median ${CPUS[$1]-})
+}
+run() { # CMD...: REPS runs of one sender; sets MB and CPU (medians)
+    MBS[one]='' CPUS[one]=''
+    for _ in $(seq "$REPS"); do once one "$@"; done
+    med one
+}
+declare -A MBS CPUS
 
 twisted() { # LAYERS: (c) against the running sink, if Twisted runs at this depth; sets twmb, twcpu
     twmb='' twcpu=''
@@ -96,38 +118,59 @@ twisted() { # LAYERS: (c) against the running sink, if Twisted runs at this dept
     twmb=$MB twcpu=$CPU
 }
 
+twisted_pair() { # LAYERS: (c') Twisted client to the peers' Twisted server; sets tsmb, tscpu
+    tsmb='' tscpu=''
+    [[ " $TWS_LAYERS " == *" $1 "* ]] || return 0
+    env OPENSSL_CONF="$work/openssl.cnf" "$PY" "$PEERS/py/tls_py.py" server --impl twisted \
+        --layers "$1" --port "$port" --cert "$work/ec.crt" --key "$work/ec.key" \
+        --max-conns 1000 --lifetime 900 >"$work/srv.log" 2>&1 &
+    srv=$!
+    for _ in $(seq 100); do ss -Hltn "sport = :$port" | grep -q . && break; sleep 0.1; done
+    run "${TWC[@]}" --layers "$1" --port "$port" --ca "$work/ec.crt" --bytes "$PY_BYTES"
+    tsmb=$MB tscpu=$CPU
+    sink_stop
+}
+
 echo "onion benchmark: $((BYTES >> 20)) MiB per run (Twisted $((PY_BYTES >> 20)) MiB), median of $REPS," \
     "$(date -u +%FT%TZ)"
-echo "x (b): strata against the better of (b) and (b'); x (tw): strata against (c) Twisted"
+echo "x (b): strata against the better of (b) and (b'); x (tw): strata against (c) Twisted, or (c')"
 row layers sender "MB/s" "CPU s/GB" "x (a)" "x (b)" "x (tw)"
 amb=
 for L in $LAYERS; do
-    if [ "$L" = 1 ]; then # (a), strata's and Twisted's single layer: TLS straight on the socket
-        sink_start sock 1
-        run "$TB" client --mode sock --layers 1 --port "$port" --ca "$work/ec.crt" --bytes "$BYTES"
+    sink_start pair "$L"
+    f=$((16384 - 22 * (L - 1)))
+    MBS=() CPUS=()
+    # The C senders take turns, rep after rep, so a slow spell of the
+    # machine falls on all of them alike.
+    for _ in $(seq "$REPS"); do
+        [ "$L" != 1 ] || once a "$TB" client --mode sock --layers 1 --port "$port" --ca "$work/ec.crt" \
+            --bytes "$BYTES"
+        once b "$TB" client --mode pair --layers "$L" --port "$port" --ca "$work/ec.crt" --bytes "$BYTES"
+        [ "$L" = 1 ] || once b2 "$TB" client --mode pair --layers "$L" --port "$port" --ca "$work/ec.crt" \
+            --bytes "$BYTES" --frag "$f" --chunk "$f"
+        once s "$SEND" --port "$port" --layers "$L" --ca "$work/ec.crt" --bytes "$BYTES"
+    done
+    if [ "$L" = 1 ]; then # (a): TLS straight on the socket
+        med a
         amb=$MB
         row 1 "(a) OpenSSL SSL_write on socket" "$MB" "$CPU" 1.00 - -
-        run "$SEND" --port "$port" --layers 1 --ca "$work/ec.crt" --bytes "$BYTES"
-        smb=$MB scpu=$CPU
-        twisted 1
-        sink_stop
     fi
-    sink_start pair "$L"
-    run "$TB" client --mode pair --layers "$L" --port "$port" --ca "$work/ec.crt" --bytes "$BYTES"
+    med b
     bmb=$MB
     row "$L" "(b) OpenSSL onion, BIO pairs" "$MB" "$CPU" "$(ratio "$MB" "$amb")" - -
     if [ "$L" != 1 ]; then
-        f=$((16384 - 22 * (L - 1)))
-        run "$TB" client --mode pair --layers "$L" --port "$port" --ca "$work/ec.crt" --bytes "$BYTES" \
-            --frag "$f" --chunk "$f"
+        med b2
         row "$L" "(b') BIO pairs, inner records $f" "$MB" "$CPU" "$(ratio "$MB" "$amb")" - -
         bmb=$(awk -v x="$bmb" -v y="$MB" 'BEGIN{ print (y + 0 > x + 0 ? y : x) }')
-        run "$SEND" --port "$port" --layers "$L" --ca "$work/ec.crt" --bytes "$BYTES"
-        smb=$MB scpu=$CPU
     fi
-    [ "$L" = 1 ] || twisted "$L"
+    med s
+    smb=$MB scpu=$CPU
+    twisted "$L"
+    sink_stop
+    twisted_pair "$L"
     [ -z "$twmb" ] || row "$L" "(c) Twisted TLSMemoryBIOProtocol" "$twmb" "$twcpu" "$(ratio "$twmb" "$amb")" - -
+    [ -z "$tsmb" ] || row "$L" "(c') Twisted to Twisted's server" "$tsmb" "$tscpu" "$(ratio "$tsmb" "$amb")" \
+        - "$(ratio "$smb" "$tsmb")"
     row "$L" "strata stack, io driver" "$smb" "$scpu" "$(ratio "$smb" "$amb")" "$(ratio "$smb" "$bmb")" \
         "$(ratio "$smb" "$twmb")"
-    sink_stop
 done
