@@ -75,6 +75,7 @@ struct strata__tls_wire {
     strata_buf in;  /* the peer's bytes, read by the SSL */
     strata_buf out; /* whole records for the peer, written by the SSL */
     size_t in_resv; /* bytes reserved at the end of `in`, not yet committed */
+    size_t out_cap; /* records `out` takes (at most STRATA_TLS_OUT_SIZE) */
     int eof;        /* the peer's stream ended (bio_shutdown) */
 };
 

@@ -30,10 +30,11 @@
 #include "strata/tls_layer.h"
 #include "tls/tls_internal.h"
 
-#define PLAIN_CAP (64u * 1024u) /* plaintext held each way */
-#define FRAG_MAX 16384u         /* TLS's record payload limit */
-#define FRAG_MIN 512u           /* OpenSSL's smallest max_send_fragment */
-#define OVERHEAD_MAX 512u       /* room kept for a record's overhead */
+#define PLAIN_CAP (64u * 1024u)                        /* plaintext held each way */
+#define FRAG_MAX 16384u                                /* TLS's record payload limit */
+#define FRAG_MIN 512u                                  /* OpenSSL's smallest max_send_fragment */
+#define OVERHEAD_MAX 512u                              /* room kept for a record's overhead */
+#define INNER_OUT_CAP (64u * 1024u + 2 * OVERHEAD_MAX) /* records held for a layer beneath */
 
 struct tl {
     strata_tls_conn *c;
@@ -63,7 +64,8 @@ static strata_status fail(struct tl *t, strata_status r)
 /* Room in the output buffer for one more record of ours. */
 static int record_fits(const struct tl *t)
 {
-    return STRATA_TLS_OUT_SIZE - strata_buf_len(&t->c->wire.out) >= t->frag + OVERHEAD_MAX;
+    size_t have = strata_buf_len(&t->c->wire.out), cap = t->c->wire.out_cap;
+    return have <= cap && cap - have >= t->frag + OVERHEAD_MAX;
 }
 
 /* Sizes our records to the records beneath, once the cipher is known. */
@@ -268,6 +270,10 @@ static void tl_fit(void *self, size_t room)
 {
     struct tl *t = self;
     t->fit_room = room;
+    /* Records for a layer beneath wait there only until it takes them: a
+     * few suffice, and the bytes stay in cache. The outermost layer's go to
+     * the transport in large writes. */
+    t->c->wire.out_cap = room ? INNER_OUT_CAP : STRATA_TLS_OUT_SIZE;
     if (t->state & STRATA_LAYER_UP)
         apply_fit(t);
 }

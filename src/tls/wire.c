@@ -56,7 +56,8 @@ static int wire_write(BIO *b, const char *buf, size_t n, size_t *done)
     *done = 0;
     BIO_clear_retry_flags(b);
     /* Whole or nothing: `out` keeps record boundaries. */
-    if (n > STRATA_TLS_OUT_SIZE - strata_buf_len(&w->out) ||
+    size_t have = strata_buf_len(&w->out);
+    if (have > w->out_cap || n > w->out_cap - have ||
         strata_buf_put(&w->out, buf, n) != STRATA_OK) {
         BIO_set_retry_write(b);
         return 0;
@@ -114,6 +115,7 @@ void strata__tls_wire_init(struct strata__tls_wire *w)
 {
     strata_buf_init(&w->in, STRATA_TLS_BIO_SIZE);
     strata_buf_init(&w->out, STRATA_TLS_OUT_SIZE);
+    w->out_cap = STRATA_TLS_OUT_SIZE;
     w->in_resv = 0;
     w->eof = 0;
 }
