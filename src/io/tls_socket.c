@@ -24,16 +24,16 @@
 
 static strata_status sys_fail(strata_tls_conn *conn, const char *what)
 {
-    return strata__error_set(&conn->err, STRATA_E_IO, "%s: %s", what, strerror(errno));
+    return strata__error_set(strata__tls_err(conn), STRATA_E_IO, "%s: %s", what, strerror(errno));
 }
 
 static strata_status need_socket(const strata_tls_conn *conn)
 {
     if (!conn->driver)
-        return strata__error_set((strata_error *)&conn->err, STRATA_E_STATE,
+        return strata__error_set(strata__tls_err((strata_tls_conn *)conn), STRATA_E_STATE,
                                  "not a socket-mode connection");
     if (conn->fd < 0)
-        return strata__error_set((strata_error *)&conn->err, STRATA_E_STATE,
+        return strata__error_set(strata__tls_err((strata_tls_conn *)conn), STRATA_E_STATE,
                                  "the connection has no socket yet (connect or bind first)");
     return STRATA_OK;
 }
@@ -202,8 +202,8 @@ strata_status strata_tls_conn_connect_host(strata_tls_conn *conn, const char *ho
     struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *res = NULL;
     int g = getaddrinfo(host, port, &hints, &res);
     if (g != 0)
-        return strata__error_set(&conn->err, STRATA_E_IO, "cannot resolve %s port %s: %s", host,
-                                 port, gai_strerror(g));
+        return strata__error_set(strata__tls_err(conn), STRATA_E_IO,
+                                 "cannot resolve %s port %s: %s", host, port, gai_strerror(g));
     int err = ECONNREFUSED;
     for (struct addrinfo *a = res; a; a = a->ai_next) {
         if (conn->fd >= 0 && a != res) {
@@ -218,8 +218,8 @@ strata_status strata_tls_conn_connect_host(strata_tls_conn *conn, const char *ho
     if (r != STRATA_OK)
         return r;
     if (err != 0 && err != EINPROGRESS)
-        return strata__error_set(&conn->err, STRATA_E_IO, "cannot connect to %s port %s: %s", host,
-                                 port, strerror(err));
+        return strata__error_set(strata__tls_err(conn), STRATA_E_IO,
+                                 "cannot connect to %s port %s: %s", host, port, strerror(err));
     return strata_tls_conn_set_tlsext_host_name(conn, host);
 }
 

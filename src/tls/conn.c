@@ -58,18 +58,37 @@ void strata_tls_conn_free(strata_tls_conn *conn)
     free(conn->sni);
     free(conn->alpn_sel);
     free(conn->vfail);
+    free(conn->err);
     free(conn);
+}
+
+static const strata_error no_error;
+static const strata_error no_memory = {.status = STRATA_E_NOMEM,
+                                       .msg = "out of memory while recording an error"};
+
+strata_error *strata__tls_err(strata_tls_conn *conn)
+{
+    static _Thread_local strata_error scratch;
+    if (!conn->err && !conn->err_oom && !(conn->err = calloc(1, sizeof(*conn->err))))
+        conn->err_oom = 1;
+    if (conn->err)
+        return conn->err;
+    strata_error_clear(&scratch);
+    return &scratch;
 }
 
 const strata_error *strata_tls_conn_error(const strata_tls_conn *conn)
 {
-    return &conn->err;
+    if (conn->err)
+        return conn->err;
+    return conn->err_oom ? &no_memory : &no_error;
 }
 
 static strata_status set_role(strata_tls_conn *conn, int server)
 {
     if (conn->role >= 0 && conn->role != server)
-        return strata__error_set(&conn->err, STRATA_E_STATE, "the connection is already a %s",
+        return strata__error_set(strata__tls_err(conn), STRATA_E_STATE,
+                                 "the connection is already a %s",
                                  conn->role ? "server" : "client");
     conn->role = server;
     if (server)
@@ -106,9 +125,11 @@ strata_tls_ctx *strata_tls_conn_get_context(const strata_tls_conn *conn)
 strata_status strata_tls_conn_set_context(strata_tls_conn *conn, strata_tls_ctx *ctx)
 {
     if (!ctx)
-        return strata__error_set(&conn->err, STRATA_E_USAGE, "set_context needs a context");
+        return strata__error_set(strata__tls_err(conn), STRATA_E_USAGE,
+                                 "set_context needs a context");
     if (!SSL_set_SSL_CTX(conn->ssl, ctx->ctx))
-        return strata__error_set_ossl(&conn->err, STRATA_E_INTERNAL, "cannot switch context");
+        return strata__error_set_ossl(strata__tls_err(conn), STRATA_E_INTERNAL,
+                                      "cannot switch context");
     strata__tls_ctx_ref(ctx);
     atomic_store(&ctx->frozen, 1);
     strata_tls_ctx_free(conn->ctx);
@@ -120,10 +141,10 @@ strata_status strata_tls_conn_set_context(strata_tls_conn *conn, strata_tls_ctx 
  * needed, and a client arms its host name check before its first step. */
 static strata_status enter(strata_tls_conn *conn)
 {
-    if (conn->err.status != STRATA_OK)
-        return conn->err.status;
+    if (strata__tls_st(conn) != STRATA_OK)
+        return strata__tls_st(conn);
     if (conn->role < 0)
-        return strata__error_set(&conn->err, STRATA_E_STATE,
+        return strata__error_set(strata__tls_err(conn), STRATA_E_STATE,
                                  "call set_connect_state or set_accept_state first");
     /* SSL_get_error reads the queue: start from an empty one (a peek is
      * cheaper than a clear on the bulk path, where it is empty). */
@@ -181,7 +202,7 @@ strata_status strata_tls_conn_send(strata_tls_conn *conn, const void *p, size_t 
 {
     *sent = 0;
     if (n == 0)
-        return conn->err.status;
+        return strata__tls_st(conn);
     struct xfer x = {(void *)p, n, sent, 0};
     return run(conn, send_step, &x);
 }
@@ -217,7 +238,8 @@ static strata_status read_common(strata_tls_conn *conn, void *buf, size_t cap, s
 {
     *n = 0;
     if (cap == 0)
-        return strata__error_set(&conn->err, STRATA_E_USAGE, "recv into a zero-length buffer");
+        return strata__error_set(strata__tls_err(conn), STRATA_E_USAGE,
+                                 "recv into a zero-length buffer");
     struct xfer x = {buf, cap, n, peek};
     return run(conn, recv_step, &x);
 }
@@ -288,13 +310,13 @@ strata_status strata_tls_conn_renegotiate(strata_tls_conn *conn)
     if ((r = enter(conn)) != STRATA_OK)
         return r;
     if (!SSL_is_init_finished(conn->ssl))
-        return strata__error_set(&conn->err, STRATA_E_STATE,
+        return strata__error_set(strata__tls_err(conn), STRATA_E_STATE,
                                  "renegotiate needs a finished handshake");
     if (SSL_version(conn->ssl) >= TLS1_3_VERSION)
-        return strata__error_set(&conn->err, STRATA_E_STATE,
+        return strata__error_set(strata__tls_err(conn), STRATA_E_STATE,
                                  "TLS 1.3 has no renegotiation: use strata_tls_conn_key_update");
     if (!SSL_renegotiate(conn->ssl))
-        return strata__error_set_ossl(&conn->err, STRATA_E_TLS, "renegotiation refused");
+        return strata__error_set_ossl(strata__tls_err(conn), STRATA_E_TLS, "renegotiation refused");
     return STRATA_OK;
 }
 
@@ -314,11 +336,11 @@ strata_status strata_tls_conn_key_update(strata_tls_conn *conn, int request_peer
     if ((r = enter(conn)) != STRATA_OK)
         return r;
     if (!SSL_is_init_finished(conn->ssl) || SSL_version(conn->ssl) < TLS1_3_VERSION)
-        return strata__error_set(&conn->err, STRATA_E_STATE,
+        return strata__error_set(strata__tls_err(conn), STRATA_E_STATE,
                                  "key update needs an established TLS 1.3 connection");
     if (!SSL_key_update(conn->ssl,
                         request_peer ? SSL_KEY_UPDATE_REQUESTED : SSL_KEY_UPDATE_NOT_REQUESTED))
-        return strata__error_set_ossl(&conn->err, STRATA_E_TLS, "key update refused");
+        return strata__error_set_ossl(strata__tls_err(conn), STRATA_E_TLS, "key update refused");
     /* The KeyUpdate message goes out with a handshake step. */
     return run(conn, handshake_step, NULL);
 }

@@ -85,15 +85,16 @@ strata_status strata_tls_conn_set_alpn_protos(strata_tls_conn *conn, const char 
     uint8_t *wire = NULL;
     size_t len = 0;
     if (!SSL_in_before(conn->ssl))
-        return strata__error_set(&conn->err, STRATA_E_STATE,
+        return strata__error_set(strata__tls_err(conn), STRATA_E_STATE,
                                  "ALPN protocols must be set before the handshake");
     if ((r = strata__tls_alpn_encode(protos, n, &wire, &len)) != STRATA_OK)
-        return strata__error_set(&conn->err, r,
+        return strata__error_set(strata__tls_err(conn), r,
                                  "ALPN protocol names must be 1 to 255 bytes, 65535 in all");
     int bad = SSL_set_alpn_protos(conn->ssl, wire, (unsigned)len);
     free(wire);
     if (bad)
-        return strata__error_set_ossl(&conn->err, STRATA_E_NOMEM, "cannot set ALPN protocols");
+        return strata__error_set_ossl(strata__tls_err(conn), STRATA_E_NOMEM,
+                                      "cannot set ALPN protocols");
     return STRATA_OK;
 }
 
@@ -146,13 +147,14 @@ strata_status strata_tls_conn_export_keying_material(strata_tls_conn *conn, cons
                                                      uint8_t *out, size_t n)
 {
     if (!SSL_is_init_finished(conn->ssl))
-        return strata__error_set(&conn->err, STRATA_E_STATE,
+        return strata__error_set(strata__tls_err(conn), STRATA_E_STATE,
                                  "keying material can be exported only after the handshake");
     if (!label)
-        return strata__error_set(&conn->err, STRATA_E_USAGE, "the exporter needs a label");
+        return strata__error_set(strata__tls_err(conn), STRATA_E_USAGE,
+                                 "the exporter needs a label");
     if (!SSL_export_keying_material(conn->ssl, out, n, label, strlen(label), context, context_len,
                                     context != NULL))
-        return strata__error_set_ossl(&conn->err, STRATA_E_CRYPTO,
+        return strata__error_set_ossl(strata__tls_err(conn), STRATA_E_CRYPTO,
                                       "cannot export keying material for '%s'", label);
     return STRATA_OK;
 }

@@ -13,7 +13,8 @@ strata_status strata_tls_conn_bio_write(strata_tls_conn *conn, const void *p, si
     if (n == 0)
         return STRATA_OK;
     if (conn->wire.eof)
-        return strata__error_set(&conn->err, STRATA_E_STATE, "bio_write after bio_shutdown");
+        return strata__error_set(strata__tls_err(conn), STRATA_E_STATE,
+                                 "bio_write after bio_shutdown");
     *used = strata__tls_wire_in_put(&conn->wire, p, n);
     return STRATA_OK; /* 0 taken: the buffer is full (back-pressure) */
 }
@@ -58,7 +59,7 @@ strata_status strata_tls_conn_bio_write_ack(strata_tls_conn *conn, size_t n)
     if (n == 0 && conn->wire.in_resv == 0)
         return STRATA_OK;
     if (!strata__tls_wire_in_commit(&conn->wire, n))
-        return strata__error_set(&conn->err, STRATA_E_USAGE,
+        return strata__error_set(strata__tls_err(conn), STRATA_E_USAGE,
                                  "bio_write_ack of %zu bytes exceeds what bio_write_buf gave", n);
     return STRATA_OK;
 }
@@ -72,7 +73,7 @@ const uint8_t *strata_tls_conn_bio_read_buf(strata_tls_conn *conn, size_t *n)
 strata_status strata_tls_conn_bio_read_ack(strata_tls_conn *conn, size_t n)
 {
     if (strata_buf_consume(&conn->wire.out, n) != STRATA_OK)
-        return strata__error_set(&conn->err, STRATA_E_USAGE,
+        return strata__error_set(strata__tls_err(conn), STRATA_E_USAGE,
                                  "bio_read_ack of %zu bytes exceeds what bio_read_buf gave", n);
     return STRATA_OK;
 }

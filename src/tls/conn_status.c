@@ -68,14 +68,14 @@ static strata_status eof_unclean(strata_tls_conn *conn)
 {
     ERR_clear_error();
     if (!conn->established)
-        return strata__error_set(&conn->err, STRATA_EOF_UNCLEAN,
+        return strata__error_set(strata__tls_err(conn), STRATA_EOF_UNCLEAN,
                                  "the peer's stream ended during the handshake, without "
                                  "close_notify");
     if (conn->partial_record)
-        return strata__error_set(&conn->err, STRATA_EOF_UNCLEAN,
+        return strata__error_set(strata__tls_err(conn), STRATA_EOF_UNCLEAN,
                                  "the peer's stream ended in the middle of a TLS record "
                                  "(truncated), without close_notify");
-    return strata__error_set(&conn->err, STRATA_EOF_UNCLEAN,
+    return strata__error_set(strata__tls_err(conn), STRATA_EOF_UNCLEAN,
                              "the peer's stream ended without close_notify");
 }
 
@@ -89,21 +89,22 @@ static strata_status ssl_failure(strata_tls_conn *conn, const char *op)
         if (reason == SSL_R_UNEXPECTED_EOF_WHILE_READING)
             return eof_unclean(conn);
         if (reason == SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE)
-            return strata__error_set_ossl(&conn->err, STRATA_E_TLS_CERT_NONE,
+            return strata__error_set_ossl(strata__tls_err(conn), STRATA_E_TLS_CERT_NONE,
                                           "the peer sent no certificate, and one is required");
         if (reason == SSL_R_UNSUPPORTED_PROTOCOL || reason == SSL_R_NO_PROTOCOLS_AVAILABLE ||
             reason == SSL_R_UNSUPPORTED_SSL_VERSION || reason == SSL_R_TLSV1_ALERT_PROTOCOL_VERSION)
-            return strata__error_set_ossl(&conn->err, STRATA_E_TLS_VERSION,
+            return strata__error_set_ossl(strata__tls_err(conn), STRATA_E_TLS_VERSION,
                                           "%s failed: no protocol version in common (%s)", op,
                                           ERR_reason_error_string(e));
         /* Received alerts have reasons SSL_AD_REASON_OFFSET + alert number. */
         if (reason >= SSL_AD_REASON_OFFSET && reason < SSL_AD_REASON_OFFSET + 256)
-            return strata__error_set_ossl(
-                &conn->err, STRATA_E_TLS_ALERT, "%s failed: the peer sent a fatal alert: %s (%d)",
-                op, alert_name(reason - SSL_AD_REASON_OFFSET), reason - SSL_AD_REASON_OFFSET);
+            return strata__error_set_ossl(strata__tls_err(conn), STRATA_E_TLS_ALERT,
+                                          "%s failed: the peer sent a fatal alert: %s (%d)", op,
+                                          alert_name(reason - SSL_AD_REASON_OFFSET),
+                                          reason - SSL_AD_REASON_OFFSET);
     }
     const char *why = e ? ERR_reason_error_string(e) : NULL;
-    return strata__error_set_ossl(&conn->err, STRATA_E_TLS, "%s failed: %s", op,
+    return strata__error_set_ossl(strata__tls_err(conn), STRATA_E_TLS, "%s failed: %s", op,
                                   why ? why : "TLS protocol error");
 }
 
@@ -132,7 +133,7 @@ strata_status strata__tls_io_status(strata_tls_conn *conn, int r, const char *op
     case SSL_ERROR_SSL:
         return ssl_failure(conn, op);
     default:
-        return strata__error_set_ossl(&conn->err, STRATA_E_INTERNAL,
+        return strata__error_set_ossl(strata__tls_err(conn), STRATA_E_INTERNAL,
                                       "%s: unexpected OpenSSL result", op);
     }
 }

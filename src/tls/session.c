@@ -35,12 +35,14 @@ strata_status strata_tls_conn_get_session(const strata_tls_conn *conn, strata_tl
 strata_status strata_tls_conn_set_session(strata_tls_conn *conn, strata_tls_session *sess)
 {
     if (!sess)
-        return strata__error_set(&conn->err, STRATA_E_USAGE, "set_session needs a session");
+        return strata__error_set(strata__tls_err(conn), STRATA_E_USAGE,
+                                 "set_session needs a session");
     if (conn->role == 1 || !SSL_in_before(conn->ssl))
-        return strata__error_set(&conn->err, STRATA_E_STATE,
+        return strata__error_set(strata__tls_err(conn), STRATA_E_STATE,
                                  "set_session is for a client, before its handshake");
     if (!SSL_set_session(conn->ssl, sess->s))
-        return strata__error_set_ossl(&conn->err, STRATA_E_USAGE, "the session was refused");
+        return strata__error_set_ossl(strata__tls_err(conn), STRATA_E_USAGE,
+                                      "the session was refused");
     return STRATA_OK;
 }
 

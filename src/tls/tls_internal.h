@@ -90,16 +90,17 @@ struct strata_tls_conn {
     SSL *ssl;
     struct strata__tls_wire wire;
     strata_tls_ctx *ctx;
-    strata_error err;
-    int role;                             /* -1 unset, 0 client, 1 server */
-    int hostname_set;                     /* verify_name given explicitly (maybe NULL) */
-    char *verify_name;                    /* NULL: no name check */
-    char *sni;                            /* the SNI we send (client) */
-    char *alpn_sel;                       /* NUL-terminated copy of the selected protocol */
-    int check_hostname;                   /* copied from the context at creation */
-    int established;                      /* the first handshake completed */
-    int partial_record;                   /* the last WANT_READ left part of a record read */
-    int verify_armed;                     /* host name check set up (prepare_verify ran) */
+    strata_error *err;  /* allocated at the first error (strata__tls_err) */
+    int err_oom;        /* that allocation failed: the connection failed with E_NOMEM */
+    int role;           /* -1 unset, 0 client, 1 server */
+    int hostname_set;   /* verify_name given explicitly (maybe NULL) */
+    char *verify_name;  /* NULL: no name check */
+    char *sni;          /* the SNI we send (client) */
+    char *alpn_sel;     /* NUL-terminated copy of the selected protocol */
+    int check_hostname; /* copied from the context at creation */
+    int established;    /* the first handshake completed */
+    int partial_record; /* the last WANT_READ left part of a record read */
+    int verify_armed;   /* host name check set up (prepare_verify ran) */
     struct strata_tls_verify_fail *vfail; /* allocated at the first refused certificate */
     strata_tls_verify_fn verify_cb;       /* copied from the context at creation */
     void *verify_user;
@@ -133,6 +134,16 @@ const uint8_t *strata__tls_wire_in_take(struct strata__tls_wire *w, size_t *n);
 /* The most a record adds to its plaintext with the negotiated cipher (0 when
  * not known yet or not known at all). */
 size_t strata__tls_record_overhead(const strata_tls_conn *conn);
+
+/* The connection's error record to write, allocated at its first error (an
+ * idle connection keeps none). When that allocation fails the connection is
+ * failed with E_NOMEM and a scratch record of the thread takes the write. */
+strata_error *strata__tls_err(strata_tls_conn *conn);
+/* The connection's sticky status (STRATA_OK: none). */
+static inline strata_status strata__tls_st(const strata_tls_conn *conn)
+{
+    return conn->err ? conn->err->status : conn->err_oom ? STRATA_E_NOMEM : STRATA_OK;
+}
 
 /* ex_data indexes (created once). */
 int strata__tls_conn_index(void);

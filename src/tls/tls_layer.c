@@ -56,8 +56,8 @@ static int waiting(strata_status r)
 static strata_status fail(struct tl *t, strata_status r)
 {
     t->state |= STRATA_LAYER_FAILED;
-    if (t->c->err.status == STRATA_OK)
-        strata__error_set(&t->c->err, r, "%s", strata_status_str(r));
+    if (strata__tls_st(t->c) == STRATA_OK)
+        strata__error_set(strata__tls_err(t->c), r, "%s", strata_status_str(r));
     return r;
 }
 
@@ -104,7 +104,7 @@ static strata_status progress(struct tl *t)
 {
     strata_status r;
     if (t->state & STRATA_LAYER_FAILED)
-        return t->c->err.status;
+        return strata__tls_st(t->c);
     if (!(t->state & STRATA_LAYER_UP)) {
         r = strata_tls_conn_handshake(t->c);
         if (waiting(r))
@@ -159,7 +159,7 @@ static strata_status tl_recv(void *self, const uint8_t *p, size_t n, size_t *use
     struct tl *t = self;
     *used = 0;
     if (t->state & STRATA_LAYER_FAILED)
-        return t->c->err.status;
+        return strata__tls_st(t->c);
     if (t->state & STRATA_LAYER_READ_CLOSED)
         return STRATA_OK; /* nothing past our end */
     strata_status r = strata_tls_conn_bio_write(t->c, p, n, used);
@@ -191,7 +191,7 @@ static strata_status tl_send(void *self, const uint8_t *p, size_t n, size_t *use
     strata_status r;
     *used = 0;
     if (t->state & STRATA_LAYER_FAILED)
-        return t->c->err.status;
+        return strata__tls_st(t->c);
     if (t->want_close)
         return STRATA_E_STATE;
     t->flush_wanted = 0; /* more is coming: the stack flushes again after it */
@@ -256,7 +256,7 @@ static strata_status tl_flush(void *self)
 {
     struct tl *t = self;
     if (strata_buf_len(&t->pend) == 0)
-        return t->c->err.status;
+        return strata__tls_st(t->c);
     t->flush_wanted = 1;
     return progress(t);
 }
@@ -289,7 +289,7 @@ static strata_status tl_eof(void *self)
 {
     struct tl *t = self;
     if (t->state & (STRATA_LAYER_READ_CLOSED | STRATA_LAYER_FAILED))
-        return t->c->err.status;
+        return strata__tls_st(t->c);
     strata_status r = strata_tls_conn_bio_shutdown(t->c);
     if (r != STRATA_OK)
         return fail(t, r);
@@ -300,7 +300,8 @@ static strata_status tl_eof(void *self)
      * the close_notify or the engine's own unexpected-EOF error. Otherwise
      * the engine read everything without a close_notify: an unclean end. */
     if (r == STRATA_OK && !(t->state & STRATA_LAYER_READ_CLOSED) && strata_buf_avail(&t->up) > 0)
-        return fail(t, t->c->err.status != STRATA_OK ? t->c->err.status : STRATA_EOF_UNCLEAN);
+        return fail(t,
+                    strata__tls_st(t->c) != STRATA_OK ? strata__tls_st(t->c) : STRATA_EOF_UNCLEAN);
     return r;
 }
 
@@ -311,7 +312,7 @@ static unsigned tl_state(const void *self)
 
 static const strata_error *tl_error(const void *self)
 {
-    return &((const struct tl *)self)->c->err;
+    return strata_tls_conn_error(((const struct tl *)self)->c);
 }
 
 static const uint8_t *tl_take_leftover(void *self, size_t *n)

@@ -29,7 +29,7 @@ static strata_status set_str(strata_tls_conn *conn, char **slot, const char *v)
 {
     char *copy = NULL;
     if (v && !(copy = strdup(v)))
-        return strata__error_set(&conn->err, STRATA_E_NOMEM, "out of memory");
+        return strata__error_set(strata__tls_err(conn), STRATA_E_NOMEM, "out of memory");
     free(*slot);
     *slot = copy;
     return STRATA_OK;
@@ -39,10 +39,10 @@ strata_status strata_tls_conn_set_tlsext_host_name(strata_tls_conn *conn, const 
 {
     strata_status r;
     if (!name || !name[0] || strlen(name) > 255)
-        return strata__error_set(&conn->err, STRATA_E_USAGE,
+        return strata__error_set(strata__tls_err(conn), STRATA_E_USAGE,
                                  "a server name must be 1 to 255 bytes");
     if (conn->role == 1)
-        return strata__error_set(&conn->err, STRATA_E_STATE,
+        return strata__error_set(strata__tls_err(conn), STRATA_E_STATE,
                                  "set_tlsext_host_name is for client connections");
     if ((r = set_str(conn, &conn->sni, name)) != STRATA_OK)
         return r;
@@ -51,7 +51,8 @@ strata_status strata_tls_conn_set_tlsext_host_name(strata_tls_conn *conn, const 
     if (is_ip_literal(name))
         return STRATA_OK;
     if (!SSL_set_tlsext_host_name(conn->ssl, name))
-        return strata__error_set_ossl(&conn->err, STRATA_E_USAGE, "server name '%s' refused", name);
+        return strata__error_set_ossl(strata__tls_err(conn), STRATA_E_USAGE,
+                                      "server name '%s' refused", name);
     return STRATA_OK;
 }
 
@@ -66,7 +67,7 @@ const char *strata_tls_conn_get_servername(const strata_tls_conn *conn)
 strata_status strata_tls_conn_set_verify_name(strata_tls_conn *conn, const char *name)
 {
     if (conn->verify_armed)
-        return strata__error_set(&conn->err, STRATA_E_STATE,
+        return strata__error_set(strata__tls_err(conn), STRATA_E_STATE,
                                  "set_verify_name must come before the handshake");
     conn->hostname_set = 1;
     return set_str(conn, &conn->verify_name, name);
@@ -84,7 +85,7 @@ strata_status strata__tls_prepare_verify(strata_tls_conn *conn)
         return STRATA_OK; /* the caller said so in so many words */
     if (!conn->hostname_set) {
         if (!conn->sni)
-            return strata__error_set(&conn->err, STRATA_E_STATE,
+            return strata__error_set(strata__tls_err(conn), STRATA_E_STATE,
                                      "no name to check the server's certificate against: call "
                                      "strata_tls_conn_set_tlsext_host_name or "
                                      "strata_tls_conn_set_verify_name (NULL to skip the check)");
@@ -98,7 +99,7 @@ strata_status strata__tls_prepare_verify(strata_tls_conn *conn)
                  ? X509_VERIFY_PARAM_set1_ip_asc(vp, conn->verify_name)
                  : X509_VERIFY_PARAM_set1_host(vp, conn->verify_name, 0);
     if (!ok)
-        return strata__error_set_ossl(&conn->err, STRATA_E_USAGE,
+        return strata__error_set_ossl(strata__tls_err(conn), STRATA_E_USAGE,
                                       "'%s' is not a valid host name or IP address",
                                       conn->verify_name);
     return STRATA_OK;
@@ -202,7 +203,7 @@ static strata_status verify_status(int code)
 strata_status strata__tls_verify_error(strata_tls_conn *conn)
 {
     struct strata_tls_verify_fail *f = conn->vfail;
-    strata_error *e = &conn->err;
+    strata_error *e = strata__tls_err(conn);
     if (!f || !f->set) {
         long code = SSL_get_verify_result(conn->ssl);
         return strata__error_set_ossl(e, verify_status((int)code), "certificate verify failed: %s",
