@@ -292,8 +292,24 @@ void strata__io_conn_up(strata_io_conn *c)
     conn_pump(c);
 }
 
+/* A failing layer's last words (its alert, sent through the layers beneath)
+ * go out before the close, as far as the socket takes them at once. */
+static void send_last_words(strata_io_conn *c)
+{
+    for (int k = 0; k < 16 && c->halves; k++) {
+        size_t n;
+        strata_status st;
+        const uint8_t *p = strata_stack_wire_out(c->stack, &n, &st);
+        size_t w = n ? strata__io_wr_try(&c->wr, p, n) : 0;
+        if (w == 0)
+            return;
+        strata_stack_wire_ack(c->stack, w);
+    }
+}
+
 static void fail_stack(strata_io_conn *c, strata_status r)
 {
+    send_last_words(c);
     fail_with(c, strata_stack_error(c->stack), r, "stack");
 }
 

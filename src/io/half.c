@@ -378,6 +378,18 @@ strata_status strata__io_wr_write(struct strata__io_wr *w, const uint8_t *p, siz
     return STRATA_OK;
 }
 
+size_t strata__io_wr_try(struct strata__io_wr *w, const uint8_t *p, size_t n)
+{
+    if (!w->stream || w->busy || w->broken || w->eof_asked || w->err.status != STRATA_OK || !n)
+        return 0;
+    uv_buf_t b = uv_buf_init((char *)p, (unsigned)(n > UINT32_MAX ? UINT32_MAX : n));
+    int k = uv_try_write(w->stream, &b, 1);
+    if (k <= 0)
+        return 0;
+    w->total += (uint64_t)k;
+    return (size_t)k;
+}
+
 strata_status strata__io_wr_eof(struct strata__io_wr *w)
 {
     if (w->eof_asked)

@@ -132,6 +132,9 @@ strata_status strata__io_wr_init(struct strata__io_wr *w, uv_loop_t *loop, uv_st
 strata_status strata__io_wr_write(struct strata__io_wr *w, const uint8_t *p, size_t n,
                                   size_t *used);
 /* No more bytes: flush, then (SHUTDOWN mode) shut the write side. */
+/* Writes what the socket takes at once, never later (nothing is queued): for
+ * a connection's last bytes before it closes. Returns how many. */
+size_t strata__io_wr_try(struct strata__io_wr *w, const uint8_t *p, size_t n);
 strata_status strata__io_wr_eof(struct strata__io_wr *w);
 /* 1 once eof was asked and everything is written (and shut down). */
 int strata__io_wr_done(const struct strata__io_wr *w);

@@ -340,7 +340,7 @@ static size_t feed_down(strata_stack *s, size_t i)
     }
     /* Bytes from a layer above never wait in the layer beneath: only the
      * application's writes are held back for fuller records. */
-    if (moved > 0 && !failed(s))
+    if (moved > 0) /* also after a failure: a failing layer's alert goes out whole */
         layer_flush(s, i - 1);
     return moved;
 }
