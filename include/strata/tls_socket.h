@@ -81,9 +81,9 @@ STRATA_API STRATA_MUST_CHECK strata_status strata_tls_conn_sock_shutdown(strata_
 /* Writes buffered output to the socket (STRATA_WANT_WRITE if it would
  * block). */
 STRATA_API STRATA_MUST_CHECK strata_status strata_tls_conn_flush(strata_tls_conn *conn);
-/* Gathering: with cork on, send keeps whole records buffered until about
- * STRATA_TLS_BIO_SIZE/2 bytes are waiting, then writes them in one system
- * call; recv, shutdown, flush and close write what is waiting. For bulk
+/* Gathering: with cork on, send keeps whole records buffered until less
+ * than one more record fits in the output buffer (STRATA_TLS_OUT_SIZE), then
+ * writes them in one system call; recv, shutdown, flush and close write what is waiting. For bulk
  * senders. Default off. */
 STRATA_API void strata_tls_conn_set_cork(strata_tls_conn *conn, int on);
 /* Flushes, then closes the socket (no close_notify: call shutdown first). */

@@ -112,7 +112,7 @@ static strata_status drive(strata_tls_conn *conn, strata__tls_step_fn step, void
         /* Done (or failed): send what the step produced (Finished, alerts,
          * close_notify). A corked sender keeps records until enough wait. */
         if (r == STRATA_OK && conn->cork &&
-            strata_tls_conn_bio_pending(conn) + CORK_ROOM < STRATA_TLS_BIO_SIZE)
+            strata_tls_conn_bio_pending(conn) + CORK_ROOM < STRATA_TLS_OUT_SIZE)
             return r;
         f = flush_out(conn);
         return is_hard(f) && !is_hard(r) ? f : r;
