@@ -49,6 +49,9 @@ enum {
     STRATA_LAYER_FAILED = 1u << 3,       /* sticky failure; see error() */
 };
 
+/* record_room of a layer that passes bytes on unframed (HTTP CONNECT). */
+#define STRATA_LAYER_UNFRAMED SIZE_MAX
+
 struct strata_layer_ops {
     const char *name; /* "tls", "http-connect", ... (static storage) */
     strata_status (*start)(void *self);
@@ -61,7 +64,9 @@ struct strata_layer_ops {
     /* Optional: write now what send held back. */
     strata_status (*flush)(void *self);
     /* Optional: how many bytes from above one of the layer's records carries
-     * (0: the layer has no records). */
+     * (no op or 0: no records worth fitting; STRATA_LAYER_UNFRAMED: the layer
+     * passes bytes on as they are, so layers above it are fitted to what lies
+     * beneath it). */
     size_t (*record_room)(const void *self);
     /* Optional: the layer beneath carries `room` bytes per record (0: it has
      * no records); size records so one of ours, overhead included, fits one

@@ -237,6 +237,14 @@ static void hc_free(void *self)
     free(h);
 }
 
+/* Once the tunnel is up, bytes pass through unframed: a TLS layer above is
+ * fitted to the records beneath this one. */
+static size_t hc_record_room(const void *self)
+{
+    (void)self;
+    return STRATA_LAYER_UNFRAMED;
+}
+
 static const struct strata_layer_ops hc_ops = {
     .name = "http-connect",
     .start = hc_start,
@@ -246,6 +254,7 @@ static const struct strata_layer_ops hc_ops = {
     .send = hc_send,
     .send_buf = hc_send_buf,
     .send_ack = hc_send_ack,
+    .record_room = hc_record_room,
     .shutdown = hc_shutdown,
     .eof = hc_eof,
     .state = hc_state,

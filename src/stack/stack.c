@@ -249,17 +249,17 @@ static void layer_flush(strata_stack *s, size_t i)
         check_failed(s, i, l->ops->flush(l->self));
 }
 
-/* The record room layer i writes into: the nearest layer beneath with
- * records (0: none, or the wire). */
+/* The record room layer i writes into: that of the layer beneath, looking
+ * through layers that pass bytes on unframed (STRATA_LAYER_UNFRAMED, like
+ * HTTP CONNECT once set up); 0 at the wire or beneath a layer with no
+ * records worth fitting (no record_room op, or 0). */
 static size_t room_beneath(const strata_stack *s, size_t i)
 {
     while (i-- > 0) {
         const strata_layer *l = &s->slots[i].layer;
-        if (l->ops->record_room) {
-            size_t room = l->ops->record_room(l->self);
-            if (room > 0)
-                return room;
-        }
+        size_t room = l->ops->record_room ? l->ops->record_room(l->self) : 0;
+        if (room != STRATA_LAYER_UNFRAMED)
+            return room;
     }
     return 0;
 }

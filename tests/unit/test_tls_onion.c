@@ -13,6 +13,8 @@
 #include "testutil.h"
 #include "onion_property.h"
 #include "tls_testcerts.h"
+#include "framelayer.h"
+#include "strata/http_connect.h"
 #include "strata/tls_layer.h"
 
 static strata_tls_ctx *server_ctx[3][2], *client_ctx[2];
@@ -408,6 +410,93 @@ static void corked_tail(int cork)
     strata_stack_free(k.b);
 }
 
+static size_t room_of(strata_stack *s, size_t i)
+{
+    const strata_layer *l = strata_stack_layer(s, i);
+    assert_non_null(l);
+    assert_non_null(l->ops->record_room);
+    return l->ops->record_room(l->self);
+}
+
+static void pump_all(struct bulk *k)
+{
+    for (int it = 0; it < 100000; it++) {
+        int a = wire(k, 0), b = wire(k, 1);
+        assert_true(a >= 0 && b >= 0);
+        if (!a && !b)
+            return;
+    }
+    fail_msg("the wire did not settle");
+}
+
+/* Two stacks with a TLS 1.3 layer each (a the client). */
+static void tls_pair(struct bulk *k, uint64_t rng)
+{
+    *k = (struct bulk){.rng = rng};
+    assert_ok(strata_stack_new(NULL, &k->a));
+    assert_ok(strata_stack_new(NULL, &k->b));
+    assert_ok(strata_stack_push(k->a, make_tls(1, 0, NULL), NULL, 0));
+    assert_ok(strata_stack_push(k->b, make_tls(0, 0, NULL), NULL, 0));
+}
+
+/* Records are fitted to the layer beneath once its cipher is known (TLS 1.3
+ * AEAD adds 22 bytes, TLS 1.2 AES-GCM 29), through a layer that passes bytes
+ * on unframed (HTTP CONNECT), not through one with a framing of its own. */
+static void test_records_fit_the_layer_beneath(void **state)
+{
+    (void)state;
+    struct bulk k, h, f;
+    tls_pair(&k, 11);
+    pump_all(&k);
+    assert_int_equal(room_of(k.a, 0), 16384); /* the outermost: the wire has no records */
+    assert_ok(strata_stack_push(k.a, make_tls(1, 1, NULL), NULL, 0)); /* TLS 1.2 inside */
+    assert_ok(strata_stack_push(k.b, make_tls(0, 1, NULL), NULL, 0));
+    pump_all(&k);
+    assert_int_equal(room_of(k.a, 1), 16384 - 29);
+    assert_ok(strata_stack_push(k.a, make_tls(1, 0, NULL), NULL, 0)); /* TLS 1.3 inside that */
+    assert_ok(strata_stack_push(k.b, make_tls(0, 0, NULL), NULL, 0));
+    pump_all(&k);
+    assert_int_equal(room_of(k.a, 2), 16384 - 29 - 22);
+    assert_int_equal(room_of(k.b, 2), 16384 - 29 - 22); /* the server's the same */
+    strata_stack_free(k.a);
+    strata_stack_free(k.b);
+
+    /* Through HTTP CONNECT: the far side plays the proxy in its app. */
+    tls_pair(&h, 12);
+    strata_http_connect_config hc = {.host = "origin.example", .port = 443};
+    strata_layer l;
+    assert_ok(strata_http_connect_layer_new(&hc, &l));
+    assert_ok(strata_stack_push(h.a, l, NULL, 0));
+    pump_all(&h);
+    size_t n, u;
+    strata_status st;
+    const uint8_t *p = strata_stack_app_in(h.b, &n, &st);
+    assert_true(n > 8 && memcmp(p, "CONNECT ", 8) == 0);
+    strata_stack_app_ack(h.b, n);
+    static const char ok[] = "HTTP/1.1 200 Connection established\r\n\r\n";
+    assert_ok(strata_stack_app_write(h.b, (const uint8_t *)ok, sizeof(ok) - 1, &u));
+    assert_int_equal(u, sizeof(ok) - 1);
+    pump_all(&h);
+    assert_ok(strata_stack_push(h.a, make_tls(1, 0, NULL), NULL, 0));
+    assert_ok(strata_stack_push(h.b, make_tls(0, 0, NULL), NULL, 0));
+    pump_all(&h);
+    assert_int_equal(room_of(h.a, 2), 16384 - 22);
+    strata_stack_free(h.a);
+    strata_stack_free(h.b);
+
+    /* Through a framing layer of its own (the test's frame layer): not fitted. */
+    tls_pair(&f, 13);
+    assert_ok(strata_stack_push(f.a, framelayer_new(7, 0), NULL, 0));
+    assert_ok(strata_stack_push(f.b, framelayer_new(7, 0), NULL, 0));
+    assert_ok(strata_stack_push(f.a, make_tls(1, 0, NULL), NULL, 0));
+    assert_ok(strata_stack_push(f.b, make_tls(0, 0, NULL), NULL, 0));
+    pump_all(&f);
+    assert_int_equal(strata_stack_depth(f.a), 3);
+    assert_int_equal(room_of(f.a, 2), 16384);
+    strata_stack_free(f.a);
+    strata_stack_free(f.b);
+}
+
 static void test_corked_tail_waits_for_flush(void **state)
 {
     (void)state;
@@ -425,6 +514,7 @@ int main(void)
         cmocka_unit_test(test_half_close_with_slow_reader),
         cmocka_unit_test(test_inner_records_do_not_double_outer),
         cmocka_unit_test(test_corked_tail_waits_for_flush),
+        cmocka_unit_test(test_records_fit_the_layer_beneath),
         cmocka_unit_test(test_unclean_end_behind_full_buffer),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
