@@ -420,8 +420,11 @@ static int pump_once(strata_io_conn *c)
 static void idle_cb(uv_timer_t *t)
 {
     strata_io_conn *c = t->data;
-    if (c->state == STRATA__IO_CONN_UP)
+    if (c->state == STRATA__IO_CONN_UP) {
         strata_stack_trim(c->stack);
+        strata__io_rd_trim(&c->rd);
+        strata__io_wr_trim(&c->wr);
+    }
 }
 
 static void conn_pump(strata_io_conn *c)

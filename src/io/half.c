@@ -8,6 +8,9 @@
  * the kernel without a copy; whatever the kernel does not take at once is
  * copied into the buffer (up to its size) and written asynchronously. While
  * that write is under way the writer takes nothing more.
+ *
+ * Both buffers are allocated when first needed and given back by _trim
+ * while empty (an idle connection keeps none).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -74,11 +77,17 @@ strata_status strata__io_rd_init(struct strata__io_rd *r, uv_loop_t *loop, uv_st
     r->what = what;
     r->kick = kick;
     r->arg = arg;
-    if (!(r->buf = malloc(cap)))
-        return strata__error_set(&r->err, STRATA_E_NOMEM, "%s: out of memory", what);
     if (stream)
         stream->data = r;
     return STRATA_OK;
+}
+
+/* The buffer, allocated now if it is not (0 when out of memory). */
+static int rd_buf(struct strata__io_rd *r)
+{
+    if (!r->buf && !(r->buf = malloc(r->cap)))
+        strata__error_set(&r->err, STRATA_E_NOMEM, "%s: out of memory", r->what);
+    return r->buf != NULL;
 }
 
 static void rd_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
@@ -86,13 +95,22 @@ static void rd_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
     struct strata__io_rd *r = h->data;
     (void)suggested;
     /* Only an empty buffer is offered: see the note at the top. */
-    *buf = uv_buf_init((char *)r->buf, r->len == 0 ? (unsigned)r->cap : 0);
+    if (r->len != 0 || !rd_buf(r))
+        *buf = uv_buf_init(NULL, 0);
+    else
+        *buf = uv_buf_init((char *)r->buf, (unsigned)r->cap);
 }
 
 static void rd_stream_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 {
     struct strata__io_rd *r = s->data;
     (void)buf;
+    if (nread == UV_ENOBUFS && r->err.status != STRATA_OK) { /* no memory for a buffer */
+        uv_read_stop(s);
+        r->reading = 0;
+        r->kick(r->arg);
+        return;
+    }
     if (nread == 0 || nread == UV_ENOBUFS)
         return;
     if (nread < 0) {
@@ -148,6 +166,8 @@ strata_status strata__io_rd_start(struct strata__io_rd *r)
     } else {
         if (r->fs_busy)
             return STRATA_OK;
+        if (!rd_buf(r))
+            return r->err.status;
         uv_buf_t b = uv_buf_init((char *)r->buf, (unsigned)r->cap);
         r->fs.data = r;
         if ((e = uv_fs_read(r->loop, &r->fs, r->fd, &b, 1, -1, rd_file_cb)) == 0)
@@ -167,7 +187,7 @@ const uint8_t *strata__io_rd_peek(struct strata__io_rd *r, size_t *n, strata_sta
         *st = r->err.status;
     else
         *st = r->eof ? STRATA_CLOSED : STRATA_OK;
-    return r->buf + r->off;
+    return r->len > 0 ? r->buf + r->off : NULL;
 }
 
 void strata__io_rd_ack(struct strata__io_rd *r, size_t n)
@@ -206,6 +226,14 @@ int strata__io_rd_idle(const struct strata__io_rd *r)
     return !r->fs_busy;
 }
 
+void strata__io_rd_trim(struct strata__io_rd *r)
+{
+    if (r->len == 0 && !r->fs_busy) {
+        free(r->buf);
+        r->buf = NULL;
+    }
+}
+
 void strata__io_rd_free(struct strata__io_rd *r)
 {
     free(r->buf);
@@ -228,8 +256,6 @@ strata_status strata__io_wr_init(struct strata__io_wr *w, uv_loop_t *loop, uv_st
     w->kick = kick;
     w->arg = arg;
     w->wreq.data = w->sreq.data = w->fs.data = w;
-    if (!(w->buf = malloc(cap)))
-        return strata__error_set(&w->err, STRATA_E_NOMEM, "%s: out of memory", what);
     return STRATA_OK;
 }
 
@@ -354,6 +380,10 @@ strata_status strata__io_wr_write(struct strata__io_wr *w, const uint8_t *p, siz
         }
     }
     size_t rest = n - done;
+    if (rest > 0 && !w->buf && !(w->buf = malloc(w->cap))) {
+        *used = done;
+        return strata__error_set(&w->err, STRATA_E_NOMEM, "%s: out of memory", w->what);
+    }
     if (rest > 0) {
         size_t k = rest < w->cap ? rest : w->cap;
         memcpy(w->buf, p + done, k);
@@ -410,6 +440,14 @@ int strata__io_wr_idle(const struct strata__io_wr *w)
     /* Stream writes and shutdowns end (cancelled) when the handle closes;
      * only a file write must be waited for. */
     return !(w->busy && !w->stream);
+}
+
+void strata__io_wr_trim(struct strata__io_wr *w)
+{
+    if (!w->busy) {
+        free(w->buf);
+        w->buf = NULL;
+    }
 }
 
 void strata__io_wr_free(struct strata__io_wr *w)

@@ -96,6 +96,8 @@ void strata__io_rd_settle(struct strata__io_rd *r);
 /* Reads no more; cancels a queued file read. */
 void strata__io_rd_stop(struct strata__io_rd *r);
 int strata__io_rd_idle(const struct strata__io_rd *r);
+/* Gives back the buffer while it holds nothing. */
+void strata__io_rd_trim(struct strata__io_rd *r);
 void strata__io_rd_free(struct strata__io_rd *r);
 
 enum strata__io_wr_eof {
@@ -139,6 +141,8 @@ strata_status strata__io_wr_eof(struct strata__io_wr *w);
 /* 1 once eof was asked and everything is written (and shut down). */
 int strata__io_wr_done(const struct strata__io_wr *w);
 int strata__io_wr_idle(const struct strata__io_wr *w);
+/* Gives back the buffer while no write is under way. */
+void strata__io_wr_trim(struct strata__io_wr *w);
 void strata__io_wr_free(struct strata__io_wr *w);
 
 #endif

@@ -5,7 +5,9 @@
  * - 50 connections at once against one listener, each checked;
  * - the connect timeout (a listener whose accept queue is full drops SYNs)
  *   and connection refused, with their exact messages;
- * - bad arguments and a listener on a port in use. */
+ * - bad arguments and a listener on a port in use;
+ * - a TLS connection that goes quiet is trimmed (its TLS layer's and
+ *   socket's buffers given back) and then carries on byte-identical. */
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -16,6 +18,10 @@
 #include "testutil.h"
 #include "framelayer.h"
 #include "pattern.h"
+#include "tls_testcerts.h"
+#include "io/conn_internal.h"
+#include "tls/tls_internal.h"
+#include "strata/tls_layer.h"
 
 struct ends {
     strata_error client_err;
@@ -101,6 +107,101 @@ static void test_layer_over_tcp(void **state)
     uint64_t frames = (4u << 20) / FRAME_MAX;
     assert_true(e.wire_out >= (4u << 20) + frames * 8);
     assert_true(e.wire_in >= (4u << 20) + frames * 8);
+}
+
+/* ---- a quiet TLS connection is trimmed ---- */
+
+struct quiet {
+    struct ends e;
+    struct pattern pat;
+    strata_tls_ctx *sctx, *cctx;
+    strata_io_conn *client;
+    strata_io_timer *tick;
+    int ticks, trimmed_seen;
+};
+
+static strata_status accept_tls_echo(void *user, strata_io_listener *l, strata_io_conn *c)
+{
+    struct quiet *q = user;
+    strata_io_app app;
+    strata_tls_conn *t;
+    strata_layer layer;
+    (void)l;
+    assert_ok(strata_io_app_echo_new(&app));
+    assert_ok(strata_io_conn_set_app(c, app));
+    assert_ok(strata_tls_conn_new(q->sctx, &t));
+    assert_ok(strata_tls_conn_set_accept_state(t));
+    assert_ok(strata_tls_layer_new(t, &layer));
+    assert_ok(strata_stack_push(strata_io_conn_stack(c), layer, NULL, 0));
+    return STRATA_OK;
+}
+
+static void quiet_server_done(void *user, strata_io_conn *c, const strata_error *err)
+{
+    server_done(&((struct quiet *)user)->e, c, err);
+}
+
+static void quiet_client_done(void *user, strata_io_conn *c, const strata_error *err)
+{
+    struct quiet *q = user;
+    q->client = NULL;
+    client_done(&q->e, c, err);
+}
+
+/* Every 100 ms; at 1 s (twice the idle time) the client must be trimmed:
+ * its TLS layer holds no wire buffer and its socket halves no buffer. */
+static void quiet_tick(void *arg)
+{
+    struct quiet *q = arg;
+    if (++q->ticks < 10 || !q->client)
+        return;
+    const strata_tls_conn *t =
+        strata_tls_layer_conn(strata_stack_layer(strata_io_conn_stack(q->client), 0));
+    q->trimmed_seen =
+        t && !t->wire.in.data && !t->wire.out.data && !q->client->rd.buf && !q->client->wr.buf;
+    strata_io_timer_stop(q->tick);
+    q->tick = NULL;
+    pattern_resume(&q->pat);
+}
+
+static void test_quiet_tls_connection_is_trimmed(void **state)
+{
+    (void)state;
+    strata_io *io;
+    static struct quiet q;
+    memset(&q, 0, sizeof(q));
+    (void)tu_pki();
+    q.sctx = tu_server_ctx("leaf.pem", "leaf.key");
+    q.cctx = tu_client_ctx();
+    q.e.clients_left = 1;
+    assert_ok(strata_io_new(&io));
+    strata_io_listener_config lcfg = {accept_tls_echo, quiet_server_done, &q, NULL, 0};
+    strata_error err;
+    assert_ok(strata_io_listen(io, "127.0.0.1", 0, &lcfg, &q.e.listener, &err));
+    pattern_init(&q.pat, 2u << 20, 7);
+    q.pat.pause_at = 1u << 20; /* 1 MiB, a quiet second, 1 MiB */
+    strata_io_conn_config cfg = {NULL, 0, quiet_client_done, &q};
+    assert_ok(strata_io_connect(io, "127.0.0.1", strata_io_listener_port(q.e.listener),
+                                pattern_app(&q.pat), &cfg, &q.client));
+    strata_tls_conn *t;
+    strata_layer layer;
+    assert_ok(strata_tls_conn_new(q.cctx, &t));
+    assert_ok(strata_tls_conn_set_connect_state(t));
+    assert_ok(strata_tls_conn_set_tlsext_host_name(t, "localhost"));
+    assert_ok(strata_tls_layer_new(t, &layer));
+    assert_ok(strata_stack_push(strata_io_conn_stack(q.client), layer, NULL, 0));
+    assert_ok(strata_io_every(io, 100, quiet_tick, &q, &q.tick));
+    assert_ok(strata_io_run(io));
+    strata_io_free(io);
+    strata_tls_ctx_free(q.sctx);
+    strata_tls_ctx_free(q.cctx);
+    if (q.e.client_err.status != STRATA_OK)
+        fail_msg("client: %s", strata_error_message(&q.e.client_err));
+    if (q.e.server_err.status != STRATA_OK)
+        fail_msg("server: %s", strata_error_message(&q.e.server_err));
+    assert_true(q.trimmed_seen);
+    assert_true(pattern_complete(&q.pat));
+    assert_int_equal(q.pat.checked, 2u << 20);
 }
 
 static void test_many_at_once(void **state)
@@ -292,9 +393,13 @@ static void test_pattern_checks(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_layer_over_tcp),  cmocka_unit_test(test_many_at_once),
-        cmocka_unit_test(test_connect_timeout), cmocka_unit_test(test_connect_refused),
-        cmocka_unit_test(test_bad_arguments),   cmocka_unit_test(test_pattern_checks),
+        cmocka_unit_test(test_layer_over_tcp),
+        cmocka_unit_test(test_many_at_once),
+        cmocka_unit_test(test_connect_timeout),
+        cmocka_unit_test(test_connect_refused),
+        cmocka_unit_test(test_bad_arguments),
+        cmocka_unit_test(test_pattern_checks),
+        cmocka_unit_test(test_quiet_tls_connection_is_trimmed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

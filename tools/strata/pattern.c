@@ -33,14 +33,18 @@ static size_t next_block(uint64_t *state, uint64_t *done, uint64_t total, uint8_
 
 static strata_status pat_start(void *self, strata_io_conn *c)
 {
-    (void)self;
-    (void)c;
+    ((struct pattern *)self)->conn = c;
     return STRATA_OK;
 }
 
 static const uint8_t *pat_in(void *self, size_t *n, strata_status *st)
 {
     struct pattern *p = self;
+    if (p->chunk_len == 0 && p->pause_at && p->sent >= p->pause_at && !p->resumed) {
+        *n = 0;
+        *st = STRATA_OK; /* nothing for now: pattern_resume */
+        return NULL;
+    }
     if (p->chunk_len == 0 && p->sent < p->total) {
         p->chunk_off = 0;
         p->chunk_len = next_block(&p->tx_state, &p->sent, p->total, p->chunk);
@@ -114,7 +118,8 @@ static const strata_error *pat_error(const void *self)
 
 static void pat_close(void *self, void (*done)(void *), void *arg)
 {
-    (void)self; /* owned by the round, which reads its counts afterwards */
+    ((struct pattern *)self)->conn = NULL;
+    /* the struct is the round's, which reads its counts afterwards */
     done(arg);
 }
 
@@ -135,6 +140,13 @@ strata_io_app pattern_app(struct pattern *p)
 {
     strata_io_app a = {&pattern_ops, p};
     return a;
+}
+
+void pattern_resume(struct pattern *p)
+{
+    p->resumed = 1;
+    if (p->conn)
+        strata_io_conn_kick(p->conn);
 }
 
 int pattern_complete(const struct pattern *p)

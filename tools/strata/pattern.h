@@ -26,12 +26,17 @@ struct pattern {
     uint64_t expected; /* bytes of the stream generated for checking */
     int got_eof;
     uint64_t mismatch_at; /* UINT64_MAX: none */
+    uint64_t pause_at;    /* 0: none; else stop sending there until pattern_resume */
+    int resumed;
+    strata_io_conn *conn;
     strata_error err;
 };
 
 void pattern_init(struct pattern *p, uint64_t total, uint64_t seed);
 /* An endpoint on p (borrowed: p must outlive the connection). */
 strata_io_app pattern_app(struct pattern *p);
+/* Sends the rest after a pause at pause_at. */
+void pattern_resume(struct pattern *p);
 /* 1 when every byte came back unchanged and the stream ended. */
 int pattern_complete(const struct pattern *p);
 
