@@ -284,7 +284,8 @@ int bench_ssh_cipher(double seconds, struct bench_out *o)
 {
     for (size_t i = 0; i < N_ROWS; i++) {
         double fig[2] = {0, 0}, ss = 0, so = 0;
-        bench_progress("ssh-cipher, %s %s", rows[i].cipher, rows[i].mac);
+        bench_progress("ssh-cipher, %s%s%s", rows[i].cipher, strcmp(rows[i].mac, "-") ? " " : "",
+                       strcmp(rows[i].mac, "-") ? rows[i].mac : "");
         /* Two halves each, alternating. */
         for (int half = 0; half < 4; half++) {
             int who = half & 1;

@@ -104,14 +104,17 @@ static int hs_move(strata_tls_conn *from, strata_tls_conn *to)
     return 0;
 }
 
-static int strata_handshake_once(strata_tls_ctx *cctx, strata_tls_ctx *sctx)
+/* One handshake, the client verifying the server for `name`; 0 when it
+ * completed, -1 (reported unless quiet) when not. */
+static int strata_handshake_once(strata_tls_ctx *cctx, strata_tls_ctx *sctx, const char *name,
+                                 int quiet)
 {
     strata_tls_conn *c = NULL, *s = NULL;
     int rc = -1;
     if (strata_tls_conn_new(cctx, &c) != STRATA_OK || strata_tls_conn_new(sctx, &s) != STRATA_OK ||
         strata_tls_conn_set_connect_state(c) != STRATA_OK ||
         strata_tls_conn_set_accept_state(s) != STRATA_OK ||
-        strata_tls_conn_set_tlsext_host_name(c, "localhost") != STRATA_OK) {
+        strata_tls_conn_set_tlsext_host_name(c, name) != STRATA_OK) {
         cli_err("bench handshakes: making strata connections");
         goto out;
     }
@@ -125,7 +128,8 @@ static int strata_handshake_once(strata_tls_ctx *cctx, strata_tls_ctx *sctx)
             hs_move(c, s) != 0 || hs_move(s, c) != 0) {
             const strata_error *e =
                 strata_status_is_error(rsv) ? strata_tls_conn_error(s) : strata_tls_conn_error(c);
-            cli_err("bench handshakes: strata: %s", strata_error_message(e));
+            if (!quiet)
+                cli_err("bench handshakes: strata: %s", strata_error_message(e));
             goto out;
         }
     }
@@ -178,7 +182,8 @@ static int ossl_step(SSL *ssl)
     return SSL_get_error(ssl, r) == SSL_ERROR_WANT_READ ? 0 : -1;
 }
 
-static int ossl_handshake_once(SSL_CTX *cctx, SSL_CTX *sctx)
+/* As strata_handshake_once. */
+static int ossl_handshake_once(SSL_CTX *cctx, SSL_CTX *sctx, const char *name, int quiet)
 {
     SSL *c = SSL_new(cctx), *s = SSL_new(sctx);
     BIO *c_in = BIO_new(BIO_s_mem()), *c_out = BIO_new(BIO_s_mem());
@@ -195,7 +200,7 @@ static int ossl_handshake_once(SSL_CTX *cctx, SSL_CTX *sctx)
     SSL_set_bio(s, s_in, s_out);
     SSL_set_connect_state(c);
     SSL_set_accept_state(s);
-    if (!SSL_set_tlsext_host_name(c, "localhost") || !SSL_set1_host(c, "localhost"))
+    if (!SSL_set_tlsext_host_name(c, name) || !SSL_set1_host(c, name))
         goto out;
     int dc = 0, ds = 0;
     for (int turn = 0; !dc || !ds; turn++) {
@@ -208,10 +213,11 @@ static int ossl_handshake_once(SSL_CTX *cctx, SSL_CTX *sctx)
     }
     rc = 0;
 out:
-    if (rc != 0) {
+    if (rc != 0 && !quiet) {
         cli_err("bench handshakes: OpenSSL handshake failed");
         ERR_print_errors_fp(stderr);
     }
+    ERR_clear_error();
     SSL_free(c);
     SSL_free(s);
     return rc;
@@ -266,13 +272,19 @@ int bench_handshakes(const struct bench_creds *cr, double seconds, struct bench_
     int rc = -1;
     if (bench_ctxs_make(cr, NULL, &x) != 0)
         goto out;
+    /* Both clients verify the name: another one must fail. */
+    if (strata_handshake_once(x.st_client, x.st_server, "other.example", 1) == 0 ||
+        ossl_handshake_once(x.os_client, x.os_server, "other.example", 1) == 0) {
+        cli_err("bench handshakes: a handshake for the wrong host name succeeded");
+        goto out;
+    }
     /* Two halves each, alternating, to share any drift in machine load. */
     for (int half = 0; half < 4; half++) {
         int who = half & 1;
         double t0 = bench_cpu_now(), dt;
         do {
-            if ((who ? ossl_handshake_once(x.os_client, x.os_server)
-                     : strata_handshake_once(x.st_client, x.st_server)) != 0)
+            if ((who ? ossl_handshake_once(x.os_client, x.os_server, "localhost", 0)
+                     : strata_handshake_once(x.st_client, x.st_server, "localhost", 0)) != 0)
                 goto out;
             n[who]++;
         } while ((dt = bench_cpu_now() - t0) < seconds / 2);
