@@ -58,6 +58,7 @@ static void help(FILE *f)
             "\noptions:\n"
             "  --seconds S            CPU seconds per measurement and side (default 1)\n"
             "  --quick                very short measurements (%.2f s; for tests)\n"
+            "  -v, --verbose          strata's log messages on stderr (-vv: more)\n"
             "  -h, --help             show this help\n\n"
             "exit status: 0 every measurement ran, 1 one failed, 2 usage error\n",
             SECONDS_QUICK_MS / 1000.0);
