@@ -5,16 +5,16 @@
 #     plain C program calling SSL_write on the socket, into the same OpenSSL
 #     sink; median MB/s of REPS runs each, interleaved, and the ratios;
 #  2. full TLS 1.3 handshakes per second in memory, strata against OpenSSL
-#     driven directly.
-# env: BYTES (1 GiB) REPS (5) HS_SECONDS (4) BUILD (build/release)
+#     driven directly (`strata bench handshakes`).
+# env: BYTES (1 GiB) REPS (5) HS_SECONDS (2, CPU seconds per side) BUILD (build/release)
 set -euo pipefail
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-$SRC/build/release}
 BYTES=${BYTES:-1073741824}
 REPS=${REPS:-5}
-HS_SECONDS=${HS_SECONDS:-4}
+HS_SECONDS=${HS_SECONDS:-2}
 cmake --preset release -S "$SRC" >/dev/null
-cmake --build "$BUILD" -j2 --target tls_sink tls_send_plain tls_send_strata tls_handshakes >/dev/null
+cmake --build "$BUILD" -j2 --target tls_sink tls_send_plain tls_send_strata strata >/dev/null
 T=$(mktemp -d /tmp/strata-bench-tls.XXXXXX)
 SINK=""
 cleanup() { [ -n "$SINK" ] && kill "$SINK" 2>/dev/null; rm -rf "$T"; }
@@ -69,5 +69,4 @@ echo "  strata socket mode, corked     $mc  $(awk "BEGIN {printf \"%.2f\", $mc/$
 echo "  (load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs)"
 echo
 echo "handshakes in memory (TLS 1.3, X25519, ECDSA P-256, chain + host name verified):"
-"$BUILD/bench/tls_handshakes" --cert "$T/cert.pem" --key "$T/key.pem" --ca "$T/cert.pem" \
-    --seconds "$HS_SECONDS" | sed 's/^/  /'
+"$BUILD/strata" bench handshakes --seconds "$HS_SECONDS" | sed 's/^/  /'

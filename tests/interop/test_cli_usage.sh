@@ -67,9 +67,17 @@ usage "strata: option --exec needs a command" listen tcp:127.0.0.1:0 --exec ''
 usage "strata: option --bytes: '12X' is not a byte count from 1 to 1099511627776 (suffixes K, M, G)" \
     demo --bytes 12X
 usage "strata: unknown command 'frobnicate' (see 'strata --help')" frobnicate
+usage "strata: bench: unknown benchmark 'tls' (one of handshakes, onion, ssh-cipher)" bench tls
+usage "strata: bench: unknown benchmark 'tls' (one of handshakes, onion, ssh-cipher)" \
+    bench --quick onion tls
+usage "strata: option --seconds: 'fast' is not a number of seconds in (0, 600]" bench --seconds fast
+usage "strata: option --seconds: '0' is not a number of seconds in (0, 600]" bench --seconds=0
+usage "strata: option --seconds: '601' is not a number of seconds in (0, 600]" bench --seconds 601
+usage "strata: option --seconds needs a value" bench --seconds
+usage "strata: bench: unknown option '--fast' (see 'strata bench --help')" bench --fast
 
 # --help and -h: usage on stdout, exit 0, for every subcommand.
-for cmd in connect listen demo; do
+for cmd in connect listen demo bench; do
     for h in --help -h; do
         if "$STRATA" $cmd $h >help.out 2>help.err && grep -q "^usage: strata $cmd" help.out \
             && [ ! -s help.err ]; then
@@ -91,7 +99,7 @@ groff -man -ww -z "$man1" 2>groff.log && [ ! -s groff.log ] && ok "man page: gro
 MANWIDTH=100 man -l "$man1" >man.txt 2>man.err && [ -s man.txt ] && ok "man -l docs/strata.1 renders" \
     || bad "man -l docs/strata.1 ($(cat man.err))"
 missing=
-for cmd in connect listen demo; do
+for cmd in connect listen demo bench; do
     for opt in $("$STRATA" $cmd --help | grep -o -- '^  -[-a-z]*\|, --[a-z]*' | tr -d ', '); do
         grep -q -- "$opt" man.txt || missing="$missing $cmd:$opt"
     done

@@ -31,6 +31,7 @@ int cmd_listen(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_cert(int argc, char **argv); /* keys, CAs, certificates, CSRs, PKCS#12 */
 int cmd_ssh(int argc, char **argv);
+int cmd_bench(int argc, char **argv); /* strata against OpenSSL, in this process */
 
 /* ---- option helpers (cli_opts.c) ---- */
 /* The options every subcommand takes: -h/--help (CLI_STD_HELP), -v/--verbose

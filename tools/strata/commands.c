@@ -9,6 +9,7 @@ const struct cli_command cli_commands[] = {
     {"demo", "a loopback round trip through listen and connect, in one process", cmd_demo},
     {"ssh", "an OpenSSH-compatible SSH client (exec, shell, -J jump hosts)", cmd_ssh},
     {"ssh-keyscan", "print SSH host keys as known_hosts lines", cmd_ssh_keyscan},
+    {"bench", "strata against OpenSSL in this process, as ratios", cmd_bench},
     {"cert", "make and inspect keys, certificates, CSRs and PKCS#12 bundles", cmd_cert},
     {NULL, NULL, NULL},
 };

@@ -186,7 +186,7 @@ out:
     return r;
 }
 
-static strata_status push_tls(strata_stack *s, strata_tls_ctx *ctx, int client, strata_error *e)
+strata_status demo_onion_push_tls(strata_stack *s, strata_tls_ctx *ctx, int client, strata_error *e)
 {
     strata_tls_conn *c = NULL;
     strata_layer l;
@@ -268,8 +268,8 @@ static void do_step(void *arg)
         const struct layer_spec *sp = &specs[st->spec];
         printf("  push     layer %zu: %s certificate, TLS 1.%d, %s\n", strata_stack_depth(cs) + 1,
                sp->keyname, sp->version == STRATA_TLS_VERSION_TLS1_3 ? 3 : 2, sp->cipher);
-        if ((r = push_tls(ss, d->sctx[st->spec], 0, &d->err)) != STRATA_OK ||
-            (r = push_tls(cs, d->cctx[st->spec], 1, &d->err)) != STRATA_OK) {
+        if ((r = demo_onion_push_tls(ss, d->sctx[st->spec], 0, &d->err)) != STRATA_OK ||
+            (r = demo_onion_push_tls(cs, d->cctx[st->spec], 1, &d->err)) != STRATA_OK) {
             fail(d, strata_error_message(&d->err));
             return;
         }

@@ -5,8 +5,16 @@
 
 #include <stdint.h>
 
+#include "strata/stack.h"
+#include "strata/tls.h"
+
 /* Runs the round with seg bytes echoed per step; prints a table on stdout.
  * Returns CLI_OK or CLI_FAIL (after printing why). */
 int demo_onion_run(uint64_t seg);
+
+/* Pushes a TLS layer made from ctx on s: a client (SNI and verified name
+ * "localhost") or a server. On failure *e says why. */
+strata_status demo_onion_push_tls(strata_stack *s, strata_tls_ctx *ctx, int client,
+                                  strata_error *e);
 
 #endif
