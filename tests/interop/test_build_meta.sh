@@ -31,7 +31,7 @@ test_cmd=$(echo "$readme_cmds" | sed -n 2p) # the test command: make check
 mkdir fakebin
 cat >fakebin/make <<'EOF'
 #!/usr/bin/env bash
-echo "$PWD make $*" >>"$MAKE_LOG"
+echo "$(pwd -P) make $*" >>"$MAKE_LOG"
 EOF
 chmod +x fakebin/make
 export MAKE_LOG=$work/make.log
