@@ -49,7 +49,8 @@ STRATA_API void strata_buf_view(strata_buf *b, const void *p, size_t n);
 /* Frees owned storage (wiping it if secret) and resets *b to an empty view. */
 STRATA_API void strata_buf_free(strata_buf *b);
 /* Marks the buffer as holding secrets: storage is wiped on free, on growth
- * and on reset. */
+ * and on reset, and bytes dropped by consume_end or left behind by compaction
+ * are wiped at once. */
 STRATA_API void strata_buf_set_secret(strata_buf *b);
 /* Drops all bytes (wiping if secret); keeps the storage. */
 STRATA_API void strata_buf_reset(strata_buf *b);

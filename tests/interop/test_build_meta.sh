@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# The build's promises, checked cheaply against this source tree and the
+# already-built tree ($STRATA_BUILD):
+#  - the README's first code block is exactly `make demo` and `make check`;
+#  - `.ci/run` runs the README's test command (run with a stand-in `make`);
+#  - `make demo` builds the release preset and runs its `strata demo` (make's
+#    own dry run; the demo itself is run by interop.test_demo);
+#  - `cmake --install` into a fresh prefix gives the library, every public
+#    header, the CLI, the man page and a strata.pc with which a program
+#    calling strata_version() compiles, links and runs;
+#  - every tests/interop/test_*.sh is a ctest interop.test_*.
+source "$(dirname "$0")/lib.sh"
+need make cmake ctest pkg-config cc
+SRC=${STRATA_SRC:?repo root}
+BUILD=${STRATA_BUILD:?build dir}
+
+# ---- README: the first code block ----------------------------------------------
+# Its lines without comments and surrounding blanks.
+readme_cmds=$(awk '/^```/ { if (inb) exit; inb = 1; next } inb' "$SRC/README.md" |
+    sed 's/#.*//; s/[[:space:]]*$//; s/^[[:space:]]*//; s/[[:space:]][[:space:]]*/ /g' | grep -v '^$')
+if [ "$readme_cmds" = "make demo
+make check" ]; then
+    ok "README's first code block is 'make demo' and 'make check'"
+else
+    bad "README's first code block is: $(echo "$readme_cmds" | tr '\n' '|')"
+fi
+test_cmd=$(echo "$readme_cmds" | sed -n 2p) # the test command: make check
+
+# ---- .ci/run calls it -------------------------------------------------------------
+# A stand-in `make` first on PATH records its arguments and directory.
+mkdir fakebin
+cat >fakebin/make <<'EOF'
+#!/usr/bin/env bash
+echo "$(pwd -P) make $*" >>"$MAKE_LOG"
+EOF
+chmod +x fakebin/make
+export MAKE_LOG=$work/make.log
+if PATH=$work/fakebin:$PATH timeout "$T" bash "$SRC/.ci/run" >ci.out 2>&1; then
+    ok ".ci/run exits 0 (with the stand-in make)"
+else
+    bad ".ci/run failed: $(cat ci.out)"
+fi
+want="$(cd "$SRC" && pwd -P) $test_cmd"
+got=$(cat "$MAKE_LOG" 2>/dev/null)
+[ "$got" = "$want" ] && ok ".ci/run runs '$test_cmd' once, at the repo root" ||
+    bad ".ci/run ran '$got', expected '$want'"
+
+# ---- make demo: what it runs --------------------------------------------------------
+# make -n prints the recipe without running it.
+if make -s -n -C "$SRC" demo >demo.n 2>&1; then ok "make -n demo"; else bad "make -n demo: $(cat demo.n)"; fi
+grep -qx 'cmake --preset release >/dev/null' demo.n && ok "make demo configures the release preset" ||
+    bad "make demo does not configure the release preset: $(tr '\n' '|' <demo.n)"
+grep -q '^cmake --build --preset release\( \|$\)' demo.n && ok "make demo builds the release preset" ||
+    bad "make demo does not build the release preset"
+[ "$(grep -v '^$' demo.n | tail -n 1)" = "./build/release/strata demo" ] &&
+    ok "make demo ends by running the release build's 'strata demo'" ||
+    bad "make demo's last command is '$(tail -n 1 demo.n)'"
+# The release preset builds into build/release (the path the recipe runs).
+grep -q '"binaryDir": "${sourceDir}/build/${presetName}"' "$SRC/CMakePresets.json" &&
+    grep -q '"name": "release"' "$SRC/CMakePresets.json" &&
+    ok "the release preset builds into build/release" || bad "the release preset's binaryDir is not build/release"
+"$STRATA" --help 2>&1 | grep -q '^  demo ' && ok "strata has a 'demo' command" || bad "no 'demo' in strata --help"
+
+# ---- cmake --install --------------------------------------------------------------
+P=$work/prefix
+if timeout "$T" cmake --install "$BUILD" --prefix "$P" >install.log 2>&1; then
+    ok "cmake --install into a fresh prefix"
+else
+    bad "cmake --install failed: $(tail -n 5 install.log)"
+fi
+libdir=$P/$(sed -n 's/^CMAKE_INSTALL_LIBDIR:[A-Z]*=//p' "$BUILD/CMakeCache.txt")
+[ -f "$libdir/libstrata.a" ] && ok "static library installed" || bad "no $libdir/libstrata.a"
+[ -e "$libdir/libstrata.so" ] && ok "shared library installed" || bad "no $libdir/libstrata.so"
+missing=
+for h in "$SRC"/include/strata/*.h; do
+    cmp -s "$h" "$P/include/strata/$(basename "$h")" || missing="$missing $(basename "$h")"
+done
+[ -z "$missing" ] && ok "every include/strata/*.h installed ($(ls "$SRC"/include/strata/*.h | wc -l))" ||
+    bad "headers missing or different:$missing"
+[ -x "$P/bin/strata" ] && ok "bin/strata installed" || bad "no bin/strata"
+cmp -s "$SRC/docs/strata.1" "$P/share/man/man1/strata.1" && ok "man page installed as share/man/man1/strata.1" ||
+    bad "no man page at share/man/man1/strata.1"
+version=$(sed -n 's/^project(strata VERSION \([0-9.]*\).*/\1/p' "$SRC/CMakeLists.txt")
+[ -n "$version" ] || bad "no project version in CMakeLists.txt"
+got=$("$P/bin/strata" --version 2>&1)
+[ "$got" = "strata $version" ] && ok "installed strata --version: $got" || bad "installed strata --version: '$got'"
+
+pc=$libdir/pkgconfig/strata.pc
+[ -f "$pc" ] && ok "strata.pc installed" || bad "no $pc"
+export PKG_CONFIG_PATH=$libdir/pkgconfig
+[ "$(pkg-config --modversion strata 2>&1)" = "$version" ] && ok "pkg-config --modversion strata = $version" ||
+    bad "pkg-config --modversion strata: '$(pkg-config --modversion strata 2>&1)'"
+# The .pc must point into the prefix it was installed to.
+[ "$(pkg-config --variable=prefix strata)" = "$P" ] && ok "strata.pc's prefix is the install prefix" ||
+    bad "strata.pc's prefix is '$(pkg-config --variable=prefix strata)', installed to '$P'"
+
+# A program using the installed headers and library through pkg-config. The
+# dev tree is built with ASan + UBSan, so its library needs a program built so.
+san=
+grep -q '^STRATA_SANITIZE:BOOL=ON' "$BUILD/CMakeCache.txt" && san="-fsanitize=address,undefined"
+{
+    for h in "$P"/include/strata/*.h; do echo "#include <strata/$(basename "$h")>"; done
+    cat <<'EOF'
+#include <stdio.h>
+int main(void)
+{
+    printf("%s\n", strata_version());
+    return 0;
+}
+EOF
+} >use.c
+# shellcheck disable=SC2046,SC2086 # pkg-config's words are flags
+if cc -std=c17 -Wall -Wextra -Wpedantic -Werror $san -o use use.c $(pkg-config --cflags --libs strata) \
+    >cc.log 2>&1; then
+    ok "a program including every installed header compiles and links with pkg-config's flags"
+else
+    bad "compile/link with pkg-config failed: $(head -n 5 cc.log)"
+fi
+got=$(LD_LIBRARY_PATH=$libdir timeout "$T" ./use 2>&1)
+[ "$got" = "$version" ] && ok "it runs against the installed library: strata_version() = $got" ||
+    bad "the program printed '$got'"
+# It used the installed shared library, not another one.
+ldd_lib=$(LD_LIBRARY_PATH=$libdir ldd ./use 2>/dev/null | sed -n 's/^[[:space:]]*libstrata\.so[^ ]* => \([^ ]*\) .*/\1/p')
+case $ldd_lib in
+"$libdir"/*) ok "linked to the installed libstrata.so" ;;
+*) bad "libstrata resolved to '$ldd_lib'" ;;
+esac
+
+# ---- every interop script is a ctest ------------------------------------------
+ctest --test-dir "$BUILD" -N >ctest.n 2>&1 || bad "ctest -N failed"
+missing=
+n=0
+for s in "$SRC"/tests/interop/test_*.sh; do
+    name=$(basename "$s" .sh)
+    n=$((n + 1))
+    grep -q "Test *#[0-9]*: interop\.$name\$" ctest.n || missing="$missing $name"
+done
+[ -z "$missing" ] && ok "all $n tests/interop/test_*.sh are ctests interop.test_*" ||
+    bad "not ctests:$missing"
+finish
