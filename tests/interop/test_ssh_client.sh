@@ -331,6 +331,14 @@ sleep 1
 n=$(since "$m" | grep -c "SSH2_MSG_NEWKEYS received" || true)
 if [ "$n" -le 2 ]; then echo "ok   without RekeyLimit: $n key exchange(s)"; else
     echo "FAIL without RekeyLimit: $n key exchanges"; FAILS=$((FAILS + 1)); fi
+# RekeyLimit's time: a quiet session of 5 s with a 2 s limit rekeys on time.
+m=$(mark)
+check "RekeyLimit default 2: the session ends well" "done" bash -c \
+    "${D[*]} -o 'RekeyLimit=default 2' 127.0.0.1 'sleep 5; echo done'"
+sleep 1
+n=$(since "$m" | grep -c "SSH2_MSG_NEWKEYS received" || true)
+if [ "$n" -ge 3 ]; then echo "ok   RekeyLimit time 2 s: $n key exchanges in 5 s"; else
+    echo "FAIL RekeyLimit time 2 s: $n key exchange(s) in 5 s"; FAILS=$((FAILS + 1)); fi
 
 # ProxyJump from the config file: through the dbg sshd (direct-tcpip there).
 cat >"$WORK/config_pj" <<CFG
