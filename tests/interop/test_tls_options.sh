@@ -82,6 +82,22 @@ run "encrypted key without pass=" 1 "$T/c.log" "$STRATA" connect "tcp:localhost:
 expect "encrypted key without pass=: message" "$T/c.log" \
     "the key in '$T/cenc.key' is encrypted and no passphrase callback is set"
 stop "$LPID"
+# A listener checks its layers once before it listens: a key it cannot
+# decrypt ends it at once with the reason (not a reset for every client).
+run "listen pass=file: wrong passphrase: refused at start" 1 "$T/c.log" "$STRATA" listen --echo \
+    tcp:127.0.0.1:0 "tls:cert=ec.pem,key=enc.key,pass=file:badpw"
+expect "listen pass=file: wrong passphrase: message" "$T/c.log" \
+    "strata: chain element 2 'tls:cert=ec.pem,key=enc.key,pass=file:badpw': wrong passphrase for the key in 'enc.key'"
+grep -q "listening on" "$T/c.log" && fail "listen with a bad key: it listened" ||
+    pass "listen with a bad key: never listened"
+run "listen pass=file: missing file: refused at start" 2 "$T/c.log" "$STRATA" listen --echo \
+    tcp:127.0.0.1:0 "tls:cert=ec.pem,key=enc.key,pass=file:nope"
+expect "listen pass=file: missing file: message" "$T/c.log" \
+    "strata: chain element 2 'tls:cert=ec.pem,key=enc.key,pass=file:nope': cannot read 'nope': No such file or directory"
+run "listen --forward through tls: with a missing ca=: refused at start" 1 "$T/c.log" \
+    "$STRATA" listen tcp:127.0.0.1:0 --forward tcp:127.0.0.1:1 tls:ca=nothing
+expect "listen --forward tls:ca=missing: message" "$T/c.log" \
+    "strata: forward chain element 2 'tls:ca=nothing': cannot load trusted certificates from 'nothing'"
 
 # ---- verify=none ---------------------------------------------------------------------
 # connect: a self-signed server, no ca=.
