@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# interop: the tls: options ca=DIR, pass=file:, verify=none and ciphers= of
-# `strata connect` and `strata listen`, against strata itself, openssl
-# s_server and openssl s_client on 127.0.0.1 (throw-away keys, every peer
-# stopped by PID). Each option is shown to do what it says and its failure
-# to give exit status and message exactly.
+# interop: the tls: options ca=DIR, pass=file:, verify=none, ciphers= and
+# suites= of `strata connect` and `strata listen`, against strata itself,
+# openssl s_server and openssl s_client on 127.0.0.1 (throw-away keys, every
+# peer stopped by PID). Each option is shown to do what it says and its
+# failure to give exit status and message exactly; a listener refuses to
+# start with layers it cannot build; --forward with TLS on both sides.
 . "$(dirname "$0")/tls_lib.sh"
 STRATA=${STRATA:?}
 make_pki
@@ -138,35 +139,79 @@ echo_ok "listen ca=,verify=none: a client without a certificate is served" "no c
     "$STRATA" connect "tcp:localhost:$PORT" "tls:ca=$T/ca.pem"
 stop "$LPID"
 
-# ---- ciphers= (the TLS 1.2 cipher list) ----------------------------------------------
-both=ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-CHACHA20-POLY1305
-for c in ECDHE-ECDSA-CHACHA20-POLY1305 ECDHE-ECDSA-AES128-GCM-SHA256; do
-    start_s_server "$T/s.log" -cert "$T/ec.pem" -key "$T/ec.key" -cipher "$both" -naccept 1
-    printf 'cipher %s\n' "$c" | timeout 20 "$STRATA" connect -v "tcp:localhost:$PORT" \
-        "tls:ca=$T/ca.pem,max=1.2,ciphers=$c" > "$T/c.log" 2>&1 || true
-    expect "ciphers=$c: strata -v reports it" "$T/c.log" "up: tls TLSv1.2 $c peer /CN=localhost"
-    for _ in $(seq 50); do grep -q "cipher $c" "$T/s.log" && break; sleep 0.1; done
-    expect "ciphers=$c: s_server negotiated it" "$T/s.log" "CIPHER is $c"
+# ---- ciphers= (the TLS 1.2 cipher list) and suites= (the TLS 1.3 suites) ---------------
+# picks VERSION OPT=CHOICE S_SERVER_ARGS...: against s_server (offering more
+# than CHOICE), strata connect with OPT=CHOICE negotiates CHOICE: strata -v
+# and s_server both say so.
+picks() {
+    local v=$1 o=$2 c=${2#*=}
+    shift 2
+    start_s_server "$T/s.log" -cert "$T/ec.pem" -key "$T/ec.key" -naccept 1 "$@"
+    printf 'asked %s\n' "$c" | timeout 20 "$STRATA" connect -v "tcp:localhost:$PORT" \
+        "tls:ca=$T/ca.pem,max=$v,$o" > "$T/c.log" 2>&1 || true
+    expect "$o: strata -v reports it" "$T/c.log" "up: tls TLSv$v $c peer /CN=localhost"
+    for _ in $(seq 50); do grep -q "asked $c" "$T/s.log" && break; sleep 0.1; done
+    expect "$o: s_server negotiated it" "$T/s.log" "CIPHER is $c"
     stop "$SPID"
+}
+# lacks OPT=CHOICE S_SERVER_ARGS...: s_server without CHOICE: the handshake
+# fails with exit 1 and the server's alert.
+lacks() {
+    local o=$1
+    shift
+    start_s_server "$T/s.log" -cert "$T/ec.pem" -key "$T/ec.key" "$@"
+    run "$o, which the server does not have" 1 "$T/c.log" "$STRATA" connect \
+        "tcp:localhost:$PORT" "tls:ca=$T/ca.pem,$o"
+    expect "$o, which the server does not have: message" "$T/c.log" \
+        "strata: layer 1 'tls': handshake failed: the peer sent a fatal alert: handshake_failure (40)"
+    stop "$SPID"
+}
+# listener_picks VERSION OPT=CHOICE: a strata listener's list decides.
+listener_picks() {
+    local c=${2#*=}
+    start_listen "$T/l.log" --echo tcp:127.0.0.1:0 "tls:cert=$T/ec.pem,key=$T/ec.key,max=$1,$2"
+    echo "from a $1 client" | timeout 20 "$STRATA" connect -v "tcp:localhost:$PORT" \
+        "tls:ca=$T/ca.pem" > "$T/c.log" 2>&1 || true
+    expect "listen $2: the client got it" "$T/c.log" "up: tls TLSv$1 $c peer /CN=localhost"
+    expect "listen $2: echo" "$T/c.log" "from a $1 client"
+    stop "$LPID"
+}
+both12=ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-CHACHA20-POLY1305
+both13=TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256
+for c in ECDHE-ECDSA-CHACHA20-POLY1305 ECDHE-ECDSA-AES128-GCM-SHA256; do
+    picks 1.2 "ciphers=$c" -cipher "$both12"
 done
-start_s_server "$T/s.log" -cert "$T/ec.pem" -key "$T/ec.key" -cipher ECDHE-ECDSA-AES128-GCM-SHA256
-run "ciphers= the server does not have" 1 "$T/c.log" "$STRATA" connect "tcp:localhost:$PORT" \
-    "tls:ca=$T/ca.pem,max=1.2,ciphers=ECDHE-ECDSA-CHACHA20-POLY1305"
-expect "ciphers= the server does not have: message" "$T/c.log" \
-    "strata: layer 1 'tls': handshake failed: the peer sent a fatal alert: handshake_failure (40)"
+for c in TLS_CHACHA20_POLY1305_SHA256 TLS_AES_128_GCM_SHA256; do
+    picks 1.3 "suites=$c" -ciphersuites "$both13"
+done
+lacks max=1.2,ciphers=ECDHE-ECDSA-CHACHA20-POLY1305 -cipher ECDHE-ECDSA-AES128-GCM-SHA256
 expect "ciphers= the server does not have: s_server says" "$T/s.log" "no shared cipher"
-stop "$SPID"
-# The listen end: its list decides.
-start_listen "$T/l.log" --echo tcp:127.0.0.1:0 \
-    "tls:cert=$T/ec.pem,key=$T/ec.key,max=1.2,ciphers=ECDHE-ECDSA-AES256-GCM-SHA384"
-echo "from a 1.2 client" | timeout 20 "$STRATA" connect -v "tcp:localhost:$PORT" "tls:ca=$T/ca.pem" \
-    > "$T/c.log" 2>&1 || true
-expect "listen ciphers=: the client got the listener's cipher" "$T/c.log" \
-    "up: tls TLSv1.2 ECDHE-ECDSA-AES256-GCM-SHA384 peer /CN=localhost"
-expect "listen ciphers=: echo" "$T/c.log" "from a 1.2 client"
-stop "$LPID"
+lacks suites=TLS_CHACHA20_POLY1305_SHA256 -ciphersuites TLS_AES_128_GCM_SHA256 -tls1_3
+listener_picks 1.2 ciphers=ECDHE-ECDSA-AES256-GCM-SHA384
+listener_picks 1.3 suites=TLS_CHACHA20_POLY1305_SHA256
+# Names that select nothing: usage errors (exit 2); a TLS 1.3 suite given
+# to ciphers= points at suites=.
 run "ciphers= no such cipher" 2 "$T/c.log" "$STRATA" connect tcp:127.0.0.1:1 \
     "tls:ciphers=NO-SUCH-CIPHER"
 expect "ciphers= no such cipher: message" "$T/c.log" \
     "strata: chain element 2 'tls:ciphers=NO-SUCH-CIPHER': cipher list 'NO-SUCH-CIPHER' selects no usable cipher"
+run "ciphers= a TLS 1.3 suite" 2 "$T/c.log" "$STRATA" connect tcp:127.0.0.1:1 \
+    "tls:ciphers=TLS_AES_128_GCM_SHA256"
+expect "ciphers= a TLS 1.3 suite: message" "$T/c.log" \
+    "strata: chain element 2 'tls:ciphers=TLS_AES_128_GCM_SHA256': cipher list 'TLS_AES_128_GCM_SHA256' selects no usable cipher (TLS 1.3 suites go in suites=)"
+run "suites= no such suite" 2 "$T/c.log" "$STRATA" connect tcp:127.0.0.1:1 "tls:suites=NOPE"
+expect "suites= no such suite: message" "$T/c.log" \
+    "strata: chain element 2 'tls:suites=NOPE': TLS 1.3 cipher suites 'NOPE' are not valid"
+
+# ---- --forward with TLS on both sides ------------------------------------------------
+start_listen "$T/b.log" --echo tcp:127.0.0.1:0 "tls:cert=$T/rsa.pem,key=$T/rsa.key"
+bport=$PORT
+start_listen "$T/r.log" tcp:127.0.0.1:0 "tls:cert=$T/ec.pem,key=$T/ec.key" \
+    --forward "tcp:127.0.0.1:$bport" "tls:ca=$T/ca.pem,name=localhost"
+head -c 4M /dev/urandom > "$T/data"
+want=$(sha256sum < "$T/data" | cut -d' ' -f1)
+got=$(timeout 60 "$STRATA" connect "tcp:localhost:$PORT" "tls:ca=$T/ca.pem" < "$T/data" 2> "$T/c.log" |
+    sha256sum | cut -d' ' -f1)
+[ "$got" = "$want" ] && pass "--forward: TLS in, TLS out: 4 MiB echoed, sha256 equal" ||
+    { fail "--forward TLS both sides: $got != $want"; cat "$T/c.log" "$T/r.log"; }
 finish

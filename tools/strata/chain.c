@@ -37,7 +37,7 @@ const struct chain_kind chain_kinds[] = {
     {"tls", "tls:[OPT=VAL,...]",
      "a TLS layer (client for connect, server for listen); options role=client|server sni= "
      "name= ca= cert= key= pass=file:F|env:V verify=peer|none alpn=A:B min= max= ciphers= "
-     "keylog=",
+     "suites= keylog=",
      0, chain_tls_parse, chain_tls_opts, chain_tls_push},
     {NULL, NULL, NULL, 0, NULL, NULL, NULL},
 };
