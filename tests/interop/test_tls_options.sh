@@ -139,6 +139,12 @@ echo_ok "listen ca=,verify=none: a client without a certificate is served" "no c
     "$STRATA" connect "tcp:localhost:$PORT" "tls:ca=$T/ca.pem"
 stop "$LPID"
 
+# listen: verify=peer without ca= would check nothing: a usage error.
+run "listen verify=peer without ca=" 2 "$T/c.log" "$STRATA" listen --echo tcp:127.0.0.1:0 \
+    "tls:cert=ec.pem,key=ec.key,verify=peer"
+expect "listen verify=peer without ca=: message" "$T/c.log" \
+    "strata: chain element 2 'tls:cert=ec.pem,key=ec.key,verify=peer': verify=peer on a TLS server needs ca= (the CAs of the client certificates)"
+
 # ---- ciphers= (the TLS 1.2 cipher list) and suites= (the TLS 1.3 suites) ---------------
 # picks VERSION OPT=CHOICE S_SERVER_ARGS...: against s_server (offering more
 # than CHOICE), strata connect with OPT=CHOICE negotiates CHOICE: strata -v

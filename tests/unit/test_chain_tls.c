@@ -61,6 +61,14 @@ static void test_errors(void **state)
                  "chain element 2 'tls:role=peer': role must be 'client' or 'server'");
     expect_error(C, "tls:role=server",
                  "chain element 2 'tls:role=server': a TLS server needs cert= and key=");
+    /* A server told to verify its peers with nothing to verify them
+     * against would ask for no certificate at all. */
+    expect_error(L, "tls:cert=a.pem,key=a.key,verify=peer",
+                 "chain element 2 'tls:cert=a.pem,key=a.key,verify=peer': verify=peer on a TLS "
+                 "server needs ca= (the CAs of the client certificates)");
+    expect_error(C, "tls:role=server,cert=a.pem,key=a.key,verify=peer",
+                 "chain element 2 'tls:role=server,cert=a.pem,key=a.key,verify=peer': verify=peer "
+                 "on a TLS server needs ca= (the CAs of the client certificates)");
     expect_error(L, "tls:role=client",
                  "chain element 2 'tls:role=client': a TLS client in "
                  "listen needs name= or sni= (or verify=none)");

@@ -98,6 +98,11 @@ int chain_tls_parse(struct chain_elem *e, strata_buf *body, enum chain_use use, 
     int server = is_server(e, use);
     if (server && !opt(e, "cert"))
         return bad(err, cap, "a TLS server needs cert= and key=");
+    /* A server verifying its peers needs something to verify them against
+     * (without ca= it would ask for no certificate at all). */
+    if (server && (v = opt(e, "verify")) && strcmp(v, "peer") == 0 && !opt(e, "ca"))
+        return bad(err, cap,
+                   "verify=peer on a TLS server needs ca= (the CAs of the client certificates)");
     /* A client in listen has no peer host to take the name from. */
     if (!server && use == CHAIN_USE_LISTEN && !opt(e, "name") && !opt(e, "sni") &&
         !((v = opt(e, "verify")) && strcmp(v, "none") == 0))
