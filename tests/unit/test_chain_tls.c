@@ -61,6 +61,14 @@ static void test_errors(void **state)
                  "chain element 2 'tls:role=peer': role must be 'client' or 'server'");
     expect_error(C, "tls:role=server",
                  "chain element 2 'tls:role=server': a TLS server needs cert= and key=");
+    /* A server told to verify its peers with nothing to verify them
+     * against would ask for no certificate at all. */
+    expect_error(L, "tls:cert=a.pem,key=a.key,verify=peer",
+                 "chain element 2 'tls:cert=a.pem,key=a.key,verify=peer': verify=peer on a TLS "
+                 "server needs ca= (the CAs of the client certificates)");
+    expect_error(C, "tls:role=server,cert=a.pem,key=a.key,verify=peer",
+                 "chain element 2 'tls:role=server,cert=a.pem,key=a.key,verify=peer': verify=peer "
+                 "on a TLS server needs ca= (the CAs of the client certificates)");
     expect_error(L, "tls:role=client",
                  "chain element 2 'tls:role=client': a TLS client in "
                  "listen needs name= or sni= (or verify=none)");
@@ -139,13 +147,54 @@ static void test_push(void **state)
     chain_free(&c);
 }
 
+/* check_chain: chain_check_layers on tcp: ELEMS... with its status and message. */
+static strata_status check_chain(enum chain_use use, int argc, const char **argv, char *err)
+{
+    struct chain c;
+    assert_int_equal(parse(&c, use, err, argc, argv), 0);
+    strata_status r = chain_check_layers(&c, NULL, use, err, CHAIN_ERR_MAX);
+    chain_free(&c);
+    return r;
+}
+
+/* chain_check_layers builds the layers once on a scratch stack: a bad
+ * cipher list or key file fails with the element's message; it stops before
+ * the first ssh: element (the tls: after it is not built). */
+static void test_check_layers(void **state)
+{
+    (void)state;
+    char err[CHAIN_ERR_MAX], key[600];
+    const char *ok[] = {"tcp:127.0.0.1:1", "tls:verify=none,suites=TLS_AES_128_GCM_SHA256"};
+    assert_ok(check_chain(CHAIN_USE_CONNECT, 2, ok, err));
+    const char *bad[] = {"tcp:127.0.0.1:1", "tls:verify=none", "tls:ciphers=NOPE"};
+    assert_status(check_chain(CHAIN_USE_CONNECT, 3, bad, err), STRATA_E_USAGE);
+    assert_string_equal(err, "chain element 3 'tls:ciphers=NOPE': cipher list 'NOPE' selects no "
+                             "usable cipher");
+    const char *v13[] = {"tcp:127.0.0.1:1", "tls:ciphers=TLS_AES_128_GCM_SHA256"};
+    assert_status(check_chain(CHAIN_USE_CONNECT, 2, v13, err), STRATA_E_USAGE);
+    assert_string_equal(err, "chain element 2 'tls:ciphers=TLS_AES_128_GCM_SHA256': cipher list "
+                             "'TLS_AES_128_GCM_SHA256' selects no usable cipher (TLS 1.3 suites "
+                             "go in suites=)");
+    const char *suites[] = {"tcp:127.0.0.1:1", "tls:suites=NOPE"};
+    assert_status(check_chain(CHAIN_USE_CONNECT, 2, suites, err), STRATA_E_USAGE);
+    assert_string_equal(err,
+                        "chain element 2 'tls:suites=NOPE': TLS 1.3 cipher suites 'NOPE' are not "
+                        "valid");
+    const char *after_ssh[] = {"tcp:127.0.0.1:1", "tls:verify=none", "ssh:user=u",
+                               "direct:127.0.0.1:2", "tls:ciphers=NOPE"};
+    assert_ok(check_chain(CHAIN_USE_CONNECT, 5, after_ssh, err));
+    snprintf(key, sizeof(key), "tls:cert=/nonexistent.pem,key=%s", tu_path(tu_pki(), "leaf.key"));
+    const char *listen[] = {"tcp:127.0.0.1:0", key};
+    assert_status(check_chain(CHAIN_USE_LISTEN, 2, listen, err), STRATA_E_FORMAT);
+    assert_non_null(strstr(err, "cannot use a certificate chain from '/nonexistent.pem'"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_options),
-        cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_push),
-        cmocka_unit_test(test_role),
+        cmocka_unit_test(test_options),      cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_push),         cmocka_unit_test(test_role),
+        cmocka_unit_test(test_check_layers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

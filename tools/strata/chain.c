@@ -37,7 +37,7 @@ const struct chain_kind chain_kinds[] = {
     {"tls", "tls:[OPT=VAL,...]",
      "a TLS layer (client for connect, server for listen); options role=client|server sni= "
      "name= ca= cert= key= pass=file:F|env:V verify=peer|none alpn=A:B min= max= ciphers= "
-     "keylog=",
+     "suites= keylog=",
      0, chain_tls_parse, chain_tls_opts, chain_tls_push},
     {NULL, NULL, NULL, 0, NULL, NULL, NULL},
 };
@@ -402,11 +402,12 @@ int chain_parse(struct chain *c, const struct chain_kind *table, int argc, char 
     return 0;
 }
 
-strata_status chain_push_layers(const struct chain *c, strata_stack *s, enum chain_use use,
-                                char *err, size_t cap)
+/* Pushes the layers of elements 2..end (end <= c->n) on s. */
+static strata_status push_range(const struct chain *c, size_t end, strata_stack *s,
+                                enum chain_use use, char *err, size_t cap)
 {
     char q[300];
-    for (size_t i = 1; i < c->n; i++) {
+    for (size_t i = 1; i < end; i++) {
         const struct chain_elem *e = &c->elems[i];
         strata_error why;
         strata_error_clear(&why);
@@ -419,6 +420,29 @@ strata_status chain_push_layers(const struct chain *c, strata_stack *s, enum cha
         }
     }
     return STRATA_OK;
+}
+
+strata_status chain_push_layers(const struct chain *c, strata_stack *s, enum chain_use use,
+                                char *err, size_t cap)
+{
+    return push_range(c, c->n, s, use, err, cap);
+}
+
+strata_status chain_check_layers(const struct chain *c, const strata_stack_config *cfg,
+                                 enum chain_use use, char *err, size_t cap)
+{
+    size_t end = 1;
+    while (end < c->n && strcmp(c->elems[end].kind->name, "ssh") != 0)
+        end++;
+    strata_stack *s = NULL;
+    strata_status r = strata_stack_new(cfg, &s);
+    if (r != STRATA_OK) {
+        fail(err, cap, "checking the chain: %s", strata_status_str(r));
+        return r;
+    }
+    r = push_range(c, end, s, use, err, cap);
+    strata_stack_free(s);
+    return r;
 }
 
 void chain_help(FILE *f, const struct chain_kind *table)

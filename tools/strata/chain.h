@@ -119,6 +119,14 @@ void chain_free(struct chain *c);
  * err (cap bytes). */
 strata_status chain_push_layers(const struct chain *c, strata_stack *s, enum chain_use use,
                                 char *err, size_t cap);
+/* Builds the layers of elements 2..n on a scratch stack (made with cfg, may
+ * be NULL) and frees it: the files, keys and passphrases the elements name
+ * are read once, so a listener reports a bad one before it listens rather
+ * than on every connection. Stops before the first ssh: element (its push
+ * reads ~/.ssh/config and asks the agent: that waits for a connection).
+ * Returns and reports failures as chain_push_layers does. */
+strata_status chain_check_layers(const struct chain *c, const strata_stack_config *cfg,
+                                 enum chain_use use, char *err, size_t cap);
 /* Prints the kinds of table (NULL: chain_kinds) as help lines to f. */
 void chain_help(FILE *f, const struct chain_kind *table);
 

@@ -2,7 +2,7 @@
  *
  *   tls:[role=client|server,sni=NAME,name=NAME,ca=FILE|DIR,cert=FILE,key=FILE,
  *        pass=file:F|env:VAR,verify=peer|none,alpn=A:B,min=1.2|1.3,max=1.2|1.3,
- *        ciphers=LIST,keylog=FILE]
+ *        ciphers=LIST,suites=LIST,keylog=FILE]
  *
  * The role is the TLS role of this end of the layer: by default client for
  * connect and server for listen; role= turns it round (the seed's
@@ -15,6 +15,8 @@
  * verifying client needs name= or sni=.
  * server: cert= and key= are required; ca= with verify=peer asks for client
  * certificates.
+ * ciphers= is the TLS 1.2 cipher list, suites= the TLS 1.3 cipher suites
+ * (OpenSSL's names and syntax for each).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -36,7 +38,8 @@ const struct chain_opt_def chain_tls_opts[] = {
     {"verify", CHAIN_OPT_STRING, 0, 0},  {"alpn", CHAIN_OPT_STRING, 0, 0},
     {"min", CHAIN_OPT_STRING, 0, 0},     {"max", CHAIN_OPT_STRING, 0, 0},
     {"ciphers", CHAIN_OPT_STRING, 0, 0}, {"keylog", CHAIN_OPT_STRING, 0, 0},
-    {"role", CHAIN_OPT_STRING, 0, 0},    {NULL, CHAIN_OPT_FLAG, 0, 0},
+    {"role", CHAIN_OPT_STRING, 0, 0},    {"suites", CHAIN_OPT_STRING, 0, 0},
+    {NULL, CHAIN_OPT_FLAG, 0, 0},
 };
 
 static const char *opt(const struct chain_elem *e, const char *name)
@@ -95,6 +98,11 @@ int chain_tls_parse(struct chain_elem *e, strata_buf *body, enum chain_use use, 
     int server = is_server(e, use);
     if (server && !opt(e, "cert"))
         return bad(err, cap, "a TLS server needs cert= and key=");
+    /* A server verifying its peers needs something to verify them against
+     * (without ca= it would ask for no certificate at all). */
+    if (server && (v = opt(e, "verify")) && strcmp(v, "peer") == 0 && !opt(e, "ca"))
+        return bad(err, cap,
+                   "verify=peer on a TLS server needs ca= (the CAs of the client certificates)");
     /* A client in listen has no peer host to take the name from. */
     if (!server && use == CHAIN_USE_LISTEN && !opt(e, "name") && !opt(e, "sni") &&
         !((v = opt(e, "verify")) && strcmp(v, "none") == 0))
@@ -134,7 +142,13 @@ static strata_status configure(const struct chain_elem *e, int server, strata_tl
         return r;
     if ((v = opt(e, "max")) && (r = strata_tls_ctx_set_max_version(ctx, version(v))) != STRATA_OK)
         return r;
-    if ((v = opt(e, "ciphers")) && (r = strata_tls_ctx_set_cipher_list(ctx, v)) != STRATA_OK)
+    if ((v = opt(e, "ciphers")) && (r = strata_tls_ctx_set_cipher_list(ctx, v)) != STRATA_OK) {
+        if (strstr(v, "TLS_")) /* OpenSSL's TLS 1.3 suite names start so */
+            return strata__error_set(err, r, "%s (TLS 1.3 suites go in suites=)",
+                                     strata_error_message(strata_tls_ctx_error(ctx)));
+        return r;
+    }
+    if ((v = opt(e, "suites")) && (r = strata_tls_ctx_set_ciphersuites(ctx, v)) != STRATA_OK)
         return r;
     if ((v = opt(e, "keylog")))
         strata_tls_ctx_set_keylog_callback(ctx, keylog_cb, (void *)v);

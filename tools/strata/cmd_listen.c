@@ -28,6 +28,8 @@ static void help(FILE *f)
                "  --once                 serve one connection, then exit with its status\n"
                "  -v, --verbose          report connections on stderr (-vv: more)\n"
                "  -h, --help             show this help\n\n"
+               "The layers are built once before listening: a key, passphrase or CA that\n"
+               "cannot be used ends the command with the reason.\n"
                "A failed connection is reported on stderr and does not stop the listener.\n"
                "SIGINT or SIGTERM closes every connection (a child gets SIGTERM) and exits 0.\n"
                "exit status: 0 success, 1 listening or (with --once) connection failure,\n"
@@ -118,12 +120,34 @@ static void on_done(void *user, strata_io_conn *c, const strata_error *err)
     s->failed++;
 }
 
+/* The layers of both chains are built once before listening: a key, a
+ * passphrase or a CA file that cannot be used ends the command here. */
+static int check_chains(const struct chain *chain, const struct chain *forward)
+{
+    char msg[CHAIN_ERR_MAX];
+    strata_status r =
+        chain_check_layers(chain, cli_stack_config(), CHAIN_USE_LISTEN, msg, sizeof(msg));
+    if (r != STRATA_OK) {
+        cli_err("%s", msg);
+        return cli_exit_code(r);
+    }
+    if (forward && (r = chain_check_layers(forward, cli_stack_config(), CHAIN_USE_CONNECT, msg,
+                                           sizeof(msg))) != STRATA_OK) {
+        cli_err("forward %s", msg);
+        return cli_exit_code(r);
+    }
+    return CLI_OK;
+}
+
 static int serve(const struct chain *chain, const struct chain *forward, const char *exec, int once)
 {
     struct server s = {chain, forward, NULL, exec, once, 0, 0};
     strata_io_listener *l = NULL;
     strata_error err;
     strata_status r;
+    int rc = check_chains(chain, forward);
+    if (rc != CLI_OK)
+        return rc;
     if ((r = strata_io_new(&s.io)) != STRATA_OK) {
         cli_err("starting the io driver: %s", strata_status_str(r));
         return CLI_FAIL;
