@@ -99,12 +99,47 @@ static void test_every_bad_arguments(void **state)
     strata_io_free(io);
 }
 
+static int deferred_runs;
+static void deferred(void *arg)
+{
+    int *order = arg;
+    *order = ++deferred_runs;
+}
+
+/* A deferred call runs once, after the call that asked for it returned, and
+ * keeps strata_io_run going until it has run; freeing the driver first drops
+ * it. */
+static void test_defer_runs_once(void **state)
+{
+    (void)state;
+    strata_io *io;
+    int first = 0, second = 0;
+    deferred_runs = 0;
+    assert_ok(strata_io_new(&io));
+    assert_ok(strata_io_defer(io, deferred, &first));
+    assert_ok(strata_io_defer(io, deferred, &second));
+    assert_int_equal(deferred_runs, 0); /* not from within the call */
+    assert_ok(strata_io_run(io));
+    assert_int_equal(deferred_runs, 2);
+    assert_int_equal(first, 1);
+    assert_int_equal(second, 2);
+    assert_ok(strata_io_run(io)); /* once only */
+    assert_int_equal(deferred_runs, 2);
+    assert_ok(strata_io_defer(io, deferred, &first));
+    strata_io_free(io); /* dropped, not run, not leaked */
+    assert_int_equal(deferred_runs, 2);
+    assert_ok(strata_io_new(&io));
+    assert_status(strata_io_defer(io, NULL, NULL), STRATA_E_USAGE);
+    strata_io_free(io);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_ticks_until_stopped),
         cmocka_unit_test(test_timer_alone_does_not_keep_the_run),
         cmocka_unit_test(test_every_bad_arguments),
+        cmocka_unit_test(test_defer_runs_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
