@@ -1,5 +1,6 @@
 /* Error detail on objects: a message plus OpenSSL's error-queue entries. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <openssl/err.h>
 
@@ -15,6 +16,22 @@ const char *strata_error_message(const strata_error *e)
     if (e->status == STRATA_OK)
         return "";
     return e->msg[0] ? e->msg : strata_status_str(e->status);
+}
+
+static const strata_error no_error;
+static const strata_error no_memory = {.status = STRATA_E_NOMEM,
+                                       .msg = "out of memory while recording an error"};
+
+strata_error *strata__error_alloc(strata_error **e)
+{
+    if (!*e)
+        *e = calloc(1, sizeof(**e));
+    return *e;
+}
+
+const strata_error *strata__error_view(const strata_error *e, int oom)
+{
+    return e ? e : oom ? &no_memory : &no_error;
 }
 
 void strata_error_copy(strata_error *dst, const strata_error *src)

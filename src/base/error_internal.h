@@ -20,4 +20,12 @@ strata_status strata__error_reset(strata_error *e, strata_status status, const c
 /* Empties OpenSSL's error queue without recording it. */
 void strata__ossl_clear(void);
 
+/* Error records allocated when an error happens, so an idle object keeps
+ * none. strata__error_alloc: *e, allocated (zeroed) now if it is NULL; NULL
+ * when out of memory. strata__error_view: what to show for a record that
+ * may not exist: e itself, else a shared empty record (status OK), or with
+ * oom a shared E_NOMEM record ("out of memory while recording an error"). */
+strata_error *strata__error_alloc(strata_error **e);
+const strata_error *strata__error_view(const strata_error *e, int oom);
+
 #endif

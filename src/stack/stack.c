@@ -73,23 +73,13 @@ struct strata_stack {
     strata_error *refusal; /* why the last call was refused (not sticky); allocated then */
 };
 
-/* An idle stack keeps no error records: they are allocated when needed. */
-static const strata_error no_error;
-static const strata_error no_memory = {.status = STRATA_E_NOMEM,
-                                       .msg = "out of memory while recording an error"};
-
-static strata_error *detail(strata_error **e)
-{
-    if (!*e)
-        *e = calloc(1, sizeof(**e));
-    return *e;
-}
-
+/* An idle stack keeps no error records: strata__error_alloc makes them when
+ * needed. */
 /* Records why a push or pop was refused; returns status. */
 STRATA_PRINTF(3, 4)
 static strata_status refuse(strata_stack *s, strata_status status, const char *fmt, ...)
 {
-    strata_error *e = detail(&s->refusal);
+    strata_error *e = strata__error_alloc(&s->refusal);
     char msg[STRATA_ERROR_MSG_MAX];
     va_list ap;
     va_start(ap, fmt);
@@ -123,7 +113,7 @@ static strata_status fail_layer(strata_stack *s, size_t i)
     const strata_error *le = l->ops->error(l->self);
     if (!failed(s)) {
         s->status = STRATA_E_LAYER_FAILED;
-        strata_error *e = detail(&s->err);
+        strata_error *e = strata__error_alloc(&s->err);
         if (e) {
             strata__error_set(e, STRATA_E_LAYER_FAILED, "layer %zu '%s': %s", i + 1, l->ops->name,
                               le && le->status != STRATA_OK ? strata_error_message(le) : "failed");
@@ -144,7 +134,7 @@ static strata_status fail_stack(strata_stack *s, strata_status st, const char *w
 {
     if (!failed(s)) {
         s->status = st;
-        strata_error *e = detail(&s->err);
+        strata_error *e = strata__error_alloc(&s->err);
         if (e)
             strata__error_set(e, st, "%s", what);
     }
@@ -230,13 +220,13 @@ const strata_layer *strata_stack_layer(const strata_stack *s, size_t i)
 const strata_error *strata_stack_error(const strata_stack *s)
 {
     if (!failed(s))
-        return &no_error;
-    return s->err ? s->err : &no_memory;
+        return strata__error_view(NULL, 0);
+    return strata__error_view(s->err, 1);
 }
 
 const strata_error *strata_stack_refusal(const strata_stack *s)
 {
-    return s->refusal ? s->refusal : &no_error;
+    return strata__error_view(s->refusal, 0);
 }
 
 /* ---- routing ------------------------------------------------------------------ */

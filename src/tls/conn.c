@@ -62,14 +62,10 @@ void strata_tls_conn_free(strata_tls_conn *conn)
     free(conn);
 }
 
-static const strata_error no_error;
-static const strata_error no_memory = {.status = STRATA_E_NOMEM,
-                                       .msg = "out of memory while recording an error"};
-
 strata_error *strata__tls_err(strata_tls_conn *conn)
 {
     static _Thread_local strata_error scratch;
-    if (!conn->err && !conn->err_oom && !(conn->err = calloc(1, sizeof(*conn->err))))
+    if (!conn->err_oom && !strata__error_alloc(&conn->err))
         conn->err_oom = 1;
     if (conn->err)
         return conn->err;
@@ -79,9 +75,7 @@ strata_error *strata__tls_err(strata_tls_conn *conn)
 
 const strata_error *strata_tls_conn_error(const strata_tls_conn *conn)
 {
-    if (conn->err)
-        return conn->err;
-    return conn->err_oom ? &no_memory : &no_error;
+    return strata__error_view(conn->err, conn->err_oom);
 }
 
 static strata_status set_role(strata_tls_conn *conn, int server)

@@ -359,6 +359,27 @@ static void test_version(void **state)
     assert_ptr_equal(strata_version(), strata_version()); /* a static string */
 }
 
+/* Records made when an error happens: allocated once, and the view of a
+ * missing one is an empty record, or E_NOMEM when the allocation failed. */
+static void test_error_alloc_and_view(void **state)
+{
+    (void)state;
+    strata_error *e = NULL;
+    strata_error *a = strata__error_alloc(&e);
+    assert_non_null(a);
+    assert_ptr_equal(a, e);
+    assert_int_equal(a->status, STRATA_OK);
+    assert_ptr_equal(strata__error_alloc(&e), a); /* not again */
+    assert_ptr_equal(strata__error_view(e, 0), e);
+    assert_ptr_equal(strata__error_view(e, 1), e);
+    assert_int_equal(strata__error_view(NULL, 0)->status, STRATA_OK);
+    assert_string_equal(strata_error_message(strata__error_view(NULL, 0)), "");
+    assert_int_equal(strata__error_view(NULL, 1)->status, STRATA_E_NOMEM);
+    assert_string_equal(strata_error_message(strata__error_view(NULL, 1)),
+                        "out of memory while recording an error");
+    free(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -373,6 +394,7 @@ int main(void)
         cmocka_unit_test(test_error_copy),
         cmocka_unit_test(test_free_secret),
         cmocka_unit_test(test_version),
+        cmocka_unit_test(test_error_alloc_and_view),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
