@@ -245,6 +245,11 @@ STRATA_API int strata_ssh_transport_is_secure(const strata_ssh_transport *t);
 STRATA_API const char *strata_ssh_transport_algorithm(const strata_ssh_transport *t,
                                                       const char *which,
                                                       enum strata_ssh_direction dir);
+/* 1 when the key exchange method called name (e.g. the "kex" of
+ * strata_ssh_transport_algorithm) is post-quantum: a hybrid of a KEM
+ * (ML-KEM-768, sntrup761) with X25519, which OpenSSH 10 wants and warns
+ * without. 0 for any other or unknown name, or NULL. name is only read. */
+STRATA_API int strata_ssh_kex_is_post_quantum(const char *name);
 /* The server's identification line (without CR LF), or NULL. Owned by t. */
 STRATA_API const char *strata_ssh_transport_server_version(const strata_ssh_transport *t);
 /* The server's host key blob of the last key exchange (borrowed), or NULL. */

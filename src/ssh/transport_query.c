@@ -39,6 +39,11 @@ const char *strata_ssh_transport_algorithm(const strata_ssh_transport *t, const 
     return NULL;
 }
 
+int strata_ssh_kex_is_post_quantum(const char *name)
+{
+    return strata__ssh_kex_is_pq(name);
+}
+
 const char *strata_ssh_transport_server_version(const strata_ssh_transport *t)
 {
     return t->v_s;

@@ -23,7 +23,7 @@ static void build_reply(const struct ssh_kex *k, const uint8_t *v, size_t n, str
     int gex = k->alg->kind == SSH_KEX_KIND_GEX;
     assert_ok(strata_buf_put_u8(out, gex ? SSH_MSG_KEX_DH_GEX_REPLY : SSH_MSG_KEXDH_REPLY));
     assert_ok(strata_buf_put_string(out, kat_k_s, sizeof(kat_k_s)));
-    if (k->alg->kind == SSH_KEX_KIND_ECDH)
+    if (k->alg->kind == SSH_KEX_KIND_ECDH || k->alg->kind == SSH_KEX_KIND_KEM)
         assert_ok(strata_buf_put_string(out, v, n));
     else
         assert_ok(strata_buf_put_mpint(out, v, n, 0));
@@ -371,7 +371,170 @@ static void test_table(void **state)
     assert_true(strata__ssh_kex_find("diffie-hellman-group1-sha1")->legacy);
     assert_true(strata__ssh_kex_find("diffie-hellman-group14-sha1")->legacy);
     assert_true(strata__ssh_kex_find("diffie-hellman-group-exchange-sha1")->legacy);
-    assert_null(strata__ssh_kex_find("sntrup761x25519-sha512@openssh.com"));
+    /* OpenSSH 10's order: the post-quantum hybrids first. */
+    assert_true(strncmp(strata__ssh_kex_algs_default(),
+                        "mlkem768x25519-sha256,sntrup761x25519-sha512,"
+                        "sntrup761x25519-sha512@openssh.com,curve25519-sha256,",
+                        strlen("mlkem768x25519-sha256,sntrup761x25519-sha512,"
+                               "sntrup761x25519-sha512@openssh.com,curve25519-sha256,")) == 0);
+    assert_true(strata__ssh_kex_is_pq("mlkem768x25519-sha256"));
+    assert_true(strata__ssh_kex_is_pq("sntrup761x25519-sha512"));
+    assert_true(strata__ssh_kex_is_pq("sntrup761x25519-sha512@openssh.com"));
+    assert_false(strata__ssh_kex_is_pq("curve25519-sha256"));
+    assert_false(strata__ssh_kex_is_pq("diffie-hellman-group16-sha512"));
+    assert_false(strata__ssh_kex_is_pq("no-such-method"));
+    assert_false(strata__ssh_kex_is_pq(NULL));
+}
+
+/* ---- the post-quantum hybrids ------------------------------------------------- */
+
+static const struct hybrid {
+    const char *name;
+    size_t pk, ct, hash;
+} hybrids[] = {
+    {"mlkem768x25519-sha256", 1184, 1088, 32},
+    {"sntrup761x25519-sha512", 1158, 1039, 64},
+    {"sntrup761x25519-sha512@openssh.com", 1158, 1039, 64},
+};
+
+/* The test server's side: parses an INIT carrying v. */
+static strata_status init_with(const char *name, const uint8_t *v, size_t n, strata_error *err)
+{
+    struct ssh_kex *k;
+    strata_buf m;
+    strata_error_clear(err);
+    assert_ok(strata__ssh_kex_new(strata__ssh_kex_find(name), 1, &k));
+    strata_buf_init(&m, 0);
+    assert_ok(strata_buf_put_u8(&m, SSH_MSG_KEXDH_INIT));
+    assert_ok(strata_buf_put_string(&m, v, n));
+    strata_status r =
+        strata__ssh_kex_server_parse_init(k, strata_buf_ptr(&m), strata_buf_len(&m), err);
+    strata_buf_free(&m);
+    strata__ssh_kex_free(k);
+    return r;
+}
+
+/* Lengths and the X25519 half are checked on both sides, with the exact
+ * errors; a client value whose ML-KEM key fails FIPS 203's modulus check is
+ * refused by the server. */
+static void test_hybrid_checks(void **state)
+{
+    (void)state;
+    strata_error err;
+    char want[256];
+    for (size_t i = 0; i < sizeof(hybrids) / sizeof(hybrids[0]); i++) {
+        const struct hybrid *h = &hybrids[i];
+        uint8_t *v = calloc(1, h->pk + 32);
+        assert_non_null(v);
+        assert_status(reply_with(h->name, v, h->ct + 31, &err), STRATA_E_PROTOCOL);
+        snprintf(want, sizeof(want), "%s: server's reply value is %zu bytes, not %zu", h->name,
+                 h->ct + 31, h->ct + 32);
+        assert_string_equal(strata_error_message(&err), want);
+        assert_status(reply_with(h->name, v, h->ct + 33, &err), STRATA_E_PROTOCOL);
+        /* A right-sized reply whose X25519 value is 0, a low-order point. */
+        assert_status(reply_with(h->name, v, h->ct + 32, &err), STRATA_E_PROTOCOL);
+        snprintf(want, sizeof(want), "%s: shared secret is all zero (peer sent a low-order point)",
+                 h->name);
+        assert_string_equal(strata_error_message(&err), want);
+        assert_status(reply_with(h->name, v, 0, &err), STRATA_E_PROTOCOL);
+        /* The server's side. */
+        assert_status(init_with(h->name, v, h->pk + 31, &err), STRATA_E_PROTOCOL);
+        snprintf(want, sizeof(want), "%s: client's public value is %zu bytes, not %zu", h->name,
+                 h->pk + 31, h->pk + 32);
+        assert_string_equal(strata_error_message(&err), want);
+        assert_status(init_with(h->name, v, h->pk + 32, &err), STRATA_E_PROTOCOL);
+        snprintf(want, sizeof(want), "%s: shared secret is all zero (peer sent a low-order point)",
+                 h->name);
+        assert_string_equal(strata_error_message(&err), want);
+        free(v);
+    }
+    /* ML-KEM-768: the first 12-bit coefficient of t is q = 3329 (FIPS 203 §7.2). */
+    uint8_t *v = calloc(1, 1184 + 32);
+    assert_non_null(v);
+    v[0] = 0x01;
+    v[1] = 0x0d;
+    v[1184] = 9; /* X25519 base point: not low order */
+    assert_status(init_with("mlkem768x25519-sha256", v, 1184 + 32, &err), STRATA_E_PROTOCOL);
+    assert_string_equal(strata_error_message(&err),
+                        "mlkem768x25519-sha256: client's ML-KEM-768 public key is not valid");
+    /* 3328 is in range. */
+    v[1] = 0x0c;
+    v[0] = 0x00;
+    assert_ok(init_with("mlkem768x25519-sha256", v, 1184 + 32, &err));
+    free(v);
+}
+
+/* One exchange; the server's reply is handed to tamper before the client
+ * reads it. Returns whether both ends agree on K. K is a string holding the
+ * hash of the two shared secrets (not an mpint). */
+static int hybrid_exchange(const struct hybrid *h, size_t flip)
+{
+    struct ssh_kex *c, *s;
+    strata_error err;
+    strata_buf m;
+    strata_error_clear(&err);
+    assert_ok(strata__ssh_kex_new(strata__ssh_kex_find(h->name), 0, &c));
+    assert_ok(strata__ssh_kex_new(strata__ssh_kex_find(h->name), 1, &s));
+    strata_buf_init(&m, 0);
+    assert_ok(strata__ssh_kex_client_init(c, &m, &err));
+    assert_int_equal(strata_buf_len(&m), 1 + 4 + h->pk + 32);
+    assert_int_equal(strata_buf_ptr(&m)[0], SSH_MSG_KEX_ECDH_INIT);
+    if (strata__ssh_kex_server_parse_init(s, strata_buf_ptr(&m), strata_buf_len(&m), &err) !=
+        STRATA_OK)
+        fail_msg("%s: %s", h->name, strata_error_message(&err));
+    strata_buf_reset(&m);
+    assert_ok(
+        strata__ssh_kex_server_reply(s, kat_k_s, sizeof(kat_k_s), (const uint8_t *)"sig", 3, &m));
+    /* message byte, string K_S, then the string S_REPLY */
+    size_t value = 1 + 4 + sizeof(kat_k_s) + 4;
+    assert_int_equal(strata_buf_len(&m), value + h->ct + 32 + 4 + 3);
+    if (flip != SIZE_MAX)
+        ((uint8_t *)strata_buf_ptr(&m))[value + flip] ^= 0x01;
+    const uint8_t *ks, *sig;
+    size_t ksl, sigl;
+    if (strata__ssh_kex_parse_reply(c, strata_buf_ptr(&m), strata_buf_len(&m), &ks, &ksl, &sig,
+                                    &sigl, &err) != STRATA_OK)
+        fail_msg("%s: %s", h->name, strata_error_message(&err));
+    const strata_buf *Ks[2] = {&c->K, &s->K};
+    for (int j = 0; j < 2; j++) {
+        assert_int_equal(strata_buf_len(Ks[j]), 4 + h->hash);
+        const uint8_t *p = strata_buf_ptr(Ks[j]);
+        assert_int_equal(((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) |
+                             p[3],
+                         h->hash);
+    }
+    int same = !memcmp(strata_buf_ptr(&c->K), strata_buf_ptr(&s->K), 4 + h->hash);
+    if (same) {
+        uint8_t hc[EVP_MAX_MD_SIZE], hs[EVP_MAX_MD_SIZE];
+        size_t hcl, hsl;
+        assert_ok(strata__ssh_kex_hash(c, "a", "b", (const uint8_t *)"c", 1, (const uint8_t *)"d",
+                                       1, ks, ksl, hc, &hcl, &err));
+        assert_ok(strata__ssh_kex_hash(s, "a", "b", (const uint8_t *)"c", 1, (const uint8_t *)"d",
+                                       1, ks, ksl, hs, &hsl, &err));
+        assert_int_equal(hcl, h->hash);
+        assert_memory_equal(hc, hs, hcl);
+    }
+    strata_buf_free(&m);
+    strata__ssh_kex_free(c);
+    strata__ssh_kex_free(s);
+    return same;
+}
+
+/* Client against server agree; a bit flipped anywhere in the KEM ciphertext
+ * or the server's X25519 value gives the client another K (implicit
+ * rejection: no error, and the host key signature over H then fails). */
+static void test_hybrid_exchange(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(hybrids) / sizeof(hybrids[0]); i++) {
+        const struct hybrid *h = &hybrids[i];
+        for (int n = 0; n < 3; n++)
+            assert_true(hybrid_exchange(h, SIZE_MAX));
+        size_t flips[] = {0, h->ct / 2, h->ct - 1, h->ct + 5};
+        for (size_t j = 0; j < sizeof(flips) / sizeof(flips[0]); j++)
+            if (hybrid_exchange(h, flips[j]))
+                fail_msg("%s: a flipped bit at %zu of the reply still agreed", h->name, flips[j]);
+    }
 }
 
 int main(void)
@@ -381,6 +544,7 @@ int main(void)
         cmocka_unit_test(test_ffc_x_e_g_p),      cmocka_unit_test(test_dh_public_value_range),
         cmocka_unit_test(test_x25519_checks),    cmocka_unit_test(test_ecdh_point_checks),
         cmocka_unit_test(test_gex_group_checks), cmocka_unit_test(test_table),
+        cmocka_unit_test(test_hybrid_checks),    cmocka_unit_test(test_hybrid_exchange),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

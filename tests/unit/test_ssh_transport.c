@@ -177,8 +177,9 @@ static void test_default_connection(void **state)
     assert_ok(ts_pump(p.c, p.s, 0));
     assert_int_equal(p.ev.secure, 1);
     assert_int_equal(p.ev.accepted, 1);
+    /* OpenSSH 10's default: the ML-KEM-768 + X25519 hybrid, end to end. */
     assert_string_equal(strata_ssh_transport_algorithm(p.c, "kex", STRATA_SSH_OUT),
-                        "curve25519-sha256");
+                        "mlkem768x25519-sha256");
     assert_string_equal(strata_ssh_transport_algorithm(p.c, "cipher", STRATA_SSH_OUT),
                         "chacha20-poly1305@openssh.com");
     assert_string_equal(strata_ssh_transport_algorithm(p.c, "mac", STRATA_SSH_OUT), "<implicit>");
@@ -857,7 +858,7 @@ static void test_default_kexinit(void **state)
     client_cfg(&cfg, &ev);
     sent_kexinit(&cfg, &ki);
     const char *kex = ki.lists[SSH_KEXINIT_KEX], *hk = ki.lists[SSH_KEXINIT_HOSTKEY];
-    assert_true(first_is(kex, "curve25519-sha256"));
+    assert_true(first_is(kex, "mlkem768x25519-sha256"));
     assert_true(strata__ssh_namelist_has(kex, "ext-info-c"));
     static const char *const legacy_kex[] = {"diffie-hellman-group1-sha1",
                                              "diffie-hellman-group14-sha1",
@@ -891,7 +892,7 @@ static void test_default_kexinit(void **state)
     sent_kexinit(&cfg, &ki);
     kex = ki.lists[SSH_KEXINIT_KEX];
     hk = ki.lists[SSH_KEXINIT_HOSTKEY];
-    assert_true(first_is(kex, "curve25519-sha256"));
+    assert_true(first_is(kex, "mlkem768x25519-sha256"));
     for (size_t i = 0; i < 3; i++)
         if (!strata__ssh_namelist_has(kex, legacy_kex[i]))
             fail_msg("%s not offered when asked for: %s", legacy_kex[i], kex);

@@ -61,6 +61,9 @@ void bench_ctxs_free(struct bench_ctxs *x);
 int bench_handshakes(const struct bench_creds *c, double seconds, struct bench_out *o);
 int bench_onion(const struct bench_creds *c, double seconds, struct bench_out *o);
 int bench_ssh_cipher(double seconds, struct bench_out *o);
+/* SSH key exchanges per second and the post-quantum KEMs' operations, beside
+ * OpenSSL's X25519 (bench_kex.c). */
+int bench_kex(double seconds, struct bench_out *o);
 
 /* The SSH rows (bench_ssh.c), also run alone by bench/ssh_cipher_bench.c. */
 size_t bench_ssh_row_count(void);

@@ -26,7 +26,8 @@ enum kind {
     K_REKEY,
     K_FORWARD,
     K_LOG,
-    K_IDFILE
+    K_IDFILE,
+    K_WARNWEAK
 };
 
 struct option_row {
@@ -68,6 +69,7 @@ static const struct option_row options[] = {
     {"PasswordAuthentication", SSHC_PASSWORDAUTHENTICATION, K_YESNO, INT(password_authentication)},
     {"KbdInteractiveAuthentication", SSHC_KBDINTERACTIVEAUTHENTICATION, K_YESNO,
      INT(kbd_interactive_authentication)},
+    {"WarnWeakCrypto", SSHC_WARNWEAKCRYPTO, K_WARNWEAK, INT(warn_weak_crypto)},
 };
 
 /* Argument counts each kind takes: min, max. */
@@ -91,6 +93,7 @@ void ssh_config_init(struct ssh_config *c)
     c->kbd_interactive_authentication = -1;
     c->connect_timeout = c->server_alive_interval = -1;
     c->log_level = -1;
+    c->warn_weak_crypto = -1;
 }
 
 void ssh_config_free(struct ssh_config *c)
@@ -418,6 +421,13 @@ static strata_status apply_keyword(struct ssh_config *c, const char *loc, int ar
             return bad(err, loc, "bad time \"%s\" for %s", v, row->name);
         if (!c->set[row->opt])
             *ip = (int)n;
+        break;
+    case K_WARNWEAK: /* OpenSSH 10.1: yes, no, or the one warning turned off */
+        x = !strcasecmp(v, "no-pq-kex") ? 0 : parse_yesno(v);
+        if (x < 0)
+            return bad(err, loc, "%s must be yes, no or no-pq-kex, not \"%s\"", row->name, v);
+        if (!c->set[row->opt])
+            *ip = x;
         break;
     case K_LOG:
         if ((x = parse_loglevel(v)) < 0)

@@ -58,6 +58,7 @@ enum ssh_config_opt {
     SSHC_PUBKEYAUTHENTICATION,
     SSHC_PASSWORDAUTHENTICATION,
     SSHC_KBDINTERACTIVEAUTHENTICATION,
+    SSHC_WARNWEAKCRYPTO,
     SSHC_COUNT
 };
 
@@ -97,7 +98,9 @@ struct ssh_config {
     int connect_timeout, server_alive_interval;                  /* seconds; 0 = none */
     uint64_t rekey_bytes;                                        /* 0 = default */
     int64_t rekey_seconds;                                       /* 0 = none */
-    int log_level;                                               /* enum ssh_config_loglevel */
+    int warn_weak_crypto; /* 0 / 1: OpenSSH 10's warning for a key exchange that is not
+                             post-quantum (no and no-pq-kex turn it off) */
+    int log_level;        /* enum ssh_config_loglevel */
     char *identity_files[SSH_CONFIG_LIST_MAX];
     size_t n_identity_files;
     struct ssh_config_forward forwards[SSH_CONFIG_LIST_MAX];

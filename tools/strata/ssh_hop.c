@@ -293,6 +293,22 @@ static void log_algorithms(struct ssh_hop *h)
     }
 }
 
+/* OpenSSH 10's warning after the first key exchange when it is not
+ * post-quantum (off with -q, LogLevel ERROR or below, WarnWeakCrypto no). */
+static void warn_not_pq(struct ssh_hop *h)
+{
+    const strata_ssh_transport *t =
+        h->layer ? strata_ssh_client_transport(strata_ssh_layer_client(h->layer)) : NULL;
+    if (!t || h->quiet || h->cfg.warn_weak_crypto == 0 || strata_ssh_transport_kex_count(t) > 0)
+        return;
+    const char *kex = strata_ssh_transport_algorithm(t, "kex", STRATA_SSH_OUT);
+    if (!kex || strata_ssh_kex_is_post_quantum(kex))
+        return;
+    fprintf(stderr, "** WARNING: connection is not using a post-quantum key exchange algorithm.\n"
+                    "** This session may be vulnerable to \"store now, decrypt later\" attacks.\n"
+                    "** The server may need to be upgraded. See https://openssh.com/pq.html\n");
+}
+
 static strata_status verify_host_key(void *user, const strata_ssh_hostkey_info *info)
 {
     struct ssh_hop *h = user;
@@ -331,6 +347,7 @@ static strata_status verify_host_key(void *user, const strata_ssh_hostkey_info *
                         "Warning: Permanently added '%s' (%s) to the list of known "
                         "hosts.\n",
                         m.name, info->key_type);
+            warn_not_pq(h);
             return STRATA_OK;
         }
     }
@@ -348,6 +365,7 @@ static strata_status verify_host_key(void *user, const strata_ssh_hostkey_info *
         fprintf(stderr, "Host key verification failed.\n");
         return STRATA_E_HOSTKEY;
     }
+    warn_not_pq(h);
     return STRATA_OK;
 }
 

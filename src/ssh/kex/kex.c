@@ -8,31 +8,40 @@
 #include "ssh/ssh_msg.h"
 #include "strata/mem.h"
 
-/* Preference order of the default offer: curve25519 first, then the NIST
- * curves, then the finite-field groups (OpenSSH's order). */
+/* Preference order of the default offer, OpenSSH 10's: the post-quantum
+ * hybrids, curve25519, the NIST curves, then the finite-field groups. */
 static const struct ssh_kex_alg kex_algs[] = {
+    {"mlkem768x25519-sha256", "SHA256", SSH_KEX_KIND_KEM, 0, NULL, NULL, 0, &strata__ssh_hybrid_ops,
+     &strata__ssh_kem_mlkem768, 1},
+    {"sntrup761x25519-sha512", "SHA512", SSH_KEX_KIND_KEM, 0, NULL, NULL, 0,
+     &strata__ssh_hybrid_ops, &strata__ssh_kem_sntrup761, 1},
+    {"sntrup761x25519-sha512@openssh.com", "SHA512", SSH_KEX_KIND_KEM, 0, NULL, NULL, 0,
+     &strata__ssh_hybrid_ops, &strata__ssh_kem_sntrup761, 1},
     {"curve25519-sha256", "SHA256", SSH_KEX_KIND_ECDH, 0, "X25519", NULL, 0,
-     &strata__ssh_x25519_ops},
+     &strata__ssh_x25519_ops, NULL, 0},
     {"curve25519-sha256@libssh.org", "SHA256", SSH_KEX_KIND_ECDH, 0, "X25519", NULL, 0,
-     &strata__ssh_x25519_ops},
-    {"ecdh-sha2-nistp256", "SHA256", SSH_KEX_KIND_ECDH, 0, "P-256", NULL, 0, &strata__ssh_ecdh_ops},
-    {"ecdh-sha2-nistp384", "SHA384", SSH_KEX_KIND_ECDH, 0, "P-384", NULL, 0, &strata__ssh_ecdh_ops},
-    {"ecdh-sha2-nistp521", "SHA512", SSH_KEX_KIND_ECDH, 0, "P-521", NULL, 0, &strata__ssh_ecdh_ops},
+     &strata__ssh_x25519_ops, NULL, 0},
+    {"ecdh-sha2-nistp256", "SHA256", SSH_KEX_KIND_ECDH, 0, "P-256", NULL, 0, &strata__ssh_ecdh_ops,
+     NULL, 0},
+    {"ecdh-sha2-nistp384", "SHA384", SSH_KEX_KIND_ECDH, 0, "P-384", NULL, 0, &strata__ssh_ecdh_ops,
+     NULL, 0},
+    {"ecdh-sha2-nistp521", "SHA512", SSH_KEX_KIND_ECDH, 0, "P-521", NULL, 0, &strata__ssh_ecdh_ops,
+     NULL, 0},
     {"diffie-hellman-group-exchange-sha256", "SHA256", SSH_KEX_KIND_GEX, 0, NULL, NULL, 0,
-     &strata__ssh_ffc_ops},
+     &strata__ssh_ffc_ops, NULL, 0},
     {"diffie-hellman-group16-sha512", "SHA512", SSH_KEX_KIND_DH, 0, "modp_4096", NULL, 0,
-     &strata__ssh_ffc_ops},
+     &strata__ssh_ffc_ops, NULL, 0},
     {"diffie-hellman-group18-sha512", "SHA512", SSH_KEX_KIND_DH, 0, "modp_8192", NULL, 0,
-     &strata__ssh_ffc_ops},
+     &strata__ssh_ffc_ops, NULL, 0},
     {"diffie-hellman-group14-sha256", "SHA256", SSH_KEX_KIND_DH, 0, "modp_2048", NULL, 0,
-     &strata__ssh_ffc_ops},
+     &strata__ssh_ffc_ops, NULL, 0},
     /* Legacy (SHA-1, or a 1024-bit group): only when asked for. */
     {"diffie-hellman-group14-sha1", "SHA1", SSH_KEX_KIND_DH, 1, "modp_2048", NULL, 0,
-     &strata__ssh_ffc_ops},
+     &strata__ssh_ffc_ops, NULL, 0},
     {"diffie-hellman-group-exchange-sha1", "SHA1", SSH_KEX_KIND_GEX, 1, NULL, NULL, 0,
-     &strata__ssh_ffc_ops},
+     &strata__ssh_ffc_ops, NULL, 0},
     {"diffie-hellman-group1-sha1", "SHA1", SSH_KEX_KIND_DH, 1, NULL, strata__ssh_modp1024_p,
-     sizeof(strata__ssh_modp1024_p), &strata__ssh_ffc_ops},
+     sizeof(strata__ssh_modp1024_p), &strata__ssh_ffc_ops, NULL, 0},
 };
 
 const struct ssh_kex_alg *strata__ssh_kex_find(const char *name)
@@ -43,21 +52,29 @@ const struct ssh_kex_alg *strata__ssh_kex_find(const char *name)
     return NULL;
 }
 
+int strata__ssh_kex_is_pq(const char *name)
+{
+    const struct ssh_kex_alg *a = name ? strata__ssh_kex_find(name) : NULL;
+    return a && a->pq;
+}
+
+#define KEX_PQ "mlkem768x25519-sha256,sntrup761x25519-sha512,sntrup761x25519-sha512@openssh.com,"
+
 const char *strata__ssh_kex_algs_supported(void)
 {
-    return "curve25519-sha256,curve25519-sha256@libssh.org,ecdh-sha2-nistp256,"
-           "ecdh-sha2-nistp384,ecdh-sha2-nistp521,diffie-hellman-group-exchange-sha256,"
-           "diffie-hellman-group16-sha512,diffie-hellman-group18-sha512,"
-           "diffie-hellman-group14-sha256,diffie-hellman-group14-sha1,"
-           "diffie-hellman-group-exchange-sha1,diffie-hellman-group1-sha1";
+    return KEX_PQ "curve25519-sha256,curve25519-sha256@libssh.org,ecdh-sha2-nistp256,"
+                  "ecdh-sha2-nistp384,ecdh-sha2-nistp521,diffie-hellman-group-exchange-sha256,"
+                  "diffie-hellman-group16-sha512,diffie-hellman-group18-sha512,"
+                  "diffie-hellman-group14-sha256,diffie-hellman-group14-sha1,"
+                  "diffie-hellman-group-exchange-sha1,diffie-hellman-group1-sha1";
 }
 
 const char *strata__ssh_kex_algs_default(void)
 {
-    return "curve25519-sha256,curve25519-sha256@libssh.org,ecdh-sha2-nistp256,"
-           "ecdh-sha2-nistp384,ecdh-sha2-nistp521,diffie-hellman-group-exchange-sha256,"
-           "diffie-hellman-group16-sha512,diffie-hellman-group18-sha512,"
-           "diffie-hellman-group14-sha256";
+    return KEX_PQ "curve25519-sha256,curve25519-sha256@libssh.org,ecdh-sha2-nistp256,"
+                  "ecdh-sha2-nistp384,ecdh-sha2-nistp521,diffie-hellman-group-exchange-sha256,"
+                  "diffie-hellman-group16-sha512,diffie-hellman-group18-sha512,"
+                  "diffie-hellman-group14-sha256";
 }
 
 strata_status strata__ssh_kex_new(const struct ssh_kex_alg *alg, int is_server,
@@ -84,6 +101,8 @@ void strata__ssh_kex_free(struct ssh_kex *k)
         return;
     EVP_PKEY_free(k->priv);
     EVP_PKEY_free(k->domain);
+    if (k->kem_sk)
+        OPENSSL_clear_free(k->kem_sk, k->alg->kem->sk_len);
     strata_buf_free(&k->our_pub);
     strata_buf_free(&k->peer_pub);
     strata_buf_free(&k->K);
@@ -205,17 +224,23 @@ static strata_status take_peer_value(struct ssh_kex *k, strata_buf *m, const cha
     const uint8_t *v;
     size_t n;
     strata_status r;
-    if (k->alg->kind == SSH_KEX_KIND_ECDH)
+    int as_string = k->alg->kind == SSH_KEX_KIND_ECDH || k->alg->kind == SSH_KEX_KIND_KEM;
+    if (as_string)
         r = strata_buf_get_string(m, &v, &n);
     else
         r = strata_buf_get_mpint(m, &v, &n);
     if (r != STRATA_OK)
         return strata__error_set(err, r, "%s: malformed %s public value in %s", k->alg->name,
                                  k->is_server ? "client's" : "server's", what);
-    if ((r = k->alg->ops->derive(k, v, n, err)) != STRATA_OK)
+    /* A KEM's server encapsulates to the client's value; everyone else derives. */
+    if (k->is_server && k->alg->ops->encaps)
+        r = k->alg->ops->encaps(k, v, n, err);
+    else
+        r = k->alg->ops->derive(k, v, n, err);
+    if (r != STRATA_OK)
         return r;
     strata_buf_reset(&k->peer_pub);
-    if (k->alg->kind == SSH_KEX_KIND_ECDH)
+    if (as_string)
         return strata_buf_put_string(&k->peer_pub, v, n);
     return strata_buf_put_mpint(&k->peer_pub, v, n, 0);
 }
@@ -279,7 +304,8 @@ strata_status strata__ssh_kex_server_parse_init(struct ssh_kex *k, const uint8_t
     strata_buf_view(&m, payload, n);
     if ((r = expect_msg(k, &m, init_msg(k), "the key exchange init", err)) != STRATA_OK)
         return r;
-    if ((r = k->alg->ops->keygen(k, err)) != STRATA_OK)
+    /* A KEM's server has no key pair of its own: encaps makes its values. */
+    if (!k->alg->ops->encaps && (r = k->alg->ops->keygen(k, err)) != STRATA_OK)
         return r;
     if ((r = take_peer_value(k, &m, "the key exchange init", err)) != STRATA_OK)
         return r;

@@ -11,14 +11,21 @@
  *   INIT(our public value)               ->
  *                                          <- REPLY(K_S, server public value, signature of H)
  *
- * All methods are Diffie-Hellman style: each side has an ephemeral key pair
+ * Most methods are Diffie-Hellman style: each side has an ephemeral key pair
  * and derives K from its private key and the peer's public value, so one set
  * of operations serves the client and the in-memory test server.
  *
+ * The post-quantum hybrids (kex_hybrid.c) are KEM-shaped instead: the client
+ * makes a key pair (keygen), the server encapsulates to the client's public
+ * key (encaps: it never has a KEM key pair of its own), the client
+ * decapsulates the server's ciphertext (derive). Their messages are those of
+ * ECDH (SSH_MSG_KEX_ECDH_INIT / _REPLY, values as strings).
+ *
  * Public values are kept in their wire encoding (an mpint for the finite
- * field groups, a string for the elliptic curves), which is also how they
- * enter the exchange hash. K is kept as an mpint (RFC 4253 §7.2) in a buffer
- * marked secret.
+ * field groups, a string for the elliptic curves and the hybrids), which is
+ * also how they enter the exchange hash. K is kept encoded in a buffer marked
+ * secret: an mpint (RFC 4253 §7.2), or for the hybrids a string (their K is a
+ * hash, draft-ietf-sshm-mlkem-hybrid-kex §2.4).
  */
 #ifndef STRATA_SSH_KEX_H
 #define STRATA_SSH_KEX_H
@@ -34,6 +41,18 @@ enum ssh_kex_kind {
     SSH_KEX_KIND_DH,   /* fixed finite-field group: mpint e / f */
     SSH_KEX_KIND_GEX,  /* group exchange: group from the server, mpint e / f */
     SSH_KEX_KIND_ECDH, /* elliptic curve (NIST or X25519): string Q_C / Q_S */
+    SSH_KEX_KIND_KEM,  /* post-quantum KEM + X25519 hybrid: string C_INIT / S_REPLY */
+};
+
+/* A key encapsulation mechanism (src/pq/): sizes and its three operations,
+ * with fresh randomness. decaps rejects implicitly (a bad ciphertext gives an
+ * unrelated key, never an error), as both ML-KEM and sntrup761 do. */
+struct ssh_kem {
+    const char *name; /* "ML-KEM-768" */
+    size_t pk_len, sk_len, ct_len, ss_len;
+    strata_status (*keypair)(uint8_t *pk, uint8_t *sk);
+    strata_status (*encaps)(uint8_t *ct, uint8_t *ss, const uint8_t *pk);
+    void (*decaps)(uint8_t *ss, const uint8_t *ct, const uint8_t *sk);
 };
 
 /* Group exchange bounds we ask for (RFC 4419 §3; OpenSSH's defaults). */
@@ -55,6 +74,10 @@ struct ssh_kex_ops {
      * bytes; X25519 ignores pub) instead of a fresh one. */
     strata_status (*set_keypair)(struct ssh_kex *k, const uint8_t *priv, size_t privlen,
                                  const uint8_t *pub, size_t publen, strata_error *err);
+    /* KEM-shaped methods only, server side: takes the client's public value
+     * (raw string contents), stores our reply value and derives K. NULL for
+     * the Diffie-Hellman-shaped methods. */
+    strata_status (*encaps)(struct ssh_kex *k, const uint8_t *peer, size_t n, strata_error *err);
 };
 
 struct ssh_kex_alg {
@@ -66,6 +89,8 @@ struct ssh_kex_alg {
     const uint8_t *p;  /* DH groups OpenSSL does not name: the prime (generator 2) */
     size_t plen;
     const struct ssh_kex_ops *ops;
+    const struct ssh_kem *kem; /* KEM-shaped methods: the post-quantum half */
+    int pq;                    /* resists a quantum adversary (OpenSSH's KEX_IS_PQ) */
 };
 
 /* One exchange, client or (test) server side. */
@@ -73,7 +98,8 @@ struct ssh_kex {
     const struct ssh_kex_alg *alg;
     int is_server;
     EVP_PKEY *domain;    /* DH / GEX domain parameters */
-    EVP_PKEY *priv;      /* our ephemeral key pair */
+    EVP_PKEY *priv;      /* our ephemeral key pair (the hybrids: its X25519 half) */
+    uint8_t *kem_sk;     /* KEM-shaped, client: the KEM secret key (wiped on free) */
     strata_buf our_pub;  /* encoded field: mpint or string */
     strata_buf peer_pub; /* encoded field */
     strata_buf K;        /* mpint, secret */
@@ -88,6 +114,10 @@ const struct ssh_kex_alg *strata__ssh_kex_find(const char *name);
 /* Comma lists: everything implemented (legacy included), and the default offer. */
 const char *strata__ssh_kex_algs_supported(void);
 const char *strata__ssh_kex_algs_default(void);
+/* 1 when the named method is post-quantum (a hybrid with a KEM), as OpenSSH
+ * decides whether to warn "connection is not using a post-quantum key
+ * exchange algorithm"; 0 for other or unknown names. */
+int strata__ssh_kex_is_pq(const char *name);
 
 /* ---- one exchange --------------------------------------------------------------- */
 strata_status strata__ssh_kex_new(const struct ssh_kex_alg *alg, int is_server,
@@ -156,6 +186,15 @@ strata_status strata__ssh_ffc_domain_pg(const uint8_t *p, size_t plen, const uin
 extern const struct ssh_kex_ops strata__ssh_ffc_ops;
 extern const struct ssh_kex_ops strata__ssh_ecdh_ops;
 extern const struct ssh_kex_ops strata__ssh_x25519_ops;
+extern const struct ssh_kex_ops strata__ssh_hybrid_ops;
+extern const struct ssh_kem strata__ssh_kem_mlkem768;
+extern const struct ssh_kem strata__ssh_kem_sntrup761;
+/* X25519 (kex_curve25519.c), for the hybrids: a fresh key pair in k->priv
+ * with its 32-byte public value in pub, and the raw 32-byte shared secret
+ * with the peer's public value (an all-zero result refused, RFC 8731 §3). */
+strata_status strata__ssh_x25519_keygen_raw(struct ssh_kex *k, uint8_t pub[32], strata_error *err);
+strata_status strata__ssh_x25519_shared_raw(struct ssh_kex *k, const uint8_t peer[32],
+                                            uint8_t out[32], strata_error *err);
 /* RFC 2409 §6.2 Oakley group 2 (1024-bit), for diffie-hellman-group1-sha1. */
 extern const uint8_t strata__ssh_modp1024_p[128];
 

@@ -200,4 +200,4 @@ static strata_status ffc_set_keypair(struct ssh_kex *k, const uint8_t *priv, siz
     return r == STRATA_OK ? store_our_pub(k, err) : r;
 }
 
-const struct ssh_kex_ops strata__ssh_ffc_ops = {ffc_keygen, ffc_derive, ffc_set_keypair};
+const struct ssh_kex_ops strata__ssh_ffc_ops = {ffc_keygen, ffc_derive, ffc_set_keypair, NULL};

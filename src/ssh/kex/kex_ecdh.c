@@ -99,4 +99,4 @@ static strata_status ec_set_keypair(struct ssh_kex *k, const uint8_t *priv, size
     return strata_buf_put_string(&k->our_pub, pub, publen);
 }
 
-const struct ssh_kex_ops strata__ssh_ecdh_ops = {ec_keygen, ec_derive, ec_set_keypair};
+const struct ssh_kex_ops strata__ssh_ecdh_ops = {ec_keygen, ec_derive, ec_set_keypair, NULL};
