@@ -4,7 +4,8 @@
 #  - the README's first code block is exactly `make demo` and `make check`;
 #  - `.ci/run` runs the README's test command (run with a stand-in `make`);
 #  - `make demo` builds the release preset and runs its `strata demo` (make's
-#    own dry run; the demo itself is run by interop.test_demo);
+#    own dry run; the demo itself is run by interop.test_demo), and the
+#    release preset builds and its demo runs with cmocka invisible;
 #  - `cmake --install` into a fresh prefix gives the library, every public
 #    header, the CLI, the man page and a strata.pc with which a program
 #    calling strata_version() compiles, links and runs;
@@ -60,6 +61,32 @@ grep -q '"binaryDir": "${sourceDir}/build/${presetName}"' "$SRC/CMakePresets.jso
     grep -q '"name": "release"' "$SRC/CMakePresets.json" &&
     ok "the release preset builds into build/release" || bad "the release preset's binaryDir is not build/release"
 "$STRATA" --help 2>&1 | grep -q '^  demo ' && ok "strata has a 'demo' command" || bad "no 'demo' in strata --help"
+
+# ---- make demo needs no test dependency ------------------------------------------
+# The release preset configured and built (into a scratch directory) with
+# cmocka invisible to pkg-config, as on a fresh machine where only
+# `scripts/deps.sh build` ran; its strata demo must run.
+mkdir nocmocka
+for d in $(pkg-config --variable pc_path pkg-config | tr ':' ' '); do
+    for pc in "$d"/*.pc; do
+        [ -e "$pc" ] && [ "$(basename "$pc")" != cmocka.pc ] && ln -sf "$pc" nocmocka/
+    done
+done
+[ -e nocmocka/libuv.pc ] && [ ! -e nocmocka/cmocka.pc ] && ok "a pkg-config path without cmocka" ||
+    bad "could not make a pkg-config path without cmocka"
+if PKG_CONFIG_LIBDIR=$work/nocmocka pkg-config --exists cmocka; then bad "cmocka still visible"; fi
+if PKG_CONFIG_LIBDIR=$work/nocmocka timeout "$T" cmake -S "$SRC" --preset release -B "$work/rel" \
+    >rel.log 2>&1 && PKG_CONFIG_LIBDIR=$work/nocmocka timeout 420 cmake --build "$work/rel" \
+    -j 2 --target strata >>rel.log 2>&1; then
+    ok "the release preset configures and builds without cmocka"
+else
+    bad "the release preset needs cmocka: $(grep -i -m3 'error\|cmocka' rel.log | tr '\n' '|')"
+fi
+if timeout "$T" "$work/rel/strata" demo >reldemo.out 2>&1; then
+    ok "strata demo runs from that build"
+else
+    bad "strata demo from the cmocka-less build: $(tail -n 5 reldemo.out)"
+fi
 
 # ---- cmake --install --------------------------------------------------------------
 P=$work/prefix
