@@ -7,8 +7,8 @@
 # checked by sha256, and strata ssh-keyscan fetches the key. Also: the default
 # offer negotiates ML-KEM with 10.5; KexAlgorithms -/^ work with the new
 # names; a connection that is not post-quantum prints OpenSSH 10's warning
-# (the same lines as OpenSSH 10.5's ssh), which -q, LogLevel ERROR and
-# WarnWeakCrypto no / no-pq-kex suppress.
+# (the same lines as OpenSSH 10.5's ssh), which -q, LogLevel ERROR,
+# WarnWeakCrypto no / no-pq-kex and a KexAlgorithms of the user's suppress.
 source "$(dirname "$0")/ssh_lib.sh"
 need /usr/sbin/sshd
 need ssh-keygen
@@ -117,7 +117,9 @@ else
     echo "FAIL warning lines differ (OpenSSH first)"; cat "$WORK/warn_openssh" "$WORK/warn_strata"
     FAILS=$((FAILS + 1))
 fi
-for opt in "-q" "-o LogLevel=ERROR" "-o WarnWeakCrypto=no" "-o WarnWeakCrypto=no-pq-kex"; do
+# As OpenSSH: no warning when the user chose the methods.
+for opt in "-q" "-o LogLevel=ERROR" "-o WarnWeakCrypto=no" "-o WarnWeakCrypto=no-pq-kex" \
+    "-o KexAlgorithms=curve25519-sha256"; do
     # shellcheck disable=SC2086
     out=$(sssh "$PORT_classic" $opt root@127.0.0.1 'echo done' 2>&1) || true
     if [[ "$out" == *done* && "$out" != *post-quantum* ]]; then echo "ok   $opt: no warning"; else

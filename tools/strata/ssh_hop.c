@@ -294,12 +294,14 @@ static void log_algorithms(struct ssh_hop *h)
 }
 
 /* OpenSSH 10's warning after the first key exchange when it is not
- * post-quantum (off with -q, LogLevel ERROR or below, WarnWeakCrypto no). */
+ * post-quantum: not when the user chose the methods (KexAlgorithms), nor
+ * with -q, LogLevel ERROR or below, or WarnWeakCrypto no / no-pq-kex. */
 static void warn_not_pq(struct ssh_hop *h)
 {
     const strata_ssh_transport *t =
         h->layer ? strata_ssh_client_transport(strata_ssh_layer_client(h->layer)) : NULL;
-    if (!t || h->quiet || h->cfg.warn_weak_crypto == 0 || strata_ssh_transport_kex_count(t) > 0)
+    if (!t || h->quiet || h->cfg.warn_weak_crypto == 0 || h->cfg.kex_algorithms ||
+        strata_ssh_transport_kex_count(t) > 0)
         return;
     const char *kex = strata_ssh_transport_algorithm(t, "kex", STRATA_SSH_OUT);
     if (!kex || strata_ssh_kex_is_post_quantum(kex))
