@@ -103,7 +103,7 @@ void strata__keccak_absorb(strata__keccak *k, const uint8_t *in, size_t len)
 static void finish(strata__keccak *k, uint8_t domain)
 {
     k->s[k->pos / 8] ^= (uint64_t)domain << (8 * (k->pos & 7));
-    k->s[(k->rate - 1) / 8] ^= 0x80ULL << 56;
+    k->s[(k->rate - 1) / 8] ^= 0x80ULL << (8 * ((k->rate - 1) & 7));
     k->pos = k->rate;
 }
 
