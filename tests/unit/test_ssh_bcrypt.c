@@ -6,7 +6,6 @@
  * password-hashes repository, bcrypt-pbkdf/tests/test_vectors.rs
  * ("test_openbsd_vectors"). Keys made by ssh-keygen are checked in
  * test_ssh_keyfile.c. */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
