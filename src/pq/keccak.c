@@ -2,7 +2,7 @@
  *
  * Implementation note. The state is 25 little-endian 64-bit lanes, lane
  * (x, y) at index x + 5y (FIPS 202 §3.1.2). A round is theta, rho and pi
- * folded into one pass through two tables, chi, then iota (§3.2). Bytes enter
+ * folded into one pass written out lane by lane, chi, then iota (§3.2). Bytes enter
  * and leave the state little-endian within each lane, so the code is the same
  * on any host byte order. The padding is pad10*1 with the domain bits in
  * front of it: 0x06 for SHA3, 0x1F for SHAKE (§B.2). Nothing here branches on
@@ -24,34 +24,67 @@ static const uint64_t RC[24] = {
     0x8000000000008002ULL, 0x8000000000000080ULL, 0x000000000000800AULL, 0x800000008000000AULL,
     0x8000000080008081ULL, 0x8000000000008080ULL, 0x0000000080000001ULL, 0x8000000080008008ULL};
 
-/* rho offsets (§3.2.2) by source lane x + 5y. */
-static const unsigned RHO[25] = {0,  1,  62, 28, 27, 36, 44, 6,  55, 20, 3,  10, 43,
-                                 25, 39, 41, 45, 15, 21, 8,  18, 2,  61, 56, 14};
-/* pi (§3.2.3): lane x + 5y moves to y + 5((2x + 3y) mod 5). */
-static const unsigned PI[25] = {0,  10, 20, 5, 15, 16, 1,  11, 21, 6, 7,  17, 2,
-                                12, 22, 23, 8, 18, 3,  13, 14, 24, 9, 19, 4};
-
+/* The round below has rho (§3.2.2) and pi (§3.2.3) written out: lane
+ * i = x + 5y is rotated by RHO[i] and moved to PI[i] = y + 5((2x + 3y) mod 5),
+ *   RHO = {0, 1, 62, 28, 27, 36, 44, 6, 55, 20, 3, 10, 43, 25, 39, 41, 45, 15, 21, 8,
+ *          18, 2, 61, 56, 14},
+ *   PI  = {0, 10, 20, 5, 15, 16, 1, 11, 21, 6, 7, 17, 2, 12, 22, 23, 8, 18, 3, 13,
+ *          14, 24, 9, 19, 4}. */
 static inline uint64_t rotl(uint64_t v, unsigned n)
 {
     return (v << n) | (v >> ((64 - n) & 63));
 }
 
+/* One round is written out lane by lane (the RHO and PI tables above):
+ * compilers do not unroll the 25-lane loops on their own, and the
+ * permutation is most of ML-KEM's cost. */
 void strata__keccak_f1600(uint64_t s[25])
 {
-    uint64_t b[25], c[5], d[5];
+    uint64_t b[25];
     for (int r = 0; r < 24; r++) {
-        /* theta */
-        for (int x = 0; x < 5; x++)
-            c[x] = s[x] ^ s[x + 5] ^ s[x + 10] ^ s[x + 15] ^ s[x + 20];
-        for (int x = 0; x < 5; x++)
-            d[x] = c[(x + 4) % 5] ^ rotl(c[(x + 1) % 5], 1);
-        /* theta applied, then rho and pi into b */
-        for (int i = 0; i < 25; i++)
-            b[PI[i]] = rotl(s[i] ^ d[i % 5], RHO[i]);
-        /* chi */
-        for (int y = 0; y < 25; y += 5)
-            for (int x = 0; x < 5; x++)
-                s[y + x] = b[y + x] ^ (~b[y + (x + 1) % 5] & b[y + (x + 2) % 5]);
+        /* theta: column parities c, and d[x] = c[x-1] ^ rot(c[x+1], 1) */
+        uint64_t c0 = s[0] ^ s[5] ^ s[10] ^ s[15] ^ s[20];
+        uint64_t c1 = s[1] ^ s[6] ^ s[11] ^ s[16] ^ s[21];
+        uint64_t c2 = s[2] ^ s[7] ^ s[12] ^ s[17] ^ s[22];
+        uint64_t c3 = s[3] ^ s[8] ^ s[13] ^ s[18] ^ s[23];
+        uint64_t c4 = s[4] ^ s[9] ^ s[14] ^ s[19] ^ s[24];
+        uint64_t d0 = c4 ^ rotl(c1, 1), d1 = c0 ^ rotl(c2, 1), d2 = c1 ^ rotl(c3, 1);
+        uint64_t d3 = c2 ^ rotl(c4, 1), d4 = c3 ^ rotl(c0, 1);
+        /* theta applied, rho, and pi: lane i goes to PI[i], rotated by RHO[i] */
+        b[0] = rotl(s[0] ^ d0, 0);
+        b[10] = rotl(s[1] ^ d1, 1);
+        b[20] = rotl(s[2] ^ d2, 62);
+        b[5] = rotl(s[3] ^ d3, 28);
+        b[15] = rotl(s[4] ^ d4, 27);
+        b[16] = rotl(s[5] ^ d0, 36);
+        b[1] = rotl(s[6] ^ d1, 44);
+        b[11] = rotl(s[7] ^ d2, 6);
+        b[21] = rotl(s[8] ^ d3, 55);
+        b[6] = rotl(s[9] ^ d4, 20);
+        b[7] = rotl(s[10] ^ d0, 3);
+        b[17] = rotl(s[11] ^ d1, 10);
+        b[2] = rotl(s[12] ^ d2, 43);
+        b[12] = rotl(s[13] ^ d3, 25);
+        b[22] = rotl(s[14] ^ d4, 39);
+        b[23] = rotl(s[15] ^ d0, 41);
+        b[8] = rotl(s[16] ^ d1, 45);
+        b[18] = rotl(s[17] ^ d2, 15);
+        b[3] = rotl(s[18] ^ d3, 21);
+        b[13] = rotl(s[19] ^ d4, 8);
+        b[14] = rotl(s[20] ^ d0, 18);
+        b[24] = rotl(s[21] ^ d1, 2);
+        b[9] = rotl(s[22] ^ d2, 61);
+        b[19] = rotl(s[23] ^ d3, 56);
+        b[4] = rotl(s[24] ^ d4, 14);
+        /* chi, row by row */
+        for (int y = 0; y < 25; y += 5) {
+            uint64_t b0 = b[y], b1 = b[y + 1], b2 = b[y + 2], b3 = b[y + 3], b4 = b[y + 4];
+            s[y] = b0 ^ (~b1 & b2);
+            s[y + 1] = b1 ^ (~b2 & b3);
+            s[y + 2] = b2 ^ (~b3 & b4);
+            s[y + 3] = b3 ^ (~b4 & b0);
+            s[y + 4] = b4 ^ (~b0 & b1);
+        }
         /* iota */
         s[0] ^= RC[r];
     }
