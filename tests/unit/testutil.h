@@ -23,5 +23,8 @@
 /* A deterministic PRNG for tests (xorshift64*). */
 uint64_t tu_rand(uint64_t *state);
 void tu_fill(uint8_t *p, size_t n, uint64_t seed);
+/* Decodes hex (upper or lower case) into out; fails the test when it is not
+ * valid hex or needs more than cap bytes. Returns the byte count. */
+size_t tu_unhex(const char *hex, uint8_t *out, size_t cap);
 
 #endif
