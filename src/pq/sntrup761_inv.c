@@ -1,9 +1,9 @@
 /* sntrup761: reciprocals in R3 and Rq in constant time.
  *
- * Implementation note. KeyGen (NTRU Prime round 3 specification, §3.4: "KeyGen") needs 1/g in
+ * Implementation note. KeyGen (NTRU Prime round-3 specification, Core: KeyGen) needs 1/g in
  * R3 and 1/(3f) in Rq, both modulo x^p - x - 1, for secret g and f. Both are computed with the
  * constant-time "divstep" iteration of Bernstein and Yang, "Fast constant-time gcd computation
- * and modular inversion" (TCHES 2019), §6, in its polynomial form over a field k:
+ * and modular inversion" (TCHES 2019), in its polynomial form over a field k:
  *
  *   f = reversed(x^p - x - 1), g = reversed(input) (both of degree p), v = 0, r = 1, delta = 1;
  *   repeat 2p - 1 times:
@@ -14,9 +14,16 @@
  *   the input is invertible iff delta = 0, and then 1/input = reversed_{p-1}(v) / f(0).
  *
  * The iteration count is fixed and the condition becomes masks: there is no branch or table
- * index on secret data. Arrays are padded to PAD coefficients so the inner loops have a fixed
- * trip count the compiler can vectorize; v and r may collect garbage above degree p (they only
- * ever move up), f and g stay zero there (g only moves down). */
+ * index on secret data. Loop bounds depend on the step number alone.
+ *
+ * R3: coefficients are bit-sliced into two 768-bit masks (is 1, is -1), so a step is a few
+ * dozen word operations. Rq: a step is g = g - (g(0)/f(0)) f, r = r - (g(0)/f(0)) v (the
+ * iteration above divided by f(0), which only rescales g and r together), with 1/f(0) by a
+ * fixed exponentiation and the products by Shoup's method in 16-bit lanes; the swap, the
+ * update and the shift are one pass over the arrays, and v and r are processed only up to
+ * their public degree bound. Arrays are padded to PAD coefficients; v and r may collect garbage
+ * above degree p (they only ever move up), f and g stay zero there (g only moves down). */
+#include <string.h>
 #include <openssl/crypto.h>
 
 #include "pq/sntrup761_internal.h"
@@ -40,79 +47,115 @@ static int32_t nonzero_mask(int32_t x)
 
 /* --- R3 ----------------------------------------------------------------------------------- */
 
-/* -2 .. 2 to -1 .. 1 modulo 3. */
-static int8_t f3_small(int32_t x)
+/* R3 polynomials are bit-sliced: bit i of plus[] is set when coefficient i is 1, of minus[]
+ * when it is -1, so one 64-bit operation handles 64 coefficients. */
+#define WORDS (PAD / 64)
+
+struct f3poly {
+    uint64_t plus[WORDS], minus[WORDS];
+};
+
+/* z = x + y (mod 3), coefficient-wise. */
+static void f3_add(uint64_t *zp, uint64_t *zm, uint64_t xp, uint64_t xm, uint64_t yp, uint64_t ym)
 {
-    x -= 3 & ((1 - x) >> 31);
-    x += 3 & ((x + 1) >> 31);
-    return (int8_t)x;
+    *zp = (xp & ~yp & ~ym) | (yp & ~xp & ~xm) | (xm & ym);
+    *zm = (xm & ~yp & ~ym) | (ym & ~xp & ~xm) | (xp & yp);
 }
 
-static void cswap8(int8_t *a, int8_t *b, int32_t mask)
+/* z = a x + b y for scalars given as masks (ap all ones when a = 1, am when a = -1). */
+static void f3_combine(struct f3poly *z, uint64_t ap, uint64_t am, const struct f3poly *y,
+                       uint64_t bp, uint64_t bm)
 {
-    int8_t m = (int8_t)mask;
-    for (int i = 0; i < PAD; i++) {
-        int8_t t = (int8_t)(m & (a[i] ^ b[i]));
-        a[i] ^= t;
-        b[i] ^= t;
+    for (int i = 0; i < WORDS; i++) {
+        uint64_t xp = z->plus[i], xm = z->minus[i];
+        f3_add(&z->plus[i], &z->minus[i], (ap & xp) | (am & xm), (ap & xm) | (am & xp),
+               (bp & y->plus[i]) | (bm & y->minus[i]), (bp & y->minus[i]) | (bm & y->plus[i]));
     }
+}
+
+static void f3_cswap(struct f3poly *a, struct f3poly *b, uint64_t mask)
+{
+    for (int i = 0; i < WORDS; i++) {
+        uint64_t t = mask & (a->plus[i] ^ b->plus[i]), u = mask & (a->minus[i] ^ b->minus[i]);
+        a->plus[i] ^= t;
+        b->plus[i] ^= t;
+        a->minus[i] ^= u;
+        b->minus[i] ^= u;
+    }
+}
+
+/* a = x a (up one place) or a / x (down one place; the lowest coefficient is zero). */
+static void f3_shift_up(uint64_t *a)
+{
+    for (int i = WORDS - 1; i > 0; i--)
+        a[i] = (a[i] << 1) | (a[i - 1] >> 63);
+    a[0] <<= 1;
+}
+
+static void f3_shift_down(uint64_t *a)
+{
+    for (int i = 0; i < WORDS - 1; i++)
+        a[i] = (a[i] >> 1) | (a[i + 1] << 63);
+    a[WORDS - 1] >>= 1;
+}
+
+static void f3_set(struct f3poly *a, int i, int32_t c)
+{
+    a->plus[i >> 6] |= (uint64_t)(c & 1 & ~(c >> 1)) << (i & 63);
+    a->minus[i >> 6] |= (uint64_t)((c >> 1) & 1) << (i & 63);
+}
+
+static int32_t f3_get(const struct f3poly *a, int i)
+{
+    return (int32_t)((a->plus[i >> 6] >> (i & 63)) & 1) -
+           (int32_t)((a->minus[i >> 6] >> (i & 63)) & 1);
 }
 
 int strata__sntrup_r3_recip(int8_t *out, const int8_t *in)
 {
-    int8_t f[PAD] = {0}, g[PAD] = {0}, v[PAD] = {0}, r[PAD] = {0};
+    struct f3poly f = {{0}, {0}}, g = {{0}, {0}}, v = {{0}, {0}}, r = {{0}, {0}};
     int32_t delta = 1;
 
-    f[0] = 1;
-    f[P - 1] = f[P] = -1;
+    f3_set(&f, 0, 1);
+    f3_set(&f, P - 1, -1);
+    f3_set(&f, P, -1);
     for (int i = 0; i < P; i++)
-        g[P - 1 - i] = in[i];
-    r[0] = 1;
+        f3_set(&g, P - 1 - i, in[i]);
+    f3_set(&r, 0, 1);
 
     for (int loop = 0; loop < 2 * P - 1; loop++) {
-        for (int i = PAD - 1; i > 0; i--)
-            v[i] = v[i - 1];
-        v[0] = 0;
+        f3_shift_up(v.plus);
+        f3_shift_up(v.minus);
 
-        int32_t swap = positive_mask(delta) & nonzero_mask(g[0]);
-        delta ^= swap & (delta ^ -delta);
+        uint64_t swap = (uint64_t)(int64_t)(positive_mask(delta) & nonzero_mask(f3_get(&g, 0)));
+        delta ^= (int32_t)swap & (delta ^ -delta);
         delta += 1;
-        cswap8(f, g, swap);
-        cswap8(v, r, swap);
+        f3_cswap(&f, &g, swap);
+        f3_cswap(&v, &r, swap);
 
-        int32_t f0 = f[0], g0 = g[0];
-        for (int i = 0; i < PAD; i++)
-            g[i] = f3_small(f0 * g[i] - g0 * f[i]);
-        for (int i = 0; i < PAD; i++)
-            r[i] = f3_small(f0 * r[i] - g0 * v[i]);
-        for (int i = 0; i < PAD - 1; i++)
-            g[i] = g[i + 1];
-        g[PAD - 1] = 0;
+        /* g = f(0) g - g(0) f, r = f(0) r - g(0) v */
+        uint64_t ap = 0 - (f.plus[0] & 1), am = 0 - (f.minus[0] & 1);
+        uint64_t bp = 0 - (g.minus[0] & 1), bm = 0 - (g.plus[0] & 1);
+        f3_combine(&g, ap, am, &f, bp, bm);
+        f3_combine(&r, ap, am, &v, bp, bm);
+        f3_shift_down(g.plus);
+        f3_shift_down(g.minus);
     }
 
     /* f(0) is +-1, its own reciprocal. */
+    int32_t f0 = f3_get(&f, 0);
     for (int i = 0; i < P; i++)
-        out[i] = (int8_t)(f[0] * v[P - 1 - i]);
+        out[i] = (int8_t)(f0 * f3_get(&v, P - 1 - i));
     int ok = (int)~nonzero_mask(delta); /* -1 when invertible */
 
-    OPENSSL_cleanse(f, sizeof(f));
-    OPENSSL_cleanse(g, sizeof(g));
-    OPENSSL_cleanse(v, sizeof(v));
-    OPENSSL_cleanse(r, sizeof(r));
+    OPENSSL_cleanse(&f, sizeof(f));
+    OPENSSL_cleanse(&g, sizeof(g));
+    OPENSSL_cleanse(&v, sizeof(v));
+    OPENSSL_cleanse(&r, sizeof(r));
     return ok ? 0 : -1;
 }
 
 /* --- Rq ----------------------------------------------------------------------------------- */
-
-static void cswap16(int16_t *a, int16_t *b, int32_t mask, int n)
-{
-    int16_t m = (int16_t)mask;
-    for (int i = 0; i < n; i++) {
-        int16_t t = (int16_t)(m & (a[i] ^ b[i]));
-        a[i] ^= t;
-        b[i] ^= t;
-    }
-}
 
 static int16_t fq_mul(int32_t a, int32_t b)
 {
@@ -132,19 +175,49 @@ static int16_t fq_freeze16(int16_t x)
     return x;
 }
 
-/* a = a - c b over n coefficients (n a multiple of 32, blocks of fixed length so the compiler
- * vectorizes them). c b mod q is Shoup's multiplication by a fixed c: with
- * cs within 2 of c 2^16 / q, c b - q floor(cs b / 2^16) is within a few q of 0, so it can be
- * computed in wrapping 16-bit arithmetic (|c b mod q| < 4800 and |a - c b| < 3q for every c, b
- * in range, checked exhaustively). */
-static void combine16(int16_t *a, const int16_t *b, int16_t c, int16_t cs, int n)
+/* a - c b mod q. c b mod q is Shoup's multiplication by a fixed c: with cs within 2 of
+ * c 2^16 / q, c b - q floor(cs b / 2^16) is within a few q of 0, so it can be computed in
+ * wrapping 16-bit arithmetic (|c b mod q| < 4800 and |a - c b| < 3q for every a, b, c in
+ * range, checked exhaustively). */
+static int16_t fq_sub_mul(int16_t a, int16_t b, int16_t c, int16_t cs)
 {
-    for (int base = 0; base < n; base += 32)
-        for (int i = base; i < base + 32; i++) {
-            int16_t qt = (int16_t)(((int32_t)cs * b[i]) >> 16);
-            int16_t cb = (int16_t)((uint16_t)(c * b[i]) - (uint16_t)(qt * Q));
-            a[i] = fq_freeze16((int16_t)(a[i] - cb));
+    int16_t qt = (int16_t)(((int32_t)cs * b) >> 16);
+    int16_t cb = (int16_t)((uint16_t)(c * b) - (uint16_t)(qt * Q));
+    return fq_freeze16((int16_t)(a - cb));
+}
+
+/* One step on f, g (PAD + 1 entries, the last always zero): swap them under mask m, then
+ * g = (g - c f) / x. One pass; g(0) - c f(0) is zero by the choice of c and is dropped. */
+static void step_fg(int16_t *f, int16_t *g, int16_t m, int16_t c, int16_t cs)
+{
+    f[0] ^= (int16_t)(m & (f[0] ^ g[0]));
+    for (int i = 0; i < PAD; i++) {
+        int16_t fi = f[i + 1], gi = g[i + 1];
+        int16_t t = (int16_t)(m & (fi ^ gi));
+        fi ^= t;
+        gi ^= t;
+        f[i + 1] = fi;
+        g[i] = fq_sub_mul(gi, fi, c, cs);
+    }
+}
+
+/* One step on v, r over their first n entries (n a multiple of 32; v[-1] is an always-zero
+ * pad): v = x v, swap them under mask m, then r = r - c v. Blocks of fixed length, each
+ * copied out of v first, so the compiler vectorizes them. */
+static void step_vr(int16_t *v, int16_t *r, int16_t m, int16_t c, int16_t cs, int n)
+{
+    for (int base = n - 32; base >= 0; base -= 32) {
+        int16_t old[32];
+        memcpy(old, v + base - 1, sizeof(old));
+        for (int i = 0; i < 32; i++) {
+            int16_t vi = old[i], ri = r[base + i];
+            int16_t t = (int16_t)(m & (vi ^ ri));
+            vi ^= t;
+            ri ^= t;
+            v[base + i] = vi;
+            r[base + i] = fq_sub_mul(ri, vi, c, cs);
         }
+    }
 }
 
 /* c 2^16 / q to within 2, in constant time: floor((c + (q-1)/2) 2^16 / q) by the quotient
@@ -169,7 +242,8 @@ static int16_t fq_recip(int16_t a)
 
 void strata__sntrup_rq_recip3(int16_t *out, const int8_t *in)
 {
-    int16_t f[PAD] = {0}, g[PAD] = {0}, v[PAD] = {0}, r[PAD] = {0};
+    int16_t f[PAD + 1] = {0}, g[PAD + 1] = {0}, vbuf[PAD + 1] = {0}, r[PAD] = {0};
+    int16_t *v = vbuf + 1;
     int32_t delta = 1;
 
     f[0] = 1;
@@ -179,30 +253,24 @@ void strata__sntrup_rq_recip3(int16_t *out, const int8_t *in)
     r[0] = 1;
 
     for (int loop = 0; loop < 2 * P - 1; loop++) {
+        int32_t swap = positive_mask(delta) & nonzero_mask(g[0]);
+        delta ^= swap & (delta ^ -delta);
+        delta += 1;
+
+        /* After the swap: g - (g(0)/f(0)) f is (f(0) g - g(0) f) / f(0), so g and r are scaled
+         * by the same nonzero constant, which changes neither the zero test on g(0) nor the
+         * result. */
+        int16_t t = (int16_t)(swap & (f[0] ^ g[0]));
+        int16_t c = fq_mul(g[0] ^ t, fq_recip((int16_t)(f[0] ^ t)));
+        int16_t cs = shoup(c);
+
         /* Before this step v and r are zero from degree loop + 1 up (they start as 0 and 1 and
          * v moves up one place per step): a public bound, rounded up to a block. */
         int vr = (loop + 2 + 31) & ~31;
         if (vr > PAD)
             vr = PAD;
-        for (int i = vr - 1; i > 0; i--)
-            v[i] = v[i - 1];
-        v[0] = 0;
-
-        int32_t swap = positive_mask(delta) & nonzero_mask(g[0]);
-        delta ^= swap & (delta ^ -delta);
-        delta += 1;
-        cswap16(f, g, swap, PAD);
-        cswap16(v, r, swap, vr);
-
-        /* g - (g(0)/f(0)) f is (f(0) g - g(0) f) / f(0): g and r are scaled by the same
-         * nonzero constant, which changes neither the zero test on g(0) nor the result. */
-        int16_t c = fq_mul(g[0], fq_recip(f[0]));
-        int16_t cs = shoup(c);
-        combine16(g, f, c, cs, PAD);
-        combine16(r, v, c, cs, vr);
-        for (int i = 0; i < PAD - 1; i++)
-            g[i] = g[i + 1];
-        g[PAD - 1] = 0;
+        step_vr(v, r, (int16_t)swap, c, cs, vr);
+        step_fg(f, g, (int16_t)swap, c, cs);
     }
 
     /* 1/(3 in) = v / (3 f(0)); 1/3 = 3061 = -1530 mod q. */
@@ -212,6 +280,6 @@ void strata__sntrup_rq_recip3(int16_t *out, const int8_t *in)
 
     OPENSSL_cleanse(f, sizeof(f));
     OPENSSL_cleanse(g, sizeof(g));
-    OPENSSL_cleanse(v, sizeof(v));
+    OPENSSL_cleanse(vbuf, sizeof(vbuf));
     OPENSSL_cleanse(r, sizeof(r));
 }
