@@ -1,5 +1,6 @@
-/* sntrup761: the KEM (NTRU Prime round 3 specification, §3.4 "Streamlined NTRU Prime Core"
- * and §3.5 "Streamlined NTRU Prime KEM": KeyGen', Encap, Decap with implicit rejection).
+/* sntrup761: the KEM (NTRU Prime round-3 specification, 2020: Streamlined NTRU Prime Core and
+ * the KEM built on it: KeyGen', Encap, Decap with implicit rejection; also
+ * draft-josefsson-ntruprime-streamlined).
  *
  * Hash_b(s) is the first 32 bytes of SHA-512(b || s) for a one-byte prefix b:
  *   cache = Hash_4(pk), stored in the secret key;
@@ -100,7 +101,7 @@ static int short_random(int8_t *out, strata__pq_random_fn rng, void *ctx)
     return r;
 }
 
-/* Hide (§3.5): C = Rounded(h r) || Hash_2(Hash_3(r) || cache); also gives r_enc and hr. */
+/* Hide: C = Rounded(h r) || Hash_2(Hash_3(r) || cache); also gives r_enc and hr. */
 static int hide(uint8_t *C, uint8_t *r_enc, uint8_t *hr, const int8_t *r, const uint8_t *pk,
                 const uint8_t *cache)
 {
@@ -198,7 +199,7 @@ void strata__sntrup761_dec(uint8_t *ss, const uint8_t *ct, const uint8_t *sk)
     int8_t f[P], v[P], e[P], r[P];
     uint8_t cnew[CT_BYTES], r_enc[SMALL], hr[HB];
 
-    /* r = (1/g) * (3 f c mod q, mod 3) in R3 (§3.4 Decrypt). */
+    /* r = (1/g) * (3 f c mod q, mod 3) in R3 (Core: Decrypt). */
     strata__sntrup_rounded_decode(d, ct);
     strata__sntrup_small_decode(f, sk + SK_F);
     strata__sntrup_rq_mult_small(d, d, f);

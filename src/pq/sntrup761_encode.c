@@ -1,4 +1,5 @@
-/* sntrup761: wire encodings (NTRU Prime round 3 specification, §3.2 "Encoding" and §3.3).
+/* sntrup761: wire encodings (NTRU Prime round-3 specification: Encode / Decode, and the
+ * encodings of small, Rq and rounded polynomials).
  *
  * Small polynomials (the secret key's f and 1/g, and the hashed r) pack four coefficients
  * c + 1 in 0 .. 2 per byte, two bits each, low coefficient in the low bits.

@@ -1,4 +1,4 @@
-/* sntrup761: arithmetic in Z_q, Z_3, Rq and R3 (NTRU Prime round 3 specification, §3: the rings
+/* sntrup761: arithmetic in Z_q, Z_3, Rq and R3 (NTRU Prime round-3 specification: the rings
  * Rq = Z_q[x]/(x^p - x - 1) and R3 = Z_3[x]/(x^p - x - 1)).
  *
  * Everything here runs in constant time: reductions are Barrett-style multiplications by

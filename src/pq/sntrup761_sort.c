@@ -1,6 +1,6 @@
-/* sntrup761: constant-time sort of uint32 values, for Short_random (NTRU Prime round 3
- * specification, §3.4: a random weight-w vector is the low bits of a sorted list of random
- * words, so the positions of the nonzero entries are never used as an index).
+/* sntrup761: constant-time sort of uint32 values, for Short_random (NTRU Prime round-3
+ * specification): a random weight-w vector is the low bits of a sorted list of random words,
+ * so the positions of the nonzero entries are never used as an index.
  *
  * Batcher's merge exchange (Knuth, TAOCP vol. 3, §5.2.2, Algorithm M) works for any n: which
  * pairs are compared depends on n alone, and each compare-exchange is a masked min/max. */
