@@ -4,9 +4,13 @@
  * Buffers are the caller's: pk, sk, ct and ss must hold the sizes below and
  * are only written during the call. Secret keys and shared secrets are the
  * caller's to wipe. The *_rng variants take the randomness source for
- * known-answer tests; they draw bytes in the order and amounts of the
- * reference implementation (keypair: 4p bytes per candidate g, 4p bytes for
- * f, 191 bytes for rho; enc: 4p bytes for r).
+ * known-answer tests; they draw bytes in the order, amounts and calls of the
+ * SUPERCOP reference used by OpenSSH, PQClean and liboqs (keypair: one call of
+ * 4p = 3044 bytes per candidate g, one for f, one of 191 bytes for rho; enc:
+ * one of 3044 bytes for r). The round-3 submission's own KAT generator drew
+ * each 32-bit word with a separate 4-byte call; an rng that splits a
+ * 3044-byte request into 761 such calls reproduces its kat_kem.rsp (see
+ * tests/unit/test_pq_sntrup.c).
  */
 #ifndef STRATA_PQ_SNTRUP761_H
 #define STRATA_PQ_SNTRUP761_H
