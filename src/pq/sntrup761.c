@@ -32,6 +32,7 @@
 #define SK_BYTES STRATA_SNTRUP761_SECRETKEY_BYTES
 #define CT_BYTES STRATA_SNTRUP761_CIPHERTEXT_BYTES
 #define SS_BYTES STRATA_SNTRUP761_SHAREDSECRET_BYTES
+#define MAX_G_DRAWS 64
 
 /* Secret key offsets. */
 #define SK_F 0
@@ -123,12 +124,15 @@ strata_status strata__sntrup761_keypair_rng(uint8_t *pk, uint8_t *sk, strata__pq
     int16_t h[P];
     int bad = 0;
 
-    for (;;) {
-        if (small_random(g, rng, ctx) != 0) {
+    /* Whether g is invertible is not secret: a g that is not is thrown away and drawn again.
+     * Random g are almost always invertible (x^p - x - 1 has no root mod 3; none of 3000 random
+     * g failed in a trial), so MAX_G_DRAWS failures in a row mean a broken source, which
+     * would otherwise loop forever. */
+    for (int draws = 0;; draws++) {
+        if (draws == MAX_G_DRAWS || small_random(g, rng, ctx) != 0) {
             bad = 1;
             break;
         }
-        /* Whether g is invertible is not secret: a g that is not is thrown away. */
         if (strata__sntrup_r3_recip(ginv, g) == 0)
             break;
     }

@@ -371,6 +371,27 @@ static void test_rng_failure(void **state)
     assert_memory_equal(ss, zero, SSB);
 }
 
+/* Every word 0x20000000 makes g = 0, never invertible: KeyGen gives up instead of looping. */
+static int zero_g_rng(void *ctx, uint8_t *out, size_t n)
+{
+    int *calls = ctx;
+    (*calls)++;
+    for (size_t i = 0; i < n; i++)
+        out[i] = i % 4 == 3 ? 0x20 : 0;
+    return 0;
+}
+
+static void test_broken_rng_gives_up(void **state)
+{
+    (void)state;
+    static uint8_t pk[PKB], sk[SKB], zero[SKB];
+    int calls = 0;
+    assert_status(strata__sntrup761_keypair_rng(pk, sk, zero_g_rng, &calls), STRATA_E_CRYPTO);
+    assert_int_equal(calls, 64);
+    assert_memory_equal(pk, zero, PKB);
+    assert_memory_equal(sk, zero, SKB);
+}
+
 /* --- the arithmetic --------------------------------------------------------------------------- */
 
 static void random_small(int8_t *f, uint64_t *seed)
@@ -479,6 +500,7 @@ int main(void)
         cmocka_unit_test(test_tampered_ciphertext_rejected),
         cmocka_unit_test(test_other_key_rejected),
         cmocka_unit_test(test_rng_failure),
+        cmocka_unit_test(test_broken_rng_gives_up),
         cmocka_unit_test(test_reciprocals),
         cmocka_unit_test(test_freeze),
         cmocka_unit_test(test_encodings_roundtrip),
