@@ -49,11 +49,11 @@ start_sshd() {
     printf -v "PORT_$name" '%s' "$port"
 }
 
+COMMON=(-F none -i "$WORK/id" -o UserKnownHostsFile="$WORK/known_hosts" -o StrictHostKeyChecking=yes)
 sssh() { # sssh PORT ARGS...: strata ssh as root with the throw-away key
     local port=$1
     shift
-    timeout 60 "$STRATA" ssh -F none -i "$WORK/id" -o UserKnownHostsFile="$WORK/known_hosts" \
-        -o StrictHostKeyChecking=yes -p "$port" "$@"
+    timeout 60 "$STRATA" ssh "${COMMON[@]}" -p "$port" "$@"
 }
 
 # transfer NAME PORT KEX: the method is the one negotiated, data both ways.
@@ -98,18 +98,21 @@ done
 start_sshd def "$OSSH/sbin/sshd" ""
 transfer "sshd 10.5 default list" "$PORT_def" mlkem768x25519-sha256
 check "-o KexAlgorithms=-mlkem768x25519-sha256" "debug1: kex: algorithm: sntrup761x25519-sha512" \
-    sssh "$PORT_def" -v -o KexAlgorithms=-mlkem768x25519-sha256 root@127.0.0.1 true
+    "$STRATA" ssh "${COMMON[@]}" -p "$PORT_def" -v -o KexAlgorithms=-mlkem768x25519-sha256 root@127.0.0.1 true
 check "-o KexAlgorithms=^sntrup761x25519-sha512@openssh.com" \
     "debug1: kex: algorithm: sntrup761x25519-sha512@openssh.com" \
-    sssh "$PORT_def" -v -o KexAlgorithms=^sntrup761x25519-sha512@openssh.com root@127.0.0.1 true
+    "$STRATA" ssh "${COMMON[@]}" -p "$PORT_def" -v -o KexAlgorithms=^sntrup761x25519-sha512@openssh.com \
+    root@127.0.0.1 true
 check "-o KexAlgorithms=curve25519-sha256,mlkem768x25519-sha256 (client's order wins)" \
     "debug1: kex: algorithm: curve25519-sha256" \
-    sssh "$PORT_def" -v -o KexAlgorithms=curve25519-sha256,mlkem768x25519-sha256 root@127.0.0.1 true
+    "$STRATA" ssh "${COMMON[@]}" -p "$PORT_def" -v -o KexAlgorithms=curve25519-sha256,mlkem768x25519-sha256 \
+    root@127.0.0.1 true
 
-# Not post-quantum: the warning, as OpenSSH 10.5's own ssh prints it.
+# Not post-quantum: the warning, as OpenSSH 10.5's own ssh prints it (its log
+# lines end in CR LF on stderr; compared without the CR).
 start_sshd classic "$OSSH/sbin/sshd" curve25519-sha256
 "$OSSH/bin/ssh" -F none -i "$WORK/id" -o UserKnownHostsFile="$WORK/known_hosts" -o BatchMode=yes \
-    -p "$PORT_classic" root@127.0.0.1 true 2>&1 | grep '^\*\*' >"$WORK/warn_openssh" || true
+    -p "$PORT_classic" root@127.0.0.1 true 2>&1 | tr -d '\r' | grep '^\*\*' >"$WORK/warn_openssh" || true
 sssh "$PORT_classic" root@127.0.0.1 true 2>&1 | grep '^\*\*' >"$WORK/warn_strata" || true
 if [ "$(wc -l <"$WORK/warn_openssh")" -eq 3 ] && diff -u "$WORK/warn_openssh" "$WORK/warn_strata"; then
     echo "ok   not post-quantum: the same 3 warning lines as OpenSSH 10.5's ssh"
