@@ -21,6 +21,19 @@ rows=(
     "ssh aes128-ctr hmac-sha2-256|MB/s"
     "ssh aes128-cbc hmac-sha1|MB/s"
     "ssh 3des-cbc hmac-sha1|MB/s"
+    "kex mlkem768x25519-sha256|kex/s"
+    "kex sntrup761x25519-sha512|kex/s"
+    "kex curve25519-sha256|kex/s"
+    "kex ecdh-sha2-nistp256|kex/s"
+    "kex diffie-hellman-group14-sha256|kex/s"
+    "ML-KEM-768 keygen (vs X25519 half)|op/s"
+    "ML-KEM-768 encaps (vs X25519 half)|op/s"
+    "ML-KEM-768 decaps (vs X25519 half)|op/s"
+    "ML-KEM-768 keygen+decaps (vs X25519 half)|op/s"
+    "sntrup761 keygen (vs X25519 half)|op/s"
+    "sntrup761 encaps (vs X25519 half)|op/s"
+    "sntrup761 decaps (vs X25519 half)|op/s"
+    "sntrup761 keygen+decaps (vs X25519 half)|op/s"
 )
 
 # check_row NAME UNIT: the row "NAME  S UNIT  O UNIT  R" in out.txt, S, O, R > 0.
@@ -34,7 +47,7 @@ check_row() {
     local rest=${line:${#name}}
     if printf '%s\n' "$rest" | awk -v u="$unit" '
         NF == 5 && $2 == u && $4 == u && $1 + 0 > 0 && $3 + 0 > 0 && $5 + 0 > 0 &&
-        $1 ~ /^[0-9]+\.[0-9]$/ && $3 ~ /^[0-9]+\.[0-9]$/ && $5 ~ /^[0-9]+\.[0-9][0-9]$/ { ok = 1 }
+        $1 ~ /^[0-9]+\.[0-9]$/ && $3 ~ /^[0-9]+\.[0-9]$/ && $5 ~ /^[0-9]+\.[0-9][0-9][0-9]?$/ { ok = 1 }
         END { exit !ok }'; then
         ok "row '$name':$rest"
     else
@@ -64,6 +77,10 @@ timeout 60 "$STRATA" bench --quick ssh-cipher onion >out.txt 2>err.txt \
     && [ "$(grep -c '^onion ' out.txt)" -eq 4 ] && [ "$(grep -c '^ssh ' out.txt)" -eq 9 ] \
     && ! grep -q '^handshakes' out.txt && ok "bench ssh-cipher onion: their 13 rows" \
     || bad "bench ssh-cipher onion: $(cat out.txt err.txt)"
+
+timeout 60 "$STRATA" bench --quick kex >out.txt 2>err.txt \
+    && [ "$(grep -c '^kex ' out.txt)" -eq 5 ] && [ "$(grep -c '(vs X25519 half)' out.txt)" -eq 8 ] \
+    && ! grep -q '^ssh ' out.txt && ok "bench kex: its 13 rows" || bad "bench kex: $(cat out.txt err.txt)"
 
 # --help: usage on stdout, exit 0, names every WHAT.
 "$STRATA" bench --help >help.out 2>help.err && grep -q "^usage: strata bench" help.out \
