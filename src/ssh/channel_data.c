@@ -16,8 +16,15 @@
 
 #include "base/error_internal.h"
 #include "ssh/conn_internal.h"
+#include "ssh/packet.h"
 
 #define COMPACT_AT (1u << 20)
+/* The most data one CHANNEL_DATA carries: the peer's maximum packet size may
+ * be anything (RFC 4254 §5.1 sets no upper bound; some servers announce
+ * 256 KiB or more), but each message must also fit our transport's packets
+ * (strata_ssh_transport_send takes payloads up to STRATA_SSH_PACKET_MAX -
+ * 1024), less the message's own header (type, channel, data type, length). */
+#define DATA_PER_PACKET_MAX (STRATA_SSH_PACKET_MAX - 1024u - 16u)
 
 size_t strata_ssh_channel_write_room(const strata_ssh_channel *ch)
 {
@@ -41,6 +48,8 @@ strata_status strata_ssh_channel_write(strata_ssh_channel *ch, int stream, const
         size_t k = n - *used;
         if (k > ch->remote_max_packet)
             k = ch->remote_max_packet;
+        if (k > DATA_PER_PACKET_MAX)
+            k = DATA_PER_PACKET_MAX;
         if (k > ch->remote_window)
             k = (size_t)ch->remote_window;
         strata_status r;

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ssh/packet.h"
 #include "strata/buf.h"
 #include "strata/error.h"
 
@@ -24,8 +25,10 @@ enum ssh_kexinit_list {
     SSH_KEXINIT_NLISTS
 };
 
-/* Longest name-list accepted from a peer (OpenSSH sends about 1.5 KB). */
-#define SSH_KEXINIT_LIST_MAX 8192u
+/* Longest name-list accepted from a peer: as long as a packet allows, as
+ * OpenSSH does (it sends about 1.5 KB itself; the packet limit bounds the
+ * sum of all ten lists). */
+#define SSH_KEXINIT_LIST_MAX STRATA_SSH_PACKET_MAX
 
 struct ssh_kexinit {
     uint8_t cookie[16];

@@ -53,8 +53,17 @@ static void flush_early(struct sl *l)
     size_t n = strata_buf_len(&l->early), used = 0;
     if (!n || !l->up || !l->ch)
         return;
-    if (strata_ssh_channel_write(l->ch, 0, strata_buf_ptr(&l->early), n, &used) == STRATA_OK &&
-        used && strata_buf_consume(&l->early, used) == STRATA_OK && strata_buf_len(&l->early) == 0)
+    strata_status r = strata_ssh_channel_write(l->ch, 0, strata_buf_ptr(&l->early), n, &used);
+    if (r != STRATA_OK && r != STRATA_E_STATE && l->err.status == STRATA_OK) {
+        /* Never a silent stall: the bytes cannot go, so the layer fails. */
+        const strata_error *ce = strata_ssh_conn_error(strata_ssh_client_conn(l->client));
+        if (ce->status != STRATA_OK)
+            strata_error_copy(&l->err, ce);
+        else
+            strata__error_set(&l->err, r, "cannot send channel data: %s", strata_status_str(r));
+        return;
+    }
+    if (used && strata_buf_consume(&l->early, used) == STRATA_OK && strata_buf_len(&l->early) == 0)
         strata_buf_reset(&l->early);
 }
 

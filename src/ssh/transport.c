@@ -360,7 +360,13 @@ static strata_status dispatch(struct strata_ssh_transport *t, const uint8_t *p, 
         return strata__ssh_t_fail(t, STRATA_SSH_DISCONNECT_PROTOCOL_ERROR, STRATA_E_PROTOCOL,
                                   "unexpected key exchange message %u from the server", type);
     if (type >= SSH_MSG_USERAUTH_FIRST) {
-        if (t->rx_blocked || t->kex_done == 0)
+        /* Before the first NEWKEYS only the key exchange may arrive. During
+         * a rekey, service messages a server still sends after its KEXINIT
+         * (RFC 4253 §7.1 says it should not; some do, mid-download) reach
+         * the service as OpenSSH lets them: they are read under the keys in
+         * force, which change only at NEWKEYS. Strict KEX is unaffected: it
+         * constrains the initial exchange alone. */
+        if (t->kex_done == 0)
             return strata__ssh_t_fail(t, STRATA_SSH_DISCONNECT_PROTOCOL_ERROR, STRATA_E_PROTOCOL,
                                       "message %u from the server during key exchange", type);
         strata_status r = t->cb.packet ? t->cb.packet(t->user, p, n) : STRATA_E_UNSUPPORTED;

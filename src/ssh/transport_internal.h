@@ -78,7 +78,6 @@ struct strata_ssh_transport {
     /* Key exchange. */
     int kex_running;  /* our KEXINIT sent, not yet both NEWKEYS */
     int tx_blocked;   /* our KEXINIT sent, our NEWKEYS not yet */
-    int rx_blocked;   /* server's KEXINIT received, its NEWKEYS not yet */
     int got_kexinit;  /* server's KEXINIT of this exchange received */
     int ignore_guess; /* skip the server's wrongly guessed first kex packet */
     int hostkey_pending, got_newkeys, newkeys_sent, keys_ready;

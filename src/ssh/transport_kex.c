@@ -133,7 +133,6 @@ strata_status strata__ssh_t_h_kexinit(struct strata_ssh_transport *t, const uint
         return strata__ssh_t_fail(t, STRATA_SSH_DISCONNECT_PROTOCOL_ERROR, r,
                                   "server's KEXINIT is too large");
     t->got_kexinit = 1;
-    t->rx_blocked = 1;
     strata__ssh_t_disarm(t, SSH_MSG_KEXINIT);
     if (t->kex_done == 0) {
         t->strict = t->offer_strict &&
@@ -353,7 +352,6 @@ static strata_status newkeys_in(struct strata_ssh_transport *t)
     strata__ssh_t_disarm(t, SSH_MSG_NEWKEYS);
     if ((r = use_keys(t, 1)) != STRATA_OK)
         return r;
-    t->rx_blocked = 0;
     return kex_complete(t);
 }
 

@@ -35,7 +35,7 @@ strata_status strata__ssh_version_read(struct ssh_version_reader *vr, strata_buf
         size_t avail = strata_buf_len(in);
         const uint8_t *nl = avail ? memchr(p, '\n', avail) : NULL;
         int is_ssh = avail >= 4 && !memcmp(p, "SSH-", 4);
-        size_t limit = is_ssh ? SSH_VERSION_LINE_MAX : SSH_BANNER_LINE_MAX;
+        size_t limit = SSH_PEER_LINE_MAX;
         if (!nl) {
             if (avail >= limit) {
                 quote(p, avail, q, sizeof(q));

@@ -7,11 +7,15 @@
 #include "strata/buf.h"
 #include "strata/error.h"
 
-/* RFC 4253 §4.2: the identification line is at most 255 bytes with CR LF. */
+/* RFC 4253 §4.2: the identification line is at most 255 bytes with CR LF
+ * (what we send). */
 #define SSH_VERSION_LINE_MAX 255u
-/* Lines a server may send before its identification, and their length. */
-#define SSH_BANNER_LINES_MAX 64u
-#define SSH_BANNER_LINE_MAX 1024u
+/* What we accept from a server, as OpenSSH does (ssh.h SSH_MAX_BANNER_LEN,
+ * SSH_MAX_PRE_BANNER_LINES): up to 1024 lines before its identification,
+ * and any line (its identification too) up to 8192 bytes. Longer than the
+ * RFC's 255, because real servers send longer ones and OpenSSH takes them. */
+#define SSH_BANNER_LINES_MAX 1024u
+#define SSH_PEER_LINE_MAX 8192u
 
 struct ssh_version_reader {
     unsigned lines; /* lines seen before the identification */

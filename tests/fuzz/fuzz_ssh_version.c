@@ -59,9 +59,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         if (strncmp(whole, "SSH-2.0-", 8) != 0 && strncmp(whole, "SSH-1.99-", 9) != 0)
             abort(); /* accepted something that is not an SSH-2 identification */
-        /* RFC 4253 §4.2: at most 255 bytes with the line end, which may be a
-         * bare LF (one byte): so the identification is at most 254. */
-        if (strpbrk(whole, "\r\n") || strlen(whole) + 1 > SSH_VERSION_LINE_MAX)
+        /* At most SSH_PEER_LINE_MAX bytes with the line end (OpenSSH's bound,
+         * above RFC 4253 §4.2's 255), which may be a bare LF (one byte). */
+        if (strpbrk(whole, "\r\n") || strlen(whole) + 1 > SSH_PEER_LINE_MAX)
             abort();
     } else if (whole || pieces) {
         abort(); /* a version handed out on failure */

@@ -139,6 +139,38 @@ static void test_success_then_channel(void **state)
     fx_free(&f);
 }
 
+/* RFC 4254 §5.1 allows any maximum packet size: a server announcing 1 MiB
+ * still gets data packets the transport can carry (STRATA_SSH_PACKET_MAX),
+ * every byte of a 300 kB write, and no error. */
+static void test_peer_max_packet_above_transport_limit(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_init(&f);
+    up_to_none(&f);
+    static const uint8_t ok[] = {52};
+    server_send(&f, ok, sizeof ok);
+    assert_ok(pump(&f));
+    strata_ssh_channel *ch;
+    assert_ok(strata_ssh_channel_open_session(strata_ssh_client_conn(f.c), on_channel, &f, &ch));
+    assert_ok(pump(&f));
+    /* CONFIRMATION: recipient 0, sender 9, window 4 MiB, maximum packet 1 MiB. */
+    static const uint8_t confirm[] = {91, 0, 0, 0, 0, 0, 0, 0, 9, 0, 0x40, 0, 0, 0, 0x10, 0, 0};
+    server_send(&f, confirm, sizeof confirm);
+    assert_ok(pump(&f));
+    assert_int_equal(f.last_ev, STRATA_SSH_CH_OPENED);
+    static uint8_t big[300000];
+    memset(big, 'u', sizeof big);
+    size_t used = 0;
+    assert_ok(strata_ssh_channel_write(ch, 0, big, sizeof big, &used));
+    assert_int_equal(used, sizeof big);
+    assert_ok(pump(&f));
+    assert_int_equal(strata_ssh_client_error(f.c)->status, STRATA_OK);
+    assert_int_equal(ts_error(f.ts)->status, STRATA_OK);
+    assert_int_equal(ts_count(f.ts, 94), 2); /* 300000 in two packets, not one */
+    fx_free(&f);
+}
+
 static void test_conn_message_before_auth(void **state)
 {
     (void)state;
@@ -159,6 +191,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_auth_failure_disconnects),
         cmocka_unit_test(test_success_then_channel),
+        cmocka_unit_test(test_peer_max_packet_above_transport_limit),
         cmocka_unit_test(test_conn_message_before_auth),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

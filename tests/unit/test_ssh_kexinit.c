@@ -152,6 +152,35 @@ static void test_alglist_errors(void **state)
     assert_null(out);
 }
 
+/* Name-lists as long as a packet allows (OpenSSH bounds only the packet):
+ * a server offering 4000 key exchange methods and as many host key
+ * algorithms (about 110 KB each) before the one we share. */
+static void test_long_lists(void **state)
+{
+    (void)state;
+    const size_t n = 4000;
+    char *big = malloc(n * 32 + 64);
+    assert_non_null(big);
+    size_t len = 0;
+    for (size_t i = 0; i < n; i++)
+        len += (size_t)sprintf(big + len, "x-%05zu-sha256@example.org,", i);
+    strcpy(big + len, "curve25519-sha256,ssh-ed25519");
+    assert_true(strlen(big) > 100000);
+    struct ssh_kexinit c, s;
+    struct ssh_negotiated neg;
+    strata_error err;
+    strata_error_clear(&err);
+    fill(&c, "curve25519-sha256", "ssh-ed25519", "aes128-ctr", "hmac-sha2-256", "none");
+    fill(&s, big, big, "aes128-ctr", "hmac-sha2-256", "none");
+    assert_int_equal(strlen(s.lists[SSH_KEXINIT_KEX]), strlen(big));
+    assert_ok(strata__ssh_negotiate(&c, &s, aead, &neg, &err));
+    assert_string_equal(neg.kex, "curve25519-sha256");
+    assert_string_equal(neg.hostkey, "ssh-ed25519");
+    strata__ssh_kexinit_clear(&s);
+    strata__ssh_kexinit_clear(&c);
+    free(big);
+}
+
 static strata_status version_of(const char *text, char **v, strata_error *err)
 {
     struct ssh_version_reader vr = {0};
@@ -186,20 +215,39 @@ static void test_version(void **state)
     assert_status(version_of("SSH-3.0-x\r\n", &v, &err), STRATA_E_PROTOCOL);
     assert_string_equal(strata_error_message(&err),
                         "server's protocol version is not supported ('SSH-3.0-x')");
-    char many[SSH_BANNER_LINES_MAX * 2 + 8];
+    /* OpenSSH's bounds: 1024 lines before the identification are fine, the
+     * 1025th is not; lines (the identification too) up to 8192 bytes. */
+    static char many[SSH_BANNER_LINES_MAX * 2 + 64];
+    memset(many, 0, sizeof(many));
+    for (unsigned i = 0; i < SSH_BANNER_LINES_MAX; i++)
+        strcat(many, "x\n");
+    strcat(many, "SSH-2.0-after_1024_lines\r\n");
+    assert_ok(version_of(many, &v, &err));
+    assert_string_equal(v, "SSH-2.0-after_1024_lines");
+    free(v);
     memset(many, 0, sizeof(many));
     for (unsigned i = 0; i <= SSH_BANNER_LINES_MAX; i++)
         strcat(many, "x\n");
     assert_status(version_of(many, &v, &err), STRATA_E_PROTOCOL);
     assert_string_equal(strata_error_message(&err),
-                        "more than 64 lines from the server before its SSH identification: not "
+                        "more than 1024 lines from the server before its SSH identification: not "
                         "an SSH server?");
-    char long_line[300];
+    static char long_line[SSH_PEER_LINE_MAX + 16];
     memset(long_line, 'a', sizeof(long_line));
     memcpy(long_line, "SSH-2.0-", 8);
-    long_line[299] = 0;
+    memcpy(long_line + 300, "\r\n", 3); /* 302 bytes: more than the RFC's 255, as OpenSSH takes */
+    assert_ok(version_of(long_line, &v, &err));
+    assert_int_equal(strlen(v), 300);
+    free(v);
+    long_line[300] = 'a';
+    long_line[301] = 'a';
+    long_line[302] = 'a';
+    long_line[sizeof(long_line) - 1] = 0;
     assert_status(version_of(long_line, &v, &err), STRATA_E_PROTOCOL);
-    assert_non_null(strstr(strata_error_message(&err), "identification line longer than 255"));
+    assert_non_null(strstr(strata_error_message(&err), "identification line longer than 8192"));
+    memcpy(long_line, "banner: ", 8);
+    assert_status(version_of(long_line, &v, &err), STRATA_E_PROTOCOL);
+    assert_non_null(strstr(strata_error_message(&err), "banner line longer than 8192"));
 }
 
 int main(void)
@@ -207,7 +255,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_negotiate), cmocka_unit_test(test_parse_errors),
         cmocka_unit_test(test_alglist),   cmocka_unit_test(test_alglist_errors),
-        cmocka_unit_test(test_version),
+        cmocka_unit_test(test_version),   cmocka_unit_test(test_long_lists),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -351,6 +351,41 @@ static void test_rekey(void **state)
     pair_free(&p);
 }
 
+static strata_status on_packet(void *u, const uint8_t *p, size_t n)
+{
+    struct events *e = u;
+    (void)p, (void)n;
+    e->packets++;
+    return STRATA_OK;
+}
+
+/* A server that goes on sending connection messages after its own KEXINIT
+ * (against RFC 4253 §7.1, but some do, and OpenSSH takes them): during a
+ * rekey they reach the service, and the exchange completes. */
+static void test_conn_messages_during_rekey(void **state)
+{
+    (void)state;
+    struct pair p;
+    strata_ssh_transport_config cfg;
+    struct ts_config scfg = {0};
+    client_cfg(&cfg, &p.ev);
+    cfg.cb.packet = on_packet;
+    pair_new(&p, &cfg, &scfg);
+    assert_ok(ts_pump(p.c, p.s, 0));
+    assert_int_equal(strata_ssh_transport_kex_count(p.c), 1);
+    assert_ok(ts_rekey(p.s));
+    static const uint8_t data[] = {94, 0, 0, 0, 0, 0, 0, 0, 2, 'h', 'i'};
+    for (int i = 0; i < 3; i++)
+        assert_ok(ts_send(p.s, data, sizeof(data)));
+    strata_status r = ts_pump(p.c, p.s, 0);
+    if (r != STRATA_OK)
+        fail_msg("%s", strata_error_message(strata_ssh_transport_error(p.c)));
+    assert_int_equal(p.ev.packets, 3);
+    assert_int_equal(strata_ssh_transport_kex_count(p.c), 2);
+    assert_int_equal(ts_kex_count(p.s), 2);
+    pair_free(&p);
+}
+
 /* Runs a connection against a misbehaving server; returns the client status. */
 static strata_status hostile(unsigned misbehave, const char *kex, struct pair *p)
 {
@@ -912,6 +947,7 @@ int main(void)
         cmocka_unit_test(test_one_byte_at_a_time),
         cmocka_unit_test(test_pending_hostkey),
         cmocka_unit_test(test_rekey),
+        cmocka_unit_test(test_conn_messages_during_rekey),
         cmocka_unit_test(test_strict_kex),
         cmocka_unit_test(test_hostile_servers),
         cmocka_unit_test(test_no_common_cipher),

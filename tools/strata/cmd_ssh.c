@@ -234,6 +234,37 @@ static void rekey_tick(void *arg)
     strata_io_conn_kick(alive.conn);
 }
 
+/* ConnectTimeout covers the SSH handshake too, not only the TCP connect (the
+ * io connection's own timer): a server that accepts and stays silent ends
+ * with OpenSSH's "Connection timed out during banner exchange", one that
+ * stalls its key exchange with "... during key exchange". The deadline runs
+ * from the start; a hop meets it once the server's host key is in (what
+ * follows may wait for the user, at the host key prompt). */
+static strata_io_timer *handshake_timer;
+static void handshake_deadline(void *arg)
+{
+    (void)arg;
+    strata_io_timer_stop(handshake_timer);
+    handshake_timer = NULL;
+    if (!alive.conn)
+        return;
+    strata_stack *st = strata_io_conn_stack(alive.conn);
+    for (size_t i = 0; i < strata_stack_depth(st); i++) {
+        const strata_layer *l = strata_stack_layer(st, i);
+        strata_ssh_client *c = strata_ssh_layer_is(l) ? strata_ssh_layer_client(l->self) : NULL;
+        const strata_ssh_transport *t = c ? strata_ssh_client_transport(c) : NULL;
+        size_t hk_len;
+        if (t && strata_ssh_transport_kex_count(t) == 0 &&
+            !strata_ssh_transport_hostkey(t, &hk_len)) {
+            strata_io_conn_abort(alive.conn, STRATA_E_TIMEOUT,
+                                 strata_ssh_transport_server_version(t)
+                                     ? "Connection timed out during key exchange"
+                                     : "Connection timed out during banner exchange");
+            return;
+        }
+    }
+}
+
 static void on_done(void *user, strata_io_conn *c, const strata_error *err)
 {
     struct session *s = user;
@@ -242,6 +273,8 @@ static void on_done(void *user, strata_io_conn *c, const strata_error *err)
     alive.timer = NULL;
     strata_io_timer_stop(rekey_timer);
     rekey_timer = NULL;
+    strata_io_timer_stop(handshake_timer);
+    handshake_timer = NULL;
     strata_io_signal_stop(winch_watch);
     winch_watch = NULL;
     alive.client = NULL;
@@ -503,6 +536,10 @@ static int run(struct ssh_cmd *c, struct session *sp, struct ssh_hop **hops, siz
             break;
         }
     alive.conn = conn;
+    if (tc->connect_timeout > 0 &&
+        strata_io_every(io, (uint64_t)tc->connect_timeout * 1000u, handshake_deadline, NULL,
+                        &handshake_timer) != STRATA_OK)
+        cli_err("cannot start ConnectTimeout's clock");
     if (pty && stdin_tty) {
         ssh_tty_watch_winch();
         if (strata_io_on_signal(io, SIGWINCH, on_winch, conn, &winch_watch) != STRATA_OK)
