@@ -160,6 +160,12 @@ STRATA_API STRATA_MUST_CHECK strata_status strata_io_app_exec_new(strata_io *io,
  * accepted side and b the forwarded one (for error texts). */
 STRATA_API STRATA_MUST_CHECK strata_status strata_io_app_pair_new(strata_io_app *a,
                                                                   strata_io_app *b);
+/* Wraps inner (which it then owns) so that the end of inner's input does not
+ * close the connection's write side until the peer has ended its own (as
+ * `openssl s_client -ign_eof`): the connection ends when the peer closes.
+ * On failure inner is closed. */
+STRATA_API STRATA_MUST_CHECK strata_status strata_io_app_ignore_eof_new(strata_io_app inner,
+                                                                        strata_io_app *out);
 /* Sends every byte back; the end of input ends the output. */
 STRATA_API STRATA_MUST_CHECK strata_status strata_io_app_echo_new(strata_io_app *out);
 
@@ -188,6 +194,25 @@ STRATA_API STRATA_MUST_CHECK strata_status strata_io_connect(strata_io *io, cons
                                                              uint16_t port, strata_io_app app,
                                                              const strata_io_conn_config *cfg,
                                                              strata_io_conn **out);
+/* A connection's time limits; 0 turns one off. */
+typedef struct strata_io_timeouts {
+    /* From the call on: the connection must be up, and every layer on its
+     * stack done with its handshake (TLS, HTTP CONNECT, SSH), by then. The
+     * error names the first layer that is not. */
+    uint64_t handshake_ms;
+    /* No byte moved either way for this long ends the connection. */
+    uint64_t idle_ms;
+    /* After our side closed (the application's input ended), how long the
+     * peer may stay silent before we give up waiting for its close. */
+    uint64_t linger_ms;
+} strata_io_timeouts;
+
+/* Sets c's time limits (t is copied), replacing earlier ones; the
+ * handshake deadline counts from this call. A limit that passes ends the
+ * connection with STRATA_E_TIMEOUT and a message saying which. E_STATE once
+ * the connection is closing. Call from the loop's thread. */
+STRATA_API STRATA_MUST_CHECK strata_status strata_io_conn_set_timeouts(strata_io_conn *c,
+                                                                       const strata_io_timeouts *t);
 /* The connection's stack. Borrowed: valid until on_done returns. */
 STRATA_API strata_stack *strata_io_conn_stack(strata_io_conn *c);
 /* Binds the app endpoint of an accepted connection (from the listener's

@@ -210,6 +210,8 @@ void strata__io_conn_close(strata_io_conn *c)
         (void)uv_cancel((uv_req_t *)&c->gai); /* fails once running: then wait for it */
     if (c->timer_open)
         close_handle(c, (uv_handle_t *)&c->timer);
+    if (c->deadline_open)
+        close_handle(c, (uv_handle_t *)&c->deadline);
     if (c->tcp_open)
         close_handle(c, (uv_handle_t *)&c->tcp);
     if (c->have_app) {
@@ -434,15 +436,18 @@ static void conn_pump(strata_io_conn *c)
         return;
     }
     c->pumping = 1;
-    int progress;
+    int progress, moved = 0;
     do {
         c->again = 0;
         progress = pump_once(c);
+        moved |= progress > 0;
     } while (c->state == STRATA__IO_CONN_UP && (progress > 0 || c->again));
     c->pumping = 0;
     if (c->state != STRATA__IO_CONN_UP)
         return;
     (void)uv_timer_start(&c->timer, idle_cb, IDLE_TRIM_MS, 0);
+    if (c->deadline_open && moved)
+        strata__io_conn_deadline_arm(c);
     strata__io_rd_settle(&c->rd);
     /* Both directions ended: the app has all the peer sent, the peer has all
      * the app sent and our side is shut. */

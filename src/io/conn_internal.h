@@ -24,6 +24,15 @@ struct strata_io_conn {
     int tcp_open;
     uv_timer_t timer; /* connect timeout; once up, the idle timer (trim) */
     int timer_open;
+    /* strata_io_conn_set_timeouts (conn_deadline.c): one timer for the
+     * handshake deadline, the idle limit and the linger after our close. */
+    uv_timer_t deadline;
+    int deadline_open;
+    uint64_t hs_due;      /* loop time by which every layer must be up; 0: none */
+    uint64_t idle_ms;     /* 0: none */
+    uint64_t linger_ms;   /* 0: none */
+    uint64_t last_moved;  /* loop time bytes last moved */
+    uint64_t timeouts_hs; /* as given, for messages */
     uv_getaddrinfo_t gai;
     int gai_busy;
     uv_connect_t creq;
@@ -56,6 +65,9 @@ void strata__io_conn_up(strata_io_conn *c);
 void strata__io_conn_close(strata_io_conn *c);
 void strata__io_conn_fail(strata_io_conn *c, strata_status st, const char *fmt, ...)
     STRATA_PRINTF(3, 4);
+/* Bytes moved (or the connection came up): the idle and linger clocks
+ * restart, and the deadline timer is set for the nearest limit. */
+void strata__io_conn_deadline_arm(strata_io_conn *c);
 /* "ADDR:PORT", or "[ADDR]:PORT" for IPv6. */
 void strata__io_addr_format(const struct sockaddr *sa, char *buf, size_t cap);
 /* Closes an endpoint that was never bound. */

@@ -8,14 +8,16 @@
 
 static void help(FILE *f)
 {
-    fprintf(f, "usage: strata listen [-v] [--once] (--echo | --exec CMD) CHAIN...\n"
-               "       strata listen [-v] [--once] CHAIN... --forward CHAIN...\n\n"
-               "Listens on the transport of CHAIN and serves each connection through the\n"
-               "rest of the chain, many at once, each on its own. Once listening it prints\n"
-               "'strata: listening on ADDR:PORT' on stderr ([ADDR]:PORT for IPv6); port 0\n"
-               "picks a free port, and this line says which.\n\n"
-               "CHAIN is one element per argument, outermost first; the first must be a\n"
-               "transport (tcp:). Elements:\n");
+    fprintf(
+        f,
+        "usage: strata listen [-v] [--once] [CONNECTION OPTIONS] (--echo | --exec CMD) CHAIN...\n"
+        "       strata listen [-v] [--once] [CONNECTION OPTIONS] CHAIN... --forward CHAIN...\n\n"
+        "Listens on the transport of CHAIN and serves each connection through the\n"
+        "rest of the chain, many at once, each on its own. Once listening it prints\n"
+        "'strata: listening on ADDR:PORT' on stderr ([ADDR]:PORT for IPv6); port 0\n"
+        "picks a free port, and this line says which.\n\n"
+        "CHAIN is one element per argument, outermost first; the first must be a\n"
+        "transport (tcp:). Elements:\n");
     chain_help(f, NULL);
     fprintf(f, "\noptions:\n"
                "  --echo                 send every byte back; the end of input ends the output\n"
@@ -25,8 +27,10 @@ static void help(FILE *f)
                "                         CHAIN (everything after --forward) and relay\n"
                "                         between the two: the layers of the first chain\n"
                "                         are terminated here, as stunnel does\n"
-               "  --once                 serve one connection, then exit with its status\n"
-               "  -v, --verbose          report connections on stderr (-vv: more)\n"
+               "  --once                 serve one connection, then exit with its status\n");
+    fprintf(f, "connection options (each accepted connection, and each forward one):\n");
+    cli_conn_opts_help(f, 0);
+    fprintf(f, "  -v, --verbose          report connections on stderr (-vv: more)\n"
                "  -h, --help             show this help\n\n"
                "The layers are built once before listening: a key, passphrase or CA that\n"
                "cannot be used ends the command with the reason.\n"
@@ -41,6 +45,7 @@ struct server {
     const struct chain *forward; /* NULL: no relay */
     strata_io *io;
     const char *exec; /* NULL: echo */
+    const struct cli_conn_opts *opts;
     int once;
     int served;
     int failed;
@@ -56,6 +61,15 @@ static void on_forward_done(void *user, strata_io_conn *c, const strata_error *e
             strata_io_conn_peer(c)[0] ? strata_io_conn_peer(c) : s->forward->elems[0].text,
             strata_error_format(err, buf, sizeof(buf)));
     s->failed++;
+}
+
+/* --timeout, --idle and --linger for one connection. */
+static void set_limits(struct server *s, strata_io_conn *c)
+{
+    strata_io_timeouts t;
+    cli_conn_timeouts(s->opts, &t);
+    if (strata_io_conn_set_timeouts(c, &t) != STRATA_OK)
+        strata_io_conn_abort(c, STRATA_E_STATE, "cannot set the time limits");
 }
 
 /* Relays an accepted connection to a new one through the forward chain. */
@@ -78,9 +92,11 @@ static strata_status accept_forward(struct server *s, strata_io_conn *c)
         return r;
     }
     const struct chain_elem *t = &s->forward->elems[0];
-    strata_io_conn_config cfg = {NULL, 0, on_forward_done, s};
+    strata_io_conn_config cfg = {cli_stack_config_for(s->opts), s->opts->timeout_ms,
+                                 on_forward_done, s};
     if ((r = strata_io_connect(s->io, t->host, t->port, b, &cfg, &out)) != STRATA_OK)
         return r; /* b was closed by the failed connect: c sees the end */
+    set_limits(s, out);
     if ((r = chain_push_layers(s->forward, strata_io_conn_stack(out), CHAIN_USE_CONNECT, msg,
                                sizeof(msg))) != STRATA_OK)
         strata_io_conn_abort(out, r, msg);
@@ -96,6 +112,7 @@ static strata_status on_accept(void *user, strata_io_listener *l, strata_io_conn
     if (s->once)
         strata_io_listener_close(l);
     s->served++;
+    set_limits(s, c);
     if (s->forward)
         return accept_forward(s, c);
     r = s->exec ? strata_io_app_exec_new(s->io, s->exec, &app) : strata_io_app_echo_new(&app);
@@ -139,9 +156,10 @@ static int check_chains(const struct chain *chain, const struct chain *forward)
     return CLI_OK;
 }
 
-static int serve(const struct chain *chain, const struct chain *forward, const char *exec, int once)
+static int serve(const struct chain *chain, const struct chain *forward, const char *exec,
+                 const struct cli_conn_opts *opts, int once)
 {
-    struct server s = {chain, forward, NULL, exec, once, 0, 0};
+    struct server s = {chain, forward, NULL, exec, opts, once, 0, 0};
     strata_io_listener *l = NULL;
     strata_error err;
     strata_status r;
@@ -153,7 +171,7 @@ static int serve(const struct chain *chain, const struct chain *forward, const c
         return CLI_FAIL;
     }
     const struct chain_elem *t = &chain->elems[0];
-    strata_io_listener_config cfg = {on_accept, on_done, &s, cli_stack_config(), 0};
+    strata_io_listener_config cfg = {on_accept, on_done, &s, cli_stack_config_for(opts), 0};
     if ((r = strata_io_listen(s.io, t->host, t->port, &cfg, &l, &err)) != STRATA_OK) {
         cli_err("%s", strata_error_message(&err));
         strata_io_free(s.io);
@@ -176,6 +194,8 @@ int cmd_listen(int argc, char **argv)
     char *elems[CHAIN_MAX_ELEMS + 1], *felems[CHAIN_MAX_ELEMS + 1];
     int n = 0, nf = 0, bad = 0, verbose = 0, echo = 0, once = 0, forward = 0, rc;
     const char *exec = NULL, *v;
+    struct cli_conn_opts opts;
+    cli_conn_opts_init(&opts);
     for (int i = 1; i < argc; i++) {
         int k = cli_std_opt(argv[i], &verbose);
         if (k == CLI_STD_HELP) {
@@ -187,6 +207,9 @@ int cmd_listen(int argc, char **argv)
             echo = 1;
         } else if (!strcmp(argv[i], "--once")) {
             once = 1;
+        } else if ((k = cli_conn_opt(argc, argv, &i, &opts, 0)) != 0) {
+            if (k < 0)
+                return CLI_USAGE;
         } else if (!strcmp(argv[i], "--forward")) {
             /* Everything after it is the forward chain. */
             forward = 1;
@@ -224,7 +247,7 @@ int cmd_listen(int argc, char **argv)
         return rc;
     }
     cli_verbose(verbose);
-    rc = serve(&chain, forward ? &fchain : NULL, exec, once);
+    rc = serve(&chain, forward ? &fchain : NULL, exec, &opts, once);
     chain_free(&chain);
     if (forward)
         chain_free(&fchain);
