@@ -68,6 +68,10 @@ void strata__io_conn_fail(strata_io_conn *c, strata_status st, const char *fmt, 
 /* Bytes moved (or the connection came up): the idle and linger clocks
  * restart, and the deadline timer is set for the nearest limit. */
 void strata__io_conn_deadline_arm(strata_io_conn *c);
+/* The environment for a --exec child of c (exec_env.c): NULL-terminated,
+ * heap; NULL when out of memory. Free with strata__io_exec_env_free. */
+char **strata__io_exec_env(strata_io_conn *c);
+void strata__io_exec_env_free(char **env);
 /* "ADDR:PORT", or "[ADDR]:PORT" for IPv6. */
 void strata__io_addr_format(const struct sockaddr *sa, char *buf, size_t cap);
 /* Closes an endpoint that was never bound. */

@@ -19,15 +19,20 @@ static void help(FILE *f)
         "CHAIN is one element per argument, outermost first; the first must be a\n"
         "transport (tcp:). Elements:\n");
     chain_help(f, NULL);
-    fprintf(f, "\noptions:\n"
-               "  --echo                 send every byte back; the end of input ends the output\n"
-               "  --exec CMD             run '/bin/sh -c CMD' for each connection, with the\n"
-               "                         connection on its stdin and stdout\n"
-               "  --forward CHAIN...     for each connection, connect through the second\n"
-               "                         CHAIN (everything after --forward) and relay\n"
-               "                         between the two: the layers of the first chain\n"
-               "                         are terminated here, as stunnel does\n"
-               "  --once                 serve one connection, then exit with its status\n");
+    fprintf(f,
+            "\noptions:\n"
+            "  --echo                 send every byte back; the end of input ends the output\n"
+            "  --exec CMD             run '/bin/sh -c CMD' for each connection once every\n"
+            "                         layer is up, with the connection on its stdin and\n"
+            "                         stdout and its details in the environment\n"
+            "                         (STRATA_PEER_ADDR, STRATA_PEER_PORT, STRATA_TLS1_VERSION,\n"
+            "                         ..._CIPHER, _SNI, _ALPN, _CLIENT_SUBJECT, _CLIENT_ISSUER,\n"
+            "                         _CLIENT_SHA256; see the man page)\n"
+            "  --forward CHAIN...     for each connection, connect through the second\n"
+            "                         CHAIN (everything after --forward) and relay\n"
+            "                         between the two: the layers of the first chain\n"
+            "                         are terminated here, as stunnel does\n"
+            "  --once                 serve one connection, then exit with its status\n");
     fprintf(f, "connection options (each accepted connection, and each forward one):\n");
     cli_conn_opts_help(f, 0);
     fprintf(f, "  -v, --verbose          report connections on stderr (-vv: more)\n"
