@@ -11,7 +11,8 @@
 #    stunnel + tinyproxy, and tls: tls: through stunnel: the whole reply, exit 0;
 #  - --timeout 2 against a silent server: exit 1 within 3 s naming the layer;
 #  - --linger and --idle end a connection to a peer that stays silent;
-#  - -i keeps the connection open after stdin's end until the peer closes.
+#  - -i keeps the connection open after stdin's end until the peer closes;
+#  - SSLKEYLOGFILE gets the key log, in a file created 0600.
 . "$(dirname "$0")/tls_lib.sh"
 STRATA=${STRATA:?}
 SRC=${STRATA_SRC:?}
@@ -161,4 +162,18 @@ out=$(timeout 20 "$STRATA" connect "tcp:127.0.0.1:$LPORT" "$TLS" </dev/null 2>er
 expect "without -i our close_notify goes at once" <(outcome late 2) "close_notify before the reply"
 if [ "$rc" -eq 1 ] && [ -z "$out" ]; then pass "without -i: no reply, exit 1 (no close_notify back)"; else
     fail "without -i: exit $rc, '$out': $(cat err.txt)"; fi
+
+# ---- SSLKEYLOGFILE, as curl and browsers honour it ------------------------------------
+rm -f keys.log
+umask 022
+rc=0
+out=$(SSLKEYLOGFILE=$T/keys.log timeout 20 "$STRATA" connect -i "tcp:127.0.0.1:$LPORT" "$TLS" \
+    </dev/null 2>err.txt) || rc=$?
+if [ "$rc" -eq 0 ] && [ "$(stat -c %a keys.log 2>/dev/null)" = 600 ] &&
+    grep -Eq '^CLIENT_TRAFFIC_SECRET_0 [0-9a-f]{64} [0-9a-f]{64,96}$' keys.log &&
+    grep -Eq '^SERVER_HANDSHAKE_TRAFFIC_SECRET [0-9a-f]{64} [0-9a-f]+$' keys.log; then
+    pass "SSLKEYLOGFILE: NSS key log lines in a file created 0600 (umask 022)"
+else
+    fail "SSLKEYLOGFILE: exit $rc, mode $(stat -c %a keys.log 2>&1): $(head -c 300 keys.log 2>&1)"
+fi
 finish
