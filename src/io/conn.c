@@ -174,8 +174,8 @@ static void try_finish(strata_io_conn *c)
         strata_log(STRATA_LOG_INFO, "io", "%s: closed (%llu bytes in, %llu out)", c->peer,
                    (unsigned long long)(c->halves ? c->rd.total : 0),
                    (unsigned long long)(c->halves ? c->wr.total : 0));
-    else
-        strata_log(STRATA_LOG_INFO, "io", "%s: failed: %s", c->peer[0] ? c->peer : c->target,
+    else /* the owner reports the error itself: only -vv repeats it here */
+        strata_log(STRATA_LOG_DEBUG, "io", "%s: failed: %s", c->peer[0] ? c->peer : c->target,
                    strata_error_message(&c->err));
     if (c->on_done)
         c->on_done(c->user, c, &c->err);

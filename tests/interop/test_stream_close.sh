@@ -129,6 +129,11 @@ if [ "$rc" -eq 1 ] && [ "$took" -lt 3000 ] && grep -q "layer 1 'tls': handshake 
 else
     fail "--timeout 2, silent server: exit $rc after $took ms: $(cat err.txt)"
 fi
+# -v reports a failure once (the io driver's own line only with -vv).
+timeout 20 "$STRATA" connect -v --timeout 1 "tcp:127.0.0.1:$SILENT" "$TLS" </dev/null >/dev/null \
+    2>err.txt || true
+n=$(grep -c "handshake not done" err.txt || true)
+[ "$n" -eq 1 ] && pass "-v prints the failure once" || fail "-v printed it $n times: $(cat err.txt)"
 peer mute mute || finish
 MPORT=$PORT
 start=$(date +%s%N); rc=0
