@@ -61,6 +61,12 @@ STRATA_API void strata_io_free(strata_io *io);
  * signal) and strata_io_run returns. The default action of these signals is
  * replaced for the whole process meanwhile. */
 STRATA_API STRATA_MUST_CHECK strata_status strata_io_stop_on_signals(strata_io *io);
+/* As strata_io_stop_on_signals, but SIGTERM stops gracefully: every
+ * listener closes at once (no new connections) and the live connections get
+ * up to grace_ms to finish; then the rest is closed as on SIGINT. SIGINT, or
+ * a second SIGTERM, stops at once. grace_ms 0: as strata_io_stop_on_signals. */
+STRATA_API STRATA_MUST_CHECK strata_status strata_io_stop_on_signals_graceful(strata_io *io,
+                                                                              uint64_t grace_ms);
 /* The signal that stopped the run, or 0. */
 STRATA_API int strata_io_stopped_by(const strata_io *io);
 /* Milliseconds of the loop's clock (monotonic, updated once per loop turn). */
@@ -261,6 +267,10 @@ STRATA_API STRATA_MUST_CHECK strata_status strata_io_listen(strata_io *io, const
 STRATA_API uint16_t strata_io_listener_port(const strata_io_listener *l);
 /* "ADDR:PORT" bound ("[ADDR]:PORT" for IPv6). Borrowed from l. */
 STRATA_API const char *strata_io_listener_addr(const strata_io_listener *l);
+/* At most max live connections at once from l (0: no limit, the default).
+ * Past it, further clients wait in the kernel's accept queue (the backlog)
+ * until a connection ends, and are accepted in turn. */
+STRATA_API void strata_io_listener_set_max_conns(strata_io_listener *l, unsigned max);
 /* Stops accepting; live connections go on. l is freed once closed; do not use
  * it after this call. May be called from on_accept. */
 STRATA_API void strata_io_listener_close(strata_io_listener *l);

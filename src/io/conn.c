@@ -186,7 +186,10 @@ static void try_finish(strata_io_conn *c)
     if (c->ai_list)
         uv_freeaddrinfo(c->ai_list);
     strata_stack_free(c->stack);
+    strata_io_listener *from = c->from;
     free(c);
+    if (from)
+        strata__io_listener_conn_gone(from);
 }
 
 static void close_handle(strata_io_conn *c, uv_handle_t *h)

@@ -56,6 +56,7 @@ struct strata_io_conn {
     strata_io_conn_done_fn on_done;
     void *user;
     char peer[80];
+    strata_io_listener *from; /* the listener that accepted it, or NULL */
 };
 
 strata_status strata__io_conn_new(strata_io *io, const strata_stack_config *stack_cfg,
@@ -72,6 +73,8 @@ void strata__io_conn_deadline_arm(strata_io_conn *c);
  * heap; NULL when out of memory. Free with strata__io_exec_env_free. */
 char **strata__io_exec_env(strata_io_conn *c);
 void strata__io_exec_env_free(char **env);
+/* An accepted connection of l has ended (after its on_done). */
+void strata__io_listener_conn_gone(strata_io_listener *l);
 /* "ADDR:PORT", or "[ADDR]:PORT" for IPv6. */
 void strata__io_addr_format(const struct sockaddr *sa, char *buf, size_t cap);
 /* Closes an endpoint that was never bound. */

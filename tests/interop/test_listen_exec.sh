@@ -4,7 +4,9 @@
 # in its environment as stunnel and ucspi-tcp children do: the client's
 # address and port, and per TLS layer its version, cipher, SNI, ALPN and the
 # client certificate's subject, issuer and SHA-256 fingerprint (checked
-# against openssl x509).
+# against openssl x509). --max-conns makes further clients wait in the
+# accept queue; SIGTERM stops accepting and lets open connections finish
+# within --grace.
 . "$(dirname "$0")/tls_lib.sh"
 STRATA=${STRATA:?}
 make_pki
@@ -55,4 +57,59 @@ sleep 0.5
 n=$(ls marks | wc -l)
 [ "$n" -eq 1 ] && pass "no child for clients that failed the handshake" ||
     fail "$n children: the child started before the layers were up"
+
+# ---- --max-conns: past it, clients wait in the accept queue ---------------------------
+start_listen "$T/max.log" --max-conns 1 tcp:127.0.0.1:0 --exec 'sleep 1; echo served'
+MPORT=$PORT
+start=$(date +%s%N)
+timeout 20 "$STRATA" connect "tcp:127.0.0.1:$MPORT" </dev/null >c1.out 2>&1 &
+c1=$!
+sleep 0.2
+timeout 20 "$STRATA" connect "tcp:127.0.0.1:$MPORT" </dev/null >c2.out 2>&1 &
+c2=$!
+wait $c1; t1=$((($(date +%s%N) - start) / 1000000))
+wait $c2; t2=$((($(date +%s%N) - start) / 1000000))
+if [ "$(cat c1.out)" = served ] && [ "$(cat c2.out)" = served ] && [ "$t2" -ge 1900 ] &&
+    [ "$t1" -lt 1900 ]; then
+    pass "--max-conns 1: the second client waited for the first ($t1 ms, then $t2 ms)"
+else
+    fail "--max-conns 1: $t1 ms '$(cat c1.out)', $t2 ms '$(cat c2.out)'"
+fi
+stop "$LPID"
+
+# ---- SIGTERM: stop accepting, let the open connection finish ----------------------------
+start_listen "$T/grace.log" --grace 5 tcp:127.0.0.1:0 --exec 'sleep 1; echo finished'
+GPORT=$PORT
+timeout 20 "$STRATA" connect "tcp:127.0.0.1:$GPORT" </dev/null >g1.out 2>&1 &
+g1=$!
+sleep 0.3
+start=$(date +%s%N)
+kill -TERM "$LPID"
+sleep 0.2
+rc=0
+timeout 5 "$STRATA" connect --timeout 2 "tcp:127.0.0.1:$GPORT" </dev/null >/dev/null 2>g2.err || rc=$?
+[ "$rc" -ne 0 ] && pass "after SIGTERM no new connection: $(tail -n 1 g2.err)" ||
+    fail "a connection was accepted after SIGTERM"
+wait $g1 || true
+[ "$(cat g1.out)" = finished ] && pass "the open connection finished after SIGTERM" ||
+    fail "the open connection was cut: '$(cat g1.out)'"
+lrc=0
+wait "$LPID" || lrc=$?
+took=$((($(date +%s%N) - start) / 1000000))
+[ "$lrc" -eq 0 ] && [ "$took" -lt 3000 ] &&
+    pass "the listener exited 0 once it was done ($took ms after SIGTERM, grace 5 s)" ||
+    fail "listener: exit $lrc after $took ms"
+start_listen "$T/grace2.log" --grace 1 tcp:127.0.0.1:0 --exec 'sleep 5; echo finished'
+timeout 20 "$STRATA" connect "tcp:127.0.0.1:$PORT" </dev/null >g3.out 2>&1 &
+g3=$!
+sleep 0.3
+start=$(date +%s%N)
+kill -TERM "$LPID"
+lrc=0
+wait "$LPID" || lrc=$?
+took=$((($(date +%s%N) - start) / 1000000))
+wait $g3 || true
+[ "$lrc" -eq 0 ] && [ "$took" -ge 900 ] && [ "$took" -lt 3000 ] && [ "$(cat g3.out)" != finished ] &&
+    pass "--grace 1: the rest closed after $took ms" ||
+    fail "--grace 1: exit $lrc after $took ms, client '$(cat g3.out)'"
 finish

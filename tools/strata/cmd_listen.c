@@ -1,5 +1,6 @@
 /* strata listen CHAIN... (--echo | --exec CMD) [--once]: serve connections. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "chain.h"
@@ -33,6 +34,10 @@ static void help(FILE *f)
             "                         between the two: the layers of the first chain\n"
             "                         are terminated here, as stunnel does\n"
             "  --once                 serve one connection, then exit with its status\n");
+    fprintf(f, "  --max-conns N          at most N connections at once; further clients\n"
+               "                         wait in the accept queue until one ends\n"
+               "  --grace SECONDS        on SIGTERM stop accepting and give open connections\n"
+               "                         SECONDS to finish (default 10); SIGINT stops at once\n");
     fprintf(f, "connection options (each accepted connection, and each forward one):\n");
     cli_conn_opts_help(f, 0);
     fprintf(f, "  -v, --verbose          report connections on stderr (-vv: more)\n"
@@ -40,7 +45,8 @@ static void help(FILE *f)
                "The layers are built once before listening: a key, passphrase or CA that\n"
                "cannot be used ends the command with the reason.\n"
                "A failed connection is reported on stderr and does not stop the listener.\n"
-               "SIGINT or SIGTERM closes every connection (a child gets SIGTERM) and exits 0.\n"
+               "SIGTERM stops accepting and lets open connections finish (--grace), SIGINT\n"
+               "closes every connection at once (a child gets SIGTERM); both exit 0.\n"
                "exit status: 0 success, 1 listening or (with --once) connection failure,\n"
                "2 usage error\n");
 }
@@ -51,6 +57,8 @@ struct server {
     strata_io *io;
     const char *exec; /* NULL: echo */
     const struct cli_conn_opts *opts;
+    unsigned max_conns;
+    uint64_t grace_ms;
     int once;
     int served;
     int failed;
@@ -161,10 +169,10 @@ static int check_chains(const struct chain *chain, const struct chain *forward)
     return CLI_OK;
 }
 
-static int serve(const struct chain *chain, const struct chain *forward, const char *exec,
-                 const struct cli_conn_opts *opts, int once)
+static int serve(struct server *sv)
 {
-    struct server s = {chain, forward, NULL, exec, opts, once, 0, 0};
+    struct server s = *sv;
+    const struct chain *chain = s.chain, *forward = s.forward;
     strata_io_listener *l = NULL;
     strata_error err;
     strata_status r;
@@ -176,13 +184,14 @@ static int serve(const struct chain *chain, const struct chain *forward, const c
         return CLI_FAIL;
     }
     const struct chain_elem *t = &chain->elems[0];
-    strata_io_listener_config cfg = {on_accept, on_done, &s, cli_stack_config_for(opts), 0};
+    strata_io_listener_config cfg = {on_accept, on_done, &s, cli_stack_config_for(s.opts), 0};
     if ((r = strata_io_listen(s.io, t->host, t->port, &cfg, &l, &err)) != STRATA_OK) {
         cli_err("%s", strata_error_message(&err));
         strata_io_free(s.io);
         return CLI_FAIL;
     }
-    if (strata_io_stop_on_signals(s.io) != STRATA_OK)
+    strata_io_listener_set_max_conns(l, s.max_conns);
+    if (strata_io_stop_on_signals_graceful(s.io, s.grace_ms) != STRATA_OK)
         cli_err("cannot watch for SIGINT and SIGTERM; they will end the process at once");
     cli_err("listening on %s", strata_io_listener_addr(l));
     if (strata_io_run(s.io) != STRATA_OK)
@@ -201,6 +210,7 @@ int cmd_listen(int argc, char **argv)
     const char *exec = NULL, *v;
     struct cli_conn_opts opts;
     cli_conn_opts_init(&opts);
+    uint64_t grace_ms = 10000, max_conns = 0;
     for (int i = 1; i < argc; i++) {
         int k = cli_std_opt(argv[i], &verbose);
         if (k == CLI_STD_HELP) {
@@ -212,6 +222,20 @@ int cmd_listen(int argc, char **argv)
             echo = 1;
         } else if (!strcmp(argv[i], "--once")) {
             once = 1;
+        } else if ((v = cli_opt_value(argc, argv, &i, "--grace", &bad)) != NULL) {
+            if (bad || (strcmp(v, "0") && cli_parse_seconds("--grace", v, 86400, &grace_ms) != 0))
+                return CLI_USAGE;
+            if (!strcmp(v, "0"))
+                grace_ms = 0;
+        } else if ((v = cli_opt_value(argc, argv, &i, "--max-conns", &bad)) != NULL) {
+            char *end = NULL;
+            unsigned long m = bad ? 0 : strtoul(v, &end, 10);
+            if (bad || !end || *end || m == 0 || m > 1000000) {
+                cli_err("listen: --max-conns wants a number of connections, 1 to 1000000, not '%s'",
+                        bad ? "" : v);
+                return CLI_USAGE;
+            }
+            max_conns = m;
         } else if ((k = cli_conn_opt(argc, argv, &i, &opts, 0)) != 0) {
             if (k < 0)
                 return CLI_USAGE;
@@ -252,7 +276,10 @@ int cmd_listen(int argc, char **argv)
         return rc;
     }
     cli_verbose(verbose);
-    rc = serve(&chain, forward ? &fchain : NULL, exec, &opts, once);
+    struct server sv = {
+        &chain, forward ? &fchain : NULL, NULL, exec, &opts, (unsigned)max_conns, grace_ms, once, 0,
+        0};
+    rc = serve(&sv);
     chain_free(&chain);
     if (forward)
         chain_free(&fchain);
