@@ -61,6 +61,12 @@ STRATA_API void strata_io_free(strata_io *io);
  * signal) and strata_io_run returns. The default action of these signals is
  * replaced for the whole process meanwhile. */
 STRATA_API STRATA_MUST_CHECK strata_status strata_io_stop_on_signals(strata_io *io);
+/* As strata_io_stop_on_signals, but SIGTERM stops gracefully: every
+ * listener closes at once (no new connections) and the live connections get
+ * up to grace_ms to finish; then the rest is closed as on SIGINT. SIGINT, or
+ * a second SIGTERM, stops at once. grace_ms 0: as strata_io_stop_on_signals. */
+STRATA_API STRATA_MUST_CHECK strata_status strata_io_stop_on_signals_graceful(strata_io *io,
+                                                                              uint64_t grace_ms);
 /* The signal that stopped the run, or 0. */
 STRATA_API int strata_io_stopped_by(const strata_io *io);
 /* Milliseconds of the loop's clock (monotonic, updated once per loop turn). */
@@ -160,6 +166,12 @@ STRATA_API STRATA_MUST_CHECK strata_status strata_io_app_exec_new(strata_io *io,
  * accepted side and b the forwarded one (for error texts). */
 STRATA_API STRATA_MUST_CHECK strata_status strata_io_app_pair_new(strata_io_app *a,
                                                                   strata_io_app *b);
+/* Wraps inner (which it then owns) so that the end of inner's input does not
+ * close the connection's write side until the peer has ended its own (as
+ * `openssl s_client -ign_eof`): the connection ends when the peer closes.
+ * On failure inner is closed. */
+STRATA_API STRATA_MUST_CHECK strata_status strata_io_app_ignore_eof_new(strata_io_app inner,
+                                                                        strata_io_app *out);
 /* Sends every byte back; the end of input ends the output. */
 STRATA_API STRATA_MUST_CHECK strata_status strata_io_app_echo_new(strata_io_app *out);
 
@@ -188,6 +200,25 @@ STRATA_API STRATA_MUST_CHECK strata_status strata_io_connect(strata_io *io, cons
                                                              uint16_t port, strata_io_app app,
                                                              const strata_io_conn_config *cfg,
                                                              strata_io_conn **out);
+/* A connection's time limits; 0 turns one off. */
+typedef struct strata_io_timeouts {
+    /* From the call on: the connection must be up, and every layer on its
+     * stack done with its handshake (TLS, HTTP CONNECT, SSH), by then. The
+     * error names the first layer that is not. */
+    uint64_t handshake_ms;
+    /* No byte moved either way for this long ends the connection. */
+    uint64_t idle_ms;
+    /* After our side closed (the application's input ended), how long the
+     * peer may stay silent before we give up waiting for its close. */
+    uint64_t linger_ms;
+} strata_io_timeouts;
+
+/* Sets c's time limits (t is copied), replacing earlier ones; the
+ * handshake deadline counts from this call. A limit that passes ends the
+ * connection with STRATA_E_TIMEOUT and a message saying which. E_STATE once
+ * the connection is closing. Call from the loop's thread. */
+STRATA_API STRATA_MUST_CHECK strata_status strata_io_conn_set_timeouts(strata_io_conn *c,
+                                                                       const strata_io_timeouts *t);
 /* The connection's stack. Borrowed: valid until on_done returns. */
 STRATA_API strata_stack *strata_io_conn_stack(strata_io_conn *c);
 /* Binds the app endpoint of an accepted connection (from the listener's
@@ -236,6 +267,10 @@ STRATA_API STRATA_MUST_CHECK strata_status strata_io_listen(strata_io *io, const
 STRATA_API uint16_t strata_io_listener_port(const strata_io_listener *l);
 /* "ADDR:PORT" bound ("[ADDR]:PORT" for IPv6). Borrowed from l. */
 STRATA_API const char *strata_io_listener_addr(const strata_io_listener *l);
+/* At most max live connections at once from l (0: no limit, the default).
+ * Past it, further clients wait in the kernel's accept queue (the backlog)
+ * until a connection ends, and are accepted in turn. */
+STRATA_API void strata_io_listener_set_max_conns(strata_io_listener *l, unsigned max);
 /* Stops accepting; live connections go on. l is freed once closed; do not use
  * it after this call. May be called from on_accept. */
 STRATA_API void strata_io_listener_close(strata_io_listener *l);

@@ -27,9 +27,16 @@
  * what fits (*used may be less than n); the caller keeps the rest and offers
  * it again after the other side drained (io stops reading the socket).
  *
- * Half-close: strata_stack_app_shutdown closes the write direction of every
- * layer, innermost first, then the wire (wire_out reports STRATA_CLOSED once
- * drained). strata_stack_wire_eof says the wire's read side ended.
+ * Closing runs inside-out: strata_stack_app_shutdown closes the innermost
+ * layer's write direction (its close_notify, its channel EOF); each layer
+ * beneath, and the wire, stays open until the layer above it has fully
+ * closed (its close drained, and the peer's close arrived or its stream
+ * ended); then it closes in turn, and the wire last (wire_out reports
+ * STRATA_CLOSED once drained: the TCP FIN). Proxies and servers that do not
+ * support half-close thus still deliver the far end's reply and its close.
+ * With cfg.half_close every layer and then the wire close as soon as the
+ * one above has drained. strata_stack_wire_eof says the wire's read side
+ * ended.
  *
  * Threads: a stack and its layers are used by one thread at a time.
  */
@@ -81,6 +88,11 @@ typedef struct strata_stack_config {
      * until more bytes complete it (fewer, fuller records). The io driver
      * sets this on its connections. */
     int cork;
+    /* 0 (default): close inside-out, each layer after the peer closed the
+     * one above it, the wire last. 1: close every layer and the wire as soon
+     * as what is above has drained (for peers that wait for the FIN before
+     * they answer a close). */
+    int half_close;
 } strata_stack_config;
 
 /* cfg may be NULL (defaults); it is copied. Free with strata_stack_free. */

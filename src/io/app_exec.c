@@ -1,7 +1,10 @@
 /* The exec endpoint: a child process (`/bin/sh -c COMMAND`) with the
  * connection on its stdin and stdout.
  *
- * The child is started when the connection is up. Its stdout feeds the stack;
+ * The child is started once the connection is up and every layer on its
+ * stack has finished its handshake (so it never runs for a client that fails
+ * one), with the connection's details in its environment (exec_env.c). Its
+ * stdout feeds the stack;
  * the stack's output goes to its stdin, and the end of the stream closes its
  * stdin. A child that stops reading its stdin (EPIPE) is not an error: what
  * else comes for it is dropped, as inetd does. When the endpoint is closed, a
@@ -13,6 +16,7 @@
 #include <string.h>
 
 #include "base/error_internal.h"
+#include "io/conn_internal.h"
 #include "io/duplex.h"
 #include "strata/log.h"
 
@@ -27,6 +31,7 @@ struct exec_app {
     int waiting; /* closing holds until the child is reaped */
     uv_timer_t kill_timer;
     int timer_open;
+    int spawned; /* the child was started (or its start failed) */
 };
 
 static void exec_free(struct strata__io_duplex *d)
@@ -102,12 +107,34 @@ static strata_status exec_start(void *self, strata_io_conn *c)
         return strata__io_uv_error(&d->err, STRATA_E_IO, e, "exec");
     a->kill_timer.data = a;
     a->timer_open = 1;
+    return STRATA_OK; /* the child starts once every layer is up (spawn_when_up) */
+}
+
+static int layers_up(strata_io_conn *c)
+{
+    strata_stack *st = strata_io_conn_stack(c);
+    for (size_t i = 0; i < strata_stack_depth(st); i++) {
+        const strata_layer *l = strata_stack_layer(st, i);
+        if (!(l->ops->state(l->self) & STRATA_LAYER_UP))
+            return 0;
+    }
+    return 1;
+}
+
+static strata_status spawn(struct exec_app *a)
+{
+    struct strata__io_duplex *d = &a->d;
+    int e;
+    a->spawned = 1;
     if ((e = uv_pipe_init(d->loop, &d->hin.pipe, 0)) != 0)
         return strata__io_uv_error(&d->err, STRATA_E_IO, e, "exec");
     d->hin_open = 1;
     if ((e = uv_pipe_init(d->loop, &d->hout.pipe, 0)) != 0)
         return strata__io_uv_error(&d->err, STRATA_E_IO, e, "exec");
     d->hout_open = 1;
+    char **env = strata__io_exec_env(d->conn);
+    if (!env)
+        return strata__error_set(&d->err, STRATA_E_NOMEM, "exec: out of memory");
     char *args[] = {"/bin/sh", "-c", a->command, NULL};
     uv_stdio_container_t stdio[3];
     /* The child reads what we write into hout and writes what we read from hin. */
@@ -122,10 +149,12 @@ static strata_status exec_start(void *self, strata_io_conn *c)
     opt.exit_cb = exited_cb;
     opt.file = args[0];
     opt.args = args;
+    opt.env = env;
     opt.stdio = stdio;
     opt.stdio_count = 3;
     a->proc.data = a;
     e = uv_spawn(d->loop, &a->proc, &opt);
+    strata__io_exec_env_free(env);
     a->proc_open = 1; /* uv_spawn initializes the handle even when it fails */
     if (e != 0) {
         a->exited = 1;
@@ -138,7 +167,61 @@ static strata_status exec_start(void *self, strata_io_conn *c)
     return strata__io_rd_start(&d->rd);
 }
 
-static const struct strata_io_app_ops exec_ops = STRATA__IO_DUPLEX_OPS("exec", exec_start);
+/* 1 once the child runs; 0 while a layer is still in its handshake. */
+static int spawn_when_up(struct exec_app *a)
+{
+    if (a->spawned)
+        return 1;
+    if (!a->d.conn || !layers_up(a->d.conn))
+        return 0;
+    (void)spawn(a); /* a failure is in d.err, which the connection reads */
+    return 1;
+}
+
+static const uint8_t *exec_in(void *self, size_t *n, strata_status *st)
+{
+    struct exec_app *a = self;
+    if (!spawn_when_up(a)) {
+        *n = 0;
+        *st = STRATA_OK;
+        return NULL;
+    }
+    return strata__io_duplex_in(self, n, st);
+}
+
+static strata_status exec_out(void *self, const uint8_t *p, size_t n, size_t *used)
+{
+    struct exec_app *a = self;
+    if (!spawn_when_up(a)) {
+        *used = 0;
+        return STRATA_OK;
+    }
+    return strata__io_duplex_out(self, p, n, used);
+}
+
+static strata_status exec_out_eof(void *self)
+{
+    struct exec_app *a = self;
+    if (!a->spawned) {
+        a->spawned = 1; /* the client left before every layer was up: no child */
+        a->exited = 1;
+        a->d.out_closed = 1;
+        return STRATA_OK;
+    }
+    return strata__io_duplex_out_eof(self);
+}
+
+static const struct strata_io_app_ops exec_ops = {
+    "exec",
+    exec_start,
+    exec_in,
+    strata__io_duplex_in_ack,
+    exec_out,
+    exec_out_eof,
+    strata__io_duplex_out_done,
+    strata__io_duplex_error,
+    strata__io_duplex_close,
+};
 
 strata_status strata_io_app_exec_new(strata_io *io, const char *command, strata_io_app *out)
 {

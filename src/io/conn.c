@@ -174,8 +174,8 @@ static void try_finish(strata_io_conn *c)
         strata_log(STRATA_LOG_INFO, "io", "%s: closed (%llu bytes in, %llu out)", c->peer,
                    (unsigned long long)(c->halves ? c->rd.total : 0),
                    (unsigned long long)(c->halves ? c->wr.total : 0));
-    else
-        strata_log(STRATA_LOG_INFO, "io", "%s: failed: %s", c->peer[0] ? c->peer : c->target,
+    else /* the owner reports the error itself: only -vv repeats it here */
+        strata_log(STRATA_LOG_DEBUG, "io", "%s: failed: %s", c->peer[0] ? c->peer : c->target,
                    strata_error_message(&c->err));
     if (c->on_done)
         c->on_done(c->user, c, &c->err);
@@ -186,7 +186,10 @@ static void try_finish(strata_io_conn *c)
     if (c->ai_list)
         uv_freeaddrinfo(c->ai_list);
     strata_stack_free(c->stack);
+    strata_io_listener *from = c->from;
     free(c);
+    if (from)
+        strata__io_listener_conn_gone(from);
 }
 
 static void close_handle(strata_io_conn *c, uv_handle_t *h)
@@ -210,6 +213,8 @@ void strata__io_conn_close(strata_io_conn *c)
         (void)uv_cancel((uv_req_t *)&c->gai); /* fails once running: then wait for it */
     if (c->timer_open)
         close_handle(c, (uv_handle_t *)&c->timer);
+    if (c->deadline_open)
+        close_handle(c, (uv_handle_t *)&c->deadline);
     if (c->tcp_open)
         close_handle(c, (uv_handle_t *)&c->tcp);
     if (c->have_app) {
@@ -434,15 +439,18 @@ static void conn_pump(strata_io_conn *c)
         return;
     }
     c->pumping = 1;
-    int progress;
+    int progress, moved = 0;
     do {
         c->again = 0;
         progress = pump_once(c);
+        moved |= progress > 0;
     } while (c->state == STRATA__IO_CONN_UP && (progress > 0 || c->again));
     c->pumping = 0;
     if (c->state != STRATA__IO_CONN_UP)
         return;
     (void)uv_timer_start(&c->timer, idle_cb, IDLE_TRIM_MS, 0);
+    if (c->deadline_open && moved)
+        strata__io_conn_deadline_arm(c);
     strata__io_rd_settle(&c->rd);
     /* Both directions ended: the app has all the peer sent, the peer has all
      * the app sent and our side is shut. */

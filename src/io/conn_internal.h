@@ -24,6 +24,15 @@ struct strata_io_conn {
     int tcp_open;
     uv_timer_t timer; /* connect timeout; once up, the idle timer (trim) */
     int timer_open;
+    /* strata_io_conn_set_timeouts (conn_deadline.c): one timer for the
+     * handshake deadline, the idle limit and the linger after our close. */
+    uv_timer_t deadline;
+    int deadline_open;
+    uint64_t hs_due;      /* loop time by which every layer must be up; 0: none */
+    uint64_t idle_ms;     /* 0: none */
+    uint64_t linger_ms;   /* 0: none */
+    uint64_t last_moved;  /* loop time bytes last moved */
+    uint64_t timeouts_hs; /* as given, for messages */
     uv_getaddrinfo_t gai;
     int gai_busy;
     uv_connect_t creq;
@@ -47,6 +56,7 @@ struct strata_io_conn {
     strata_io_conn_done_fn on_done;
     void *user;
     char peer[80];
+    strata_io_listener *from; /* the listener that accepted it, or NULL */
 };
 
 strata_status strata__io_conn_new(strata_io *io, const strata_stack_config *stack_cfg,
@@ -56,6 +66,15 @@ void strata__io_conn_up(strata_io_conn *c);
 void strata__io_conn_close(strata_io_conn *c);
 void strata__io_conn_fail(strata_io_conn *c, strata_status st, const char *fmt, ...)
     STRATA_PRINTF(3, 4);
+/* Bytes moved (or the connection came up): the idle and linger clocks
+ * restart, and the deadline timer is set for the nearest limit. */
+void strata__io_conn_deadline_arm(strata_io_conn *c);
+/* The environment for a --exec child of c (exec_env.c): NULL-terminated,
+ * heap; NULL when out of memory. Free with strata__io_exec_env_free. */
+char **strata__io_exec_env(strata_io_conn *c);
+void strata__io_exec_env_free(char **env);
+/* An accepted connection of l has ended (after its on_done). */
+void strata__io_listener_conn_gone(strata_io_listener *l);
 /* "ADDR:PORT", or "[ADDR]:PORT" for IPv6. */
 void strata__io_addr_format(const struct sockaddr *sa, char *buf, size_t cap);
 /* Closes an endpoint that was never bound. */

@@ -30,7 +30,10 @@ struct strata_io {
     struct strata__io_node *live;
     uv_signal_t sig_int, sig_term;
     int signals_on;
-    int stopped_by; /* the signal that stopped the run, or 0 */
+    int stopped_by;    /* the signal that stopped the run, or 0 */
+    uint64_t grace_ms; /* strata_io_stop_on_signals_graceful: SIGTERM drains */
+    uv_timer_t grace;  /* the drain's deadline */
+    int grace_open, draining;
 };
 
 /* A link in the driver's list of live objects. */
@@ -38,6 +41,7 @@ struct strata__io_node {
     struct strata__io_node *prev, *next;
     /* Starts closing the object; why says what stopped it. */
     void (*shutdown)(struct strata__io_node *n, const char *why);
+    int listener; /* closed first, alone, by a graceful stop */
 };
 void strata__io_link(strata_io *io, struct strata__io_node *n);
 void strata__io_unlink(strata_io *io, struct strata__io_node *n);

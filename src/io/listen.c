@@ -15,8 +15,46 @@ struct strata_io_listener {
     strata_stack_config stack_cfg; /* cfg.stack points here when given */
     uint16_t port;
     char addr[80];
-    int closing;
+    int closing, closed;
+    unsigned max_conns, live_conns; /* strata_io_listener_set_max_conns */
+    int waiting;                    /* a client waits in the accept queue */
+    int defer_pending;              /* accept_waiting is deferred */
 };
+
+static void accept_one(strata_io_listener *l);
+
+/* Freed once its socket is closed and no connection or deferred call
+ * points at it. */
+static void maybe_free(strata_io_listener *l)
+{
+    if (l->closed && l->live_conns == 0 && !l->defer_pending)
+        free(l);
+}
+
+void strata_io_listener_set_max_conns(strata_io_listener *l, unsigned max)
+{
+    l->max_conns = max;
+}
+
+static void accept_waiting(void *arg)
+{
+    strata_io_listener *l = arg;
+    l->defer_pending = 0;
+    if (!l->closing && l->waiting && (!l->max_conns || l->live_conns < l->max_conns)) {
+        l->waiting = 0;
+        accept_one(l);
+    }
+    maybe_free(l);
+}
+
+void strata__io_listener_conn_gone(strata_io_listener *l)
+{
+    l->live_conns--;
+    if (l->waiting && !l->closing && !l->defer_pending &&
+        strata_io_defer(l->io, accept_waiting, l) == STRATA_OK)
+        l->defer_pending = 1; /* not from within the connection's close */
+    maybe_free(l);
+}
 
 uint16_t strata_io_listener_port(const strata_io_listener *l)
 {
@@ -32,7 +70,8 @@ static void listener_closed(uv_handle_t *h)
 {
     strata_io_listener *l = h->data;
     strata__io_unlink(l->io, &l->node);
-    free(l);
+    l->closed = 1;
+    maybe_free(l);
 }
 
 void strata_io_listener_close(strata_io_listener *l)
@@ -54,12 +93,26 @@ static void node_shutdown(struct strata__io_node *n, const char *why)
 static void on_connection(uv_stream_t *server, int status)
 {
     strata_io_listener *l = server->data;
-    strata_io_conn *c = NULL;
     if (status < 0) {
         /* EMFILE and the like: this one is lost, the listener goes on. */
         strata_log(STRATA_LOG_WARN, "io", "%s: accept: %s", l->addr, uv_strerror(status));
         return;
     }
+    if (l->max_conns && l->live_conns >= l->max_conns) {
+        /* Not accepted: libuv stops watching the socket until uv_accept, so
+         * this client and the next wait in the kernel's queue. */
+        if (!l->waiting)
+            strata_log(STRATA_LOG_INFO, "io", "%s: %u connections open: the next waits", l->addr,
+                       l->live_conns);
+        l->waiting = 1;
+        return;
+    }
+    accept_one(l);
+}
+
+static void accept_one(strata_io_listener *l)
+{
+    strata_io_conn *c = NULL;
     if (strata__io_conn_new(l->io, l->cfg.stack, l->cfg.on_done, l->cfg.user, &c) != STRATA_OK) {
         strata_log(STRATA_LOG_WARN, "io", "%s: out of memory for a connection", l->addr);
         return;
@@ -67,8 +120,10 @@ static void on_connection(uv_stream_t *server, int status)
     int e = uv_tcp_init(&l->io->loop, &c->tcp);
     if (e == 0) {
         c->tcp_open = 1;
-        e = uv_accept(server, (uv_stream_t *)&c->tcp);
+        e = uv_accept((uv_stream_t *)&l->tcp, (uv_stream_t *)&c->tcp);
     }
+    c->from = l;
+    l->live_conns++;
     if (e != 0) {
         strata__io_conn_fail(c, STRATA_E_IO, "%s: accept: %s", l->addr, uv_strerror(e));
         return;
@@ -154,6 +209,7 @@ strata_status strata_io_listen(strata_io *io, const char *host, uint16_t port,
     }
     l->tcp.data = l;
     l->node.shutdown = node_shutdown;
+    l->node.listener = 1;
     strata__io_link(io, &l->node);
     int backlog = cfg->backlog > 0 ? cfg->backlog : STRATA_IO_BACKLOG_DEFAULT;
     if ((e = uv_tcp_bind(&l->tcp, (struct sockaddr *)&ss, 0)) != 0 ||

@@ -77,14 +77,59 @@ static void close_all(strata_io *io, const char *why)
     }
 }
 
+static void grace_over(uv_timer_t *t)
+{
+    strata_io *io = t->data;
+    char why[96];
+    snprintf(why, sizeof(why), "still open %llu ms after SIGTERM",
+             (unsigned long long)io->grace_ms);
+    strata_log(STRATA_LOG_INFO, "io", "%s: closing the rest", why);
+    close_all(io, why);
+}
+
+/* A graceful stop: listeners close (no new connections), live connections
+ * may finish until the grace timer ends them. The timer does not keep the
+ * loop running: once they are done, strata_io_run returns. */
+static void drain(strata_io *io)
+{
+    io->draining = 1;
+    strata_log(STRATA_LOG_INFO, "io", "SIGTERM: no new connections; %llu ms for the open ones",
+               (unsigned long long)io->grace_ms);
+    for (;;) {
+        struct strata__io_node *n = io->live;
+        while (n && !n->listener)
+            n = n->next;
+        if (!n)
+            break;
+        n->shutdown(n, "stopped by SIGTERM");
+        strata__io_unlink(io, n); /* its close is under way */
+    }
+    if (uv_timer_init(&io->loop, &io->grace) == 0) {
+        io->grace_open = 1;
+        io->grace.data = io;
+        (void)uv_timer_start(&io->grace, grace_over, io->grace_ms, 0);
+        uv_unref((uv_handle_t *)&io->grace);
+    }
+}
+
 static void on_signal(uv_signal_t *h, int signum)
 {
     strata_io *io = h->data;
     char why[64];
     io->stopped_by = signum;
+    if (signum == SIGTERM && io->grace_ms && !io->draining) {
+        drain(io);
+        return;
+    }
     snprintf(why, sizeof(why), "stopped by signal %d (%s)", signum, strsignal(signum));
     strata_log(STRATA_LOG_INFO, "io", "%s", why);
     close_all(io, why);
+}
+
+strata_status strata_io_stop_on_signals_graceful(strata_io *io, uint64_t grace_ms)
+{
+    io->grace_ms = grace_ms;
+    return strata_io_stop_on_signals(io);
 }
 
 strata_status strata_io_stop_on_signals(strata_io *io)
@@ -123,6 +168,8 @@ void strata_io_free(strata_io *io)
         uv_close((uv_handle_t *)&io->sig_int, NULL);
         uv_close((uv_handle_t *)&io->sig_term, NULL);
     }
+    if (io->grace_open)
+        uv_close((uv_handle_t *)&io->grace, NULL);
     uv_run(&io->loop, UV_RUN_DEFAULT);
     /* Nothing should be left; close anything that is, rather than leak. */
     uv_walk(&io->loop, close_stray, NULL);

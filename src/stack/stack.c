@@ -239,6 +239,17 @@ static void layer_flush(strata_stack *s, size_t i)
         check_failed(s, i, l->ops->flush(l->self));
 }
 
+/* Whether the layer beneath sl may close, sl's own close having gone out:
+ * inside-out, once the peer's close of sl arrived (or its stream ended). A
+ * layer that passes bytes on unframed (HTTP CONNECT) has no close of its
+ * own: the close beneath is how its end reaches the far side. */
+static int closed_through(const strata_stack *s, const struct slot *sl)
+{
+    const strata_layer *l = &sl->layer;
+    return s->cfg.half_close || (lstate(sl) & STRATA_LAYER_READ_CLOSED) ||
+           (l->ops->record_room && l->ops->record_room(l->self) == STRATA_LAYER_UNFRAMED);
+}
+
 /* The record room layer i writes into: that of the layer beneath, looking
  * through layers that pass bytes on unframed (STRATA_LAYER_UNFRAMED, like
  * HTTP CONNECT once set up); 0 at the wire or beneath a layer with no
@@ -465,8 +476,14 @@ static int step(strata_stack *s)
         }
     }
 
-    /* Half-close cascade: innermost first; a layer's close goes out only
-     * after everything above it has drained into it. */
+    /* Closing runs inside-out: at the application's end only the innermost
+     * layer closes (its close_notify, its channel EOF); the next one out
+     * closes once the layer above it has fully closed (its close went out
+     * and drained, and the peer's close arrived or its stream ended), and
+     * so on; the wire's FIN goes last (wire_write_closed). Proxies and
+     * servers that do not support half-close then still deliver the far
+     * end's reply. cfg.half_close closes every layer at once, as soon as
+     * the one above has drained into it. */
     if (s->app_eof && !s->popping) {
         for (size_t i = s->n; i-- > 0;) {
             struct slot *sl = &s->slots[i];
@@ -475,6 +492,8 @@ static int step(strata_stack *s)
                 break;
             }
             if (!(lstate(sl) & STRATA_LAYER_WRITE_CLOSED) || (i > 0 && pending_send(sl) > 0))
+                break;
+            if (!closed_through(s, sl))
                 break;
         }
     }
@@ -657,7 +676,8 @@ static int wire_write_closed(const strata_stack *s)
     if (s->n == 0)
         return 1;
     const struct slot *sl = &s->slots[0];
-    return sl->shutdown_given && (lstate(sl) & STRATA_LAYER_WRITE_CLOSED) && pending_send(sl) == 0;
+    return sl->shutdown_given && (lstate(sl) & STRATA_LAYER_WRITE_CLOSED) &&
+           pending_send(sl) == 0 && closed_through(s, sl);
 }
 
 const uint8_t *strata_stack_wire_out(strata_stack *s, size_t *n, strata_status *st)

@@ -31,6 +31,11 @@ usage "strata: chain element 1 'tcp:127.0.0.1': missing port (expected HOST:PORT
     connect tcp:127.0.0.1
 usage "strata: chain element 1 'tcp:[::1]': missing port (expected HOST:PORT)" \
     connect 'tcp:[::1]'
+usage "strata: chain element 1 'tcp:8443': missing host (expected HOST:PORT, e.g. 0.0.0.0:8443)" \
+    listen tcp:8443 --echo
+usage "strata: option --linger needs a value" connect tcp:localhost:1 --linger
+usage "strata: option --idle: 'soon' is not a number of seconds in (0, 86400]" \
+    connect --idle soon tcp:localhost:1
 usage "strata: chain element 1 'tcp:localhost:70000': port 70000 out of range 1-65535" \
     connect tcp:localhost:70000
 usage "strata: chain element 1 'tcp:localhost:0': port 0 out of range 1-65535" \

@@ -69,6 +69,13 @@ static void test_bad_elements(void **state)
                  "chain element 1 'tcp:localhost:': missing port (expected HOST:PORT)");
     expect_error(C, "tcp:[::1]", NULL,
                  "chain element 1 'tcp:[::1]': missing port (expected HOST:PORT)");
+    /* A port alone: the host is what is missing. */
+    expect_error(C, "tcp:8443", NULL,
+                 "chain element 1 'tcp:8443': missing host (expected HOST:PORT, e.g. "
+                 "localhost:8443)");
+    expect_error(CHAIN_USE_LISTEN, "tcp:8443", NULL,
+                 "chain element 1 'tcp:8443': missing host (expected HOST:PORT, e.g. "
+                 "0.0.0.0:8443)");
     expect_error(C, "tcp:localhost:70000", NULL,
                  "chain element 1 'tcp:localhost:70000': port 70000 out of range 1-65535");
     expect_error(C, "tcp:localhost:0", NULL,

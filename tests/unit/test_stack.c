@@ -445,6 +445,62 @@ static void test_half_close_through_layers(void **state)
     end_free(&b);
 }
 
+/* Closing runs inside-out: a's end of input closes only its innermost
+ * layer; layer 0 and the wire stay open (a proxy without half-close keeps
+ * the tunnel up) until b has closed the inner layer too, so b's reply,
+ * written after a closed, still arrives. With half_close, a's close goes
+ * through every layer and the wire at once. */
+static void test_close_inside_out(void **state)
+{
+    (void)state;
+    for (int half = 0; half < 2; half++) {
+        struct end a, b;
+        end_init(&a, STRATA_STACK_PEER_CLOSE_EOF);
+        end_init(&b, STRATA_STACK_PEER_CLOSE_EOF);
+        if (half) {
+            strata_stack_free(a.s);
+            strata_stack_config cfg = {.on_event = on_event, .user = &a, .half_close = 1};
+            assert_ok(strata_stack_new(&cfg, &a.s));
+        }
+        uint64_t rng = 9;
+        push_both(&a, &b, 1, 0);
+        push_both(&a, &b, 2, 0);
+        pump(&a, &b, 0, &rng);
+        size_t used, n;
+        strata_status st;
+        assert_ok(strata_stack_app_write(a.s, (const uint8_t *)"request", 7, &used));
+        assert_ok(strata_stack_app_shutdown(a.s));
+        pump(&a, &b, 0, &rng);
+        assert_true(b.app_closed);
+        assert_int_equal(b.got_len, 7);
+        strata_stack_wire_out(a.s, &n, &st);
+        if (!half) {
+            /* Only the inner layer closed; the outer one and the wire wait. */
+            assert_int_equal(b.ev[STRATA_STACK_EV_LAYER_PEER_CLOSED], 1);
+            assert_int_equal(st, STRATA_OK);
+        } else {
+            assert_int_equal(b.ev[STRATA_STACK_EV_LAYER_PEER_CLOSED], 2);
+            assert_int_equal(st, STRATA_CLOSED);
+        }
+        assert_ok(strata_stack_app_write(b.s, (const uint8_t *)"late reply", 10, &used));
+        assert_ok(strata_stack_app_shutdown(b.s));
+        pump(&a, &b, 0, &rng);
+        assert_true(a.app_closed);
+        assert_int_equal(a.got_len, 10);
+        assert_memory_equal(a.got, "late reply", 10);
+        assert_int_equal(a.ev[STRATA_STACK_EV_LAYER_PEER_CLOSED], 2);
+        assert_int_equal(b.ev[STRATA_STACK_EV_LAYER_PEER_CLOSED], 2);
+        strata_stack_wire_out(a.s, &n, &st);
+        assert_int_equal(st, STRATA_CLOSED);
+        strata_stack_wire_out(b.s, &n, &st);
+        assert_int_equal(st, STRATA_CLOSED);
+        assert_int_equal(strata_stack_error(a.s)->status, STRATA_OK);
+        assert_int_equal(strata_stack_error(b.s)->status, STRATA_OK);
+        end_free(&a);
+        end_free(&b);
+    }
+}
+
 /* The seed's startTLS(bytes): the application read the start of the peer's
  * handshake as plain data, then pushes the layer handing those bytes over;
  * bytes it had not read yet belong to the new layer too. */
@@ -536,6 +592,7 @@ int main(void)
         cmocka_unit_test(test_layer_limit),
         cmocka_unit_test(test_backpressure),
         cmocka_unit_test(test_half_close_through_layers),
+        cmocka_unit_test(test_close_inside_out),
         cmocka_unit_test(test_push_with_early_bytes),
         cmocka_unit_test(test_peer_close_eof_policy),
         cmocka_unit_test(test_wire_eof_inside_layer),

@@ -186,6 +186,11 @@ int chain_parse_target(struct chain_elem *e, strata_buf *body, enum chain_use us
     if (parse_host(e, body, err, cap) != 0)
         return -1;
     int c = peek(body);
+    if ((c == -1 || c == ',') && e->host && *e->host &&
+        all_digits((const uint8_t *)e->host, strlen(e->host)))
+        /* "tcp:8443": a port alone, the host is what is missing. */
+        return fail(err, cap, "missing host (expected HOST:PORT, e.g. %s:%s)",
+                    use == CHAIN_USE_LISTEN ? "0.0.0.0" : "localhost", e->host);
     if (c == -1 || c == ',')
         return fail(err, cap, "missing port (expected HOST:PORT)");
     if (!accept_byte(body, ':'))

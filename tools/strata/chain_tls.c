@@ -22,7 +22,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "chain_tls.h"
 #include "cli_secret.h"
@@ -120,16 +122,23 @@ static int pass_cb(char *buf, size_t cap, int verify, void *user)
     return (int)n;
 }
 
-/* Key log lines go to the file named by keylog= (opened per line: the
- * context outlives no file handle). */
+/* Key log lines (NSS key log format, for Wireshark) go to the file named by
+ * keylog=, else by $SSLKEYLOGFILE as curl and browsers do. The file holds
+ * secrets: a new one is created 0600. Opened per line: the context outlives
+ * no file handle. */
 static void keylog_cb(const strata_tls_conn *conn, const char *line, void *user)
 {
     (void)conn;
-    FILE *f = fopen(user, "a");
-    if (f) {
-        fprintf(f, "%s\n", line);
-        fclose(f);
+    int fd = open(user, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return;
+    FILE *f = fdopen(fd, "a");
+    if (!f) {
+        close(fd);
+        return;
     }
+    fprintf(f, "%s\n", line);
+    fclose(f);
 }
 
 static strata_status configure(const struct chain_elem *e, int server, strata_tls_ctx *ctx,
@@ -150,7 +159,7 @@ static strata_status configure(const struct chain_elem *e, int server, strata_tl
     }
     if ((v = opt(e, "suites")) && (r = strata_tls_ctx_set_ciphersuites(ctx, v)) != STRATA_OK)
         return r;
-    if ((v = opt(e, "keylog")))
+    if ((v = opt(e, "keylog")) || ((v = getenv("SSLKEYLOGFILE")) && *v))
         strata_tls_ctx_set_keylog_callback(ctx, keylog_cb, (void *)v);
     if ((v = opt(e, "pass"))) {
         char why[256];

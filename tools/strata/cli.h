@@ -3,6 +3,7 @@
 #define STRATA_CLI_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "strata/status.h"
 
@@ -63,6 +64,27 @@ void cli_verbose(int level);
  * hook that logs each layer as it comes up (shown with -v). */
 struct strata_stack_config;
 const struct strata_stack_config *cli_stack_config(void);
+
+/* The options of connect and listen about a connection's time and end. */
+struct cli_conn_opts {
+    uint64_t timeout_ms; /* --timeout: connect and every layer's handshake */
+    uint64_t idle_ms;    /* --idle: nothing moved for this long (0: no limit) */
+    uint64_t linger_ms;  /* --linger: the peer silent after our close */
+    int half_close;      /* --half-close: every layer and the FIN at once */
+    int ignore_eof;      /* -i, --ignore-eof (connect): stdin's end waits for the peer's */
+};
+#define CLI_LINGER_DEFAULT_MS 10000u
+void cli_conn_opts_init(struct cli_conn_opts *o);
+/* Takes argv[*i] (and its value) when it is one of these options: 1 taken,
+ * 0 not one of them, -1 usage error (reported). ignore_eof_ok: -i allowed. */
+int cli_conn_opt(int argc, char **argv, int *i, struct cli_conn_opts *o, int ignore_eof_ok);
+/* The help lines for them. */
+void cli_conn_opts_help(FILE *f, int ignore_eof_ok);
+/* cli_stack_config with --half-close applied. */
+const struct strata_stack_config *cli_stack_config_for(const struct cli_conn_opts *o);
+/* The limits for strata_io_conn_set_timeouts. */
+struct strata_io_timeouts;
+void cli_conn_timeouts(const struct cli_conn_opts *o, struct strata_io_timeouts *t);
 /* Exit code for a failed strata status: CLI_USAGE for usage errors, else
  * CLI_FAIL. */
 int cli_exit_code(strata_status st);

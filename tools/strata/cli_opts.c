@@ -1,9 +1,11 @@
 /* Option helpers shared by the subcommands. */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "chain.h"
 #include "cli.h"
+#include "strata/io.h"
 #include "strata/log.h"
 #include "strata/stack.h"
 
@@ -151,6 +153,82 @@ const strata_stack_config *cli_stack_config(void)
     static const strata_stack_config cfg = {.peer_close = STRATA_STACK_PEER_CLOSE_EOF,
                                             .on_event = on_stack_event};
     return &cfg;
+}
+
+const strata_stack_config *cli_stack_config_for(const struct cli_conn_opts *o)
+{
+    static const strata_stack_config half = {
+        .peer_close = STRATA_STACK_PEER_CLOSE_EOF, .on_event = on_stack_event, .half_close = 1};
+    return o && o->half_close ? &half : cli_stack_config();
+}
+
+void cli_conn_opts_init(struct cli_conn_opts *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->timeout_ms = STRATA_IO_CONNECT_TIMEOUT_DEFAULT_MS;
+    o->linger_ms = CLI_LINGER_DEFAULT_MS;
+}
+
+int cli_conn_opt(int argc, char **argv, int *i, struct cli_conn_opts *o, int ignore_eof_ok)
+{
+    int bad = 0;
+    const char *v;
+    if (!strcmp(argv[*i], "--half-close")) {
+        o->half_close = 1;
+        return 1;
+    }
+    if (ignore_eof_ok && (!strcmp(argv[*i], "-i") || !strcmp(argv[*i], "--ignore-eof"))) {
+        o->ignore_eof = 1;
+        return 1;
+    }
+    static const struct {
+        const char *name;
+        size_t off;
+        int zero_ok;
+    } timed[] = {
+        {"--timeout", offsetof(struct cli_conn_opts, timeout_ms), 0},
+        {"--idle", offsetof(struct cli_conn_opts, idle_ms), 1},
+        {"--linger", offsetof(struct cli_conn_opts, linger_ms), 1},
+    };
+    for (size_t k = 0; k < sizeof(timed) / sizeof(timed[0]); k++) {
+        if ((v = cli_opt_value(argc, argv, i, timed[k].name, &bad)) == NULL)
+            continue;
+        uint64_t *ms = (uint64_t *)((char *)o + timed[k].off);
+        if (bad)
+            return -1;
+        if (timed[k].zero_ok && !strcmp(v, "0")) {
+            *ms = 0;
+            return 1;
+        }
+        return cli_parse_seconds(timed[k].name, v, 86400, ms) != 0 ? -1 : 1;
+    }
+    return 0;
+}
+
+void cli_conn_opts_help(FILE *f, int ignore_eof_ok)
+{
+    fprintf(f, "  --timeout SECONDS      give up when the connection and every layer's\n"
+               "                         handshake are not done after SECONDS (default 10)\n"
+               "  --idle SECONDS         end a connection on which nothing moved for SECONDS\n"
+               "                         (default: no limit)\n"
+               "  --linger SECONDS       after our close, how long the peer may stay silent\n"
+               "                         before we stop waiting for its close (default 10;\n"
+               "                         0: wait as long as it takes); a reply that keeps\n"
+               "                         coming is never cut\n"
+               "  --half-close           close every layer and send the TCP FIN as soon as\n"
+               "                         our input ends, for peers that wait for the FIN\n"
+               "                         (default: inside-out, each layer after the peer\n"
+               "                         closed the one above it, the FIN last)\n");
+    if (ignore_eof_ok)
+        fprintf(f, "  -i, --ignore-eof       keep the connection open after stdin ends, until\n"
+                   "                         the peer closes (as s_client -ign_eof)\n");
+}
+
+void cli_conn_timeouts(const struct cli_conn_opts *o, strata_io_timeouts *t)
+{
+    t->handshake_ms = o->timeout_ms;
+    t->idle_ms = o->idle_ms;
+    t->linger_ms = o->linger_ms;
 }
 
 int cli_exit_code(strata_status st)

@@ -8,17 +8,21 @@
 
 static void help(FILE *f)
 {
-    fprintf(f, "usage: strata connect [--timeout SECONDS] [-v] CHAIN...\n\n"
+    fprintf(f, "usage: strata connect [--timeout S] [--idle S] [--linger S] [--half-close] [-i]\n"
+               "                      [-v] CHAIN...\n\n"
                "Connects through CHAIN, copies stdin into the connection and what comes\n"
-               "back to stdout. EOF on stdin shuts down the connection's write side; the\n"
-               "command ends when both directions have ended. stdin and stdout may be\n"
-               "pipes, sockets, terminals or files.\n\n"
+               "back to stdout. EOF on stdin closes the innermost layer (its close_notify,\n"
+               "its channel EOF); each layer beneath, and the TCP FIN last, closes once the\n"
+               "peer has closed the layer above it, so servers and proxies that do not\n"
+               "support half-close still deliver their reply. The command ends when both\n"
+               "directions have ended; a stream that ends without the peer's close is an\n"
+               "error. stdin and stdout may be pipes, sockets, terminals or files.\n\n"
                "CHAIN is one element per argument, outermost first; the first must be a\n"
                "transport (tcp:). Elements:\n");
     chain_help(f, NULL);
-    fprintf(f, "\noptions:\n"
-               "  --timeout SECONDS      give up connecting after SECONDS (default 10)\n"
-               "  -v, --verbose          report progress on stderr (-vv: more)\n"
+    fprintf(f, "\noptions:\n");
+    cli_conn_opts_help(f, 1);
+    fprintf(f, "  -v, --verbose          report progress on stderr (-vv: more)\n"
                "  -h, --help             show this help\n\n"
                "exit status: 0 success, 1 connection or protocol failure, 2 usage error\n");
 }
@@ -36,7 +40,7 @@ static void on_done(void *user, strata_io_conn *c, const strata_error *err)
     o->done = 1;
 }
 
-static int run(const struct chain *chain, uint64_t timeout_ms)
+static int run(const struct chain *chain, const struct cli_conn_opts *o)
 {
     strata_io *io = NULL;
     strata_io_app app;
@@ -55,12 +59,20 @@ static int run(const struct chain *chain, uint64_t timeout_ms)
         cli_err("%s", strata_error_message(&err));
         goto out;
     }
+    if (o->ignore_eof && (r = strata_io_app_ignore_eof_new(app, &app)) != STRATA_OK) {
+        cli_err("%s", strata_status_str(r));
+        goto out;
+    }
     const struct chain_elem *t = &chain->elems[0];
-    strata_io_conn_config cfg = {cli_stack_config(), timeout_ms, on_done, &out};
+    strata_io_conn_config cfg = {cli_stack_config_for(o), o->timeout_ms, on_done, &out};
     if ((r = strata_io_connect(io, t->host, t->port, app, &cfg, &conn)) != STRATA_OK) {
         cli_err("connecting to %s: %s", t->text, strata_status_str(r));
         goto out;
     }
+    strata_io_timeouts tmo;
+    cli_conn_timeouts(o, &tmo);
+    if ((r = strata_io_conn_set_timeouts(conn, &tmo)) != STRATA_OK)
+        strata_io_conn_abort(conn, r, "cannot set the time limits");
     /* Layers go on before the loop runs: nothing has been sent yet. */
     if ((r = chain_push_layers(chain, strata_io_conn_stack(conn), CHAIN_USE_CONNECT, msg,
                                sizeof(msg))) != STRATA_OK) {
@@ -87,9 +99,9 @@ out:
 int cmd_connect(int argc, char **argv)
 {
     char *elems[CHAIN_MAX_ELEMS + 1];
-    int n = 0, bad = 0, verbose = 0, rc;
-    uint64_t timeout_ms = STRATA_IO_CONNECT_TIMEOUT_DEFAULT_MS;
-    const char *v;
+    int n = 0, verbose = 0, rc;
+    struct cli_conn_opts opts;
+    cli_conn_opts_init(&opts);
     for (int i = 1; i < argc; i++) {
         int k = cli_std_opt(argv[i], &verbose);
         if (k == CLI_STD_HELP) {
@@ -97,8 +109,8 @@ int cmd_connect(int argc, char **argv)
             return CLI_OK;
         } else if (k == CLI_STD_TAKEN) {
             continue;
-        } else if ((v = cli_opt_value(argc, argv, &i, "--timeout", &bad)) != NULL) {
-            if (bad || cli_parse_seconds("--timeout", v, 86400, &timeout_ms) != 0)
+        } else if ((k = cli_conn_opt(argc, argv, &i, &opts, 1)) != 0) {
+            if (k < 0)
                 return CLI_USAGE;
         } else if ((rc = cli_chain_arg("connect", argv[i], elems, &n)) != 0) {
             return rc;
@@ -108,7 +120,7 @@ int cmd_connect(int argc, char **argv)
     if ((rc = cli_chain_parse(&chain, elems, n, 0)) != 0)
         return rc;
     cli_verbose(verbose);
-    rc = run(&chain, timeout_ms);
+    rc = run(&chain, &opts);
     chain_free(&chain);
     return rc;
 }

@@ -1,5 +1,6 @@
 /* strata listen CHAIN... (--echo | --exec CMD) [--once]: serve connections. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "chain.h"
@@ -8,30 +9,44 @@
 
 static void help(FILE *f)
 {
-    fprintf(f, "usage: strata listen [-v] [--once] (--echo | --exec CMD) CHAIN...\n"
-               "       strata listen [-v] [--once] CHAIN... --forward CHAIN...\n\n"
-               "Listens on the transport of CHAIN and serves each connection through the\n"
-               "rest of the chain, many at once, each on its own. Once listening it prints\n"
-               "'strata: listening on ADDR:PORT' on stderr ([ADDR]:PORT for IPv6); port 0\n"
-               "picks a free port, and this line says which.\n\n"
-               "CHAIN is one element per argument, outermost first; the first must be a\n"
-               "transport (tcp:). Elements:\n");
+    fprintf(
+        f,
+        "usage: strata listen [-v] [--once] [CONNECTION OPTIONS] (--echo | --exec CMD) CHAIN...\n"
+        "       strata listen [-v] [--once] [CONNECTION OPTIONS] CHAIN... --forward CHAIN...\n\n"
+        "Listens on the transport of CHAIN and serves each connection through the\n"
+        "rest of the chain, many at once, each on its own. Once listening it prints\n"
+        "'strata: listening on ADDR:PORT' on stderr ([ADDR]:PORT for IPv6); port 0\n"
+        "picks a free port, and this line says which.\n\n"
+        "CHAIN is one element per argument, outermost first; the first must be a\n"
+        "transport (tcp:). Elements:\n");
     chain_help(f, NULL);
-    fprintf(f, "\noptions:\n"
-               "  --echo                 send every byte back; the end of input ends the output\n"
-               "  --exec CMD             run '/bin/sh -c CMD' for each connection, with the\n"
-               "                         connection on its stdin and stdout\n"
-               "  --forward CHAIN...     for each connection, connect through the second\n"
-               "                         CHAIN (everything after --forward) and relay\n"
-               "                         between the two: the layers of the first chain\n"
-               "                         are terminated here, as stunnel does\n"
-               "  --once                 serve one connection, then exit with its status\n"
-               "  -v, --verbose          report connections on stderr (-vv: more)\n"
+    fprintf(f,
+            "\noptions:\n"
+            "  --echo                 send every byte back; the end of input ends the output\n"
+            "  --exec CMD             run '/bin/sh -c CMD' for each connection once every\n"
+            "                         layer is up, with the connection on its stdin and\n"
+            "                         stdout and its details in the environment\n"
+            "                         (STRATA_PEER_ADDR, STRATA_PEER_PORT, STRATA_TLS1_VERSION,\n"
+            "                         ..._CIPHER, _SNI, _ALPN, _CLIENT_SUBJECT, _CLIENT_ISSUER,\n"
+            "                         _CLIENT_SHA256; see the man page)\n"
+            "  --forward CHAIN...     for each connection, connect through the second\n"
+            "                         CHAIN (everything after --forward) and relay\n"
+            "                         between the two: the layers of the first chain\n"
+            "                         are terminated here, as stunnel does\n"
+            "  --once                 serve one connection, then exit with its status\n");
+    fprintf(f, "  --max-conns N          at most N connections at once; further clients\n"
+               "                         wait in the accept queue until one ends\n"
+               "  --grace SECONDS        on SIGTERM stop accepting and give open connections\n"
+               "                         SECONDS to finish (default 10); SIGINT stops at once\n");
+    fprintf(f, "connection options (each accepted connection, and each forward one):\n");
+    cli_conn_opts_help(f, 0);
+    fprintf(f, "  -v, --verbose          report connections on stderr (-vv: more)\n"
                "  -h, --help             show this help\n\n"
                "The layers are built once before listening: a key, passphrase or CA that\n"
                "cannot be used ends the command with the reason.\n"
                "A failed connection is reported on stderr and does not stop the listener.\n"
-               "SIGINT or SIGTERM closes every connection (a child gets SIGTERM) and exits 0.\n"
+               "SIGTERM stops accepting and lets open connections finish (--grace), SIGINT\n"
+               "closes every connection at once (a child gets SIGTERM); both exit 0.\n"
                "exit status: 0 success, 1 listening or (with --once) connection failure,\n"
                "2 usage error\n");
 }
@@ -41,6 +56,9 @@ struct server {
     const struct chain *forward; /* NULL: no relay */
     strata_io *io;
     const char *exec; /* NULL: echo */
+    const struct cli_conn_opts *opts;
+    unsigned max_conns;
+    uint64_t grace_ms;
     int once;
     int served;
     int failed;
@@ -56,6 +74,15 @@ static void on_forward_done(void *user, strata_io_conn *c, const strata_error *e
             strata_io_conn_peer(c)[0] ? strata_io_conn_peer(c) : s->forward->elems[0].text,
             strata_error_format(err, buf, sizeof(buf)));
     s->failed++;
+}
+
+/* --timeout, --idle and --linger for one connection. */
+static void set_limits(struct server *s, strata_io_conn *c)
+{
+    strata_io_timeouts t;
+    cli_conn_timeouts(s->opts, &t);
+    if (strata_io_conn_set_timeouts(c, &t) != STRATA_OK)
+        strata_io_conn_abort(c, STRATA_E_STATE, "cannot set the time limits");
 }
 
 /* Relays an accepted connection to a new one through the forward chain. */
@@ -78,9 +105,11 @@ static strata_status accept_forward(struct server *s, strata_io_conn *c)
         return r;
     }
     const struct chain_elem *t = &s->forward->elems[0];
-    strata_io_conn_config cfg = {NULL, 0, on_forward_done, s};
+    strata_io_conn_config cfg = {cli_stack_config_for(s->opts), s->opts->timeout_ms,
+                                 on_forward_done, s};
     if ((r = strata_io_connect(s->io, t->host, t->port, b, &cfg, &out)) != STRATA_OK)
         return r; /* b was closed by the failed connect: c sees the end */
+    set_limits(s, out);
     if ((r = chain_push_layers(s->forward, strata_io_conn_stack(out), CHAIN_USE_CONNECT, msg,
                                sizeof(msg))) != STRATA_OK)
         strata_io_conn_abort(out, r, msg);
@@ -96,6 +125,7 @@ static strata_status on_accept(void *user, strata_io_listener *l, strata_io_conn
     if (s->once)
         strata_io_listener_close(l);
     s->served++;
+    set_limits(s, c);
     if (s->forward)
         return accept_forward(s, c);
     r = s->exec ? strata_io_app_exec_new(s->io, s->exec, &app) : strata_io_app_echo_new(&app);
@@ -139,9 +169,10 @@ static int check_chains(const struct chain *chain, const struct chain *forward)
     return CLI_OK;
 }
 
-static int serve(const struct chain *chain, const struct chain *forward, const char *exec, int once)
+static int serve(struct server *sv)
 {
-    struct server s = {chain, forward, NULL, exec, once, 0, 0};
+    struct server s = *sv;
+    const struct chain *chain = s.chain, *forward = s.forward;
     strata_io_listener *l = NULL;
     strata_error err;
     strata_status r;
@@ -153,13 +184,14 @@ static int serve(const struct chain *chain, const struct chain *forward, const c
         return CLI_FAIL;
     }
     const struct chain_elem *t = &chain->elems[0];
-    strata_io_listener_config cfg = {on_accept, on_done, &s, cli_stack_config(), 0};
+    strata_io_listener_config cfg = {on_accept, on_done, &s, cli_stack_config_for(s.opts), 0};
     if ((r = strata_io_listen(s.io, t->host, t->port, &cfg, &l, &err)) != STRATA_OK) {
         cli_err("%s", strata_error_message(&err));
         strata_io_free(s.io);
         return CLI_FAIL;
     }
-    if (strata_io_stop_on_signals(s.io) != STRATA_OK)
+    strata_io_listener_set_max_conns(l, s.max_conns);
+    if (strata_io_stop_on_signals_graceful(s.io, s.grace_ms) != STRATA_OK)
         cli_err("cannot watch for SIGINT and SIGTERM; they will end the process at once");
     cli_err("listening on %s", strata_io_listener_addr(l));
     if (strata_io_run(s.io) != STRATA_OK)
@@ -176,6 +208,9 @@ int cmd_listen(int argc, char **argv)
     char *elems[CHAIN_MAX_ELEMS + 1], *felems[CHAIN_MAX_ELEMS + 1];
     int n = 0, nf = 0, bad = 0, verbose = 0, echo = 0, once = 0, forward = 0, rc;
     const char *exec = NULL, *v;
+    struct cli_conn_opts opts;
+    cli_conn_opts_init(&opts);
+    uint64_t grace_ms = 10000, max_conns = 0;
     for (int i = 1; i < argc; i++) {
         int k = cli_std_opt(argv[i], &verbose);
         if (k == CLI_STD_HELP) {
@@ -187,6 +222,23 @@ int cmd_listen(int argc, char **argv)
             echo = 1;
         } else if (!strcmp(argv[i], "--once")) {
             once = 1;
+        } else if ((v = cli_opt_value(argc, argv, &i, "--grace", &bad)) != NULL) {
+            if (bad || (strcmp(v, "0") && cli_parse_seconds("--grace", v, 86400, &grace_ms) != 0))
+                return CLI_USAGE;
+            if (!strcmp(v, "0"))
+                grace_ms = 0;
+        } else if ((v = cli_opt_value(argc, argv, &i, "--max-conns", &bad)) != NULL) {
+            char *end = NULL;
+            unsigned long m = bad ? 0 : strtoul(v, &end, 10);
+            if (bad || !end || *end || m == 0 || m > 1000000) {
+                cli_err("listen: --max-conns wants a number of connections, 1 to 1000000, not '%s'",
+                        bad ? "" : v);
+                return CLI_USAGE;
+            }
+            max_conns = m;
+        } else if ((k = cli_conn_opt(argc, argv, &i, &opts, 0)) != 0) {
+            if (k < 0)
+                return CLI_USAGE;
         } else if (!strcmp(argv[i], "--forward")) {
             /* Everything after it is the forward chain. */
             forward = 1;
@@ -224,7 +276,10 @@ int cmd_listen(int argc, char **argv)
         return rc;
     }
     cli_verbose(verbose);
-    rc = serve(&chain, forward ? &fchain : NULL, exec, once);
+    struct server sv = {
+        &chain, forward ? &fchain : NULL, NULL, exec, &opts, (unsigned)max_conns, grace_ms, once, 0,
+        0};
+    rc = serve(&sv);
     chain_free(&chain);
     if (forward)
         chain_free(&fchain);
