@@ -205,6 +205,32 @@ static void test_default_connection(void **state)
     pair_free(&p);
 }
 
+/* A server whose KEXINIT lists and server-sig-algs hold empty names (as
+ * libssh 0.10's server ends its cipher list with a comma): the names are
+ * skipped, the exchange hash still covers the KEXINIT as sent. */
+static void test_empty_names_from_server(void **state)
+{
+    (void)state;
+    struct pair p;
+    strata_ssh_transport_config cfg;
+    struct ts_config scfg = {.ciphers = "aes256-ctr,aes128-ctr", .misbehave = TS_EMPTY_NAMES};
+    client_cfg(&cfg, &p.ev);
+    pair_new(&p, &cfg, &scfg);
+    assert_ok(strata_ssh_transport_request_service(p.c, "ssh-userauth"));
+    strata_status r = ts_pump(p.c, p.s, 0);
+    if (r != STRATA_OK)
+        fail_msg("%s (server: %s)", strata_error_message(strata_ssh_transport_error(p.c)),
+                 strata_error_message(ts_error(p.s)));
+    assert_int_equal(p.ev.secure, 1);
+    assert_int_equal(p.ev.accepted, 1);
+    assert_string_equal(strata_ssh_transport_algorithm(p.c, "cipher", STRATA_SSH_OUT),
+                        "aes128-ctr");
+    assert_string_equal(strata_ssh_transport_server_sig_algs(p.c),
+                        "ssh-ed25519,rsa-sha2-256,rsa-sha2-512");
+    assert_true(strata_ssh_transport_is_strict_kex(p.c));
+    pair_free(&p);
+}
+
 static void test_every_kex(void **state)
 {
     (void)state;
@@ -905,6 +931,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_default_connection),
+        cmocka_unit_test(test_empty_names_from_server),
         cmocka_unit_test(test_every_kex),
         cmocka_unit_test(test_every_cipher_mac_comp),
         cmocka_unit_test(test_every_hostkey_alg),
