@@ -14,18 +14,6 @@
 #include "ssh/bcrypt_pbkdf.h"
 #include "ssh/blowfish.h"
 
-static size_t unhex(const char *hex, uint8_t *out, size_t cap)
-{
-    size_t n = strlen(hex) / 2;
-    assert_true(n <= cap);
-    for (size_t i = 0; i < n; i++) {
-        unsigned v;
-        assert_int_equal(sscanf(hex + 2 * i, "%2x", &v), 1);
-        out[i] = (uint8_t)v;
-    }
-    return n;
-}
-
 static void test_pi_table(void **state)
 {
     (void)state;
@@ -49,9 +37,9 @@ static void test_blowfish_vectors(void **state)
     };
     for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
         uint8_t key[8], pt[8], ct[8];
-        unhex(v[i].key, key, 8);
-        unhex(v[i].pt, pt, 8);
-        unhex(v[i].ct, ct, 8);
+        tu_unhex(v[i].key, key, 8);
+        tu_unhex(v[i].pt, pt, 8);
+        tu_unhex(v[i].ct, ct, 8);
         struct strata_blf *c = malloc(sizeof(*c));
         assert_non_null(c);
         strata__blf_init(c);
@@ -102,7 +90,7 @@ static void test_bcrypt_pbkdf_vectors(void **state)
     };
     for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
         uint8_t want[128], got[128];
-        size_t n = unhex(v[i].out, want, sizeof(want));
+        size_t n = tu_unhex(v[i].out, want, sizeof(want));
         memset(got, 0xee, sizeof(got));
         assert_ok(strata__bcrypt_pbkdf((const uint8_t *)v[i].pass, v[i].passlen,
                                        (const uint8_t *)v[i].salt, v[i].saltlen, v[i].rounds, got,

@@ -874,6 +874,19 @@ static int first_is(const char *list, const char *name)
 /* Modern algorithms first by default; the legacy ones (group1-sha1,
  * group14-sha1, gex-sha1, ssh-rsa, ssh-dss, CBC, hmac-sha1) only when asked
  * for, as with "+name". */
+/* Each of names (NULL-terminated) is on list (want 1) or not (want 0). */
+static void expect_names(const char *list, const char *const *names, int want)
+{
+    for (; *names; names++)
+        if (strata__ssh_namelist_has(list, *names) != want)
+            fail_msg("%s %s in %s", *names, want ? "missing" : "offered", list);
+}
+
+static const char *const legacy_macs[] = {"hmac-sha1", "hmac-sha1-etm@openssh.com", "hmac-sha1-96",
+                                          "hmac-sha1-96-etm@openssh.com", NULL};
+static const char *const umacs[] = {"umac-64-etm@openssh.com", "umac-128-etm@openssh.com",
+                                    "umac-64@openssh.com", "umac-128@openssh.com", NULL};
+
 static void test_default_kexinit(void **state)
 {
     (void)state;
@@ -904,8 +917,24 @@ static void test_default_kexinit(void **state)
         const char *mac = ki.lists[SSH_KEXINIT_MAC_C2S + d];
         assert_true(first_is(ci, "chacha20-poly1305@openssh.com"));
         assert_null(strstr(ci, "-cbc"));
-        assert_false(strata__ssh_namelist_has(mac, "hmac-sha1"));
-        assert_false(strata__ssh_namelist_has(mac, "hmac-sha1-etm@openssh.com"));
+        expect_names(mac, legacy_macs, 0);
+        /* As in OpenSSH's default offer: aes192-ctr and the umac rows. */
+        assert_true(strata__ssh_namelist_has(ci, "aes192-ctr"));
+        expect_names(mac, umacs, 1);
+    }
+    strata__ssh_kexinit_clear(&ki);
+
+    /* The legacy cipher and MACs, asked for with "+": after the defaults. */
+    client_cfg(&cfg, &ev);
+    cfg.ciphers = "+aes192-cbc";
+    cfg.macs = "+hmac-sha1-96,hmac-sha1-96-etm@openssh.com";
+    sent_kexinit(&cfg, &ki);
+    for (int d = 0; d < 2; d++) {
+        const char *ci = ki.lists[SSH_KEXINIT_CIPHER_C2S + d];
+        const char *mac = ki.lists[SSH_KEXINIT_MAC_C2S + d];
+        assert_true(first_is(ci, "chacha20-poly1305@openssh.com"));
+        assert_true(strata__ssh_namelist_has(ci, "aes192-cbc"));
+        expect_names(mac, legacy_macs + 2, 1);
     }
     strata__ssh_kexinit_clear(&ki);
 

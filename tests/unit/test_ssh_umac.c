@@ -19,18 +19,6 @@
 #include "ssh/umac.h"
 #include "testutil.h"
 
-static size_t unhex(const char *h, uint8_t *out)
-{
-    size_t n = 0;
-    for (; h[0] && h[1]; h += 2) {
-        unsigned v;
-        if (sscanf(h, "%2x", &v) != 1)
-            fail_msg("bad hex");
-        out[n++] = (uint8_t)v;
-    }
-    return n;
-}
-
 static const uint8_t *KEY = (const uint8_t *)"abcdefghijklmnop";
 static const uint8_t *NONCE = (const uint8_t *)"bcdefghi";
 
@@ -50,7 +38,7 @@ static void check(const uint8_t *m, size_t n, size_t tag_len, const char *want_h
                   const char *what)
 {
     uint8_t want[16], got[16];
-    size_t wn = unhex(want_hex, want);
+    size_t wn = tu_unhex(want_hex, want, sizeof(want));
     struct strata__umac *u;
     strata_error err;
     strata_error_clear(&err);

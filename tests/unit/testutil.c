@@ -1,3 +1,6 @@
+#include <stdio.h>
+#include <string.h>
+
 #include "testutil.h"
 
 uint64_t tu_rand(uint64_t *state)
@@ -14,4 +17,16 @@ void tu_fill(uint8_t *p, size_t n, uint64_t seed)
 {
     for (size_t i = 0; i < n; i++)
         p[i] = (uint8_t)(tu_rand(&seed) >> 32);
+}
+
+size_t tu_unhex(const char *hex, uint8_t *out, size_t cap)
+{
+    size_t n = strlen(hex) / 2;
+    assert_true(n <= cap);
+    for (size_t i = 0; i < n; i++) {
+        unsigned v;
+        assert_int_equal(sscanf(hex + 2 * i, "%2x", &v), 1);
+        out[i] = (uint8_t)v;
+    }
+    return n;
 }

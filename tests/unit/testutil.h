@@ -23,5 +23,7 @@
 /* A deterministic PRNG for tests (xorshift64*). */
 uint64_t tu_rand(uint64_t *state);
 void tu_fill(uint8_t *p, size_t n, uint64_t seed);
+/* Hex to bytes (at most cap; fails the test on bad hex or overflow); the count. */
+size_t tu_unhex(const char *hex, uint8_t *out, size_t cap);
 
 #endif
