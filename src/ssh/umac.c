@@ -1,18 +1,18 @@
 /* UMAC (RFC 4418) on AES-128, written from the RFC's pseudocode.
  *
  * Implementation notes.
- * - Layers (RFC 4418 §5): L1 is NH over 1024-byte chunks of the message read
+ * - Layers (RFC 4418, UHASH): L1 is NH over 1024-byte chunks of the message read
  *   as little-endian 32-bit words (ENDIAN-SWAP), each result plus the chunk's
  *   bit length; L2 is a polynomial hash of the L1 outputs modulo 2^64 - 59,
  *   switching to 2^128 - 159 after 2^17 bytes of L1 output (2^24 message
  *   bytes); L3 is an inner product modulo 2^36 - 5, truncated to 32 bits and
  *   xored with a key. One such UHASH iteration gives 4 bytes of tag; UMAC-64
  *   runs two with shifted keys (Toeplitz), UMAC-128 four.
- * - Messages of at most 1024 bytes skip L2 (§5.1: B = zeroes(8) || A).
+ * - Messages of at most 1024 bytes skip L2 (UHASH: B = zeroes(8) || A).
  * - The message is hashed in one call, chunk by chunk, feeding L2 as it goes:
  *   nothing is buffered, so any length works (the RFC's 2^25-byte vector).
- * - Keys come from KDF (§3.2.1): AES-128 of (index, counter) as two 64-bit
- *   big-endian words. The pad (§3.3, PDF) is AES under KDF(K, 0, 16) of the
+ * - Keys come from the RFC's KDF: AES-128 of (index, counter) as two 64-bit
+ *   big-endian words. The pad (the RFC's PDF) is AES under KDF(K, 0, 16) of the
  *   nonce zero-padded to 16 bytes; for 4- and 8-byte tags the nonce's low
  *   bits choose which part of the block is used.
  * - 128-bit arithmetic uses the compiler's unsigned __int128 (GCC, Clang).
@@ -81,7 +81,7 @@ static EVP_CIPHER_CTX *aes_ctx(const uint8_t key[16])
     return ctx;
 }
 
-/* §3.2.1 KDF: n bytes of AES_K(uint64 index || uint64 i), i = 1, 2, ... */
+/* KDF: n bytes of AES_K(uint64 index || uint64 i), i = 1, 2, ... */
 static int kdf(EVP_CIPHER_CTX *k, uint8_t index, uint8_t *out, size_t n)
 {
     uint8_t in[16] = {0}, block[16];
@@ -102,7 +102,7 @@ static int kdf(EVP_CIPHER_CTX *k, uint8_t index, uint8_t *out, size_t n)
     return ok;
 }
 
-/* §5.2.2: 1024 + 16*(iters-1) bytes of NH key, 24 of L2 key, 64 + 4 of L3
+/* UHASH's keys: 1024 + 16*(iters-1) bytes of NH key, 24 of L2 key, 64 + 4 of L3
  * key per iteration. */
 static int derive(struct strata__umac *u, const uint8_t key[16])
 {
@@ -133,7 +133,7 @@ static int derive(struct strata__umac *u, const uint8_t key[16])
     return ok;
 }
 
-/* §5.2.2 NH: len a multiple of 32. */
+/* NH: len a multiple of 32; 32-bit sums wrap, the 64-bit total too. */
 static uint64_t nh(const uint32_t *k, const uint8_t *m, size_t len)
 {
     uint64_t y = 0;
@@ -146,7 +146,7 @@ static uint64_t nh(const uint32_t *k, const uint8_t *m, size_t len)
     return y;
 }
 
-/* §5.3.2 POLY, one step modulo 2^64 - 59 (marker p - 1, offset 59). */
+/* POLY, one step modulo 2^64 - 59 (marker p - 1, offset 59). */
 static uint64_t poly64_mul_add(uint64_t y, uint64_t k, uint64_t m)
 {
     return (uint64_t)(((u128)k * y + m) % P64);
@@ -197,7 +197,7 @@ static u128 poly128(u128 y, u128 k, u128 m)
     return add128(mul128(k, y), m);
 }
 
-/* §5.3 L2 state for one iteration, fed one L1 output at a time. */
+/* L2-HASH state for one iteration, fed one L1 output at a time. */
 struct l2 {
     uint64_t y64;
     u128 y128, half; /* half: a pending first 8 bytes of a 16-byte word */
@@ -231,7 +231,7 @@ static u128 l2_end(struct l2 *s, const struct strata__umac *u, size_t i)
     return poly128(s->y128, u->poly128_key[i], last);
 }
 
-/* §5.4 L3-HASH: 16 bytes as eight 16-bit words against K1, then xor K2. */
+/* L3-HASH: 16 bytes as eight 16-bit words against K1, then xor K2. */
 static uint32_t l3(const struct strata__umac *u, size_t i, u128 b)
 {
     uint64_t y = 0;
@@ -242,7 +242,7 @@ static uint32_t l3(const struct strata__umac *u, size_t i, u128 b)
     return (uint32_t)y ^ u->l3_key2[i];
 }
 
-/* §5.1 UHASH, all iterations in one pass over the message. */
+/* UHASH, all iterations in one pass over the message. */
 static void uhash(const struct strata__umac *u, const uint8_t *m, size_t n, uint8_t *out)
 {
     struct l2 s[UMAC_ITERS_MAX];
@@ -311,7 +311,7 @@ strata_status strata__umac_tag(struct strata__umac *u, const uint8_t *msg, size_
 {
     if (nonce_len == 0 || nonce_len > STRATA_UMAC_NONCE_MAX)
         return strata__error_set(err, STRATA_E_USAGE, "UMAC nonces are 1 to 16 bytes");
-    /* §3.3 PDF: for 4- and 8-byte tags the nonce's low bits pick the part
+    /* PDF: for 4- and 8-byte tags the nonce's low bits pick the part
      * of the block, and are cleared before it is enciphered. */
     uint8_t block[16] = {0}, pad[16], hash[STRATA_UMAC_TAG_MAX];
     memcpy(block, nonce, nonce_len);

@@ -26,7 +26,9 @@ struct strata__umac;
 strata_status strata__umac_new(const uint8_t key[STRATA_UMAC_KEY_LEN], size_t tag_len,
                                struct strata__umac **out, strata_error *err);
 /* tag (tag_len bytes) = UMAC(K, msg[0..n), nonce[0..nonce_len)), nonce_len
- * 1..16. Nothing is allocated; msg may be any length. */
+ * 1..16. Nothing is allocated; msg may be any length. Checking a received
+ * tag is the caller's, in constant time (the packet layer: strata_ct_equal,
+ * i.e. CRYPTO_memcmp). */
 strata_status strata__umac_tag(struct strata__umac *u, const uint8_t *msg, size_t n,
                                const uint8_t *nonce, size_t nonce_len, uint8_t *tag,
                                strata_error *err);
