@@ -131,6 +131,16 @@ STRATA_API STRATA_MUST_CHECK strata_status strata_buf_get_namelist(strata_buf *b
 /* Checks a name-list held in a C string, as above. */
 STRATA_API STRATA_MUST_CHECK strata_status strata_namelist_check(const char *s, size_t n,
                                                                  size_t max);
+/* name-list from a peer, read as OpenSSH reads it: empty names (",,", a
+ * leading or trailing comma) are accepted and left out of the heap copy
+ * ("a,,b," gives "a,b"; "," gives ""); everything else is refused as
+ * strata_buf_get_namelist refuses it, max bounding the bytes as sent. */
+STRATA_API STRATA_MUST_CHECK strata_status strata_buf_get_namelist_lenient(strata_buf *b,
+                                                                           size_t max, char **out);
+/* The same for n bytes at s (not NUL-terminated): *out a heap copy without
+ * the empty names (free() it), NULL on error. */
+STRATA_API STRATA_MUST_CHECK strata_status strata_namelist_copy_lenient(const char *s, size_t n,
+                                                                        size_t max, char **out);
 
 /* Moves unread bytes to the start of the storage (owning buffers only). */
 STRATA_API void strata_buf_compact(strata_buf *b);

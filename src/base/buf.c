@@ -284,7 +284,9 @@ strata_status strata_buf_put_mpint(strata_buf *b, const uint8_t *mag, size_t n, 
     return r;
 }
 
-strata_status strata_namelist_check(const char *s, size_t n, size_t max)
+/* RFC 4251 §5 name-list syntax; empty_ok lets empty names (",,", a leading
+ * or trailing comma) through, as OpenSSH does for what a peer sends. */
+static strata_status namelist_check(const char *s, size_t n, size_t max, int empty_ok)
 {
     if (n > max)
         return STRATA_E_LIMIT;
@@ -292,7 +294,7 @@ strata_status strata_namelist_check(const char *s, size_t n, size_t max)
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c == ',') {
-            if (namelen == 0)
+            if (namelen == 0 && !empty_ok)
                 return STRATA_E_FORMAT; /* leading comma or ",," */
             namelen = 0;
             continue;
@@ -302,8 +304,35 @@ strata_status strata_namelist_check(const char *s, size_t n, size_t max)
         if (++namelen > STRATA_NAME_MAX)
             return STRATA_E_FORMAT;
     }
-    if (n > 0 && namelen == 0)
+    if (n > 0 && namelen == 0 && !empty_ok)
         return STRATA_E_FORMAT; /* trailing comma */
+    return STRATA_OK;
+}
+
+strata_status strata_namelist_check(const char *s, size_t n, size_t max)
+{
+    return namelist_check(s, n, max, 0);
+}
+
+strata_status strata_namelist_copy_lenient(const char *s, size_t n, size_t max, char **out)
+{
+    *out = NULL;
+    strata_status r = namelist_check(s, n, max, 1);
+    if (r != STRATA_OK)
+        return r;
+    char *d = malloc(n + 1);
+    if (!d)
+        return STRATA_E_NOMEM;
+    size_t w = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == ',' && (w == 0 || d[w - 1] == ','))
+            continue; /* an empty name: left out */
+        d[w++] = s[i];
+    }
+    if (w > 0 && d[w - 1] == ',')
+        w--;
+    d[w] = 0;
+    *out = d;
     return STRATA_OK;
 }
 
@@ -486,7 +515,9 @@ strata_status strata_buf_get_mpint(strata_buf *b, const uint8_t **mag, size_t *n
     return STRATA_OK;
 }
 
-strata_status strata_buf_get_namelist(strata_buf *b, size_t max, char **out)
+/* The two name-list readers: strict (RFC 4251 §5) or lenient (empty names
+ * skipped and left out of the copy). */
+static strata_status get_namelist(strata_buf *b, size_t max, int lenient, char **out)
 {
     *out = NULL;
     size_t save = b->off;
@@ -495,19 +526,29 @@ strata_status strata_buf_get_namelist(strata_buf *b, size_t max, char **out)
     strata_status r = strata_buf_get_string(b, &p, &n);
     if (r != STRATA_OK)
         return r;
-    r = strata_namelist_check((const char *)p, n, max);
-    if (r != STRATA_OK) {
-        b->off = save;
-        return r;
+    if (lenient) {
+        r = strata_namelist_copy_lenient((const char *)p, n, max, out);
+    } else if ((r = strata_namelist_check((const char *)p, n, max)) == STRATA_OK) {
+        char *s = malloc(n + 1);
+        if (s) {
+            if (n > 0)
+                memcpy(s, p, n);
+            s[n] = 0;
+        }
+        *out = s;
+        r = s ? STRATA_OK : STRATA_E_NOMEM;
     }
-    char *s = malloc(n + 1);
-    if (!s) {
+    if (r != STRATA_OK)
         b->off = save;
-        return STRATA_E_NOMEM;
-    }
-    if (n > 0)
-        memcpy(s, p, n);
-    s[n] = 0;
-    *out = s;
-    return STRATA_OK;
+    return r;
+}
+
+strata_status strata_buf_get_namelist(strata_buf *b, size_t max, char **out)
+{
+    return get_namelist(b, max, 0, out);
+}
+
+strata_status strata_buf_get_namelist_lenient(strata_buf *b, size_t max, char **out)
+{
+    return get_namelist(b, max, 1, out);
 }

@@ -53,8 +53,11 @@ strata_status strata__ssh_kexinit_parse(const uint8_t *payload, size_t n, struct
         return strata__error_set(err, STRATA_E_PROTOCOL, "expected KEXINIT");
     if ((r = strata_buf_get_bytes(&m, ki->cookie, 16)) != STRATA_OK)
         return strata__error_set(err, r, "KEXINIT truncated in the cookie");
+    /* Empty names are skipped, as OpenSSH does (libssh 0.10's server ends its
+     * cipher lists with a comma); the lists keep only the real names. */
     for (int i = 0; i < SSH_KEXINIT_NLISTS; i++)
-        if ((r = strata_buf_get_namelist(&m, SSH_KEXINIT_LIST_MAX, &ki->lists[i])) != STRATA_OK)
+        if ((r = strata_buf_get_namelist_lenient(&m, SSH_KEXINIT_LIST_MAX, &ki->lists[i])) !=
+            STRATA_OK)
             return strata__error_set(err, r, "KEXINIT: malformed list of %s (%s)", list_names[i],
                                      strata_status_str(r));
     if ((r = strata_buf_get_bool(&m, &ki->first_kex_follows)) != STRATA_OK ||

@@ -110,7 +110,7 @@ STRATA_MUST_CHECK strata_status strata__ssh_kdf(const char *md_name, const uint8
  * legacy not offered). Static strings. */
 const char *strata__ssh_ciphers_supported(void); /* includes legacy: aes*-cbc, 3des-cbc */
 const char *strata__ssh_ciphers_default(void);
-const char *strata__ssh_macs_supported(void); /* + hmac-sha1, hmac-sha1-etm@openssh.com */
+const char *strata__ssh_macs_supported(void); /* + hmac-sha1(-96)(-etm@openssh.com) */
 const char *strata__ssh_macs_default(void);
 const char *strata__ssh_comp_supported(void); /* none,zlib@openssh.com,zlib */
 

@@ -153,12 +153,15 @@ static strata_status h_ext_info(struct strata_ssh_transport *t, const uint8_t *p
             strata_buf_get_string(&m, &value, &vl) != STRATA_OK)
             return malformed(t, "EXT_INFO");
         if (nl == strlen("server-sig-algs") && !memcmp(name, "server-sig-algs", nl)) {
-            if (strata_namelist_check((const char *)value, vl, SSH_KEXINIT_LIST_MAX) != STRATA_OK)
-                return malformed(t, "server-sig-algs in EXT_INFO");
-            char *s = strata__ssh_strndup((const char *)value, vl);
-            if (!s)
+            /* Empty names skipped, as in KEXINIT. */
+            char *s = NULL;
+            strata_status r =
+                strata_namelist_copy_lenient((const char *)value, vl, SSH_KEXINIT_LIST_MAX, &s);
+            if (r == STRATA_E_NOMEM)
                 return strata__ssh_t_fail(t, STRATA_SSH_DISCONNECT_BY_APPLICATION, STRATA_E_NOMEM,
                                           "out of memory");
+            if (r != STRATA_OK)
+                return malformed(t, "server-sig-algs in EXT_INFO");
             free(t->server_sig_algs);
             t->server_sig_algs = s;
         }

@@ -236,7 +236,8 @@ static strata_status h_failure(struct strata_ssh_auth *a, strata_buf *m)
     char *list = NULL;
     int partial;
     strata_status r;
-    if ((r = strata_buf_get_namelist(m, SSH_AUTH_METHODS_MAX, &list)) != STRATA_OK ||
+    /* Empty names skipped, as in KEXINIT. */
+    if ((r = strata_buf_get_namelist_lenient(m, SSH_AUTH_METHODS_MAX, &list)) != STRATA_OK ||
         (r = strata_buf_get_bool(m, &partial)) != STRATA_OK ||
         (r = strata_buf_get_end(m)) != STRATA_OK) {
         free(list);

@@ -7,7 +7,9 @@
  * fixed keys (fuzz_key below) so the committed corpus holds valid packets
  * the fuzzer can mutate past the length checks:
  *   0 none, 1 aes128-ctr + hmac-sha2-256, 2 chacha20-poly1305@openssh.com,
- *   3 aes128-gcm@openssh.com, 4 none + zlib (the inflate path).
+ *   3 aes128-gcm@openssh.com, 4 none + zlib (the inflate path),
+ *   5 aes128-ctr + umac-64-etm@openssh.com (UMAC over the length and
+ *   ciphertext as sent, before anything is decrypted).
  * Invariants: WANT_READ leaves the input untouched; a payload is non-empty
  * and within STRATA_SSH_PACKET_MAX; errors are protocol/crypto/limit ones,
  * never internal.
@@ -26,6 +28,7 @@ static const char *const modes[][3] = {
     {"chacha20-poly1305@openssh.com", "none", "none"},
     {"aes128-gcm@openssh.com", "none", "none"},
     {"none", "none", "zlib"},
+    {"aes128-ctr", "umac-64-etm@openssh.com", "none"},
 };
 
 static void fuzz_key(struct ssh_pkt_dir *d, size_t mode)

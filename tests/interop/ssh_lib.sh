@@ -52,30 +52,41 @@ finish() {
     echo "all checks passed"
 }
 
-# root_sshd_with_echo: a throw-away sshd on 127.0.0.1 (root login by the key
-# $WORK/id, TCP forwarding allowed, host key in $WORK/known_hosts) and a
-# strata echo server; sets PORT (sshd) and EPORT (echo), HOME, and unsets
-# SSH_AUTH_SOCK. Both processes are stopped by PID at exit.
-root_sshd_with_echo() {
+# root_sshd NAME EXTRA_CONFIG: a throw-away sshd on 127.0.0.1 with root login
+# by the key $WORK/id (made on first use, as is the host key $WORK/hk, which
+# goes into $WORK/known_hosts), EXTRA_CONFIG lines appended to its config,
+# logging to $WORK/sshd_NAME.log. Sets PORT and SSHD_PID; stopped by PID at
+# exit (or earlier by the caller, by SSHD_PID).
+root_sshd() {
     mkdir -p /run/sshd
-    ssh-keygen -q -t ed25519 -N '' -f "$WORK/hk"
-    ssh-keygen -q -t ed25519 -N '' -f "$WORK/id"
-    cp "$WORK/id.pub" "$WORK/authorized_keys"
+    [ -f "$WORK/hk" ] || ssh-keygen -q -t ed25519 -N '' -f "$WORK/hk"
+    if [ ! -f "$WORK/id" ]; then
+        ssh-keygen -q -t ed25519 -N '' -f "$WORK/id"
+        cp "$WORK/id.pub" "$WORK/authorized_keys"
+    fi
     PORT=$(free_port)
-    cat >"$WORK/sshd_config" <<CFG
+    cat >"$WORK/sshd_$1.conf" <<CFG
 HostKey $WORK/hk
-PidFile $WORK/sshd.pid
+PidFile $WORK/sshd_$1.pid
 AuthorizedKeysFile $WORK/authorized_keys
 StrictModes no
 UsePAM no
 PermitRootLogin yes
-AllowTcpForwarding yes
 ListenAddress 127.0.0.1
+$2
 CFG
-    /usr/sbin/sshd -f "$WORK/sshd_config" -D -e -p "$PORT" >"$WORK/sshd.log" 2>&1 &
-    PIDS+=($!)
-    wait_port "$PORT" "$!"
-    echo "[127.0.0.1]:$PORT $(cat "$WORK/hk.pub")" >"$WORK/known_hosts"
+    /usr/sbin/sshd -f "$WORK/sshd_$1.conf" -D -e -p "$PORT" >"$WORK/sshd_$1.log" 2>&1 &
+    SSHD_PID=$!
+    PIDS+=("$SSHD_PID")
+    wait_port "$PORT" "$SSHD_PID"
+    echo "[127.0.0.1]:$PORT $(cat "$WORK/hk.pub")" >>"$WORK/known_hosts"
+}
+
+# root_sshd_with_echo: root_sshd with TCP forwarding allowed, and a strata
+# echo server; sets PORT (sshd) and EPORT (echo), HOME, and unsets
+# SSH_AUTH_SOCK. Both processes are stopped by PID at exit.
+root_sshd_with_echo() {
+    root_sshd main "AllowTcpForwarding yes"
     export HOME="$WORK/home"
     mkdir -p "$HOME"
     unset SSH_AUTH_SOCK

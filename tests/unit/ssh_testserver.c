@@ -61,6 +61,33 @@ static strata_status send_ignore(struct ts *s)
     return seal(s, m, sizeof(m));
 }
 
+/* KEXINIT as libssh 0.10's server sends it and worse: every list with a
+ * leading and a trailing comma and each comma doubled (",a,,b,"). */
+static strata_status put_kexinit_empty_names(const char *const l[SSH_KEXINIT_NLISTS],
+                                             const uint8_t cookie[16], strata_buf *out)
+{
+    strata_status r;
+    if ((r = strata_buf_put_u8(out, SSH_MSG_KEXINIT)) != STRATA_OK ||
+        (r = strata_buf_put(out, cookie, 16)) != STRATA_OK)
+        return r;
+    for (int i = 0; i < SSH_KEXINIT_NLISTS; i++) {
+        char list[8192];
+        size_t w = 0;
+        list[w++] = ',';
+        for (const char *p = l[i]; *p && w < sizeof(list) - 3; p++) {
+            list[w++] = *p;
+            if (*p == ',')
+                list[w++] = ',';
+        }
+        list[w++] = ',';
+        if ((r = strata_buf_put_string(out, list, w)) != STRATA_OK)
+            return r;
+    }
+    if ((r = strata_buf_put_bool(out, 0)) != STRATA_OK)
+        return r;
+    return strata_buf_put_u32(out, 0);
+}
+
 static strata_status send_kexinit(struct ts *s)
 {
     const char *l[SSH_KEXINIT_NLISTS];
@@ -82,8 +109,11 @@ static strata_status send_kexinit(struct ts *s)
     if (RAND_bytes(cookie, 16) != 1)
         return STRATA_E_CRYPTO;
     strata_buf_reset(&s->i_s);
-    if ((r = strata__ssh_kexinit_build(l, cookie, (s->cfg.misbehave & TS_WRONG_GUESS) != 0,
-                                       &s->i_s)) != STRATA_OK)
+    if (s->cfg.misbehave & TS_EMPTY_NAMES)
+        r = put_kexinit_empty_names(l, cookie, &s->i_s);
+    else
+        r = strata__ssh_kexinit_build(l, cookie, (s->cfg.misbehave & TS_WRONG_GUESS) != 0, &s->i_s);
+    if (r != STRATA_OK)
         return r;
     strata__ssh_kexinit_clear(&s->server_ki);
     if ((r = strata__ssh_kexinit_parse(strata_buf_ptr(&s->i_s), strata_buf_len(&s->i_s),
@@ -252,7 +282,9 @@ static strata_status reply(struct ts *s)
         if ((r = strata_buf_put_u8(&m, SSH_MSG_EXT_INFO)) != STRATA_OK ||
             (r = strata_buf_put_u32(&m, 1)) != STRATA_OK ||
             (r = strata_buf_put_cstring(&m, "server-sig-algs")) != STRATA_OK ||
-            (r = strata_buf_put_cstring(&m, "ssh-ed25519,rsa-sha2-256,rsa-sha2-512")) !=
+            (r = strata_buf_put_cstring(&m, (s->cfg.misbehave & TS_EMPTY_NAMES)
+                                                ? ",ssh-ed25519,,rsa-sha2-256,rsa-sha2-512,"
+                                                : "ssh-ed25519,rsa-sha2-256,rsa-sha2-512")) !=
                 STRATA_OK ||
             (r = seal(s, strata_buf_ptr(&m), strata_buf_len(&m))) != STRATA_OK)
             goto out;

@@ -25,6 +25,7 @@ enum ts_misbehave {
     TS_NO_STRICT = 1 << 7,              /* do not offer kex-strict-s */
     TS_DEBUG_AFTER_KEX = 1 << 8,        /* DEBUG + IGNORE + unknown message 200 after NEWKEYS */
     TS_WRONG_KEY_TYPE = 1 << 9,         /* an ECDSA host key whatever was negotiated */
+    TS_EMPTY_NAMES = 1 << 10,           /* empty names in every KEXINIT list and server-sig-algs */
 };
 
 struct ts_config {

@@ -189,6 +189,48 @@ static void test_namelist(void **state)
     strata_buf_free(&b);
 }
 
+/* The lenient reader (what peers send): empty names accepted and dropped,
+ * the rest checked as strictly, the bound on the bytes as sent. */
+static void test_namelist_lenient(void **state)
+{
+    (void)state;
+    static const char *const in[][2] = {
+        {"a,,b", "a,b"}, {",a", "a"}, {"a,", "a"}, {",,a,,,b,,", "a,b"},
+        {",", ""},       {",,,", ""}, {"", ""},    {"a,b", "a,b"}};
+    strata_buf b;
+    strata_buf_init(&b, 0);
+    char *s;
+    for (size_t i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
+        strata_buf_reset(&b);
+        assert_ok(strata_buf_put_cstring(&b, in[i][0]));
+        assert_ok(strata_buf_get_namelist_lenient(&b, 1024, &s));
+        assert_string_equal(s, in[i][1]);
+        assert_int_equal(strata_buf_len(&b), 0);
+        free(s);
+        assert_ok(strata_namelist_copy_lenient(in[i][0], strlen(in[i][0]), 1024, &s));
+        assert_string_equal(s, in[i][1]);
+        free(s);
+    }
+    const char *bad[] = {"a b", "a,\x01", ",\xc3\xa9,"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        strata_buf_reset(&b);
+        assert_ok(strata_buf_put_cstring(&b, bad[i]));
+        assert_status(strata_buf_get_namelist_lenient(&b, 1024, &s), STRATA_E_FORMAT);
+        assert_null(s);
+        assert_int_equal(strata_buf_len(&b), 4 + strlen(bad[i])); /* nothing consumed */
+    }
+    char longname[STRATA_NAME_MAX + 3];
+    memset(longname, 'a', sizeof(longname) - 1);
+    longname[0] = ',';
+    longname[sizeof(longname) - 1] = 0;
+    assert_status(strata_namelist_copy_lenient(longname, strlen(longname), 1024, &s),
+                  STRATA_E_FORMAT);
+    assert_null(s);
+    /* ",,,,,," counts against the cap as sent. */
+    assert_status(strata_namelist_copy_lenient(",,,,,,", 6, 5, &s), STRATA_E_LIMIT);
+    strata_buf_free(&b);
+}
+
 static void test_hard_cap(void **state)
 {
     (void)state;
@@ -300,6 +342,7 @@ int main(void)
         cmocka_unit_test(test_mpint_rfc_examples),
         cmocka_unit_test(test_mpint_non_canonical),
         cmocka_unit_test(test_namelist),
+        cmocka_unit_test(test_namelist_lenient),
         cmocka_unit_test(test_hard_cap),
         cmocka_unit_test(test_empty_put_into_fresh_buffer),
         cmocka_unit_test(test_secret_grows_and_frees),

@@ -9,6 +9,9 @@
  * - AES-GCM: OpenSSL one-shot AES-GCM with the RFC 5647 nonce, over two packets
  *   (the invocation counter must advance).
  * - CTR/CBC: one-shot EVP over two packets (stream / chain continuity).
+ * - hmac-sha1-96: RFC 2202 test case 5 (truncation); UMAC rows: the RFC 4418
+ *   primitive (its own vectors in test_ssh_umac.c) with the sequence number
+ *   as an 8-byte big-endian nonce, as OpenSSH's PROTOCOL has it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,19 +23,8 @@
 #include "ssh/cipher/cipher.h"
 #include "ssh/mac.h"
 #include "ssh/packet.h"
+#include "ssh/umac.h"
 #include "testutil.h"
-
-static size_t unhex(const char *h, uint8_t *out)
-{
-    size_t n = 0;
-    for (; h[0] && h[1]; h += 2) {
-        unsigned v;
-        if (sscanf(h, "%2x", &v) != 1)
-            fail_msg("bad hex");
-        out[n++] = (uint8_t)v;
-    }
-    return n;
-}
 
 static void test_hmac_rows_rfc4231_rfc2202(void **state)
 {
@@ -55,7 +47,7 @@ static void test_hmac_rows_rfc4231_rfc2202(void **state)
         assert_non_null(a);
         uint8_t key[64] = {0}, want[64], got[64];
         memcpy(key, "Jefe", 4); /* HMAC pads short keys with zeros: same MAC */
-        size_t wn = unhex(v[i].hex, want);
+        size_t wn = tu_unhex(v[i].hex, want, sizeof(want));
         assert_int_equal(wn, a->out_len);
         strata_error err;
         strata_error_clear(&err);
@@ -71,14 +63,97 @@ static void test_hmac_rows_rfc4231_rfc2202(void **state)
     assert_null(strata__ssh_mac_find("hmac-md5"));
 }
 
+/* RFC 2202 §3 test case 5: key 0x0c x 20, "Test With Truncation",
+ * HMAC-SHA-1-96 = 4c1a03424b55e07fe7f27be1; "Test" is the sequence number. */
+static void test_hmac_sha1_96_rfc2202(void **state)
+{
+    (void)state;
+    static const char *const rows[] = {"hmac-sha1-96", "hmac-sha1-96-etm@openssh.com"};
+    const char *data = " With Truncation";
+    for (size_t i = 0; i < 2; i++) {
+        const struct ssh_mac_alg *a = strata__ssh_mac_find(rows[i]);
+        assert_non_null(a);
+        assert_int_equal(a->key_len, 20);
+        assert_int_equal(a->out_len, 12);
+        assert_int_equal(a->etm, i == 1);
+        assert_true(a->legacy);
+        uint8_t key[20], want[12], got[64];
+        memset(key, 0x0c, sizeof(key));
+        memset(got, 0xee, sizeof(got));
+        tu_unhex("4c1a03424b55e07fe7f27be1", want, sizeof(want));
+        strata_error err;
+        strata_error_clear(&err);
+        struct ssh_mac m;
+        assert_ok(strata__ssh_mac_init(&m, a, key, &err));
+        assert_ok(strata__ssh_mac_compute(&m, 0x54657374 /* "Test" */, (const uint8_t *)data,
+                                          strlen(data), got, &err));
+        assert_memory_equal(got, want, 12);
+        assert_int_equal(got[12], 0xee); /* exactly 12 bytes written */
+        strata__ssh_mac_free(&m);
+    }
+}
+
+/* umac-64/128@openssh.com (and -etm): UMAC of the data alone, the nonce the
+ * sequence number as 8 big-endian bytes; keys of 16 bytes. */
+static void test_umac_rows_use_seq_as_nonce(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *name;
+        size_t tag;
+        int etm;
+    } rows[] = {{"umac-64@openssh.com", 8, 0},
+                {"umac-128@openssh.com", 16, 0},
+                {"umac-64-etm@openssh.com", 8, 1},
+                {"umac-128-etm@openssh.com", 16, 1}};
+    uint8_t key[16], data[1500];
+    tu_fill(key, sizeof(key), 5);
+    tu_fill(data, sizeof(data), 6);
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        const struct ssh_mac_alg *a = strata__ssh_mac_find(rows[i].name);
+        assert_non_null(a);
+        assert_int_equal(a->key_len, 16);
+        assert_int_equal(a->out_len, rows[i].tag);
+        assert_int_equal(a->etm, rows[i].etm);
+        assert_false(a->legacy);
+        strata_error err;
+        strata_error_clear(&err);
+        struct ssh_mac m;
+        struct strata__umac *u;
+        assert_ok(strata__ssh_mac_init(&m, a, key, &err));
+        assert_ok(strata__umac_new(key, rows[i].tag, &u, &err));
+        static const uint32_t seqs[] = {0, 1, 2, 0x01020304, 0xffffffff};
+        for (size_t s = 0; s < sizeof(seqs) / sizeof(seqs[0]); s++) {
+            uint8_t got[64], want[16];
+            const uint8_t nonce[8] = {0,
+                                      0,
+                                      0,
+                                      0,
+                                      (uint8_t)(seqs[s] >> 24),
+                                      (uint8_t)(seqs[s] >> 16),
+                                      (uint8_t)(seqs[s] >> 8),
+                                      (uint8_t)seqs[s]};
+            for (size_t len = 0; len <= sizeof(data); len += 499) {
+                assert_ok(strata__ssh_mac_compute(&m, seqs[s], data, len, got, &err));
+                assert_ok(strata__umac_tag(u, data, len, nonce, 8, want, &err));
+                assert_memory_equal(got, want, rows[i].tag);
+            }
+        }
+        strata__umac_free(u);
+        strata__ssh_mac_free(&m);
+        assert_null(m.umac);
+    }
+}
+
 static void test_aes128_ctr_sp800_38a(void **state)
 {
     (void)state;
     uint8_t key[16], iv[16], pt[32], want[32], got[32];
-    unhex("2b7e151628aed2a6abf7158809cf4f3c", key);
-    unhex("f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff", iv);
-    unhex("6bc1bee22e409f96e93d7e117393172aae2d8a571e03ac9c9eb76fac45af8e51", pt);
-    unhex("874d6191b620e3261bef6864990db6ce9806f66b7970fdff8617187bb9fffdff", want);
+    tu_unhex("2b7e151628aed2a6abf7158809cf4f3c", key, sizeof(key));
+    tu_unhex("f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff", iv, sizeof(iv));
+    tu_unhex("6bc1bee22e409f96e93d7e117393172aae2d8a571e03ac9c9eb76fac45af8e51", pt, sizeof(pt));
+    tu_unhex("874d6191b620e3261bef6864990db6ce9806f66b7970fdff8617187bb9fffdff", want,
+             sizeof(want));
     strata_error err;
     strata_error_clear(&err);
     struct ssh_cipher c;
@@ -110,7 +185,8 @@ static void test_plain_rows_match_oneshot(void **state)
     (void)state;
     static const char *const rows[][2] = {
         {"aes128-ctr", "AES-128-CTR"}, {"aes192-ctr", "AES-192-CTR"}, {"aes256-ctr", "AES-256-CTR"},
-        {"aes128-cbc", "AES-128-CBC"}, {"aes256-cbc", "AES-256-CBC"}, {"3des-cbc", "DES-EDE3-CBC"},
+        {"aes128-cbc", "AES-128-CBC"}, {"aes192-cbc", "AES-192-CBC"}, {"aes256-cbc", "AES-256-CBC"},
+        {"3des-cbc", "DES-EDE3-CBC"},
     };
     for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
         const struct ssh_cipher_alg *a = strata__ssh_cipher_find(rows[i][0]);
@@ -233,7 +309,8 @@ static void test_chachapoly_known_answers(void **state)
     uint8_t key[64], pkt[36], want[52], wire[52], back[36];
     for (int i = 0; i < 64; i++)
         key[i] = (uint8_t)i;
-    unhex("000000200f5e68656c6c6f2c206f70656e73736821a0a1a2a3a4a5a6a7a8a9aaabacadae", pkt);
+    tu_unhex("000000200f5e68656c6c6f2c206f70656e73736821a0a1a2a3a4a5a6a7a8a9aaabacadae", pkt,
+             sizeof(pkt));
     const struct ssh_cipher_alg *a = strata__ssh_cipher_find("chacha20-poly1305@openssh.com");
     strata_error err;
     strata_error_clear(&err);
@@ -241,7 +318,7 @@ static void test_chachapoly_known_answers(void **state)
     assert_ok(strata__ssh_cipher_init(&enc, a, 1, key, NULL, &err));
     assert_ok(strata__ssh_cipher_init(&dec, a, 0, key, NULL, &err));
     for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
-        unhex(v[i].hex, want);
+        tu_unhex(v[i].hex, want, sizeof(want));
         memcpy(wire, pkt, sizeof(pkt));
         assert_ok(a->aead_seal(&enc, v[i].seq, wire, 36, NULL, 0, wire + 36, &err));
         assert_memory_equal(wire, want, sizeof(want));
@@ -258,7 +335,7 @@ static void test_chachapoly_known_answers(void **state)
         "chacha20-poly1305@openssh.com", NULL, "none", NULL, key, NULL, 0, 64, 0};
     assert_ok(strata__ssh_pkt_dir_set_keys(d, &k, &err));
     strata__ssh_pkt_dir_set_seq(d, 7);
-    unhex(v[1].hex, want);
+    tu_unhex(v[1].hex, want, sizeof(want));
     strata_buf in;
     strata_buf_view(&in, want, sizeof(want));
     const uint8_t *p;
@@ -302,7 +379,7 @@ static void test_gcm_matches_oneshot_and_counts(void **state)
         tu_fill(pkt, sizeof(pkt), 13);
         pkt[0] = pkt[1] = pkt[2] = 0, pkt[3] = 64;
         /* Invocation counter ends in 0xff..: the increment must carry. */
-        unhex("0102030400000000000000ff", iv);
+        tu_unhex("0102030400000000000000ff", iv, sizeof(iv));
         strata_error err;
         strata_error_clear(&err);
         struct ssh_cipher enc, dec;
@@ -312,7 +389,7 @@ static void test_gcm_matches_oneshot_and_counts(void **state)
                                           "010203040000000000000101"};
         for (int i = 0; i < 3; i++) {
             uint8_t niv[12];
-            unhex(ivs[i], niv);
+            tu_unhex(ivs[i], niv, sizeof(niv));
             memcpy(wire, pkt, sizeof(pkt));
             if (i == 1) {
                 /* Payload read from elsewhere (the seal path). */
@@ -349,6 +426,15 @@ static void test_gcm_matches_oneshot_and_counts(void **state)
 }
 
 /* Every name in the lists has a row; defaults exclude legacy; sizes agree. */
+/* IV, key and MAC key sizes of a cipher + MAC pair. */
+static void sizes_are(const char *cipher, const char *mac, size_t iv, size_t key, size_t mk)
+{
+    size_t i, k, m;
+    assert_ok(strata__ssh_alg_sizes(cipher, mac, &i, &k, &m));
+    if (i != iv || k != key || m != mk)
+        fail_msg("%s + %s: iv %zu key %zu mac key %zu", cipher, mac ? mac : "-", i, k, m);
+}
+
 static void test_lists_and_sizes(void **state)
 {
     (void)state;
@@ -374,27 +460,21 @@ static void test_lists_and_sizes(void **state)
                         "aes256-gcm@openssh.com,aes128-ctr,aes192-ctr,aes256-ctr");
     assert_string_equal(strata__ssh_macs_default(),
                         "hmac-sha2-256-etm@openssh.com,hmac-sha2-512-etm@openssh.com,"
-                        "hmac-sha2-256,hmac-sha2-512");
+                        "umac-64-etm@openssh.com,umac-128-etm@openssh.com,"
+                        "hmac-sha2-256,hmac-sha2-512,umac-64@openssh.com,umac-128@openssh.com");
+    assert_null(strstr(strata__ssh_macs_default(), "sha1"));
+    assert_true(strata__ssh_cipher_find("aes192-cbc")->legacy);
+    assert_false(strata__ssh_cipher_find("aes192-ctr")->legacy);
     assert_string_equal(strata__ssh_comp_supported(), "none,zlib@openssh.com,zlib");
     assert_null(strstr(strata__ssh_ciphers_default(), "cbc"));
 
+    sizes_are("chacha20-poly1305@openssh.com", NULL, 0, 64, 0);
+    sizes_are("aes256-gcm@openssh.com", "hmac-sha2-512", 12, 32, 0);
+    sizes_are("aes192-ctr", "hmac-sha2-512-etm@openssh.com", 16, 24, 64);
+    sizes_are("3des-cbc", "hmac-sha1", 8, 24, 20);
+    sizes_are("aes192-cbc", "hmac-sha1-96", 16, 24, 20);
+    sizes_are("aes128-ctr", "umac-128-etm@openssh.com", 16, 16, 16);
     size_t iv, key, mk;
-    assert_ok(strata__ssh_alg_sizes("chacha20-poly1305@openssh.com", NULL, &iv, &key, &mk));
-    assert_int_equal(iv, 0);
-    assert_int_equal(key, 64);
-    assert_int_equal(mk, 0);
-    assert_ok(strata__ssh_alg_sizes("aes256-gcm@openssh.com", "hmac-sha2-512", &iv, &key, &mk));
-    assert_int_equal(iv, 12);
-    assert_int_equal(key, 32);
-    assert_int_equal(mk, 0);
-    assert_ok(strata__ssh_alg_sizes("aes192-ctr", "hmac-sha2-512-etm@openssh.com", &iv, &key, &mk));
-    assert_int_equal(iv, 16);
-    assert_int_equal(key, 24);
-    assert_int_equal(mk, 64);
-    assert_ok(strata__ssh_alg_sizes("3des-cbc", "hmac-sha1", &iv, &key, &mk));
-    assert_int_equal(iv, 8);
-    assert_int_equal(key, 24);
-    assert_int_equal(mk, 20);
     assert_status(strata__ssh_alg_sizes("blowfish-cbc", "hmac-sha1", &iv, &key, &mk),
                   STRATA_E_UNSUPPORTED);
     assert_status(strata__ssh_alg_sizes("aes128-ctr", "hmac-md5", &iv, &key, &mk),
@@ -410,6 +490,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hmac_rows_rfc4231_rfc2202),
+        cmocka_unit_test(test_hmac_sha1_96_rfc2202),
+        cmocka_unit_test(test_umac_rows_use_seq_as_nonce),
         cmocka_unit_test(test_aes128_ctr_sp800_38a),
         cmocka_unit_test(test_plain_rows_match_oneshot),
         cmocka_unit_test(test_chachapoly_matches_reference),

@@ -82,13 +82,13 @@ static void test_parse_errors(void **state)
                   STRATA_E_TRUNCATED);
     assert_string_equal(strata_error_message(&err), "KEXINIT truncated in the cookie");
     strata__ssh_kexinit_clear(&ki);
-    /* An empty name inside a list. */
+    /* A name with a control character. */
     strata_buf b;
     strata_buf_init(&b, 0);
     uint8_t cookie[16] = {0};
     assert_ok(strata_buf_put_u8(&b, 20));
     assert_ok(strata_buf_put(&b, cookie, 16));
-    assert_ok(strata_buf_put_cstring(&b, "a,,b"));
+    assert_ok(strata_buf_put_cstring(&b, "a,\x01b"));
     strata_error_clear(&err);
     assert_status(strata__ssh_kexinit_parse(strata_buf_ptr(&b), strata_buf_len(&b), &ki, &err),
                   STRATA_E_FORMAT);
@@ -110,6 +110,86 @@ static void test_parse_errors(void **state)
     assert_ok(strata__ssh_kexinit_parse(strata_buf_ptr(&b), strata_buf_len(&b), &ki, &err));
     assert_true(ki.first_kex_follows);
     strata__ssh_kexinit_clear(&ki);
+    strata_buf_free(&b);
+}
+
+/* A KEXINIT whose lists hold empty names, as libssh 0.10's server sends
+ * ("...,aes256-cbc," with a trailing comma): OpenSSH skips them, so does
+ * strata; the lists come out without them. */
+static void test_empty_names(void **state)
+{
+    (void)state;
+    static const char *const l[SSH_KEXINIT_NLISTS] = {
+        ",curve25519-sha256,,",
+        "ssh-ed25519,",
+        "aes128-ctr,,chacha20-poly1305@openssh.com,",
+        ",aes128-ctr,,chacha20-poly1305@openssh.com,,",
+        "hmac-sha2-256,",
+        ",,hmac-sha2-256",
+        "none,",
+        ",",
+        ",",
+        ""};
+    struct ssh_kexinit c, s;
+    struct ssh_negotiated n;
+    strata_error err;
+    strata_error_clear(&err);
+    strata_buf b;
+    strata_buf_init(&b, 0);
+    uint8_t cookie[16] = {0};
+    assert_ok(strata_buf_put_u8(&b, 20));
+    assert_ok(strata_buf_put(&b, cookie, 16));
+    for (int i = 0; i < SSH_KEXINIT_NLISTS; i++)
+        assert_ok(strata_buf_put_cstring(&b, l[i]));
+    assert_ok(strata_buf_put_bool(&b, 0));
+    assert_ok(strata_buf_put_u32(&b, 0));
+    if (strata__ssh_kexinit_parse(strata_buf_ptr(&b), strata_buf_len(&b), &s, &err) != STRATA_OK)
+        fail_msg("%s", strata_error_message(&err));
+    assert_string_equal(s.lists[SSH_KEXINIT_KEX], "curve25519-sha256");
+    assert_string_equal(s.lists[SSH_KEXINIT_CIPHER_C2S],
+                        "aes128-ctr,chacha20-poly1305@openssh.com");
+    assert_string_equal(s.lists[SSH_KEXINIT_CIPHER_S2C],
+                        "aes128-ctr,chacha20-poly1305@openssh.com");
+    assert_string_equal(s.lists[SSH_KEXINIT_COMP_S2C], "");
+    fill(&c, "curve25519-sha256", "ssh-ed25519", "chacha20-poly1305@openssh.com,aes128-ctr",
+         "hmac-sha2-256", "none");
+    /* The server's empty COMP_S2C list leaves nothing to agree on. */
+    assert_status(strata__ssh_negotiate(&c, &s, aead, &n, &err), STRATA_E_PROTOCOL);
+    strata__ssh_kexinit_clear(&s);
+    /* With "none," there: it negotiates. */
+    strata_buf_reset(&b);
+    assert_ok(strata_buf_put_u8(&b, 20));
+    assert_ok(strata_buf_put(&b, cookie, 16));
+    for (int i = 0; i < SSH_KEXINIT_NLISTS; i++)
+        assert_ok(strata_buf_put_cstring(&b, i == SSH_KEXINIT_COMP_S2C ? "none," : l[i]));
+    assert_ok(strata_buf_put_bool(&b, 0));
+    assert_ok(strata_buf_put_u32(&b, 0));
+    strata_error_clear(&err);
+    assert_ok(strata__ssh_kexinit_parse(strata_buf_ptr(&b), strata_buf_len(&b), &s, &err));
+    if (strata__ssh_negotiate(&c, &s, aead, &n, &err) != STRATA_OK)
+        fail_msg("%s", strata_error_message(&err));
+    assert_string_equal(n.kex, "curve25519-sha256");
+    assert_string_equal(n.cipher[0], "chacha20-poly1305@openssh.com");
+    assert_string_equal(n.cipher[1], "chacha20-poly1305@openssh.com");
+    assert_string_equal(n.mac[0], "<implicit>");
+    assert_string_equal(n.comp[1], "none");
+    assert_true(strata__ssh_guess_right(&s, &n));
+    strata__ssh_kexinit_clear(&s);
+    strata__ssh_kexinit_clear(&c);
+    /* Still bounded: a list of commas only, over the cap, is refused. */
+    strata_buf_reset(&b);
+    assert_ok(strata_buf_put_u8(&b, 20));
+    assert_ok(strata_buf_put(&b, cookie, 16));
+    char *commas = malloc(SSH_KEXINIT_LIST_MAX + 2);
+    assert_non_null(commas);
+    memset(commas, ',', SSH_KEXINIT_LIST_MAX + 1);
+    commas[SSH_KEXINIT_LIST_MAX + 1] = 0;
+    assert_ok(strata_buf_put_cstring(&b, commas));
+    free(commas);
+    strata_error_clear(&err);
+    assert_status(strata__ssh_kexinit_parse(strata_buf_ptr(&b), strata_buf_len(&b), &s, &err),
+                  STRATA_E_LIMIT);
+    strata__ssh_kexinit_clear(&s);
     strata_buf_free(&b);
 }
 
@@ -253,9 +333,10 @@ static void test_version(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_negotiate), cmocka_unit_test(test_parse_errors),
-        cmocka_unit_test(test_alglist),   cmocka_unit_test(test_alglist_errors),
-        cmocka_unit_test(test_version),   cmocka_unit_test(test_long_lists),
+        cmocka_unit_test(test_negotiate),      cmocka_unit_test(test_parse_errors),
+        cmocka_unit_test(test_empty_names),    cmocka_unit_test(test_alglist),
+        cmocka_unit_test(test_alglist_errors), cmocka_unit_test(test_version),
+        cmocka_unit_test(test_long_lists),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

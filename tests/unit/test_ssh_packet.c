@@ -25,6 +25,7 @@ static const char *const all_ciphers[] = {"none",
                                           "aes192-ctr",
                                           "aes256-ctr",
                                           "aes128-cbc",
+                                          "aes192-cbc",
                                           "aes256-cbc",
                                           "3des-cbc"};
 static const char *const all_macs[] = {"none",
@@ -33,7 +34,13 @@ static const char *const all_macs[] = {"none",
                                        "hmac-sha2-256",
                                        "hmac-sha2-512",
                                        "hmac-sha1",
-                                       "hmac-sha1-etm@openssh.com"};
+                                       "hmac-sha1-etm@openssh.com",
+                                       "hmac-sha1-96",
+                                       "hmac-sha1-96-etm@openssh.com",
+                                       "umac-64@openssh.com",
+                                       "umac-128@openssh.com",
+                                       "umac-64-etm@openssh.com",
+                                       "umac-128-etm@openssh.com"};
 static const char *const all_comps[] = {"none", "zlib", "zlib@openssh.com"};
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -181,6 +188,9 @@ static void test_one_byte_at_a_time(void **state)
         {"chacha20-poly1305@openssh.com", "", "zlib"},
         {"aes128-gcm@openssh.com", "", "none"},
         {"3des-cbc", "hmac-sha1-etm@openssh.com", "none"},
+        {"aes192-cbc", "hmac-sha1-96", "none"},
+        {"aes128-ctr", "umac-64-etm@openssh.com", "zlib"},
+        {"aes256-ctr", "umac-128@openssh.com", "none"},
     };
     for (size_t c = 0; c < N(combos); c++) {
         struct ssh_pkt_dir *o, *i;
@@ -355,6 +365,17 @@ static void test_flipped_bit_in_each_region(void **state)
          "chacha20-poly1305@openssh.com: Poly1305 tag mismatch on packet 0", 1},
         {"aes128-gcm@openssh.com", NULL, "aes128-gcm@openssh.com: GCM tag mismatch on packet 0", 1},
         {"aes256-cbc", "hmac-sha1", "hmac-sha1 mismatch on packet 0", 0},
+        {"aes192-cbc", "hmac-sha1-96", "hmac-sha1-96 mismatch on packet 0", 0},
+        {"aes192-cbc", "hmac-sha1-96-etm@openssh.com",
+         "hmac-sha1-96-etm@openssh.com mismatch on packet 0", 1},
+        {"aes128-ctr", "hmac-sha1-96-etm@openssh.com",
+         "hmac-sha1-96-etm@openssh.com mismatch on packet 0", 1},
+        {"aes128-ctr", "umac-64@openssh.com", "umac-64@openssh.com mismatch on packet 0", 1},
+        {"aes192-ctr", "umac-128@openssh.com", "umac-128@openssh.com mismatch on packet 0", 1},
+        {"aes256-ctr", "umac-64-etm@openssh.com", "umac-64-etm@openssh.com mismatch on packet 0",
+         1},
+        {"aes192-cbc", "umac-128-etm@openssh.com", "umac-128-etm@openssh.com mismatch on packet 0",
+         1},
     };
     uint8_t payload[100];
     tu_fill(payload, sizeof(payload), 9);

@@ -206,6 +206,32 @@ static void test_default_connection(void **state)
     pair_free(&p);
 }
 
+/* A server whose KEXINIT lists and server-sig-algs hold empty names (as
+ * libssh 0.10's server ends its cipher list with a comma): the names are
+ * skipped, the exchange hash still covers the KEXINIT as sent. */
+static void test_empty_names_from_server(void **state)
+{
+    (void)state;
+    struct pair p;
+    strata_ssh_transport_config cfg;
+    struct ts_config scfg = {.ciphers = "aes256-ctr,aes128-ctr", .misbehave = TS_EMPTY_NAMES};
+    client_cfg(&cfg, &p.ev);
+    pair_new(&p, &cfg, &scfg);
+    assert_ok(strata_ssh_transport_request_service(p.c, "ssh-userauth"));
+    strata_status r = ts_pump(p.c, p.s, 0);
+    if (r != STRATA_OK)
+        fail_msg("%s (server: %s)", strata_error_message(strata_ssh_transport_error(p.c)),
+                 strata_error_message(ts_error(p.s)));
+    assert_int_equal(p.ev.secure, 1);
+    assert_int_equal(p.ev.accepted, 1);
+    assert_string_equal(strata_ssh_transport_algorithm(p.c, "cipher", STRATA_SSH_OUT),
+                        "aes128-ctr");
+    assert_string_equal(strata_ssh_transport_server_sig_algs(p.c),
+                        "ssh-ed25519,rsa-sha2-256,rsa-sha2-512");
+    assert_true(strata_ssh_transport_is_strict_kex(p.c));
+    pair_free(&p);
+}
+
 static void test_every_kex(void **state)
 {
     (void)state;
@@ -884,6 +910,19 @@ static int first_is(const char *list, const char *name)
 /* Modern algorithms first by default; the legacy ones (group1-sha1,
  * group14-sha1, gex-sha1, ssh-rsa, ssh-dss, CBC, hmac-sha1) only when asked
  * for, as with "+name". */
+/* Each of names (NULL-terminated) is on list (want 1) or not (want 0). */
+static void expect_names(const char *list, const char *const *names, int want)
+{
+    for (; *names; names++)
+        if (strata__ssh_namelist_has(list, *names) != want)
+            fail_msg("%s %s in %s", *names, want ? "missing" : "offered", list);
+}
+
+static const char *const legacy_macs[] = {"hmac-sha1", "hmac-sha1-etm@openssh.com", "hmac-sha1-96",
+                                          "hmac-sha1-96-etm@openssh.com", NULL};
+static const char *const umacs[] = {"umac-64-etm@openssh.com", "umac-128-etm@openssh.com",
+                                    "umac-64@openssh.com", "umac-128@openssh.com", NULL};
+
 static void test_default_kexinit(void **state)
 {
     (void)state;
@@ -914,8 +953,24 @@ static void test_default_kexinit(void **state)
         const char *mac = ki.lists[SSH_KEXINIT_MAC_C2S + d];
         assert_true(first_is(ci, "chacha20-poly1305@openssh.com"));
         assert_null(strstr(ci, "-cbc"));
-        assert_false(strata__ssh_namelist_has(mac, "hmac-sha1"));
-        assert_false(strata__ssh_namelist_has(mac, "hmac-sha1-etm@openssh.com"));
+        expect_names(mac, legacy_macs, 0);
+        /* As in OpenSSH's default offer: aes192-ctr and the umac rows. */
+        assert_true(strata__ssh_namelist_has(ci, "aes192-ctr"));
+        expect_names(mac, umacs, 1);
+    }
+    strata__ssh_kexinit_clear(&ki);
+
+    /* The legacy cipher and MACs, asked for with "+": after the defaults. */
+    client_cfg(&cfg, &ev);
+    cfg.ciphers = "+aes192-cbc";
+    cfg.macs = "+hmac-sha1-96,hmac-sha1-96-etm@openssh.com";
+    sent_kexinit(&cfg, &ki);
+    for (int d = 0; d < 2; d++) {
+        const char *ci = ki.lists[SSH_KEXINIT_CIPHER_C2S + d];
+        const char *mac = ki.lists[SSH_KEXINIT_MAC_C2S + d];
+        assert_true(first_is(ci, "chacha20-poly1305@openssh.com"));
+        assert_true(strata__ssh_namelist_has(ci, "aes192-cbc"));
+        expect_names(mac, legacy_macs + 2, 1);
     }
     strata__ssh_kexinit_clear(&ki);
 
@@ -941,6 +996,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_default_connection),
+        cmocka_unit_test(test_empty_names_from_server),
         cmocka_unit_test(test_every_kex),
         cmocka_unit_test(test_every_cipher_mac_comp),
         cmocka_unit_test(test_every_hostkey_alg),

@@ -453,6 +453,22 @@ static void test_kbdint_declined_falls_to_password(void **state)
     fx_free(&f);
 }
 
+/* Empty names in the server's method list are skipped (OpenSSH does). */
+static void test_failure_list_with_empty_names(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_init(&f, NULL);
+    assert_ok(strata_ssh_auth_start(f.a, SID, sizeof SID, NULL));
+    assert_ok(feed_failure(&f, ",keyboard-interactive,,password,", 0));
+    static const char *const prompts[1] = {"Password: "};
+    assert_status(feed_info_request(&f, 1, prompts), STRATA_E_AUTH);
+    assert_int_equal(f.prompts_seen, 2);
+    assert_string_equal(strata_error_message(strata_ssh_auth_error(f.a)),
+                        "Permission denied (keyboard-interactive,password).");
+    fx_free(&f);
+}
+
 static void test_banner_and_changereq(void **state)
 {
     (void)state;
@@ -577,6 +593,7 @@ int main(void)
         cmocka_unit_test(test_partial_success_key_then_password),
         cmocka_unit_test(test_kbdint_pending_answer),
         cmocka_unit_test(test_kbdint_declined_falls_to_password),
+        cmocka_unit_test(test_failure_list_with_empty_names),
         cmocka_unit_test(test_banner_and_changereq),
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_signer_refuses_next_key),

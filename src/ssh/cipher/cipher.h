@@ -78,8 +78,8 @@ extern const struct ssh_cipher_alg strata__ssh_cipher_chachapoly;
 extern const struct ssh_cipher_alg strata__ssh_cipher_aes128_gcm, strata__ssh_cipher_aes256_gcm;
 extern const struct ssh_cipher_alg strata__ssh_cipher_aes128_ctr, strata__ssh_cipher_aes192_ctr,
     strata__ssh_cipher_aes256_ctr;
-extern const struct ssh_cipher_alg strata__ssh_cipher_aes128_cbc, strata__ssh_cipher_aes256_cbc,
-    strata__ssh_cipher_3des_cbc;
+extern const struct ssh_cipher_alg strata__ssh_cipher_aes128_cbc, strata__ssh_cipher_aes192_cbc,
+    strata__ssh_cipher_aes256_cbc, strata__ssh_cipher_3des_cbc;
 
 /* Shared by the EVP-based families: a context for evp with key/iv, padding off. */
 strata_status strata__ssh_cipher_evp_ctx(struct ssh_cipher *c, EVP_CIPHER_CTX **ctx,

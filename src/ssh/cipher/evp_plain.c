@@ -35,5 +35,6 @@ PLAIN_ROW(strata__ssh_cipher_aes128_ctr, "aes128-ctr", "AES-128-CTR", 16, 16, 16
 PLAIN_ROW(strata__ssh_cipher_aes192_ctr, "aes192-ctr", "AES-192-CTR", 24, 16, 16, 0);
 PLAIN_ROW(strata__ssh_cipher_aes256_ctr, "aes256-ctr", "AES-256-CTR", 32, 16, 16, 0);
 PLAIN_ROW(strata__ssh_cipher_aes128_cbc, "aes128-cbc", "AES-128-CBC", 16, 16, 16, 1);
+PLAIN_ROW(strata__ssh_cipher_aes192_cbc, "aes192-cbc", "AES-192-CBC", 24, 16, 16, 1);
 PLAIN_ROW(strata__ssh_cipher_aes256_cbc, "aes256-cbc", "AES-256-CBC", 32, 16, 16, 1);
 PLAIN_ROW(strata__ssh_cipher_3des_cbc, "3des-cbc", "DES-EDE3-CBC", 24, 8, 8, 1);

@@ -11,8 +11,8 @@
 static const struct ssh_cipher_alg *const ciphers[] = {
     &strata__ssh_cipher_chachapoly, &strata__ssh_cipher_aes128_gcm, &strata__ssh_cipher_aes256_gcm,
     &strata__ssh_cipher_aes128_ctr, &strata__ssh_cipher_aes192_ctr, &strata__ssh_cipher_aes256_ctr,
-    &strata__ssh_cipher_aes128_cbc, &strata__ssh_cipher_aes256_cbc, &strata__ssh_cipher_3des_cbc,
-    &strata__ssh_cipher_none,
+    &strata__ssh_cipher_aes128_cbc, &strata__ssh_cipher_aes192_cbc, &strata__ssh_cipher_aes256_cbc,
+    &strata__ssh_cipher_3des_cbc,   &strata__ssh_cipher_none,
 };
 
 const struct ssh_cipher_alg *strata__ssh_cipher_find(const char *name)
@@ -41,7 +41,7 @@ const char *strata__ssh_ciphers_default(void)
 const char *strata__ssh_ciphers_supported(void)
 {
     return "chacha20-poly1305@openssh.com,aes128-gcm@openssh.com,aes256-gcm@openssh.com,"
-           "aes128-ctr,aes192-ctr,aes256-ctr,aes128-cbc,aes256-cbc,3des-cbc";
+           "aes128-ctr,aes192-ctr,aes256-ctr,aes128-cbc,aes192-cbc,aes256-cbc,3des-cbc";
 }
 
 strata_status strata__ssh_cipher_init(struct ssh_cipher *c, const struct ssh_cipher_alg *alg,
