@@ -40,7 +40,9 @@ strata_status strata_tls_conn_set_session(strata_tls_conn *conn, strata_tls_sess
     if (!sess)
         return strata__error_set(strata__tls_err(conn), STRATA_E_USAGE,
                                  "set_session needs a session");
-    if (conn->role == 1 || !SSL_in_before(conn->ssl))
+    /* After the first engine call the offer is no longer checked against
+     * the name (strata__tls_prepare_verify): too late. */
+    if (conn->role == 1 || conn->verify_armed || !SSL_in_before(conn->ssl))
         return strata__error_set(strata__tls_err(conn), STRATA_E_STATE,
                                  "set_session is for a client, before its handshake");
     if (!SSL_set_session(conn->ssl, sess->s))
