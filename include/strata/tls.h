@@ -40,6 +40,7 @@
 
 typedef struct strata_tls_ctx strata_tls_ctx;
 typedef struct strata_tls_conn strata_tls_conn;
+typedef struct strata_tls_session strata_tls_session;
 
 /* ---- methods and versions ------------------------------------------------------ */
 
@@ -180,6 +181,16 @@ typedef int (*strata_tls_ocsp_server_fn)(strata_tls_conn *conn, uint8_t **resp, 
 typedef int (*strata_tls_ocsp_client_fn)(strata_tls_conn *conn, const uint8_t *resp, size_t len,
                                          void *user);
 
+/* A new session on a client connection, for resumption later (strata
+ * connect tls:session=FILE stores it): with TLS 1.2 when the handshake
+ * completes (not after one that resumed), with TLS 1.3 once for each
+ * NewSessionTicket (RFC 8446 §4.6.1), which a server sends after the
+ * handshake: the callback then runs inside a later recv / handshake call.
+ * sess is the callback's from now on (free it with strata_tls_session_free,
+ * at any time, on any thread); conn is borrowed for the call. */
+typedef void (*strata_tls_new_session_fn)(strata_tls_conn *conn, strata_tls_session *sess,
+                                          void *user);
+
 /* Client certificate on demand, when a server asks for one and the context
  * has none: set *cert and *key (the library takes the references) and return
  * 1; return 0 to send no certificate; return -1 to decide later: the engine
@@ -196,6 +207,14 @@ STRATA_API STRATA_MUST_CHECK strata_status strata_tls_ctx_new(enum strata_tls_me
                                                               strata_tls_ctx **out);
 /* Drops the caller's reference. NULL is allowed. */
 STRATA_API void strata_tls_ctx_free(strata_tls_ctx *ctx);
+/* Takes one more reference on ctx, for another owner that shares it (a
+ * listener keeps one context for all its connections, so that they share
+ * its session cache and ticket keys and a client can resume on any of
+ * them). Each reference is dropped with strata_tls_ctx_free; the context
+ * (and the one OpenSSL SSL_CTX it owns) goes with the last one, connections
+ * included. The count is atomic: owners on different threads may take and
+ * drop references at once. */
+STRATA_API void strata_tls_ctx_up_ref(strata_tls_ctx *ctx);
 /* The error of the last failed call on ctx. Borrowed from ctx. */
 STRATA_API const strata_error *strata_tls_ctx_error(const strata_tls_ctx *ctx);
 /* 1 once a connection has been made from ctx (frozen setters refuse). */
@@ -310,6 +329,15 @@ STRATA_API long strata_tls_ctx_get_session_cache_mode(const strata_tls_ctx *ctx)
 /* Lifetime of new sessions in seconds (default 300); returns the previous. */
 STRATA_API long strata_tls_ctx_set_timeout(strata_tls_ctx *ctx, long seconds);
 STRATA_API long strata_tls_ctx_get_timeout(const strata_tls_ctx *ctx);
+
+/* New sessions of client connections (strata_tls_new_session_fn); user is
+ * not owned. Setting a callback adds STRATA_TLS_SESS_CACHE_CLIENT to the
+ * session cache mode (OpenSSL reports client sessions only then); a
+ * context that serves no server connections may also set
+ * STRATA_TLS_SESS_CACHE_NO_INTERNAL_STORE so that it does not keep them
+ * itself. NULL removes the callback (the mode stays). */
+STRATA_API void strata_tls_ctx_set_new_session_callback(strata_tls_ctx *ctx,
+                                                        strata_tls_new_session_fn cb, void *user);
 
 /* Callbacks; user pointers are not owned. NULL cb removes one. */
 STRATA_API void strata_tls_ctx_set_info_callback(strata_tls_ctx *ctx, strata_tls_info_fn cb,

@@ -69,8 +69,6 @@
 #define STRATA_TLS_SENT_SHUTDOWN 1
 #define STRATA_TLS_RECEIVED_SHUTDOWN 2
 
-typedef struct strata_tls_session strata_tls_session;
-
 /* A memory-mode connection on ctx (which it references). Neither client nor
  * server until set_connect_state / set_accept_state. */
 STRATA_API STRATA_MUST_CHECK strata_status strata_tls_conn_new(strata_tls_ctx *ctx,
@@ -257,7 +255,11 @@ STRATA_API long strata_tls_conn_verify_result(const strata_tls_conn *conn);
 STRATA_API STRATA_MUST_CHECK strata_status strata_tls_conn_get_session(const strata_tls_conn *conn,
                                                                        strata_tls_session **out);
 /* [client, before the handshake] Offer to resume sess (borrowed; the
- * connection keeps its own reference). */
+ * connection keeps its own reference). A resumed handshake checks no
+ * certificate: when the connection verifies the server's name, the session
+ * is offered only if the certificate it was made with was verified then
+ * (the session keeps OpenSSL's verification result) and carries that name
+ * (strata_tls_session_matches_name); otherwise the handshake is a full one. */
 STRATA_API STRATA_MUST_CHECK strata_status strata_tls_conn_set_session(strata_tls_conn *conn,
                                                                        strata_tls_session *sess);
 /* 1 when the handshake resumed a session. */
@@ -273,6 +275,25 @@ STRATA_API STRATA_MUST_CHECK strata_status strata_tls_session_to_der(const strat
                                                                      uint8_t **der, size_t *n);
 STRATA_API STRATA_MUST_CHECK strata_status strata_tls_session_from_der(const uint8_t *der, size_t n,
                                                                        strata_tls_session **out);
+/* PEM form ("-----BEGIN SSL SESSION PARAMETERS-----", what openssl s_client
+ * -sess_out writes and -sess_in reads): *pem malloc'd and NUL-terminated, *n
+ * its length without the NUL; it holds the session's secret: free it with
+ * strata_free_secret(*pem, *n). */
+STRATA_API STRATA_MUST_CHECK strata_status strata_tls_session_to_pem(const strata_tls_session *sess,
+                                                                     char **pem, size_t *n);
+/* A session from the first PEM block of pem[0..n) (borrowed for the call).
+ * STRATA_E_FORMAT when there is none or it does not decode. *out is the
+ * caller's (strata_tls_session_free). */
+STRATA_API STRATA_MUST_CHECK strata_status strata_tls_session_from_pem(const void *pem, size_t n,
+                                                                       strata_tls_session **out);
+/* 1 when the session may be offered to a server that must prove the name
+ * `name` (a DNS name or an IP address literal): the peer certificate the
+ * session was made with carries the name in subjectAltName, by the rules of
+ * host name verification (single-label wildcards, no subject CN). 0
+ * otherwise, also for a session without a peer certificate or a NULL name.
+ * Whether its chain was verified is checked by strata_tls_conn_set_session
+ * on a verifying connection, not here. */
+STRATA_API int strata_tls_session_matches_name(const strata_tls_session *sess, const char *name);
 
 /* Application data: not owned, not freed. */
 STRATA_API void strata_tls_conn_set_app_data(strata_tls_conn *conn, void *data);

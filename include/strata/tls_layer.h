@@ -9,7 +9,15 @@
  * close_notify fails the layer with STRATA_EOF_UNCLEAN: a truncation is
  * never taken for a clean close. Bytes that followed the peer's close_notify
  * in the same read are handed back to the stack (take_leftover) and reach
- * the layer beneath when the layer is popped.
+ * the layer beneath when the layer is popped. Its describe line ends in
+ * " resumed" when the handshake resumed a session.
+ *
+ * Sessions across connections: make each connection of a listener from one
+ * context (strata_tls_ctx_up_ref for each owner that keeps it), so that a
+ * ticket or session id one connection issued is accepted by the next; a
+ * client resumes with strata_tls_conn_set_session before the layer is
+ * pushed and learns of new sessions through
+ * strata_tls_ctx_set_new_session_callback.
  */
 #ifndef STRATA_TLS_LAYER_H
 #define STRATA_TLS_LAYER_H

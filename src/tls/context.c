@@ -123,6 +123,11 @@ out:
     return r;
 }
 
+void strata_tls_ctx_up_ref(strata_tls_ctx *ctx)
+{
+    strata__tls_ctx_ref(ctx);
+}
+
 void strata_tls_ctx_free(strata_tls_ctx *ctx)
 {
     if (!ctx || atomic_fetch_sub(&ctx->refs, 1) != 1)

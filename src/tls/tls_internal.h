@@ -56,6 +56,8 @@ struct strata_tls_ctx {
     void *ocsp_client_user;
     strata_tls_client_cert_fn client_cert_cb;
     void *client_cert_user;
+    strata_tls_new_session_fn new_session_cb;
+    void *new_session_user;
     uint64_t options; /* STRATA_TLS_OP_* bits set */
     void *app_data;
 };
@@ -180,6 +182,9 @@ strata_status strata__tls_alpn_encode(const char *const *protos, size_t n, uint8
 strata_status strata__tls_io_status(strata_tls_conn *conn, int r, const char *op);
 /* Arms host name / IP checking before the first handshake step. */
 strata_status strata__tls_prepare_verify(strata_tls_conn *conn);
+/* 1 when the peer certificate of sess carries name (a DNS name or an IP
+ * literal) by the rules of host name verification (verify.c). */
+int strata__tls_session_carries_name(const SSL_SESSION *sess, const char *name);
 /* Records the refused certificate (from the verify trampoline). */
 void strata__tls_note_verify_failure(strata_tls_conn *conn, X509_STORE_CTX *sctx, int by_callback);
 /* The status and message for a failed verification; records on conn. */

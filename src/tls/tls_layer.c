@@ -335,12 +335,13 @@ static void tl_describe(const void *self, char *buf, size_t cap)
     if (x)
         X509_NAME_oneline(X509_get_subject_name(x), peer, (int)sizeof(peer));
     const char *alpn = strata_tls_conn_alpn_selected(t->c);
-    snprintf(buf, cap, "tls %s %s peer %s%s%s",
+    snprintf(buf, cap, "tls %s %s peer %s%s%s%s",
              strata_tls_conn_protocol_version_name(t->c)
                  ? strata_tls_conn_protocol_version_name(t->c)
                  : "(handshaking)",
              strata_tls_conn_cipher_name(t->c) ? strata_tls_conn_cipher_name(t->c) : "-", peer,
-             alpn ? " alpn " : "", alpn ? alpn : "");
+             alpn ? " alpn " : "", alpn ? alpn : "",
+             strata_tls_conn_session_reused(t->c) ? " resumed" : "");
 }
 
 static void tl_trim(void *self)

@@ -13,6 +13,7 @@
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 
+#include "strata/log.h"
 #include "tls/tls_internal.h"
 
 static int is_ip_literal(const char *name)
@@ -33,6 +34,24 @@ static strata_status set_str(strata_tls_conn *conn, char **slot, const char *v)
     free(*slot);
     *slot = copy;
     return STRATA_OK;
+}
+
+/* RFC 6125 §6.4.3-§6.4.4: wildcards cover one whole left-most label; no
+ * fallback to the subject CN. */
+#define NAME_FLAGS (X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS | X509_CHECK_FLAG_NEVER_CHECK_SUBJECT)
+
+int strata__tls_session_carries_name(const SSL_SESSION *sess, const char *name)
+{
+    if (!sess || !name || !name[0])
+        return 0;
+    /* get0_peer takes a non-const session but only reads it. */
+    X509 *peer = SSL_SESSION_get0_peer((SSL_SESSION *)sess);
+    if (!peer)
+        return 0;
+    int r = is_ip_literal(name) ? X509_check_ip_asc(peer, name, NAME_FLAGS)
+                                : X509_check_host(peer, name, 0, NAME_FLAGS, NULL);
+    ERR_clear_error();
+    return r == 1;
 }
 
 strata_status strata_tls_conn_set_tlsext_host_name(strata_tls_conn *conn, const char *name)
@@ -92,9 +111,23 @@ strata_status strata__tls_prepare_verify(strata_tls_conn *conn)
         if ((r = set_str(conn, &conn->verify_name, conn->sni)) != STRATA_OK)
             return r;
     }
+    /* A resumed handshake verifies no certificate: a session offered to
+     * this name must have been made with a certificate for it that was
+     * verified then (SSL_set_session copied the session's verification
+     * result to the SSL; nothing has overwritten it before the handshake). */
+    SSL_SESSION *offered = SSL_get_session(conn->ssl);
+    long vr = SSL_get_verify_result(conn->ssl);
+    if (offered &&
+        (vr != X509_V_OK || !strata__tls_session_carries_name(offered, conn->verify_name))) {
+        strata_log(STRATA_LOG_DEBUG, "tls", "session not offered to '%s': %s", conn->verify_name,
+                   vr != X509_V_OK ? "its certificate was not verified"
+                                   : "its certificate does not carry the name");
+        if (!SSL_set_session(conn->ssl, NULL))
+            return strata__error_set_ossl(strata__tls_err(conn), STRATA_E_INTERNAL,
+                                          "cannot withdraw the offered session");
+    }
     X509_VERIFY_PARAM *vp = SSL_get0_param(conn->ssl);
-    X509_VERIFY_PARAM_set_hostflags(vp, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS |
-                                            X509_CHECK_FLAG_NEVER_CHECK_SUBJECT);
+    X509_VERIFY_PARAM_set_hostflags(vp, NAME_FLAGS);
     int ok = is_ip_literal(conn->verify_name)
                  ? X509_VERIFY_PARAM_set1_ip_asc(vp, conn->verify_name)
                  : X509_VERIFY_PARAM_set1_host(vp, conn->verify_name, 0);

@@ -174,9 +174,9 @@ static const struct chain_opt_def test_opts[] = {
     {NULL, CHAIN_OPT_FLAG, 0, 0},
 };
 static const struct chain_kind test_kinds[] = {
-    {"tcp", "", "", CHAIN_KIND_TRANSPORT | CHAIN_KIND_TARGET, NULL, NULL, NULL},
-    {"lay", "lay:OPTS", "a test layer", 0, opt_parse, test_opts, push_frame},
-    {NULL, NULL, NULL, 0, NULL, NULL, NULL},
+    {"tcp", "", "", CHAIN_KIND_TRANSPORT | CHAIN_KIND_TARGET, NULL, NULL, NULL, NULL},
+    {"lay", "lay:OPTS", "a test layer", 0, opt_parse, test_opts, push_frame, NULL},
+    {NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL},
 };
 
 static int parse_t(struct chain *c, char *err, const char *layer)

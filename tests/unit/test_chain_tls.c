@@ -189,12 +189,71 @@ static void test_check_layers(void **state)
     assert_non_null(strstr(err, "cannot use a certificate chain from '/nonexistent.pem'"));
 }
 
+/* The context of the layer on top of s (borrowed). */
+static strata_tls_ctx *top_ctx(strata_stack *s)
+{
+    strata_tls_conn *conn = strata_tls_layer_conn(strata_stack_layer(s, 0));
+    assert_non_null(conn);
+    return strata_tls_conn_get_context(conn);
+}
+
+/* chain_prepare: the tls: element builds its context once and every push
+ * makes its connection from it (a listener's connections share one session
+ * cache and one set of ticket keys); without it, each push has its own.
+ * The context outlives a stack that still uses it after chain_free. */
+static void test_prepare_shares_context(void **state)
+{
+    (void)state;
+    struct chain c;
+    char err[CHAIN_ERR_MAX], srv[1300];
+    snprintf(srv, sizeof(srv), "tls:cert=%s,key=%s", tu_path(tu_pki(), "leaf.pem"),
+             tu_path(tu_pki(), "leaf.key"));
+    const char *argv[] = {"tcp:127.0.0.1:0", srv};
+    strata_stack *a, *b;
+    for (int prepared = 0; prepared < 2; prepared++) {
+        assert_int_equal(parse(&c, CHAIN_USE_LISTEN, err, 2, argv), 0);
+        if (prepared) {
+            assert_ok(chain_prepare(&c, CHAIN_USE_LISTEN, err, sizeof(err)));
+            assert_non_null(c.elems[1].state);
+            assert_null(c.elems[0].state); /* tcp: prepares nothing */
+        }
+        assert_ok(strata_stack_new(NULL, &a));
+        assert_ok(strata_stack_new(NULL, &b));
+        assert_ok(chain_push_layers(&c, a, CHAIN_USE_LISTEN, err, sizeof(err)));
+        assert_ok(chain_push_layers(&c, b, CHAIN_USE_LISTEN, err, sizeof(err)));
+        if (prepared) {
+            assert_ptr_equal(top_ctx(a), top_ctx(b));
+            assert_ptr_equal(top_ctx(a), c.elems[1].state);
+        } else {
+            assert_ptr_not_equal(top_ctx(a), top_ctx(b));
+        }
+        chain_free(&c); /* the stacks' connections keep their references */
+        assert_true(strata_tls_ctx_is_frozen(top_ctx(a)));
+        strata_stack_free(a);
+        strata_stack_free(b);
+    }
+    /* A prepare that fails names the element, as a push does. */
+    snprintf(srv, sizeof(srv), "tls:cert=/nonexistent.pem,key=%s", tu_path(tu_pki(), "leaf.key"));
+    assert_int_equal(parse(&c, CHAIN_USE_LISTEN, err, 2, argv), 0);
+    assert_status(chain_prepare(&c, CHAIN_USE_LISTEN, err, sizeof(err)), STRATA_E_FORMAT);
+    assert_non_null(strstr(err, "chain element 2 'tls:cert=/nonexistent.pem,key="));
+    assert_non_null(strstr(err, "cannot use a certificate chain from '/nonexistent.pem'"));
+    assert_null(c.elems[1].state);
+    chain_free(&c);
+    /* session= is a client's option. */
+    expect_error(CHAIN_USE_LISTEN, "tls:cert=a,key=b,session=s",
+                 "chain element 2 'tls:cert=a,key=b,session=s': session= is for a TLS client");
+    expect_error(CHAIN_USE_CONNECT, "tls:role=server,cert=a,key=b,session=s",
+                 "chain element 2 'tls:role=server,cert=a,key=b,session=s': session= is for a "
+                 "TLS client");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_options),      cmocka_unit_test(test_errors),
         cmocka_unit_test(test_push),         cmocka_unit_test(test_role),
-        cmocka_unit_test(test_check_layers),
+        cmocka_unit_test(test_check_layers), cmocka_unit_test(test_prepare_shares_context),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

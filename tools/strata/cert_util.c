@@ -234,20 +234,11 @@ int cert_write(const char *path, const void *data, size_t len, int secret, int f
             return CLI_FAIL;
         }
     }
-    const char *p = data;
-    size_t left = len;
-    while (left > 0) {
-        ssize_t w = write(fd, p, left);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            cli_err("writing %s failed: %s", path, strerror(errno));
-            if (fd != STDOUT_FILENO)
-                close(fd);
-            return CLI_FAIL;
-        }
-        p += w;
-        left -= (size_t)w;
+    if (cli_write_all(fd, data, len) != 0) {
+        cli_err("writing %s failed: %s", path, strerror(errno));
+        if (fd != STDOUT_FILENO)
+            close(fd);
+        return CLI_FAIL;
     }
     if (fd != STDOUT_FILENO && close(fd) != 0) {
         cli_err("closing %s failed: %s", path, strerror(errno));

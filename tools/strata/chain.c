@@ -24,22 +24,22 @@ static const struct chain_opt_def tcp_opts[] = {{NULL, CHAIN_OPT_FLAG, 0, 0}};
 const struct chain_kind chain_kinds[] = {
     {"tcp", "tcp:HOST:PORT",
      "TCP to HOST:PORT; HOST is a name, an IPv4 address or an IPv6 address in brackets",
-     CHAIN_KIND_TRANSPORT | CHAIN_KIND_TARGET, tcp_parse, tcp_opts, NULL},
+     CHAIN_KIND_TRANSPORT | CHAIN_KIND_TARGET, tcp_parse, tcp_opts, NULL, NULL},
     {"ssh", "ssh:[user=U,key=F,known-hosts=F,host=NAME]",
      "an SSH connection over the stream so far (client); a session unless direct: follows", 0,
-     chain_ssh_parse, chain_ssh_opts, chain_ssh_push},
+     chain_ssh_parse, chain_ssh_opts, chain_ssh_push, NULL},
     {"direct", "direct:HOST:PORT",
      "a direct-tcpip channel of the ssh: before it; the chain continues over it", CHAIN_KIND_TARGET,
-     chain_direct_parse, chain_direct_opts, chain_direct_push},
+     chain_direct_parse, chain_direct_opts, chain_direct_push, NULL},
     {"http-connect", "http-connect:HOST:PORT[,user=U,pass=file:F|env:V]",
      "an HTTP CONNECT tunnel to HOST:PORT through the proxy reached so far", CHAIN_KIND_TARGET,
-     chain_http_connect_parse, chain_http_connect_opts, chain_http_connect_push},
+     chain_http_connect_parse, chain_http_connect_opts, chain_http_connect_push, NULL},
     {"tls", "tls:[OPT=VAL,...]",
      "a TLS layer (client for connect, server for listen); options role=client|server sni= "
      "name= ca= cert= key= pass=file:F|env:V verify=peer|none alpn=A:B min= max= ciphers= "
-     "suites= keylog=",
-     0, chain_tls_parse, chain_tls_opts, chain_tls_push},
-    {NULL, NULL, NULL, 0, NULL, NULL, NULL},
+     "suites= keylog= session=FILE",
+     0, chain_tls_parse, chain_tls_opts, chain_tls_push, chain_tls_prepare},
+    {NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL},
 };
 
 STRATA_PRINTF(3, 4)
@@ -322,6 +322,8 @@ const struct chain_opt *chain_elem_opt(const struct chain_elem *e, const char *n
 
 static void elem_free(struct chain_elem *e)
 {
+    if (e->state && e->state_free)
+        e->state_free(e->state);
     free(e->host);
     for (size_t i = 0; i < e->n_opts; i++)
         free(e->opts[i].str);
@@ -407,22 +409,43 @@ int chain_parse(struct chain *c, const struct chain_kind *table, int argc, char 
     return 0;
 }
 
+/* "chain element N 'TEXT': why" for element i that failed with r. */
+static strata_status elem_fail(const struct chain *c, size_t i, strata_status r,
+                               const strata_error *why, char *err, size_t cap)
+{
+    char q[300];
+    const struct chain_elem *e = &c->elems[i];
+    fail(err, cap, "chain element %zu '%s': %s", i + 1,
+         quote(q, sizeof(q), (const uint8_t *)e->text, strlen(e->text)),
+         why->status != STRATA_OK ? strata_error_message(why) : strata_status_str(r));
+    return r;
+}
+
 /* Pushes the layers of elements 2..end (end <= c->n) on s. */
 static strata_status push_range(const struct chain *c, size_t end, strata_stack *s,
                                 enum chain_use use, char *err, size_t cap)
 {
-    char q[300];
     for (size_t i = 1; i < end; i++) {
         const struct chain_elem *e = &c->elems[i];
         strata_error why;
         strata_error_clear(&why);
         strata_status r = e->kind->push ? e->kind->push(e, s, use, &why) : STRATA_E_UNSUPPORTED;
-        if (r != STRATA_OK) {
-            fail(err, cap, "chain element %zu '%s': %s", i + 1,
-                 quote(q, sizeof(q), (const uint8_t *)e->text, strlen(e->text)),
-                 why.status != STRATA_OK ? strata_error_message(&why) : strata_status_str(r));
-            return r;
-        }
+        if (r != STRATA_OK)
+            return elem_fail(c, i, r, &why, err, cap);
+    }
+    return STRATA_OK;
+}
+
+strata_status chain_prepare(struct chain *c, enum chain_use use, char *err, size_t cap)
+{
+    for (size_t i = 1; i < c->n; i++) {
+        struct chain_elem *e = &c->elems[i];
+        strata_error why;
+        strata_error_clear(&why);
+        strata_status r =
+            e->kind->prepare && !e->state ? e->kind->prepare(e, use, &why) : STRATA_OK;
+        if (r != STRATA_OK)
+            return elem_fail(c, i, r, &why, err, cap);
     }
     return STRATA_OK;
 }

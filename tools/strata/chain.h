@@ -75,6 +75,11 @@ struct chain_kind {
      * (tls: role=). NULL for transports. */
     strata_status (*push)(const struct chain_elem *e, strata_stack *s, enum chain_use use,
                           strata_error *err);
+    /* Optional: builds what every push of the element shares, once, into
+     * e->state (tls: one context, so a listener's connections share its
+     * session cache and ticket keys: a client resumes on any of them).
+     * NULL: each push builds its layer from nothing. */
+    strata_status (*prepare)(struct chain_elem *e, enum chain_use use, strata_error *err);
 };
 
 struct chain_elem {
@@ -89,6 +94,10 @@ struct chain_elem {
      * host this layer talks to, for defaults (tls: the peer name). NULL for
      * the first element. Set by chain_parse; borrowed. */
     const struct chain_elem *target;
+    /* Shared state from the kind's prepare (NULL before, or without one),
+     * released by state_free in chain_free. Owned by the element. */
+    void *state;
+    void (*state_free)(void *state);
 };
 
 struct chain {
@@ -119,6 +128,11 @@ void chain_free(struct chain *c);
  * err (cap bytes). */
 strata_status chain_push_layers(const struct chain *c, strata_stack *s, enum chain_use use,
                                 char *err, size_t cap);
+/* Runs the prepare function of every element that has one (in listen:
+ * before listening, so all connections share what it builds; the state
+ * lives until chain_free). Stops at the first failure, reported as
+ * chain_push_layers does. */
+strata_status chain_prepare(struct chain *c, enum chain_use use, char *err, size_t cap);
 /* Builds the layers of elements 2..n on a scratch stack (made with cfg, may
  * be NULL) and frees it: the files, keys and passphrases the elements name
  * are read once, so a listener reports a bad one before it listens rather

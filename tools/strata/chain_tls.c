@@ -2,7 +2,7 @@
  *
  *   tls:[role=client|server,sni=NAME,name=NAME,ca=FILE|DIR,cert=FILE,key=FILE,
  *        pass=file:F|env:VAR,verify=peer|none,alpn=A:B,min=1.2|1.3,max=1.2|1.3,
- *        ciphers=LIST,suites=LIST,keylog=FILE]
+ *        ciphers=LIST,suites=LIST,keylog=FILE,session=FILE]
  *
  * The role is the TLS role of this end of the layer: by default client for
  * connect and server for listen; role= turns it round (the seed's
@@ -17,6 +17,14 @@
  * certificates.
  * ciphers= is the TLS 1.2 cipher list, suites= the TLS 1.3 cipher suites
  * (OpenSSL's names and syntax for each).
+ * session=FILE (client): offers the session stored in FILE, if it is one
+ * made with a certificate for the name checked, and stores each new session
+ * the server sends in FILE (tls_session_file.c).
+ *
+ * A context is built per element: once for all connections when the chain
+ * was prepared (chain_tls_prepare: a listener's connections share its
+ * session cache and ticket keys, so clients resume on any of them), else
+ * per push.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -28,6 +36,7 @@
 
 #include "chain_tls.h"
 #include "cli_secret.h"
+#include "tls_session_file.h"
 #include "strata/mem.h"
 #include "strata/tls.h"
 #include "strata/tls_layer.h"
@@ -41,7 +50,7 @@ const struct chain_opt_def chain_tls_opts[] = {
     {"min", CHAIN_OPT_STRING, 0, 0},     {"max", CHAIN_OPT_STRING, 0, 0},
     {"ciphers", CHAIN_OPT_STRING, 0, 0}, {"keylog", CHAIN_OPT_STRING, 0, 0},
     {"role", CHAIN_OPT_STRING, 0, 0},    {"suites", CHAIN_OPT_STRING, 0, 0},
-    {NULL, CHAIN_OPT_FLAG, 0, 0},
+    {"session", CHAIN_OPT_STRING, 0, 0}, {NULL, CHAIN_OPT_FLAG, 0, 0},
 };
 
 static const char *opt(const struct chain_elem *e, const char *name)
@@ -98,6 +107,8 @@ int chain_tls_parse(struct chain_elem *e, strata_buf *body, enum chain_use use, 
     if (!opt(e, "cert") != !opt(e, "key"))
         return bad(err, cap, "cert= and key= go together");
     int server = is_server(e, use);
+    if (server && opt(e, "session"))
+        return bad(err, cap, "session= is for a TLS client");
     if (server && !opt(e, "cert"))
         return bad(err, cap, "a TLS server needs cert= and key=");
     /* A server verifying its peers needs something to verify them against
@@ -223,24 +234,71 @@ static int alpn_select(strata_tls_conn *conn, const char *const *offered, size_t
     return -1;
 }
 
+/* The session id context of a listener's sessions: one context per
+ * element, so any fixed value serves (OpenSSL refuses to resume without one
+ * when it asks for client certificates). */
+static const uint8_t listen_sid[] = "strata listen";
+
+/* A configured context for element e, *out the caller's. */
+static strata_status build_ctx(const struct chain_elem *e, int server, strata_tls_ctx **out,
+                               strata_error *err)
+{
+    strata_tls_ctx *ctx = NULL;
+    strata_status r;
+    const char *v;
+    *out = NULL;
+    if ((r = strata_tls_ctx_new(STRATA_TLS_METHOD_TLS, &ctx)) != STRATA_OK)
+        return r;
+    if ((r = configure(e, server, ctx, err)) != STRATA_OK)
+        goto out;
+    if (server && (v = opt(e, "alpn")))
+        strata_tls_ctx_set_alpn_select_callback(ctx, alpn_select, (void *)v);
+    if (server)
+        r = strata_tls_ctx_set_session_id(ctx, listen_sid, sizeof(listen_sid) - 1);
+    if (!server && (v = opt(e, "session"))) {
+        /* The path lives in e, which outlives the context. */
+        strata_tls_ctx_set_new_session_callback(ctx, tls_session_file_save, (void *)v);
+        (void)strata_tls_ctx_set_session_cache_mode(
+            ctx, STRATA_TLS_SESS_CACHE_CLIENT | STRATA_TLS_SESS_CACHE_NO_INTERNAL_STORE);
+    }
+out:
+    if (r != STRATA_OK && err->status == STRATA_OK)
+        strata_error_copy(err, strata_tls_ctx_error(ctx));
+    if (r == STRATA_OK)
+        *out = ctx;
+    else
+        strata_tls_ctx_free(ctx);
+    return r;
+}
+
+static void ctx_release(void *state)
+{
+    strata_tls_ctx_free(state);
+}
+
+strata_status chain_tls_prepare(struct chain_elem *e, enum chain_use use, strata_error *err)
+{
+    strata_tls_ctx *ctx = NULL;
+    strata_status r = build_ctx(e, is_server(e, use), &ctx, err);
+    if (r != STRATA_OK)
+        return r;
+    e->state = ctx; /* e's reference, dropped by chain_free */
+    e->state_free = ctx_release;
+    return STRATA_OK;
+}
+
 strata_status chain_tls_push(const struct chain_elem *e, strata_stack *s, enum chain_use use,
                              strata_error *err)
 {
-    strata_tls_ctx *ctx = NULL;
+    strata_tls_ctx *ctx = e->state;
     strata_tls_conn *c = NULL;
     strata_layer layer;
     strata_status r;
     int server = is_server(e, use);
-    if ((r = strata_tls_ctx_new(STRATA_TLS_METHOD_TLS, &ctx)) != STRATA_OK)
+    if (ctx)
+        strata_tls_ctx_up_ref(ctx); /* this push's reference; e keeps its own */
+    else if ((r = build_ctx(e, server, &ctx, err)) != STRATA_OK)
         return r;
-    if ((r = configure(e, server, ctx, err)) != STRATA_OK) {
-        if (err->status == STRATA_OK)
-            strata_error_copy(err, strata_tls_ctx_error(ctx));
-        goto out;
-    }
-    const char *alpn = opt(e, "alpn");
-    if (server && alpn)
-        strata_tls_ctx_set_alpn_select_callback(ctx, alpn_select, (void *)alpn);
     if ((r = strata_tls_conn_new(ctx, &c)) != STRATA_OK)
         goto out;
     if (server) {
@@ -250,6 +308,7 @@ strata_status chain_tls_push(const struct chain_elem *e, strata_stack *s, enum c
         const char *host = use == CHAIN_USE_CONNECT && e->target ? e->target->host : NULL;
         const char *sni = opt(e, "sni") ? opt(e, "sni") : host;
         const char *name = opt(e, "name") ? opt(e, "name") : sni;
+        const char *alpn = opt(e, "alpn"), *v;
         r = strata_tls_conn_set_connect_state(c);
         if (r == STRATA_OK && sni)
             r = strata_tls_conn_set_tlsext_host_name(c, sni);
@@ -257,6 +316,11 @@ strata_status chain_tls_push(const struct chain_elem *e, strata_stack *s, enum c
             r = strata_tls_conn_set_verify_name(c, name);
         if (r == STRATA_OK && alpn)
             r = set_alpn(c, alpn);
+        /* Without verification no name is checked, so none is asked of the
+         * session either. */
+        int verify = !(v = opt(e, "verify")) || strcmp(v, "peer") == 0;
+        if (r == STRATA_OK && (v = opt(e, "session")))
+            tls_session_file_offer(c, v, verify ? name : NULL);
     }
     if (r != STRATA_OK) {
         strata_error_copy(err, strata_tls_conn_error(c));

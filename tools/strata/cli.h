@@ -2,6 +2,7 @@
 #ifndef STRATA_CLI_H
 #define STRATA_CLI_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -88,6 +89,13 @@ void cli_conn_timeouts(const struct cli_conn_opts *o, struct strata_io_timeouts 
 /* Exit code for a failed strata status: CLI_USAGE for usage errors, else
  * CLI_FAIL. */
 int cli_exit_code(strata_status st);
+/* ---- files (cli_file.c) ---- */
+/* Writes all len bytes to fd (retrying short writes); 0, or -1 with errno. */
+int cli_write_all(int fd, const void *data, size_t len);
+/* Replaces path with data: a new file of mode 0600 (O_EXCL, whatever the
+ * umask) beside it, synced, then renamed over path. On failure returns -1,
+ * writes why (cap bytes) and leaves path as it was. */
+int cli_replace_secret_file(const char *path, const void *data, size_t len, char *why, size_t cap);
 /* Reports an unknown option and points at --help. */
 int cli_bad_option(const char *cmd, const char *arg);
 

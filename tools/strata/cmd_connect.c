@@ -24,6 +24,10 @@ static void help(FILE *f)
     cli_conn_opts_help(f, 1);
     fprintf(f, "  -v, --verbose          report progress on stderr (-vv: more)\n"
                "  -h, --help             show this help\n\n"
+               "tls:session=FILE resumes TLS sessions across runs: the session stored in\n"
+               "FILE is offered (if it was made with a certificate for the name checked),\n"
+               "and each new one is stored there (PEM, as openssl s_client -sess_out; mode\n"
+               "0600). A missing or unusable FILE means a full handshake (-v says why).\n\n"
                "exit status: 0 success, 1 connection or protocol failure, 2 usage error\n");
 }
 

@@ -43,7 +43,10 @@ static void help(FILE *f)
     fprintf(f, "  -v, --verbose          report connections on stderr (-vv: more)\n"
                "  -h, --help             show this help\n\n"
                "The layers are built once before listening: a key, passphrase or CA that\n"
-               "cannot be used ends the command with the reason.\n"
+               "cannot be used ends the command with the reason. Each tls: element keeps\n"
+               "one TLS context while the listener runs, shared by all its connections:\n"
+               "clients resume their sessions (TLS 1.3 and 1.2 tickets, TLS 1.2 session\n"
+               "ids) on any later connection; -v says 'resumed' when one did.\n"
                "A failed connection is reported on stderr and does not stop the listener.\n"
                "SIGTERM stops accepting and lets open connections finish (--grace), SIGINT\n"
                "closes every connection at once (a child gets SIGTERM); both exit 0.\n"
@@ -52,8 +55,8 @@ static void help(FILE *f)
 }
 
 struct server {
-    const struct chain *chain;
-    const struct chain *forward; /* NULL: no relay */
+    struct chain *chain;
+    struct chain *forward; /* NULL: no relay */
     strata_io *io;
     const char *exec; /* NULL: echo */
     const struct cli_conn_opts *opts;
@@ -150,29 +153,36 @@ static void on_done(void *user, strata_io_conn *c, const strata_error *err)
     s->failed++;
 }
 
-/* The layers of both chains are built once before listening: a key, a
- * passphrase or a CA file that cannot be used ends the command here. */
-static int check_chains(const struct chain *chain, const struct chain *forward)
+/* What the elements of a chain share is made once, for every connection
+ * (a tls: element's context: its session cache and ticket keys, so clients
+ * resume on any connection of this listener, not of another run), then its
+ * layers are built once on a scratch stack: a key, a passphrase or a CA file
+ * that cannot be used ends the command here. */
+static int prepare_chain(struct chain *c, enum chain_use use, const char *prefix)
 {
     char msg[CHAIN_ERR_MAX];
-    strata_status r =
-        chain_check_layers(chain, cli_stack_config(), CHAIN_USE_LISTEN, msg, sizeof(msg));
+    strata_status r = chain_prepare(c, use, msg, sizeof(msg));
+    if (r == STRATA_OK)
+        r = chain_check_layers(c, cli_stack_config(), use, msg, sizeof(msg));
     if (r != STRATA_OK) {
-        cli_err("%s", msg);
-        return cli_exit_code(r);
-    }
-    if (forward && (r = chain_check_layers(forward, cli_stack_config(), CHAIN_USE_CONNECT, msg,
-                                           sizeof(msg))) != STRATA_OK) {
-        cli_err("forward %s", msg);
+        cli_err("%s%s", prefix, msg);
         return cli_exit_code(r);
     }
     return CLI_OK;
 }
 
+static int check_chains(struct chain *chain, struct chain *forward)
+{
+    int rc = prepare_chain(chain, CHAIN_USE_LISTEN, "");
+    if (rc == CLI_OK && forward)
+        rc = prepare_chain(forward, CHAIN_USE_CONNECT, "forward ");
+    return rc;
+}
+
 static int serve(struct server *sv)
 {
     struct server s = *sv;
-    const struct chain *chain = s.chain, *forward = s.forward;
+    struct chain *chain = s.chain, *forward = s.forward;
     strata_io_listener *l = NULL;
     strata_error err;
     strata_status r;
