@@ -13,7 +13,8 @@
 int cli_tcp_connect(const char *host, const char *port, int timeout_ms, char *err, size_t cap);
 
 /* Moves bytes between fd and t until done(arg) is true and the output is
- * written, the engine ends, or nothing arrives for timeout_ms (E_TIMEOUT).
+ * written, the engine ends, or timeout_ms have passed since the call
+ * (E_TIMEOUT: a bound on the whole exchange, not on each wait).
  * Returns STRATA_OK when done, else the engine's status (or E_IO). The host
  * key callback must answer at once: a STRATA_PENDING verdict is not waited
  * for (the bytes after it are dropped). */
