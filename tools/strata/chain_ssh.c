@@ -93,7 +93,7 @@ strata_status chain_ssh_push(const struct chain_elem *e, strata_stack *s, enum c
         ssh_hop_free(hop);
         return r;
     }
-    return strata_stack_push(s, layer, NULL, 0);
+    return chain_stack_push(s, layer);
 }
 
 strata_status chain_direct_push(const struct chain_elem *e, strata_stack *s, enum chain_use use,

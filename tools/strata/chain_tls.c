@@ -25,7 +25,9 @@
 #include <sys/stat.h>
 
 #include "chain_tls.h"
+#include "cli.h"
 #include "cli_secret.h"
+#include "strata/log.h"
 #include "strata/mem.h"
 #include "strata/tls.h"
 #include "strata/tls_layer.h"
@@ -214,6 +216,25 @@ static int alpn_select(strata_tls_conn *conn, const char *const *offered, size_t
     return -1;
 }
 
+/* -vv: the handshake step by step (OpenSSL's state names), alerts both
+ * ways; -vvv: also where it waits for the peer. user: the element's text. */
+static void log_handshake(const strata_tls_conn *conn, int where, int ret, void *user)
+{
+    const char *el = user, *state = strata_tls_conn_state_string(conn);
+    if (where & STRATA_TLS_CB_HANDSHAKE_START)
+        strata_log(STRATA_LOG_DEBUG, "tls", "%s: handshake starts", el);
+    if (where & STRATA_TLS_CB_LOOP)
+        strata_log(STRATA_LOG_DEBUG, "tls", "%s: %s", el, state);
+    if ((where & STRATA_TLS_CB_EXIT) && ret <= 0)
+        strata_log(STRATA_LOG_TRACE, "tls", "%s: waits in %s", el, state);
+    if (where & STRATA_TLS_CB_ALERT)
+        strata_log(STRATA_LOG_DEBUG, "tls", "%s: alert %s: level %d, description %d", el,
+                   (where & STRATA_TLS_CB_READ) ? "received" : "sent", (ret >> 8) & 0xff,
+                   ret & 0xff);
+    if (where & STRATA_TLS_CB_HANDSHAKE_DONE)
+        strata_log(STRATA_LOG_DEBUG, "tls", "%s: handshake done", el);
+}
+
 strata_status chain_tls_push(const struct chain_elem *e, strata_stack *s, enum chain_use use,
                              strata_error *err)
 {
@@ -229,6 +250,8 @@ strata_status chain_tls_push(const struct chain_elem *e, strata_stack *s, enum c
             strata_error_copy(err, strata_tls_ctx_error(ctx));
         goto out;
     }
+    if (cli_verbosity() >= 2)
+        strata_tls_ctx_set_info_callback(ctx, log_handshake, (void *)e->text);
     const char *alpn = opt(e, "alpn");
     if (server && alpn)
         strata_tls_ctx_set_alpn_select_callback(ctx, alpn_select, (void *)alpn);
@@ -256,7 +279,7 @@ strata_status chain_tls_push(const struct chain_elem *e, strata_stack *s, enum c
     if ((r = strata_tls_layer_new(c, &layer)) != STRATA_OK)
         goto out;
     c = NULL; /* the layer owns it */
-    r = strata_stack_push(s, layer, NULL, 0);
+    r = chain_stack_push(s, layer);
 out:
     strata_tls_conn_free(c);
     strata_tls_ctx_free(ctx);

@@ -8,7 +8,7 @@
 
 static void help(FILE *f)
 {
-    fprintf(f, "usage: strata connect [--timeout SECONDS] [-v] CHAIN...\n\n"
+    fprintf(f, "usage: strata connect [--timeout SECONDS] [-v|-vv|-vvv] CHAIN...\n\n"
                "Connects through CHAIN, copies stdin into the connection and what comes\n"
                "back to stdout. EOF on stdin shuts down the connection's write side; the\n"
                "command ends when both directions have ended. stdin and stdout may be\n"
@@ -18,7 +18,9 @@ static void help(FILE *f)
     chain_help(f, NULL);
     fprintf(f, "\noptions:\n"
                "  --timeout SECONDS      give up connecting after SECONDS (default 10)\n"
-               "  -v, --verbose          report progress on stderr (-vv: more)\n"
+               "  -v, --verbose          report progress on stderr; -vv: each layer's\n"
+               "                         handshake steps, and its bytes at the end;\n"
+               "                         -vvv: also where a handshake waits\n"
                "  -h, --help             show this help\n\n"
                "exit status: 0 success, 1 connection or protocol failure, 2 usage error\n");
 }
