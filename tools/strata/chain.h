@@ -131,6 +131,9 @@ strata_status chain_check_layers(const struct chain *c, const strata_stack_confi
  * with -vv it is wrapped so that its bytes are counted and logged when it
  * goes (chain_count.c). */
 strata_status chain_stack_push(strata_stack *s, strata_layer layer);
+/* The layer an element made, under the -vv wrapper if there is one (for code
+ * that asks what kind of layer it is). */
+const strata_layer *chain_layer_unwrap(const strata_layer *l);
 /* Prints the kinds of table (NULL: chain_kinds) as help lines to f. */
 void chain_help(FILE *f, const struct chain_kind *table);
 

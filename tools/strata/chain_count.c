@@ -142,6 +142,11 @@ static void c_free(void *self)
     free(c);
 }
 
+const strata_layer *chain_layer_unwrap(const strata_layer *l)
+{
+    return l && l->ops->free == c_free ? &((const struct counted *)l->self)->in : l;
+}
+
 strata_status chain_stack_push(strata_stack *s, strata_layer layer)
 {
     if (cli_verbosity() < 2)
