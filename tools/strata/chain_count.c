@@ -131,12 +131,15 @@ static void c_trim(void *self)
 static void c_free(void *self)
 {
     struct counted *c = self;
-    strata_log(STRATA_LOG_DEBUG, "stack",
-               "layer %zu (%s): %llu bytes in and %llu out beneath (records, handshake), "
-               "%llu in and %llu out above (plaintext)",
-               c->index, c->ops.name, (unsigned long long)c->below_in,
-               (unsigned long long)c->below_out, (unsigned long long)c->above_in,
-               (unsigned long long)c->above_out);
+    /* A layer that carried nothing (listen's check of its chain) says so by
+     * saying nothing. */
+    if (c->below_in || c->below_out || c->above_in || c->above_out)
+        strata_log(STRATA_LOG_DEBUG, "stack",
+                   "layer %zu (%s): %llu bytes in and %llu out beneath (records, handshake), "
+                   "%llu in and %llu out above (plaintext)",
+                   c->index, c->ops.name, (unsigned long long)c->below_in,
+                   (unsigned long long)c->below_out, (unsigned long long)c->above_in,
+                   (unsigned long long)c->above_out);
     if (c->in.ops->free)
         c->in.ops->free(c->in.self);
     free(c);
