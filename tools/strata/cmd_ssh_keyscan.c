@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -57,13 +56,6 @@ static int is_drained(void *arg)
     return strata_ssh_transport_is_closed(arg);
 }
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* What scanning one key type found out. */
 enum scan_result {
     SCAN_NONE,  /* the server has no key of this type */
@@ -83,7 +75,7 @@ static enum scan_result scan_one(const char *host, const char *port, unsigned po
     strata_ssh_transport_config cfg;
     strata_error e;
     enum scan_result res = SCAN_NONE;
-    int64_t left = deadline - now_ms();
+    int64_t left = deadline - cli_now_ms();
     if (left <= 0) {
         cli_err("%s port %s: timed out", host, port);
         return SCAN_FAILED;
@@ -104,7 +96,7 @@ static enum scan_result scan_one(const char *host, const char *port, unsigned po
         close(fd);
         return SCAN_FAILED;
     }
-    left = deadline - now_ms();
+    left = deadline - cli_now_ms();
     strata_status r = cli_ssh_pump(t, fd, left > 0 ? (int)left : 0, is_secure, t);
     const char *sv = strata_ssh_transport_server_version(t);
     if (sv && !*banner_shown) {
@@ -135,7 +127,7 @@ static enum scan_result scan_one(const char *host, const char *port, unsigned po
                     strata_ssh_transport_algorithm(t, "compression", STRATA_SSH_IN),
                     strata_ssh_transport_is_strict_kex(t) ? ", strict kex" : "");
         /* The DISCONNECT goes out within what is left of the bound. */
-        left = deadline - now_ms();
+        left = deadline - cli_now_ms();
         if (left > 0 && strata_ssh_transport_lose_connection(t) == STRATA_OK)
             (void)cli_ssh_pump(t, fd, (int)left, is_drained, t);
     } else {
@@ -234,7 +226,7 @@ int cmd_ssh_keyscan(int argc, char **argv)
     int found = 0;
     for (int i = optind; i < argc; i++) {
         /* -T bounds the whole host, every key type included. */
-        int64_t deadline = now_ms() + (int64_t)timeout_ms;
+        int64_t deadline = cli_now_ms() + (int64_t)timeout_ms;
         int banner = 0;
         for (size_t k = 0; k < nwant; k++) {
             enum scan_result res = scan_one(argv[i], port, (unsigned)portnum, want[k], hashed,

@@ -69,7 +69,7 @@ static strata_status flush_out(strata_ssh_transport *t, int fd)
     }
 }
 
-static int64_t now_ms(void)
+int64_t cli_now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -81,7 +81,7 @@ strata_status cli_ssh_pump(strata_ssh_transport *t, int fd, int timeout_ms, int 
 {
     uint8_t buf[32768];
     strata_status r = STRATA_OK;
-    int64_t deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+    int64_t deadline = cli_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
     for (;;) {
         strata_status fr = flush_out(t, fd);
         if (r != STRATA_OK && r != STRATA_PENDING)
@@ -91,7 +91,7 @@ strata_status cli_ssh_pump(strata_ssh_transport *t, int fd, int timeout_ms, int 
         if (done && done(arg))
             return STRATA_OK;
         struct pollfd p = {fd, POLLIN, 0};
-        int64_t left = deadline - now_ms();
+        int64_t left = deadline - cli_now_ms();
         int pr = left > 0 ? poll(&p, 1, (int)left) : 0;
         if (pr < 0 && errno == EINTR)
             continue;

@@ -5,8 +5,12 @@
 #define STRATA_CLI_SSH_SOCK_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "strata/ssh.h"
+
+/* CLOCK_MONOTONIC in milliseconds, for deadlines. */
+int64_t cli_now_ms(void);
 
 /* A TCP connection to host:port within timeout_ms. Returns the socket, or -1
  * with a message in err. */
