@@ -5,7 +5,8 @@
 # - what openssl writes, strata reads (certificates, chains, CSRs, CRLs,
 #   encrypted keys PKCS#8 and traditional, PKCS#12 modern and legacy, PKCS#7);
 # - bad input gets a clear message and exit status 1 (2 for usage), never a
-#   crash.
+#   crash, and a refused run leaves no file behind;
+# - issue NAME... makes certificates from a local CA, as mkcert does.
 # No network, no daemons: everything happens in a throw-away directory.
 set -uo pipefail
 STRATA=${STRATA:?path of the strata binary}
@@ -237,8 +238,84 @@ refuse "openssl agrees it does not verify" 2 "" openssl verify -CAfile ca.pem fo
 refuse "expired certificate (verified 20 years on)" 1 "certificate has expired" \
     S verify --ca ca.pem --at $(( $(date +%s) + 20 * 366 * 86400 )) srv.pem
 refuse "host name mismatch" 1 "hostname mismatch" S verify --ca ca.pem --name evil.example srv.pem
-refuse "CA key that is not the CA's" 1 "the CA key does not belong to the CA certificate" \
+refuse "CA key that is not the CA's" 1 "the CA key evil.key does not belong to the CA certificate" \
     S issue --ca ca.pem --ca-key evil.key --subject /CN=x --key y.key -o y.pem
+# A refused run leaves no file behind: not the key it would have made, not a
+# temporary file.
+listing() { ls -A | grep -v '^\(before\|after\)\.txt$'; }
+mkdir -p refused && listing >before.txt
+refuse "--days 0 is a usage error" 2 "--days 0 is not a number within 1..36500" \
+    S issue --ca ca.pem --ca-key ca.key --subject /CN=x --key r1.key -o r1.pem --days 0
+refuse "a CA key that does not match, before a key is made" 1 "the CA key evil.key does not belong" \
+    S issue --ca ca.pem --ca-key evil.key --subject /CN=x --key r2.key -o r2.pem
+refuse "--san IP:999.1.1.1" 2 "--san entry 'IP:999.1.1.1' is not an IP address" \
+    S issue --ca ca.pem --ca-key ca.key --subject /CN=x --key r3.key -o r3.pem --san IP:999.1.1.1
+refuse "an unwritable -o" 1 "cannot write nodir/r4.pem" \
+    S issue --ca ca.pem --ca-key ca.key --subject /CN=x --key r4.key -o nodir/r4.pem
+refuse "-o a directory, with --force" 1 "cannot write refused: it is a directory" \
+    S issue --ca ca.pem --ca-key ca.key --subject /CN=x --key r5.key -o refused --force
+refuse "ca --days 0" 2 "--days 0 is not" S ca --subject /CN=y --key r6.key -o r6.pem --days 0
+listing >after.txt
+cmp -s before.txt after.txt && ok "refused runs left no file (no key, no temporary file)" \
+    || { bad "refused runs left files"; diff before.txt after.txt; }
+# --san takes only what is a DNS name, IP, email or URI.
+refuse "--san 'bogus name!'" 2 "--san entry 'bogus name!' is not a DNS name" \
+    S issue --ca ca.pem --ca-key ca.key --subject /CN=x --key r7.key -o r7.pem --san 'bogus name!'
+refuse "--san FOO:bar" 2 "--san entry 'FOO:bar': unknown type 'FOO'" \
+    S csr --subject /CN=x --key r8.key -o r8.csr --san localhost,FOO:bar
+refuse "--san email without @" 2 "--san entry 'email:nobody' is not an email address" \
+    S issue --ca ca.pem --ca-key ca.key --subject /CN=x --key r9.key -o r9.pem --san email:nobody
+[ ! -e r7.key ] && [ ! -e r8.key ] && [ ! -e r9.key ] && ok "no key left by a bad --san" || bad "bad --san left a key"
+check "--san with *.wildcard, URI and email" S issue --ca ca.pem --ca-key ca.key --subject /CN=w \
+    --key w.key -o w.pem --san '*.w.example,URI:spiffe://w.example/svc,email:ops@w.example'
+openssl x509 -in w.pem -noout -ext subjectAltName 2>&1 | grep -q "DNS:\*.w.example, URI:spiffe://w.example/svc, email:ops@w.example" \
+    && ok "the SANs are as given" || bad "wildcard/URI/email SANs"
+
+# p12 export from a script: no terminal to ask, so it says how to give one.
+refuse "p12 export without a passphrase and no terminal" 2 "give it with --passphrase-file" \
+    bash -c "'$STRATA' cert p12 export --key srv.key --cert srv.pem -o nopw.p12 </dev/null"
+[ ! -e nopw.p12 ] && ok "no bundle written" || bad "nopw.p12 written"
+
+# issue NAME...: the mkcert way, with a local CA in $XDG_DATA_HOME/strata/ca.
+mkdir -p local && cd local || exit 1
+export XDG_DATA_HOME=$work/xdg
+check "issue NAME... with no other flag" S issue localhost 127.0.0.1 '*.example.com' ::1
+LCA=$XDG_DATA_HOME/strata/ca
+[ "$(stat -c %a "$LCA")" = 700 ] && [ "$(stat -c %a "$LCA/rootCA-key.pem")" = 600 ] \
+    && [ "$(stat -c %a localhost-key.pem)" = 600 ] && ok "local CA directory 0700, keys 0600" \
+    || bad "local CA modes ($(stat -c '%a %n' "$LCA" "$LCA"/* localhost-key.pem))"
+grep -q "created a new local CA in $LCA" out.log \
+    && ok "the local CA's path is printed" || { bad "local CA path"; cat out.log; }
+check "openssl verify -CAfile <local CA> NAME.pem" openssl verify -CAfile "$LCA/rootCA.pem" \
+    -verify_hostname a.example.com localhost.pem
+openssl x509 -in localhost.pem -noout -ext subjectAltName 2>&1 | grep -q \
+    "DNS:localhost, IP Address:127.0.0.1, DNS:\*.example.com, IP Address:0:0:0:0:0:0:0:1" \
+    && ok "SANs guessed from the names (IP literal: IP SAN, else DNS)" \
+    || { bad "guessed SANs"; openssl x509 -in localhost.pem -noout -ext subjectAltName; }
+sum1=$(sha256sum <"$LCA/rootCA.pem")
+check "a second run" S issue '*.example.org' --days 30
+grep -q "using the local CA in $LCA" out.log && [ "$(sha256sum <"$LCA/rootCA.pem")" = "$sum1" ] \
+    && ok "the second run reuses the same CA" || { bad "local CA reuse"; cat out.log; }
+[ -e _wildcard.example.org.pem ] && [ -e _wildcard.example.org-key.pem ] \
+    && ok "'*' is written '_wildcard' in the file names" || bad "wildcard file names ($(ls))"
+check "openssl verify of the second certificate" openssl verify -CAfile "$LCA/rootCA.pem" \
+    -verify_hostname x.example.org _wildcard.example.org.pem
+check "--not-before -2d --days 1" S issue expired.example --not-before -2d --days 1
+refuse "openssl says the back-dated certificate has expired" 2 "certificate has expired" \
+    openssl verify -CAfile "$LCA/rootCA.pem" expired.example.pem
+check "--not-before as an absolute time" S issue old.example --not-before 2020-01-02T03:04:05Z --days 2
+openssl x509 -in old.example.pem -noout -startdate -enddate >dates.txt 2>&1
+grep -q "notBefore=Jan  2 03:04:05 2020 GMT" dates.txt && grep -q "notAfter=Jan  4 03:04:05 2020 GMT" dates.txt \
+    && ok "notBefore and notAfter from --not-before and --days" || { bad "absolute --not-before"; cat dates.txt; }
+refuse "issue NAME with --ca is a usage error" 2 "NAME... takes only" S issue localhost --ca ../ca.pem
+refuse "issue NAME that is not a name" 2 "'not a name' is not a DNS name or an IP address" S issue 'not a name'
+refuse "issue NAME again without --force" 1 "localhost.pem exists" S issue localhost
+HOME=$work/home XDG_DATA_HOME= check "without XDG_DATA_HOME: ~/.local/share/strata/ca" S issue h.example
+[ -s "$work/home/.local/share/strata/ca/rootCA.pem" ] && ok "the default CA directory is ~/.local/share/strata/ca" \
+    || bad "default CA directory"
+unset XDG_DATA_HOME
+cd "$work" || exit 1
+
 refuse "unknown verb" 2 "unknown verb 'frobnicate'" S frobnicate
 refuse "missing required option" 2 "--key KEY and -o CERT are required" S ca --subject /CN=x
 for v in key ca issue csr sign crl show verify p12; do

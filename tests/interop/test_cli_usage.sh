@@ -6,7 +6,7 @@
 # Nothing here opens a connection.
 . "$(dirname "$0")/lib.sh"
 SRC=${STRATA_SRC:?repository root}
-need man groff
+need man groff openssl
 
 # usage WANT_MESSAGE ARGS...: strata ARGS must exit 2 and print exactly WANT_MESSAGE on stderr.
 usage() {
@@ -82,7 +82,7 @@ usage "strata: option --seconds needs a value" bench --seconds
 usage "strata: bench: unknown option '--fast' (see 'strata bench --help')" bench --fast
 
 # --help and -h: usage on stdout, exit 0, for every subcommand.
-for cmd in connect listen demo bench; do
+for cmd in connect listen demo bench ssh ssh-keyscan cert; do
     for h in --help -h; do
         if "$STRATA" $cmd $h >help.out 2>help.err && grep -q "^usage: strata $cmd" help.out \
             && [ ! -s help.err ]; then
@@ -95,6 +95,11 @@ done
 "$STRATA" --help >help.out && grep -q "^  connect " help.out && grep -q "^  listen " help.out \
     && grep -q "^  demo " help.out && ok "strata --help lists connect, listen, demo" \
     || bad "strata --help"
+grep -q "^  listen .*--forward CHAIN" help.out && ok "strata --help names listen's --forward" \
+    || bad "strata --help does not name --forward"
+"$STRATA" demo --help >help.out && grep -q "^  onion " help.out && grep -q "push: .*TLS 1.3" help.out \
+    && grep -q "pop the innermost layer" help.out && ok "strata demo --help describes the onion round" \
+    || bad "strata demo --help: no onion round"
 [ "$("$STRATA" --version)" = "strata 0.1.0" ] && ok "strata --version" || bad "strata --version"
 
 # The man page renders cleanly and documents what --help lists.
@@ -117,5 +122,25 @@ for kind in $("$STRATA" connect --help | sed -n 's/^  \([a-z-]*\):.*/\1/p'); do
 done
 [ -z "$missing" ] && ok "every chain element kind is in the man page" \
     || bad "chain elements not in the man page:$missing"
+# Every option of every cert verb's --help, and of ssh's, is in the man page.
+missing=
+for v in key ca issue csr sign crl show verify p12; do
+    for opt in $("$STRATA" cert $v --help | grep -o -- '--[a-z][a-z0-9-]*' | sort -u); do
+        grep -q -- "$opt" man.txt || missing="$missing cert-$v:$opt"
+    done
+done
+ssh_man=$(sed -n '/^       ssh \[OPTIONS\]/,/^       ssh-keyscan/p' man.txt)
+for opt in $("$STRATA" ssh --help | sed -n '/^usage/,/^$/p' | grep -o -- '\[-[a-zA-Z]\b\|-[a-zA-Z] [a-z[]\||-[a-zA-Z]\]' |
+    grep -o -- '-[a-zA-Z]' | sort -u); do
+    grep -q -- "$opt\b" <<<"$ssh_man" || missing="$missing ssh:$opt"
+done
+[ -z "$missing" ] && ok "every cert verb and ssh option in --help is in the man page" \
+    || bad "not in the man page:$missing"
+# The CA's keyUsage is what the man page says.
+"$STRATA" cert ca --subject /CN=ku --key ku.key -o ku.pem >/dev/null 2>&1
+ku=$(openssl x509 -in ku.pem -noout -ext keyUsage 2>&1 | tail -n 1 | sed 's/^ *//')
+[ "$ku" = "Digital Signature, Certificate Sign, CRL Sign" ] &&
+    grep -q "^keyCertSign, cRLSign, digitalSignature, both critical" "$man1" &&
+    ok "the man page names the CA's keyUsage ($ku)" || bad "CA keyUsage '$ku' vs the man page"
 
 finish

@@ -26,6 +26,14 @@ got=$(sed -n 's/^  echo .* through \([0-9]\) layers\{0,1\} .*byte-identical$/\1/
 grep -q '^  tcp .*byte-identical$' "$out" && ok "plain TCP round byte-identical" || bad "no plain TCP round"
 grep -q '^  pop      layer 3 ' "$out" && ok "pop of layer 3 shown" || bad "no pop line"
 grep -q '^  close    ' "$out" && ok "orderly close shown" || bad "no close line"
+# --help describes the onion round the run does: the same pushes, in order.
+"$STRATA" demo --help >help.out
+want=$(sed -n 's/^ *- push: \(.*\)$/\1/p' help.out)
+got=$(sed -n 's/^  push     layer [0-9]*: \(.*\) certificate, \(.*\)$/\1, \2/p' "$out")
+[ -n "$want" ] && [ "$want" = "$got" ] && ok "demo --help lists the pushes the run does ($(echo "$want" | wc -l))" ||
+    bad "demo --help pushes '$want' vs the run's '$got'"
+grep -q "pop the innermost layer" help.out && grep -q '^  pop ' "$out" && ok "demo --help names the pop" ||
+    bad "demo --help: no pop"
 # one screen
 n=$(wc -l <"$out")
 [ "$n" -le 30 ] && ok "fits one screen ($n lines)" || bad "$n lines"

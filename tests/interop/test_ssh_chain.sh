@@ -23,6 +23,12 @@ check "ssh: without direct: is a shell session" "hello from the shell" \
 check "SSH inside SSH: ssh: direct: ssh:" "inner shell" \
     bash -c "echo 'echo inner shell' | '$STRATA' connect tcp:127.0.0.1:$PORT $SSH \
     direct:127.0.0.1:$PORT $SSH"
+# -vv wraps each layer to count its bytes: direct: still finds the ssh: layer
+# before it, and the SSH layers' counts are logged as they go.
+check "-vv: SSH inside SSH, each layer's bytes" "layer 2 (ssh): " \
+    bash -c "echo 'echo inner shell' | '$STRATA' connect -vv tcp:127.0.0.1:$PORT $SSH \
+    direct:127.0.0.1:$PORT $SSH 2>&1 | grep -q 'inner shell' && echo 'echo x' |
+    '$STRATA' connect -vv tcp:127.0.0.1:$PORT $SSH direct:127.0.0.1:$PORT $SSH 2>&1 | grep 'bytes in and'"
 check "direct-tcpip refused: the server's reason" "channel open failed: connect failed" \
     bash -c "! '$STRATA' connect tcp:127.0.0.1:$PORT $SSH direct:127.0.0.1:1 </dev/null 2>&1"
 check "direct: without ssh: before it" "direct: must follow an ssh: element" \

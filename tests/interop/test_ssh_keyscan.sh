@@ -2,7 +2,8 @@
 # strata ssh-keyscan against OpenSSH's ssh-keyscan on a local sshd: the same
 # known_hosts lines for every host key type (compared sorted, line for line),
 # hashed names that ssh-keygen -F finds, a DSA key when asked for, and clear
-# errors for a server that is not SSH and for one that never answers.
+# errors for a server that is not SSH and for one that never answers, each
+# reported once per host, with -T bounding the host as a whole.
 source "$(dirname "$0")/ssh_lib.sh"
 need /usr/sbin/sshd
 need ssh-keyscan
@@ -75,5 +76,33 @@ PIDS+=($!)
 wait_port "$SPORT" "${PIDS[2]}"
 check "silent server times out" "timed out" \
     bash -c "! timeout 20 '$STRATA' ssh-keyscan -T 1 -t ed25519 -p $SPORT 127.0.0.1"
+# -T bounds the whole host: three key types against the silent server end in
+# about 2 s (not 3 x 2 s), with the timeout reported once.
+t0=$(date +%s%N)
+timeout 20 "$STRATA" ssh-keyscan -T 2 -t rsa,ecdsa,ed25519 -p "$SPORT" 127.0.0.1 \
+    >"$WORK/silent.out" 2>"$WORK/silent.err" && rc=0 || rc=$?
+ms=$((($(date +%s%N) - t0) / 1000000))
+if [ "$rc" -eq 1 ] && [ "$ms" -ge 1900 ] && [ "$ms" -lt 3500 ] &&
+    [ "$(grep -c 'timed out' "$WORK/silent.err")" -eq 1 ] && [ ! -s "$WORK/silent.out" ]; then
+    echo "ok   -T 2 bounds the host as a whole (3 types in $ms ms, one message)"
+else
+    echo "FAIL -T 2 with 3 types: exit $rc in $ms ms (want 1 in 1900..3500), stderr:"
+    cat "$WORK/silent.err"; FAILS=$((FAILS + 1))
+fi
+# Nothing listens: the connection error is printed once, not once per type.
+CPORT=$(free_port)
+"$STRATA" ssh-keyscan -t rsa,ecdsa,ed25519 -p "$CPORT" 127.0.0.1 >/dev/null 2>"$WORK/refused.err" &&
+    rc=0 || rc=$?
+if [ "$rc" -eq 1 ] && [ "$(wc -l <"$WORK/refused.err")" -eq 1 ] &&
+    grep -q "Connection refused" "$WORK/refused.err"; then
+    echo "ok   a refused connection is reported once"
+else
+    echo "FAIL refused connection: exit $rc, stderr:"; cat "$WORK/refused.err"; FAILS=$((FAILS + 1))
+fi
+# Not an SSH server, three types: one message.
+"$STRATA" ssh-keyscan -t rsa,ecdsa,ed25519 -p "$HPORT" 127.0.0.1 >/dev/null 2>"$WORK/http.err" || true
+[ "$(grep -c 'not an SSH server' "$WORK/http.err")" -eq 1 ] && echo "ok   a non-SSH server is reported once" ||
+    { echo "FAIL non-SSH server with 3 types:"; cat "$WORK/http.err"; FAILS=$((FAILS + 1)); }
 check "usage error" "unknown key type 'rot13'" bash -c "! '$STRATA' ssh-keyscan -t rot13 127.0.0.1"
+check "bad -T" "option -T: 'soon' is not a number of seconds" bash -c "! '$STRATA' ssh-keyscan -T soon 127.0.0.1"
 finish

@@ -2,8 +2,8 @@
 # interop: the tls: chain element of `strata connect` and `strata listen` -
 # strata against strata (one TLS layer, TLS inside TLS, client certificates,
 # an encrypted key with pass=env:), strata connect against openssl s_server
-# (ALPN, keylog=, TLS 1.2 and 1.3), and failed verification: exit status 1
-# with a message that names the reason.
+# (ALPN, keylog=, TLS 1.2 and 1.3), failed verification: exit status 1
+# with a message that names the reason, and -v / -vv / -vvv.
 . "$(dirname "$0")/tls_lib.sh"
 STRATA=${STRATA:?}
 make_pki
@@ -21,6 +21,31 @@ start_listen "$T/l.log" --echo tcp:127.0.0.1:0 "tls:cert=$T/ec.pem,key=$T/ec.key
 echo "two layers deep" | timeout 20 "$STRATA" connect "tcp:127.0.0.1:$PORT" "tls:ca=$T/ca.pem" \
     "tls:ca=$T/ca.pem,name=localhost" > "$T/c.log" 2>&1 || true
 expect "TLS in TLS: echo" "$T/c.log" "two layers deep"
+# -v, -vv, -vvv through the same two layers: -vv adds each layer's handshake
+# steps and its bytes at the end; -vvv is more of it, not a usage error.
+for v in -v -vv -vvv; do
+    rc=0
+    echo "verbose $v" | timeout 20 "$STRATA" connect $v "tcp:127.0.0.1:$PORT" "tls:ca=$T/ca.pem" \
+        "tls:ca=$T/ca.pem,name=localhost" > "$T/v$v.log" 2>&1 || rc=$?
+    [ "$rc" -eq 0 ] && grep -q "^verbose $v\$" "$T/v$v.log" && grep -q "layer 2 (tls) up" "$T/v$v.log" &&
+        pass "connect $v: exit 0, echo, layers up" || { fail "connect $v: exit $rc"; cat "$T/v$v.log"; }
+done
+! grep -q "handshake starts\|bytes in and" "$T/v-v.log" && pass "-v: no handshake steps" ||
+    fail "-v shows -vv detail"
+for v in -vv -vvv; do
+    n=$((${#v} + 9)) # "verbose $v\n", through layer 2 each way
+    if grep -q "tls:ca=$T/ca.pem: handshake starts" "$T/v$v.log" &&
+        grep -q "tls:ca=$T/ca.pem,name=localhost: TLSv1.3 read server certificate verify" "$T/v$v.log" &&
+        grep -q "tls:ca=$T/ca.pem,name=localhost: handshake done" "$T/v$v.log" &&
+        grep -q "layer 1 (tls): [0-9]* bytes in and [0-9]* out beneath (records, handshake), [0-9]* in and [0-9]* out above" "$T/v$v.log" &&
+        grep -q "layer 2 (tls): [0-9]* bytes in and [0-9]* out beneath .*, $n in and $n out above (plaintext)" "$T/v$v.log"; then
+        pass "connect $v: each layer's handshake steps and bytes"
+    else
+        fail "connect $v detail"; cat "$T/v$v.log"
+    fi
+done
+grep -q ": waits in " "$T/v-vvv.log" && ! grep -q ": waits in " "$T/v-vv.log" &&
+    pass "-vvv: where each handshake waits (trace)" || fail "-vvv trace"
 stop "$LPID"
 
 # Client certificates: ca= with verify=peer on the listener.

@@ -171,12 +171,40 @@ static void test_exit_codes(void **state)
     assert_int_equal(cli_exit_code(STRATA_E_LAYER_FAILED), CLI_FAIL);
 }
 
+/* -v, -vv, -vvv (any number of v), --verbose: one level each. */
+static void test_std_opt_verbose(void **state)
+{
+    (void)state;
+    int v = 0;
+    assert_int_equal(cli_std_opt("-v", &v), CLI_STD_TAKEN);
+    assert_int_equal(v, 1);
+    assert_int_equal(cli_std_opt("-vv", &v), CLI_STD_TAKEN);
+    assert_int_equal(v, 3);
+    assert_int_equal(cli_std_opt("-vvv", &v), CLI_STD_TAKEN);
+    assert_int_equal(v, 6);
+    assert_int_equal(cli_std_opt("--verbose", &v), CLI_STD_TAKEN);
+    assert_int_equal(v, 7);
+    assert_int_equal(cli_std_opt("--help", &v), CLI_STD_HELP);
+    assert_int_equal(cli_std_opt("-h", &v), CLI_STD_HELP);
+    static const char *const other[] = {"-", "-vx", "-x", "--vv", "v", "-V", ""};
+    for (size_t i = 0; i < sizeof(other) / sizeof(other[0]); i++)
+        assert_int_equal(cli_std_opt(other[i], &v), CLI_STD_OTHER);
+    assert_int_equal(v, 7);
+    cli_verbose(3);
+    assert_int_equal(cli_verbosity(), 3);
+    assert_true(strata_log_enabled(STRATA_LOG_TRACE));
+    cli_verbose(2);
+    assert_false(strata_log_enabled(STRATA_LOG_TRACE));
+    assert_true(strata_log_enabled(STRATA_LOG_DEBUG));
+    strata_log_set(STRATA_LOG_ERROR, NULL, NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_opt_value),  cmocka_unit_test(test_seconds),
         cmocka_unit_test(test_bytes),      cmocka_unit_test(test_stack_events_logged),
-        cmocka_unit_test(test_exit_codes),
+        cmocka_unit_test(test_exit_codes), cmocka_unit_test(test_std_opt_verbose),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cert_util.h"
 #include "cli.h"
@@ -49,6 +50,13 @@ static int p12_export(int argc, char **argv)
         return rc;
     if (!keyp || !certp || !outp) {
         cli_err("p12 export: --key, --cert and -o are required");
+        return CLI_USAGE;
+    }
+    if (!pf && !pe && !isatty(STDIN_FILENO)) {
+        /* Nobody to ask: say how to give one rather than fail later. */
+        cli_err("p12 export: %s needs a passphrase and standard input is not a terminal: give "
+                "it with --passphrase-file F (its first line) or --passphrase-env VAR",
+                outp);
         return CLI_USAGE;
     }
     if (cert_check_new(outp, force != NULL) != CLI_OK)
@@ -159,6 +167,12 @@ static int p12_import(int argc, char **argv)
     strata_pkcs12 *p = NULL;
     strata_buf b;
     strata_buf_init(&b, 0);
+    const char *outs[3] = {keyo, certo, cao};
+    for (size_t i = 0; i < 3; i++)
+        if (outs[i] && cert_check_new(outs[i], force != NULL) != CLI_OK)
+            return CLI_FAIL;
+    struct cert_out o;
+    cert_out_init(&o, force != NULL);
     if ((rc = cert_pass_init(&pass, pf, pe, 1, pos[0])) != CLI_OK)
         return rc;
     if (strata_pkcs12_load_file(pos[0], cert_pass_get(&pass), legacy ? STRATA_PKCS12_LEGACY : 0, &p,
@@ -181,8 +195,7 @@ static int p12_import(int argc, char **argv)
             rc = CLI_FAIL;
             goto out;
         }
-        if ((rc = cert_write(keyo, strata_buf_ptr(&b), strata_buf_len(&b), 1, force != NULL)) !=
-            CLI_OK)
+        if ((rc = cert_out_add(&o, keyo, strata_buf_ptr(&b), strata_buf_len(&b), 1)) != CLI_OK)
             goto out;
     }
     if (certo) {
@@ -193,8 +206,7 @@ static int p12_import(int argc, char **argv)
             goto out;
         }
         if ((rc = write_pem_cert(strata_pkcs12_cert(p), &b, &err)) != CLI_OK ||
-            (rc = cert_write(certo, strata_buf_ptr(&b), strata_buf_len(&b), 0, force != NULL)) !=
-                CLI_OK)
+            (rc = cert_out_add(&o, certo, strata_buf_ptr(&b), strata_buf_len(&b), 0)) != CLI_OK)
             goto out;
     }
     if (cao) {
@@ -202,9 +214,12 @@ static int p12_import(int argc, char **argv)
         for (size_t i = 0; rc == CLI_OK && i < strata_pkcs12_ca_count(p); i++)
             rc = write_pem_cert(strata_pkcs12_ca(p, i), &b, &err);
         if (rc == CLI_OK)
-            rc = cert_write(cao, strata_buf_ptr(&b), strata_buf_len(&b), 0, force != NULL);
+            rc = cert_out_add(&o, cao, strata_buf_ptr(&b), strata_buf_len(&b), 0);
     }
+    if (rc == CLI_OK)
+        rc = cert_out_commit(&o);
 out:
+    cert_out_abort(&o);
     strata_buf_free(&b);
     strata_pkcs12_free(p);
     cert_pass_clear(&pass);

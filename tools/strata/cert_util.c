@@ -8,7 +8,6 @@
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
-#include <arpa/inet.h>
 #include <sys/stat.h>
 
 #include "cert_util.h"
@@ -201,52 +200,6 @@ void cert_pass_clear(struct cert_pass *p)
     strata_memzero(p->fixed, sizeof(p->fixed));
 }
 
-int cert_check_new(const char *path, int force)
-{
-    if (force || !strcmp(path, "-") || access(path, F_OK) != 0)
-        return CLI_OK;
-    cli_err("%s exists (use --force to overwrite it)", path);
-    return CLI_FAIL;
-}
-
-int cert_write(const char *path, const void *data, size_t len, int secret, int force)
-{
-    int fd;
-    if (!strcmp(path, "-")) {
-        fd = STDOUT_FILENO;
-    } else {
-        mode_t mode = secret ? 0600 : 0644;
-        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-        if (fd < 0 && errno == EEXIST) {
-            if (!force) {
-                cli_err("%s exists (use --force to overwrite it)", path);
-                return CLI_FAIL;
-            }
-            fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
-            if (fd >= 0 && secret && fchmod(fd, 0600) != 0) {
-                cli_err("cannot restrict %s to mode 0600: %s", path, strerror(errno));
-                close(fd);
-                return CLI_FAIL;
-            }
-        }
-        if (fd < 0) {
-            cli_err("cannot create %s: %s", path, strerror(errno));
-            return CLI_FAIL;
-        }
-    }
-    if (cli_write_all(fd, data, len) != 0) {
-        cli_err("writing %s failed: %s", path, strerror(errno));
-        if (fd != STDOUT_FILENO)
-            close(fd);
-        return CLI_FAIL;
-    }
-    if (fd != STDOUT_FILENO && close(fd) != 0) {
-        cli_err("closing %s failed: %s", path, strerror(errno));
-        return CLI_FAIL;
-    }
-    return CLI_OK;
-}
-
 void cert_report(const char *what, const strata_error *err)
 {
     char buf[1024];
@@ -262,52 +215,6 @@ int cert_load_key(const char *path, struct cert_pass *pass, strata_pkey **out)
         cert_report(path, &err);
         return CLI_FAIL;
     }
-    return CLI_OK;
-}
-
-static int is_ip(const char *s)
-{
-    unsigned char b[16];
-    return inet_pton(AF_INET, s, b) == 1 || inet_pton(AF_INET6, s, b) == 1;
-}
-
-int cert_san_normalise(const char *in, char **out)
-{
-    *out = NULL;
-    size_t cap = strlen(in) * 2 + 16;
-    char *res = malloc(cap), *copy = strdup(in);
-    if (!res || !copy) {
-        free(res);
-        free(copy);
-        cli_err("out of memory");
-        return CLI_FAIL;
-    }
-    res[0] = '\0';
-    static const char *const known[] = {
-        "DNS:", "IP:", "email:", "URI:", "RID:", "dirName:", "otherName:"};
-    char *save = NULL;
-    for (char *item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
-        while (*item == ' ')
-            item++;
-        if (!*item)
-            continue;
-        const char *prefix = "";
-        int has = 0;
-        for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
-            if (!strncasecmp(item, known[i], strlen(known[i])))
-                has = 1;
-        if (!has)
-            prefix = is_ip(item) ? "IP:" : strchr(item, '@') ? "email:" : "DNS:";
-        size_t used = strlen(res);
-        snprintf(res + used, cap - used, "%s%s%s", used ? "," : "", prefix, item);
-    }
-    free(copy);
-    if (!res[0]) {
-        free(res);
-        cli_err("--san lists no names");
-        return CLI_USAGE;
-    }
-    *out = res;
     return CLI_OK;
 }
 
@@ -350,7 +257,7 @@ int cert_build(const struct cert_params *p, strata_x509 **out)
     strata_x509 *x = NULL;
     strata_x509_name *issuer_name = NULL;
     int rc = CLI_FAIL;
-    time_t now = time(NULL);
+    time_t nb = p->not_before ? p->not_before : time(NULL);
     if (p->days <= 0 || p->days > 36500) {
         cli_err("--days %ld is not within 1..36500", p->days);
         return CLI_USAGE;
@@ -360,8 +267,8 @@ int cert_build(const struct cert_params *p, strata_x509 **out)
         strata_x509_set_serial_random(x, &err) != STRATA_OK ||
         strata_x509_set_subject(x, p->subject, &err) != STRATA_OK ||
         strata_x509_set_pubkey(x, p->pubkey, &err) != STRATA_OK ||
-        strata_x509_gmtime_adj_not_before(x, now, 0, &err) != STRATA_OK ||
-        strata_x509_gmtime_adj_not_after(x, now, p->days * 86400L, &err) != STRATA_OK)
+        strata_x509_gmtime_adj_not_before(x, nb, 0, &err) != STRATA_OK ||
+        strata_x509_gmtime_adj_not_after(x, nb, p->days * 86400L, &err) != STRATA_OK)
         goto fail;
     if (p->issuer) {
         if (strata_x509_get_subject(p->issuer, &issuer_name, &err) != STRATA_OK ||
@@ -397,10 +304,6 @@ int cert_build(const struct cert_params *p, strata_x509 **out)
         goto out;
     if (p->san_ext && strata_x509_add_ext(x, p->san_ext, &err) != STRATA_OK)
         goto fail;
-    if (p->issuer && strata_x509_check_private_key(p->issuer, p->issuer_key, &err) != STRATA_OK) {
-        cli_err("the CA key does not belong to the CA certificate");
-        goto out;
-    }
     if (strata_x509_sign(x, p->issuer_key, digest_for(p->issuer_key), &err) != STRATA_OK)
         goto fail;
     *out = x;
@@ -413,6 +316,54 @@ out:
     strata_x509_name_free(issuer_name);
     strata_x509_free(x);
     return rc;
+}
+
+int cert_parse_days(const char *s, long dflt, long *out)
+{
+    *out = dflt;
+    if (!s)
+        return CLI_OK;
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (!*s || *end || v < 1 || v > 36500) {
+        cli_err("--days %s is not a number within 1..36500", s);
+        return CLI_USAGE;
+    }
+    *out = v;
+    return CLI_OK;
+}
+
+int cert_parse_time(const char *s, time_t now, time_t *out)
+{
+    char *end;
+    long long v;
+    struct tm tm;
+    memset(&tm, 0, sizeof(tm));
+    if ((s[0] == '-' || s[0] == '+') && s[1] >= '0' && s[1] <= '9') {
+        v = strtoll(s + 1, &end, 10);
+        const char *units = "smhd";
+        static const long long mult[] = {1, 60, 3600, 86400};
+        const char *u = *end ? strchr(units, *end) : NULL;
+        if (u && !end[1] && v <= 36500LL * 86400) {
+            long long d = v * mult[u - units];
+            *out = (time_t)(s[0] == '-' ? (long long)now - d : (long long)now + d);
+            return CLI_OK;
+        }
+    } else if (s[0] == '@' && s[1] >= '0' && s[1] <= '9') {
+        v = strtoll(s + 1, &end, 10);
+        if (!*end) {
+            *out = (time_t)v;
+            return CLI_OK;
+        }
+    } else if ((end = strptime(s, "%Y-%m-%d", &tm)) != NULL &&
+               (!*end || ((end = strptime(end, "T%H:%M:%SZ", &tm)) != NULL && !*end))) {
+        *out = timegm(&tm);
+        return CLI_OK;
+    }
+    cli_err("--not-before %s is not a time (-2d, +1h, -30m, @UNIX_TIME, YYYY-MM-DD or "
+            "YYYY-MM-DDTHH:MM:SSZ)",
+            s);
+    return CLI_USAGE;
 }
 
 strata_status cert_read_file(const char *path, strata_buf *out, strata_error *err)

@@ -141,6 +141,13 @@ strata_status chain_prepare(struct chain *c, enum chain_use use, char *err, size
  * Returns and reports failures as chain_push_layers does. */
 strata_status chain_check_layers(const struct chain *c, const strata_stack_config *cfg,
                                  enum chain_use use, char *err, size_t cap);
+/* Pushes the layer an element made (the stack owns it, as strata_stack_push);
+ * with -vv it is wrapped so that its bytes are counted and logged when it
+ * goes (chain_count.c). */
+strata_status chain_stack_push(strata_stack *s, strata_layer layer);
+/* The layer an element made, under the -vv wrapper if there is one (for code
+ * that asks what kind of layer it is). */
+const strata_layer *chain_layer_unwrap(const strata_layer *l);
 /* Prints the kinds of table (NULL: chain_kinds) as help lines to f. */
 void chain_help(FILE *f, const struct chain_kind *table);
 

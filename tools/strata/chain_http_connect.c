@@ -55,7 +55,7 @@ strata_status chain_http_connect_push(const struct chain_elem *e, strata_stack *
     if (r != STRATA_OK)
         return strata__error_set(why, r, "cannot make the HTTP CONNECT layer: %s",
                                  strata_status_str(r));
-    r = strata_stack_push(s, l, NULL, 0);
+    r = chain_stack_push(s, l);
     if (r != STRATA_OK)
         return strata__error_set(why, r, "%s", strata_error_message(strata_stack_refusal(s)));
     return STRATA_OK;

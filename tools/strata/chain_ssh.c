@@ -93,7 +93,7 @@ strata_status chain_ssh_push(const struct chain_elem *e, strata_stack *s, enum c
         ssh_hop_free(hop);
         return r;
     }
-    return strata_stack_push(s, layer, NULL, 0);
+    return chain_stack_push(s, layer);
 }
 
 strata_status chain_direct_push(const struct chain_elem *e, strata_stack *s, enum chain_use use,
@@ -101,7 +101,7 @@ strata_status chain_direct_push(const struct chain_elem *e, strata_stack *s, enu
 {
     (void)use;
     size_t depth = strata_stack_depth(s);
-    const strata_layer *l = depth ? strata_stack_layer(s, depth - 1) : NULL;
+    const strata_layer *l = chain_layer_unwrap(depth ? strata_stack_layer(s, depth - 1) : NULL);
     if (!strata_ssh_layer_is(l))
         return strata__error_set(err, STRATA_E_USAGE, "direct: must follow an ssh: element");
     strata_status r = strata_ssh_layer_set_direct(l->self, e->host, e->port);

@@ -35,8 +35,10 @@
 #include <unistd.h>
 
 #include "chain_tls.h"
+#include "cli.h"
 #include "cli_secret.h"
 #include "tls_session_file.h"
+#include "strata/log.h"
 #include "strata/mem.h"
 #include "strata/tls.h"
 #include "strata/tls_layer.h"
@@ -234,6 +236,25 @@ static int alpn_select(strata_tls_conn *conn, const char *const *offered, size_t
     return -1;
 }
 
+/* -vv: the handshake step by step (OpenSSL's state names), alerts both
+ * ways; -vvv: also where it waits for the peer. user: the element's text. */
+static void log_handshake(const strata_tls_conn *conn, int where, int ret, void *user)
+{
+    const char *el = user, *state = strata_tls_conn_state_string(conn);
+    if (where & STRATA_TLS_CB_HANDSHAKE_START)
+        strata_log(STRATA_LOG_DEBUG, "tls", "%s: handshake starts", el);
+    if (where & STRATA_TLS_CB_LOOP)
+        strata_log(STRATA_LOG_DEBUG, "tls", "%s: %s", el, state);
+    if ((where & STRATA_TLS_CB_EXIT) && ret <= 0)
+        strata_log(STRATA_LOG_TRACE, "tls", "%s: waits in %s", el, state);
+    if (where & STRATA_TLS_CB_ALERT)
+        strata_log(STRATA_LOG_DEBUG, "tls", "%s: alert %s: level %d, description %d", el,
+                   (where & STRATA_TLS_CB_READ) ? "received" : "sent", (ret >> 8) & 0xff,
+                   ret & 0xff);
+    if (where & STRATA_TLS_CB_HANDSHAKE_DONE)
+        strata_log(STRATA_LOG_DEBUG, "tls", "%s: handshake done", el);
+}
+
 /* The session id context of a listener's sessions: one context per
  * element, so any fixed value serves (OpenSSL refuses to resume without one
  * when it asks for client certificates). */
@@ -251,6 +272,8 @@ static strata_status build_ctx(const struct chain_elem *e, int server, strata_tl
         return r;
     if ((r = configure(e, server, ctx, err)) != STRATA_OK)
         goto out;
+    if (cli_verbosity() >= 2)
+        strata_tls_ctx_set_info_callback(ctx, log_handshake, (void *)e->text);
     if (server && (v = opt(e, "alpn")))
         strata_tls_ctx_set_alpn_select_callback(ctx, alpn_select, (void *)v);
     if (server)
@@ -329,7 +352,7 @@ strata_status chain_tls_push(const struct chain_elem *e, strata_stack *s, enum c
     if ((r = strata_tls_layer_new(c, &layer)) != STRATA_OK)
         goto out;
     c = NULL; /* the layer owns it */
-    r = strata_stack_push(s, layer, NULL, 0);
+    r = chain_stack_push(s, layer);
 out:
     strata_tls_conn_free(c);
     strata_tls_ctx_free(ctx);

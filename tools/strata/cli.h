@@ -36,8 +36,9 @@ int cmd_ssh(int argc, char **argv);
 int cmd_bench(int argc, char **argv); /* strata against OpenSSL, in this process */
 
 /* ---- option helpers (cli_opts.c) ---- */
-/* The options every subcommand takes: -h/--help (CLI_STD_HELP), -v/--verbose
- * and -vv (CLI_STD_TAKEN, *verbose raised). CLI_STD_OTHER for anything else. */
+/* The options every subcommand takes: -h/--help (CLI_STD_HELP), -v/--verbose,
+ * -vv, -vvv ... (CLI_STD_TAKEN, *verbose raised by one per v). CLI_STD_OTHER
+ * for anything else. */
 enum { CLI_STD_OTHER, CLI_STD_TAKEN, CLI_STD_HELP };
 int cli_std_opt(const char *arg, int *verbose);
 /* Keeps a non-option argument as a chain element (at most CHAIN_MAX_ELEMS + 1
@@ -59,8 +60,11 @@ int cli_parse_seconds(const char *name, const char *s, unsigned long max_s, uint
 /* A byte count "N", "NK", "NM" or "NG" (powers of 1024) in [min, max]; -1
  * (after reporting it for option `name`) when invalid. */
 int cli_parse_bytes(const char *name, const char *s, uint64_t min, uint64_t max, uint64_t *out);
-/* -v: strata's log messages (level info and up, or debug with -vv) to stderr. */
+/* -v: strata's log messages to stderr: level info and up; -vv: debug (each
+ * layer's handshake steps, its bytes when it goes); -vvv: trace. */
 void cli_verbose(int level);
+/* The level last given to cli_verbose (0: quiet). */
+int cli_verbosity(void);
 /* The stack configuration of connect and listen: defaults, and an event
  * hook that logs each layer as it comes up (shown with -v). */
 struct strata_stack_config;

@@ -13,12 +13,15 @@ int cli_std_opt(const char *arg, int *verbose)
 {
     if (!strcmp(arg, "-h") || !strcmp(arg, "--help"))
         return CLI_STD_HELP;
-    if (!strcmp(arg, "-v") || !strcmp(arg, "--verbose"))
+    if (!strcmp(arg, "--verbose")) {
         *verbose += 1;
-    else if (!strcmp(arg, "-vv"))
-        *verbose += 2;
-    else
+        return CLI_STD_TAKEN;
+    }
+    /* -v, -vv, -vvv ...: one level per v. */
+    size_t n = arg[0] == '-' ? strspn(arg + 1, "v") : 0;
+    if (n == 0 || arg[1 + n] != '\0')
         return CLI_STD_OTHER;
+    *verbose += (int)n;
     return CLI_STD_TAKEN;
 }
 
@@ -114,10 +117,21 @@ static void log_to_stderr(enum strata_log_level level, const char *module, const
     fprintf(stderr, "strata: [%s] %s\n", module, msg);
 }
 
+static int verbosity;
+
 void cli_verbose(int level)
 {
+    verbosity = level;
     if (level > 0)
-        strata_log_set(level > 1 ? STRATA_LOG_DEBUG : STRATA_LOG_INFO, log_to_stderr, NULL);
+        strata_log_set(level > 2   ? STRATA_LOG_TRACE
+                       : level > 1 ? STRATA_LOG_DEBUG
+                                   : STRATA_LOG_INFO,
+                       log_to_stderr, NULL);
+}
+
+int cli_verbosity(void)
+{
+    return verbosity;
 }
 
 /* Stack events, for -v: each layer as it comes up, with its own description

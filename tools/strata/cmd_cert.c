@@ -10,43 +10,11 @@
 #include "cert_util.h"
 #include "cli.h"
 
-static long parse_days(const char *s, long dflt)
+static long parse_num(const char *s)
 {
-    if (!s)
-        return dflt;
     char *end;
     long v = strtol(s, &end, 10);
     return (*s && !*end) ? v : -1;
-}
-
-static int write_key(const strata_pkey *k, const char *path, const strata_passphrase *pw, int force)
-{
-    strata_buf b;
-    strata_buf_init(&b, 0);
-    strata_error err;
-    strata_error_clear(&err);
-    int rc = CLI_FAIL;
-    if (strata_pkey_dump_private(k, STRATA_PKI_PEM, NULL, pw, &b, &err) != STRATA_OK)
-        cert_report("writing the key", &err);
-    else
-        rc = cert_write(path, strata_buf_ptr(&b), strata_buf_len(&b), 1, force);
-    strata_buf_free(&b);
-    return rc;
-}
-
-static int write_cert(const strata_x509 *x, const char *path, int force)
-{
-    strata_buf b;
-    strata_buf_init(&b, 0);
-    strata_error err;
-    strata_error_clear(&err);
-    int rc = CLI_FAIL;
-    if (strata_x509_dump(x, STRATA_PKI_PEM, &b, &err) != STRATA_OK)
-        cert_report("writing the certificate", &err);
-    else
-        rc = cert_write(path, strata_buf_ptr(&b), strata_buf_len(&b), 0, force);
-    strata_buf_free(&b);
-    return rc;
 }
 
 static int parse_subject(const char *s, strata_x509_name **out)
@@ -106,24 +74,33 @@ static int verb_key(int argc, char **argv)
     strata_pkey *k = NULL;
     strata_error err;
     strata_error_clear(&err);
+    struct cert_out o;
+    cert_out_init(&o, force != NULL);
     strata_status st = strata_pkey_generate_spec(type ? type : "ec:p256", &k, &err);
     if (st != STRATA_OK) {
         cert_report("key", &err);
         rc = strata_status_category(st) == STRATA_CAT_USAGE ? CLI_USAGE : CLI_FAIL;
-    } else {
-        rc = write_key(k, outp, cert_pass_get(&pass), force != NULL);
+    } else if ((rc = cert_out_key(&o, outp, k, cert_pass_get(&pass))) == CLI_OK) {
+        rc = cert_out_commit(&o);
     }
+    cert_out_abort(&o);
     strata_pkey_free(k);
     cert_pass_clear(&pass);
     return rc;
 }
 
-/* Loads KEY, or generates one of type and writes it to KEY when KEY does not
- * exist (so `issue --key new.key` needs no separate `key` step). */
-static int key_or_new(const char *path, const char *type, struct cert_pass *pass, int force,
-                      strata_pkey **out)
+/* Whether key_or_new will make a new key at path. */
+static int key_is_new(const char *path, const char *type, int force)
 {
-    if (access(path, F_OK) == 0 && !(type && force))
+    return access(path, F_OK) != 0 || (type && force);
+}
+
+/* Loads KEY, or generates one of type and stages it in o for KEY when KEY
+ * does not exist (so `issue --key new.key` needs no separate `key` step). */
+static int key_or_new(const char *path, const char *type, struct cert_pass *pass,
+                      struct cert_out *o, strata_pkey **out)
+{
+    if (!key_is_new(path, type, o->force))
         return cert_load_key(path, pass, out);
     strata_error err;
     strata_error_clear(&err);
@@ -133,7 +110,7 @@ static int key_or_new(const char *path, const char *type, struct cert_pass *pass
     }
     /* A new key is encrypted only with a passphrase given up front; the
      * terminal prompt is for reading keys. */
-    int rc = write_key(*out, path, pass->pw.pass ? &pass->pw : NULL, force);
+    int rc = cert_out_key(o, path, *out, pass->pw.pass ? &pass->pw : NULL);
     if (rc != CLI_OK) {
         strata_pkey_free(*out);
         *out = NULL;
@@ -145,14 +122,15 @@ static int key_or_new(const char *path, const char *type, struct cert_pass *pass
 
 static const char ca_usage[] =
     "usage: strata cert ca --subject \"/CN=Example CA\" --key KEY -o CERT [--days N]\n"
-    "                      [--key-type TYPE] [--pathlen N] [--passphrase-file F |\n"
-    "                      --passphrase-env VAR] [--force]\n"
+    "                      [--not-before TIME] [--key-type TYPE] [--pathlen N]\n"
+    "                      [--passphrase-file F | --passphrase-env VAR] [--force]\n"
     "                      [--ca CERT --ca-key KEY [--ca-passphrase-file F |\n"
     "                      --ca-passphrase-env VAR]]\n\n"
-    "Makes a self-signed CA certificate (basicConstraints CA:TRUE critical,\n"
-    "keyUsage keyCertSign,cRLSign), or with --ca/--ca-key an intermediate CA\n"
-    "signed by that CA. KEY is generated (--key-type, default ec:p256) when it\n"
-    "does not exist. --days defaults to 3650.\n";
+    "Makes a self-signed CA certificate (basicConstraints CA:TRUE, keyUsage\n"
+    "keyCertSign,cRLSign,digitalSignature, both critical), or with --ca/--ca-key\n"
+    "an intermediate CA signed by that CA. KEY is generated (--key-type, default\n"
+    "ec:p256) when it does not exist. --days defaults to 3650, counted from\n"
+    "--not-before (default now; e.g. -2d, @UNIX_TIME, 2024-01-31T12:00:00Z).\n";
 
 static int load_ca(const char *cap, const char *cak, const char *pf, const char *pe,
                    strata_x509 **ca, strata_pkey **cakey);
@@ -161,7 +139,7 @@ static int verb_ca(int argc, char **argv)
 {
     const char *subj = NULL, *keyp = NULL, *outp = NULL, *days = NULL, *kt = NULL, *pl = NULL,
                *pf = NULL, *pe = NULL, *force = NULL, *cap = NULL, *cak = NULL, *cpf = NULL,
-               *cpe = NULL;
+               *cpe = NULL, *nb = NULL;
     const struct cert_opt opts[] = {
         CERT_ARG("--ca", NULL, cap),
         CERT_ARG("--ca-key", NULL, cak),
@@ -171,6 +149,7 @@ static int verb_ca(int argc, char **argv)
         CERT_ARG("--key", "-k", keyp),
         CERT_ARG("--out", "-o", outp),
         CERT_ARG("--days", NULL, days),
+        CERT_ARG("--not-before", NULL, nb),
         CERT_ARG("--key-type", NULL, kt),
         CERT_ARG("--pathlen", NULL, pl),
         CERT_ARG("--passphrase-file", NULL, pf),
@@ -187,32 +166,40 @@ static int verb_ca(int argc, char **argv)
         cli_err("ca: --key KEY and -o CERT are required (and --ca with --ca-key)");
         return CLI_USAGE;
     }
-    long pathlen = pl ? parse_days(pl, -1) : -1;
+    /* Everything is checked before a key is made or a file written. */
+    long pathlen = pl ? parse_num(pl) : -1, ndays;
+    time_t nbt = 0;
     if (pl && (pathlen < 0 || pathlen > 100)) {
         cli_err("ca: --pathlen %s is not a number within 0..100", pl);
         return CLI_USAGE;
     }
-    if (cert_check_new(outp, force != NULL) != CLI_OK)
+    if ((rc = cert_parse_days(days, 3650, &ndays)) != CLI_OK ||
+        (nb && (rc = cert_parse_time(nb, time(NULL), &nbt)) != CLI_OK))
+        return rc;
+    if (cert_check_new(outp, force != NULL) != CLI_OK ||
+        (key_is_new(keyp, kt, force != NULL) && cert_check_new(keyp, force != NULL) != CLI_OK))
         return CLI_FAIL;
     strata_x509_name *name = NULL;
     if ((rc = parse_subject(subj, &name)) != CLI_OK)
         return rc;
     struct cert_pass pass;
     memset(&pass, 0, sizeof(pass));
+    struct cert_out o;
+    cert_out_init(&o, force != NULL);
     strata_pkey *k = NULL, *cakey = NULL;
     strata_x509 *x = NULL, *ca = NULL;
     if (cap && (rc = load_ca(cap, cak, cpf, cpe, &ca, &cakey)) != CLI_OK)
         goto out;
     if ((rc = cert_pass_init(&pass, pf, pe, 1, keyp)) != CLI_OK)
         goto out;
-    if ((rc = key_or_new(keyp, kt, &pass, force != NULL, &k)) != CLI_OK)
+    if ((rc = key_or_new(keyp, kt, &pass, &o, &k)) != CLI_OK)
         goto out;
-    struct cert_params p = {
-        name,         k,    ca,  ca ? cakey : k, parse_days(days, 3650), CERT_USAGE_CA,
-        (int)pathlen, NULL, NULL};
-    if ((rc = cert_build(&p, &x)) == CLI_OK)
-        rc = write_cert(x, outp, force != NULL);
+    struct cert_params p = {name,         k,    ca,  ca ? cakey : k, nbt, ndays, CERT_USAGE_CA,
+                            (int)pathlen, NULL, NULL};
+    if ((rc = cert_build(&p, &x)) == CLI_OK && (rc = cert_out_cert(&o, outp, x)) == CLI_OK)
+        rc = cert_out_commit(&o);
 out:
+    cert_out_abort(&o);
     cert_pass_clear(&pass);
     strata_x509_free(x);
     strata_x509_free(ca);
@@ -225,20 +212,31 @@ out:
 /* ---- issue / sign ------------------------------------------------------------ */
 
 static const char issue_usage[] =
-    "usage: strata cert issue --ca CERT --ca-key KEY --subject \"/CN=localhost\"\n"
+    "usage: strata cert issue NAME... [--days N] [--not-before TIME] [--key-type TYPE]\n"
+    "                         [--server|--client] [--force]\n"
+    "       strata cert issue --ca CERT --ca-key KEY --subject \"/CN=localhost\"\n"
     "                         [--san DNS:localhost,IP:127.0.0.1] [--server|--client]\n"
-    "                         --key KEY -o CERT [--days N] [--key-type TYPE]\n"
-    "                         [--ca-passphrase-file F | --ca-passphrase-env VAR]\n"
-    "                         [--passphrase-file F | --passphrase-env VAR] [--force]\n\n"
-    "Issues a certificate signed by the CA. KEY is the subject's key; it is\n"
-    "generated (--key-type, default ec:p256) when it does not exist. --san takes\n"
-    "names with or without a type (localhost,127.0.0.1 works); without --san the\n"
-    "CN is used. --server / --client pick extendedKeyUsage (default: both).\n"
-    "--days defaults to 365.\n";
+    "                         --key KEY -o CERT [--days N] [--not-before TIME]\n"
+    "                         [--key-type TYPE] [--ca-passphrase-file F |\n"
+    "                         --ca-passphrase-env VAR] [--passphrase-file F |\n"
+    "                         --passphrase-env VAR] [--force]\n\n"
+    "With NAMEs (host names or IP addresses, *.example.com allowed), as mkcert:\n"
+    "issues from the local CA in $XDG_DATA_HOME/strata/ca (~/.local/share/strata/ca),\n"
+    "made on first use, a certificate for those names (an IP address is an IP SAN,\n"
+    "else a DNS name), written to NAME.pem and NAME-key.pem here after the first\n"
+    "NAME ('*' becomes '_wildcard').\n\n"
+    "Otherwise issues a certificate signed by the CA. KEY is the subject's key; it\n"
+    "is generated (--key-type, default ec:p256) when it does not exist. --san\n"
+    "takes DNS names, IP addresses, email addresses and URIs, with or without a\n"
+    "type (localhost,127.0.0.1 works); without --san the CN is used when it is a\n"
+    "host name or address. --server / --client pick extendedKeyUsage (default:\n"
+    "both). --days defaults to 365, counted from --not-before (default now;\n"
+    "-2d, +1h, -30m, @UNIX_TIME, 2024-01-31 or 2024-01-31T12:00:00Z).\n";
 
 static const char sign_usage[] =
     "usage: strata cert sign --ca CERT --ca-key KEY --csr CSR -o CERT [--days N]\n"
-    "                        [--san LIST] [--server|--client] [--ca-passphrase-file F |\n"
+    "                        [--not-before TIME] [--san LIST] [--server|--client]\n"
+    "                        [--ca-passphrase-file F |\n"
     "                        --ca-passphrase-env VAR] [--force]\n\n"
     "Signs a certificate request after checking its signature. The subject and\n"
     "public key come from the CSR, and its subjectAltName unless --san is given.\n";
@@ -257,10 +255,15 @@ static int load_ca(const char *cap, const char *cak, const char *pf, const char 
     if (rc == CLI_OK)
         rc = cert_load_key(cak, &pass, cakey);
     cert_pass_clear(&pass);
+    if (rc == CLI_OK && strata_x509_check_private_key(*ca, *cakey, &err) != STRATA_OK) {
+        cli_err("the CA key %s does not belong to the CA certificate %s", cak, cap);
+        rc = CLI_FAIL;
+    }
     return rc;
 }
 
-/* A SAN for a leaf: the --san list, else the subject's CN. */
+/* A SAN for a leaf: the --san list, else the subject's CN when it is a DNS
+ * name or an IP address. */
 static int leaf_san(const char *san, const strata_x509_name *name, char **out)
 {
     *out = NULL;
@@ -269,9 +272,11 @@ static int leaf_san(const char *san, const strata_x509_name *name, char **out)
     char *cn = NULL;
     if (strata_x509_name_get(name, "CN", &cn, NULL) != STRATA_OK || !cn)
         return CLI_OK; /* no CN either: no SAN */
-    int rc = cert_san_normalise(cn, out);
+    const char *names[1] = {cn};
+    if (cert_san_from_names(names, 1, 1, out) != CLI_OK)
+        *out = NULL; /* a CN such as "Example Server" names no host */
     strata_pki_free_string(cn);
-    return rc;
+    return CLI_OK;
 }
 
 static enum cert_usage leaf_usage(const char *server, const char *client)
@@ -287,7 +292,7 @@ static int verb_issue_or_sign(int argc, char **argv, int from_csr)
 {
     const char *cap = NULL, *cak = NULL, *subj = NULL, *san = NULL, *server = NULL, *client = NULL,
                *keyp = NULL, *outp = NULL, *days = NULL, *kt = NULL, *cpf = NULL, *cpe = NULL,
-               *pf = NULL, *pe = NULL, *force = NULL, *csrp = NULL;
+               *pf = NULL, *pe = NULL, *force = NULL, *csrp = NULL, *nb = NULL;
     const struct cert_opt opts[] = {
         CERT_ARG("--ca", NULL, cap),
         CERT_ARG("--ca-key", NULL, cak),
@@ -299,6 +304,7 @@ static int verb_issue_or_sign(int argc, char **argv, int from_csr)
         CERT_ARG("--csr", NULL, csrp),
         CERT_ARG("--out", "-o", outp),
         CERT_ARG("--days", NULL, days),
+        CERT_ARG("--not-before", NULL, nb),
         CERT_ARG("--key-type", NULL, kt),
         CERT_ARG("--ca-passphrase-file", NULL, cpf),
         CERT_ARG("--ca-passphrase-env", NULL, cpe),
@@ -307,17 +313,35 @@ static int verb_issue_or_sign(int argc, char **argv, int from_csr)
         CERT_FLAG("--force", "-f", force),
         CERT_END,
     };
-    const char *pos[1];
+    const char *pos[64];
     size_t npos;
-    int rc = cert_args(argc, argv, opts, pos, 0, &npos, 0, from_csr ? sign_usage : issue_usage);
+    int rc = cert_args(argc, argv, opts, pos, from_csr ? 0 : 64, &npos, 0,
+                       from_csr ? sign_usage : issue_usage);
     if (rc >= 0)
         return rc;
+    if (npos > 0) {
+        /* issue NAME...: the mkcert way, from the default local CA. */
+        if (cap || cak || subj || san || keyp || outp || cpf || cpe || pf || pe) {
+            cli_err("issue: NAME... takes only --days, --not-before, --key-type, --server, "
+                    "--client and --force (the other options are for issuing with --ca)");
+            return CLI_USAGE;
+        }
+        return cert_issue_local(pos, npos, days, nb, kt, leaf_usage(server, client), force != NULL);
+    }
     if (!cap || !cak || !outp || (from_csr ? !csrp : !keyp)) {
-        cli_err("%s: --ca, --ca-key, %s and -o are required", argv[0],
-                from_csr ? "--csr" : "--key");
+        cli_err("%s: --ca, --ca-key, %s and -o are required%s", argv[0],
+                from_csr ? "--csr" : "--key", from_csr ? "" : " (or NAME...: see --help)");
         return CLI_USAGE;
     }
-    if (cert_check_new(outp, force != NULL) != CLI_OK)
+    /* Everything is checked before a key is made or a file written. */
+    long ndays;
+    time_t nbt = 0;
+    if ((rc = cert_parse_days(days, 365, &ndays)) != CLI_OK ||
+        (nb && (rc = cert_parse_time(nb, time(NULL), &nbt)) != CLI_OK))
+        return rc;
+    if (cert_check_new(outp, force != NULL) != CLI_OK ||
+        (!from_csr && key_is_new(keyp, kt, force != NULL) &&
+         cert_check_new(keyp, force != NULL) != CLI_OK))
         return CLI_FAIL;
     strata_x509_name *name = NULL;
     strata_x509 *ca = NULL, *x = NULL;
@@ -327,8 +351,15 @@ static int verb_issue_or_sign(int argc, char **argv, int from_csr)
     char *sanv = NULL;
     struct cert_pass pass;
     memset(&pass, 0, sizeof(pass));
+    struct cert_out o;
+    cert_out_init(&o, force != NULL);
     strata_error err;
     strata_error_clear(&err);
+    if (!from_csr && ((rc = parse_subject(subj, &name)) != CLI_OK ||
+                      (rc = leaf_san(san, name, &sanv)) != CLI_OK))
+        goto out;
+    if (from_csr && san && (rc = cert_san_normalise(san, &sanv)) != CLI_OK)
+        goto out;
     if ((rc = load_ca(cap, cak, cpf, cpe, &ca, &cakey)) != CLI_OK)
         goto out;
     if (from_csr) {
@@ -340,9 +371,7 @@ static int verb_issue_or_sign(int argc, char **argv, int from_csr)
             rc = CLI_FAIL;
             goto out;
         }
-        if (san) {
-            rc = cert_san_normalise(san, &sanv);
-        } else {
+        if (!san) {
             /* The subjectAltName the CSR asks for, copied; else its CN. */
             for (size_t i = 0; i < strata_x509_req_ext_count(req) && !san_ext; i++) {
                 strata_x509_ext *e = NULL;
@@ -352,23 +381,19 @@ static int verb_issue_or_sign(int argc, char **argv, int from_csr)
                 else
                     strata_x509_ext_free(e);
             }
-            if (!san_ext)
-                rc = leaf_san(NULL, name, &sanv);
+            if (!san_ext && (rc = leaf_san(NULL, name, &sanv)) != CLI_OK)
+                goto out;
         }
-        if (rc != CLI_OK)
-            goto out;
-    } else {
-        if ((rc = parse_subject(subj, &name)) != CLI_OK ||
-            (rc = leaf_san(san, name, &sanv)) != CLI_OK ||
-            (rc = cert_pass_init(&pass, pf, pe, 1, keyp)) != CLI_OK ||
-            (rc = key_or_new(keyp, kt, &pass, force != NULL, &k)) != CLI_OK)
-            goto out;
+    } else if ((rc = cert_pass_init(&pass, pf, pe, 1, keyp)) != CLI_OK ||
+               (rc = key_or_new(keyp, kt, &pass, &o, &k)) != CLI_OK) {
+        goto out;
     }
-    struct cert_params p = {
-        name, k, ca, cakey, parse_days(days, 365), leaf_usage(server, client), -1, sanv, san_ext};
-    if ((rc = cert_build(&p, &x)) == CLI_OK)
-        rc = write_cert(x, outp, force != NULL);
+    struct cert_params p = {name, k,    ca,     cakey, nbt, ndays, leaf_usage(server, client),
+                            -1,   sanv, san_ext};
+    if ((rc = cert_build(&p, &x)) == CLI_OK && (rc = cert_out_cert(&o, outp, x)) == CLI_OK)
+        rc = cert_out_commit(&o);
 out:
+    cert_out_abort(&o);
     cert_pass_clear(&pass);
     free(sanv);
     strata_x509_ext_free(san_ext);
@@ -424,7 +449,8 @@ static int verb_csr(int argc, char **argv)
         cli_err("csr: --key KEY and -o CSR are required");
         return CLI_USAGE;
     }
-    if (cert_check_new(outp, force != NULL) != CLI_OK)
+    if (cert_check_new(outp, force != NULL) != CLI_OK ||
+        (key_is_new(keyp, kt, force != NULL) && cert_check_new(keyp, force != NULL) != CLI_OK))
         return CLI_FAIL;
     strata_x509_name *name = NULL;
     strata_pkey *k = NULL;
@@ -433,6 +459,8 @@ static int verb_csr(int argc, char **argv)
     char *sanv = NULL;
     struct cert_pass pass;
     memset(&pass, 0, sizeof(pass));
+    struct cert_out o;
+    cert_out_init(&o, force != NULL);
     strata_buf b;
     strata_buf_init(&b, 0);
     strata_error err;
@@ -440,7 +468,7 @@ static int verb_csr(int argc, char **argv)
     if ((rc = parse_subject(subj, &name)) != CLI_OK ||
         (san && (rc = cert_san_normalise(san, &sanv)) != CLI_OK) ||
         (rc = cert_pass_init(&pass, pf, pe, 1, keyp)) != CLI_OK ||
-        (rc = key_or_new(keyp, kt, &pass, force != NULL, &k)) != CLI_OK)
+        (rc = key_or_new(keyp, kt, &pass, &o, &k)) != CLI_OK)
         goto out;
     rc = CLI_FAIL;
     if (strata_x509_req_new(&req, &err) != STRATA_OK ||
@@ -457,11 +485,13 @@ static int verb_csr(int argc, char **argv)
                              &err) != STRATA_OK ||
         strata_x509_req_dump(req, STRATA_PKI_PEM, &b, &err) != STRATA_OK)
         goto fail;
-    rc = cert_write(outp, strata_buf_ptr(&b), strata_buf_len(&b), 0, force != NULL);
+    if ((rc = cert_out_add(&o, outp, strata_buf_ptr(&b), strata_buf_len(&b), 0)) == CLI_OK)
+        rc = cert_out_commit(&o);
     goto out;
 fail:
     cert_report("csr", &err);
 out:
+    cert_out_abort(&o);
     strata_buf_free(&b);
     cert_pass_clear(&pass);
     free(sanv);
@@ -541,13 +571,11 @@ static int verb_crl(int argc, char **argv)
         cli_err("crl: --ca, --ca-key and -o are required");
         return CLI_USAGE;
     }
+    long d;
+    if ((rc = cert_parse_days(days, 30, &d)) != CLI_OK)
+        return rc;
     if (cert_check_new(outp, force != NULL) != CLI_OK)
         return CLI_FAIL;
-    long d = parse_days(days, 30);
-    if (d <= 0 || d > 36500) {
-        cli_err("--days %s is not within 1..36500", days);
-        return CLI_USAGE;
-    }
     strata_x509 *ca = NULL;
     strata_pkey *cakey = NULL;
     strata_x509_crl *c = NULL;
@@ -559,8 +587,7 @@ static int verb_crl(int argc, char **argv)
     if ((rc = load_ca(cap, cak, cpf, cpe, &ca, &cakey)) != CLI_OK)
         goto out;
     rc = CLI_FAIL;
-    if (strata_x509_check_private_key(ca, cakey, &err) != STRATA_OK ||
-        strata_x509_crl_new(&c, &err) != STRATA_OK ||
+    if (strata_x509_crl_new(&c, &err) != STRATA_OK ||
         strata_x509_crl_set_version(c, 1, &err) != STRATA_OK ||
         strata_x509_crl_set_last_update(c, now, &err) != STRATA_OK ||
         strata_x509_crl_set_next_update(c, now + d * 86400L, &err) != STRATA_OK) {
@@ -615,8 +642,10 @@ static void cert_usage(FILE *f)
           "  strata cert issue --ca ca.pem --ca-key ca.key --subject /CN=localhost \\\n"
           "      --san DNS:localhost,IP:127.0.0.1 --server --key server.key -o server.pem\n"
           "  strata cert verify --ca ca.pem --name localhost server.pem\n\n"
+          "  strata cert issue localhost 127.0.0.1     # mkcert-style, from a local CA\n\n"
           "Files holding private keys are created mode 0600; existing files are never\n"
-          "overwritten without --force. 'strata cert VERB --help' describes a verb.\n"
+          "overwritten without --force; a refused or failed run leaves no file behind.\n"
+          "'strata cert VERB --help' describes a verb.\n"
           "Exit status: 0 success, 1 failure, 2 usage error.\n",
           f);
 }

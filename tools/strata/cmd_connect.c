@@ -9,7 +9,7 @@
 static void help(FILE *f)
 {
     fprintf(f, "usage: strata connect [--timeout S] [--idle S] [--linger S] [--half-close] [-i]\n"
-               "                      [-v] CHAIN...\n\n"
+               "                      [-v|-vv|-vvv] CHAIN...\n\n"
                "Connects through CHAIN, copies stdin into the connection and what comes\n"
                "back to stdout. EOF on stdin closes the innermost layer (its close_notify,\n"
                "its channel EOF); each layer beneath, and the TCP FIN last, closes once the\n"
@@ -22,7 +22,9 @@ static void help(FILE *f)
     chain_help(f, NULL);
     fprintf(f, "\noptions:\n");
     cli_conn_opts_help(f, 1);
-    fprintf(f, "  -v, --verbose          report progress on stderr (-vv: more)\n"
+    fprintf(f, "  -v, --verbose          report progress on stderr; -vv: each layer's\n"
+               "                         handshake steps, and its bytes at the end;\n"
+               "                         -vvv: also where a handshake waits\n"
                "  -h, --help             show this help\n\n"
                "tls:session=FILE resumes TLS sessions across runs: the session stored in\n"
                "FILE is offered (if it was made with a certificate for the name checked),\n"

@@ -149,13 +149,15 @@ static void help(FILE *f)
 {
     fprintf(f, "usage: strata demo [--bytes N] [-v]\n\n"
                "Runs loopback round trips in one process: a listener on 127.0.0.1 (a free\n"
-               "port) that echoes, and a connection to it that sends N pseudo-random bytes\n"
+               "port) that echoes, and a connection to it that sends pseudo-random bytes\n"
                "and checks each one comes back; then prints bytes and throughput.\n"
                "Rounds:\n");
     for (size_t i = 0; i < sizeof(rounds) / sizeof(rounds[0]); i++)
-        fprintf(f, "  %-22s %s\n", rounds[i].name, rounds[i].what);
+        fprintf(f, "  %-7s %s (N bytes)\n", rounds[i].name, rounds[i].what);
+    demo_onion_help(f);
     fprintf(f, "\noptions:\n"
-               "  --bytes N              bytes per round (K, M, G suffixes; default 16M)\n"
+               "  --bytes N              bytes per round (K, M, G suffixes; default 16M);\n"
+               "                         the onion round echoes N/4 per step\n"
                "  -v, --verbose          report progress on stderr (-vv: more)\n"
                "  -h, --help             show this help\n\n"
                "exit status: 0 every round byte-identical, 1 a round failed, 2 usage error\n");

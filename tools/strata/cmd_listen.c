@@ -40,7 +40,8 @@ static void help(FILE *f)
                "                         SECONDS to finish (default 10); SIGINT stops at once\n");
     fprintf(f, "connection options (each accepted connection, and each forward one):\n");
     cli_conn_opts_help(f, 0);
-    fprintf(f, "  -v, --verbose          report connections on stderr (-vv: more)\n"
+    fprintf(f, "  -v, --verbose          report connections on stderr (-vv: more, with\n"
+               "                         each layer's handshake steps and bytes; -vvv)\n"
                "  -h, --help             show this help\n\n"
                "The layers are built once before listening: a key, passphrase or CA that\n"
                "cannot be used ends the command with the reason. Each tls: element keeps\n"

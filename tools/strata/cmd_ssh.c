@@ -321,6 +321,16 @@ static int parse(int argc, char **argv, struct ssh_cmd *c, const char **dest)
     int ch;
     optind = 1;
     opterr = 0;
+    /* --help, as every strata command takes it (before DESTINATION only:
+     * what follows is the remote command's). */
+    for (int i = 1; i < argc && argv[i][0] == '-'; i++) {
+        if (!strcmp(argv[i], "--help")) {
+            help(stdout);
+            return -1;
+        }
+        if (!strcmp(argv[i], "--"))
+            break;
+    }
     while ((ch = getopt(argc, argv, "+p:l:i:o:F:L:R:J:NTtCqvc:m:hE:nxas")) != -1) {
         switch (ch) {
         case 'p': {

@@ -2,8 +2,11 @@
  * lines, in the format of OpenSSH's ssh-keyscan(1) so the two can be
  * compared line for line. One connection per key type, with the host key
  * algorithms limited to that type; the key exchange is completed (the server
- * proves it holds the key), then the connection is closed with DISCONNECT. */
+ * proves it holds the key), then the connection is closed with DISCONNECT.
+ * -T bounds each host as a whole; a host that fails is reported once and
+ * its remaining key types are not tried. */
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,20 +56,34 @@ static int is_drained(void *arg)
     return strata_ssh_transport_is_closed(arg);
 }
 
-/* Scans one key type of one host; prints its line. 1 when a key was found. */
-static int scan_one(const char *host, const char *port, unsigned portnum, const struct keytype *kt,
-                    int hashed, int timeout_ms, int verbose, int *banner_shown)
+/* What scanning one key type found out. */
+enum scan_result {
+    SCAN_NONE,  /* the server has no key of this type */
+    SCAN_FOUND, /* its line was printed */
+    SCAN_FAILED /* the host failed (reported): its other types are not tried */
+};
+
+/* Scans one key type of one host by deadline (CLOCK_MONOTONIC ms); prints
+ * its line. */
+static enum scan_result scan_one(const char *host, const char *port, unsigned portnum,
+                                 const struct keytype *kt, int hashed, int64_t deadline,
+                                 int verbose, int *banner_shown)
 {
     char err[256];
     struct scan sc = {NULL, 0};
     strata_ssh_transport *t = NULL;
     strata_ssh_transport_config cfg;
     strata_error e;
-    int found = 0;
-    int fd = cli_tcp_connect(host, port, timeout_ms, err, sizeof(err));
+    enum scan_result res = SCAN_NONE;
+    int64_t left = deadline - cli_now_ms();
+    if (left <= 0) {
+        cli_err("%s port %s: timed out", host, port);
+        return SCAN_FAILED;
+    }
+    int fd = cli_tcp_connect(host, port, (int)left, err, sizeof(err));
     if (fd < 0) {
         cli_err("%s", err);
-        return 0;
+        return SCAN_FAILED;
     }
     memset(&cfg, 0, sizeof(cfg));
     cfg.host = host;
@@ -77,9 +94,10 @@ static int scan_one(const char *host, const char *port, unsigned portnum, const 
     if (strata_ssh_transport_new(&cfg, &t, &e) != STRATA_OK) {
         cli_err("%s", strata_error_message(&e));
         close(fd);
-        return 0;
+        return SCAN_FAILED;
     }
-    strata_status r = cli_ssh_pump(t, fd, timeout_ms, is_secure, t);
+    left = deadline - cli_now_ms();
+    strata_status r = cli_ssh_pump(t, fd, left > 0 ? (int)left : 0, is_secure, t);
     const char *sv = strata_ssh_transport_server_version(t);
     if (sv && !*banner_shown) {
         /* OpenSSH prints the server's identification as a comment on stderr. */
@@ -92,7 +110,7 @@ static int scan_one(const char *host, const char *port, unsigned portnum, const 
             STRATA_OK) {
             printf("%s\n", line);
             fflush(stdout);
-            found = 1;
+            res = SCAN_FOUND;
         }
         free(line);
         if (verbose)
@@ -108,19 +126,30 @@ static int scan_one(const char *host, const char *port, unsigned portnum, const 
                     strata_ssh_transport_algorithm(t, "compression", STRATA_SSH_OUT),
                     strata_ssh_transport_algorithm(t, "compression", STRATA_SSH_IN),
                     strata_ssh_transport_is_strict_kex(t) ? ", strict kex" : "");
-        if (strata_ssh_transport_lose_connection(t) == STRATA_OK)
-            (void)cli_ssh_pump(t, fd, timeout_ms, is_drained, t);
-    } else if (verbose || strstr(strata_error_message(strata_ssh_transport_error(t)),
-                                 "no matching host key") == NULL) {
-        /* A server without a key of this type is not an error (as OpenSSH). */
+        /* The DISCONNECT goes out within what is left of the bound. */
+        left = deadline - cli_now_ms();
+        if (left > 0 && strata_ssh_transport_lose_connection(t) == STRATA_OK)
+            (void)cli_ssh_pump(t, fd, (int)left, is_drained, t);
+    } else {
+        /* A server without a key of this type is not an error (as OpenSSH);
+         * anything else ends the host, reported once. */
         const strata_error *te = strata_ssh_transport_error(t);
-        cli_err("%s (%s): %s", host, kt->name,
-                te->status != STRATA_OK ? strata_error_message(te) : strata_status_str(r));
+        int no_key = r != STRATA_E_TIMEOUT &&
+                     strstr(strata_error_message(te), "no matching host key") != NULL;
+        if (!no_key) {
+            cli_err("%s port %s: %s", host, port,
+                    r == STRATA_E_TIMEOUT     ? "timed out"
+                    : te->status != STRATA_OK ? strata_error_message(te)
+                                              : strata_status_str(r));
+            res = SCAN_FAILED;
+        } else if (verbose) {
+            cli_err("%s (%s): %s", host, kt->name, strata_error_message(te));
+        }
     }
     free(sc.blob);
     strata_ssh_transport_free(t);
     close(fd);
-    return found;
+    return res;
 }
 
 static void usage(FILE *f)
@@ -131,14 +160,15 @@ static void usage(FILE *f)
                "  -p PORT     port (default 22)\n"
                "  -t TYPES    key types to fetch (default rsa,ecdsa,ed25519)\n"
                "  -H          hash the host names (|1|salt|hmac)\n"
-               "  -T TIMEOUT  seconds to wait for a server (default 5)\n"
+               "  -T TIMEOUT  seconds for each host, all key types together (default 5)\n"
                "  -v          show the negotiated algorithms on stderr\n");
 }
 
 int cmd_ssh_keyscan(int argc, char **argv)
 {
     const char *port = "22", *types = "rsa,ecdsa,ed25519";
-    int hashed = 0, verbose = 0, timeout = 5, opt;
+    int hashed = 0, verbose = 0, opt;
+    uint64_t timeout_ms = 5000;
     optind = 1;
     static const struct option longopts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     while ((opt = getopt_long(argc, argv, "p:t:HT:vh", longopts, NULL)) != -1) {
@@ -153,11 +183,8 @@ int cmd_ssh_keyscan(int argc, char **argv)
             hashed = 1;
             break;
         case 'T':
-            timeout = atoi(optarg);
-            if (timeout <= 0) {
-                cli_err("ssh-keyscan: bad timeout '%s'", optarg);
+            if (cli_parse_seconds("-T", optarg, 86400, &timeout_ms) != 0)
                 return CLI_USAGE;
-            }
             break;
         case 'v':
             verbose = 1;
@@ -198,10 +225,16 @@ int cmd_ssh_keyscan(int argc, char **argv)
     }
     int found = 0;
     for (int i = optind; i < argc; i++) {
+        /* -T bounds the whole host, every key type included. */
+        int64_t deadline = cli_now_ms() + (int64_t)timeout_ms;
         int banner = 0;
-        for (size_t k = 0; k < nwant; k++)
-            found += scan_one(argv[i], port, (unsigned)portnum, want[k], hashed, timeout * 1000,
-                              verbose, &banner);
+        for (size_t k = 0; k < nwant; k++) {
+            enum scan_result res = scan_one(argv[i], port, (unsigned)portnum, want[k], hashed,
+                                            deadline, verbose, &banner);
+            found += res == SCAN_FOUND;
+            if (res == SCAN_FAILED)
+                break;
+        }
     }
     return found ? CLI_OK : CLI_FAIL;
 }

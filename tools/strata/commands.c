@@ -5,8 +5,8 @@
 
 const struct cli_command cli_commands[] = {
     {"connect", "pipe stdin/stdout through a chain (tcp:HOST:PORT ...)", cmd_connect},
-    {"listen", "serve each connection through a chain (--echo or --exec CMD)", cmd_listen},
-    {"demo", "a loopback round trip through listen and connect, in one process", cmd_demo},
+    {"listen", "serve a chain: --echo, --exec CMD or --forward CHAIN", cmd_listen},
+    {"demo", "loopback echo in one process: TCP, then TLS layers pushed and popped", cmd_demo},
     {"ssh", "an OpenSSH-compatible SSH client (exec, shell, -J jump hosts)", cmd_ssh},
     {"ssh-keyscan", "print SSH host keys as known_hosts lines", cmd_ssh_keyscan},
     {"bench", "strata against OpenSSL in this process, as ratios", cmd_bench},

@@ -81,6 +81,33 @@ static uint8_t next_byte(uint64_t *s)
     return (uint8_t)*s;
 }
 
+void demo_onion_help(FILE *f)
+{
+    fprintf(f, "  %-7s %s\n", "onion",
+            "one live TCP connection, TLS layers pushed and popped on it");
+    fprintf(f, "  %-7s %s\n", "", "(N/4 bytes echoed after each step; keys, CA and certificates");
+    fprintf(f, "  %-7s %s\n", "", "made in memory; each layer verified by the client):");
+    for (size_t i = 0; i < sizeof(script) / sizeof(script[0]); i++) {
+        const struct step *st = &script[i];
+        const struct layer_spec *sp = &specs[st->spec];
+        switch (st->act) {
+        case ACT_NONE:
+            fprintf(f, "  %-7s - echo through no layer\n", "");
+            break;
+        case ACT_PUSH:
+            fprintf(f, "  %-7s - push: %s, TLS 1.%d, %s\n", "", sp->keyname,
+                    sp->version == STRATA_TLS_VERSION_TLS1_3 ? 3 : 2, sp->cipher);
+            break;
+        case ACT_POP:
+            fprintf(f, "  %-7s - pop the innermost layer (close_notify both ways)\n", "");
+            break;
+        case ACT_END:
+            fprintf(f, "  %-7s - close: every layer, innermost first, then TCP\n", "");
+            break;
+        }
+    }
+}
+
 /* ---- keys, certificates, contexts ---------------------------------------------------- */
 
 static strata_status make_cert(const strata_pkey *key, const char *subject,

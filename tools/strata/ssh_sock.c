@@ -3,8 +3,10 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -67,11 +69,19 @@ static strata_status flush_out(strata_ssh_transport *t, int fd)
     }
 }
 
+int64_t cli_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 strata_status cli_ssh_pump(strata_ssh_transport *t, int fd, int timeout_ms, int (*done)(void *arg),
                            void *arg)
 {
     uint8_t buf[32768];
     strata_status r = STRATA_OK;
+    int64_t deadline = cli_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
     for (;;) {
         strata_status fr = flush_out(t, fd);
         if (r != STRATA_OK && r != STRATA_PENDING)
@@ -81,7 +91,8 @@ strata_status cli_ssh_pump(strata_ssh_transport *t, int fd, int timeout_ms, int 
         if (done && done(arg))
             return STRATA_OK;
         struct pollfd p = {fd, POLLIN, 0};
-        int pr = poll(&p, 1, timeout_ms);
+        int64_t left = deadline - cli_now_ms();
+        int pr = left > 0 ? poll(&p, 1, (int)left) : 0;
         if (pr < 0 && errno == EINTR)
             continue;
         if (pr == 0)
