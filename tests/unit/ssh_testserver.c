@@ -38,6 +38,7 @@ struct ts {
     uint32_t unimpl_seq;
     uint32_t disc_reason;
     char disc_desc[256];
+    struct ts_chreq chreq;
 };
 
 static strata_status fail(struct ts *s, const char *what)
@@ -333,6 +334,61 @@ static strata_status on_kex_msg(struct ts *s, const uint8_t *p, size_t n)
     return reply(s);
 }
 
+/* Copies a wire string into a C string field, refusing what does not fit. */
+static int get_cstr(strata_buf *in, char *dst, size_t cap)
+{
+    const uint8_t *v;
+    size_t vl;
+    if (strata_buf_get_string(in, &v, &vl) != STRATA_OK || vl >= cap || memchr(v, 0, vl))
+        return -1;
+    memcpy(dst, v, vl);
+    dst[vl] = 0;
+    return 0;
+}
+
+/* RFC 4254 §6: CHANNEL_REQUEST recipient, name, want_reply, then the
+ * request's own fields, decoded for the requests the client sends. */
+static strata_status on_channel_request(struct ts *s, const uint8_t *p, size_t n)
+{
+    struct ts_chreq q;
+    strata_buf in;
+    uint8_t t;
+    int ok;
+    memset(&q, 0, sizeof(q));
+    strata_buf_view(&in, p, n);
+    ok = strata_buf_get_u8(&in, &t) == STRATA_OK &&
+         strata_buf_get_u32(&in, &q.recipient) == STRATA_OK &&
+         get_cstr(&in, q.name, sizeof(q.name)) == 0 &&
+         strata_buf_get_bool(&in, &q.want_reply) == STRATA_OK;
+    if (ok && strcmp(q.name, "window-change") == 0)
+        ok = strata_buf_get_u32(&in, &q.cols) == STRATA_OK &&
+             strata_buf_get_u32(&in, &q.rows) == STRATA_OK &&
+             strata_buf_get_u32(&in, &q.width_px) == STRATA_OK &&
+             strata_buf_get_u32(&in, &q.height_px) == STRATA_OK;
+    else if (ok && strcmp(q.name, "pty-req") == 0) {
+        const uint8_t *modes;
+        size_t ml;
+        ok = get_cstr(&in, q.arg, sizeof(q.arg)) == 0 &&
+             strata_buf_get_u32(&in, &q.cols) == STRATA_OK &&
+             strata_buf_get_u32(&in, &q.rows) == STRATA_OK &&
+             strata_buf_get_u32(&in, &q.width_px) == STRATA_OK &&
+             strata_buf_get_u32(&in, &q.height_px) == STRATA_OK &&
+             strata_buf_get_string(&in, &modes, &ml) == STRATA_OK;
+    } else if (ok && (strcmp(q.name, "signal") == 0 || strcmp(q.name, "exec") == 0 ||
+                      strcmp(q.name, "subsystem") == 0))
+        ok = get_cstr(&in, q.arg, sizeof(q.arg)) == 0;
+    else if (ok && strcmp(q.name, "env") == 0) {
+        char value[64];
+        ok = get_cstr(&in, q.arg, sizeof(q.arg)) == 0 && get_cstr(&in, value, sizeof(value)) == 0;
+    } else if (ok && strcmp(q.name, "shell") != 0)
+        return fail(s, "CHANNEL_REQUEST the test server does not know");
+    if (!ok || strata_buf_get_end(&in) != STRATA_OK)
+        return fail(s, "bad CHANNEL_REQUEST");
+    q.count = s->chreq.count + 1;
+    s->chreq = q;
+    return STRATA_OK;
+}
+
 static strata_status on_packet(struct ts *s, const uint8_t *p, size_t n)
 {
     strata_buf m;
@@ -401,6 +457,8 @@ static strata_status on_packet(struct ts *s, const uint8_t *p, size_t n)
     default:
         if (type >= 30 && type <= 49)
             return on_kex_msg(s, p, n);
+        if (type == 98 && (r = on_channel_request(s, p, n)) != STRATA_OK)
+            return r;
         s->counts[type]++;
         if (type >= 50 && s->nlog < sizeof(s->log))
             s->log[s->nlog++] = type;
@@ -492,6 +550,11 @@ const char *ts_last_disconnect_desc(const struct ts *s)
 uint32_t ts_unimplemented_seq(const struct ts *s)
 {
     return s->unimpl_seq;
+}
+
+const struct ts_chreq *ts_last_chreq(const struct ts *s)
+{
+    return &s->chreq;
 }
 
 const uint8_t *ts_log(const struct ts *s, size_t *n)

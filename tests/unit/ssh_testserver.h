@@ -56,6 +56,19 @@ const char *ts_last_disconnect_desc(const struct ts *s);
 int ts_strict(const struct ts *s);
 /* Sequence number in the last UNIMPLEMENTED from the client. */
 uint32_t ts_unimplemented_seq(const struct ts *s);
+/* The last CHANNEL_REQUEST (98) from the client, decoded field by field
+ * (RFC 4254 §6.7 window-change, §6.9 signal, §6.2 pty-req, §6.5 exec /
+ * subsystem); a request with trailing bytes or missing fields fails the
+ * server. Fields a request does not carry are zero / empty. */
+struct ts_chreq {
+    unsigned count; /* CHANNEL_REQUESTs seen */
+    uint32_t recipient;
+    int want_reply;
+    char name[64];
+    char arg[64]; /* signal name, exec command, subsystem name, pty TERM */
+    uint32_t cols, rows, width_px, height_px;
+};
+const struct ts_chreq *ts_last_chreq(const struct ts *s);
 /* Types of the service messages (50+) received, in order. */
 const uint8_t *ts_log(const struct ts *s, size_t *n);
 
