@@ -39,6 +39,8 @@ struct ts {
     uint32_t disc_reason;
     char disc_desc[256];
     struct ts_chreq chreq;
+    struct ts_gex_request gex_req;
+    int newkeys_held;
 };
 
 static strata_status fail(struct ts *s, const char *what)
@@ -211,6 +213,36 @@ static strata_status set_keys(struct ts *s, int d, struct ssh_pkt_dir *dir)
     return r;
 }
 
+/* Our NEWKEYS, the switch of our outbound keys, and EXT_INFO after the
+ * first exchange when the client asked for it. */
+static strata_status send_newkeys(struct ts *s, int first)
+{
+    strata_buf m;
+    strata_status r;
+    if ((r = seal_byte(s, SSH_MSG_NEWKEYS)) != STRATA_OK ||
+        (r = set_keys(s, 1, s->tx)) != STRATA_OK)
+        return r;
+    if (!first || !s->client_ext_info)
+        return STRATA_OK;
+    strata_buf_init(&m, 0);
+    if ((r = strata_buf_put_u8(&m, SSH_MSG_EXT_INFO)) == STRATA_OK &&
+        (r = strata_buf_put_u32(&m, 1)) == STRATA_OK &&
+        (r = strata_buf_put_cstring(&m, "server-sig-algs")) == STRATA_OK &&
+        (r = strata_buf_put_cstring(&m, "ssh-ed25519,rsa-sha2-256,rsa-sha2-512")) == STRATA_OK)
+        r = seal(s, strata_buf_ptr(&m), strata_buf_len(&m));
+    strata_buf_free(&m);
+    return r;
+}
+
+strata_status ts_release_newkeys(struct ts *s)
+{
+    if (!s->newkeys_held)
+        return STRATA_E_STATE;
+    int first = s->newkeys_held == 2;
+    s->newkeys_held = 0;
+    return send_newkeys(s, first);
+}
+
 static strata_status reply(struct ts *s)
 {
     strata_buf ks, sig, m;
@@ -244,20 +276,12 @@ static strata_status reply(struct ts *s)
     if ((r = strata__ssh_kex_server_reply(s->kex, strata_buf_ptr(&ks), strata_buf_len(&ks),
                                           strata_buf_ptr(&sig), strata_buf_len(&sig), &m)) !=
             STRATA_OK ||
-        (r = seal(s, strata_buf_ptr(&m), strata_buf_len(&m))) != STRATA_OK ||
-        (r = seal_byte(s, SSH_MSG_NEWKEYS)) != STRATA_OK ||
-        (r = set_keys(s, 1, s->tx)) != STRATA_OK)
+        (r = seal(s, strata_buf_ptr(&m), strata_buf_len(&m))) != STRATA_OK)
         goto out;
-    if (s->kex_done == 0 && s->client_ext_info) {
-        strata_buf_reset(&m);
-        if ((r = strata_buf_put_u8(&m, SSH_MSG_EXT_INFO)) != STRATA_OK ||
-            (r = strata_buf_put_u32(&m, 1)) != STRATA_OK ||
-            (r = strata_buf_put_cstring(&m, "server-sig-algs")) != STRATA_OK ||
-            (r = strata_buf_put_cstring(&m, "ssh-ed25519,rsa-sha2-256,rsa-sha2-512")) !=
-                STRATA_OK ||
-            (r = seal(s, strata_buf_ptr(&m), strata_buf_len(&m))) != STRATA_OK)
-            goto out;
-    }
+    if (s->cfg.misbehave & TS_HOLD_NEWKEYS)
+        s->newkeys_held = s->kex_done == 0 ? 2 : 1; /* 2: the first exchange's */
+    else
+        r = send_newkeys(s, s->kex_done == 0);
 out:
     if (hk != s->cfg.hostkey)
         EVP_PKEY_free(hk);
@@ -311,8 +335,17 @@ static strata_status on_kex_msg(struct ts *s, const uint8_t *p, size_t n)
         return fail(s, "kex message outside a key exchange");
     if (s->kex->alg->kind == SSH_KEX_KIND_GEX &&
         (p[0] == SSH_MSG_KEX_DH_GEX_REQUEST || p[0] == SSH_MSG_KEX_DH_GEX_REQUEST_OLD)) {
+        /* Only the form this server was told to expect. */
+        if (p[0] !=
+            (s->cfg.gex_request_old ? SSH_MSG_KEX_DH_GEX_REQUEST_OLD : SSH_MSG_KEX_DH_GEX_REQUEST))
+            return fail(s, s->cfg.gex_request_old ? "expected KEX_DH_GEX_REQUEST_OLD"
+                                                  : "expected KEX_DH_GEX_REQUEST");
         if ((r = strata__ssh_kex_server_parse_gex_request(s->kex, p, n, &s->err)) != STRATA_OK)
             return r;
+        s->gex_req.type = p[0];
+        s->gex_req.n = s->kex->gex_n;
+        s->gex_req.min = s->kex->gex_old ? 0 : s->kex->gex_min;
+        s->gex_req.max = s->kex->gex_old ? 0 : s->kex->gex_max;
         strata_buf_init(&m, 0);
         if (s->cfg.misbehave & TS_SMALL_GEX_GROUP) {
             static const uint8_t two = 2;
@@ -550,6 +583,16 @@ const char *ts_last_disconnect_desc(const struct ts *s)
 uint32_t ts_unimplemented_seq(const struct ts *s)
 {
     return s->unimpl_seq;
+}
+
+uint32_t ts_last_sent_seq(const struct ts *s)
+{
+    return strata__ssh_pkt_dir_seq(s->tx) - 1u;
+}
+
+const struct ts_gex_request *ts_gex_request(const struct ts *s)
+{
+    return &s->gex_req;
 }
 
 const struct ts_chreq *ts_last_chreq(const struct ts *s)

@@ -25,6 +25,7 @@ enum ts_misbehave {
     TS_NO_STRICT = 1 << 7,              /* do not offer kex-strict-s */
     TS_DEBUG_AFTER_KEX = 1 << 8,        /* DEBUG + IGNORE + unknown message 200 after NEWKEYS */
     TS_WRONG_KEY_TYPE = 1 << 9,         /* an ECDSA host key whatever was negotiated */
+    TS_HOLD_NEWKEYS = 1 << 10, /* our NEWKEYS (and what follows) only at ts_release_newkeys */
 };
 
 struct ts_config {
@@ -33,6 +34,9 @@ struct ts_config {
     EVP_PKEY *hostkey;  /* borrowed; its type must fit hostkey_alg */
     const char *banner; /* lines sent before the identification (with CR LF), or NULL */
     unsigned misbehave;
+    /* Group exchange: the only request form accepted (0: KEX_DH_GEX_REQUEST,
+     * 1: the old KEX_DH_GEX_REQUEST_OLD); the other fails the server. */
+    int gex_request_old;
 };
 
 struct ts;
@@ -43,6 +47,17 @@ void ts_output(struct ts *s, const uint8_t **p, size_t *n);
 void ts_output_ack(struct ts *s, size_t n);
 /* Sends a raw payload now (after the key exchange). */
 strata_status ts_send(struct ts *s, const uint8_t *p, size_t n);
+/* With TS_HOLD_NEWKEYS: sends the NEWKEYS held back (E_STATE when none). */
+strata_status ts_release_newkeys(struct ts *s);
+/* Sequence number of the last packet the server sent. */
+uint32_t ts_last_sent_seq(const struct ts *s);
+/* The last group exchange request: its message number and min, n, max
+ * (an old request has only n; min and max are then 0). */
+struct ts_gex_request {
+    uint8_t type;
+    uint32_t min, n, max;
+};
+const struct ts_gex_request *ts_gex_request(const struct ts *s);
 /* Starts a key exchange from the server side. */
 strata_status ts_rekey(struct ts *s);
 const strata_error *ts_error(const struct ts *s);

@@ -26,6 +26,7 @@ struct events {
     char debug_msg[64], fp_sha256[80], fp_md5[80], key_type[64];
     strata_status verdict;
     unsigned packets;
+    strata_ssh_transport *t; /* for callbacks that call back into it */
 };
 
 static strata_status on_hostkey(void *u, const strata_ssh_hostkey_info *i)
@@ -563,20 +564,171 @@ static void test_refused_without_callback(void **state)
     pair_free(&p);
 }
 
+/* Group exchange with the old or the new request; the test server accepts
+ * only the form it was told to expect, so the other form fails the run. */
+static strata_status gex_run(const char *kex, int client_old, int server_old, struct pair *p)
+{
+    strata_ssh_transport_config cfg;
+    struct ts_config scfg = {0};
+    client_cfg(&cfg, &p->ev);
+    cfg.kex_algorithms = kex;
+    cfg.gex_request_old = client_old;
+    cfg.gex_preferred = 3072;
+    scfg.gex_request_old = server_old;
+    pair_new(p, &cfg, &scfg);
+    return ts_pump(p->c, p->s, 0);
+}
+
 static void test_gex_old_request(void **state)
+{
+    (void)state;
+    struct pair p;
+    /* The seed's KEX_DH_GEX_REQUEST_OLD (message 30): n alone. */
+    assert_ok(gex_run("diffie-hellman-group-exchange-sha1", 1, 1, &p));
+    assert_int_equal(p.ev.secure, 1);
+    assert_int_equal(ts_gex_request(p.s)->type, SSH_MSG_KEX_DH_GEX_REQUEST_OLD);
+    assert_int_equal(ts_gex_request(p.s)->n, 3072);
+    pair_free(&p);
+    /* The default: KEX_DH_GEX_REQUEST (message 34) with min, n, max. */
+    assert_ok(gex_run("diffie-hellman-group-exchange-sha256", 0, 0, &p));
+    assert_int_equal(ts_gex_request(p.s)->type, SSH_MSG_KEX_DH_GEX_REQUEST);
+    assert_int_equal(ts_gex_request(p.s)->min, 2048);
+    assert_int_equal(ts_gex_request(p.s)->n, 3072);
+    assert_int_equal(ts_gex_request(p.s)->max, 8192);
+    pair_free(&p);
+    /* A server that expects the other form refuses each. */
+    assert_int_not_equal(gex_run("diffie-hellman-group-exchange-sha1", 1, 0, &p), STRATA_OK);
+    assert_string_equal(strata_error_message(ts_error(p.s)),
+                        "test server: expected KEX_DH_GEX_REQUEST");
+    assert_int_equal(p.ev.secure, 0);
+    pair_free(&p);
+    assert_int_not_equal(gex_run("diffie-hellman-group-exchange-sha256", 0, 1, &p), STRATA_OK);
+    assert_string_equal(strata_error_message(ts_error(p.s)),
+                        "test server: expected KEX_DH_GEX_REQUEST_OLD");
+    pair_free(&p);
+}
+
+/* isEncrypted / isVerified ("out", "in", "both"): nothing before the key
+ * exchange; with the server's NEWKEYS held back, only our direction is
+ * switched (both is still false); then all. */
+static void test_direction_queries(void **state)
+{
+    (void)state;
+    static const enum strata_ssh_direction dirs[] = {STRATA_SSH_OUT, STRATA_SSH_IN,
+                                                     STRATA_SSH_BOTH};
+    struct pair p;
+    strata_ssh_transport_config cfg;
+    struct ts_config scfg = {0};
+    client_cfg(&cfg, &p.ev);
+    cfg.ciphers = "aes128-ctr";
+    cfg.macs = "hmac-sha2-256";
+    scfg.misbehave = TS_HOLD_NEWKEYS;
+    pair_new(&p, &cfg, &scfg);
+    for (size_t i = 0; i < 3; i++) {
+        assert_false(strata_ssh_transport_is_encrypted(p.c, dirs[i]));
+        assert_false(strata_ssh_transport_is_verified(p.c, dirs[i]));
+    }
+    assert_ok(ts_pump(p.c, p.s, 0));
+    assert_true(p.c->newkeys_sent);
+    assert_int_equal(strata_ssh_transport_kex_count(p.c), 0);
+    assert_true(strata_ssh_transport_is_encrypted(p.c, STRATA_SSH_OUT));
+    assert_true(strata_ssh_transport_is_verified(p.c, STRATA_SSH_OUT));
+    assert_false(strata_ssh_transport_is_encrypted(p.c, STRATA_SSH_IN));
+    assert_false(strata_ssh_transport_is_verified(p.c, STRATA_SSH_IN));
+    assert_false(strata_ssh_transport_is_encrypted(p.c, STRATA_SSH_BOTH));
+    assert_false(strata_ssh_transport_is_verified(p.c, STRATA_SSH_BOTH));
+    assert_ok(ts_release_newkeys(p.s));
+    assert_ok(ts_pump(p.c, p.s, 0));
+    assert_int_equal(strata_ssh_transport_kex_count(p.c), 1);
+    for (size_t i = 0; i < 3; i++) {
+        assert_true(strata_ssh_transport_is_encrypted(p.c, dirs[i]));
+        assert_true(strata_ssh_transport_is_verified(p.c, dirs[i]));
+    }
+    /* The mirror state (only the inbound direction switched) the client
+     * never reaches by itself, as it switches its own direction first: set
+     * by hand, "both" must still be false, and "in" true. */
+    snprintf(p.c->active_cipher[0], sizeof(p.c->active_cipher[0]), "none");
+    snprintf(p.c->active_mac[0], sizeof(p.c->active_mac[0]), "none");
+    assert_true(strata_ssh_transport_is_encrypted(p.c, STRATA_SSH_IN));
+    assert_true(strata_ssh_transport_is_verified(p.c, STRATA_SSH_IN));
+    assert_false(strata_ssh_transport_is_encrypted(p.c, STRATA_SSH_BOTH));
+    assert_false(strata_ssh_transport_is_verified(p.c, STRATA_SSH_BOTH));
+    /* Not a direction. */
+    assert_false(strata_ssh_transport_is_encrypted(p.c, (enum strata_ssh_direction)7));
+    assert_null(strata_ssh_transport_algorithm(p.c, "cipher", STRATA_SSH_BOTH));
+    assert_string_equal(strata_ssh_transport_algorithm(p.c, "mac", STRATA_SSH_IN), "hmac-sha2-256");
+    pair_free(&p);
+}
+
+static strata_status refuse_with_unimplemented(void *u, const uint8_t *payload, size_t n)
+{
+    struct events *e = u;
+    (void)payload, (void)n;
+    e->packets++;
+    return strata_ssh_transport_send_unimplemented(e->t);
+}
+
+/* sendUnimplemented: UNIMPLEMENTED naming the sequence number of the last
+ * packet received, as the server numbered it when it sent it. */
+static void test_send_unimplemented(void **state)
 {
     (void)state;
     struct pair p;
     strata_ssh_transport_config cfg;
     struct ts_config scfg = {0};
     client_cfg(&cfg, &p.ev);
-    cfg.kex_algorithms = "diffie-hellman-group-exchange-sha1";
-    cfg.gex_request_old = 1;
-    cfg.gex_preferred = 2048;
+    cfg.cb.packet = refuse_with_unimplemented;
     pair_new(&p, &cfg, &scfg);
+    p.ev.t = p.c;
+    /* No packet received yet (not even the identification). */
+    assert_status(strata_ssh_transport_send_unimplemented(p.c), STRATA_E_STATE);
     assert_ok(ts_pump(p.c, p.s, 0));
-    assert_int_equal(p.ev.secure, 1);
+    static const uint8_t ign[] = {SSH_MSG_IGNORE, 0, 0, 0, 0};
+    for (int i = 0; i < 3; i++) {
+        assert_ok(ts_send(p.s, ign, sizeof(ign)));
+        assert_ok(ts_pump(p.c, p.s, 0));
+    }
+    assert_int_equal(p.ev.ignores, 3);
+    uint32_t want = ts_last_sent_seq(p.s);
+    assert_int_equal(want, 3); /* strict KEX: EXT_INFO 0, then the IGNOREs 1, 2, 3 */
+    assert_ok(strata_ssh_transport_send_unimplemented(p.c));
+    assert_ok(ts_pump(p.c, p.s, 0));
+    assert_int_equal(ts_count(p.s, SSH_MSG_UNIMPLEMENTED), 1);
+    assert_int_equal(ts_unimplemented_seq(p.s), want);
+    /* From the layer above, inside the packet callback. */
+    static const uint8_t svc[] = {94, 0, 0, 0, 0};
+    assert_ok(ts_send(p.s, svc, sizeof(svc)));
+    assert_ok(ts_pump(p.c, p.s, 0));
+    assert_int_equal(p.ev.packets, 1);
+    assert_int_equal(ts_count(p.s, SSH_MSG_UNIMPLEMENTED), 2);
+    assert_int_equal(ts_unimplemented_seq(p.s), want + 1);
+    assert_int_equal(ts_error(p.s)->status, STRATA_OK);
+    assert_ok(strata_ssh_transport_lose_connection(p.c));
+    assert_status(strata_ssh_transport_send_unimplemented(p.c), STRATA_CLOSED);
     pair_free(&p);
+
+    /* During the first key exchange: refused under strict KEX, sent
+     * (between KEXINIT and NEWKEYS) without it. */
+    for (int strict = 1; strict >= 0; strict--) {
+        client_cfg(&cfg, &p.ev);
+        memset(&scfg, 0, sizeof(scfg));
+        scfg.misbehave = TS_HOLD_NEWKEYS | (strict ? 0 : TS_NO_STRICT);
+        pair_new(&p, &cfg, &scfg);
+        assert_ok(ts_pump(p.c, p.s, 0));
+        assert_int_equal(strata_ssh_transport_kex_count(p.c), 0);
+        if (strict) {
+            assert_status(strata_ssh_transport_send_unimplemented(p.c), STRATA_E_STATE);
+        } else {
+            assert_ok(strata_ssh_transport_send_unimplemented(p.c));
+            assert_ok(ts_pump(p.c, p.s, 0));
+            assert_int_equal(ts_count(p.s, SSH_MSG_UNIMPLEMENTED), 1);
+            assert_int_equal(ts_unimplemented_seq(p.s), 1); /* KEXINIT 0, the reply 1 */
+            assert_ok(ts_release_newkeys(p.s));
+            assert_ok(ts_pump(p.c, p.s, 0));
+            assert_int_equal(p.ev.secure, 1);
+        }
+        pair_free(&p);
+    }
 }
 
 static void test_config_errors(void **state)
@@ -919,6 +1071,8 @@ int main(void)
         cmocka_unit_test(test_bad_mac),
         cmocka_unit_test(test_refused_without_callback),
         cmocka_unit_test(test_gex_old_request),
+        cmocka_unit_test(test_direction_queries),
+        cmocka_unit_test(test_send_unimplemented),
         cmocka_unit_test(test_config_errors),
         cmocka_unit_test(test_known_hosts),
         cmocka_unit_test(test_known_hosts_orders_algs),
