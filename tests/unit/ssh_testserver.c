@@ -40,6 +40,10 @@ struct ts {
     char disc_desc[256];
     struct ts_chreq chreq;
     struct ts_gex_request gex_req;
+    char debug_msg[256];
+    int debug_always;
+    uint8_t ignore_data[64];
+    size_t ignore_len;
     int newkeys_held;
 };
 
@@ -481,6 +485,31 @@ static strata_status on_packet(struct ts *s, const uint8_t *p, size_t n)
         s->disc_desc[dl] = 0;
         return STRATA_OK;
     }
+    case SSH_MSG_DEBUG:
+    case SSH_MSG_IGNORE: {
+        s->counts[type]++;
+        strata_buf in;
+        uint8_t t;
+        const uint8_t *v, *lang;
+        size_t vl, ll;
+        strata_buf_view(&in, p, n);
+        if (strata_buf_get_u8(&in, &t) != STRATA_OK ||
+            (type == SSH_MSG_DEBUG && strata_buf_get_bool(&in, &s->debug_always) != STRATA_OK) ||
+            strata_buf_get_string(&in, &v, &vl) != STRATA_OK ||
+            (type == SSH_MSG_DEBUG && strata_buf_get_string(&in, &lang, &ll) != STRATA_OK) ||
+            strata_buf_get_end(&in) != STRATA_OK)
+            return fail(s, type == SSH_MSG_DEBUG ? "bad DEBUG" : "bad IGNORE");
+        if (type == SSH_MSG_IGNORE) {
+            s->ignore_len = vl;
+            memcpy(s->ignore_data, v, vl < sizeof(s->ignore_data) ? vl : sizeof(s->ignore_data));
+        } else {
+            if (vl >= sizeof(s->debug_msg))
+                return fail(s, "DEBUG message too long for the test server");
+            memcpy(s->debug_msg, v, vl);
+            s->debug_msg[vl] = 0;
+        }
+        return STRATA_OK;
+    }
     case SSH_MSG_UNIMPLEMENTED:
         if (n >= 5)
             s->unimpl_seq =
@@ -583,6 +612,18 @@ const char *ts_last_disconnect_desc(const struct ts *s)
 uint32_t ts_unimplemented_seq(const struct ts *s)
 {
     return s->unimpl_seq;
+}
+
+const char *ts_last_debug(const struct ts *s, int *always_display)
+{
+    *always_display = s->debug_always;
+    return s->debug_msg;
+}
+
+const uint8_t *ts_last_ignore(const struct ts *s, size_t *n)
+{
+    *n = s->ignore_len;
+    return s->ignore_data;
 }
 
 uint32_t ts_last_sent_seq(const struct ts *s)

@@ -69,6 +69,12 @@ uint32_t ts_last_disconnect_reason(const struct ts *s);
 /* Its description (empty when none; a malformed DISCONNECT fails the server). */
 const char *ts_last_disconnect_desc(const struct ts *s);
 int ts_strict(const struct ts *s);
+/* The last DEBUG from the client (RFC 4253 §11.3), decoded: its message
+ * (empty when none) and always_display. */
+const char *ts_last_debug(const struct ts *s, int *always_display);
+/* The data of the last IGNORE from the client (RFC 4253 §11.2; up to 64
+ * bytes kept, *n its whole length). */
+const uint8_t *ts_last_ignore(const struct ts *s, size_t *n);
 /* Sequence number in the last UNIMPLEMENTED from the client. */
 uint32_t ts_unimplemented_seq(const struct ts *s);
 /* The last CHANNEL_REQUEST (98) from the client, decoded field by field

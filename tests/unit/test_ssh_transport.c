@@ -281,14 +281,14 @@ static void test_one_byte_at_a_time(void **state)
 }
 
 /* verifyHostKey answers later: the server's NEWKEYS arrives first and waits. */
-static void test_pending_hostkey(void **state)
+static void pending_hostkey(const char *kex)
 {
-    (void)state;
     for (int accept = 0; accept < 2; accept++) {
         struct pair p;
         strata_ssh_transport_config cfg;
         struct ts_config scfg = {0};
         client_cfg(&cfg, &p.ev);
+        cfg.kex_algorithms = kex;
         p.ev.verdict = STRATA_PENDING;
         pair_new(&p, &cfg, &scfg);
         assert_ok(strata_ssh_transport_request_service(p.c, "ssh-userauth"));
@@ -305,6 +305,9 @@ static void test_pending_hostkey(void **state)
             assert_ok(ts_pump(p.c, p.s, 0));
             assert_int_equal(p.ev.secure, 1);
             assert_int_equal(p.ev.accepted, 1);
+            if (kex)
+                assert_string_equal(strata_ssh_transport_algorithm(p.c, "kex", STRATA_SSH_OUT),
+                                    kex);
         } else {
             assert_status(strata_ssh_transport_hostkey_resume(p.c, STRATA_E_HOSTKEY),
                           STRATA_E_HOSTKEY);
@@ -320,6 +323,16 @@ static void test_pending_hostkey(void **state)
         }
         pair_free(&p);
     }
+}
+
+/* _continueKEXDH_REPLY / _continueGEX_REPLY: the same wait for a fixed group,
+ * an elliptic curve and a group exchange. */
+static void test_pending_hostkey(void **state)
+{
+    (void)state;
+    pending_hostkey(NULL); /* curve25519-sha256 */
+    pending_hostkey("diffie-hellman-group14-sha256");
+    pending_hostkey("diffie-hellman-group-exchange-sha256");
 }
 
 static void test_rekey(void **state)
@@ -483,11 +496,23 @@ static void test_generic_messages(void **state)
      * IGNORE 2, message 200 is 3. */
     assert_int_equal(ts_count(p.s, SSH_MSG_UNIMPLEMENTED), 1);
     assert_int_equal(ts_unimplemented_seq(p.s), 3);
+    /* sendDebug / sendIgnore: the server decodes what arrives. */
+    int always = -1;
     assert_ok(strata_ssh_transport_send_debug(p.c, 0, "from the client"));
-    assert_ok(strata_ssh_transport_send_ignore(p.c, (const uint8_t *)"x", 1));
+    assert_ok(strata_ssh_transport_send_ignore(p.c, (const uint8_t *)"padding\0!", 9));
     assert_ok(ts_pump(p.c, p.s, 0));
     assert_int_equal(ts_count(p.s, SSH_MSG_DEBUG), 1);
+    assert_string_equal(ts_last_debug(p.s, &always), "from the client");
+    assert_int_equal(always, 0);
     assert_int_equal(ts_count(p.s, SSH_MSG_IGNORE), 1);
+    size_t ign_len;
+    const uint8_t *ign = ts_last_ignore(p.s, &ign_len);
+    assert_int_equal(ign_len, 9);
+    assert_memory_equal(ign, "padding\0!", 9);
+    assert_ok(strata_ssh_transport_send_debug(p.c, 1, "shown"));
+    assert_ok(ts_pump(p.c, p.s, 0));
+    assert_string_equal(ts_last_debug(p.s, &always), "shown");
+    assert_int_equal(always, 1);
     /* receiveUnimplemented. */
     static const uint8_t unimpl[] = {SSH_MSG_UNIMPLEMENTED, 0, 0, 0, 42};
     assert_ok(ts_send(p.s, unimpl, sizeof(unimpl)));
@@ -509,9 +534,43 @@ static void test_generic_messages(void **state)
     assert_status(ts_pump(p.c, p.s, 0), STRATA_E_SSH_DISCONNECT);
     assert_int_equal(p.ev.disconnected, 1);
     assert_int_equal(p.ev.disc_reason, 11);
+    assert_int_equal(strata_ssh_transport_disconnect_reason(p.c), 11);
+    assert_true(strata_ssh_transport_is_closed(p.c));
     assert_string_equal(strata_error_message(strata_ssh_transport_error(p.c)),
                         "server disconnected (BY_APPLICATION, 11): bye");
     pair_free(&p);
+}
+
+/* RFC 4253 §11.1: the names of the reason codes, and UNKNOWN beyond them. */
+static void test_disconnect_reason_names(void **state)
+{
+    (void)state;
+    static const struct {
+        uint32_t code;
+        const char *name;
+    } rfc[] = {
+        {STRATA_SSH_DISCONNECT_HOST_NOT_ALLOWED_TO_CONNECT, "HOST_NOT_ALLOWED_TO_CONNECT"},
+        {STRATA_SSH_DISCONNECT_PROTOCOL_ERROR, "PROTOCOL_ERROR"},
+        {STRATA_SSH_DISCONNECT_KEY_EXCHANGE_FAILED, "KEY_EXCHANGE_FAILED"},
+        {STRATA_SSH_DISCONNECT_RESERVED, "RESERVED"},
+        {STRATA_SSH_DISCONNECT_MAC_ERROR, "MAC_ERROR"},
+        {STRATA_SSH_DISCONNECT_COMPRESSION_ERROR, "COMPRESSION_ERROR"},
+        {STRATA_SSH_DISCONNECT_SERVICE_NOT_AVAILABLE, "SERVICE_NOT_AVAILABLE"},
+        {STRATA_SSH_DISCONNECT_PROTOCOL_VERSION_NOT_SUPPORTED, "PROTOCOL_VERSION_NOT_SUPPORTED"},
+        {STRATA_SSH_DISCONNECT_HOST_KEY_NOT_VERIFIABLE, "HOST_KEY_NOT_VERIFIABLE"},
+        {STRATA_SSH_DISCONNECT_CONNECTION_LOST, "CONNECTION_LOST"},
+        {STRATA_SSH_DISCONNECT_BY_APPLICATION, "BY_APPLICATION"},
+        {STRATA_SSH_DISCONNECT_TOO_MANY_CONNECTIONS, "TOO_MANY_CONNECTIONS"},
+        {STRATA_SSH_DISCONNECT_AUTH_CANCELLED_BY_USER, "AUTH_CANCELLED_BY_USER"},
+        {STRATA_SSH_DISCONNECT_NO_MORE_AUTH_METHODS_AVAILABLE, "NO_MORE_AUTH_METHODS_AVAILABLE"},
+        {STRATA_SSH_DISCONNECT_ILLEGAL_USER_NAME, "ILLEGAL_USER_NAME"}};
+    for (uint32_t i = 0; i < sizeof(rfc) / sizeof(rfc[0]); i++) {
+        assert_int_equal(rfc[i].code, i + 1); /* the RFC's numbers */
+        assert_string_equal(strata_ssh_disconnect_reason_name(rfc[i].code), rfc[i].name);
+    }
+    assert_string_equal(strata_ssh_disconnect_reason_name(0), "UNKNOWN");
+    assert_string_equal(strata_ssh_disconnect_reason_name(16), "UNKNOWN");
+    assert_string_equal(strata_ssh_disconnect_reason_name(UINT32_MAX), "UNKNOWN");
 }
 
 /* Raw bytes from a "server" to a fresh client. */
@@ -1096,6 +1155,7 @@ int main(void)
         cmocka_unit_test(test_hostile_servers),
         cmocka_unit_test(test_no_common_cipher),
         cmocka_unit_test(test_generic_messages),
+        cmocka_unit_test(test_disconnect_reason_names),
         cmocka_unit_test(test_garbage),
         cmocka_unit_test(test_bad_mac),
         cmocka_unit_test(test_refused_without_callback),
