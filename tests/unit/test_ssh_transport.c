@@ -393,6 +393,31 @@ static void test_rekey(void **state)
     pair_free(&p);
 }
 
+/* The defaults: a key exchange after an hour (time from the caller's clock)
+ * and after 1 GiB (the limit is checked as a value: sending 1 GiB here is too
+ * slow under the sanitizers; test_rekey shows the byte count at work). */
+static void test_rekey_defaults(void **state)
+{
+    (void)state;
+    struct pair p;
+    strata_ssh_transport_config cfg;
+    struct ts_config scfg = {0};
+    client_cfg(&cfg, &p.ev);
+    pair_new(&p, &cfg, &scfg);
+    assert_true(p.c->rekey_bytes == (uint64_t)1 << 30);
+    assert_ok(strata_ssh_transport_tick(p.c, 5000));
+    assert_ok(ts_pump(p.c, p.s, 0));
+    assert_int_equal(strata_ssh_transport_kex_count(p.c), 1);
+    assert_ok(strata_ssh_transport_tick(p.c, 5000 + 3599));
+    assert_ok(ts_pump(p.c, p.s, 0));
+    assert_int_equal(strata_ssh_transport_kex_count(p.c), 1);
+    assert_ok(strata_ssh_transport_tick(p.c, 5000 + 3600));
+    assert_ok(ts_pump(p.c, p.s, 0));
+    assert_int_equal(strata_ssh_transport_kex_count(p.c), 2);
+    assert_int_equal(ts_kex_count(p.s), 2);
+    pair_free(&p);
+}
+
 /* Runs a connection against a misbehaving server; returns the client status. */
 static strata_status hostile(unsigned misbehave, const char *kex, struct pair *p)
 {
@@ -1151,6 +1176,7 @@ int main(void)
         cmocka_unit_test(test_one_byte_at_a_time),
         cmocka_unit_test(test_pending_hostkey),
         cmocka_unit_test(test_rekey),
+        cmocka_unit_test(test_rekey_defaults),
         cmocka_unit_test(test_strict_kex),
         cmocka_unit_test(test_hostile_servers),
         cmocka_unit_test(test_no_common_cipher),
