@@ -45,6 +45,7 @@ struct ts {
     uint8_t ignore_data[64];
     size_t ignore_len;
     int newkeys_held;
+    char service[64];
 };
 
 static strata_status fail(struct ts *s, const char *what)
@@ -415,8 +416,8 @@ static strata_status on_channel_request(struct ts *s, const uint8_t *p, size_t n
                       strcmp(q.name, "subsystem") == 0))
         ok = get_cstr(&in, q.arg, sizeof(q.arg)) == 0;
     else if (ok && strcmp(q.name, "env") == 0) {
-        char value[64];
-        ok = get_cstr(&in, q.arg, sizeof(q.arg)) == 0 && get_cstr(&in, value, sizeof(value)) == 0;
+        ok = get_cstr(&in, q.arg, sizeof(q.arg)) == 0 &&
+             get_cstr(&in, q.value, sizeof(q.value)) == 0;
     } else if (ok && strcmp(q.name, "shell") != 0)
         return fail(s, "CHANNEL_REQUEST the test server does not know");
     if (!ok || strata_buf_get_end(&in) != STRATA_OK)
@@ -456,6 +457,10 @@ static strata_status on_packet(struct ts *s, const uint8_t *p, size_t n)
         if (strata_buf_get_u8(&in, &t) != STRATA_OK ||
             strata_buf_get_string(&in, &name, &nl) != STRATA_OK)
             return fail(s, "bad SERVICE_REQUEST");
+        if (nl >= sizeof(s->service))
+            return fail(s, "SERVICE_REQUEST name too long for the test server");
+        memcpy(s->service, name, nl);
+        s->service[nl] = 0;
         s->counts[type]++;
         strata_buf_init(&m, 0);
         if ((r = strata_buf_put_u8(&m, SSH_MSG_SERVICE_ACCEPT)) == STRATA_OK &&
@@ -634,6 +639,11 @@ uint32_t ts_last_sent_seq(const struct ts *s)
 const struct ts_gex_request *ts_gex_request(const struct ts *s)
 {
     return &s->gex_req;
+}
+
+const char *ts_last_service(const struct ts *s)
+{
+    return s->service;
 }
 
 const struct ts_chreq *ts_last_chreq(const struct ts *s)

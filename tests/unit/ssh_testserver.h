@@ -86,10 +86,13 @@ struct ts_chreq {
     uint32_t recipient;
     int want_reply;
     char name[64];
-    char arg[64]; /* signal name, exec command, subsystem name, pty TERM */
+    char arg[64];   /* signal name, exec command, subsystem name, pty TERM, env name */
+    char value[64]; /* env value */
     uint32_t cols, rows, width_px, height_px;
 };
 const struct ts_chreq *ts_last_chreq(const struct ts *s);
+/* The service named in the last SERVICE_REQUEST (empty when none). */
+const char *ts_last_service(const struct ts *s);
 /* Types of the service messages (50+) received, in order. */
 const uint8_t *ts_log(const struct ts *s, size_t *n);
 

@@ -78,6 +78,9 @@ static void up_to_none(struct fx *f)
     const uint8_t *log = ts_log(f->ts, &n);
     assert_int_equal(n, 1);
     assert_int_equal(log[0], 50); /* USERAUTH_REQUEST "none" */
+    /* The client asked for ssh-userauth once the connection was secure. */
+    assert_int_equal(ts_count(f->ts, 5), 1);
+    assert_string_equal(ts_last_service(f->ts), "ssh-userauth");
 }
 
 static void test_auth_failure_disconnects(void **state)
@@ -166,6 +169,7 @@ static void expect_chreq(struct fx *f, const struct ts_chreq *want)
     assert_int_equal(q->want_reply, want->want_reply);
     assert_string_equal(q->name, want->name);
     assert_string_equal(q->arg, want->arg);
+    assert_string_equal(q->value, want->value);
     assert_int_equal(q->cols, want->cols);
     assert_int_equal(q->rows, want->rows);
     assert_int_equal(q->width_px, want->width_px);
@@ -182,20 +186,27 @@ static void test_channel_requests_decoded(void **state)
     fx_init(&f);
     strata_ssh_channel *ch = up_to_open_session(&f);
     assert_ok(strata_ssh_channel_pty(ch, "xterm-256color", 80, 24, 640, 480, NULL, 0));
-    expect_chreq(&f, &(struct ts_chreq){1, 9, 1, "pty-req", "xterm-256color", 80, 24, 640, 480});
+    expect_chreq(&f,
+                 &(struct ts_chreq){1, 9, 1, "pty-req", "xterm-256color", "", 80, 24, 640, 480});
     /* RFC 4254 §6.7: uint32 columns, rows, width px, height px; no reply. */
     assert_ok(strata_ssh_channel_window_change(ch, 132, 43, 1056, 688));
-    expect_chreq(&f, &(struct ts_chreq){2, 9, 0, "window-change", "", 132, 43, 1056, 688});
+    expect_chreq(&f, &(struct ts_chreq){2, 9, 0, "window-change", "", "", 132, 43, 1056, 688});
     /* RFC 4254 §6.9: the signal name without "SIG"; no reply. */
     assert_ok(strata_ssh_channel_signal(ch, "INT"));
-    expect_chreq(&f, &(struct ts_chreq){3, 9, 0, "signal", "INT", 0, 0, 0, 0});
+    expect_chreq(&f, &(struct ts_chreq){3, 9, 0, "signal", "INT", "", 0, 0, 0, 0});
     assert_ok(strata_ssh_channel_signal(ch, "TERM"));
-    expect_chreq(&f, &(struct ts_chreq){4, 9, 0, "signal", "TERM", 0, 0, 0, 0});
+    expect_chreq(&f, &(struct ts_chreq){4, 9, 0, "signal", "TERM", "", 0, 0, 0, 0});
     assert_status(strata_ssh_channel_signal(ch, NULL), STRATA_E_USAGE);
 
     assert_ok(strata_ssh_channel_exec(ch, "uname -a"));
-    expect_chreq(&f, &(struct ts_chreq){5, 9, 1, "exec", "uname -a", 0, 0, 0, 0});
-    assert_int_equal(ts_count(f.ts, 98), 5);
+    expect_chreq(&f, &(struct ts_chreq){5, 9, 1, "exec", "uname -a", "", 0, 0, 0, 0});
+    assert_ok(strata_ssh_channel_env(ch, "LANG", "C.UTF-8"));
+    expect_chreq(&f, &(struct ts_chreq){6, 9, 1, "env", "LANG", "C.UTF-8", 0, 0, 0, 0});
+    assert_ok(strata_ssh_channel_shell(ch));
+    expect_chreq(&f, &(struct ts_chreq){7, 9, 1, "shell", "", "", 0, 0, 0, 0});
+    assert_ok(strata_ssh_channel_subsystem(ch, "sftp"));
+    expect_chreq(&f, &(struct ts_chreq){8, 9, 1, "subsystem", "sftp", "", 0, 0, 0, 0});
+    assert_int_equal(ts_count(f.ts, 98), 8);
     assert_int_equal(ts_error(f.ts)->status, STRATA_OK);
     fx_free(&f);
 }
