@@ -286,6 +286,12 @@ static char *join(int argc, char **argv)
 static int parse(int argc, char **argv, struct ssh_cmd *c, const char **dest)
 {
     int ch;
+    /* --help as every strata command takes it (OpenSSH's ssh has only -h's
+     * usage error; getopt would read "--help" as an unknown option '-'). */
+    if (argc > 1 && strcmp(argv[1], "--help") == 0) {
+        help(stdout);
+        return -1;
+    }
     optind = 1;
     opterr = 0;
     while ((ch = getopt(argc, argv, "+p:l:i:o:F:L:R:J:NTtCqvc:m:hE:nxas")) != -1) {
