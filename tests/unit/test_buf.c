@@ -287,6 +287,19 @@ static void test_status_table(void **state)
     assert_false(strata_status_is_error(STRATA_CLOSED));
     assert_true(strata_status_is_error(STRATA_E_TRAILING));
     assert_string_equal(strata_status_str((strata_status)9999), "unknown status");
+    /* Every entry of the one list: its name, text and category come back, and
+     * only the OK, want, closed and pending categories are not errors. */
+#define CHECK_ENTRY(NAME, CAT, TEXT)                                                               \
+    assert_string_equal(strata_status_name(STRATA_##NAME), #NAME);                                 \
+    assert_string_equal(strata_status_str(STRATA_##NAME), TEXT);                                   \
+    assert_int_equal(strata_status_category(STRATA_##NAME), STRATA_CAT_##CAT);                     \
+    assert_int_equal(strata_status_is_error(STRATA_##NAME),                                        \
+                     STRATA_CAT_##CAT > STRATA_CAT_PENDING);                                       \
+    n_entries++;
+    size_t n_entries = 0;
+    STRATA_STATUS_LIST(CHECK_ENTRY)
+#undef CHECK_ENTRY
+    assert_true(n_entries > 40);
 }
 
 static void test_ct_and_zero(void **state)
