@@ -29,10 +29,9 @@
  *   connection_secure callback;  requestService / ssh_SERVICE_ACCEPT /
  *   setService -> _request_service + service_accepted;  sendIgnore /
  *   sendDebug / sendUnimplemented / sendDisconnect -> _send_ignore /
- *   _send_debug / (automatic) / _disconnect;  receiveError / receiveDebug /
- *   receiveUnimplemented / ssh_IGNORE -> callbacks;  isEncrypted /
- *   isVerified -> _is_encrypted / _is_verified;  loseConnection ->
- *   _lose_connection.
+ *   _send_debug / _send_unimplemented (also automatic) / _disconnect;  receiveError / receiveDebug
+ * / receiveUnimplemented / ssh_IGNORE -> callbacks;  isEncrypted / isVerified -> _is_encrypted /
+ * _is_verified;  loseConnection -> _lose_connection.
  */
 #ifndef STRATA_SSH_H
 #define STRATA_SSH_H
@@ -68,10 +67,12 @@ enum strata_ssh_disconnect_reason {
 /* "PROTOCOL_ERROR" etc.; "UNKNOWN" for other codes. Static storage. */
 STRATA_API const char *strata_ssh_disconnect_reason_name(uint32_t reason);
 
-/* Directions, for is_encrypted / is_verified / algorithm queries. */
+/* Directions, for is_encrypted / is_verified / algorithm queries (Twisted's
+ * "out", "in" and "both"). */
 enum strata_ssh_direction {
-    STRATA_SSH_OUT = 0, /* client to server */
-    STRATA_SSH_IN = 1,  /* server to client */
+    STRATA_SSH_OUT = 0,  /* client to server */
+    STRATA_SSH_IN = 1,   /* server to client */
+    STRATA_SSH_BOTH = 2, /* is_encrypted / is_verified only: both of the above */
 };
 
 /* What the application is asked about the server's host key. Every pointer
@@ -215,6 +216,16 @@ STRATA_API STRATA_MUST_CHECK strata_status strata_ssh_transport_send(strata_ssh_
 STRATA_API STRATA_MUST_CHECK strata_status strata_ssh_transport_send_ignore(strata_ssh_transport *t,
                                                                             const uint8_t *data,
                                                                             size_t n);
+/* UNIMPLEMENTED for the last packet received from the server
+ * (sendUnimplemented, RFC 4253 §11.4): its sequence number, as the packet
+ * layer counted it (under strict KEX, counted from the last NEWKEYS). For a
+ * layer above that does not understand a message it was given: call it from
+ * the packet callback, or after _input returned. E_STATE when no packet has
+ * been received yet, or during the first key exchange under strict KEX
+ * (where only key exchange messages may be sent). Messages that reach no
+ * handler at all are answered this way by the engine itself. */
+STRATA_API STRATA_MUST_CHECK strata_status
+strata_ssh_transport_send_unimplemented(strata_ssh_transport *t);
 /* DEBUG (sendDebug). */
 STRATA_API STRATA_MUST_CHECK strata_status strata_ssh_transport_send_debug(strata_ssh_transport *t,
                                                                            int always_display,
@@ -231,7 +242,10 @@ strata_ssh_transport_lose_connection(strata_ssh_transport *t);
  * zlib@openssh.com compression both ways if it was negotiated. */
 STRATA_API void strata_ssh_transport_start_delayed_compression(strata_ssh_transport *t);
 
-/* isEncrypted / isVerified for a direction (1 or 0). */
+/* isEncrypted / isVerified for a direction (1 or 0): whether packets that
+ * way are encrypted / carry a MAC (or an AEAD tag) now. STRATA_SSH_BOTH: 1
+ * only when both directions are. Each direction switches at its own NEWKEYS,
+ * so OUT can be 1 while IN is still 0. Any other value: 0. */
 STRATA_API int strata_ssh_transport_is_encrypted(const strata_ssh_transport *t,
                                                  enum strata_ssh_direction dir);
 STRATA_API int strata_ssh_transport_is_verified(const strata_ssh_transport *t,
@@ -241,7 +255,8 @@ STRATA_API int strata_ssh_transport_is_secure(const strata_ssh_transport *t);
 
 /* Negotiated names (static or owned by t, valid while t lives; NULL before
  * the first KEXINIT exchange). which: "kex", "hostkey", "cipher", "mac",
- * "compression" (for cipher/mac/compression dir selects the direction). */
+ * "compression" (for cipher/mac/compression dir selects the direction;
+ * STRATA_SSH_BOTH gives NULL there). */
 STRATA_API const char *strata_ssh_transport_algorithm(const strata_ssh_transport *t,
                                                       const char *which,
                                                       enum strata_ssh_direction dir);

@@ -330,7 +330,8 @@ static uint32_t reason_for_packet_error(const strata_error *e)
     return STRATA_SSH_DISCONNECT_PROTOCOL_ERROR;
 }
 
-static strata_status unimplemented(struct strata_ssh_transport *t)
+/* RFC 4253 §11.4: UNIMPLEMENTED carries the rejected packet's sequence number. */
+strata_status strata__ssh_t_send_unimplemented(struct strata_ssh_transport *t)
 {
     uint8_t m[5] = {SSH_MSG_UNIMPLEMENTED, (uint8_t)(t->rx_seq >> 24), (uint8_t)(t->rx_seq >> 16),
                     (uint8_t)(t->rx_seq >> 8), (uint8_t)t->rx_seq};
@@ -371,14 +372,14 @@ static strata_status dispatch(struct strata_ssh_transport *t, const uint8_t *p, 
                                       "message %u from the server during key exchange", type);
         strata_status r = t->cb.packet ? t->cb.packet(t->user, p, n) : STRATA_E_UNSUPPORTED;
         if (r == STRATA_E_UNSUPPORTED)
-            return unimplemented(t);
+            return strata__ssh_t_send_unimplemented(t);
         if (r != STRATA_OK)
             return strata__ssh_t_fail(t, STRATA_SSH_DISCONNECT_PROTOCOL_ERROR, r,
                                       "the service refused message %u (%s)", type,
                                       strata_status_str(r));
         return STRATA_OK;
     }
-    return unimplemented(t);
+    return strata__ssh_t_send_unimplemented(t);
 }
 
 strata_status strata__ssh_t_process(struct strata_ssh_transport *t)
@@ -408,6 +409,7 @@ strata_status strata__ssh_t_process(struct strata_ssh_transport *t)
         if (r != STRATA_OK)
             return strata__ssh_t_fail_err(t, reason_for_packet_error(&e), &e);
         t->rx_seq = strata__ssh_pkt_dir_seq(t->rx) - 1u;
+        t->rx_seen = 1;
         if ((r = dispatch(t, p, n)) != STRATA_OK)
             return r;
     }

@@ -73,7 +73,8 @@ struct strata_ssh_transport {
     char *v_c, *v_s;
     struct ssh_version_reader vr;
     ssh_handler dispatch[256];
-    uint32_t rx_seq; /* sequence number of the packet being handled */
+    uint32_t rx_seq; /* sequence number of the packet being handled, or the last one */
+    int rx_seen;     /* a packet has been received (rx_seq is meaningful) */
 
     /* Key exchange. */
     int kex_running;  /* our KEXINIT sent, not yet both NEWKEYS */
@@ -111,6 +112,8 @@ void strata__ssh_t_disarm(struct strata_ssh_transport *t, uint8_t msg);
 strata_status strata__ssh_t_send(struct strata_ssh_transport *t, const uint8_t *p, size_t n);
 /* Seals a payload now, bypassing the queue (transport messages). */
 strata_status strata__ssh_t_seal(struct strata_ssh_transport *t, const uint8_t *p, size_t n);
+/* UNIMPLEMENTED for rx_seq, sealed now (allowed during key exchange). */
+strata_status strata__ssh_t_send_unimplemented(struct strata_ssh_transport *t);
 /* Sends what the queue holds (after our NEWKEYS). */
 strata_status strata__ssh_t_flush_queue(struct strata_ssh_transport *t);
 /* Records the first error, sends DISCONNECT(reason) when packets can still

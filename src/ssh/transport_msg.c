@@ -3,8 +3,8 @@
  *
  * Seed: SSHTransportBase.ssh_DISCONNECT / receiveError, ssh_IGNORE,
  * ssh_UNIMPLEMENTED / receiveUnimplemented, ssh_DEBUG / receiveDebug,
- * sendDebug, sendIgnore, sendDisconnect, loseConnection; SSHClientTransport
- * requestService, ssh_SERVICE_ACCEPT, setService. */
+ * sendDebug, sendIgnore, sendUnimplemented, sendDisconnect, loseConnection;
+ * SSHClientTransport requestService, ssh_SERVICE_ACCEPT, setService. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -237,6 +237,17 @@ strata_status strata_ssh_transport_send_ignore(strata_ssh_transport *t, const ui
         r = strata__ssh_t_send(t, strata_buf_ptr(&m), strata_buf_len(&m));
     strata_buf_free(&m);
     return r;
+}
+
+strata_status strata_ssh_transport_send_unimplemented(strata_ssh_transport *t)
+{
+    if (t->state != SSH_T_RUNNING)
+        return t->state == SSH_T_CLOSED ? closed_status(t) : STRATA_E_STATE;
+    /* Nothing to refer to yet; and under strict KEX only key exchange
+     * messages may go out during the first exchange (OpenSSH PROTOCOL §1.10). */
+    if (!t->rx_seen || (t->strict && t->kex_done == 0))
+        return STRATA_E_STATE;
+    return strata__ssh_t_send_unimplemented(t);
 }
 
 strata_status strata_ssh_transport_send_debug(strata_ssh_transport *t, int always_display,

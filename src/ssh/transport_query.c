@@ -5,14 +5,30 @@
 
 #include "ssh/transport_internal.h"
 
+/* Twisted's isEncrypted / isVerified: "in", "out", or "both" (true only
+ * when both are); each direction is switched at its own NEWKEYS. */
+static int per_direction(const char (*active)[65], enum strata_ssh_direction dir)
+{
+    int out = strcmp(active[0], "none") != 0, in = strcmp(active[1], "none") != 0;
+    switch (dir) {
+    case STRATA_SSH_OUT:
+        return out;
+    case STRATA_SSH_IN:
+        return in;
+    case STRATA_SSH_BOTH:
+        return out && in;
+    }
+    return 0;
+}
+
 int strata_ssh_transport_is_encrypted(const strata_ssh_transport *t, enum strata_ssh_direction dir)
 {
-    return strcmp(t->active_cipher[dir ? 1 : 0], "none") != 0;
+    return per_direction(t->active_cipher, dir);
 }
 
 int strata_ssh_transport_is_verified(const strata_ssh_transport *t, enum strata_ssh_direction dir)
 {
-    return strcmp(t->active_mac[dir ? 1 : 0], "none") != 0;
+    return per_direction(t->active_mac, dir);
 }
 
 int strata_ssh_transport_is_secure(const strata_ssh_transport *t)
@@ -23,13 +39,15 @@ int strata_ssh_transport_is_secure(const strata_ssh_transport *t)
 const char *strata_ssh_transport_algorithm(const strata_ssh_transport *t, const char *which,
                                            enum strata_ssh_direction dir)
 {
-    int d = dir ? 1 : 0;
+    int d = dir == STRATA_SSH_IN ? 1 : 0;
     if (!t->neg.kex)
         return NULL;
     if (!strcmp(which, "kex"))
         return t->neg.kex;
     if (!strcmp(which, "hostkey"))
         return t->neg.hostkey;
+    if (dir != STRATA_SSH_OUT && dir != STRATA_SSH_IN)
+        return NULL;
     if (!strcmp(which, "cipher"))
         return t->neg.cipher[d];
     if (!strcmp(which, "mac"))

@@ -9,7 +9,11 @@
 #  - `cmake --install` into a fresh prefix gives the library, every public
 #    header, the CLI, the man page and a strata.pc with which a program
 #    calling strata_version() compiles, links and runs;
-#  - every tests/interop/test_*.sh is a ctest interop.test_*.
+#  - every tests/interop/test_*.sh is a ctest interop.test_*, every
+#    tests/unit/test_*.c a ctest unit.test_*, every tests/fuzz/fuzz_NAME.c a
+#    ctest fuzz-replay.NAME;
+#  - the shared library exports only public strata_ names (-fvisibility=hidden
+#    with STRATA_API: no internal strata__ name, nothing else).
 source "$(dirname "$0")/lib.sh"
 need make cmake ctest pkg-config cc
 SRC=${STRATA_SRC:?repo root}
@@ -164,4 +168,35 @@ for s in "$SRC"/tests/interop/test_*.sh; do
 done
 [ -z "$missing" ] && ok "all $n tests/interop/test_*.sh are ctests interop.test_*" ||
     bad "not ctests:$missing"
+missing=
+n=0
+for s in "$SRC"/tests/unit/test_*.c; do
+    name=$(basename "$s" .c)
+    n=$((n + 1))
+    grep -q "Test *#[0-9]*: unit\.$name\$" ctest.n || missing="$missing $name"
+done
+[ -z "$missing" ] && ok "all $n tests/unit/test_*.c are ctests unit.test_*" ||
+    bad "not ctests:$missing"
+missing=
+n=0
+for s in "$SRC"/tests/fuzz/fuzz_*.c; do
+    name=$(basename "$s" .c)
+    name=${name#fuzz_}
+    n=$((n + 1))
+    grep -q "Test *#[0-9]*: fuzz-replay\.$name\$" ctest.n || missing="$missing $name"
+done
+[ -z "$missing" ] && ok "all $n tests/fuzz/fuzz_*.c replay as ctests fuzz-replay.*" ||
+    bad "no replay ctest:$missing"
+
+# ---- the shared library's exports -------------------------------------------------
+if command -v nm >/dev/null; then
+    nm -D --defined-only "$BUILD/libstrata.so" | awk '$2 ~ /^[TDBRVW]$/ { print $3 }' >exports
+    others=$(grep -v '^strata_' exports | grep -v '^strata__' | head -n 5 | tr '\n' ' ')
+    internal=$(grep '^strata__' exports | head -n 5 | tr '\n' ' ')
+    [ -s exports ] && grep -qx strata_version exports && [ -z "$others" ] && [ -z "$internal" ] &&
+        ok "libstrata.so exports only public strata_ names ($(wc -l <exports))" ||
+        bad "libstrata.so exports: internal '$internal', other '$others'"
+else
+    bad "nm not found"
+fi
 finish

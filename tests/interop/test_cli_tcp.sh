@@ -15,18 +15,20 @@
 . "$(dirname "$0")/lib.sh"
 need sha256sum cmp mkfifo
 
-# stop PID NAME: SIGTERM, then the listener must exit 0 within 10 s (it
-# closes its connections and, under ASan, checks for leaks on the way out).
+# stop PID NAME [SIGNAL]: SIGTERM (or SIGNAL), then the listener must exit 0
+# within 10 s (it closes its connections and, under ASan, checks for leaks on
+# the way out).
 stop() {
-    kill "$1" 2>/dev/null
+    local sig=${3:-TERM}
+    kill -s "$sig" "$1" 2>/dev/null
     for _ in $(seq 100); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
     if kill -0 "$1" 2>/dev/null; then
-        bad "$2: listener still running 10 s after SIGTERM"
+        bad "$2: listener still running 10 s after SIG$sig"
         kill -9 "$1"
     fi
     wait "$1"
     local rc=$?
-    [ $rc -eq 0 ] || bad "$2: listener exit $rc after SIGTERM"
+    [ $rc -eq 0 ] || bad "$2: listener exit $rc after SIG$sig"
 }
 C() { timeout "$T" "$STRATA" connect "$@"; }
 
@@ -155,7 +157,10 @@ if strata_listen v6 'tcp:[::1]:0' --exec cat; then
     got=$(head -c $((4 << 20)) big | C "tcp:[::1]:$PORT" | sha256sum | cut -d' ' -f1)
     [ "$got" = "$(head -c $((4 << 20)) big | sha256sum | cut -d' ' -f1)" ] \
         && ok "4 MiB over IPv6 [::1] byte-identical" || bad "IPv6 transfer differs"
-    stop "$LPID" v6
+    # SIGINT stops a listener as SIGTERM does (strata_io_stop_on_signals).
+    f0=$fail
+    stop "$LPID" v6 INT
+    [ "$fail" -eq "$f0" ] && ok "SIGINT stops a listener: exit 0"
 else
     bad "IPv6 listener on [::1]"
 fi

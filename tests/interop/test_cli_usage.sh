@@ -81,8 +81,12 @@ usage "strata: option --seconds: '601' is not a number of seconds in (0, 600]" b
 usage "strata: option --seconds needs a value" bench --seconds
 usage "strata: bench: unknown option '--fast' (see 'strata bench --help')" bench --fast
 
-# --help and -h: usage on stdout, exit 0, for every subcommand.
-for cmd in connect listen demo bench ssh ssh-keyscan cert; do
+# --help and -h: usage on stdout, exit 0, for every subcommand strata --help
+# lists.
+cmds=$("$STRATA" --help | awk '/^commands:/ { inb = 1; next } inb && /^  [a-z]/ { print $1 } inb && /^$/ { exit }')
+[ "$(echo $cmds)" = "connect listen demo ssh ssh-keyscan bench cert" ] &&
+    ok "strata --help lists 7 commands" || bad "strata --help lists: $(echo $cmds)"
+for cmd in $cmds; do
     for h in --help -h; do
         if "$STRATA" $cmd $h >help.out 2>help.err && grep -q "^usage: strata $cmd" help.out \
             && [ ! -s help.err ]; then

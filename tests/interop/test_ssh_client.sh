@@ -97,6 +97,20 @@ check "-s sftp: the subsystem answers" "02 00 00 00 03" bash -c \
     "(printf '\\000\\000\\000\\005\\001\\000\\000\\000\\003'; sleep 1) | \
     ${S[*]} -s 127.0.0.1 sftp | head -c 9 | od -An -tx1"
 check "exit status 0" "rc=0" bash -c "${S[*]} 127.0.0.1 true; echo rc=\$?"
+# Without -F the default file, ~/.ssh/config, is read (removed after: the
+# other checks name their file).
+mkdir -p "$HOME/.ssh"
+cat >"$HOME/.ssh/config" <<CFG
+Host viahome
+    HostName 127.0.0.1
+    Port $PORT_main
+    UserKnownHostsFile $WORK/known_hosts
+    IdentityFile $WORK/k_ed25519
+    User root
+CFG
+check "no -F: ~/.ssh/config read (Host alias, HostName, Port, User)" "root" \
+    "$STRATA" ssh -o BatchMode=yes viahome 'id -un'
+rm -f "$HOME/.ssh/config"
 
 # 64 MiB each way, checked by sha256.
 head -c 64M /dev/urandom >"$WORK/big"

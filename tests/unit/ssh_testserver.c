@@ -38,6 +38,14 @@ struct ts {
     uint32_t unimpl_seq;
     uint32_t disc_reason;
     char disc_desc[256];
+    struct ts_chreq chreq;
+    struct ts_gex_request gex_req;
+    char debug_msg[256];
+    int debug_always;
+    uint8_t ignore_data[64];
+    size_t ignore_len;
+    int newkeys_held;
+    char service[64];
 };
 
 static strata_status fail(struct ts *s, const char *what)
@@ -240,6 +248,39 @@ static strata_status set_keys(struct ts *s, int d, struct ssh_pkt_dir *dir)
     return r;
 }
 
+/* Our NEWKEYS, the switch of our outbound keys, and EXT_INFO after the
+ * first exchange when the client asked for it. */
+static strata_status send_newkeys(struct ts *s, int first)
+{
+    strata_buf m;
+    strata_status r;
+    if ((r = seal_byte(s, SSH_MSG_NEWKEYS)) != STRATA_OK ||
+        (r = set_keys(s, 1, s->tx)) != STRATA_OK)
+        return r;
+    if (!first || !s->client_ext_info)
+        return STRATA_OK;
+    strata_buf_init(&m, 0);
+    if ((r = strata_buf_put_u8(&m, SSH_MSG_EXT_INFO)) == STRATA_OK &&
+        (r = strata_buf_put_u32(&m, 1)) == STRATA_OK &&
+        (r = strata_buf_put_cstring(&m, "server-sig-algs")) == STRATA_OK &&
+        (r = strata_buf_put_cstring(&m, (s->cfg.misbehave & TS_EMPTY_NAMES)
+                                            ? ",ssh-ed25519,,rsa-sha2-256,rsa-sha2-512,"
+                                            : "ssh-ed25519,rsa-sha2-256,rsa-sha2-512")) ==
+            STRATA_OK)
+        r = seal(s, strata_buf_ptr(&m), strata_buf_len(&m));
+    strata_buf_free(&m);
+    return r;
+}
+
+strata_status ts_release_newkeys(struct ts *s)
+{
+    if (!s->newkeys_held)
+        return STRATA_E_STATE;
+    int first = s->newkeys_held == 2;
+    s->newkeys_held = 0;
+    return send_newkeys(s, first);
+}
+
 static strata_status reply(struct ts *s)
 {
     strata_buf ks, sig, m;
@@ -273,22 +314,12 @@ static strata_status reply(struct ts *s)
     if ((r = strata__ssh_kex_server_reply(s->kex, strata_buf_ptr(&ks), strata_buf_len(&ks),
                                           strata_buf_ptr(&sig), strata_buf_len(&sig), &m)) !=
             STRATA_OK ||
-        (r = seal(s, strata_buf_ptr(&m), strata_buf_len(&m))) != STRATA_OK ||
-        (r = seal_byte(s, SSH_MSG_NEWKEYS)) != STRATA_OK ||
-        (r = set_keys(s, 1, s->tx)) != STRATA_OK)
+        (r = seal(s, strata_buf_ptr(&m), strata_buf_len(&m))) != STRATA_OK)
         goto out;
-    if (s->kex_done == 0 && s->client_ext_info) {
-        strata_buf_reset(&m);
-        if ((r = strata_buf_put_u8(&m, SSH_MSG_EXT_INFO)) != STRATA_OK ||
-            (r = strata_buf_put_u32(&m, 1)) != STRATA_OK ||
-            (r = strata_buf_put_cstring(&m, "server-sig-algs")) != STRATA_OK ||
-            (r = strata_buf_put_cstring(&m, (s->cfg.misbehave & TS_EMPTY_NAMES)
-                                                ? ",ssh-ed25519,,rsa-sha2-256,rsa-sha2-512,"
-                                                : "ssh-ed25519,rsa-sha2-256,rsa-sha2-512")) !=
-                STRATA_OK ||
-            (r = seal(s, strata_buf_ptr(&m), strata_buf_len(&m))) != STRATA_OK)
-            goto out;
-    }
+    if (s->cfg.misbehave & TS_HOLD_NEWKEYS)
+        s->newkeys_held = s->kex_done == 0 ? 2 : 1; /* 2: the first exchange's */
+    else
+        r = send_newkeys(s, s->kex_done == 0);
 out:
     if (hk != s->cfg.hostkey)
         EVP_PKEY_free(hk);
@@ -342,8 +373,17 @@ static strata_status on_kex_msg(struct ts *s, const uint8_t *p, size_t n)
         return fail(s, "kex message outside a key exchange");
     if (s->kex->alg->kind == SSH_KEX_KIND_GEX &&
         (p[0] == SSH_MSG_KEX_DH_GEX_REQUEST || p[0] == SSH_MSG_KEX_DH_GEX_REQUEST_OLD)) {
+        /* Only the form this server was told to expect. */
+        if (p[0] !=
+            (s->cfg.gex_request_old ? SSH_MSG_KEX_DH_GEX_REQUEST_OLD : SSH_MSG_KEX_DH_GEX_REQUEST))
+            return fail(s, s->cfg.gex_request_old ? "expected KEX_DH_GEX_REQUEST_OLD"
+                                                  : "expected KEX_DH_GEX_REQUEST");
         if ((r = strata__ssh_kex_server_parse_gex_request(s->kex, p, n, &s->err)) != STRATA_OK)
             return r;
+        s->gex_req.type = p[0];
+        s->gex_req.n = s->kex->gex_n;
+        s->gex_req.min = s->kex->gex_old ? 0 : s->kex->gex_min;
+        s->gex_req.max = s->kex->gex_old ? 0 : s->kex->gex_max;
         strata_buf_init(&m, 0);
         if (s->cfg.misbehave & TS_SMALL_GEX_GROUP) {
             static const uint8_t two = 2;
@@ -363,6 +403,61 @@ static strata_status on_kex_msg(struct ts *s, const uint8_t *p, size_t n)
     if ((r = strata__ssh_kex_server_parse_init(s->kex, p, n, &s->err)) != STRATA_OK)
         return r;
     return reply(s);
+}
+
+/* Copies a wire string into a C string field, refusing what does not fit. */
+static int get_cstr(strata_buf *in, char *dst, size_t cap)
+{
+    const uint8_t *v;
+    size_t vl;
+    if (strata_buf_get_string(in, &v, &vl) != STRATA_OK || vl >= cap || memchr(v, 0, vl))
+        return -1;
+    memcpy(dst, v, vl);
+    dst[vl] = 0;
+    return 0;
+}
+
+/* RFC 4254 §6: CHANNEL_REQUEST recipient, name, want_reply, then the
+ * request's own fields, decoded for the requests the client sends. */
+static strata_status on_channel_request(struct ts *s, const uint8_t *p, size_t n)
+{
+    struct ts_chreq q;
+    strata_buf in;
+    uint8_t t;
+    int ok;
+    memset(&q, 0, sizeof(q));
+    strata_buf_view(&in, p, n);
+    ok = strata_buf_get_u8(&in, &t) == STRATA_OK &&
+         strata_buf_get_u32(&in, &q.recipient) == STRATA_OK &&
+         get_cstr(&in, q.name, sizeof(q.name)) == 0 &&
+         strata_buf_get_bool(&in, &q.want_reply) == STRATA_OK;
+    if (ok && strcmp(q.name, "window-change") == 0)
+        ok = strata_buf_get_u32(&in, &q.cols) == STRATA_OK &&
+             strata_buf_get_u32(&in, &q.rows) == STRATA_OK &&
+             strata_buf_get_u32(&in, &q.width_px) == STRATA_OK &&
+             strata_buf_get_u32(&in, &q.height_px) == STRATA_OK;
+    else if (ok && strcmp(q.name, "pty-req") == 0) {
+        const uint8_t *modes;
+        size_t ml;
+        ok = get_cstr(&in, q.arg, sizeof(q.arg)) == 0 &&
+             strata_buf_get_u32(&in, &q.cols) == STRATA_OK &&
+             strata_buf_get_u32(&in, &q.rows) == STRATA_OK &&
+             strata_buf_get_u32(&in, &q.width_px) == STRATA_OK &&
+             strata_buf_get_u32(&in, &q.height_px) == STRATA_OK &&
+             strata_buf_get_string(&in, &modes, &ml) == STRATA_OK;
+    } else if (ok && (strcmp(q.name, "signal") == 0 || strcmp(q.name, "exec") == 0 ||
+                      strcmp(q.name, "subsystem") == 0))
+        ok = get_cstr(&in, q.arg, sizeof(q.arg)) == 0;
+    else if (ok && strcmp(q.name, "env") == 0) {
+        ok = get_cstr(&in, q.arg, sizeof(q.arg)) == 0 &&
+             get_cstr(&in, q.value, sizeof(q.value)) == 0;
+    } else if (ok && strcmp(q.name, "shell") != 0)
+        return fail(s, "CHANNEL_REQUEST the test server does not know");
+    if (!ok || strata_buf_get_end(&in) != STRATA_OK)
+        return fail(s, "bad CHANNEL_REQUEST");
+    q.count = s->chreq.count + 1;
+    s->chreq = q;
+    return STRATA_OK;
 }
 
 static strata_status on_packet(struct ts *s, const uint8_t *p, size_t n)
@@ -395,6 +490,10 @@ static strata_status on_packet(struct ts *s, const uint8_t *p, size_t n)
         if (strata_buf_get_u8(&in, &t) != STRATA_OK ||
             strata_buf_get_string(&in, &name, &nl) != STRATA_OK)
             return fail(s, "bad SERVICE_REQUEST");
+        if (nl >= sizeof(s->service))
+            return fail(s, "SERVICE_REQUEST name too long for the test server");
+        memcpy(s->service, name, nl);
+        s->service[nl] = 0;
         s->counts[type]++;
         strata_buf_init(&m, 0);
         if ((r = strata_buf_put_u8(&m, SSH_MSG_SERVICE_ACCEPT)) == STRATA_OK &&
@@ -424,6 +523,31 @@ static strata_status on_packet(struct ts *s, const uint8_t *p, size_t n)
         s->disc_desc[dl] = 0;
         return STRATA_OK;
     }
+    case SSH_MSG_DEBUG:
+    case SSH_MSG_IGNORE: {
+        s->counts[type]++;
+        strata_buf in;
+        uint8_t t;
+        const uint8_t *v, *lang;
+        size_t vl, ll;
+        strata_buf_view(&in, p, n);
+        if (strata_buf_get_u8(&in, &t) != STRATA_OK ||
+            (type == SSH_MSG_DEBUG && strata_buf_get_bool(&in, &s->debug_always) != STRATA_OK) ||
+            strata_buf_get_string(&in, &v, &vl) != STRATA_OK ||
+            (type == SSH_MSG_DEBUG && strata_buf_get_string(&in, &lang, &ll) != STRATA_OK) ||
+            strata_buf_get_end(&in) != STRATA_OK)
+            return fail(s, type == SSH_MSG_DEBUG ? "bad DEBUG" : "bad IGNORE");
+        if (type == SSH_MSG_IGNORE) {
+            s->ignore_len = vl;
+            memcpy(s->ignore_data, v, vl < sizeof(s->ignore_data) ? vl : sizeof(s->ignore_data));
+        } else {
+            if (vl >= sizeof(s->debug_msg))
+                return fail(s, "DEBUG message too long for the test server");
+            memcpy(s->debug_msg, v, vl);
+            s->debug_msg[vl] = 0;
+        }
+        return STRATA_OK;
+    }
     case SSH_MSG_UNIMPLEMENTED:
         if (n >= 5)
             s->unimpl_seq =
@@ -433,6 +557,8 @@ static strata_status on_packet(struct ts *s, const uint8_t *p, size_t n)
     default:
         if (type >= 30 && type <= 49)
             return on_kex_msg(s, p, n);
+        if (type == 98 && (r = on_channel_request(s, p, n)) != STRATA_OK)
+            return r;
         s->counts[type]++;
         if (type >= 50 && s->nlog < sizeof(s->log))
             s->log[s->nlog++] = type;
@@ -524,6 +650,38 @@ const char *ts_last_disconnect_desc(const struct ts *s)
 uint32_t ts_unimplemented_seq(const struct ts *s)
 {
     return s->unimpl_seq;
+}
+
+const char *ts_last_debug(const struct ts *s, int *always_display)
+{
+    *always_display = s->debug_always;
+    return s->debug_msg;
+}
+
+const uint8_t *ts_last_ignore(const struct ts *s, size_t *n)
+{
+    *n = s->ignore_len;
+    return s->ignore_data;
+}
+
+uint32_t ts_last_sent_seq(const struct ts *s)
+{
+    return strata__ssh_pkt_dir_seq(s->tx) - 1u;
+}
+
+const struct ts_gex_request *ts_gex_request(const struct ts *s)
+{
+    return &s->gex_req;
+}
+
+const char *ts_last_service(const struct ts *s)
+{
+    return s->service;
+}
+
+const struct ts_chreq *ts_last_chreq(const struct ts *s)
+{
+    return &s->chreq;
 }
 
 const uint8_t *ts_log(const struct ts *s, size_t *n)

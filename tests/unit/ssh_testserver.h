@@ -26,6 +26,7 @@ enum ts_misbehave {
     TS_DEBUG_AFTER_KEX = 1 << 8,        /* DEBUG + IGNORE + unknown message 200 after NEWKEYS */
     TS_WRONG_KEY_TYPE = 1 << 9,         /* an ECDSA host key whatever was negotiated */
     TS_EMPTY_NAMES = 1 << 10,           /* empty names in every KEXINIT list and server-sig-algs */
+    TS_HOLD_NEWKEYS = 1 << 11, /* our NEWKEYS (and what follows) only at ts_release_newkeys */
 };
 
 struct ts_config {
@@ -34,6 +35,9 @@ struct ts_config {
     EVP_PKEY *hostkey;  /* borrowed; its type must fit hostkey_alg */
     const char *banner; /* lines sent before the identification (with CR LF), or NULL */
     unsigned misbehave;
+    /* Group exchange: the only request form accepted (0: KEX_DH_GEX_REQUEST,
+     * 1: the old KEX_DH_GEX_REQUEST_OLD); the other fails the server. */
+    int gex_request_old;
 };
 
 struct ts;
@@ -44,6 +48,17 @@ void ts_output(struct ts *s, const uint8_t **p, size_t *n);
 void ts_output_ack(struct ts *s, size_t n);
 /* Sends a raw payload now (after the key exchange). */
 strata_status ts_send(struct ts *s, const uint8_t *p, size_t n);
+/* With TS_HOLD_NEWKEYS: sends the NEWKEYS held back (E_STATE when none). */
+strata_status ts_release_newkeys(struct ts *s);
+/* Sequence number of the last packet the server sent. */
+uint32_t ts_last_sent_seq(const struct ts *s);
+/* The last group exchange request: its message number and min, n, max
+ * (an old request has only n; min and max are then 0). */
+struct ts_gex_request {
+    uint8_t type;
+    uint32_t min, n, max;
+};
+const struct ts_gex_request *ts_gex_request(const struct ts *s);
 /* Starts a key exchange from the server side. */
 strata_status ts_rekey(struct ts *s);
 const strata_error *ts_error(const struct ts *s);
@@ -55,8 +70,30 @@ uint32_t ts_last_disconnect_reason(const struct ts *s);
 /* Its description (empty when none; a malformed DISCONNECT fails the server). */
 const char *ts_last_disconnect_desc(const struct ts *s);
 int ts_strict(const struct ts *s);
+/* The last DEBUG from the client (RFC 4253 §11.3), decoded: its message
+ * (empty when none) and always_display. */
+const char *ts_last_debug(const struct ts *s, int *always_display);
+/* The data of the last IGNORE from the client (RFC 4253 §11.2; up to 64
+ * bytes kept, *n its whole length). */
+const uint8_t *ts_last_ignore(const struct ts *s, size_t *n);
 /* Sequence number in the last UNIMPLEMENTED from the client. */
 uint32_t ts_unimplemented_seq(const struct ts *s);
+/* The last CHANNEL_REQUEST (98) from the client, decoded field by field
+ * (RFC 4254 §6.7 window-change, §6.9 signal, §6.2 pty-req, §6.5 exec /
+ * subsystem); a request with trailing bytes or missing fields fails the
+ * server. Fields a request does not carry are zero / empty. */
+struct ts_chreq {
+    unsigned count; /* CHANNEL_REQUESTs seen */
+    uint32_t recipient;
+    int want_reply;
+    char name[64];
+    char arg[64];   /* signal name, exec command, subsystem name, pty TERM, env name */
+    char value[64]; /* env value */
+    uint32_t cols, rows, width_px, height_px;
+};
+const struct ts_chreq *ts_last_chreq(const struct ts *s);
+/* The service named in the last SERVICE_REQUEST (empty when none). */
+const char *ts_last_service(const struct ts *s);
 /* Types of the service messages (50+) received, in order. */
 const uint8_t *ts_log(const struct ts *s, size_t *n);
 

@@ -334,9 +334,114 @@ static void test_error_copy(void **state)
     assert_string_equal(strata_error_message(&dst), "");
 }
 
-/* strata_free_secret wipes then frees. After the free the wipe cannot be read
- * honestly; the leak checker of the dev preset fails this test if the memory
- * is not freed, and ASan fails it if more than n bytes were touched. */
+/* ---- watching memory as it is freed ----------------------------------------
+ * Under ASan (the dev preset) an allocator hook runs when free() is called,
+ * before the block is released: it can read what the block still holds. The
+ * hook API (compiler-rt's allocator_interface.h) is declared weak, so without
+ * ASan these checks are skipped. */
+int __sanitizer_install_malloc_and_free_hooks(void (*malloc_hook)(const volatile void *, size_t),
+                                              void (*free_hook)(const volatile void *))
+    __attribute__((weak));
+
+static const volatile uint8_t *watch_p;
+static size_t watch_n;
+static int watch_seen, watch_zero;
+
+static void on_malloc(const volatile void *p, size_t n)
+{
+    (void)p, (void)n;
+}
+
+static void on_free(const volatile void *p)
+{
+    if (!watch_p || p != (const volatile void *)watch_p)
+        return;
+    watch_seen = 1;
+    watch_zero = 1;
+    for (size_t i = 0; i < watch_n; i++)
+        if (watch_p[i] != 0)
+            watch_zero = 0;
+    watch_p = NULL;
+}
+
+/* Watches the next free() of p (n bytes); 0 when hooks are not available. */
+static int watch(const void *p, size_t n)
+{
+    static int installed;
+    if (!__sanitizer_install_malloc_and_free_hooks)
+        return 0;
+    if (!installed)
+        installed = __sanitizer_install_malloc_and_free_hooks(on_malloc, on_free) > 0;
+    if (!installed)
+        return 0;
+    watch_p = p;
+    watch_n = n;
+    watch_seen = watch_zero = 0;
+    return 1;
+}
+
+/* What the freed storage held: 1 all zero, 0 not, -1 not freed (or no hook). */
+static int freed_zero(void)
+{
+    return watch_seen ? watch_zero : -1;
+}
+
+/* Secret storage holds only zeros when it is freed: by strata_buf_free, by
+ * strata_buf_release, by growth into new storage, by strata_free_secret.
+ * The controls (not secret, plain free) show the hook sees the old bytes. */
+static void test_secret_storage_zero_when_freed(void **state)
+{
+    (void)state;
+    uint8_t *p = malloc(32);
+    assert_non_null(p);
+    memset(p, 0x5a, 32);
+    if (!watch(p, 32))
+        skip();
+    free(p);
+    assert_int_equal(freed_zero(), 0); /* control: a plain free keeps the bytes */
+
+    p = malloc(32);
+    assert_non_null(p);
+    memset(p, 0x5a, 32);
+    assert_true(watch(p, 32));
+    strata_free_secret(p, 32);
+    assert_int_equal(freed_zero(), 1);
+
+    strata_buf b;
+    for (int secret = 0; secret < 2; secret++) {
+        strata_buf_init(&b, 0);
+        if (secret)
+            strata_buf_set_secret(&b);
+        put_pattern(&b, 48);
+        assert_true(watch(b.data, b.cap));
+        strata_buf_free(&b);
+        assert_int_equal(freed_zero(), secret); /* control when not secret */
+    }
+
+    /* Growth: the old storage is wiped before it is freed. */
+    strata_buf_init(&b, 0);
+    strata_buf_set_secret(&b);
+    put_pattern(&b, 200);
+    assert_int_equal(b.cap, 256);
+    assert_true(watch(b.data, b.cap));
+    put_pattern(&b, 100);
+    assert_int_equal(freed_zero(), 1);
+    assert_int_equal(strata_buf_len(&b), 300);
+    assert_int_equal(b.data[299], 0x5a);
+
+    /* Release of fully read storage. */
+    assert_ok(strata_buf_consume(&b, 300));
+    put_pattern(&b, 10);
+    assert_ok(strata_buf_consume(&b, 10));
+    assert_true(watch(b.data, b.cap));
+    strata_buf_release(&b);
+    assert_int_equal(freed_zero(), 1);
+    strata_buf_free(&b);
+}
+
+/* strata_free_secret wipes then frees (the wipe: test_secret_storage_zero_when_freed);
+ * the leak checker of the dev preset fails this test if the memory is not
+ * freed, and ASan fails it if more than n bytes were touched. */
 static void test_free_secret(void **state)
 {
     (void)state;
@@ -393,6 +498,7 @@ int main(void)
         cmocka_unit_test(test_ossl_clear),
         cmocka_unit_test(test_error_copy),
         cmocka_unit_test(test_free_secret),
+        cmocka_unit_test(test_secret_storage_zero_when_freed),
         cmocka_unit_test(test_version),
         cmocka_unit_test(test_error_alloc_and_view),
     };

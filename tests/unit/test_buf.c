@@ -33,6 +33,16 @@ static void test_u32_u64_roundtrip(void **state)
     assert_ok(strata_buf_get_end(&b));
     assert_status(strata_buf_get_u8(&b, &u8), STRATA_E_TRUNCATED);
     strata_buf_free(&b);
+    /* RFC 4251 §5: any non-zero byte reads as TRUE; put writes 1. */
+    static const uint8_t bools[] = {0x07, 0x00, 0xff, 0x01};
+    static const int want_bool[] = {1, 0, 1, 1};
+    strata_buf_view(&b, bools, sizeof(bools));
+    for (size_t i = 0; i < sizeof(bools); i++) {
+        bo = -1;
+        assert_ok(strata_buf_get_bool(&b, &bo));
+        assert_int_equal(bo, want_bool[i]);
+    }
+    assert_status(strata_buf_get_bool(&b, &bo), STRATA_E_TRUNCATED);
 }
 
 static void test_truncated_leaves_buffer_unchanged(void **state)
@@ -246,6 +256,8 @@ static void test_hard_cap(void **state)
     assert_status(strata_buf_consume(&b, 7), STRATA_E_TRUNCATED);
     assert_ok(strata_buf_consume_end(&b, 4));
     assert_int_equal(strata_buf_len(&b), 2);
+    assert_status(strata_buf_consume_end(&b, 3), STRATA_E_TRUNCATED);
+    assert_int_equal(strata_buf_len(&b), 2);
     uint8_t *p;
     assert_status(strata_buf_reserve(&b, SIZE_MAX, &p), STRATA_E_LIMIT);
     assert_null(p);
@@ -317,6 +329,19 @@ static void test_status_table(void **state)
     assert_false(strata_status_is_error(STRATA_CLOSED));
     assert_true(strata_status_is_error(STRATA_E_TRAILING));
     assert_string_equal(strata_status_str((strata_status)9999), "unknown status");
+    /* Every entry of the one list: its name, text and category come back, and
+     * only the OK, want, closed and pending categories are not errors. */
+#define CHECK_ENTRY(NAME, CAT, TEXT)                                                               \
+    assert_string_equal(strata_status_name(STRATA_##NAME), #NAME);                                 \
+    assert_string_equal(strata_status_str(STRATA_##NAME), TEXT);                                   \
+    assert_int_equal(strata_status_category(STRATA_##NAME), STRATA_CAT_##CAT);                     \
+    assert_int_equal(strata_status_is_error(STRATA_##NAME),                                        \
+                     STRATA_CAT_##CAT > STRATA_CAT_PENDING);                                       \
+    n_entries++;
+    size_t n_entries = 0;
+    STRATA_STATUS_LIST(CHECK_ENTRY)
+#undef CHECK_ENTRY
+    assert_true(n_entries > 40);
 }
 
 static void test_ct_and_zero(void **state)

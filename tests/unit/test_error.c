@@ -51,12 +51,22 @@ static void log_cb(enum strata_log_level level, const char *module, const char *
 static void test_log_hook(void **state)
 {
     (void)state;
+    /* Silent by default: no level is enabled, not even errors. */
+    assert_false(strata_log_enabled(STRATA_LOG_ERROR));
     strata_log(STRATA_LOG_ERROR, "test", "silent by default %d", 1);
     strata_log_set(STRATA_LOG_INFO, log_cb, NULL);
+    assert_true(strata_log_enabled(STRATA_LOG_ERROR));
+    assert_true(strata_log_enabled(STRATA_LOG_INFO));
+    assert_false(strata_log_enabled(STRATA_LOG_DEBUG));
     strata_log(STRATA_LOG_INFO, "test", "hello %d", 42);
     strata_log(STRATA_LOG_DEBUG, "test", "filtered %d", 1);
-    strata_log_set(STRATA_LOG_ERROR, NULL, NULL);
     assert_int_equal(log_calls, 1);
+    /* A level without a callback stays silent. */
+    strata_log_set(STRATA_LOG_DEBUG, NULL, NULL);
+    assert_false(strata_log_enabled(STRATA_LOG_ERROR));
+    strata_log(STRATA_LOG_INFO, "test", "hello %d", 42);
+    assert_int_equal(log_calls, 1);
+    strata_log_set(STRATA_LOG_ERROR, NULL, NULL);
 }
 
 int main(void)

@@ -78,6 +78,9 @@ static void up_to_none(struct fx *f)
     const uint8_t *log = ts_log(f->ts, &n);
     assert_int_equal(n, 1);
     assert_int_equal(log[0], 50); /* USERAUTH_REQUEST "none" */
+    /* The client asked for ssh-userauth once the connection was secure. */
+    assert_int_equal(ts_count(f->ts, 5), 1);
+    assert_string_equal(ts_last_service(f->ts), "ssh-userauth");
 }
 
 static void test_auth_failure_disconnects(void **state)
@@ -139,6 +142,75 @@ static void test_success_then_channel(void **state)
     fx_free(&f);
 }
 
+/* Authenticated, with a session channel open (the server's id 9). */
+static strata_ssh_channel *up_to_open_session(struct fx *f)
+{
+    up_to_none(f);
+    static const uint8_t ok[] = {52};
+    server_send(f, ok, sizeof ok);
+    assert_ok(pump(f));
+    strata_ssh_channel *ch;
+    assert_ok(strata_ssh_channel_open_session(strata_ssh_client_conn(f->c), on_channel, f, &ch));
+    assert_ok(pump(f));
+    static const uint8_t confirm[] = {91, 0, 0, 0, 0, 0, 0, 0, 9, 0, 1, 0, 0, 0, 0, 0x80, 0};
+    server_send(f, confirm, sizeof confirm);
+    assert_ok(pump(f));
+    assert_int_equal(f->last_ev, STRATA_SSH_CH_OPENED);
+    return ch;
+}
+
+/* Pumps, then compares the server's decoding of the last request with want. */
+static void expect_chreq(struct fx *f, const struct ts_chreq *want)
+{
+    assert_ok(pump(f));
+    const struct ts_chreq *q = ts_last_chreq(f->ts);
+    assert_int_equal(q->count, want->count);
+    assert_int_equal(q->recipient, want->recipient);
+    assert_int_equal(q->want_reply, want->want_reply);
+    assert_string_equal(q->name, want->name);
+    assert_string_equal(q->arg, want->arg);
+    assert_string_equal(q->value, want->value);
+    assert_int_equal(q->cols, want->cols);
+    assert_int_equal(q->rows, want->rows);
+    assert_int_equal(q->width_px, want->width_px);
+    assert_int_equal(q->height_px, want->height_px);
+}
+
+/* The server decodes each request the client sends (tests/unit/
+ * ssh_testserver.c, on_channel_request): the fields arrive as given, in
+ * RFC 4254's order, with nothing left over. */
+static void test_channel_requests_decoded(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_init(&f);
+    strata_ssh_channel *ch = up_to_open_session(&f);
+    assert_ok(strata_ssh_channel_pty(ch, "xterm-256color", 80, 24, 640, 480, NULL, 0));
+    expect_chreq(&f,
+                 &(struct ts_chreq){1, 9, 1, "pty-req", "xterm-256color", "", 80, 24, 640, 480});
+    /* RFC 4254 §6.7: uint32 columns, rows, width px, height px; no reply. */
+    assert_ok(strata_ssh_channel_window_change(ch, 132, 43, 1056, 688));
+    expect_chreq(&f, &(struct ts_chreq){2, 9, 0, "window-change", "", "", 132, 43, 1056, 688});
+    /* RFC 4254 §6.9: the signal name without "SIG"; no reply. */
+    assert_ok(strata_ssh_channel_signal(ch, "INT"));
+    expect_chreq(&f, &(struct ts_chreq){3, 9, 0, "signal", "INT", "", 0, 0, 0, 0});
+    assert_ok(strata_ssh_channel_signal(ch, "TERM"));
+    expect_chreq(&f, &(struct ts_chreq){4, 9, 0, "signal", "TERM", "", 0, 0, 0, 0});
+    assert_status(strata_ssh_channel_signal(ch, NULL), STRATA_E_USAGE);
+
+    assert_ok(strata_ssh_channel_exec(ch, "uname -a"));
+    expect_chreq(&f, &(struct ts_chreq){5, 9, 1, "exec", "uname -a", "", 0, 0, 0, 0});
+    assert_ok(strata_ssh_channel_env(ch, "LANG", "C.UTF-8"));
+    expect_chreq(&f, &(struct ts_chreq){6, 9, 1, "env", "LANG", "C.UTF-8", 0, 0, 0, 0});
+    assert_ok(strata_ssh_channel_shell(ch));
+    expect_chreq(&f, &(struct ts_chreq){7, 9, 1, "shell", "", "", 0, 0, 0, 0});
+    assert_ok(strata_ssh_channel_subsystem(ch, "sftp"));
+    expect_chreq(&f, &(struct ts_chreq){8, 9, 1, "subsystem", "sftp", "", 0, 0, 0, 0});
+    assert_int_equal(ts_count(f.ts, 98), 8);
+    assert_int_equal(ts_error(f.ts)->status, STRATA_OK);
+    fx_free(&f);
+}
+
 /* RFC 4254 §5.1 allows any maximum packet size: a server announcing 1 MiB
  * still gets data packets the transport can carry (STRATA_SSH_PACKET_MAX),
  * every byte of a 300 kB write, and no error. */
@@ -193,6 +265,7 @@ int main(void)
         cmocka_unit_test(test_success_then_channel),
         cmocka_unit_test(test_peer_max_packet_above_transport_limit),
         cmocka_unit_test(test_conn_message_before_auth),
+        cmocka_unit_test(test_channel_requests_decoded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -423,6 +423,25 @@ static void test_requests_and_signals(void **state)
     fx_free(&f);
 }
 
+/* The last message sent is GLOBAL_REQUEST name with want_reply set, then
+ * (when addr is not NULL) the address and port, and nothing else. */
+static void expect_global(struct fx *f, const char *name, const char *addr, uint32_t port)
+{
+    strata_buf m = f->sent[f->n_sent - 1];
+    uint8_t t;
+    int b;
+    assert_ok(strata_buf_get_u8(&m, &t));
+    assert_int_equal(t, 80);
+    expect_str(&m, name);
+    assert_ok(strata_buf_get_bool(&m, &b));
+    assert_int_equal(b, 1);
+    if (addr) {
+        expect_str(&m, addr);
+        assert_int_equal(get_u32(&m), port);
+    }
+    assert_ok(strata_buf_get_end(&m));
+}
+
 static void test_global_requests(void **state)
 {
     (void)state;
@@ -436,24 +455,22 @@ static void test_global_requests(void **state)
     assert_int_equal(f.n_sent, 1);
     /* Ours: keepalives counted until answered. */
     assert_ok(strata_ssh_conn_keepalive(f.c));
+    expect_global(&f, "keepalive@openssh.com", NULL, 0);
     assert_ok(strata_ssh_conn_keepalive(f.c));
     assert_int_equal(strata_ssh_conn_keepalives_unanswered(f.c), 2);
     assert_ok(strata_ssh_conn_tcpip_forward(f.c, "127.0.0.1", 0));
-    strata_buf m = f.sent[f.n_sent - 1];
-    uint8_t t;
-    assert_ok(strata_buf_get_u8(&m, &t));
-    assert_int_equal(t, 80);
-    expect_str(&m, "tcpip-forward");
-    int b;
-    assert_ok(strata_buf_get_bool(&m, &b));
-    expect_str(&m, "127.0.0.1");
-    assert_int_equal(get_u32(&m), 0);
+    expect_global(&f, "tcpip-forward", "127.0.0.1", 0);
     assert_ok(msg(&f, 82, ""));
     assert_string_equal(f.reply, "keepalive@openssh.com 0 0");
     assert_int_equal(strata_ssh_conn_keepalives_unanswered(f.c), 0);
     assert_ok(msg(&f, 82, ""));
     assert_ok(msg(&f, 81, "u", 40123u));
     assert_string_equal(f.reply, "tcpip-forward 1 40123");
+    /* RFC 4254 §7.1: cancel-tcpip-forward with the address and port bound. */
+    assert_ok(strata_ssh_conn_cancel_tcpip_forward(f.c, "127.0.0.1", 40123));
+    expect_global(&f, "cancel-tcpip-forward", "127.0.0.1", 40123);
+    assert_ok(msg(&f, 81, ""));
+    assert_string_equal(f.reply, "cancel-tcpip-forward 1 0");
     assert_status(msg(&f, 81, ""), STRATA_E_PROTOCOL);
     assert_string_equal(strata_error_message(strata_ssh_conn_error(f.c)),
                         "REQUEST_SUCCESS without a global request awaiting a reply");

@@ -233,6 +233,91 @@ static void test_ffc_x_e_g_p(void **state)
     assert_true(checked >= 6);
 }
 
+/* The group's prime from OpenSSL's RFC 2409 / RFC 3526 constants, a source
+ * independent of the table in src/ssh/kex/kex.c. */
+static BIGNUM *rfc_prime(const char *alg)
+{
+    if (strstr(alg, "group1-"))
+        return BN_get_rfc2409_prime_1024(NULL);
+    if (strstr(alg, "group14-") || strstr(alg, "group-exchange"))
+        return BN_get_rfc3526_prime_2048(NULL); /* GEX: the group set below */
+    if (strstr(alg, "group16-"))
+        return BN_get_rfc3526_prime_4096(NULL);
+    if (strstr(alg, "group18-"))
+        return BN_get_rfc3526_prime_8192(NULL);
+    fail_msg("no RFC prime for %s", alg);
+    return NULL;
+}
+
+/* x and e from the real key generation, checked against arithmetic done here
+ * with OpenSSL BN: the INIT message's e is g^x mod p for the x the engine
+ * holds, with p the RFC prime and g = 2; 1 < x < p - 1; two exchanges draw
+ * different x. */
+static void test_ffc_fresh_x_is_log_of_e(void **state)
+{
+    (void)state;
+    static const uint8_t two = 2;
+    static const char *const algs[] = {
+        "diffie-hellman-group1-sha1",          "diffie-hellman-group14-sha1",
+        "diffie-hellman-group14-sha256",       "diffie-hellman-group16-sha512",
+        "diffie-hellman-group18-sha512",       "diffie-hellman-group-exchange-sha1",
+        "diffie-hellman-group-exchange-sha256"};
+    BN_CTX *bc = BN_CTX_new();
+    assert_non_null(bc);
+    for (size_t i = 0; i < sizeof(algs) / sizeof(algs[0]); i++) {
+        const struct ssh_kex_alg *alg = strata__ssh_kex_find(algs[i]);
+        assert_non_null(alg);
+        BIGNUM *p = rfc_prime(algs[i]), *g = BN_new(), *want = BN_new(), *pm1 = BN_new();
+        BIGNUM *prev_x = NULL;
+        assert_non_null(p);
+        assert_true(g && want && pm1 && BN_set_word(g, 2) && BN_sub(pm1, p, BN_value_one()));
+        for (int round = 0; round < 2; round++) {
+            struct ssh_kex *k;
+            strata_error err;
+            strata_buf init;
+            strata_error_clear(&err);
+            strata_buf_init(&init, 0);
+            assert_ok(strata__ssh_kex_new(alg, 0, &k));
+            if (alg->kind == SSH_KEX_KIND_GEX) {
+                uint8_t pb[256];
+                assert_int_equal(BN_bn2binpad(p, pb, sizeof(pb)), (int)sizeof(pb));
+                assert_ok(strata__ssh_kex_gex_request(k, 0, 2048, 2048, 8192, &init));
+                strata_buf_reset(&init);
+                assert_ok(strata__ssh_kex_gex_set_group(k, pb, sizeof(pb), &two, 1, &err));
+            }
+            assert_ok(strata__ssh_kex_client_init(k, &init, &err));
+            /* RFC 4253 §8 / RFC 4419 §3: byte 30 or 32, mpint e, nothing else. */
+            uint8_t t;
+            const uint8_t *eb;
+            size_t el;
+            assert_ok(strata_buf_get_u8(&init, &t));
+            assert_int_equal(t, alg->kind == SSH_KEX_KIND_GEX ? SSH_MSG_KEX_DH_GEX_INIT
+                                                              : SSH_MSG_KEXDH_INIT);
+            assert_ok(strata_buf_get_mpint(&init, &eb, &el));
+            assert_ok(strata_buf_get_end(&init));
+            BIGNUM *x = NULL, *e = BN_bin2bn(eb, (int)el, NULL);
+            assert_true(EVP_PKEY_get_bn_param(k->priv, OSSL_PKEY_PARAM_PRIV_KEY, &x));
+            assert_non_null(e);
+            assert_true(BN_cmp(x, BN_value_one()) > 0 && BN_cmp(x, pm1) < 0);
+            assert_true(BN_mod_exp(want, g, x, p, bc));
+            if (BN_cmp(want, e) != 0)
+                fail_msg("%s: e is not g^x mod p", algs[i]);
+            assert_true(BN_cmp(e, BN_value_one()) > 0 && BN_cmp(e, pm1) < 0);
+            if (prev_x) {
+                assert_int_not_equal(BN_cmp(prev_x, x), 0);
+                BN_clear_free(prev_x);
+            }
+            prev_x = x;
+            BN_free(e);
+            strata_buf_free(&init);
+            strata__ssh_kex_free(k);
+        }
+        BN_clear_free(prev_x);
+        BN_free(p), BN_free(g), BN_free(want), BN_free(pm1);
+    }
+    BN_CTX_free(bc);
+}
+
 /* Runs the client side of alg with a reply carrying value v; returns the
  * status and leaves the error text in err. */
 static strata_status reply_with(const char *name, const uint8_t *v, size_t n, strata_error *err)
@@ -540,11 +625,17 @@ static void test_hybrid_exchange(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_known_answers),    cmocka_unit_test(test_client_against_server),
-        cmocka_unit_test(test_ffc_x_e_g_p),      cmocka_unit_test(test_dh_public_value_range),
-        cmocka_unit_test(test_x25519_checks),    cmocka_unit_test(test_ecdh_point_checks),
-        cmocka_unit_test(test_gex_group_checks), cmocka_unit_test(test_table),
-        cmocka_unit_test(test_hybrid_checks),    cmocka_unit_test(test_hybrid_exchange),
+        cmocka_unit_test(test_known_answers),
+        cmocka_unit_test(test_client_against_server),
+        cmocka_unit_test(test_ffc_x_e_g_p),
+        cmocka_unit_test(test_ffc_fresh_x_is_log_of_e),
+        cmocka_unit_test(test_dh_public_value_range),
+        cmocka_unit_test(test_x25519_checks),
+        cmocka_unit_test(test_ecdh_point_checks),
+        cmocka_unit_test(test_gex_group_checks),
+        cmocka_unit_test(test_table),
+        cmocka_unit_test(test_hybrid_checks),
+        cmocka_unit_test(test_hybrid_exchange),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -268,6 +268,14 @@ static void test_revoked_message(void **state)
     strata_ssh_knownhosts_free(kh);
 }
 
+static char logged[512];
+static void log_warn(enum strata_log_level level, const char *module, const char *msg, void *user)
+{
+    (void)user;
+    if (level == STRATA_LOG_WARN)
+        snprintf(logged, sizeof(logged), "%s: %s", module, msg);
+}
+
 static void test_policies_unknown(void **state)
 {
     (void)state;
@@ -283,9 +291,17 @@ static void test_policies_unknown(void **state)
              "no ecdsa-sha2-nistp384 host key is known for new.example.com (the server sent %s)",
              fp);
     assert_string_equal(strata_error_message(strata_ssh_knownhosts_error(kh)), want);
-    /* no: accepted, nothing remembered. */
+    /* no: accepted with a warning, nothing remembered. */
+    logged[0] = 0;
+    strata_log_set(STRATA_LOG_WARN, log_warn, NULL);
     assert_ok(strata_ssh_knownhosts_verify(kh, STRATA_SSH_STRICT_NO, "new.example.com", 22, blob, n,
                                            NOW, NULL));
+    strata_log_set(STRATA_LOG_ERROR, NULL, NULL);
+    snprintf(want, sizeof(want),
+             "ssh: accepting unknown ecdsa-sha2-nistp384 host key %s for new.example.com: host "
+             "key checking is off",
+             fp);
+    assert_string_equal(logged, want);
     assert_int_equal(strata_ssh_knownhosts_count(kh), 9);
     /* accept-new with no append file: remembered in memory. */
     assert_ok(strata_ssh_knownhosts_verify(kh, STRATA_SSH_STRICT_ACCEPT_NEW, "new.example.com", 22,

@@ -26,6 +26,7 @@ struct events {
     char debug_msg[64], fp_sha256[80], fp_md5[80], key_type[64];
     strata_status verdict;
     unsigned packets;
+    strata_ssh_transport *t; /* for callbacks that call back into it */
 };
 
 static strata_status on_hostkey(void *u, const strata_ssh_hostkey_info *i)
@@ -164,6 +165,31 @@ static void connect_with(const char *kex, const char *hk, const char *cipher, co
     pair_free(&p);
 }
 
+/* The fingerprints OpenSSH prints for an ed25519 key, computed from its blob
+ * with OpenSSL alone. */
+static void expected_fingerprints(EVP_PKEY *key, char *sha256, char *md5)
+{
+    strata_buf blob;
+    strata_error err;
+    uint8_t d[EVP_MAX_MD_SIZE];
+    unsigned dl;
+    char b64[48]; /* 44 for 32 bytes, and the NUL */
+    strata_buf_init(&blob, 0);
+    assert_ok(strata__ssh_pubkey_blob(key, "ssh-ed25519", &blob, &err));
+    assert_true(
+        EVP_Digest(strata_buf_ptr(&blob), strata_buf_len(&blob), d, &dl, EVP_sha256(), NULL));
+    assert_int_equal(dl, 32);
+    int len = EVP_EncodeBlock((unsigned char *)b64, d, (int)dl);
+    while (len > 0 && b64[len - 1] == '=')
+        b64[--len] = 0;
+    snprintf(sha256, 80, "SHA256:%s", b64);
+    assert_true(EVP_Digest(strata_buf_ptr(&blob), strata_buf_len(&blob), d, &dl, EVP_md5(), NULL));
+    size_t off = (size_t)snprintf(md5, 80, "MD5:");
+    for (unsigned i = 0; i < dl; i++)
+        off += (size_t)snprintf(md5 + off, 80 - off, i ? ":%02x" : "%02x", d[i]);
+    strata_buf_free(&blob);
+}
+
 static void test_default_connection(void **state)
 {
     (void)state;
@@ -189,9 +215,13 @@ static void test_default_connection(void **state)
     assert_string_equal(strata_ssh_transport_server_sig_algs(p.c),
                         "ssh-ed25519,rsa-sha2-256,rsa-sha2-512");
     assert_string_equal(p.ev.key_type, "ssh-ed25519");
-    assert_int_equal(strncmp(p.ev.fp_sha256, "SHA256:", 7), 0);
-    assert_int_equal(strlen(p.ev.fp_sha256), 7 + 43);
-    assert_int_equal(strncmp(p.ev.fp_md5, "MD5:", 4), 0);
+    /* verifyHostKey's fingerprints are those of the server's key, computed
+     * here from its blob with OpenSSL: SHA256 base64 without padding, MD5 as
+     * colon-separated hex (as ssh-keygen -l prints them). */
+    char want_sha256[80], want_md5[80];
+    expected_fingerprints(p.hk, want_sha256, want_md5);
+    assert_string_equal(p.ev.fp_sha256, want_sha256);
+    assert_string_equal(p.ev.fp_md5, want_md5);
     size_t n;
     assert_non_null(strata_ssh_transport_session_id(p.c, &n));
     assert_int_equal(n, 32);
@@ -278,14 +308,14 @@ static void test_one_byte_at_a_time(void **state)
 }
 
 /* verifyHostKey answers later: the server's NEWKEYS arrives first and waits. */
-static void test_pending_hostkey(void **state)
+static void pending_hostkey(const char *kex)
 {
-    (void)state;
     for (int accept = 0; accept < 2; accept++) {
         struct pair p;
         strata_ssh_transport_config cfg;
         struct ts_config scfg = {0};
         client_cfg(&cfg, &p.ev);
+        cfg.kex_algorithms = kex;
         p.ev.verdict = STRATA_PENDING;
         pair_new(&p, &cfg, &scfg);
         assert_ok(strata_ssh_transport_request_service(p.c, "ssh-userauth"));
@@ -302,6 +332,9 @@ static void test_pending_hostkey(void **state)
             assert_ok(ts_pump(p.c, p.s, 0));
             assert_int_equal(p.ev.secure, 1);
             assert_int_equal(p.ev.accepted, 1);
+            if (kex)
+                assert_string_equal(strata_ssh_transport_algorithm(p.c, "kex", STRATA_SSH_OUT),
+                                    kex);
         } else {
             assert_status(strata_ssh_transport_hostkey_resume(p.c, STRATA_E_HOSTKEY),
                           STRATA_E_HOSTKEY);
@@ -317,6 +350,16 @@ static void test_pending_hostkey(void **state)
         }
         pair_free(&p);
     }
+}
+
+/* _continueKEXDH_REPLY / _continueGEX_REPLY: the same wait for a fixed group,
+ * an elliptic curve and a group exchange. */
+static void test_pending_hostkey(void **state)
+{
+    (void)state;
+    pending_hostkey(NULL); /* curve25519-sha256 */
+    pending_hostkey("diffie-hellman-group14-sha256");
+    pending_hostkey("diffie-hellman-group-exchange-sha256");
 }
 
 static void test_rekey(void **state)
@@ -407,6 +450,31 @@ static void test_conn_messages_during_rekey(void **state)
     if (r != STRATA_OK)
         fail_msg("%s", strata_error_message(strata_ssh_transport_error(p.c)));
     assert_int_equal(p.ev.packets, 3);
+    assert_int_equal(strata_ssh_transport_kex_count(p.c), 2);
+    assert_int_equal(ts_kex_count(p.s), 2);
+    pair_free(&p);
+}
+
+/* The defaults: a key exchange after an hour (time from the caller's clock)
+ * and after 1 GiB (the limit is checked as a value: sending 1 GiB here is too
+ * slow under the sanitizers; test_rekey shows the byte count at work). */
+static void test_rekey_defaults(void **state)
+{
+    (void)state;
+    struct pair p;
+    strata_ssh_transport_config cfg;
+    struct ts_config scfg = {0};
+    client_cfg(&cfg, &p.ev);
+    pair_new(&p, &cfg, &scfg);
+    assert_true(p.c->rekey_bytes == (uint64_t)1 << 30);
+    assert_ok(strata_ssh_transport_tick(p.c, 5000));
+    assert_ok(ts_pump(p.c, p.s, 0));
+    assert_int_equal(strata_ssh_transport_kex_count(p.c), 1);
+    assert_ok(strata_ssh_transport_tick(p.c, 5000 + 3599));
+    assert_ok(ts_pump(p.c, p.s, 0));
+    assert_int_equal(strata_ssh_transport_kex_count(p.c), 1);
+    assert_ok(strata_ssh_transport_tick(p.c, 5000 + 3600));
+    assert_ok(ts_pump(p.c, p.s, 0));
     assert_int_equal(strata_ssh_transport_kex_count(p.c), 2);
     assert_int_equal(ts_kex_count(p.s), 2);
     pair_free(&p);
@@ -515,11 +583,23 @@ static void test_generic_messages(void **state)
      * IGNORE 2, message 200 is 3. */
     assert_int_equal(ts_count(p.s, SSH_MSG_UNIMPLEMENTED), 1);
     assert_int_equal(ts_unimplemented_seq(p.s), 3);
+    /* sendDebug / sendIgnore: the server decodes what arrives. */
+    int always = -1;
     assert_ok(strata_ssh_transport_send_debug(p.c, 0, "from the client"));
-    assert_ok(strata_ssh_transport_send_ignore(p.c, (const uint8_t *)"x", 1));
+    assert_ok(strata_ssh_transport_send_ignore(p.c, (const uint8_t *)"padding\0!", 9));
     assert_ok(ts_pump(p.c, p.s, 0));
     assert_int_equal(ts_count(p.s, SSH_MSG_DEBUG), 1);
+    assert_string_equal(ts_last_debug(p.s, &always), "from the client");
+    assert_int_equal(always, 0);
     assert_int_equal(ts_count(p.s, SSH_MSG_IGNORE), 1);
+    size_t ign_len;
+    const uint8_t *ign = ts_last_ignore(p.s, &ign_len);
+    assert_int_equal(ign_len, 9);
+    assert_memory_equal(ign, "padding\0!", 9);
+    assert_ok(strata_ssh_transport_send_debug(p.c, 1, "shown"));
+    assert_ok(ts_pump(p.c, p.s, 0));
+    assert_string_equal(ts_last_debug(p.s, &always), "shown");
+    assert_int_equal(always, 1);
     /* receiveUnimplemented. */
     static const uint8_t unimpl[] = {SSH_MSG_UNIMPLEMENTED, 0, 0, 0, 42};
     assert_ok(ts_send(p.s, unimpl, sizeof(unimpl)));
@@ -541,9 +621,43 @@ static void test_generic_messages(void **state)
     assert_status(ts_pump(p.c, p.s, 0), STRATA_E_SSH_DISCONNECT);
     assert_int_equal(p.ev.disconnected, 1);
     assert_int_equal(p.ev.disc_reason, 11);
+    assert_int_equal(strata_ssh_transport_disconnect_reason(p.c), 11);
+    assert_true(strata_ssh_transport_is_closed(p.c));
     assert_string_equal(strata_error_message(strata_ssh_transport_error(p.c)),
                         "server disconnected (BY_APPLICATION, 11): bye");
     pair_free(&p);
+}
+
+/* RFC 4253 §11.1: the names of the reason codes, and UNKNOWN beyond them. */
+static void test_disconnect_reason_names(void **state)
+{
+    (void)state;
+    static const struct {
+        uint32_t code;
+        const char *name;
+    } rfc[] = {
+        {STRATA_SSH_DISCONNECT_HOST_NOT_ALLOWED_TO_CONNECT, "HOST_NOT_ALLOWED_TO_CONNECT"},
+        {STRATA_SSH_DISCONNECT_PROTOCOL_ERROR, "PROTOCOL_ERROR"},
+        {STRATA_SSH_DISCONNECT_KEY_EXCHANGE_FAILED, "KEY_EXCHANGE_FAILED"},
+        {STRATA_SSH_DISCONNECT_RESERVED, "RESERVED"},
+        {STRATA_SSH_DISCONNECT_MAC_ERROR, "MAC_ERROR"},
+        {STRATA_SSH_DISCONNECT_COMPRESSION_ERROR, "COMPRESSION_ERROR"},
+        {STRATA_SSH_DISCONNECT_SERVICE_NOT_AVAILABLE, "SERVICE_NOT_AVAILABLE"},
+        {STRATA_SSH_DISCONNECT_PROTOCOL_VERSION_NOT_SUPPORTED, "PROTOCOL_VERSION_NOT_SUPPORTED"},
+        {STRATA_SSH_DISCONNECT_HOST_KEY_NOT_VERIFIABLE, "HOST_KEY_NOT_VERIFIABLE"},
+        {STRATA_SSH_DISCONNECT_CONNECTION_LOST, "CONNECTION_LOST"},
+        {STRATA_SSH_DISCONNECT_BY_APPLICATION, "BY_APPLICATION"},
+        {STRATA_SSH_DISCONNECT_TOO_MANY_CONNECTIONS, "TOO_MANY_CONNECTIONS"},
+        {STRATA_SSH_DISCONNECT_AUTH_CANCELLED_BY_USER, "AUTH_CANCELLED_BY_USER"},
+        {STRATA_SSH_DISCONNECT_NO_MORE_AUTH_METHODS_AVAILABLE, "NO_MORE_AUTH_METHODS_AVAILABLE"},
+        {STRATA_SSH_DISCONNECT_ILLEGAL_USER_NAME, "ILLEGAL_USER_NAME"}};
+    for (uint32_t i = 0; i < sizeof(rfc) / sizeof(rfc[0]); i++) {
+        assert_int_equal(rfc[i].code, i + 1); /* the RFC's numbers */
+        assert_string_equal(strata_ssh_disconnect_reason_name(rfc[i].code), rfc[i].name);
+    }
+    assert_string_equal(strata_ssh_disconnect_reason_name(0), "UNKNOWN");
+    assert_string_equal(strata_ssh_disconnect_reason_name(16), "UNKNOWN");
+    assert_string_equal(strata_ssh_disconnect_reason_name(UINT32_MAX), "UNKNOWN");
 }
 
 /* Raw bytes from a "server" to a fresh client. */
@@ -625,20 +739,171 @@ static void test_refused_without_callback(void **state)
     pair_free(&p);
 }
 
+/* Group exchange with the old or the new request; the test server accepts
+ * only the form it was told to expect, so the other form fails the run. */
+static strata_status gex_run(const char *kex, int client_old, int server_old, struct pair *p)
+{
+    strata_ssh_transport_config cfg;
+    struct ts_config scfg = {0};
+    client_cfg(&cfg, &p->ev);
+    cfg.kex_algorithms = kex;
+    cfg.gex_request_old = client_old;
+    cfg.gex_preferred = 3072;
+    scfg.gex_request_old = server_old;
+    pair_new(p, &cfg, &scfg);
+    return ts_pump(p->c, p->s, 0);
+}
+
 static void test_gex_old_request(void **state)
+{
+    (void)state;
+    struct pair p;
+    /* The seed's KEX_DH_GEX_REQUEST_OLD (message 30): n alone. */
+    assert_ok(gex_run("diffie-hellman-group-exchange-sha1", 1, 1, &p));
+    assert_int_equal(p.ev.secure, 1);
+    assert_int_equal(ts_gex_request(p.s)->type, SSH_MSG_KEX_DH_GEX_REQUEST_OLD);
+    assert_int_equal(ts_gex_request(p.s)->n, 3072);
+    pair_free(&p);
+    /* The default: KEX_DH_GEX_REQUEST (message 34) with min, n, max. */
+    assert_ok(gex_run("diffie-hellman-group-exchange-sha256", 0, 0, &p));
+    assert_int_equal(ts_gex_request(p.s)->type, SSH_MSG_KEX_DH_GEX_REQUEST);
+    assert_int_equal(ts_gex_request(p.s)->min, 2048);
+    assert_int_equal(ts_gex_request(p.s)->n, 3072);
+    assert_int_equal(ts_gex_request(p.s)->max, 8192);
+    pair_free(&p);
+    /* A server that expects the other form refuses each. */
+    assert_int_not_equal(gex_run("diffie-hellman-group-exchange-sha1", 1, 0, &p), STRATA_OK);
+    assert_string_equal(strata_error_message(ts_error(p.s)),
+                        "test server: expected KEX_DH_GEX_REQUEST");
+    assert_int_equal(p.ev.secure, 0);
+    pair_free(&p);
+    assert_int_not_equal(gex_run("diffie-hellman-group-exchange-sha256", 0, 1, &p), STRATA_OK);
+    assert_string_equal(strata_error_message(ts_error(p.s)),
+                        "test server: expected KEX_DH_GEX_REQUEST_OLD");
+    pair_free(&p);
+}
+
+/* isEncrypted / isVerified ("out", "in", "both"): nothing before the key
+ * exchange; with the server's NEWKEYS held back, only our direction is
+ * switched (both is still false); then all. */
+static void test_direction_queries(void **state)
+{
+    (void)state;
+    static const enum strata_ssh_direction dirs[] = {STRATA_SSH_OUT, STRATA_SSH_IN,
+                                                     STRATA_SSH_BOTH};
+    struct pair p;
+    strata_ssh_transport_config cfg;
+    struct ts_config scfg = {0};
+    client_cfg(&cfg, &p.ev);
+    cfg.ciphers = "aes128-ctr";
+    cfg.macs = "hmac-sha2-256";
+    scfg.misbehave = TS_HOLD_NEWKEYS;
+    pair_new(&p, &cfg, &scfg);
+    for (size_t i = 0; i < 3; i++) {
+        assert_false(strata_ssh_transport_is_encrypted(p.c, dirs[i]));
+        assert_false(strata_ssh_transport_is_verified(p.c, dirs[i]));
+    }
+    assert_ok(ts_pump(p.c, p.s, 0));
+    assert_true(p.c->newkeys_sent);
+    assert_int_equal(strata_ssh_transport_kex_count(p.c), 0);
+    assert_true(strata_ssh_transport_is_encrypted(p.c, STRATA_SSH_OUT));
+    assert_true(strata_ssh_transport_is_verified(p.c, STRATA_SSH_OUT));
+    assert_false(strata_ssh_transport_is_encrypted(p.c, STRATA_SSH_IN));
+    assert_false(strata_ssh_transport_is_verified(p.c, STRATA_SSH_IN));
+    assert_false(strata_ssh_transport_is_encrypted(p.c, STRATA_SSH_BOTH));
+    assert_false(strata_ssh_transport_is_verified(p.c, STRATA_SSH_BOTH));
+    assert_ok(ts_release_newkeys(p.s));
+    assert_ok(ts_pump(p.c, p.s, 0));
+    assert_int_equal(strata_ssh_transport_kex_count(p.c), 1);
+    for (size_t i = 0; i < 3; i++) {
+        assert_true(strata_ssh_transport_is_encrypted(p.c, dirs[i]));
+        assert_true(strata_ssh_transport_is_verified(p.c, dirs[i]));
+    }
+    /* The mirror state (only the inbound direction switched) the client
+     * never reaches by itself, as it switches its own direction first: set
+     * by hand, "both" must still be false, and "in" true. */
+    snprintf(p.c->active_cipher[0], sizeof(p.c->active_cipher[0]), "none");
+    snprintf(p.c->active_mac[0], sizeof(p.c->active_mac[0]), "none");
+    assert_true(strata_ssh_transport_is_encrypted(p.c, STRATA_SSH_IN));
+    assert_true(strata_ssh_transport_is_verified(p.c, STRATA_SSH_IN));
+    assert_false(strata_ssh_transport_is_encrypted(p.c, STRATA_SSH_BOTH));
+    assert_false(strata_ssh_transport_is_verified(p.c, STRATA_SSH_BOTH));
+    /* Not a direction. */
+    assert_false(strata_ssh_transport_is_encrypted(p.c, (enum strata_ssh_direction)7));
+    assert_null(strata_ssh_transport_algorithm(p.c, "cipher", STRATA_SSH_BOTH));
+    assert_string_equal(strata_ssh_transport_algorithm(p.c, "mac", STRATA_SSH_IN), "hmac-sha2-256");
+    pair_free(&p);
+}
+
+static strata_status refuse_with_unimplemented(void *u, const uint8_t *payload, size_t n)
+{
+    struct events *e = u;
+    (void)payload, (void)n;
+    e->packets++;
+    return strata_ssh_transport_send_unimplemented(e->t);
+}
+
+/* sendUnimplemented: UNIMPLEMENTED naming the sequence number of the last
+ * packet received, as the server numbered it when it sent it. */
+static void test_send_unimplemented(void **state)
 {
     (void)state;
     struct pair p;
     strata_ssh_transport_config cfg;
     struct ts_config scfg = {0};
     client_cfg(&cfg, &p.ev);
-    cfg.kex_algorithms = "diffie-hellman-group-exchange-sha1";
-    cfg.gex_request_old = 1;
-    cfg.gex_preferred = 2048;
+    cfg.cb.packet = refuse_with_unimplemented;
     pair_new(&p, &cfg, &scfg);
+    p.ev.t = p.c;
+    /* No packet received yet (not even the identification). */
+    assert_status(strata_ssh_transport_send_unimplemented(p.c), STRATA_E_STATE);
     assert_ok(ts_pump(p.c, p.s, 0));
-    assert_int_equal(p.ev.secure, 1);
+    static const uint8_t ign[] = {SSH_MSG_IGNORE, 0, 0, 0, 0};
+    for (int i = 0; i < 3; i++) {
+        assert_ok(ts_send(p.s, ign, sizeof(ign)));
+        assert_ok(ts_pump(p.c, p.s, 0));
+    }
+    assert_int_equal(p.ev.ignores, 3);
+    uint32_t want = ts_last_sent_seq(p.s);
+    assert_int_equal(want, 3); /* strict KEX: EXT_INFO 0, then the IGNOREs 1, 2, 3 */
+    assert_ok(strata_ssh_transport_send_unimplemented(p.c));
+    assert_ok(ts_pump(p.c, p.s, 0));
+    assert_int_equal(ts_count(p.s, SSH_MSG_UNIMPLEMENTED), 1);
+    assert_int_equal(ts_unimplemented_seq(p.s), want);
+    /* From the layer above, inside the packet callback. */
+    static const uint8_t svc[] = {94, 0, 0, 0, 0};
+    assert_ok(ts_send(p.s, svc, sizeof(svc)));
+    assert_ok(ts_pump(p.c, p.s, 0));
+    assert_int_equal(p.ev.packets, 1);
+    assert_int_equal(ts_count(p.s, SSH_MSG_UNIMPLEMENTED), 2);
+    assert_int_equal(ts_unimplemented_seq(p.s), want + 1);
+    assert_int_equal(ts_error(p.s)->status, STRATA_OK);
+    assert_ok(strata_ssh_transport_lose_connection(p.c));
+    assert_status(strata_ssh_transport_send_unimplemented(p.c), STRATA_CLOSED);
     pair_free(&p);
+
+    /* During the first key exchange: refused under strict KEX, sent
+     * (between KEXINIT and NEWKEYS) without it. */
+    for (int strict = 1; strict >= 0; strict--) {
+        client_cfg(&cfg, &p.ev);
+        memset(&scfg, 0, sizeof(scfg));
+        scfg.misbehave = TS_HOLD_NEWKEYS | (strict ? 0 : TS_NO_STRICT);
+        pair_new(&p, &cfg, &scfg);
+        assert_ok(ts_pump(p.c, p.s, 0));
+        assert_int_equal(strata_ssh_transport_kex_count(p.c), 0);
+        if (strict) {
+            assert_status(strata_ssh_transport_send_unimplemented(p.c), STRATA_E_STATE);
+        } else {
+            assert_ok(strata_ssh_transport_send_unimplemented(p.c));
+            assert_ok(ts_pump(p.c, p.s, 0));
+            assert_int_equal(ts_count(p.s, SSH_MSG_UNIMPLEMENTED), 1);
+            assert_int_equal(ts_unimplemented_seq(p.s), 1); /* KEXINIT 0, the reply 1 */
+            assert_ok(ts_release_newkeys(p.s));
+            assert_ok(ts_pump(p.c, p.s, 0));
+            assert_int_equal(p.ev.secure, 1);
+        }
+        pair_free(&p);
+    }
 }
 
 static void test_config_errors(void **state)
@@ -1004,14 +1269,18 @@ int main(void)
         cmocka_unit_test(test_pending_hostkey),
         cmocka_unit_test(test_rekey),
         cmocka_unit_test(test_conn_messages_during_rekey),
+        cmocka_unit_test(test_rekey_defaults),
         cmocka_unit_test(test_strict_kex),
         cmocka_unit_test(test_hostile_servers),
         cmocka_unit_test(test_no_common_cipher),
         cmocka_unit_test(test_generic_messages),
+        cmocka_unit_test(test_disconnect_reason_names),
         cmocka_unit_test(test_garbage),
         cmocka_unit_test(test_bad_mac),
         cmocka_unit_test(test_refused_without_callback),
         cmocka_unit_test(test_gex_old_request),
+        cmocka_unit_test(test_direction_queries),
+        cmocka_unit_test(test_send_unimplemented),
         cmocka_unit_test(test_config_errors),
         cmocka_unit_test(test_known_hosts),
         cmocka_unit_test(test_known_hosts_orders_algs),

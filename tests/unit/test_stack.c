@@ -367,6 +367,53 @@ static void test_layer_limit(void **state)
     strata_stack_free(s);
 }
 
+/* While a pop is under way strata_stack_popping says so, a push and a
+ * second pop are refused with E_STATE (a refusal: the stack stays usable, the
+ * layers stay as they were); once the pop completes, both work again. */
+static void test_push_refused_during_pop(void **state)
+{
+    (void)state;
+    struct end a, b;
+    end_init(&a, STRATA_STACK_PEER_CLOSE_POP);
+    end_init(&b, STRATA_STACK_PEER_CLOSE_POP);
+    uint64_t rng = 13;
+    push_both(&a, &b, 1, 0);
+    assert_ok(strata_stack_push(a.s, framelayer_new(2, 0), NULL, 0));
+    assert_ok(strata_stack_push(b.s, framelayer_new(2, 0), NULL, 0));
+    pump(&a, &b, 0, &rng);
+    assert_false(strata_stack_popping(a.s));
+    const strata_layer *inner = strata_stack_layer(a.s, 1);
+    assert_non_null(inner);
+    assert_string_equal(inner->ops->name, "test-frame");
+    assert_null(strata_stack_layer(a.s, 2));
+
+    assert_ok(strata_stack_pop(a.s));
+    assert_true(strata_stack_popping(a.s));
+    assert_status(strata_stack_push(a.s, framelayer_new(3, 0), NULL, 0), STRATA_E_STATE);
+    assert_string_equal(strata_error_message(strata_stack_refusal(a.s)),
+                        "cannot push layer 'test-frame' while a pop is under way");
+    assert_status(strata_stack_pop(a.s), STRATA_E_STATE);
+    assert_string_equal(strata_error_message(strata_stack_refusal(a.s)),
+                        "cannot pop: a pop is already under way");
+    assert_int_equal(strata_stack_depth(a.s), 2);
+    assert_ptr_equal(strata_stack_layer(a.s, 1), inner);
+    assert_int_equal(strata_stack_error(a.s)->status, STRATA_OK);
+
+    /* The peer answers the close: the pop completes. */
+    pump(&a, &b, 0, &rng);
+    assert_false(strata_stack_popping(a.s));
+    assert_int_equal(a.ev[STRATA_STACK_EV_POPPED], 1);
+    assert_int_equal(strata_stack_depth(a.s), 1);
+    assert_null(strata_stack_layer(a.s, 1));
+    exchange(&a, &b, 3000, 0, 14);
+    push_both(&a, &b, 3, 1);
+    pump(&a, &b, 0, &rng);
+    assert_int_equal(strata_stack_depth(a.s), 2);
+    exchange(&a, &b, 3000, 0, 15);
+    end_free(&a);
+    end_free(&b);
+}
+
 /* A reader that stops reading stops the writer: nothing grows without bound. */
 static void test_backpressure(void **state)
 {
@@ -590,6 +637,7 @@ int main(void)
         cmocka_unit_test(test_failing_layer_fails_stream),
         cmocka_unit_test(test_misrouted_layers_fail_clearly),
         cmocka_unit_test(test_layer_limit),
+        cmocka_unit_test(test_push_refused_during_pop),
         cmocka_unit_test(test_backpressure),
         cmocka_unit_test(test_half_close_through_layers),
         cmocka_unit_test(test_close_inside_out),

@@ -319,6 +319,12 @@ static char *join(int argc, char **argv)
 static int parse(int argc, char **argv, struct ssh_cmd *c, const char **dest)
 {
     int ch;
+    /* --help as every strata command takes it (OpenSSH's ssh has only -h's
+     * usage error; getopt would read "--help" as an unknown option '-'). */
+    if (argc > 1 && strcmp(argv[1], "--help") == 0) {
+        help(stdout);
+        return -1;
+    }
     optind = 1;
     opterr = 0;
     /* --help, as every strata command takes it (before DESTINATION only:
