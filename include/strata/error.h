@@ -17,7 +17,7 @@
 #include "status.h"
 
 #define STRATA_ERROR_MSG_MAX 320
-#define STRATA_ERROR_OSSL_MAX 3 /* the first entries of OpenSSL's queue; the rest are dropped */
+#define STRATA_ERROR_OSSL_MAX 8 /* the first entries of OpenSSL's queue; the rest are dropped */
 
 /* lib and func point to OpenSSL's static strings (valid while libcrypto is
  * loaded); reason is a copy (it may carry the error's own data). */
