@@ -2,7 +2,9 @@
  * builds on), including bad input with exact statuses. */
 #include <stdlib.h>
 #include <string.h>
+#include <openssl/core_names.h>
 #include <openssl/err.h>
+#include <openssl/param_build.h>
 #include <openssl/pem.h>
 #include <openssl/x509_vfy.h>
 #include <openssl/x509.h>
@@ -714,6 +716,18 @@ static void test_known_digest_and_hashes(void **state)
     h = 0;
     assert_ok(strata_x509_name_hash(built, &h, NULL));
     assert_int_equal(h, 0xa1c4f97eUL);
+    /* name.der(): the subject's DER exactly as the openssl tool wrote it. */
+    static const uint8_t subject_der[] = {
+        0x30, 0x2e, 0x31, 0x0b, 0x30, 0x09, 0x06, 0x03, 0x55, 0x04, 0x06, 0x13,
+        0x02, 0x55, 0x53, 0x31, 0x10, 0x30, 0x0e, 0x06, 0x03, 0x55, 0x04, 0x0a,
+        0x0c, 0x07, 0x45, 0x78, 0x61, 0x6d, 0x70, 0x6c, 0x65, 0x31, 0x0d, 0x30,
+        0x0b, 0x06, 0x03, 0x55, 0x04, 0x03, 0x0c, 0x04, 0x68, 0x6f, 0x73, 0x74};
+    strata_buf der;
+    strata_buf_init(&der, 0);
+    assert_ok(strata_x509_name_der(n, &der, NULL));
+    assert_int_equal(strata_buf_len(&der), sizeof(subject_der));
+    assert_memory_equal(strata_buf_ptr(&der), subject_der, sizeof(subject_der));
+    strata_buf_free(&der);
     strata_x509_name *other = pf_name("/C=US/O=Example/CN=other");
     assert_ok(strata_x509_name_hash(other, &h, NULL));
     assert_int_not_equal(h, 0xa1c4f97eUL);
@@ -777,6 +791,22 @@ static void test_x509_setters(void **state)
     assert_ok(strata_x509_get_not_after(x, &t, NULL));
     assert_int_equal(t, PF_NOW + 10);
 
+    /* sign(pkey, digest) with Ed25519 / Ed448: no digest; the algorithm is
+     * the key's and the signature verifies with it only. */
+    static const struct {
+        const char *spec, *alg;
+    } eds[] = {{"ed25519", "ED25519"}, {"ed448", "ED448"}};
+    for (size_t i = 0; i < 2; i++) {
+        strata_pkey *ek = pf_key(eds[i].spec);
+        const char *alg = NULL;
+        assert_ok(strata_x509_sign(x, ek, NULL, NULL));
+        assert_ok(strata_x509_signature_algorithm(x, &alg, NULL));
+        assert_string_equal(alg, eds[i].alg);
+        assert_ok(strata_x509_verify(x, ek, NULL));
+        assert_status(strata_x509_verify(x, k2, NULL), STRATA_E_CERT_SIGNATURE);
+        strata_pkey_free(ek);
+    }
+
     /* All of it survives a signature and a DER round trip. */
     assert_ok(strata_x509_sign(x, k2, NULL, NULL));
     strata_buf b;
@@ -798,6 +828,45 @@ static void test_x509_setters(void **state)
     strata_pkey_free(k);
     strata_pkey_free(k2);
     strata_x509_free(x);
+}
+
+/* check(): a key whose private scalar is not the one of its public point
+ * (put together with OpenSSL's API) is refused; its halves pass. */
+static void test_key_check_mismatch(void **state)
+{
+    (void)state;
+    strata_pkey *a = pf_key("ec:p256"), *b = pf_key("ec:p256");
+    BIGNUM *priv = NULL;
+    assert_true(EVP_PKEY_get_bn_param(strata_pkey_openssl(a), OSSL_PKEY_PARAM_PRIV_KEY, &priv));
+    unsigned char pub[133];
+    size_t publen = 0;
+    assert_true(EVP_PKEY_get_octet_string_param(strata_pkey_openssl(b), OSSL_PKEY_PARAM_PUB_KEY,
+                                                pub, sizeof(pub), &publen));
+    OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+    assert_true(OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, "P-256", 0));
+    assert_true(OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, priv));
+    assert_true(OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, pub, publen));
+    OSSL_PARAM *params = OSSL_PARAM_BLD_to_param(bld);
+    EVP_PKEY_CTX *c = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+    EVP_PKEY *raw = NULL;
+    assert_int_equal(EVP_PKEY_fromdata_init(c), 1);
+    assert_int_equal(EVP_PKEY_fromdata(c, &raw, EVP_PKEY_KEYPAIR, params), 1);
+    strata_pkey *bad = NULL;
+    assert_ok(strata_pkey_from_openssl(raw, &bad, NULL));
+    strata_error err;
+    strata_error_clear(&err);
+    assert_status(strata_pkey_check(bad, &err), STRATA_E_CRYPTO);
+    assert_string_equal(strata_error_message(&err), "the EC private key is not consistent");
+    assert_ok(strata_pkey_check(a, NULL));
+    assert_ok(strata_pkey_check(b, NULL));
+    strata_pkey_free(bad);
+    EVP_PKEY_free(raw);
+    EVP_PKEY_CTX_free(c);
+    OSSL_PARAM_free(params);
+    OSSL_PARAM_BLD_free(bld);
+    BN_clear_free(priv);
+    strata_pkey_free(a);
+    strata_pkey_free(b);
 }
 
 /* pyOpenSSL's Error carries OpenSSL's whole error queue; strata keeps the
@@ -885,6 +954,7 @@ int main(void)
         cmocka_unit_test(test_serials_and_ext_lists),
         cmocka_unit_test(test_known_digest_and_hashes),
         cmocka_unit_test(test_x509_setters),
+        cmocka_unit_test(test_key_check_mismatch),
         cmocka_unit_test(test_error_queue_entries),
         cmocka_unit_test(test_verify_status_table),
     };
