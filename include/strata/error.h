@@ -19,12 +19,13 @@
 #define STRATA_ERROR_MSG_MAX 320
 #define STRATA_ERROR_OSSL_MAX 8 /* the first entries of OpenSSL's queue; the rest are dropped */
 
-/* lib and func point to OpenSSL's static strings (valid while libcrypto is
- * loaded); reason is a copy (it may carry the error's own data). */
+/* lib points to OpenSSL's static strings (valid while libcrypto is loaded);
+ * func and reason are copies (OpenSSL frees its function name when the entry
+ * leaves its queue; the reason may carry the error's own data). */
 struct strata_ossl_entry {
     unsigned long code; /* ERR_get_error() value */
     const char *lib;    /* "SSL routines" */
-    const char *func;   /* "tls_process_server_certificate" or "" */
+    char func[64];      /* "tls_process_server_certificate" or "" */
     char reason[128];   /* "certificate verify failed" */
 };
 

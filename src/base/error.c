@@ -102,7 +102,7 @@ static void take_queue(strata_error *e)
         const char *reason = ERR_reason_error_string(code);
         x->code = code;
         x->lib = lib ? lib : "unknown library";
-        x->func = func ? func : "";
+        snprintf(x->func, sizeof(x->func), "%s", func ? func : ""); /* OpenSSL frees its copy */
         if (reason && data && (flags & ERR_TXT_STRING) && data[0])
             snprintf(x->reason, sizeof(x->reason), "%s (%s)", reason, data);
         else if (reason)

@@ -890,6 +890,15 @@ static void test_error_queue_entries(void **state)
         assert_string_equal(e.ossl[i].lib, "x509 certificate routines");
     }
     assert_int_equal(ERR_peek_error(), 0);
+    /* The entries are copies: OpenSSL frees its function name when the
+     * entry leaves the queue, and later errors reuse its slots. */
+    for (int i = 0; i < 20; i++)
+        ERR_raise(ERR_LIB_X509, X509_R_CERT_ALREADY_IN_HASH_TABLE);
+    ERR_clear_error();
+    assert_string_equal(e.ossl[0].func, "test_error_queue_entries");
+    char buf[2048];
+    assert_non_null(strstr(strata_error_format(&e, buf, sizeof(buf)),
+                           "test_error_queue_entries: cert already in hash table (entry 7)"));
     /* A real pki failure carries its entries too. */
     strata_x509 *x = NULL;
     strata_error_clear(&e);
