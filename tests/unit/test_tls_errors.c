@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <openssl/crypto.h>
 #include <openssl/pem.h>
 
 #include "testutil.h"
@@ -372,6 +373,9 @@ static void test_ssleay_types(void **state)
         for (size_t j = 0; j < i; j++)
             assert_string_not_equal(v, strata_tls_ssleay_version(t[j].type));
     }
+    assert_string_equal(strata_tls_ssleay_version(STRATA_TLS_SSLEAY_VERSION),
+                        OpenSSL_version(OPENSSL_VERSION));
+    assert_true(strata_tls_openssl_version_number() == OpenSSL_version_num());
     assert_string_equal(strata_tls_ssleay_version(5), "unknown");
     assert_string_equal(strata_tls_ssleay_version(-1), "unknown");
 }

@@ -285,6 +285,14 @@ static void test_bind_accept(void **state)
     assert_int_equal(err, 0);
     assert_true(strata_tls_conn_fileno(c) >= 0);
     assert_ok(strata_tls_conn_set_tlsext_host_name(c, "localhost"));
+    /* getpeername: the listener's address and port. */
+    struct sockaddr_in there;
+    len = sizeof(there);
+    assert_ok(strata_tls_conn_getpeername(c, (struct sockaddr *)&there, &len));
+    assert_int_equal(len, sizeof(there));
+    assert_int_equal(there.sin_family, AF_INET);
+    assert_int_equal(there.sin_port, a.sin_port);
+    assert_int_equal(there.sin_addr.s_addr, a.sin_addr.s_addr);
     s = accept_one(l);
     handshake_and_send(c, s, "connect_ex");
 
