@@ -360,8 +360,10 @@ static void test_key_update(void **state)
     tu_pair(cctx, sctx, &c, &s);
     assert_ok(tu_handshake(c, s, NULL, 0));
     send_recv(s, c, "first");
+    assert_int_equal(strata_tls_conn_bio_pending(c), 0);
     assert_ok(strata_tls_conn_key_update(c, 1));
-    send_recv(c, s, "after our update"); /* the server answers with its own */
+    assert_true(strata_tls_conn_bio_pending(c) > 0); /* the KeyUpdate message, sent now */
+    send_recv(c, s, "after our update");             /* the server answers with its own */
     send_recv(s, c, "after the peer's update");
     assert_status(strata_tls_conn_renegotiate(c), STRATA_E_STATE);
     assert_string_equal(strata_error_message(strata_tls_conn_error(c)),
@@ -457,12 +459,23 @@ static void test_tmp_dh_and_ciphers(void **state)
     EVP_PKEY_free(params);
     EVP_PKEY_CTX_free(pc);
 
+    /* Without DH parameters a server has no DHE suite to offer. */
     strata_tls_ctx *cctx = tu_client_ctx(), *sctx = tu_server_ctx("rsa.pem", "rsa.key");
+    strata_tls_conn *c, *s;
+    assert_ok(strata_tls_ctx_set_max_version(cctx, STRATA_TLS_VERSION_TLS1_2));
+    assert_ok(strata_tls_ctx_set_cipher_list(cctx, "DHE-RSA-AES128-GCM-SHA256"));
+    tu_pair(cctx, sctx, &c, &s);
+    strata_status rs;
+    assert_true(strata_status_is_error(tu_handshake(c, s, &rs, 0)));
+    assert_true(strata_status_is_error(rs));
+    freeall(c, s, cctx, sctx);
+
+    cctx = tu_client_ctx();
+    sctx = tu_server_ctx("rsa.pem", "rsa.key");
     assert_ok(strata_tls_ctx_load_tmp_dh(sctx, tu_path(dir, "dh.pem")));
     assert_status(strata_tls_ctx_load_tmp_dh(sctx, tu_path(tu_pki(), "ca.pem")), STRATA_E_FORMAT);
     assert_ok(strata_tls_ctx_set_max_version(cctx, STRATA_TLS_VERSION_TLS1_2));
     assert_ok(strata_tls_ctx_set_cipher_list(cctx, "DHE-RSA-AES128-GCM-SHA256"));
-    strata_tls_conn *c, *s;
     tu_pair(cctx, sctx, &c, &s);
     assert_ok(tu_handshake(c, s, NULL, 0));
     assert_string_equal(strata_tls_conn_cipher_name(c), "DHE-RSA-AES128-GCM-SHA256");
