@@ -17,19 +17,21 @@
 #include "status.h"
 
 #define STRATA_ERROR_MSG_MAX 320
-#define STRATA_ERROR_OSSL_MAX 3 /* the first entries of OpenSSL's queue; the rest are dropped */
+#define STRATA_ERROR_OSSL_MAX 8 /* the first entries of OpenSSL's queue; the rest are dropped */
 
-/* lib and func point to OpenSSL's static strings (valid while libcrypto is
- * loaded); reason is a copy (it may carry the error's own data). */
+/* lib points to OpenSSL's static strings (valid while libcrypto is loaded);
+ * func and reason are copies (OpenSSL frees its function name when the entry
+ * leaves its queue; the reason may carry the error's own data). */
 struct strata_ossl_entry {
     unsigned long code; /* ERR_get_error() value */
     const char *lib;    /* "SSL routines" */
-    const char *func;   /* "tls_process_server_certificate" or "" */
+    char func[64];      /* "tls_process_server_certificate" or "" */
     char reason[128];   /* "certificate verify failed" */
 };
 
 typedef struct strata_error {
     strata_status status; /* STRATA_OK when no error is recorded */
+    int sys_errno;        /* errno of the failed system call (pyOpenSSL's SysCallError), or 0 */
     char msg[STRATA_ERROR_MSG_MAX];
     size_t n_ossl;
     struct strata_ossl_entry ossl[STRATA_ERROR_OSSL_MAX];
@@ -41,6 +43,10 @@ STRATA_API const char *strata_error_message(const strata_error *e);
 /* Writes "message (lib: func: reason; ...)" into buf (always NUL-terminated
  * when cap > 0); returns buf. */
 STRATA_API const char *strata_error_format(const strata_error *e, char *buf, size_t cap);
+/* The errno of the system call that failed (a socket-mode send or recv,
+ * ...), as pyOpenSSL's SysCallError carries it; 0 when the error was not a
+ * failed system call. */
+STRATA_API int strata_error_errno(const strata_error *e);
 /* Copies src into dst (both caller-owned). */
 STRATA_API void strata_error_copy(strata_error *dst, const strata_error *src);
 

@@ -63,13 +63,16 @@ STRATA_API STRATA_MUST_CHECK strata_status strata_pkcs12_set_friendly_name(strat
 
 /* export(passphrase, iter, maciter): DER into out (reset first, marked
  * secret). Default: keys and certificates under PBES2 (PBKDF2 with
- * HMAC-SHA256, AES-256-CBC), HMAC-SHA256 MAC. iter 0: 2048. pw NULL: an empty
- * passphrase. E_USAGE when there is nothing to export or the key does not
- * match the certificate. */
+ * HMAC-SHA256, AES-256-CBC), HMAC-SHA256 MAC. iter: the PBKDF2 (legacy: PBE)
+ * iteration count of the encryption; mac_iter: the MAC key derivation's,
+ * apart from it (pyOpenSSL's maciter). Either 0 or less: 2048. pw NULL: an
+ * empty passphrase. E_USAGE when there is nothing to export or the key does
+ * not match the certificate. */
 STRATA_API STRATA_MUST_CHECK strata_status strata_pkcs12_export(const strata_pkcs12 *p,
                                                                 const strata_passphrase *pw,
                                                                 unsigned flags, int iter,
-                                                                strata_buf *out, strata_error *err);
+                                                                int mac_iter, strata_buf *out,
+                                                                strata_error *err);
 
 /* Loads OpenSSL's legacy provider (with the default one) into the default
  * library context; idempotent. E_LEGACY_ALG when it is not installed. */

@@ -15,7 +15,8 @@
  * The rest are the seed's pass-through calls on the socket. The end of the
  * peer's stream is fed to the engine, so recv reports STRATA_CLOSED after a
  * close_notify and STRATA_EOF_UNCLEAN when the peer just closed its socket.
- * Socket errors are STRATA_E_IO with the system's message.
+ * Socket errors are STRATA_E_IO with the system's message; strata_error_errno
+ * on strata_tls_conn_error(conn) gives the errno (pyOpenSSL's SysCallError).
  *
  * Threads: as for memory mode (one thread per connection at a time).
  */

@@ -62,6 +62,7 @@ STRATA_PRINTF(3, 0)
 static void set_msg(strata_error *e, strata_status status, const char *fmt, va_list ap)
 {
     e->status = status;
+    e->sys_errno = 0;
     e->n_ossl = 0;
     if (fmt)
         vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
@@ -78,6 +79,21 @@ strata_status strata__error_set(strata_error *e, strata_status status, const cha
     set_msg(e, status, fmt, ap);
     va_end(ap);
     return status;
+}
+
+strata_status strata__error_set_sys(strata_error *e, strata_status status, int errnum,
+                                    const char *what)
+{
+    if (e->status != STRATA_OK)
+        return status;
+    strata__error_set(e, status, "%s: %s", what, strerror(errnum));
+    e->sys_errno = errnum;
+    return status;
+}
+
+int strata_error_errno(const strata_error *e)
+{
+    return e->status == STRATA_OK ? 0 : e->sys_errno;
 }
 
 strata_status strata__error_reset(strata_error *e, strata_status status, const char *fmt, ...)
@@ -102,7 +118,7 @@ static void take_queue(strata_error *e)
         const char *reason = ERR_reason_error_string(code);
         x->code = code;
         x->lib = lib ? lib : "unknown library";
-        x->func = func ? func : "";
+        snprintf(x->func, sizeof(x->func), "%s", func ? func : ""); /* OpenSSL frees its copy */
         if (reason && data && (flags & ERR_TXT_STRING) && data[0])
             snprintf(x->reason, sizeof(x->reason), "%s (%s)", reason, data);
         else if (reason)

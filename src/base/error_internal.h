@@ -14,6 +14,10 @@ strata_status strata__error_set(strata_error *e, strata_status status, const cha
  * emptied even when e already held an error). */
 strata_status strata__error_set_ossl(strata_error *e, strata_status status, const char *fmt, ...)
     STRATA_PRINTF(3, 4);
+/* As strata__error_set for a failed system call: the message is
+ * "what: strerror(errnum)" and errnum is kept (strata_error_errno). */
+strata_status strata__error_set_sys(strata_error *e, strata_status status, int errnum,
+                                    const char *what);
 /* Overwrites whatever was recorded. */
 strata_status strata__error_reset(strata_error *e, strata_status status, const char *fmt, ...)
     STRATA_PRINTF(3, 4);

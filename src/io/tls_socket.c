@@ -24,7 +24,7 @@
 
 static strata_status sys_fail(strata_tls_conn *conn, const char *what)
 {
-    return strata__error_set(strata__tls_err(conn), STRATA_E_IO, "%s: %s", what, strerror(errno));
+    return strata__error_set_sys(strata__tls_err(conn), STRATA_E_IO, errno, what);
 }
 
 static strata_status need_socket(const strata_tls_conn *conn)

@@ -131,6 +131,7 @@ static strata_status get_pass(const strata_passphrase *pw, int verify, char *buf
                               size_t *len, strata_error *err)
 {
     *len = 0;
+    buf[0] = '\0'; /* pw NULL: the empty passphrase, not what the stack held */
     if (!pw)
         return STRATA_OK;
     if (pw->pass) {
@@ -277,7 +278,8 @@ strata_status strata_pkcs12_load_file(const char *path, const strata_passphrase 
 }
 
 strata_status strata_pkcs12_export(const strata_pkcs12 *p, const strata_passphrase *pw,
-                                   unsigned flags, int iter, strata_buf *out, strata_error *err)
+                                   unsigned flags, int iter, int mac_iter, strata_buf *out,
+                                   strata_error *err)
 {
     strata_buf_reset(out);
     strata_buf_set_secret(out);
@@ -291,6 +293,8 @@ strata_status strata_pkcs12_export(const strata_pkcs12 *p, const strata_passphra
     }
     if (iter <= 0)
         iter = PKCS12_DEFAULT_ITER;
+    if (mac_iter <= 0)
+        mac_iter = PKCS12_DEFAULT_ITER;
     strata_status r;
     int legacy = (flags & STRATA_PKCS12_LEGACY) != 0;
     if (legacy && (r = strata_pki_enable_legacy(err)) != STRATA_OK)
@@ -317,8 +321,8 @@ strata_status strata_pkcs12_export(const strata_pkcs12 *p, const strata_passphra
     /* mac_iter -1: no MAC yet; it is added below with the chosen digest. */
     p12 = PKCS12_create_ex(pass, p->name, strata_pkey_openssl(p->key), strata_x509_openssl(p->cert),
                            ca, nid_key, nid_cert, iter, -1, 0, NULL, NULL);
-    if (!p12 ||
-        !PKCS12_set_mac(p12, pass, (int)plen, NULL, 0, iter, legacy ? EVP_sha1() : EVP_sha256())) {
+    if (!p12 || !PKCS12_set_mac(p12, pass, (int)plen, NULL, 0, mac_iter,
+                                legacy ? EVP_sha1() : EVP_sha256())) {
         r = strata__pki_fail(err, STRATA_E_CRYPTO, "building the PKCS#12 bundle failed");
         goto out;
     }

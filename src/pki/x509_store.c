@@ -9,6 +9,7 @@
 #include <openssl/x509v3.h>
 
 #include "pki/pki_internal.h"
+#include "pki/verify_status.h"
 #include "pki/crl_internal.h"
 
 struct strata_x509_store_ctx {
@@ -195,33 +196,6 @@ strata_status strata_x509_store_ctx_set_host(strata_x509_store_ctx *c, const cha
     return strata__pki_strdup(host, &c->host, err);
 }
 
-static strata_status status_for(int code)
-{
-    switch (code) {
-    case X509_V_ERR_CERT_HAS_EXPIRED:
-        return STRATA_E_CERT_EXPIRED;
-    case X509_V_ERR_CERT_NOT_YET_VALID:
-        return STRATA_E_CERT_NOT_YET_VALID;
-    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
-    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
-    case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
-    case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
-    case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
-    case X509_V_ERR_CERT_UNTRUSTED:
-    case X509_V_ERR_CERT_REJECTED:
-        return STRATA_E_CERT_UNTRUSTED;
-    case X509_V_ERR_CERT_SIGNATURE_FAILURE:
-        return STRATA_E_CERT_SIGNATURE;
-    case X509_V_ERR_CERT_REVOKED:
-        return STRATA_E_CERT_REVOKED;
-    case X509_V_ERR_HOSTNAME_MISMATCH:
-    case X509_V_ERR_IP_ADDRESS_MISMATCH:
-        return STRATA_E_CERT_HOSTNAME;
-    default:
-        return STRATA_E_VERIFY;
-    }
-}
-
 static void subject_of(X509 *x, char *buf, size_t cap)
 {
     strata_x509_name *n = NULL;
@@ -279,7 +253,7 @@ strata_status strata_x509_store_ctx_verify(strata_x509_store_ctx *c,
         c->failed = cur;
     if (failure)
         *failure = f;
-    return strata__pki_fail(err, status_for(code),
+    return strata__pki_fail(err, strata__x509_verify_status(code, STRATA_E_VERIFY),
                             "certificate at depth %d (%s): %s (X509 error %d)", depth, f.subject,
                             f.reason, code);
 }

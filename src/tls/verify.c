@@ -15,6 +15,7 @@
 
 #include "strata/log.h"
 #include "tls/tls_internal.h"
+#include "pki/verify_status.h"
 
 static int is_ip_literal(const char *name)
 {
@@ -205,49 +206,22 @@ void strata__tls_note_verify_failure(strata_tls_conn *conn, X509_STORE_CTX *sctx
         print_time(X509_get0_notBefore(cert), f->detail, sizeof(f->detail));
 }
 
-/* The pki module's verification statuses, so a certificate refused by TLS
- * and one refused by strata_x509_store verification read the same. */
-static strata_status verify_status(int code)
-{
-    switch (code) {
-    case X509_V_ERR_HOSTNAME_MISMATCH:
-    case X509_V_ERR_IP_ADDRESS_MISMATCH:
-        return STRATA_E_CERT_HOSTNAME;
-    case X509_V_ERR_CERT_HAS_EXPIRED:
-        return STRATA_E_CERT_EXPIRED;
-    case X509_V_ERR_CERT_NOT_YET_VALID:
-        return STRATA_E_CERT_NOT_YET_VALID;
-    case X509_V_ERR_CERT_REVOKED:
-        return STRATA_E_CERT_REVOKED;
-    case X509_V_ERR_CERT_SIGNATURE_FAILURE:
-        return STRATA_E_CERT_SIGNATURE;
-    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
-    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
-    case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
-    case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
-    case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
-    case X509_V_ERR_CERT_UNTRUSTED:
-        return STRATA_E_CERT_UNTRUSTED;
-    default:
-        return STRATA_E_TLS_CERT_INVALID;
-    }
-}
-
 strata_status strata__tls_verify_error(strata_tls_conn *conn)
 {
     struct strata_tls_verify_fail *f = conn->vfail;
     strata_error *e = strata__tls_err(conn);
     if (!f || !f->set) {
         long code = SSL_get_verify_result(conn->ssl);
-        return strata__error_set_ossl(e, verify_status((int)code), "certificate verify failed: %s",
-                                      X509_verify_cert_error_string(code));
+        return strata__error_set_ossl(
+            e, strata__x509_verify_status((int)code, STRATA_E_TLS_CERT_INVALID),
+            "certificate verify failed: %s", X509_verify_cert_error_string(code));
     }
     if (f->by_callback)
         return strata__error_set_ossl(e, STRATA_E_TLS_CERT_REJECTED,
                                       "the verify callback rejected the certificate at depth %d "
                                       "(%s)",
                                       f->depth, f->subject);
-    strata_status st = verify_status(f->code);
+    strata_status st = strata__x509_verify_status(f->code, STRATA_E_TLS_CERT_INVALID);
     if (st == STRATA_E_CERT_HOSTNAME)
         return strata__error_set_ossl(e, st,
                                       "certificate name mismatch: expected '%s', certificate has "

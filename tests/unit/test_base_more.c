@@ -311,7 +311,7 @@ static void test_error_copy(void **state)
     assert_int_equal(dst.n_ossl, 1);
     assert_true(dst.ossl[0].code == src.ossl[0].code);
     assert_ptr_equal(dst.ossl[0].lib, src.ossl[0].lib); /* OpenSSL's static strings */
-    assert_ptr_equal(dst.ossl[0].func, src.ossl[0].func);
+    assert_string_equal(dst.ossl[0].func, src.ossl[0].func);
     assert_string_equal(dst.ossl[0].reason, src.ossl[0].reason);
     assert_true(dst.ossl[0].reason != src.ossl[0].reason); /* the reason is a copy */
     char a[512], b[512];

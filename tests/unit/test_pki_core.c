@@ -2,10 +2,16 @@
  * builds on), including bad input with exact statuses. */
 #include <stdlib.h>
 #include <string.h>
+#include <openssl/core_names.h>
+#include <openssl/err.h>
+#include <openssl/param_build.h>
 #include <openssl/pem.h>
+#include <openssl/x509_vfy.h>
 #include <openssl/x509.h>
 
 #include "pki_fixture.h"
+#include "base/error_internal.h"
+#include "pki/verify_status.h"
 
 static void test_key_generation_types(void **state)
 {
@@ -665,6 +671,280 @@ static void test_serials_and_ext_lists(void **state)
     strata_x509_free(x);
 }
 
+/* Made with `openssl req -x509 -subj "/C=US/O=Example/CN=host"`; the
+ * expected values are what `openssl x509 -noout -fingerprint -sha256`,
+ * `-fingerprint -sha1` and `-subject_hash` print for it. */
+static const char known_pem[] = "-----BEGIN CERTIFICATE-----\n"
+                                "MIIBsTCCAVegAwIBAgIURbIn0/OgBrJwPR5uOr2TAEbXVCcwCgYIKoZIzj0EAwIw\n"
+                                "LjELMAkGA1UEBhMCVVMxEDAOBgNVBAoMB0V4YW1wbGUxDTALBgNVBAMMBGhvc3Qw\n"
+                                "HhcNMjYxMjA0MTI0MTUxWhcNMjYxMjA1MTI0MTUxWjAuMQswCQYDVQQGEwJVUzEQ\n"
+                                "MA4GA1UECgwHRXhhbXBsZTENMAsGA1UEAwwEaG9zdDBZMBMGByqGSM49AgEGCCqG\n"
+                                "SM49AwEHA0IABLtr14J9yR/w9yKN7+9tEJOPe6GKbGoIJS8PV6isUDrogl13CcvK\n"
+                                "EnYHHKcuXREipgx68kf7QgIrnVmC3Ybncp+jUzBRMB0GA1UdDgQWBBRiuzu1wQvt\n"
+                                "Owdq8NnUsWy3WwwIHDAfBgNVHSMEGDAWgBRiuzu1wQvtOwdq8NnUsWy3WwwIHDAP\n"
+                                "BgNVHRMBAf8EBTADAQH/MAoGCCqGSM49BAMCA0gAMEUCIQCDe5w9pnuEibkyTDQw\n"
+                                "P9BIhOTIffwcq7bnRKfyMDIsCwIgGcROrQAcGDBLT31f0ykKPI+EYfh740po5rCh\n"
+                                "lr3fhq0=\n"
+                                "-----END CERTIFICATE-----\n";
+
+/* digest, subject_name_hash and the name hash against the openssl tool's
+ * own output for one fixed certificate. */
+static void test_known_digest_and_hashes(void **state)
+{
+    (void)state;
+    strata_x509 *x = NULL;
+    assert_ok(strata_x509_load(known_pem, sizeof(known_pem) - 1, STRATA_PKI_PEM, &x, NULL));
+    char *fp = NULL;
+    assert_ok(strata_x509_digest(x, "sha256", &fp, NULL));
+    assert_string_equal(fp, "ED:0F:71:1C:09:48:9E:8E:E2:4A:9A:DF:B9:3C:E8:B7:3A:25:3C:3E:3A:4A:F3:"
+                            "50:DB:9A:A8:5D:D4:A9:2C:37");
+    strata_pki_free_string(fp);
+    assert_ok(strata_x509_digest(x, "sha1", &fp, NULL));
+    assert_string_equal(fp, "58:FC:64:AD:FB:26:49:13:99:3C:A4:B7:2F:0C:96:D3:02:5A:53:BF");
+    strata_pki_free_string(fp);
+    unsigned long h = 0;
+    assert_ok(strata_x509_subject_name_hash(x, &h, NULL));
+    assert_int_equal(h, 0xa1c4f97eUL);
+    strata_x509_name *n = NULL;
+    assert_ok(strata_x509_get_subject(x, &n, NULL));
+    h = 0;
+    assert_ok(strata_x509_name_hash(n, &h, NULL));
+    assert_int_equal(h, 0xa1c4f97eUL);
+    /* A name built by strata (its own string types) hashes the same:
+     * the hash is over the canonical form. */
+    strata_x509_name *built = pf_name("/C=US/O=Example/CN=host");
+    h = 0;
+    assert_ok(strata_x509_name_hash(built, &h, NULL));
+    assert_int_equal(h, 0xa1c4f97eUL);
+    /* name.der(): the subject's DER exactly as the openssl tool wrote it. */
+    static const uint8_t subject_der[] = {
+        0x30, 0x2e, 0x31, 0x0b, 0x30, 0x09, 0x06, 0x03, 0x55, 0x04, 0x06, 0x13,
+        0x02, 0x55, 0x53, 0x31, 0x10, 0x30, 0x0e, 0x06, 0x03, 0x55, 0x04, 0x0a,
+        0x0c, 0x07, 0x45, 0x78, 0x61, 0x6d, 0x70, 0x6c, 0x65, 0x31, 0x0d, 0x30,
+        0x0b, 0x06, 0x03, 0x55, 0x04, 0x03, 0x0c, 0x04, 0x68, 0x6f, 0x73, 0x74};
+    strata_buf der;
+    strata_buf_init(&der, 0);
+    assert_ok(strata_x509_name_der(n, &der, NULL));
+    assert_int_equal(strata_buf_len(&der), sizeof(subject_der));
+    assert_memory_equal(strata_buf_ptr(&der), subject_der, sizeof(subject_der));
+    strata_buf_free(&der);
+    strata_x509_name *other = pf_name("/C=US/O=Example/CN=other");
+    assert_ok(strata_x509_name_hash(other, &h, NULL));
+    assert_int_not_equal(h, 0xa1c4f97eUL);
+    strata_x509_name_free(other);
+    strata_x509_name_free(built);
+    strata_x509_name_free(n);
+    strata_x509_free(x);
+}
+
+/* X509() then each setter, each read back through its getter: version,
+ * subject, issuer, public key, gmtime_adj_notBefore / notAfter. */
+static void test_x509_setters(void **state)
+{
+    (void)state;
+    strata_x509 *x = NULL;
+    assert_ok(strata_x509_new(&x, NULL));
+    assert_int_equal(strata_x509_get_version(x), STRATA_X509_V1); /* a new certificate */
+    assert_ok(strata_x509_set_version(x, STRATA_X509_V3, NULL));
+    assert_int_equal(strata_x509_get_version(x), STRATA_X509_V3);
+
+    strata_x509_name *subj = pf_name("/O=Example/CN=subject.example");
+    strata_x509_name *iss = pf_name("/O=Example/CN=Issuer CA");
+    assert_ok(strata_x509_set_subject(x, subj, NULL));
+    assert_ok(strata_x509_set_issuer(x, iss, NULL));
+    strata_x509_name_free(subj); /* the certificate keeps its own copies */
+    strata_x509_name_free(iss);
+    strata_x509_name *got = NULL;
+    char *line = NULL;
+    assert_ok(strata_x509_get_subject(x, &got, NULL));
+    assert_ok(strata_x509_name_oneline(got, &line, NULL));
+    assert_string_equal(line, "/O=Example/CN=subject.example");
+    strata_pki_free_string(line);
+    strata_x509_name_free(got);
+    assert_ok(strata_x509_get_issuer(x, &got, NULL));
+    assert_ok(strata_x509_name_oneline(got, &line, NULL));
+    assert_string_equal(line, "/O=Example/CN=Issuer CA");
+    strata_pki_free_string(line);
+    strata_x509_name_free(got);
+
+    strata_pkey *k = pf_key("ec:p256"), *k2 = pf_key("ec:p256");
+    assert_ok(strata_x509_set_pubkey(x, k, NULL));
+    strata_pkey *pub = NULL;
+    assert_ok(strata_x509_get_pubkey(x, &pub, NULL));
+    assert_true(strata_pkey_equal(pub, k));
+    strata_pkey_free(pub);
+    assert_ok(strata_x509_set_pubkey(x, k2, NULL)); /* replaces it */
+    assert_ok(strata_x509_get_pubkey(x, &pub, NULL));
+    assert_true(strata_pkey_equal(pub, k2));
+    assert_false(strata_pkey_equal(pub, k));
+    strata_pkey_free(pub);
+
+    /* gmtime_adj: the given "now" plus secs, either sign. */
+    time_t t = 0;
+    assert_ok(strata_x509_gmtime_adj_not_before(x, PF_NOW, -3600, NULL));
+    assert_ok(strata_x509_gmtime_adj_not_after(x, PF_NOW, 7 * 86400, NULL));
+    assert_ok(strata_x509_get_not_before(x, &t, NULL));
+    assert_int_equal(t, PF_NOW - 3600);
+    assert_ok(strata_x509_get_not_after(x, &t, NULL));
+    assert_int_equal(t, PF_NOW + 7 * 86400);
+    assert_ok(strata_x509_gmtime_adj_not_after(x, PF_NOW + 10, 0, NULL));
+    assert_ok(strata_x509_get_not_after(x, &t, NULL));
+    assert_int_equal(t, PF_NOW + 10);
+
+    /* sign(pkey, digest) with Ed25519 / Ed448: no digest; the algorithm is
+     * the key's and the signature verifies with it only. */
+    static const struct {
+        const char *spec, *alg;
+    } eds[] = {{"ed25519", "ED25519"}, {"ed448", "ED448"}};
+    for (size_t i = 0; i < 2; i++) {
+        strata_pkey *ek = pf_key(eds[i].spec);
+        const char *alg = NULL;
+        assert_ok(strata_x509_sign(x, ek, NULL, NULL));
+        assert_ok(strata_x509_signature_algorithm(x, &alg, NULL));
+        assert_string_equal(alg, eds[i].alg);
+        assert_ok(strata_x509_verify(x, ek, NULL));
+        assert_status(strata_x509_verify(x, k2, NULL), STRATA_E_CERT_SIGNATURE);
+        strata_pkey_free(ek);
+    }
+
+    /* All of it survives a signature and a DER round trip. */
+    assert_ok(strata_x509_sign(x, k2, NULL, NULL));
+    strata_buf b;
+    strata_buf_init(&b, 0);
+    assert_ok(strata_x509_dump(x, STRATA_PKI_DER, &b, NULL));
+    strata_x509 *y = NULL;
+    assert_ok(strata_x509_load(strata_buf_ptr(&b), strata_buf_len(&b), STRATA_PKI_DER, &y, NULL));
+    assert_int_equal(strata_x509_get_version(y), STRATA_X509_V3);
+    assert_ok(strata_x509_get_issuer(y, &got, NULL));
+    assert_ok(strata_x509_name_oneline(got, &line, NULL));
+    assert_string_equal(line, "/O=Example/CN=Issuer CA");
+    strata_pki_free_string(line);
+    strata_x509_name_free(got);
+    assert_ok(strata_x509_get_not_before(y, &t, NULL));
+    assert_int_equal(t, PF_NOW - 3600);
+    assert_ok(strata_x509_verify(y, k2, NULL));
+    strata_x509_free(y);
+    strata_buf_free(&b);
+    strata_pkey_free(k);
+    strata_pkey_free(k2);
+    strata_x509_free(x);
+}
+
+/* check(): a key whose private scalar is not the one of its public point
+ * (put together with OpenSSL's API) is refused; its halves pass. */
+static void test_key_check_mismatch(void **state)
+{
+    (void)state;
+    strata_pkey *a = pf_key("ec:p256"), *b = pf_key("ec:p256");
+    BIGNUM *priv = NULL;
+    assert_true(EVP_PKEY_get_bn_param(strata_pkey_openssl(a), OSSL_PKEY_PARAM_PRIV_KEY, &priv));
+    unsigned char pub[133];
+    size_t publen = 0;
+    assert_true(EVP_PKEY_get_octet_string_param(strata_pkey_openssl(b), OSSL_PKEY_PARAM_PUB_KEY,
+                                                pub, sizeof(pub), &publen));
+    OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+    assert_true(OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, "P-256", 0));
+    assert_true(OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, priv));
+    assert_true(OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, pub, publen));
+    OSSL_PARAM *params = OSSL_PARAM_BLD_to_param(bld);
+    EVP_PKEY_CTX *c = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+    EVP_PKEY *raw = NULL;
+    assert_int_equal(EVP_PKEY_fromdata_init(c), 1);
+    assert_int_equal(EVP_PKEY_fromdata(c, &raw, EVP_PKEY_KEYPAIR, params), 1);
+    strata_pkey *bad = NULL;
+    assert_ok(strata_pkey_from_openssl(raw, &bad, NULL));
+    strata_error err;
+    strata_error_clear(&err);
+    assert_status(strata_pkey_check(bad, &err), STRATA_E_CRYPTO);
+    assert_string_equal(strata_error_message(&err), "the EC private key is not consistent");
+    assert_ok(strata_pkey_check(a, NULL));
+    assert_ok(strata_pkey_check(b, NULL));
+    strata_pkey_free(bad);
+    EVP_PKEY_free(raw);
+    EVP_PKEY_CTX_free(c);
+    OSSL_PARAM_free(params);
+    OSSL_PARAM_BLD_free(bld);
+    BN_clear_free(priv);
+    strata_pkey_free(a);
+    strata_pkey_free(b);
+}
+
+/* pyOpenSSL's Error carries OpenSSL's whole error queue; strata keeps the
+ * first STRATA_ERROR_OSSL_MAX (8) entries in order, drops the rest and
+ * leaves the queue empty. */
+static void test_error_queue_entries(void **state)
+{
+    (void)state;
+    assert_int_equal(STRATA_ERROR_OSSL_MAX, 8);
+    ERR_clear_error();
+    for (int i = 0; i < 10; i++)
+        ERR_raise_data(ERR_LIB_X509, X509_R_CERT_ALREADY_IN_HASH_TABLE, "entry %d", i);
+    strata_error e;
+    strata_error_clear(&e);
+    assert_status(strata__error_set_ossl(&e, STRATA_E_CRYPTO, "ten entries"), STRATA_E_CRYPTO);
+    assert_int_equal(e.n_ossl, 8);
+    for (int i = 0; i < 8; i++) {
+        char want[64];
+        snprintf(want, sizeof(want), "cert already in hash table (entry %d)", i);
+        assert_string_equal(e.ossl[i].reason, want);
+        assert_string_equal(e.ossl[i].lib, "x509 certificate routines");
+    }
+    assert_int_equal(ERR_peek_error(), 0);
+    /* The entries are copies: OpenSSL frees its function name when the
+     * entry leaves the queue, and later errors reuse its slots. */
+    for (int i = 0; i < 20; i++)
+        ERR_raise(ERR_LIB_X509, X509_R_CERT_ALREADY_IN_HASH_TABLE);
+    ERR_clear_error();
+    assert_string_equal(e.ossl[0].func, "test_error_queue_entries");
+    char buf[2048];
+    assert_non_null(strstr(strata_error_format(&e, buf, sizeof(buf)),
+                           "test_error_queue_entries: cert already in hash table (entry 7)"));
+    /* A real pki failure carries its entries too. */
+    strata_x509 *x = NULL;
+    strata_error_clear(&e);
+    assert_status(strata_x509_load("\x30\x03\x02\x01", 4, STRATA_PKI_DER, &x, &e),
+                  STRATA_E_BAD_DER);
+    assert_true(e.n_ossl >= 1);
+}
+
+/* One X509_V_ERR_* → status table for the store and for TLS; every code
+ * either used to map is here, X509_V_ERR_CERT_REJECTED included (the two
+ * copies disagreed on it). */
+static void test_verify_status_table(void **state)
+{
+    (void)state;
+    static const struct {
+        int code;
+        strata_status want;
+    } cases[] = {
+        {X509_V_ERR_CERT_HAS_EXPIRED, STRATA_E_CERT_EXPIRED},
+        {X509_V_ERR_CERT_NOT_YET_VALID, STRATA_E_CERT_NOT_YET_VALID},
+        {X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT, STRATA_E_CERT_UNTRUSTED},
+        {X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY, STRATA_E_CERT_UNTRUSTED},
+        {X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT, STRATA_E_CERT_UNTRUSTED},
+        {X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN, STRATA_E_CERT_UNTRUSTED},
+        {X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE, STRATA_E_CERT_UNTRUSTED},
+        {X509_V_ERR_CERT_UNTRUSTED, STRATA_E_CERT_UNTRUSTED},
+        {X509_V_ERR_CERT_REJECTED, STRATA_E_CERT_UNTRUSTED},
+        {X509_V_ERR_CERT_SIGNATURE_FAILURE, STRATA_E_CERT_SIGNATURE},
+        {X509_V_ERR_CERT_REVOKED, STRATA_E_CERT_REVOKED},
+        {X509_V_ERR_HOSTNAME_MISMATCH, STRATA_E_CERT_HOSTNAME},
+        {X509_V_ERR_IP_ADDRESS_MISMATCH, STRATA_E_CERT_HOSTNAME},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        /* The same answer whichever caller's fallback is passed. */
+        assert_status(strata__x509_verify_status(cases[i].code, STRATA_E_VERIFY), cases[i].want);
+        assert_status(strata__x509_verify_status(cases[i].code, STRATA_E_TLS_CERT_INVALID),
+                      cases[i].want);
+    }
+    /* Codes the table does not name: the caller's fallback. */
+    assert_status(strata__x509_verify_status(X509_V_ERR_CERT_CHAIN_TOO_LONG, STRATA_E_VERIFY),
+                  STRATA_E_VERIFY);
+    assert_status(
+        strata__x509_verify_status(X509_V_ERR_CERT_CHAIN_TOO_LONG, STRATA_E_TLS_CERT_INVALID),
+        STRATA_E_TLS_CERT_INVALID);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -681,6 +961,11 @@ int main(void)
         cmocka_unit_test(test_store_verify_chain),
         cmocka_unit_test(test_load_chain),
         cmocka_unit_test(test_serials_and_ext_lists),
+        cmocka_unit_test(test_known_digest_and_hashes),
+        cmocka_unit_test(test_x509_setters),
+        cmocka_unit_test(test_key_check_mismatch),
+        cmocka_unit_test(test_error_queue_entries),
+        cmocka_unit_test(test_verify_status_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

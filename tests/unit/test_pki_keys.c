@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include "pki_fixture.h"
 
@@ -71,6 +72,19 @@ static void test_encrypted_with_string(void **state)
     assert_ok(strata_pkey_dump_private(k, STRATA_PKI_PEM, NULL, &pw, &b, NULL));
     assert_non_null(memmem(strata_buf_ptr(&b), strata_buf_len(&b),
                            "-----BEGIN ENCRYPTED PRIVATE KEY-----", 37));
+    /* No cipher named: PBES2 with AES-256-CBC, read back with OpenSSL. */
+    BIO *bio = BIO_new_mem_buf(strata_buf_ptr(&b), (int)strata_buf_len(&b));
+    X509_SIG *p8 = PEM_read_bio_PKCS8(bio, NULL, NULL, NULL);
+    assert_non_null(p8);
+    const X509_ALGOR *alg = NULL;
+    X509_SIG_get0(p8, &alg, NULL);
+    assert_int_equal(OBJ_obj2nid(alg->algorithm), NID_pbes2);
+    PBE2PARAM *p2 = ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBE2PARAM), alg->parameter);
+    assert_non_null(p2);
+    assert_int_equal(OBJ_obj2nid(p2->encryption->algorithm), NID_aes_256_cbc);
+    PBE2PARAM_free(p2);
+    X509_SIG_free(p8);
+    BIO_free(bio);
     strata_pkey *k2 = NULL;
     assert_ok(strata_pkey_load_private(strata_buf_ptr(&b), strata_buf_len(&b), STRATA_PKI_PEM, &pw,
                                        &k2, NULL));

@@ -4,7 +4,10 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <openssl/core_names.h>
+#include <openssl/pkcs12.h>
 #include <openssl/pkcs7.h>
+#include <openssl/rand.h>
 
 #include "pki_fixture.h"
 
@@ -245,6 +248,75 @@ static void test_crl(void **state)
     strata_pkey_free(lk);
 }
 
+/* What a DER PKCS#12 is protected with, read back with OpenSSL's own
+ * parser: the MAC digest and iteration count, and for the certificate bag
+ * (encryptedData) and the shrouded key bag the algorithm OID; for PBES2 the
+ * cipher, the PRF and the PBKDF2 iteration count of each. */
+struct p12_algs {
+    int mac_md, mac_iter;
+    int cert_alg, cert_cipher, cert_prf, cert_iter;
+    int key_alg, key_cipher, key_prf, key_iter;
+};
+
+static void pbes2_of(const X509_ALGOR *a, int *alg, int *cipher, int *prf, int *iter)
+{
+    *alg = OBJ_obj2nid(a->algorithm);
+    *cipher = *prf = *iter = 0;
+    if (*alg != NID_pbes2)
+        return;
+    PBE2PARAM *p2 = ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBE2PARAM), a->parameter);
+    assert_non_null(p2);
+    *cipher = OBJ_obj2nid(p2->encryption->algorithm);
+    assert_int_equal(OBJ_obj2nid(p2->keyfunc->algorithm), NID_id_pbkdf2);
+    PBKDF2PARAM *kdf =
+        ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBKDF2PARAM), p2->keyfunc->parameter);
+    assert_non_null(kdf);
+    *prf = kdf->prf ? OBJ_obj2nid(kdf->prf->algorithm) : NID_hmacWithSHA1;
+    *iter = (int)ASN1_INTEGER_get(kdf->iter);
+    PBKDF2PARAM_free(kdf);
+    PBE2PARAM_free(p2);
+}
+
+static struct p12_algs p12_read_algs(const strata_buf *der)
+{
+    struct p12_algs r;
+    memset(&r, 0, sizeof(r));
+    const unsigned char *q = strata_buf_ptr(der);
+    PKCS12 *p12 = d2i_PKCS12(NULL, &q, (long)strata_buf_len(der));
+    assert_non_null(p12);
+    const X509_ALGOR *macalg = NULL;
+    const ASN1_INTEGER *miter = NULL;
+    PKCS12_get0_mac(NULL, &macalg, NULL, &miter, p12);
+    assert_non_null(macalg);
+    r.mac_md = OBJ_obj2nid(macalg->algorithm);
+    r.mac_iter = miter ? (int)ASN1_INTEGER_get(miter) : 1;
+    STACK_OF(PKCS7) *safes = PKCS12_unpack_authsafes(p12);
+    assert_non_null(safes);
+    for (int i = 0; i < sk_PKCS7_num(safes); i++) {
+        PKCS7 *p7 = sk_PKCS7_value(safes, i);
+        STACK_OF(PKCS12_SAFEBAG) *bags = NULL;
+        if (OBJ_obj2nid(p7->type) == NID_pkcs7_encrypted) {
+            pbes2_of(p7->d.encrypted->enc_data->algorithm, &r.cert_alg, &r.cert_cipher, &r.cert_prf,
+                     &r.cert_iter);
+            continue;
+        }
+        bags = PKCS12_unpack_p7data(p7);
+        assert_non_null(bags);
+        for (int j = 0; j < sk_PKCS12_SAFEBAG_num(bags); j++) {
+            const PKCS12_SAFEBAG *bag = sk_PKCS12_SAFEBAG_value(bags, j);
+            if (PKCS12_SAFEBAG_get_nid(bag) != NID_pkcs8ShroudedKeyBag)
+                continue;
+            const X509_ALGOR *ka = NULL;
+            X509_SIG_get0(PKCS12_SAFEBAG_get0_pkcs8(bag), &ka, NULL);
+            pbes2_of(ka, &r.key_alg, &r.key_cipher, &r.key_prf, &r.key_iter);
+        }
+        sk_PKCS12_SAFEBAG_pop_free(bags, PKCS12_SAFEBAG_free);
+    }
+    sk_PKCS7_pop_free(safes, PKCS7_free);
+    PKCS12_free(p12);
+    return r;
+}
+
 static void p12_roundtrip(unsigned flags)
 {
     strata_pkey *ck = pf_key("ec:p256"), *lk = pf_key("rsa:2048");
@@ -259,7 +331,25 @@ static void p12_roundtrip(unsigned flags)
     strata_passphrase pw = {"p12 pass", 8, NULL, NULL};
     strata_buf b;
     strata_buf_init(&b, 0);
-    assert_ok(strata_pkcs12_export(p, &pw, flags, 0, &b, NULL));
+    assert_ok(strata_pkcs12_export(p, &pw, flags, 0, 0, &b, NULL));
+    /* The default algorithms, or the legacy ones; 2048 iterations each. */
+    struct p12_algs a = p12_read_algs(&b);
+    assert_int_equal(a.mac_iter, 2048);
+    if (flags & STRATA_PKCS12_LEGACY) {
+        assert_int_equal(a.mac_md, NID_sha1);
+        assert_int_equal(a.cert_alg, NID_pbe_WithSHA1And40BitRC2_CBC);
+        assert_int_equal(a.key_alg, NID_pbe_WithSHA1And3_Key_TripleDES_CBC);
+    } else {
+        assert_int_equal(a.mac_md, NID_sha256);
+        assert_int_equal(a.cert_alg, NID_pbes2);
+        assert_int_equal(a.key_alg, NID_pbes2);
+        assert_int_equal(a.cert_cipher, NID_aes_256_cbc);
+        assert_int_equal(a.key_cipher, NID_aes_256_cbc);
+        assert_int_equal(a.cert_prf, NID_hmacWithSHA256);
+        assert_int_equal(a.key_prf, NID_hmacWithSHA256);
+        assert_int_equal(a.cert_iter, 2048);
+        assert_int_equal(a.key_iter, 2048);
+    }
     strata_pkcs12 *q = NULL;
     assert_ok(strata_pkcs12_load(strata_buf_ptr(&b), strata_buf_len(&b), &pw, flags, &q, NULL));
     assert_true(strata_pkey_equal(strata_pkcs12_key(q), lk));
@@ -287,7 +377,7 @@ static void p12_roundtrip(unsigned flags)
         STRATA_E_BAD_DER);
     /* A key that is not the certificate's is refused on export. */
     strata_pkcs12_set_key(p, ck);
-    assert_status(strata_pkcs12_export(p, &pw, flags, 0, &b, NULL), STRATA_E_KEY_MISMATCH);
+    assert_status(strata_pkcs12_export(p, &pw, flags, 0, 0, &b, NULL), STRATA_E_KEY_MISMATCH);
     strata_pki_free_string(f1);
     strata_pki_free_string(f2);
     strata_pkcs12_free(q);
@@ -307,9 +397,85 @@ static void test_pkcs12_modern(void **state)
     assert_ok(strata_pkcs12_new(&p, NULL));
     strata_buf b;
     strata_buf_init(&b, 0);
-    assert_status(strata_pkcs12_export(p, NULL, 0, 0, &b, NULL), STRATA_E_USAGE);
+    assert_status(strata_pkcs12_export(p, NULL, 0, 0, 0, &b, NULL), STRATA_E_USAGE);
     strata_buf_free(&b);
     strata_pkcs12_free(p);
+}
+
+/* A bundle of a new key and its self-signed certificate, no CA. */
+static strata_pkcs12 *p12_leaf_only(const char *subject, strata_pkey **k, strata_x509 **x)
+{
+    *k = pf_key("ec:p256");
+    *x = pf_cert(subject, *k, NULL, NULL, 0, 0, 3600);
+    strata_pkcs12 *p = NULL;
+    assert_ok(strata_pkcs12_new(&p, NULL));
+    strata_pkcs12_set_key(p, *k);
+    strata_pkcs12_set_cert(p, *x);
+    return p;
+}
+
+/* export(passphrase, iter, maciter): the two counts are apart; the bundle
+ * still loads. */
+static void test_pkcs12_iterations(void **state)
+{
+    (void)state;
+    strata_pkey *k = NULL;
+    strata_x509 *x = NULL;
+    strata_pkcs12 *p = p12_leaf_only("/CN=iter.example", &k, &x);
+    strata_passphrase pw = {"iter", 4, NULL, NULL};
+    strata_buf b;
+    strata_buf_init(&b, 0);
+    assert_ok(strata_pkcs12_export(p, &pw, 0, 3001, 4321, &b, NULL));
+    struct p12_algs a = p12_read_algs(&b);
+    assert_int_equal(a.mac_md, NID_sha256);
+    assert_int_equal(a.mac_iter, 4321);
+    assert_int_equal(a.cert_iter, 3001);
+    assert_int_equal(a.key_iter, 3001);
+    strata_pkcs12 *q = NULL;
+    assert_ok(strata_pkcs12_load(strata_buf_ptr(&b), strata_buf_len(&b), &pw, 0, &q, NULL));
+    assert_true(strata_pkey_equal(strata_pkcs12_key(q), k));
+    strata_pkcs12_free(q);
+    /* A MAC count alone: the encryption keeps the default. */
+    assert_ok(strata_pkcs12_export(p, &pw, 0, 0, 1, &b, NULL));
+    a = p12_read_algs(&b);
+    assert_int_equal(a.mac_iter, 1);
+    assert_int_equal(a.key_iter, 2048);
+    strata_buf_free(&b);
+    strata_pkcs12_free(p);
+    strata_x509_free(x);
+    strata_pkey_free(k);
+}
+
+/* A bundle with a key and a certificate and no CA certificates: loads with
+ * a CA count of 0 (the seed's None). Exported with no passphrase (pw NULL:
+ * the empty one), which once encrypted under whatever the stack held. */
+static void test_pkcs12_no_cas(void **state)
+{
+    (void)state;
+    strata_pkey *k = NULL;
+    strata_x509 *x = NULL;
+    strata_pkcs12 *p = p12_leaf_only("/CN=alone.example", &k, &x);
+    strata_buf b;
+    strata_buf_init(&b, 0);
+    assert_ok(strata_pkcs12_export(p, NULL, 0, 0, 0, &b, NULL));
+    strata_pkcs12 *q = NULL;
+    strata_error err;
+    strata_error_clear(&err);
+    if (strata_pkcs12_load(strata_buf_ptr(&b), strata_buf_len(&b), NULL, 0, &q, &err) !=
+        STRATA_OK) {
+        char eb[1024];
+        fail_msg("%s", strata_error_format(&err, eb, sizeof(eb)));
+    }
+    assert_int_equal(strata_pkcs12_ca_count(q), 0);
+    assert_null(strata_pkcs12_ca(q, 0));
+    assert_non_null(strata_pkcs12_cert(q));
+    assert_true(strata_pkey_equal(strata_pkcs12_key(q), k));
+    assert_null(strata_pkcs12_friendly_name(q));
+    strata_pkcs12_free(q);
+    strata_buf_free(&b);
+    strata_pkcs12_free(p);
+    strata_x509_free(x);
+    strata_pkey_free(k);
 }
 
 static void test_pkcs12_legacy(void **state)
@@ -369,6 +535,52 @@ static void test_pkcs7(void **state)
     assert_true(strata_pkcs7_type_is_data(pd));
     assert_string_equal(strata_pkcs7_type_name(pd), "pkcs7-data");
     assert_int_equal(strata_pkcs7_cert_count(pd), 0);
+    /* An enveloped PKCS#7 (what openssl smime -encrypt makes) for an RSA
+     * recipient, and a signedAndEnveloped one: each reads as its own type. */
+    strata_pkey *rk = pf_key("rsa:2048");
+    strata_x509 *rc = pf_cert("/CN=recipient", rk, NULL, NULL, 0, 0, 60);
+    STACK_OF(X509) *to = sk_X509_new_null();
+    assert_true(sk_X509_push(to, strata_x509_openssl(rc)) > 0);
+    BIO *msg = BIO_new_mem_buf("secret", 6);
+    PKCS7 *env = PKCS7_encrypt(to, msg, EVP_aes_128_cbc(), PKCS7_BINARY);
+    assert_non_null(env);
+    PKCS7 *se = PKCS7_new();
+    assert_true(PKCS7_set_type(se, NID_pkcs7_signedAndEnveloped));
+    assert_true(PKCS7_set_cipher(se, EVP_aes_128_cbc()));
+    assert_non_null(
+        PKCS7_add_signature(se, strata_x509_openssl(rc), strata_pkey_openssl(rk), EVP_sha256()));
+    assert_non_null(PKCS7_add_recipient(se, strata_x509_openssl(rc)));
+    BIO *sbio = PKCS7_dataInit(se, NULL);
+    assert_non_null(sbio);
+    assert_int_equal(BIO_write(sbio, "secret", 6), 6);
+    assert_int_equal(BIO_flush(sbio), 1);
+    assert_true(PKCS7_dataFinal(se, sbio));
+    BIO_free_all(sbio);
+    struct {
+        PKCS7 *raw;
+        int env, se;
+        const char *name;
+    } kinds[] = {{env, 1, 0, "pkcs7-envelopedData"}, {se, 0, 1, "pkcs7-signedAndEnvelopedData"}};
+    for (size_t i = 0; i < 2; i++) {
+        unsigned char *kder = NULL;
+        int kn = i2d_PKCS7(kinds[i].raw, &kder);
+        assert_true(kn > 0);
+        strata_pkcs7 *pk = NULL;
+        assert_ok(strata_pkcs7_load(kder, (size_t)kn, STRATA_PKI_DER, &pk, NULL));
+        assert_int_equal(strata_pkcs7_type_is_enveloped(pk), kinds[i].env);
+        assert_int_equal(strata_pkcs7_type_is_signed_and_enveloped(pk), kinds[i].se);
+        assert_false(strata_pkcs7_type_is_signed(pk));
+        assert_false(strata_pkcs7_type_is_data(pk));
+        assert_string_equal(strata_pkcs7_type_name(pk), kinds[i].name);
+        strata_pkcs7_free(pk);
+        OPENSSL_free(kder);
+    }
+    PKCS7_free(se);
+    PKCS7_free(env);
+    BIO_free(msg);
+    sk_X509_free(to);
+    strata_x509_free(rc);
+    strata_pkey_free(rk);
     strata_error err;
     strata_error_clear(&err);
     strata_pkcs7 *none = NULL;
@@ -438,6 +650,18 @@ static void test_spki(void **state)
     strata_pkey_free(k);
 }
 
+/* How many times OpenSSL's primary DRBG (the one RAND_add feeds) reseeded. */
+static unsigned primary_reseeds(void)
+{
+    EVP_RAND_CTX *primary = RAND_get0_primary(NULL);
+    assert_non_null(primary);
+    unsigned v = 0;
+    OSSL_PARAM p[2] = {OSSL_PARAM_construct_uint(OSSL_DRBG_PARAM_RESEED_COUNTER, &v),
+                       OSSL_PARAM_END};
+    assert_true(EVP_RAND_CTX_get_params(primary, p));
+    return v;
+}
+
 static void test_rand(void **state)
 {
     (void)state;
@@ -446,8 +670,18 @@ static void test_rand(void **state)
     assert_ok(strata_rand_bytes(a, sizeof(a), NULL));
     assert_ok(strata_rand_bytes(b, sizeof(b), NULL));
     assert_memory_not_equal(a, b, sizeof(a));
+    /* add / seed reach OpenSSL: each reseeds the primary DRBG with the bytes
+     * (its reseed counter steps once); nothing else in this thread draws from
+     * the primary meanwhile. An empty add reseeds nothing. */
+    unsigned c0 = primary_reseeds();
     strata_rand_add("some bytes", 10, 2.5);
+    unsigned c1 = primary_reseeds();
+    assert_int_equal(c1, c0 + 1);
     strata_rand_seed("more bytes", 10);
+    unsigned c2 = primary_reseeds();
+    assert_int_equal(c2, c1 + 1);
+    strata_rand_add("", 0, 0.0);
+    assert_int_equal(primary_reseeds(), c2);
     assert_true(strata_rand_status());
     char path[] = "/tmp/strata-rand-XXXXXX";
     int fd = mkstemp(path);
@@ -480,7 +714,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_extensions),    cmocka_unit_test(test_request),
         cmocka_unit_test(test_crl),           cmocka_unit_test(test_pkcs12_modern),
-        cmocka_unit_test(test_pkcs12_legacy), cmocka_unit_test(test_pkcs7),
+        cmocka_unit_test(test_pkcs12_legacy), cmocka_unit_test(test_pkcs12_iterations),
+        cmocka_unit_test(test_pkcs12_no_cas), cmocka_unit_test(test_pkcs7),
         cmocka_unit_test(test_spki),          cmocka_unit_test(test_rand),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <openssl/crypto.h>
 #include <openssl/pem.h>
 
 #include "testutil.h"
@@ -254,9 +255,13 @@ static void test_options_and_lists(void **state)
     strata_tls_ctx_free(ctx);
 }
 
+static size_t pass_cap; /* the seed's arguments of the last call */
+static int pass_verify = -1;
+
 static int pass_cb(char *buf, size_t cap, int verify, void *user)
 {
-    (void)verify;
+    pass_cap = cap;
+    pass_verify = verify;
     const char *p = user;
     size_t n = strlen(p);
     if (n > cap)
@@ -298,8 +303,12 @@ static void test_key_files(void **state)
     snprintf(want, sizeof(want), "wrong passphrase for the key in '%s'", tu_path(dir, "enc.key"));
     assert_string_equal(cmsg(ctx), want);
     strata_tls_ctx_set_passwd_cb(ctx, pass_cb, "sesame");
+    pass_cap = 0;
+    pass_verify = -1;
     assert_ok(
         strata_tls_ctx_use_privatekey_file(ctx, tu_path(dir, "enc.key"), STRATA_TLS_FILETYPE_PEM));
+    assert_true(pass_cap >= 6);       /* room for the passphrase (OpenSSL's PEM buffer) */
+    assert_int_equal(pass_verify, 0); /* decrypting: no need to ask twice */
     assert_ok(strata_tls_ctx_check_privatekey(ctx));
     assert_ok(
         strata_tls_ctx_use_privatekey_file(ctx, tu_path(dir, "k.der"), STRATA_TLS_FILETYPE_ASN1));
@@ -372,6 +381,9 @@ static void test_ssleay_types(void **state)
         for (size_t j = 0; j < i; j++)
             assert_string_not_equal(v, strata_tls_ssleay_version(t[j].type));
     }
+    assert_string_equal(strata_tls_ssleay_version(STRATA_TLS_SSLEAY_VERSION),
+                        OpenSSL_version(OPENSSL_VERSION));
+    assert_true(strata_tls_openssl_version_number() == OpenSSL_version_num());
     assert_string_equal(strata_tls_ssleay_version(5), "unknown");
     assert_string_equal(strata_tls_ssleay_version(-1), "unknown");
 }

@@ -360,8 +360,10 @@ static void test_key_update(void **state)
     tu_pair(cctx, sctx, &c, &s);
     assert_ok(tu_handshake(c, s, NULL, 0));
     send_recv(s, c, "first");
+    assert_int_equal(strata_tls_conn_bio_pending(c), 0);
     assert_ok(strata_tls_conn_key_update(c, 1));
-    send_recv(c, s, "after our update"); /* the server answers with its own */
+    assert_true(strata_tls_conn_bio_pending(c) > 0); /* the KeyUpdate message, sent now */
+    send_recv(c, s, "after our update");             /* the server answers with its own */
     send_recv(s, c, "after the peer's update");
     assert_status(strata_tls_conn_renegotiate(c), STRATA_E_STATE);
     assert_string_equal(strata_error_message(strata_tls_conn_error(c)),
@@ -457,12 +459,23 @@ static void test_tmp_dh_and_ciphers(void **state)
     EVP_PKEY_free(params);
     EVP_PKEY_CTX_free(pc);
 
+    /* Without DH parameters a server has no DHE suite to offer. */
     strata_tls_ctx *cctx = tu_client_ctx(), *sctx = tu_server_ctx("rsa.pem", "rsa.key");
+    strata_tls_conn *c, *s;
+    assert_ok(strata_tls_ctx_set_max_version(cctx, STRATA_TLS_VERSION_TLS1_2));
+    assert_ok(strata_tls_ctx_set_cipher_list(cctx, "DHE-RSA-AES128-GCM-SHA256"));
+    tu_pair(cctx, sctx, &c, &s);
+    strata_status rs;
+    assert_true(strata_status_is_error(tu_handshake(c, s, &rs, 0)));
+    assert_true(strata_status_is_error(rs));
+    freeall(c, s, cctx, sctx);
+
+    cctx = tu_client_ctx();
+    sctx = tu_server_ctx("rsa.pem", "rsa.key");
     assert_ok(strata_tls_ctx_load_tmp_dh(sctx, tu_path(dir, "dh.pem")));
     assert_status(strata_tls_ctx_load_tmp_dh(sctx, tu_path(tu_pki(), "ca.pem")), STRATA_E_FORMAT);
     assert_ok(strata_tls_ctx_set_max_version(cctx, STRATA_TLS_VERSION_TLS1_2));
     assert_ok(strata_tls_ctx_set_cipher_list(cctx, "DHE-RSA-AES128-GCM-SHA256"));
-    strata_tls_conn *c, *s;
     tu_pair(cctx, sctx, &c, &s);
     assert_ok(tu_handshake(c, s, NULL, 0));
     assert_string_equal(strata_tls_conn_cipher_name(c), "DHE-RSA-AES128-GCM-SHA256");
@@ -488,6 +501,71 @@ static void test_tmp_dh_and_ciphers(void **state)
 
 /* ---- small getters --------------------------------------------------------------------- */
 
+/* set_session_id: a server that asks for client certificates resumes a
+ * session only under a session id context; without one it refuses the
+ * resumption attempt with a fatal alert (OpenSSL: "session id context
+ * uninitialized"). TLS 1.2 (ticket) and TLS 1.3 (PSK). The session crosses
+ * as DER: a connection freed without close_notify marks its live session
+ * not resumable. */
+static void resume_with_client_cert(int version, int with_sid, int *reused, strata_status *rc,
+                                    char *srv_msg, size_t cap)
+{
+    strata_tls_ctx *cctx = tu_client_ctx(), *sctx = tu_server_ctx("leaf.pem", "leaf.key");
+    static const uint8_t sid[] = "strata-test";
+    if (with_sid)
+        assert_ok(strata_tls_ctx_set_session_id(sctx, sid, sizeof(sid) - 1));
+    assert_ok(strata_tls_ctx_set_verify(sctx, STRATA_TLS_VERIFY_PEER, NULL, NULL));
+    assert_ok(strata_tls_ctx_load_verify_locations(sctx, tu_path(tu_pki(), "ca.pem"), NULL));
+    assert_ok(strata_tls_ctx_use_certificate_file(cctx, tu_path(tu_pki(), "client.pem"),
+                                                  STRATA_TLS_FILETYPE_PEM));
+    assert_ok(strata_tls_ctx_use_privatekey_file(cctx, tu_path(tu_pki(), "client.key"),
+                                                 STRATA_TLS_FILETYPE_PEM));
+    if (version)
+        assert_ok(strata_tls_ctx_set_max_version(cctx, version));
+    strata_tls_conn *c, *s;
+    tu_pair(cctx, sctx, &c, &s);
+    assert_ok(tu_handshake(c, s, NULL, 0));
+    send_recv(s, c, "ticket comes first");
+    strata_tls_session *sess = NULL, *back = NULL;
+    assert_ok(strata_tls_conn_get_session(c, &sess));
+    uint8_t *der;
+    size_t n;
+    assert_ok(strata_tls_session_to_der(sess, &der, &n));
+    assert_ok(strata_tls_session_from_der(der, n, &back));
+    strata_free_secret(der, n);
+    strata_tls_conn_free(c);
+    strata_tls_conn_free(s);
+    tu_pair(cctx, sctx, &c, &s);
+    assert_ok(strata_tls_conn_set_session(c, back));
+    strata_status rs;
+    *rc = tu_handshake(c, s, &rs, 0);
+    *reused = strata_tls_conn_session_reused(c);
+    char buf[1024];
+    snprintf(srv_msg, cap, "%s", strata_error_format(strata_tls_conn_error(s), buf, sizeof(buf)));
+    strata_tls_session_free(sess);
+    strata_tls_session_free(back);
+    freeall(c, s, cctx, sctx);
+}
+
+static void test_session_id_context(void **state)
+{
+    (void)state;
+    static const int versions[] = {STRATA_TLS_VERSION_TLS1_2, STRATA_TLS_VERSION_TLS1_3};
+    for (size_t i = 0; i < 2; i++) {
+        int reused = -1;
+        strata_status rc;
+        char srv[1024];
+        resume_with_client_cert(versions[i], 1, &reused, &rc, srv, sizeof(srv));
+        assert_ok(rc);
+        assert_true(reused);
+        resume_with_client_cert(versions[i], 0, &reused, &rc, srv, sizeof(srv));
+        assert_status(rc, STRATA_E_TLS_ALERT);
+        assert_false(reused);
+        if (!strstr(srv, "session id context uninitialized"))
+            fail_msg("server: %s", srv);
+    }
+}
+
 static void test_app_data_and_state(void **state)
 {
     (void)state;
@@ -498,13 +576,25 @@ static void test_app_data_and_state(void **state)
     strata_tls_conn_set_app_data(c, &tag);
     assert_ptr_equal(strata_tls_conn_get_app_data(c), &tag);
     assert_string_equal(strata_tls_conn_state_string(c), "before SSL initialization");
+    assert_false(strata_tls_conn_want_read(c)); /* nothing attempted yet */
+    assert_false(strata_tls_conn_want_write(c));
     assert_status(strata_tls_conn_handshake(c), STRATA_WANT_READ);
     assert_true(strata_tls_conn_want_read(c));
     assert_true(strata_tls_conn_want_write(c)); /* the ClientHello waits in the buffer */
     assert_true(strata_tls_conn_bio_pending(c) > 0);
+    tu_pump(c, s, 0);
+    assert_false(strata_tls_conn_want_write(c)); /* drained; still waiting to read */
+    assert_true(strata_tls_conn_want_read(c));
     assert_ok(tu_handshake(c, s, NULL, 0));
+    assert_false(strata_tls_conn_want_read(c)); /* done: wants nothing */
+    assert_false(strata_tls_conn_want_write(c));
+    assert_false(strata_tls_conn_want_read(s));
+    assert_false(strata_tls_conn_want_write(s));
     size_t sent, n;
     char buf[4];
+    /* recv with nothing from the peer: WantReadError from an I/O call. */
+    assert_status(strata_tls_conn_recv(c, buf, 4, &n), STRATA_WANT_READ);
+    assert_true(strata_tls_conn_want_read(c));
     assert_ok(strata_tls_conn_send(s, "0123456789", 10, &sent));
     tu_pump(s, c, 0);
     assert_ok(strata_tls_conn_peek(c, buf, 4, &n));
@@ -534,6 +624,7 @@ int main(void)
         cmocka_unit_test(test_groups),
         cmocka_unit_test(test_tmp_dh_and_ciphers),
         cmocka_unit_test(test_app_data_and_state),
+        cmocka_unit_test(test_session_id_context),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

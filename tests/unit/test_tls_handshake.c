@@ -295,23 +295,38 @@ static void test_handshake_values(void **state)
         size_t na, nb;
         assert_status(strata_tls_conn_client_random(c, a, sizeof(a), &na), STRATA_E_STATE);
         assert_ok(tu_handshake(c, s, NULL, 0));
+        memset(a, 0, sizeof(a));
+        memset(b, 0xff, sizeof(b));
         assert_ok(strata_tls_conn_client_random(c, a, sizeof(a), &na));
         assert_ok(strata_tls_conn_client_random(s, b, sizeof(b), &nb));
         assert_int_equal(na, 32);
         assert_memory_equal(a, b, 32);
+        memset(a, 0, sizeof(a));
+        memset(b, 0xff, sizeof(b));
         assert_ok(strata_tls_conn_server_random(c, a, sizeof(a), &na));
         assert_ok(strata_tls_conn_server_random(s, b, sizeof(b), &nb));
         assert_memory_equal(a, b, 32);
+        memset(a, 0, sizeof(a)); /* each side writes its own copy */
+        memset(b, 0xff, sizeof(b));
         assert_ok(strata_tls_conn_export_keying_material(c, "EXPORTER-test", (const uint8_t *)"x",
                                                          1, a, 40));
         assert_ok(strata_tls_conn_export_keying_material(s, "EXPORTER-test", (const uint8_t *)"x",
                                                          1, b, 40));
         assert_memory_equal(a, b, 40);
+        uint8_t other[40];
+        assert_ok(strata_tls_conn_export_keying_material(c, "EXPORTER-other", (const uint8_t *)"x",
+                                                         1, other, 40));
+        assert_memory_not_equal(a, other, 40); /* the label goes in */
+        memset(a, 0, sizeof(a));
+        memset(b, 0xff, sizeof(b));
         assert_ok(strata_tls_conn_get_finished(c, a, sizeof(a), &na));
         assert_ok(strata_tls_conn_get_peer_finished(s, b, sizeof(b), &nb));
         assert_int_equal(na, nb);
         assert_memory_equal(a, b, na);
+        assert_true(na >= 12); /* verify_data: 12 bytes (TLS 1.2) or a hash (TLS 1.3) */
         if (v == 1) {
+            memset(a, 0, sizeof(a));
+            memset(b, 0xff, sizeof(b));
             assert_ok(strata_tls_conn_master_key(c, a, sizeof(a), &na));
             assert_ok(strata_tls_conn_master_key(s, b, sizeof(b), &nb));
             assert_int_equal(na, 48);

@@ -71,8 +71,16 @@ static void test_nonblocking_pair(void **state)
     socklen_t len = sizeof(type);
     assert_ok(strata_tls_conn_getsockopt(p.c, SOL_SOCKET, SO_TYPE, &type, &len));
     assert_int_equal(type, SOCK_STREAM);
-    int sz = 65536;
-    assert_ok(strata_tls_conn_setsockopt(p.c, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz)));
+    /* setsockopt reaches the socket: read back with getsockopt (Linux
+     * doubles SO_SNDBUF for its bookkeeping, socket(7)). */
+    static const int sizes[] = {8192, 65536};
+    for (size_t i = 0; i < 2; i++) {
+        int sz = sizes[i], got = 0;
+        assert_ok(strata_tls_conn_setsockopt(p.c, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz)));
+        len = sizeof(got);
+        assert_ok(strata_tls_conn_getsockopt(p.c, SOL_SOCKET, SO_SNDBUF, &got, &len));
+        assert_int_equal(got, 2 * sz);
+    }
     struct sockaddr_storage a;
     len = sizeof(a);
     assert_ok(strata_tls_conn_getsockname(p.c, (struct sockaddr *)&a, &len));
@@ -104,6 +112,23 @@ static void test_peer_closes_socket(void **state)
                         "the peer's stream ended without close_notify");
     assert_ok(strata_tls_conn_close(p.c));
     assert_int_equal(strata_tls_conn_fileno(p.c), -1);
+    down(&p);
+}
+
+/* SysCallError: a failed send keeps its errno (EPIPE: the peer's socket is
+ * gone) in the error, with the system's text. */
+static void test_syscall_error_errno(void **state)
+{
+    (void)state;
+    struct sp p;
+    up(&p);
+    assert_int_equal(strata_error_errno(strata_tls_conn_error(p.c)), 0);
+    assert_ok(strata_tls_conn_close(p.s));
+    size_t sent;
+    assert_status(strata_tls_conn_sendall(p.c, "into the void", 13, &sent), STRATA_E_IO);
+    assert_int_equal(strata_error_errno(strata_tls_conn_error(p.c)), EPIPE);
+    assert_string_equal(strata_error_message(strata_tls_conn_error(p.c)),
+                        "send to the socket failed: Broken pipe");
     down(&p);
 }
 
@@ -151,8 +176,54 @@ static void test_memory_mode_refuses_socket_calls(void **state)
     assert_status(strata_tls_conn_connect(l, (struct sockaddr *)&un, sizeof(un)), STRATA_E_IO);
     assert_string_equal(strata_error_message(strata_tls_conn_error(l)),
                         "connect failed: No such file or directory");
+    assert_int_equal(strata_error_errno(strata_tls_conn_error(l)), ENOENT);
     strata_tls_conn_free(l);
     strata_tls_ctx_free(ctx);
+}
+
+/* Accepts one connection on the (non-blocking) listener l. */
+static strata_tls_conn *accept_one(strata_tls_conn *l)
+{
+    strata_tls_conn *s = NULL;
+    strata_status r = STRATA_WANT_READ;
+    for (int i = 0; i < 1000 && r == STRATA_WANT_READ; i++) {
+        r = strata_tls_conn_accept(l, &s, NULL, NULL);
+        if (r == STRATA_WANT_READ)
+            usleep(1000);
+    }
+    assert_ok(r);
+    assert_non_null(s);
+    return s;
+}
+
+/* Non-blocking handshake of c against s over TCP, then msg from c to s. */
+static void handshake_and_send(strata_tls_conn *c, strata_tls_conn *s, const char *msg)
+{
+    assert_ok(strata_tls_conn_setblocking(c, 0));
+    assert_ok(strata_tls_conn_setblocking(s, 0));
+    strata_status rc = STRATA_WANT_READ, rs = STRATA_WANT_READ;
+    for (int i = 0; i < 2000 && (rc != STRATA_OK || rs != STRATA_OK); i++) {
+        if (rc != STRATA_OK)
+            rc = strata_tls_conn_handshake(c);
+        if (rs != STRATA_OK)
+            rs = strata_tls_conn_handshake(s);
+        if (rc == STRATA_WANT_READ && rs == STRATA_WANT_READ)
+            usleep(1000);
+    }
+    assert_ok(rc);
+    assert_ok(rs);
+    size_t sent, n = 0, len = strlen(msg);
+    char buf[64];
+    assert_ok(strata_tls_conn_sendall(c, msg, len, &sent));
+    strata_status r = STRATA_WANT_READ;
+    for (int i = 0; i < 1000 && r == STRATA_WANT_READ; i++) {
+        r = strata_tls_conn_recv(s, buf, sizeof(buf), &n);
+        if (r == STRATA_WANT_READ)
+            usleep(1000);
+    }
+    assert_ok(r);
+    assert_int_equal(n, len);
+    assert_memory_equal(buf, msg, len);
 }
 
 /* bind + listen + accept on 127.0.0.1 port 0: accept gives a server-state
@@ -203,31 +274,45 @@ static void test_bind_accept(void **state)
     assert_int_equal(strata_tls_conn_is_server(c), 0);
     assert_ptr_equal(strata_tls_conn_get_context(s), sctx);
     assert_true(strata_tls_conn_fileno(s) >= 0);
-    assert_ok(strata_tls_conn_setblocking(c, 0));
-    assert_ok(strata_tls_conn_setblocking(s, 0));
-    strata_status rc = STRATA_WANT_READ, rs = STRATA_WANT_READ;
-    for (int i = 0; i < 2000 && (rc != STRATA_OK || rs != STRATA_OK); i++) {
-        if (rc != STRATA_OK)
-            rc = strata_tls_conn_handshake(c);
-        if (rs != STRATA_OK)
-            rs = strata_tls_conn_handshake(s);
-        if (rc == STRATA_WANT_READ && rs == STRATA_WANT_READ)
-            usleep(1000);
-    }
-    assert_ok(rc);
-    assert_ok(rs);
-    size_t sent, n = 0;
-    char buf[64];
-    assert_ok(strata_tls_conn_sendall(c, "accepted", 8, &sent));
+    handshake_and_send(c, s, "accepted");
+    strata_tls_conn_free(s);
+    strata_tls_conn_free(c);
+
+    /* connect_ex: 0 on success, and the connection then works. */
+    assert_ok(strata_tls_conn_new_socket(cctx, -1, &c));
+    int err = -1;
+    assert_ok(strata_tls_conn_connect_ex(c, (struct sockaddr *)&a, sizeof(a), &err));
+    assert_int_equal(err, 0);
+    assert_true(strata_tls_conn_fileno(c) >= 0);
+    assert_ok(strata_tls_conn_set_tlsext_host_name(c, "localhost"));
+    /* getpeername: the listener's address and port. */
+    struct sockaddr_in there;
+    len = sizeof(there);
+    assert_ok(strata_tls_conn_getpeername(c, (struct sockaddr *)&there, &len));
+    assert_int_equal(len, sizeof(there));
+    assert_int_equal(there.sin_family, AF_INET);
+    assert_int_equal(there.sin_port, a.sin_port);
+    assert_int_equal(there.sin_addr.s_addr, a.sin_addr.s_addr);
+    s = accept_one(l);
+    handshake_and_send(c, s, "connect_ex");
+
+    /* SysCallError from a connection reset: the server's socket closes with
+     * SO_LINGER 0 (a TCP RST); the client's recv keeps ECONNRESET. */
+    struct linger lg = {.l_onoff = 1, .l_linger = 0};
+    assert_ok(strata_tls_conn_setsockopt(s, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)));
+    assert_ok(strata_tls_conn_close(s));
+    char buf[16];
+    size_t n;
     r = STRATA_WANT_READ;
     for (int i = 0; i < 1000 && r == STRATA_WANT_READ; i++) {
-        r = strata_tls_conn_recv(s, buf, sizeof(buf), &n);
+        r = strata_tls_conn_recv(c, buf, sizeof(buf), &n);
         if (r == STRATA_WANT_READ)
             usleep(1000);
     }
-    assert_ok(r);
-    assert_int_equal(n, 8);
-    assert_memory_equal(buf, "accepted", 8);
+    assert_status(r, STRATA_E_IO);
+    assert_int_equal(strata_error_errno(strata_tls_conn_error(c)), ECONNRESET);
+    assert_string_equal(strata_error_message(strata_tls_conn_error(c)),
+                        "recv from the socket failed: Connection reset by peer");
     strata_tls_conn_free(s);
     strata_tls_conn_free(c);
     strata_tls_conn_free(l);
@@ -240,6 +325,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_nonblocking_pair),
         cmocka_unit_test(test_peer_closes_socket),
+        cmocka_unit_test(test_syscall_error_errno),
         cmocka_unit_test(test_cork),
         cmocka_unit_test(test_memory_mode_refuses_socket_calls),
         cmocka_unit_test(test_bind_accept),

@@ -1,6 +1,7 @@
 /* tls: certificate and host name verification in memory - each refusal has
  * its own status and a message naming the certificate and the reason. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <openssl/pem.h>
 
@@ -330,12 +331,12 @@ static void test_verify_capath(void **state)
 
 /* use_certificate_chain_file: leaf + intermediate in one file; a client that
  * trusts only the root verifies through the intermediate. */
-static void test_certificate_chain_file(void **state)
+/* root.pem, and a leaf ("localhost") under an intermediate: chain.pem
+ * (leaf + intermediate), leafonly.pem, leaf.key, all in dir. */
+static void make_chain(char *dir, size_t cap)
 {
-    (void)state;
     const long day = 86400;
-    char dir[256];
-    snprintf(dir, sizeof(dir), "%s", tu_tmpdir());
+    snprintf(dir, cap, "%s", tu_tmpdir());
     EVP_PKEY *rk = tu_key("ec"), *ik = tu_key("ec"), *lk = tu_key("ec");
     X509 *root = tu_cert(rk, "chain root", NULL, NULL, NULL, 1, -day, day);
     X509 *inter = tu_cert(ik, "chain intermediate", NULL, root, rk, 1, -day, day);
@@ -354,7 +355,13 @@ static void test_certificate_chain_file(void **state)
     EVP_PKEY_free(rk);
     EVP_PKEY_free(ik);
     EVP_PKEY_free(lk);
+}
 
+static void test_certificate_chain_file(void **state)
+{
+    (void)state;
+    char dir[256];
+    make_chain(dir, sizeof(dir));
     for (int with_chain = 1; with_chain >= 0; with_chain--) {
         struct run r;
         assert_ok(strata_tls_ctx_new(STRATA_TLS_METHOD_TLS, &r.cctx));
@@ -468,6 +475,120 @@ static void test_verify_client_once(void **state)
     strata_tls_ctx_free(ctx);
 }
 
+/* set_verify_depth: the chain leaf - intermediate - root needs depth 1 (one
+ * intermediate); at depth 0 the client refuses it, naming the reason. */
+static void test_verify_depth_refuses_longer_chain(void **state)
+{
+    (void)state;
+    char dir[256];
+    make_chain(dir, sizeof(dir));
+    for (int depth = 0; depth <= 1; depth++) {
+        struct run r;
+        assert_ok(strata_tls_ctx_new(STRATA_TLS_METHOD_TLS, &r.cctx));
+        assert_ok(strata_tls_ctx_load_verify_locations(r.cctx, tu_path(dir, "root.pem"), NULL));
+        assert_ok(strata_tls_ctx_set_verify_depth(r.cctx, depth));
+        assert_int_equal(strata_tls_ctx_get_verify_depth(r.cctx), depth);
+        assert_ok(strata_tls_ctx_new(STRATA_TLS_METHOD_TLS, &r.sctx));
+        assert_ok(strata_tls_ctx_use_certificate_chain_file(r.sctx, tu_path(dir, "chain.pem")));
+        assert_ok(strata_tls_ctx_use_privatekey_file(r.sctx, tu_path(dir, "leaf.key"),
+                                                     STRATA_TLS_FILETYPE_PEM));
+        go(&r, "localhost");
+        finish(&r);
+        if (depth == 0) {
+            assert_status(r.rc, STRATA_E_TLS_CERT_INVALID);
+            assert_non_null(strstr(msg(r.c), "certificate chain too long"));
+            assert_int_equal(strata_tls_conn_verify_result(r.c), 22); /* CHAIN_TOO_LONG */
+        } else {
+            assert_ok(r.rc);
+            assert_ok(r.rs);
+        }
+        done(&r);
+    }
+}
+
+/* The CA names a client sees in the server's CertificateRequest: none
+ * unless the server set some; load_client_ca's file; set_client_ca_list's
+ * names in order. */
+static void test_client_ca_names_seen_by_client(void **state)
+{
+    (void)state;
+    strata_x509_name *a = NULL, *b = NULL;
+    assert_ok(strata_x509_name_parse("/CN=first", &a, NULL));
+    assert_ok(strata_x509_name_parse("/O=org/CN=second", &b, NULL));
+    const strata_x509_name *list[] = {a, b};
+    static const char *const want[3][2] = {
+        {NULL, NULL}, {"/CN=strata test CA", NULL}, {"/CN=first", "/O=org/CN=second"}};
+    for (int how = 0; how < 3; how++) {
+        struct run r;
+        start(&r, "leaf.pem", "leaf.key");
+        assert_ok(strata_tls_ctx_set_verify(r.sctx, STRATA_TLS_VERIFY_PEER, NULL, NULL));
+        if (how == 1)
+            assert_ok(strata_tls_ctx_load_client_ca(r.sctx, tu_path(tu_pki(), "ca.pem")));
+        else if (how == 2)
+            assert_ok(strata_tls_ctx_set_client_ca_list(r.sctx, list, 2));
+        go(&r, "localhost");
+        finish(&r);
+        assert_ok(r.rc); /* the client has no certificate; the server does not insist */
+        assert_ok(r.rs);
+        strata_x509_name **names = NULL;
+        size_t n = 0;
+        assert_ok(strata_tls_conn_get_client_ca_list(r.c, &names, &n));
+        size_t expect = want[how][0] ? (want[how][1] ? 2 : 1) : 0;
+        assert_int_equal(n, expect);
+        for (size_t i = 0; i < n; i++) {
+            char *t = NULL;
+            assert_ok(strata_x509_name_oneline(names[i], &t, NULL));
+            assert_string_equal(t, want[how][i]);
+            strata_pki_free_string(t);
+        }
+        strata_tls_name_list_free(names, n);
+        done(&r);
+    }
+    strata_x509_name_free(a);
+    strata_x509_name_free(b);
+}
+
+/* set_default_verify_paths: OpenSSL's default trust, which SSL_CERT_FILE /
+ * SSL_CERT_DIR name. With the test CA there, a client that made the call
+ * verifies the server; one that did not refuses it. */
+static void test_default_verify_paths(void **state)
+{
+    (void)state;
+    const char *empty = tu_tmpdir();
+    char emptydir[256];
+    snprintf(emptydir, sizeof(emptydir), "%s", empty);
+    assert_int_equal(setenv("SSL_CERT_FILE", tu_path(tu_pki(), "ca.pem"), 1), 0);
+    assert_int_equal(setenv("SSL_CERT_DIR", emptydir, 1), 0);
+    for (int call = 0; call <= 1; call++) {
+        struct run r;
+        assert_ok(strata_tls_ctx_new(STRATA_TLS_METHOD_TLS, &r.cctx));
+        if (call)
+            assert_ok(strata_tls_ctx_set_default_verify_paths(r.cctx));
+        r.sctx = tu_server_ctx("leaf.pem", "leaf.key");
+        go(&r, "localhost");
+        finish(&r);
+        if (call) {
+            assert_ok(r.rc);
+            assert_ok(r.rs);
+        } else {
+            assert_status(r.rc, STRATA_E_CERT_UNTRUSTED);
+        }
+        done(&r);
+    }
+    /* Pointing elsewhere: the same call now trusts nothing of ours. */
+    assert_int_equal(setenv("SSL_CERT_FILE", tu_path(emptydir, "none.pem"), 1), 0);
+    struct run r;
+    assert_ok(strata_tls_ctx_new(STRATA_TLS_METHOD_TLS, &r.cctx));
+    assert_ok(strata_tls_ctx_set_default_verify_paths(r.cctx));
+    r.sctx = tu_server_ctx("leaf.pem", "leaf.key");
+    go(&r, "localhost");
+    finish(&r);
+    assert_status(r.rc, STRATA_E_CERT_UNTRUSTED);
+    done(&r);
+    unsetenv("SSL_CERT_FILE");
+    unsetenv("SSL_CERT_DIR");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -485,6 +606,9 @@ int main(void)
         cmocka_unit_test(test_verify_capath),
         cmocka_unit_test(test_certificate_chain_file),
         cmocka_unit_test(test_verify_client_once),
+        cmocka_unit_test(test_verify_depth_refuses_longer_chain),
+        cmocka_unit_test(test_client_ca_names_seen_by_client),
+        cmocka_unit_test(test_default_verify_paths),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -106,7 +106,7 @@ static int p12_export(int argc, char **argv)
     strata_pkcs12_set_cert(p, x);
     if (strata_pkcs12_set_cas(p, chain, nchain, &err) != STRATA_OK ||
         strata_pkcs12_set_friendly_name(p, name, &err) != STRATA_OK ||
-        strata_pkcs12_export(p, cert_pass_get(&pass), legacy ? STRATA_PKCS12_LEGACY : 0, 0, &b,
+        strata_pkcs12_export(p, cert_pass_get(&pass), legacy ? STRATA_PKCS12_LEGACY : 0, 0, 0, &b,
                              &err) != STRATA_OK)
         goto fail;
     rc = cert_write(outp, strata_buf_ptr(&b), strata_buf_len(&b), 1, force != NULL);
