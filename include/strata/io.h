@@ -113,6 +113,11 @@ STRATA_API void strata_io_signal_stop(strata_io_signal *s);
  *   more, or out_done() became true.
  * - close: release everything, free self, then call done(arg) exactly once
  *   (possibly before close returns). Called once, also when start never was.
+ * - out_flushed (may be NULL: the endpoint holds nothing back): 1 when every
+ *   byte out() took has been handed on. When the connection fails (the peer
+ *   cut the stream, a layer failed) the driver first gives the endpoint the
+ *   plaintext the stack still has, waits for out_flushed, and only then
+ *   closes it: an error never drops bytes that were received before it.
  */
 struct strata_io_app_ops {
     const char *name; /* "stdio", "exec", "echo", ... (static storage) */
@@ -125,6 +130,7 @@ struct strata_io_app_ops {
     /* Detail of the endpoint's first error (status STRATA_OK when none). */
     const strata_error *(*error)(const void *self);
     void (*close)(void *self, void (*done)(void *arg), void *arg);
+    int (*out_flushed)(const void *self);
 };
 
 typedef struct strata_io_app {

@@ -40,6 +40,7 @@ struct strata_io_conn {
     char rd_what[128], wr_what[128];
 
     int wire_eof_sent, app_shut_sent, app_eof_sent;
+    int draining; /* failed (c->err set): handing the app what it is owed, then closing */
     int pumping, again, finishing;
     int unflushed; /* the app wrote since the stack was last flushed */
     int handles;   /* closes (and the app's) still to complete */

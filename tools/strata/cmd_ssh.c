@@ -139,8 +139,15 @@ static void w_close(void *self, void (*done)(void *arg), void *arg)
     s->inner.ops->close(s->inner.self, done, arg); /* s itself lives in run() */
 }
 
+static int w_out_flushed(const void *self)
+{
+    const struct session *s = self;
+    return !s->inner.ops->out_flushed || s->inner.ops->out_flushed(s->inner.self);
+}
+
 static const struct strata_io_app_ops session_ops = {
-    "ssh-session", w_start, w_in, w_in_ack, w_out, w_out_eof, w_out_done, w_error, w_close,
+    "ssh-session", w_start,    w_in,    w_in_ack, w_out,
+    w_out_eof,     w_out_done, w_error, w_close,  w_out_flushed,
 };
 
 static void on_stderr(void *user, const uint8_t *p, size_t n)
