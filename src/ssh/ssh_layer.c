@@ -10,6 +10,13 @@
  * channel is up; a shutdown from above is sent as channel EOF only after
  * them. When the channel is closed both ways the layer
  * sends DISCONNECT and, once that is drained, its write side is closed.
+ *
+ * The end of the stream beneath: after the server's CHANNEL_CLOSE it is the
+ * normal end (tinysshd closes the connection right after exit-status and
+ * CHANNEL_CLOSE, without waiting for ours): the channel's data still goes
+ * up, then the layer closes without a word (nobody is left to hear a
+ * DISCONNECT). Before CHANNEL_CLOSE it is a cut, and the layer fails; the
+ * stack still hands up the data that came before it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +44,7 @@ struct sl {
     const char *main_req; /* "exec" / "shell" / "subsystem" */
     strata_buf early;     /* bytes from above that came before the channel was up */
     int up, eof_wanted, peer_eof, closed, disconnected, exit_told;
+    int wire_ended; /* the stream beneath ended after CHANNEL_CLOSE */
     void (*on_stderr)(void *user, const uint8_t *p, size_t n);
     void (*on_exit)(void *user, int have_status, uint32_t status, const char *signal,
                     const char *message);
@@ -188,6 +196,8 @@ static void after_close(struct sl *l)
     }
     if (n0 == 0) {
         l->disconnected = 1;
+        if (l->wire_ended)
+            return; /* the server is gone: nothing to say to it */
         strata_status r = strata_ssh_client_disconnect(l->client);
         (void)r;
     }
@@ -292,6 +302,10 @@ static const uint8_t *sl_send_buf(void *self, size_t *n)
 {
     struct sl *l = self;
     const uint8_t *p;
+    if (l->wire_ended) { /* nobody reads what is still queued */
+        *n = 0;
+        return NULL;
+    }
     strata_ssh_client_output(l->client, &p, n);
     return p;
 }
@@ -315,6 +329,16 @@ static strata_status sl_eof(void *self)
     struct sl *l = self;
     if (l->disconnected)
         return STRATA_OK;
+    if (l->closed) {
+        /* The normal end: the channel closed, its data goes up first. */
+        const uint8_t *p;
+        size_t n;
+        l->wire_ended = 1;
+        strata_ssh_client_output(l->client, &p, &n);
+        strata_ssh_client_output_ack(l->client, n);
+        after_close(l);
+        return STRATA_OK;
+    }
     strata_status r = strata_ssh_client_input_eof(l->client);
     if (r == STRATA_CLOSED && !l->closed)
         strata__error_set(&l->err, STRATA_E_SSH_DISCONNECT,

@@ -522,15 +522,17 @@ static int run(struct ssh_cmd *c, struct session *sp, struct ssh_hop **hops, siz
         goto out;
     }
     ssh_tty_restore();
+    /* A failed connection is never a success, whatever exit status came
+     * before the failure: the output may be cut short (issue 19). */
     if (sp->escaped) {
         rc = SSH_EXIT_FAIL; /* as OpenSSH after ~. */
+    } else if (sp->err.status != STRATA_OK && !(c->no_command && strata_io_stopped_by(io))) {
+        rc = report(&sp->err);
     } else if (sp->have_status) {
         rc = (int)(sp->status & 0xff);
     } else if (sp->signalled) {
         cli_err("remote command killed by signal %s", sp->signal);
         rc = SSH_EXIT_FAIL;
-    } else if (sp->err.status != STRATA_OK && !(c->no_command && strata_io_stopped_by(io))) {
-        rc = report(&sp->err);
     } else {
         rc = sp->ended ? 0 : SSH_EXIT_FAIL;
     }
