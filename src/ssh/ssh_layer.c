@@ -27,6 +27,8 @@
 
 #define OUT_HIGH_WATER (4u * 1024u * 1024u) /* transport output we queue at most */
 #define EARLY_MAX (256u * 1024u)            /* bytes from above held until the channel is up */
+#define SEND_STEP                                                                                  \
+    (64u * 1024u) /* bytes written at a time, so a rekey that starts mid-write stops it */
 
 struct sl {
     strata_error err; /* the layer's own failures (channel refused ...) */
@@ -288,13 +290,32 @@ static strata_status sl_send(void *self, const uint8_t *p, size_t n, size_t *use
     flush_early(l);
     if (strata_buf_len(&l->early))
         return STRATA_OK;
-    const uint8_t *o;
-    size_t queued;
-    strata_ssh_client_output(l->client, &o, &queued);
-    if (queued >= OUT_HIGH_WATER)
-        return STRATA_OK;
-    size_t room = OUT_HIGH_WATER - queued;
-    strata_status r = strata_ssh_channel_write(l->ch, 0, p, n < room ? n : room, used);
+    /* Back-pressure: take only what the transport sends without piling up,
+     * and nothing while a key exchange holds messages back beyond its soft
+     * bound; the stack offers the rest again once input made progress (the
+     * server's NEWKEYS). A step at a time, so a rekey that starts within a
+     * write holds back at most one step more. */
+    strata_ssh_transport *t = strata_ssh_client_transport(l->client);
+    strata_status r = STRATA_OK;
+    while (*used < n && r == STRATA_OK) {
+        const uint8_t *o;
+        size_t queued, k = n - *used, u = 0;
+        strata_ssh_client_output(l->client, &o, &queued);
+        size_t room = queued < OUT_HIGH_WATER ? OUT_HIGH_WATER - queued : 0;
+        size_t held_room = strata_ssh_transport_send_room(t);
+        if (held_room < room)
+            room = held_room;
+        if (k > room)
+            k = room;
+        if (k > SEND_STEP)
+            k = SEND_STEP;
+        if (k == 0)
+            break;
+        r = strata_ssh_channel_write(l->ch, 0, p + *used, k, &u);
+        *used += u;
+        if (u < k)
+            break; /* the peer's window is full */
+    }
     return r == STRATA_E_STATE ? STRATA_OK : r;
 }
 
