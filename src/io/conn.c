@@ -21,7 +21,9 @@
  * stops reading and writing the socket and goes on draining (c->draining)
  * only the flow stack -> app, until the stack has no plaintext left and the
  * app has handed on everything it took (out_flushed); then it closes with
- * the error. A failure of the app endpoint itself, a signal or an abort
+ * the error. Likewise, when the app's input fails (a relay whose other
+ * connection was cut), what the app wrote before still goes out to the
+ * socket first. Any other failure of the app endpoint, a signal or an abort
  * closes at once.
  *
  * Lifecycle: RESOLVING -> CONNECTING (each address in turn) -> UP -> CLOSING.
@@ -254,17 +256,11 @@ static void fail_with(strata_io_conn *c, const strata_error *e, strata_status fa
     }
 }
 
-/* A failure on the network side: records it as fail_with does, then drains
- * the plaintext owed to the app before closing (see the note at the top). */
-static void fail_drain(strata_io_conn *c, const strata_error *e, strata_status fallback,
-                       const char *what)
+/* Records the failure as fail_with does and starts draining in mode how
+ * (see the note at the top); the close follows once drained. */
+static void start_drain(strata_io_conn *c, int how, const strata_error *e, strata_status fallback,
+                        const char *what)
 {
-    const strata_error *ae = c->have_app ? c->app.ops->error(c->app.self) : NULL;
-    if (c->state != STRATA__IO_CONN_UP || c->draining || !c->have_app ||
-        (ae && ae->status != STRATA_OK)) {
-        fail_with(c, e, fallback, what);
-        return;
-    }
     if (c->err.status == STRATA_OK) {
         char buf[STRATA_ERROR_MSG_MAX];
         if (e && e->status != STRATA_OK)
@@ -272,12 +268,41 @@ static void fail_drain(strata_io_conn *c, const strata_error *e, strata_status f
         else
             strata__error_set(&c->err, fallback, "%s: %s", what, strata_status_str(fallback));
     }
-    c->draining = 1;
+    c->draining = how;
     strata__io_rd_stop(&c->rd);
     if (c->pumping)
         c->again = 1; /* conn_pump goes on, now draining */
     else
         strata_io_conn_kick(c);
+}
+
+/* A failure on the network side: the plaintext owed to the app goes to it
+ * before the close. */
+static void fail_drain(strata_io_conn *c, const strata_error *e, strata_status fallback,
+                       const char *what)
+{
+    const strata_error *ae = c->have_app ? c->app.ops->error(c->app.self) : NULL;
+    if (c->state != STRATA__IO_CONN_UP || c->draining || !c->have_app ||
+        (ae && ae->status != STRATA_OK))
+        fail_with(c, e, fallback, what);
+    else
+        start_drain(c, STRATA__IO_DRAIN_APP, e, fallback, what);
+}
+
+/* The app's input failed (a relay whose other connection ended before its
+ * data did): what the app wrote before goes out to the peer before the
+ * close. */
+static void fail_drain_wire(strata_io_conn *c, const strata_error *e, strata_status fallback,
+                            const char *what)
+{
+    if (c->state != STRATA__IO_CONN_UP || c->draining || c->wr.err.status != STRATA_OK ||
+        c->wr.eof_asked) {
+        fail_with(c, e, fallback, what);
+        return;
+    }
+    strata_status r = strata_stack_flush(c->stack); /* what the layers held back */
+    (void)r;                                        /* a failed stack still gives its last words */
+    start_drain(c, STRATA__IO_DRAIN_WIRE, e, fallback, what);
 }
 
 void strata_io_conn_abort(strata_io_conn *c, strata_status status, const char *msg)
@@ -347,14 +372,28 @@ static void fail_stack(strata_io_conn *c, strata_status r)
     fail_drain(c, strata_stack_error(c->stack), r, "stack");
 }
 
-/* Draining after a failure: only stack -> app, then the close once the app
- * has handed on everything. 1 on progress, 0 when waiting, -1 when closed. */
+/* Draining after a failure: only stack -> app (or, after the app's input
+ * failed, stack -> socket), then the close once everything is handed on.
+ * 1 on progress, 0 when waiting, -1 when closed. */
 static int drain_once(strata_io_conn *c)
 {
     const struct strata_io_app_ops *ops = c->app.ops;
     void *app = c->app.self;
     size_t n = 0, used = 0;
     strata_status st, r;
+    if (c->draining == STRATA__IO_DRAIN_WIRE) {
+        const uint8_t *w = strata_stack_wire_out(c->stack, &n, &st);
+        if (n > 0) {
+            if (strata_status_is_error(strata__io_wr_write(&c->wr, w, n, &used)))
+                return strata__io_conn_close(c), -1;
+            strata_stack_wire_ack(c->stack, used);
+            return used > 0;
+        }
+        if (c->wr.busy)
+            return 0; /* the write's callback kicks */
+        strata__io_conn_close(c);
+        return -1;
+    }
     const uint8_t *p = c->app_eof_sent ? NULL : strata_stack_app_in(c->stack, &n, &st);
     if (n > 0) {
         if (strata_status_is_error(r = ops->out(app, p, n, &used)))
@@ -422,7 +461,7 @@ static int pump_once(strata_io_conn *c)
                 return fail_stack(c, r), 1;
             progress = 1;
         } else if (strata_status_is_error(st)) {
-            return fail_with(c, ops->error(app), st, ops->name), -1;
+            return fail_drain_wire(c, ops->error(app), st, ops->name), 1;
         } else {
             if (c->unflushed) {
                 c->unflushed = 0;

@@ -9,7 +9,9 @@
 #                                      (the kernel may drop bytes on an RST)
 # stdout is a file, or a pipe whose reader starts 2 s late (the writer is
 # faster than the reader: the error must wait for the queued bytes). Byte
-# counts are exact and checked by sha256.
+# counts are exact and checked by sha256. A relay (`strata listen --forward`)
+# passes a FIN-only stream on whole. The SSH counterparts (channel EOF
+# without CLOSE, a late reader) are in test_ssh_tinysshd.sh.
 source "$(dirname "$0")/lib.sh"
 need python3 openssl sha256sum timeout
 PEER_PY=${STRATA_SRC:?}/tests/interop/stream_end_peer.py
@@ -81,6 +83,30 @@ run_case() {
     esac
 }
 
+# relay_case N: `strata listen --forward` terminates the peer's TLS and
+# relays to a plain TCP client that reads 2 s late; the peer ends FIN-only.
+# The relay's side that failed still hands every byte to the other side
+# before both end, and the relay reports the truncation.
+relay_case() {
+    local n=$1 name="relay, tls fin $1 bytes" rc
+    start_peer "data.$n" fin || { bad "$name: peer"; return; }
+    strata_listen relay tcp:127.0.0.1:0 --once --forward "tcp:127.0.0.1:$PORT" tls:ca=cert.pem ||
+        { bad "$name: relay"; return; }
+    rm -f out
+    timeout "$T" "$STRATA" connect "tcp:127.0.0.1:$PORT" </dev/null 2>err | (sleep 2; cat >out)
+    rc=${PIPESTATUS[0]}
+    for _ in $(seq 100); do kill -0 "$LPID" 2>/dev/null || break; sleep 0.1; done
+    wait "$PPID_" 2>/dev/null
+    local got
+    got=$(wc -c <out)
+    if [ "$rc" -eq 0 ] && [ "$got" -eq "$n" ] && [ "$(sha256sum <out)" = "$(sha256sum <"data.$n")" ] &&
+        grep -q "layer 1 'tls': the peer's stream ended without close_notify" relay.log; then
+        ok "$name: $got bytes through the relay, sha256 equal, the relay reports the truncation"
+    else
+        bad "$name: exit $rc, $got of $n bytes"; sed 's/^/    /' err relay.log
+    fi
+}
+
 for n in 100000 1048576 16777216; do
     head -c "$n" /dev/urandom >"data.$n"
     for end in clean fin; do
@@ -88,4 +114,5 @@ for n in 100000 1048576 16777216; do
     done
     run_case "$n" rst pipe
 done
+relay_case 16777216
 finish
