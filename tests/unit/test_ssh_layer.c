@@ -190,6 +190,28 @@ static uint8_t pattern(size_t i)
     return (uint8_t)(i * 131u + (i >> 13));
 }
 
+/* Offers the layer the next chunk of the pattern from offset sent; hashes
+ * what it took into *fnv. Returns how much it took. */
+static size_t offer(struct lx *x, uint8_t *buf, size_t sent, uint64_t *fnv)
+{
+    size_t n = UPLOAD - sent < CHUNK ? UPLOAD - sent : CHUNK, used = 0;
+    for (size_t i = 0; i < n; i++)
+        buf[i] = pattern(sent + i);
+    assert_ok(x->l.ops->send(x->l.self, buf, n, &used));
+    assert_false(x->l.ops->state(x->l.self) & STRATA_LAYER_FAILED);
+    for (size_t i = 0; i < used; i++)
+        *fnv = (*fnv ^ buf[i]) * 0x100000001b3ull;
+    return used;
+}
+
+/* Bytes the layer holds for the wire, all buffers counted. */
+static size_t holding(struct lx *x, strata_ssh_transport *t)
+{
+    size_t out;
+    (void)x->l.ops->send_buf(x->l.self, &out);
+    return out + strata_ssh_transport_held(t);
+}
+
 /* The client rekeys after 1 MiB; the server holds back its key exchange
  * reply while the application offers 16 MiB. The layer must stop taking
  * bytes (back-pressure) instead of queueing them until a limit fails the
@@ -209,16 +231,8 @@ static void test_kex_backpressure(void **state)
     strata_ssh_transport *t = strata_ssh_client_transport(strata_ssh_layer_client(x.l.self));
     /* Phase 1: the server's answers are held. */
     for (int k = 0; k < 100000 && sent < UPLOAD; k++) {
-        size_t n = UPLOAD - sent < CHUNK ? UPLOAD - sent : CHUNK, used = 0;
-        for (size_t i = 0; i < n; i++)
-            buf[i] = pattern(sent + i);
-        assert_ok(x.l.ops->send(x.l.self, buf, n, &used));
-        assert_false(x.l.ops->state(x.l.self) & STRATA_LAYER_FAILED);
-        size_t out;
-        (void)x.l.ops->send_buf(x.l.self, &out);
-        assert_true(out + strata_ssh_transport_held(t) <= HELD_BOUND);
-        for (size_t i = 0; i < used; i++)
-            fnv = (fnv ^ buf[i]) * 0x100000001b3ull;
+        size_t used = offer(&x, buf, sent, &fnv);
+        assert_true(holding(&x, t) <= HELD_BOUND);
         sent += used;
         lx_pump(&x, 1);
         if (used == 0) {
@@ -233,16 +247,8 @@ static void test_kex_backpressure(void **state)
     lx_pump(&x, 0);
     assert_int_equal(strata_ssh_transport_held(t), 0);
     for (int k = 0; k < 100000 && sent < UPLOAD; k++) {
-        size_t n = UPLOAD - sent < CHUNK ? UPLOAD - sent : CHUNK, used = 0;
-        for (size_t i = 0; i < n; i++)
-            buf[i] = pattern(sent + i);
-        assert_ok(x.l.ops->send(x.l.self, buf, n, &used));
-        size_t out;
-        (void)x.l.ops->send_buf(x.l.self, &out);
-        assert_true(out + strata_ssh_transport_held(t) <= HELD_BOUND + 4u * 1024u * 1024u);
-        for (size_t i = 0; i < used; i++)
-            fnv = (fnv ^ buf[i]) * 0x100000001b3ull;
-        sent += used;
+        sent += offer(&x, buf, sent, &fnv);
+        assert_true(holding(&x, t) <= HELD_BOUND + 4u * 1024u * 1024u);
         lx_pump(&x, 0);
     }
     assert_int_equal(sent, UPLOAD);
