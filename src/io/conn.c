@@ -407,8 +407,8 @@ static int drain_once(strata_io_conn *c)
     return -1;
 }
 
-/* One round over the four flows: 1 if any made progress, 0 if none, -1 when
- * the connection failed. */
+/* One round over the four flows: 1 if any made progress (a failure that
+ * starts draining counts), 0 if none, -1 when the connection closed. */
 static int pump_once(strata_io_conn *c)
 {
     strata_status r, st;
