@@ -18,7 +18,9 @@
  *   calls strata_stack_app_shutdown; once wire_out reports STRATA_CLOSED the
  *   socket's write side is shut down (shutdown(2)) and reading goes on. When
  *   the stack's app stream ends, the app endpoint's output is closed. A
- *   connection ends when both directions have ended, or at the first error.
+ *   connection ends when both directions have ended, or at the first error
+ *   (after the app endpoint was given, and has written, every byte received
+ *   before it; see out_flushed).
  * - SIGPIPE is ignored process-wide (strata_io_new): a write to a closed pipe
  *   or socket is an error status, never a fatal signal.
  * - TCP_NODELAY is set on every connection.
