@@ -101,7 +101,7 @@ static void s_close(void *self, void (*done)(void *), void *arg)
 }
 
 static const struct strata_io_app_ops sender_ops = {
-    "onion-send", s_start, s_in, s_in_ack, s_out, s_out_eof, s_out_done, s_error, s_close,
+    "onion-send", s_start, s_in, s_in_ack, s_out, s_out_eof, s_out_done, s_error, s_close, NULL,
 };
 
 static void on_event(void *user, strata_stack *st, enum strata_stack_event ev, size_t i)

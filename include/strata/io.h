@@ -18,7 +18,9 @@
  *   calls strata_stack_app_shutdown; once wire_out reports STRATA_CLOSED the
  *   socket's write side is shut down (shutdown(2)) and reading goes on. When
  *   the stack's app stream ends, the app endpoint's output is closed. A
- *   connection ends when both directions have ended, or at the first error.
+ *   connection ends when both directions have ended, or at the first error
+ *   (after the app endpoint was given, and has written, every byte received
+ *   before it; see out_flushed).
  * - SIGPIPE is ignored process-wide (strata_io_new): a write to a closed pipe
  *   or socket is an error status, never a fatal signal.
  * - TCP_NODELAY is set on every connection.
@@ -119,6 +121,11 @@ STRATA_API void strata_io_signal_stop(strata_io_signal *s);
  *   more, or out_done() became true.
  * - close: release everything, free self, then call done(arg) exactly once
  *   (possibly before close returns). Called once, also when start never was.
+ * - out_flushed (may be NULL: the endpoint holds nothing back): 1 when every
+ *   byte out() took has been handed on. When the connection fails (the peer
+ *   cut the stream, a layer failed) the driver first gives the endpoint the
+ *   plaintext the stack still has, waits for out_flushed, and only then
+ *   closes it: an error never drops bytes that were received before it.
  */
 struct strata_io_app_ops {
     const char *name; /* "stdio", "exec", "echo", ... (static storage) */
@@ -131,6 +138,7 @@ struct strata_io_app_ops {
     /* Detail of the endpoint's first error (status STRATA_OK when none). */
     const strata_error *(*error)(const void *self);
     void (*close)(void *self, void (*done)(void *arg), void *arg);
+    int (*out_flushed)(const void *self);
 };
 
 typedef struct strata_io_app {

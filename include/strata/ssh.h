@@ -277,6 +277,17 @@ STRATA_API const char *strata_ssh_transport_server_sig_algs(const strata_ssh_tra
 STRATA_API int strata_ssh_transport_is_strict_kex(const strata_ssh_transport *t);
 /* Number of completed key exchanges. */
 STRATA_API unsigned strata_ssh_transport_kex_count(const strata_ssh_transport *t);
+/* Bytes of messages held back until the key exchange under way ends (RFC
+ * 4253 §7.1: between our KEXINIT and our NEWKEYS only transport messages go
+ * out); 0 when none is held. */
+STRATA_API size_t strata_ssh_transport_held(const strata_ssh_transport *t);
+/* Payload bytes a writer of channel data should still hand the transport
+ * now: while a key exchange holds messages back, what is left of
+ * STRATA_SSH_HELD_SOFT (then 0: wait until the exchange ends, as the
+ * transport's input makes progress); otherwise SIZE_MAX. Writers that stop
+ * here never meet the hard limit on held-back messages. */
+STRATA_API size_t strata_ssh_transport_send_room(const strata_ssh_transport *t);
+#define STRATA_SSH_HELD_SOFT (256u * 1024u)
 /* The sticky error (status STRATA_OK when none); owned by t. */
 STRATA_API const strata_error *strata_ssh_transport_error(const strata_ssh_transport *t);
 /* The disconnect reason sent or received (0 when none). */

@@ -145,7 +145,9 @@ STRATA_API STRATA_MUST_CHECK strata_status strata_stack_flush(strata_stack *s);
 /* No more application bytes: close every layer's write side, then the wire's. */
 STRATA_API STRATA_MUST_CHECK strata_status strata_stack_app_shutdown(strata_stack *s);
 /* Bytes for the application, as wire_out. *st: STRATA_OK, STRATA_CLOSED at
- * the end of the application's stream, or the sticky error. */
+ * the end of the application's stream, or the sticky error. After a failure
+ * the plaintext the innermost layer had already produced is still given
+ * (and acknowledged as usual); the error comes once none is left. */
 STRATA_API const uint8_t *strata_stack_app_in(strata_stack *s, size_t *n, strata_status *st);
 STRATA_API void strata_stack_app_ack(strata_stack *s, size_t n);
 

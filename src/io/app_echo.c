@@ -81,7 +81,7 @@ static void echo_close(void *self, void (*done)(void *), void *arg)
 
 static const struct strata_io_app_ops echo_ops = {
     "echo",       echo_start,    echo_in,    echo_in_ack, echo_out,
-    echo_out_eof, echo_out_done, echo_error, echo_close,
+    echo_out_eof, echo_out_done, echo_error, echo_close,  NULL,
 };
 
 strata_status strata_io_app_echo_new(strata_io_app *out)

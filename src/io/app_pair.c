@@ -129,10 +129,14 @@ static void pair_close(void *self, void (*done)(void *arg), void *arg)
     strata_io_conn *other = partner(h)->closed ? NULL : partner(h)->conn;
     h->closed = 1;
     h->conn = NULL;
-    strata_buf_free(&h->to);
-    if (--p->refs == 0)
+    /* h->to stays until the partner closes too: bytes this half's stack
+     * handed on before it ended (also by a failure) are still the
+     * partner's to deliver, then pair_in reports the end. */
+    if (--p->refs == 0) {
+        strata_buf_free(&p->h[0].to);
+        strata_buf_free(&p->h[1].to);
         free(p);
-    else if (other)
+    } else if (other)
         strata_io_conn_kick(other); /* may close the partner (and free p): p is not used after */
     done(arg);
 }

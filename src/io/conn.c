@@ -16,6 +16,16 @@
  * connection that stays quiet for IDLE_TRIM_MS gives back the memory of its
  * empty buffers (strata_stack_trim).
  *
+ * A failure on the network side (the peer cut the stream, a layer failed, a
+ * socket error) does not drop what was already received: the connection
+ * stops reading and writing the socket and goes on draining (c->draining)
+ * only the flow stack -> app, until the stack has no plaintext left and the
+ * app has handed on everything it took (out_flushed); then it closes with
+ * the error. Likewise, when the app's input fails (a relay whose other
+ * connection was cut), what the app wrote before still goes out to the
+ * socket first. Any other failure of the app endpoint, a signal or an abort
+ * closes at once.
+ *
  * Lifecycle: RESOLVING -> CONNECTING (each address in turn) -> UP -> CLOSING.
  * Accepted connections start at UP. Closing stops reading, closes the timer
  * and socket handles and the app endpoint, and waits for every close callback
@@ -251,6 +261,55 @@ static void fail_with(strata_io_conn *c, const strata_error *e, strata_status fa
     }
 }
 
+/* Records the failure as fail_with does and starts draining in mode how
+ * (see the note at the top); the close follows once drained. */
+static void start_drain(strata_io_conn *c, int how, const strata_error *e, strata_status fallback,
+                        const char *what)
+{
+    if (c->err.status == STRATA_OK) {
+        char buf[STRATA_ERROR_MSG_MAX];
+        if (e && e->status != STRATA_OK)
+            strata__error_set(&c->err, e->status, "%s", strata_error_format(e, buf, sizeof(buf)));
+        else
+            strata__error_set(&c->err, fallback, "%s: %s", what, strata_status_str(fallback));
+    }
+    c->draining = how;
+    strata__io_rd_stop(&c->rd);
+    if (c->pumping)
+        c->again = 1; /* conn_pump goes on, now draining */
+    else
+        strata_io_conn_kick(c);
+}
+
+/* A failure on the network side: the plaintext owed to the app goes to it
+ * before the close. */
+static void fail_drain(strata_io_conn *c, const strata_error *e, strata_status fallback,
+                       const char *what)
+{
+    const strata_error *ae = c->have_app ? c->app.ops->error(c->app.self) : NULL;
+    if (c->state != STRATA__IO_CONN_UP || c->draining || !c->have_app ||
+        (ae && ae->status != STRATA_OK))
+        fail_with(c, e, fallback, what);
+    else
+        start_drain(c, STRATA__IO_DRAIN_APP, e, fallback, what);
+}
+
+/* The app's input failed (a relay whose other connection ended before its
+ * data did): what the app wrote before goes out to the peer before the
+ * close. */
+static void fail_drain_wire(strata_io_conn *c, const strata_error *e, strata_status fallback,
+                            const char *what)
+{
+    if (c->state != STRATA__IO_CONN_UP || c->draining || c->wr.err.status != STRATA_OK ||
+        c->wr.eof_asked) {
+        fail_with(c, e, fallback, what);
+        return;
+    }
+    strata_status r = strata_stack_flush(c->stack); /* what the layers held back */
+    (void)r;                                        /* a failed stack still gives its last words */
+    start_drain(c, STRATA__IO_DRAIN_WIRE, e, fallback, what);
+}
+
 void strata_io_conn_abort(strata_io_conn *c, strata_status status, const char *msg)
 {
     if (!strata_status_is_error(status))
@@ -315,11 +374,46 @@ static void send_last_words(strata_io_conn *c)
 static void fail_stack(strata_io_conn *c, strata_status r)
 {
     send_last_words(c);
-    fail_with(c, strata_stack_error(c->stack), r, "stack");
+    fail_drain(c, strata_stack_error(c->stack), r, "stack");
 }
 
-/* One round over the four flows: 1 if any made progress, 0 if none, -1 when
- * the connection failed. */
+/* Draining after a failure: only stack -> app (or, after the app's input
+ * failed, stack -> socket), then the close once everything is handed on.
+ * 1 on progress, 0 when waiting, -1 when closed. */
+static int drain_once(strata_io_conn *c)
+{
+    const struct strata_io_app_ops *ops = c->app.ops;
+    void *app = c->app.self;
+    size_t n = 0, used = 0;
+    strata_status st, r;
+    if (c->draining == STRATA__IO_DRAIN_WIRE) {
+        const uint8_t *w = strata_stack_wire_out(c->stack, &n, &st);
+        if (n > 0) {
+            if (strata_status_is_error(strata__io_wr_write(&c->wr, w, n, &used)))
+                return strata__io_conn_close(c), -1;
+            strata_stack_wire_ack(c->stack, used);
+            return used > 0;
+        }
+        if (c->wr.busy)
+            return 0; /* the write's callback kicks */
+        strata__io_conn_close(c);
+        return -1;
+    }
+    const uint8_t *p = c->app_eof_sent ? NULL : strata_stack_app_in(c->stack, &n, &st);
+    if (n > 0) {
+        if (strata_status_is_error(r = ops->out(app, p, n, &used)))
+            return strata__io_conn_close(c), -1; /* the first error stays the one reported */
+        strata_stack_app_ack(c->stack, used);
+        return used > 0;
+    }
+    if (ops->out_flushed && !ops->out_flushed(app))
+        return 0; /* a kick from the app comes when its write is done */
+    strata__io_conn_close(c);
+    return -1;
+}
+
+/* One round over the four flows: 1 if any made progress (a failure that
+ * starts draining counts), 0 if none, -1 when the connection closed. */
 static int pump_once(strata_io_conn *c)
 {
     strata_status r, st;
@@ -330,9 +424,11 @@ static int pump_once(strata_io_conn *c)
     void *app = c->app.self;
     const strata_error *ae = ops->error(app);
 
+    if (c->draining)
+        return drain_once(c);
     /* An error met by an asynchronous write, with nothing more to write. */
     if (c->wr.err.status != STRATA_OK)
-        return fail_with(c, &c->wr.err, c->wr.err.status, c->wr_what), -1;
+        return fail_drain(c, &c->wr.err, c->wr.err.status, c->wr_what), 1;
     if (ae && ae->status != STRATA_OK)
         return fail_with(c, ae, ae->status, ops->name), -1;
 
@@ -340,16 +436,16 @@ static int pump_once(strata_io_conn *c)
     p = strata__io_rd_peek(&c->rd, &n, &st);
     if (n > 0) {
         if (strata_status_is_error(r = strata_stack_wire_write(c->stack, p, n, &used)))
-            return fail_stack(c, r), -1;
+            return fail_stack(c, r), 1;
         strata__io_rd_ack(&c->rd, used);
         progress |= used > 0;
     } else if (st == STRATA_CLOSED && !c->wire_eof_sent) {
         c->wire_eof_sent = 1;
         if (strata_status_is_error(r = strata_stack_wire_eof(c->stack)))
-            return fail_stack(c, r), -1;
+            return fail_stack(c, r), 1;
         progress = 1;
     } else if (strata_status_is_error(st)) {
-        return fail_with(c, &c->rd.err, st, c->rd_what), -1;
+        return fail_drain(c, &c->rd.err, st, c->rd_what), 1;
     }
 
     /* app -> stack: all the app has that the stack takes; once the app has
@@ -358,7 +454,7 @@ static int pump_once(strata_io_conn *c)
         p = ops->in(app, &n, &st);
         if (n > 0) {
             if (strata_status_is_error(r = strata_stack_app_write(c->stack, p, n, &used)))
-                return fail_stack(c, r), -1;
+                return fail_stack(c, r), 1;
             ops->in_ack(app, used);
             if (used > 0)
                 progress = c->unflushed = 1;
@@ -367,15 +463,15 @@ static int pump_once(strata_io_conn *c)
         } else if (st == STRATA_CLOSED) {
             c->app_shut_sent = 1;
             if (strata_status_is_error(r = strata_stack_app_shutdown(c->stack)))
-                return fail_stack(c, r), -1;
+                return fail_stack(c, r), 1;
             progress = 1;
         } else if (strata_status_is_error(st)) {
-            return fail_with(c, ops->error(app), st, ops->name), -1;
+            return fail_drain_wire(c, ops->error(app), st, ops->name), 1;
         } else {
             if (c->unflushed) {
                 c->unflushed = 0;
                 if (strata_status_is_error(r = strata_stack_flush(c->stack)))
-                    return fail_stack(c, r), -1;
+                    return fail_stack(c, r), 1;
                 progress = 1;
             }
             break;
@@ -397,9 +493,9 @@ static int pump_once(strata_io_conn *c)
             progress = 1;
         } else if (st == STRATA_EOF_UNCLEAN) {
             /* A truncated stream is not a clean end: say so. */
-            return strata__io_conn_fail(c, st, "%s: %s", c->peer, strata_status_str(st)), -1;
+            return fail_drain(c, NULL, st, c->peer), 1;
         } else if (strata_status_is_error(st)) {
-            return fail_stack(c, st), -1;
+            return fail_stack(c, st), 1;
         }
     }
 
@@ -408,15 +504,15 @@ static int pump_once(strata_io_conn *c)
         p = strata_stack_wire_out(c->stack, &n, &st);
         if (n > 0) {
             if (strata_status_is_error(r = strata__io_wr_write(&c->wr, p, n, &used)))
-                return fail_with(c, &c->wr.err, r, c->wr_what), -1;
+                return fail_drain(c, &c->wr.err, r, c->wr_what), 1;
             strata_stack_wire_ack(c->stack, used);
             progress |= used > 0;
         } else if (st == STRATA_CLOSED) {
             if (strata_status_is_error(r = strata__io_wr_eof(&c->wr)))
-                return fail_with(c, &c->wr.err, r, c->wr_what), -1;
+                return fail_drain(c, &c->wr.err, r, c->wr_what), 1;
             progress = 1;
         } else if (strata_status_is_error(st)) {
-            return fail_stack(c, st), -1;
+            return fail_stack(c, st), 1;
         }
     }
     return progress;
@@ -452,11 +548,13 @@ static void conn_pump(strata_io_conn *c)
     if (c->deadline_open && moved)
         strata__io_conn_deadline_arm(c);
     strata__io_rd_settle(&c->rd);
+    if (c->draining)
+        return;
     /* Both directions ended: the app has all the peer sent, the peer has all
      * the app sent and our side is shut. */
     if (c->app_eof_sent && c->app.ops->out_done(c->app.self) && strata__io_wr_done(&c->wr)) {
         if (c->wr.err.status != STRATA_OK)
-            fail_with(c, &c->wr.err, c->wr.err.status, c->wr_what);
+            fail_drain(c, &c->wr.err, c->wr.err.status, c->wr_what);
         else
             strata__io_conn_close(c);
     }

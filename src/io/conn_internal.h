@@ -12,6 +12,11 @@ enum strata__io_conn_state {
     STRATA__IO_CONN_CLOSING,    /* waiting for close callbacks */
 };
 
+enum {
+    STRATA__IO_DRAIN_APP = 1,  /* hand the app the plaintext the stack has */
+    STRATA__IO_DRAIN_WIRE = 2, /* write to the socket what the stack has for it */
+};
+
 struct strata_io_conn {
     struct strata__io_node node;
     strata_io *io;
@@ -49,6 +54,7 @@ struct strata_io_conn {
     char rd_what[128], wr_what[128];
 
     int wire_eof_sent, app_shut_sent, app_eof_sent;
+    int draining; /* failed (c->err set): STRATA__IO_DRAIN_*, then closing */
     int pumping, again, finishing;
     int unflushed; /* the app wrote since the stack was last flushed */
     int handles;   /* closes (and the app's) still to complete */

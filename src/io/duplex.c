@@ -133,6 +133,12 @@ int strata__io_duplex_out_done(const void *self)
     return d->out_closed;
 }
 
+int strata__io_duplex_out_flushed(const void *self)
+{
+    const struct strata__io_duplex *d = self;
+    return !d->wr.busy || d->wr.err.status != STRATA_OK || d->out_closed;
+}
+
 const strata_error *strata__io_duplex_error(const void *self)
 {
     const struct strata__io_duplex *d = self;

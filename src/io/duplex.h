@@ -53,13 +53,14 @@ strata_status strata__io_duplex_out_eof(void *self);
 int strata__io_duplex_out_done(const void *self);
 const strata_error *strata__io_duplex_error(const void *self);
 void strata__io_duplex_close(void *self, void (*done)(void *), void *arg);
+int strata__io_duplex_out_flushed(const void *self);
 
 /* The operations table of a duplex endpoint with its own name and start. */
 #define STRATA__IO_DUPLEX_OPS(name, start)                                                         \
     {                                                                                              \
         name, start, strata__io_duplex_in, strata__io_duplex_in_ack, strata__io_duplex_out,        \
             strata__io_duplex_out_eof, strata__io_duplex_out_done, strata__io_duplex_error,        \
-            strata__io_duplex_close,                                                               \
+            strata__io_duplex_close, strata__io_duplex_out_flushed,                                \
     }
 
 #endif

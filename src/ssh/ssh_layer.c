@@ -10,6 +10,13 @@
  * channel is up; a shutdown from above is sent as channel EOF only after
  * them. When the channel is closed both ways the layer
  * sends DISCONNECT and, once that is drained, its write side is closed.
+ *
+ * The end of the stream beneath: after the server's CHANNEL_CLOSE it is the
+ * normal end (tinysshd closes the connection right after exit-status and
+ * CHANNEL_CLOSE, without waiting for ours): the channel's data still goes
+ * up, then the layer closes without a word (nobody is left to hear a
+ * DISCONNECT). Before CHANNEL_CLOSE it is a cut, and the layer fails; the
+ * stack still hands up the data that came before it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +27,8 @@
 
 #define OUT_HIGH_WATER (4u * 1024u * 1024u) /* transport output we queue at most */
 #define EARLY_MAX (256u * 1024u)            /* bytes from above held until the channel is up */
+#define SEND_STEP                                                                                  \
+    (64u * 1024u) /* bytes written at a time, so a rekey that starts mid-write stops it */
 
 struct sl {
     strata_error err; /* the layer's own failures (channel refused ...) */
@@ -37,6 +46,7 @@ struct sl {
     const char *main_req; /* "exec" / "shell" / "subsystem" */
     strata_buf early;     /* bytes from above that came before the channel was up */
     int up, eof_wanted, peer_eof, closed, disconnected, exit_told;
+    int wire_ended; /* the stream beneath ended after CHANNEL_CLOSE */
     void (*on_stderr)(void *user, const uint8_t *p, size_t n);
     void (*on_exit)(void *user, int have_status, uint32_t status, const char *signal,
                     const char *message);
@@ -197,6 +207,8 @@ static void after_close(struct sl *l)
     }
     if (n0 == 0) {
         l->disconnected = 1;
+        if (l->wire_ended)
+            return; /* the server is gone: nothing to say to it */
         strata_status r = strata_ssh_client_disconnect(l->client);
         (void)r;
     }
@@ -287,13 +299,32 @@ static strata_status sl_send(void *self, const uint8_t *p, size_t n, size_t *use
     flush_early(l);
     if (strata_buf_len(&l->early))
         return STRATA_OK;
-    const uint8_t *o;
-    size_t queued;
-    strata_ssh_client_output(l->client, &o, &queued);
-    if (queued >= OUT_HIGH_WATER)
-        return STRATA_OK;
-    size_t room = OUT_HIGH_WATER - queued;
-    strata_status r = strata_ssh_channel_write(l->ch, 0, p, n < room ? n : room, used);
+    /* Back-pressure: take only what the transport sends without piling up,
+     * and nothing while a key exchange holds messages back beyond its soft
+     * bound; the stack offers the rest again once input made progress (the
+     * server's NEWKEYS). A step at a time, so a rekey that starts within a
+     * write holds back at most one step more. */
+    strata_ssh_transport *t = strata_ssh_client_transport(l->client);
+    strata_status r = STRATA_OK;
+    while (*used < n && r == STRATA_OK) {
+        const uint8_t *o;
+        size_t queued, k = n - *used, u = 0;
+        strata_ssh_client_output(l->client, &o, &queued);
+        size_t room = queued < OUT_HIGH_WATER ? OUT_HIGH_WATER - queued : 0;
+        size_t held_room = strata_ssh_transport_send_room(t);
+        if (held_room < room)
+            room = held_room;
+        if (k > room)
+            k = room;
+        if (k > SEND_STEP)
+            k = SEND_STEP;
+        if (k == 0)
+            break;
+        r = strata_ssh_channel_write(l->ch, 0, p + *used, k, &u);
+        *used += u;
+        if (u < k)
+            break; /* the peer's window is full */
+    }
     return r == STRATA_E_STATE ? STRATA_OK : r;
 }
 
@@ -301,6 +332,10 @@ static const uint8_t *sl_send_buf(void *self, size_t *n)
 {
     struct sl *l = self;
     const uint8_t *p;
+    if (l->wire_ended) { /* nobody reads what is still queued */
+        *n = 0;
+        return NULL;
+    }
     strata_ssh_client_output(l->client, &p, n);
     return p;
 }
@@ -324,6 +359,16 @@ static strata_status sl_eof(void *self)
     struct sl *l = self;
     if (l->disconnected)
         return STRATA_OK;
+    if (l->closed) {
+        /* The normal end: the channel closed, its data goes up first. */
+        const uint8_t *p;
+        size_t n;
+        l->wire_ended = 1;
+        strata_ssh_client_output(l->client, &p, &n);
+        strata_ssh_client_output_ack(l->client, n);
+        after_close(l);
+        return STRATA_OK;
+    }
     strata_status r = strata_ssh_client_input_eof(l->client);
     if (r == STRATA_CLOSED && !l->closed)
         strata__error_set(&l->err, STRATA_E_SSH_DISCONNECT,

@@ -94,6 +94,19 @@ unsigned strata_ssh_transport_kex_count(const strata_ssh_transport *t)
     return t->kex_done;
 }
 
+size_t strata_ssh_transport_held(const strata_ssh_transport *t)
+{
+    return strata_buf_len(&t->queue);
+}
+
+size_t strata_ssh_transport_send_room(const strata_ssh_transport *t)
+{
+    if (!t->tx_blocked)
+        return SIZE_MAX;
+    size_t held = strata_buf_len(&t->queue);
+    return held < STRATA_SSH_HELD_SOFT ? STRATA_SSH_HELD_SOFT - held : 0;
+}
+
 const strata_error *strata_ssh_transport_error(const strata_ssh_transport *t)
 {
     return &t->err;

@@ -771,6 +771,15 @@ const uint8_t *strata_stack_app_in(strata_stack *s, size_t *n, strata_status *st
     *n = 0;
     *st = STRATA_OK;
     if (failed(s)) {
+        /* Plaintext the innermost layer produced before the failure came
+         * from records it accepted: the application gets it first, then the
+         * error (a truncated stream delivers everything up to the cut). */
+        const uint8_t *p = strata_buf_ptr(&s->up);
+        *n = strata_buf_len(&s->up);
+        if (*n == 0 && s->n > 0)
+            p = s->slots[s->n - 1].layer.ops->recv_buf(s->slots[s->n - 1].layer.self, n);
+        if (*n > 0)
+            return p;
         *st = s->status;
         return NULL;
     }

@@ -33,6 +33,7 @@ struct ts {
     uint8_t h[EVP_MAX_MD_SIZE], sid[EVP_MAX_MD_SIZE];
     size_t h_len, sid_len;
     unsigned counts[256];
+    uint64_t data_bytes, data_fnv; /* CHANNEL_DATA payload received */
     uint8_t log[256];
     size_t nlog;
     uint32_t unimpl_seq;
@@ -163,6 +164,8 @@ EVP_PKEY *ts_make_hostkey(const char *alg)
 strata_status ts_new(const struct ts_config *cfg, struct ts **out)
 {
     struct ts *s = calloc(1, sizeof(*s));
+    if (s)
+        s->data_fnv = 0xcbf29ce484222325ull;
     strata_status r;
     *out = NULL;
     if (!s)
@@ -560,6 +563,11 @@ static strata_status on_packet(struct ts *s, const uint8_t *p, size_t n)
         if (type == 98 && (r = on_channel_request(s, p, n)) != STRATA_OK)
             return r;
         s->counts[type]++;
+        if (type == 94 && n >= 9) /* CHANNEL_DATA: type, channel, string length, bytes */
+            for (size_t i = 9; i < n; i++) {
+                s->data_fnv = (s->data_fnv ^ p[i]) * 0x100000001b3ull;
+                s->data_bytes++;
+            }
         if (type >= 50 && s->nlog < sizeof(s->log))
             s->log[s->nlog++] = type;
         return STRATA_OK;
@@ -630,6 +638,12 @@ const strata_error *ts_error(const struct ts *s)
 unsigned ts_kex_count(const struct ts *s)
 {
     return s->kex_done;
+}
+
+uint64_t ts_data(const struct ts *s, uint64_t *fnv)
+{
+    *fnv = s->data_fnv;
+    return s->data_bytes;
 }
 
 unsigned ts_count(const struct ts *s, uint8_t type)

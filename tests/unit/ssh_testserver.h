@@ -63,6 +63,9 @@ const struct ts_gex_request *ts_gex_request(const struct ts *s);
 strata_status ts_rekey(struct ts *s);
 const strata_error *ts_error(const struct ts *s);
 unsigned ts_kex_count(const struct ts *s);
+/* Bytes of CHANNEL_DATA received (any channel), and their FNV-1a 64 hash
+ * (offset basis 0xcbf29ce484222325). */
+uint64_t ts_data(const struct ts *s, uint64_t *fnv);
 /* Messages received after key exchange, by type. */
 unsigned ts_count(const struct ts *s, uint8_t type);
 /* Last UNIMPLEMENTED / DISCONNECT details received from the client. */

@@ -624,6 +624,47 @@ static void test_wire_eof_inside_layer(void **state)
     end_free(&b);
 }
 
+/* Plaintext a layer produced before it failed is the application's: app_in
+ * gives it first, then the sticky error (issue 19: no byte lost). */
+static void test_plaintext_before_failure_delivered(void **state)
+{
+    (void)state;
+    struct end a, b;
+    end_init(&a, STRATA_STACK_PEER_CLOSE_EOF);
+    end_init(&b, STRATA_STACK_PEER_CLOSE_EOF);
+    uint64_t rng = 13;
+    push_both(&a, &b, 1, 0);
+    pump(&a, &b, 0, &rng);
+    size_t used, n, n1;
+    strata_status st;
+    uint8_t wire[256];
+    assert_ok(strata_stack_app_write(b.s, (const uint8_t *)"hello", 5, &used));
+    const uint8_t *p = strata_stack_wire_out(b.s, &n1, &st);
+    assert_true(n1 <= sizeof(wire) / 2);
+    memcpy(wire, p, n1);
+    strata_stack_wire_ack(b.s, n1);
+    assert_ok(strata_stack_app_write(b.s, (const uint8_t *)"world", 5, &used));
+    p = strata_stack_wire_out(b.s, &n, &st);
+    assert_true(n <= sizeof(wire) - n1);
+    memcpy(wire + n1, p, n);
+    strata_stack_wire_ack(b.s, n);
+    wire[n1 + 5] ^= 0x20; /* the second frame is bad */
+    /* One read holds a good frame and a bad one: the good one's plaintext
+     * survives the failure. */
+    assert_status(strata_stack_wire_write(a.s, wire, n1 + n, &used), STRATA_E_LAYER_FAILED);
+    p = strata_stack_app_in(a.s, &n, &st);
+    assert_int_equal(n, 5);
+    assert_memory_equal(p, "hello", 5);
+    strata_stack_app_ack(a.s, 5);
+    p = strata_stack_app_in(a.s, &n, &st);
+    assert_int_equal(n, 0);
+    assert_int_equal(st, STRATA_E_LAYER_FAILED);
+    assert_string_equal(strata_error_message(strata_stack_error(a.s)),
+                        "layer 1 'test-frame': frame checksum mismatch");
+    end_free(&a);
+    end_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -644,6 +685,7 @@ int main(void)
         cmocka_unit_test(test_push_with_early_bytes),
         cmocka_unit_test(test_peer_close_eof_policy),
         cmocka_unit_test(test_wire_eof_inside_layer),
+        cmocka_unit_test(test_plaintext_before_failure_delivered),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

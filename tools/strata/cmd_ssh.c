@@ -139,8 +139,15 @@ static void w_close(void *self, void (*done)(void *arg), void *arg)
     s->inner.ops->close(s->inner.self, done, arg); /* s itself lives in run() */
 }
 
+static int w_out_flushed(const void *self)
+{
+    const struct session *s = self;
+    return !s->inner.ops->out_flushed || s->inner.ops->out_flushed(s->inner.self);
+}
+
 static const struct strata_io_app_ops session_ops = {
-    "ssh-session", w_start, w_in, w_in_ack, w_out, w_out_eof, w_out_done, w_error, w_close,
+    "ssh-session", w_start,    w_in,    w_in_ack, w_out,
+    w_out_eof,     w_out_done, w_error, w_close,  w_out_flushed,
 };
 
 static void on_stderr(void *user, const uint8_t *p, size_t n)
@@ -568,15 +575,17 @@ static int run(struct ssh_cmd *c, struct session *sp, struct ssh_hop **hops, siz
         goto out;
     }
     ssh_tty_restore();
+    /* A failed connection is never a success, whatever exit status came
+     * before the failure: the output may be cut short (issue 19). */
     if (sp->escaped) {
         rc = SSH_EXIT_FAIL; /* as OpenSSH after ~. */
+    } else if (sp->err.status != STRATA_OK && !(c->no_command && strata_io_stopped_by(io))) {
+        rc = report(&sp->err);
     } else if (sp->have_status) {
         rc = (int)(sp->status & 0xff);
     } else if (sp->signalled) {
         cli_err("remote command killed by signal %s", sp->signal);
         rc = SSH_EXIT_FAIL;
-    } else if (sp->err.status != STRATA_OK && !(c->no_command && strata_io_stopped_by(io))) {
-        rc = report(&sp->err);
     } else {
         rc = sp->ended ? 0 : SSH_EXIT_FAIL;
     }

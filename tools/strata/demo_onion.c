@@ -419,7 +419,8 @@ static void ep_close(void *self, void (*done)(void *arg), void *arg)
 }
 
 static const struct strata_io_app_ops ep_ops = {
-    "onion-demo", ep_start, ep_in, ep_in_ack, ep_out, ep_out_eof, ep_out_done, ep_error, ep_close,
+    "onion-demo", ep_start,    ep_in,    ep_in_ack, ep_out,
+    ep_out_eof,   ep_out_done, ep_error, ep_close,  NULL,
 };
 
 /* ---- the server ------------------------------------------------------------------------ */

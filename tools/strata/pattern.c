@@ -125,7 +125,7 @@ static void pat_close(void *self, void (*done)(void *), void *arg)
 
 static const struct strata_io_app_ops pattern_ops = {
     "demo-pattern", pat_start,    pat_in,    pat_in_ack, pat_out,
-    pat_out_eof,    pat_out_done, pat_error, pat_close,
+    pat_out_eof,    pat_out_done, pat_error, pat_close,  NULL,
 };
 
 void pattern_init(struct pattern *p, uint64_t total, uint64_t seed)

@@ -150,7 +150,8 @@ static void ep_close(void *self, void (*done)(void *arg), void *arg)
 }
 
 static const struct strata_io_app_ops ep_ops = {
-    "ssh-channel", ep_start, ep_in, ep_in_ack, ep_out, ep_out_eof, ep_out_done, ep_error, ep_close,
+    "ssh-channel", ep_start,    ep_in,    ep_in_ack, ep_out,
+    ep_out_eof,    ep_out_done, ep_error, ep_close,  NULL,
 };
 
 static struct ssh_fwd_ep *ep_new(struct ssh_fwd *f)
