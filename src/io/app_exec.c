@@ -221,6 +221,7 @@ static const struct strata_io_app_ops exec_ops = {
     strata__io_duplex_out_done,
     strata__io_duplex_error,
     strata__io_duplex_close,
+    strata__io_duplex_out_flushed,
 };
 
 strata_status strata_io_app_exec_new(strata_io *io, const char *command, strata_io_app *out)

@@ -71,8 +71,15 @@ static void ig_close(void *self, void (*done)(void *arg), void *arg)
     inner.ops->close(inner.self, done, arg);
 }
 
+static int ig_out_flushed(const void *self)
+{
+    const struct ign *g = self;
+    return !g->inner.ops->out_flushed || g->inner.ops->out_flushed(g->inner.self);
+}
+
 static const struct strata_io_app_ops ignore_eof_ops = {
-    "ignore-eof", ig_start, ig_in, ig_in_ack, ig_out, ig_out_eof, ig_out_done, ig_error, ig_close,
+    "ignore-eof", ig_start,    ig_in,    ig_in_ack, ig_out,
+    ig_out_eof,   ig_out_done, ig_error, ig_close,  ig_out_flushed,
 };
 
 strata_status strata_io_app_ignore_eof_new(strata_io_app inner, strata_io_app *out)
