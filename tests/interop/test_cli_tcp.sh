@@ -186,8 +186,10 @@ rc=$?
 [ $rc -eq 1 ] && grep -q "^strata: resolving 'no-such-host.invalid': " resolve.log \
     && ok "an unresolvable name: exit 1 naming it" || bad "unresolvable: exit $rc ($(cat resolve.log))"
 
-# A listener stopped by SIGTERM while a connection (and its child) is live.
-if strata_listen live tcp:127.0.0.1:0 -vv --exec 'cat'; then
+# A listener stopped by SIGTERM while a connection (and its child) is live,
+# with no grace period (--grace 0): closed at once (the graceful stop is in
+# test_listen_exec.sh).
+if strata_listen live --grace 0 tcp:127.0.0.1:0 -vv --exec 'cat'; then
     mkfifo live.fifo
     C tcp:127.0.0.1:"$PORT" <live.fifo >/dev/null 2>live-client.log &
     cpid=$!

@@ -72,8 +72,8 @@ usage "strata: option --exec needs a command" listen tcp:127.0.0.1:0 --exec ''
 usage "strata: option --bytes: '12X' is not a byte count from 1 to 1099511627776 (suffixes K, M, G)" \
     demo --bytes 12X
 usage "strata: unknown command 'frobnicate' (see 'strata --help')" frobnicate
-usage "strata: bench: unknown benchmark 'tls' (one of handshakes, onion, ssh-cipher)" bench tls
-usage "strata: bench: unknown benchmark 'tls' (one of handshakes, onion, ssh-cipher)" \
+usage "strata: bench: unknown benchmark 'tls' (one of handshakes, onion, ssh-cipher, kex)" bench tls
+usage "strata: bench: unknown benchmark 'tls' (one of handshakes, onion, ssh-cipher, kex)" \
     bench --quick onion tls
 usage "strata: option --seconds: 'fast' is not a number of seconds in (0, 600]" bench --seconds fast
 usage "strata: option --seconds: '0' is not a number of seconds in (0, 600]" bench --seconds=0

@@ -52,17 +52,9 @@ void cert_out_init(struct cert_out *o, int force)
 
 static int write_all(int fd, const char *path, const void *data, size_t len)
 {
-    const char *p = data;
-    while (len > 0) {
-        ssize_t w = write(fd, p, len);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            cli_err("writing %s failed: %s", path, strerror(errno));
-            return CLI_FAIL;
-        }
-        p += w;
-        len -= (size_t)w;
+    if (cli_write_all(fd, data, len) != 0) {
+        cli_err("writing %s failed: %s", path, strerror(errno));
+        return CLI_FAIL;
     }
     return CLI_OK;
 }

@@ -219,6 +219,14 @@ static void alive_tick(void *arg)
         strata_io_conn_kick(alive.conn);
 }
 
+/* The transport of layer i when it is an SSH hop, else NULL. */
+static strata_ssh_transport *hop_transport(strata_stack *st, size_t i)
+{
+    const strata_layer *l = strata_stack_layer(st, i);
+    strata_ssh_client *c = strata_ssh_layer_is(l) ? strata_ssh_layer_client(l->self) : NULL;
+    return c ? strata_ssh_client_transport(c) : NULL;
+}
+
 /* RekeyLimit's time: every second each hop's transport is given the clock;
  * one whose key is older than its limit starts a key exchange. */
 static strata_io_timer *rekey_timer;
@@ -229,9 +237,7 @@ static void rekey_tick(void *arg)
         return;
     strata_stack *st = strata_io_conn_stack(alive.conn);
     for (size_t i = 0; i < strata_stack_depth(st); i++) {
-        const strata_layer *l = strata_stack_layer(st, i);
-        strata_ssh_client *c = strata_ssh_layer_is(l) ? strata_ssh_layer_client(l->self) : NULL;
-        strata_ssh_transport *t = c ? strata_ssh_client_transport(c) : NULL;
+        strata_ssh_transport *t = hop_transport(st, i);
         strata_status r = t ? strata_ssh_transport_tick(t, strata_io_now(io) / 1000) : STRATA_OK;
         if (strata_status_is_error(r)) {
             strata_io_conn_abort(alive.conn, r, "rekey failed");
@@ -257,9 +263,7 @@ static void handshake_deadline(void *arg)
         return;
     strata_stack *st = strata_io_conn_stack(alive.conn);
     for (size_t i = 0; i < strata_stack_depth(st); i++) {
-        const strata_layer *l = strata_stack_layer(st, i);
-        strata_ssh_client *c = strata_ssh_layer_is(l) ? strata_ssh_layer_client(l->self) : NULL;
-        const strata_ssh_transport *t = c ? strata_ssh_client_transport(c) : NULL;
+        const strata_ssh_transport *t = hop_transport(st, i);
         size_t hk_len;
         if (t && strata_ssh_transport_kex_count(t) == 0 &&
             !strata_ssh_transport_hostkey(t, &hk_len)) {
