@@ -16,6 +16,7 @@ struct fl {
     int greedy;
     unsigned state;
     int hello_rcvd, close_pending;
+    int eof; /* the stream beneath ended while a whole frame waited for room in plain */
     strata_buf raw, plain, wire;
     strata_error err;
 };
@@ -148,12 +149,21 @@ static const uint8_t *fl_recv_buf(void *self, size_t *n)
     return strata_buf_ptr(&f->plain);
 }
 
+/* A whole frame waits at the front of raw for room in plain. */
+static int frame_waiting(const struct fl *f)
+{
+    return strata_buf_len(&f->raw) >= HDR && need(f) == 0;
+}
+
 static void fl_recv_ack(void *self, size_t n)
 {
     struct fl *f = self;
     if (strata_buf_consume(&f->plain, n) != STRATA_OK)
         fail(f, STRATA_E_INTERNAL, "over-acknowledged");
     process(f); /* a frame may have waited for room */
+    if (f->eof && !(f->state & (STRATA_LAYER_READ_CLOSED | STRATA_LAYER_FAILED)) &&
+        !frame_waiting(f))
+        fail(f, STRATA_EOF_UNCLEAN, "stream ended before the close frame");
 }
 
 static strata_status fl_send(void *self, const uint8_t *p, size_t n, size_t *used)
@@ -202,9 +212,15 @@ static strata_status fl_shutdown(void *self)
 static strata_status fl_eof(void *self)
 {
     struct fl *f = self;
-    if (!(f->state & STRATA_LAYER_READ_CLOSED))
-        return fail(f, STRATA_EOF_UNCLEAN, "stream ended before the close frame");
-    return STRATA_OK;
+    if (f->state & (STRATA_LAYER_READ_CLOSED | STRATA_LAYER_FAILED))
+        return STRATA_OK;
+    /* The close may be among the whole frames that wait for the reader to
+     * make room: decided once they are processed (fl_recv_ack). */
+    if (frame_waiting(f)) {
+        f->eof = 1;
+        return STRATA_OK;
+    }
+    return fail(f, STRATA_EOF_UNCLEAN, "stream ended before the close frame");
 }
 
 static unsigned fl_state(const void *self)

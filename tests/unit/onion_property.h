@@ -18,8 +18,31 @@
  * is chosen by the seed, so either end may be the TLS client of any layer,
  * and a sequence is the same for the same seed.
  *
+ * Every run ends with a closing sequence chosen by the seed (or by the
+ * config), with data in flight, over whatever layers are on at that point:
+ *
+ *   during transfer  one end (chosen by the seed) writes, the other too, and
+ *                    the first shuts down as soon as its last byte is taken;
+ *                    the other end, once it has read to the end (app_in
+ *                    CLOSED), writes a reply of random size and shuts down.
+ *   peer first       the server end writes, its bytes are read, and it shuts
+ *                    down on an idle connection; the client reads to the end,
+ *                    writes a reply and shuts down.
+ *   both at once     both ends write and shut down in the same step.
+ *
+ * Checked: every byte both ways arrives, both ends see app_in CLOSED, both
+ * wires report STRATA_CLOSED (each is passed on as the other's wire_eof),
+ * no error. And the inside-out rule, at every step: until the far end has
+ * shut down, a closing end's wire stays open and its layers beneath the
+ * innermost stay unclosed, unless it set half_close (or has no layer). When
+ * the far end has read to the end and written its reply, and before it shuts
+ * down: its reply arrived, and the closing end's wire is closed exactly when
+ * it set half_close (or has no layer). Each end sets half_close or not as
+ * the seed (or the config) says.
+ *
  * The layer factory makes the layers, so the same test runs with the test
- * framing layer and with TLS. */
+ * framing layer and with TLS. Failures name the seed, the step and the
+ * closing sequence. */
 #ifndef STRATA_TEST_ONION_PROPERTY_H
 #define STRATA_TEST_ONION_PROPERTY_H
 
@@ -32,6 +55,31 @@
 typedef strata_layer (*onion_layer_factory)(int client_role, unsigned key, void *user);
 /* The role a pushed layer plays: 1 client, 0 server. */
 typedef int (*onion_layer_role)(const strata_layer *layer);
+
+enum onion_close {
+    ONION_CLOSE_BY_SEED = 0,
+    ONION_CLOSE_DURING_TRANSFER,
+    ONION_CLOSE_PEER_FIRST,
+    ONION_CLOSE_BOTH_AT_ONCE,
+};
+#define ONION_CLOSE_SEQUENCES 3
+
+/* Which ends set strata_stack_config.half_close. */
+enum onion_half_close {
+    ONION_HALF_BY_SEED = 0,
+    ONION_HALF_NONE,
+    ONION_HALF_CLIENT,
+    ONION_HALF_SERVER,
+    ONION_HALF_BOTH,
+};
+
+/* Runs counted by closing sequence (index: enum onion_close - 1) and by the
+ * ends that set half_close (index: bit 0 the client end, bit 1 the server
+ * end), so a caller can check its seeds covered them. */
+struct onion_close_tally {
+    unsigned runs[ONION_CLOSE_SEQUENCES][4];
+    unsigned deep[ONION_CLOSE_SEQUENCES]; /* runs that closed over more than one layer */
+};
 
 struct onion_property_config {
     onion_layer_factory make;
@@ -47,10 +95,13 @@ struct onion_property_config {
     /* May be NULL: incremented for each push in which the command's sender
      * took the server role. */
     unsigned *reversed;
+    enum onion_close close;           /* 0: chosen by the seed */
+    enum onion_half_close half_close; /* 0: chosen by the seed */
+    struct onion_close_tally *tally;  /* may be NULL */
 };
 
-/* Runs one sequence; fails the cmocka test on any mismatch or error. Returns
- * the number of pushes performed. */
+/* Runs one sequence and its close; fails the cmocka test on any mismatch or
+ * error. Returns the number of pushes performed. */
 unsigned onion_property_run(const struct onion_property_config *cfg);
 
 #endif

@@ -624,6 +624,53 @@ static void test_wire_eof_inside_layer(void **state)
     end_free(&b);
 }
 
+/* Found by the onion property test's closing sequences: with half_close,
+ * b's outer close (and its FIN) follows the inner close at once. When a's
+ * inner layer has not read to its close yet (its plaintext buffer is full,
+ * a's application is slow), the inner close frame waits, whole, inside that
+ * layer as the outer stream ends: the end of the stream beneath is not an
+ * unclean end then. Once the reader drains, the data and the close arrive.
+ * (A stream that ends with no close frame still fails:
+ * test_wire_eof_inside_layer.) */
+static void test_close_behind_full_plaintext_buffer(void **state)
+{
+    (void)state;
+    for (int greedy = 0; greedy < 2; greedy++) {
+        struct end a, b;
+        end_init(&a, STRATA_STACK_PEER_CLOSE_EOF);
+        strata_stack_config cfg = {.on_event = on_event, .user = &b, .half_close = 1};
+        memset(&b, 0, sizeof(b));
+        assert_ok(strata_stack_new(&cfg, &b.s));
+        b.reading = 1;
+        uint64_t rng = 14;
+        push_both(&a, &b, 1, greedy);
+        push_both(&a, &b, 2, greedy);
+        pump(&a, &b, 0, &rng);
+        uint8_t data[9000];
+        tu_fill(data, sizeof(data), 14);
+        size_t sent = 0, used;
+        a.reading = 0; /* more than the inner layer's plaintext buffer holds */
+        for (int i = 0; i < 100 && sent < sizeof(data); i++) {
+            assert_ok(strata_stack_app_write(b.s, data + sent, sizeof(data) - sent, &used));
+            sent += used;
+            pump(&a, &b, 0, &rng);
+        }
+        assert_int_equal(sent, sizeof(data));
+        assert_ok(strata_stack_app_shutdown(b.s));
+        pump(&a, &b, 0, &rng);
+        assert_true(a.wire_eof_given);
+        assert_int_equal(strata_stack_error(a.s)->status, STRATA_OK);
+        a.reading = 1;
+        pump(&a, &b, 0, &rng);
+        assert_int_equal(strata_stack_error(a.s)->status, STRATA_OK);
+        assert_true(a.app_closed);
+        assert_int_equal(a.got_len, sizeof(data));
+        assert_memory_equal(a.got, data, sizeof(data));
+        end_free(&a);
+        end_free(&b);
+    }
+}
+
 /* Plaintext a layer produced before it failed is the application's: app_in
  * gives it first, then the sticky error (issue 19: no byte lost). */
 static void test_plaintext_before_failure_delivered(void **state)
@@ -685,6 +732,7 @@ int main(void)
         cmocka_unit_test(test_push_with_early_bytes),
         cmocka_unit_test(test_peer_close_eof_policy),
         cmocka_unit_test(test_wire_eof_inside_layer),
+        cmocka_unit_test(test_close_behind_full_plaintext_buffer),
         cmocka_unit_test(test_plaintext_before_failure_delivered),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

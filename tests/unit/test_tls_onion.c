@@ -3,7 +3,10 @@
  * step, byte for byte. Each layer has its own parameters: the server
  * certificate alternates between EC, RSA and Ed25519 and the protocol
  * between TLS 1.3 and 1.2, by the layer's number, and the seed picks which
- * end is its TLS client (the role travels in the in-band PUSH command). This is the seed's
+ * end is its TLS client (the role travels in the in-band PUSH command). Each
+ * run ends with a closing sequence (close during transfer, peer closes
+ * first, both close at once; half_close on neither, one or both ends), TLS
+ * close_notify inside-out. This is the seed's
  * OnionProtocol done right: a second layer nested inside the first, and new
  * layers after a pop, all work. */
 #include <stdio.h>
@@ -76,6 +79,7 @@ static int tls_role(const strata_layer *l)
 static void run(size_t chunk, unsigned seeds, unsigned steps, size_t max_echo)
 {
     unsigned pushes = 0, reversed = 0;
+    struct onion_close_tally tally = {0};
     for (unsigned seed = 1; seed <= seeds; seed++) {
         struct onion_property_config cfg = {
             .make = make_tls,
@@ -86,12 +90,18 @@ static void run(size_t chunk, unsigned seeds, unsigned steps, size_t max_echo)
             .max_echo = max_echo,
             .role_of = tls_role,
             .reversed = &reversed,
+            .tally = &tally,
         };
         pushes += onion_property_run(&cfg);
     }
     assert_true(pushes >= seeds * steps / 3);
     /* Both roles came up for the end that sends the commands. */
     assert_true(reversed > 0 && reversed < pushes);
+    unsigned sequences = 0;
+    for (int q = 0; q < ONION_CLOSE_SEQUENCES; q++)
+        for (int h = 0; h < 4; h++)
+            sequences += tally.runs[q][h];
+    assert_int_equal(sequences, seeds);
 }
 
 static void test_tls_onion_all_at_once(void **state)
@@ -129,6 +139,31 @@ static void test_seed_cases(void **state)
     cfg.steps = 16;
     cfg.seed = 99;
     assert_true(onion_property_run(&cfg) >= 4);
+}
+
+/* Each closing sequence with each half_close setting, named, over TLS
+ * layers (two or more for most seeds), in random splits. */
+static void test_tls_closing_sequences(void **state)
+{
+    (void)state;
+    unsigned deep = 0;
+    for (int q = ONION_CLOSE_DURING_TRANSFER; q <= ONION_CLOSE_BOTH_AT_ONCE; q++)
+        for (int h = ONION_HALF_NONE; h <= ONION_HALF_BOTH; h++) {
+            struct onion_close_tally tally = {0};
+            struct onion_property_config cfg = {.make = make_tls,
+                                                .seed = (uint64_t)(1000 * q + h),
+                                                .steps = 4,
+                                                .max_depth = 3,
+                                                .chunk = SIZE_MAX,
+                                                .max_echo = 30000,
+                                                .role_of = tls_role,
+                                                .close = (enum onion_close)q,
+                                                .half_close = (enum onion_half_close)h,
+                                                .tally = &tally};
+            (void)onion_property_run(&cfg);
+            deep += tally.deep[q - 1];
+        }
+    assert_true(deep >= 4);
 }
 
 /* Found with `strata listen ... tls: tls: --exec cat`: the client sends
@@ -511,6 +546,7 @@ int main(void)
         cmocka_unit_test(test_tls_onion_all_at_once),
         cmocka_unit_test(test_tls_onion_random_splits),
         cmocka_unit_test(test_tls_onion_byte_at_a_time),
+        cmocka_unit_test(test_tls_closing_sequences),
         cmocka_unit_test(test_half_close_with_slow_reader),
         cmocka_unit_test(test_inner_records_do_not_double_outer),
         cmocka_unit_test(test_corked_tail_waits_for_flush),
