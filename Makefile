@@ -11,6 +11,7 @@ demo:
 
 check:
 	@bash scripts/deps.sh test
+	@bash scripts/peers.sh
 	@cmake --preset dev >/dev/null
 	@cmake --build --preset dev -j $(JOBS)
 	@bash tests/fuzz/run-corpus.sh
