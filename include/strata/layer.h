@@ -85,6 +85,11 @@ struct strata_layer_ops {
     /* Optional: the connection is idle; give back the memory of buffers that
      * are empty (they are allocated again when bytes come). */
     void (*trim)(void *self);
+    /* Optional: the time, in milliseconds of a monotonic clock (the io
+     * driver's: strata_io_now), for engines with timers of their own (an
+     * SSH connection's rekey by time). Engines never read a clock; time
+     * reaches them only through this. May produce output (a KEXINIT). */
+    strata_status (*tick)(void *self, uint64_t now_ms);
     void (*free)(void *self);
 };
 

@@ -95,6 +95,12 @@ typedef struct strata_stack_config {
     int half_close;
 } strata_stack_config;
 
+/* Gives every layer that has timers (a tick op) the time now_ms (a monotonic
+ * clock in milliseconds; the io driver calls it about once a second) and
+ * routes what they produce. A layer that fails on it fails the stack. */
+STRATA_API STRATA_MUST_CHECK strata_status strata_stack_tick(strata_stack *s, uint64_t now_ms);
+/* 1 when a layer on s has a tick op (it wants strata_stack_tick). */
+STRATA_API int strata_stack_wants_tick(const strata_stack *s);
 /* cfg may be NULL (defaults); it is copied. Free with strata_stack_free. */
 STRATA_API STRATA_MUST_CHECK strata_status strata_stack_new(const strata_stack_config *cfg,
                                                             strata_stack **out);

@@ -225,6 +225,8 @@ void strata__io_conn_close(strata_io_conn *c)
         close_handle(c, (uv_handle_t *)&c->timer);
     if (c->deadline_open)
         close_handle(c, (uv_handle_t *)&c->deadline);
+    if (c->tick_open)
+        close_handle(c, (uv_handle_t *)&c->tick);
     if (c->tcp_open)
         close_handle(c, (uv_handle_t *)&c->tcp);
     if (c->have_app) {
@@ -375,6 +377,38 @@ static void fail_stack(strata_io_conn *c, strata_status r)
 {
     send_last_words(c);
     fail_drain(c, strata_stack_error(c->stack), r, "stack");
+}
+
+/* Layers with timers of their own (an SSH connection's RekeyLimit time) get
+ * the loop's clock every TICK_MS, whoever made the stack: strata ssh, an
+ * ssh: chain element, a jump hop. Engines never read a clock themselves. */
+#define TICK_MS 1000
+
+static void conn_pump(strata_io_conn *c);
+
+static void tick_cb(uv_timer_t *t)
+{
+    strata_io_conn *c = t->data;
+    if (c->state != STRATA__IO_CONN_UP || c->draining)
+        return;
+    strata_status r = strata_stack_tick(c->stack, uv_now(&c->io->loop));
+    if (strata_status_is_error(r)) {
+        fail_stack(c, r);
+        return;
+    }
+    conn_pump(c);
+}
+
+/* Starts the clock once a layer that wants it is on the stack. */
+static void tick_arm(strata_io_conn *c)
+{
+    if (c->tick_open || !strata_stack_wants_tick(c->stack))
+        return;
+    if (uv_timer_init(&c->io->loop, &c->tick) != 0)
+        return; /* no clock: timers of the layers do not run, nothing else changes */
+    c->tick.data = c;
+    c->tick_open = 1;
+    (void)uv_timer_start(&c->tick, tick_cb, 0, TICK_MS); /* the first at once: the baseline */
 }
 
 /* Draining after a failure: only stack -> app (or, after the app's input
@@ -545,6 +579,7 @@ static void conn_pump(strata_io_conn *c)
     if (c->state != STRATA__IO_CONN_UP)
         return;
     (void)uv_timer_start(&c->timer, idle_cb, IDLE_TRIM_MS, 0);
+    tick_arm(c);
     if (c->deadline_open && moved)
         strata__io_conn_deadline_arm(c);
     strata__io_rd_settle(&c->rd);

@@ -33,6 +33,8 @@ struct strata_io_conn {
      * handshake deadline, the idle limit and the linger after our close. */
     uv_timer_t deadline;
     int deadline_open;
+    uv_timer_t tick; /* the clock for layers with timers (strata_stack_tick) */
+    int tick_open;
     uint64_t hs_due;      /* loop time by which every layer must be up; 0: none */
     uint64_t idle_ms;     /* 0: none */
     uint64_t linger_ms;   /* 0: none */

@@ -414,6 +414,16 @@ static void sl_free(void *self)
     free(l);
 }
 
+/* RekeyLimit's time (and any other transport timer): the transport takes
+ * seconds. A failure is the transport's sticky error, seen through state. */
+static strata_status sl_tick(void *self, uint64_t now_ms)
+{
+    struct sl *l = self;
+    strata_ssh_transport *t = strata_ssh_client_transport(l->client);
+    strata_status r = t ? strata_ssh_transport_tick(t, now_ms / 1000) : STRATA_OK;
+    return strata_status_is_error(r) ? r : STRATA_OK;
+}
+
 static const struct strata_layer_ops sl_ops = {
     .name = "ssh",
     .start = sl_start,
@@ -428,6 +438,7 @@ static const struct strata_layer_ops sl_ops = {
     .state = sl_state,
     .error = sl_error,
     .describe = sl_describe,
+    .tick = sl_tick,
     .free = sl_free,
 };
 

@@ -757,6 +757,27 @@ strata_status strata_stack_flush(strata_stack *s)
     return failed(s) ? s->status : STRATA_OK;
 }
 
+strata_status strata_stack_tick(strata_stack *s, uint64_t now_ms)
+{
+    if (failed(s))
+        return s->status;
+    for (size_t i = 0; i < s->n; i++) {
+        const strata_layer *l = &s->slots[i].layer;
+        if (l->ops->tick && check_failed(s, i, l->ops->tick(l->self, now_ms)))
+            break;
+    }
+    run(s);
+    return failed(s) ? s->status : STRATA_OK;
+}
+
+int strata_stack_wants_tick(const strata_stack *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (s->slots[i].layer.ops->tick)
+            return 1;
+    return 0;
+}
+
 strata_status strata_stack_app_shutdown(strata_stack *s)
 {
     if (failed(s))

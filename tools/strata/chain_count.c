@@ -128,6 +128,12 @@ static void c_trim(void *self)
     c->in.ops->trim(c->in.self);
 }
 
+static strata_status c_tick(void *self, uint64_t now_ms)
+{
+    struct counted *c = self;
+    return c->in.ops->tick(c->in.self, now_ms);
+}
+
 static void c_free(void *self)
 {
     struct counted *c = self;
@@ -182,6 +188,7 @@ strata_status chain_stack_push(strata_stack *s, strata_layer layer)
         .take_leftover = o->take_leftover ? c_take_leftover : NULL,
         .describe = o->describe ? c_describe : NULL,
         .trim = o->trim ? c_trim : NULL,
+        .tick = o->tick ? c_tick : NULL,
         .free = c_free,
     };
     return strata_stack_push(s, (strata_layer){&c->ops, c}, NULL, 0);

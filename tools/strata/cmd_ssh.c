@@ -227,26 +227,6 @@ static strata_ssh_transport *hop_transport(strata_stack *st, size_t i)
     return c ? strata_ssh_client_transport(c) : NULL;
 }
 
-/* RekeyLimit's time: every second each hop's transport is given the clock;
- * one whose key is older than its limit starts a key exchange. */
-static strata_io_timer *rekey_timer;
-static void rekey_tick(void *arg)
-{
-    strata_io *io = arg;
-    if (!alive.conn)
-        return;
-    strata_stack *st = strata_io_conn_stack(alive.conn);
-    for (size_t i = 0; i < strata_stack_depth(st); i++) {
-        strata_ssh_transport *t = hop_transport(st, i);
-        strata_status r = t ? strata_ssh_transport_tick(t, strata_io_now(io) / 1000) : STRATA_OK;
-        if (strata_status_is_error(r)) {
-            strata_io_conn_abort(alive.conn, r, "rekey failed");
-            return;
-        }
-    }
-    strata_io_conn_kick(alive.conn);
-}
-
 /* ConnectTimeout covers the SSH handshake too, not only the TCP connect (the
  * io connection's own timer): a server that accepts and stays silent ends
  * with OpenSSH's "Connection timed out during banner exchange", one that
@@ -282,8 +262,6 @@ static void on_done(void *user, strata_io_conn *c, const strata_error *err)
     (void)c;
     strata_io_timer_stop(alive.timer);
     alive.timer = NULL;
-    strata_io_timer_stop(rekey_timer);
-    rekey_timer = NULL;
     strata_io_timer_stop(handshake_timer);
     handshake_timer = NULL;
     strata_io_signal_stop(winch_watch);
@@ -556,12 +534,6 @@ static int run(struct ssh_cmd *c, struct session *sp, struct ssh_hop **hops, siz
                             &alive.timer) != STRATA_OK)
             cli_err("cannot start ServerAliveInterval keepalives");
     }
-    for (size_t i = 0; i < n_hops; i++)
-        if (hops[i]->cfg.rekey_seconds > 0) {
-            if (strata_io_every(io, 1000, rekey_tick, io, &rekey_timer) != STRATA_OK)
-                cli_err("cannot start RekeyLimit's clock");
-            break;
-        }
     alive.conn = conn;
     if (tc->connect_timeout > 0 &&
         strata_io_every(io, (uint64_t)tc->connect_timeout * 1000u, handshake_deadline, NULL,
