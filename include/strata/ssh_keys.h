@@ -1,5 +1,9 @@
 /* strata/ssh_keys.h - SSH user key files: private keys, public keys, certificates.
  *
+ * Where the code is: the parsers are in src/ssh/ (sans-I/O); the two
+ * *_load_file functions, which read a file and then parse it, are in
+ * src/io/keyfile_read.c (only src/io touches files).
+ *
  * Private keys are parsed from memory (strata_ssh_privkey_load_file reads a
  * file first):
  *  - OpenSSH's own format ("-----BEGIN OPENSSH PRIVATE KEY-----", PROTOCOL.key

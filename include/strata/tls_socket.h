@@ -19,6 +19,9 @@
  * on strata_tls_conn_error(conn) gives the errno (pyOpenSSL's SysCallError).
  *
  * Threads: as for memory mode (one thread per connection at a time).
+ *
+ * Where the code is: src/io/tls_socket.c (only src/io touches sockets); the
+ * engine it drives is src/tls/.
  */
 #ifndef STRATA_TLS_SOCKET_H
 #define STRATA_TLS_SOCKET_H

@@ -1,4 +1,4 @@
-#include "strata/strata.h"
+#include "strata/version.h"
 
 const char *strata_version(void)
 {

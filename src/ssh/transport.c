@@ -12,7 +12,7 @@
 #include "ssh/transport_internal.h"
 #include "strata/log.h"
 #include "strata/mem.h"
-#include "strata/strata.h"
+#include "strata/version.h"
 
 static const char *const reason_names[] = {
     "UNKNOWN",
