@@ -12,6 +12,7 @@
 #ifndef STRATA_ERROR_H
 #define STRATA_ERROR_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include "export.h"
 #include "status.h"
@@ -49,5 +50,15 @@ STRATA_API const char *strata_error_format(const strata_error *e, char *buf, siz
 STRATA_API int strata_error_errno(const strata_error *e);
 /* Copies src into dst (both caller-owned). */
 STRATA_API void strata_error_copy(strata_error *dst, const strata_error *src);
+/* Records status and the printf-formatted message in e unless e already
+ * holds an error (the first error sticks); returns status either way, so
+ * `return strata_error_set(err, STRATA_E_USAGE, "bad %s", what);` reads
+ * well. For code built on the library (layers, endpoints, programs) that
+ * keeps its own strata_error. fmt and its arguments are only read. */
+STRATA_API strata_status strata_error_set(strata_error *e, strata_status status, const char *fmt,
+                                          ...) __attribute__((format(printf, 3, 4)));
+/* The same with a va_list (ap is consumed as by vsnprintf). */
+STRATA_API strata_status strata_error_vset(strata_error *e, strata_status status, const char *fmt,
+                                           va_list ap) __attribute__((format(printf, 3, 0)));
 
 #endif

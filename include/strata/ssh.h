@@ -265,6 +265,13 @@ STRATA_API const char *strata_ssh_transport_algorithm(const strata_ssh_transport
  * (ML-KEM-768, sntrup761) with X25519, which OpenSSH 10 wants and warns
  * without. 0 for any other or unknown name, or NULL. name is only read. */
 STRATA_API int strata_ssh_kex_is_post_quantum(const char *name);
+/* One whole key exchange with method in memory, both ends (the client's and
+ * the server side the library keeps for its own tests), the two exchange
+ * hashes compared: a self-test of the method, and what `strata bench kex`
+ * times. STRATA_OK, E_UNSUPPORTED for an unknown method, or the error of the
+ * step that failed (in err). method is only read. */
+STRATA_API STRATA_MUST_CHECK strata_status strata_ssh_kex_selftest(const char *method,
+                                                                   strata_error *err);
 /* The server's identification line (without CR LF), or NULL. Owned by t. */
 STRATA_API const char *strata_ssh_transport_server_version(const strata_ssh_transport *t);
 /* The server's host key blob of the last key exchange (borrowed), or NULL. */

@@ -70,13 +70,27 @@ static void set_msg(strata_error *e, strata_status status, const char *fmt, va_l
         snprintf(e->msg, sizeof(e->msg), "%s", strata_status_str(status));
 }
 
-strata_status strata__error_set(strata_error *e, strata_status status, const char *fmt, ...)
+strata_status strata_error_vset(strata_error *e, strata_status status, const char *fmt, va_list ap)
 {
-    if (e->status != STRATA_OK)
-        return status;
+    if (e->status == STRATA_OK)
+        set_msg(e, status, fmt, ap);
+    return status;
+}
+
+strata_status strata_error_set(strata_error *e, strata_status status, const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    set_msg(e, status, fmt, ap);
+    strata_error_vset(e, status, fmt, ap);
+    va_end(ap);
+    return status;
+}
+
+strata_status strata__error_set(strata_error *e, strata_status status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    strata_error_vset(e, status, fmt, ap);
     va_end(ap);
     return status;
 }

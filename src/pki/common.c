@@ -109,8 +109,8 @@ strata_status strata__pki_load_format(strata_pki_format fmt, const void *data, s
     }
 }
 
-strata_status strata__pki_read_stream(FILE *f, const char *name, strata_buf *out, int secret,
-                                      strata_error *err)
+strata_status strata_pki_read_stream(FILE *f, const char *name, strata_buf *out, int secret,
+                                     strata_error *err)
 {
     strata_buf_init(out, STRATA_PKI_MAX_INPUT);
     if (secret)
@@ -140,8 +140,7 @@ strata_status strata__pki_read_stream(FILE *f, const char *name, strata_buf *out
     return r;
 }
 
-strata_status strata__pki_read_file(const char *path, strata_buf *out, int secret,
-                                    strata_error *err)
+strata_status strata_pki_read_file(const char *path, strata_buf *out, int secret, strata_error *err)
 {
     strata_buf_init(out, STRATA_PKI_MAX_INPUT);
     if (!path)
@@ -150,7 +149,7 @@ strata_status strata__pki_read_file(const char *path, strata_buf *out, int secre
     if (!f)
         return strata__pki_fail_plain(err, STRATA_E_IO, "cannot open %s: %s", path,
                                       strerror(errno));
-    strata_status r = strata__pki_read_stream(f, path, out, secret, err);
+    strata_status r = strata_pki_read_stream(f, path, out, secret, err);
     fclose(f);
     return r;
 }

@@ -84,7 +84,7 @@ strata_status strata_x509_crl_load_file(const char *path, strata_pki_format fmt,
 {
     *out = NULL;
     strata_buf b;
-    strata_status r = strata__pki_read_file(path, &b, 0, err);
+    strata_status r = strata_pki_read_file(path, &b, 0, err);
     if (r == STRATA_OK)
         r = strata_x509_crl_load(strata_buf_ptr(&b), strata_buf_len(&b), fmt, out, err);
     strata_buf_free(&b);

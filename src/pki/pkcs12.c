@@ -270,7 +270,7 @@ strata_status strata_pkcs12_load_file(const char *path, const strata_passphrase 
 {
     *out = NULL;
     strata_buf b;
-    strata_status r = strata__pki_read_file(path, &b, 1, err);
+    strata_status r = strata_pki_read_file(path, &b, 1, err);
     if (r == STRATA_OK)
         r = strata_pkcs12_load(strata_buf_ptr(&b), strata_buf_len(&b), pw, flags, out, err);
     strata_buf_free(&b);

@@ -111,7 +111,7 @@ strata_status strata_pkey_load_private_file(const char *path, strata_pki_format 
 {
     *out = NULL;
     strata_buf b;
-    strata_status r = strata__pki_read_file(path, &b, 1, err);
+    strata_status r = strata_pki_read_file(path, &b, 1, err);
     if (r == STRATA_OK)
         r = strata_pkey_load_private(strata_buf_ptr(&b), strata_buf_len(&b), fmt, pw, out, err);
     strata_buf_free(&b);

@@ -63,13 +63,7 @@ int strata__pki_looks_pem(const void *data, size_t len);
 /* Resolves STRATA_PKI_AUTO to PEM or DER; E_USAGE for TEXT or junk. */
 strata_status strata__pki_load_format(strata_pki_format fmt, const void *data, size_t len,
                                       strata_pki_format *out, strata_error *err);
-/* Reads a whole stream (at most STRATA_PKI_MAX_INPUT bytes) into an owning
- * buf, wiped on free when secret; name is for messages. */
-strata_status strata__pki_read_stream(FILE *f, const char *name, strata_buf *out, int secret,
-                                      strata_error *err);
-/* Reads a whole file (at most STRATA_PKI_MAX_INPUT bytes) into an owning buf. */
-strata_status strata__pki_read_file(const char *path, strata_buf *out, int secret,
-                                    strata_error *err);
+/* strata_pki_read_stream / strata_pki_read_file: public, in strata/pki.h. */
 
 /* Decodes exactly one DER value of type it from data (via a strata_buf view):
  * E_BAD_DER (what names the object), E_TRAILING for bytes after it. */

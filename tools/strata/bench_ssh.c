@@ -1,8 +1,8 @@
 /* strata bench ssh-cipher: SSH packet protection throughput per cipher (and
  * MAC) against the raw OpenSSL primitive.
  *
- * strata: seal and open of 32 KiB payloads through strata__ssh_pkt_seal /
- * strata__ssh_pkt_open exactly as the transport calls them (padding, MAC or
+ * strata: seal and open of 32 KiB payloads through strata_ssh_packet_seal /
+ * strata_ssh_packet_open (strata/ssh_packet.h: the engine the transport uses) (padding, MAC or
  * tag, sequence numbers). OpenSSL: the same 32 KiB through the EVP cipher
  * (for an AEAD: a fresh nonce, 4 bytes of associated data and the tag per
  * packet; for CTR and CBC: one running stream per direction, as SSH keeps)
@@ -23,7 +23,7 @@
 
 #include "bench.h"
 #include "cli.h"
-#include "ssh/packet.h"
+#include "strata/ssh_packet.h"
 
 #define PAYLOAD (32u * 1024u)
 
@@ -66,15 +66,13 @@ void bench_ssh_row_names(size_t i, const char **cipher, const char **mac)
 
 /* ---- strata ------------------------------------------------------------------------ */
 
-static int keyed(struct ssh_pkt_dir **d, int outbound, const char *cipher, const char *mac)
+static int keyed(strata_ssh_packet_dir **d, int outbound, const char *cipher, const char *mac)
 {
     fill(material, sizeof(material), 3, 1);
-    struct ssh_pkt_keys k = {cipher, mac, "none", material, material, material, 0, 0, 0};
     strata_error err;
     strata_error_clear(&err);
-    if (strata__ssh_alg_sizes(cipher, mac, &k.iv_len, &k.key_len, &k.mac_key_len) != STRATA_OK ||
-        strata__ssh_pkt_dir_new(outbound, d) != STRATA_OK ||
-        strata__ssh_pkt_dir_set_keys(*d, &k, &err) != STRATA_OK) {
+    if (strata_ssh_packet_dir_new(outbound, cipher, mac, material, sizeof(material), d, &err) !=
+        STRATA_OK) {
         cli_err("bench ssh-cipher: %s/%s: cannot key: %s", cipher, mac, strata_error_message(&err));
         return -1;
     }
@@ -83,7 +81,7 @@ static int keyed(struct ssh_pkt_dir **d, int outbound, const char *cipher, const
 
 int bench_ssh_row_strata(size_t i, double seconds, double *seal, double *open)
 {
-    struct ssh_pkt_dir *o = NULL, *in = NULL;
+    strata_ssh_packet_dir *o = NULL, *in = NULL;
     uint8_t *payload = malloc(PAYLOAD);
     strata_buf wire;
     strata_buf_init(&wire, 0);
@@ -100,12 +98,12 @@ int bench_ssh_row_strata(size_t i, double seconds, double *seal, double *open)
         const uint8_t *p;
         size_t n;
         double t0 = bench_cpu_now();
-        if (strata__ssh_pkt_seal(o, payload, PAYLOAD, &wire, &err) != STRATA_OK) {
+        if (strata_ssh_packet_seal(o, payload, PAYLOAD, &wire, &err) != STRATA_OK) {
             cli_err("bench ssh-cipher: seal: %s", strata_error_message(&err));
             goto out;
         }
         double t1 = bench_cpu_now();
-        if (strata__ssh_pkt_open(in, &wire, &p, &n, &err) != STRATA_OK || n != PAYLOAD) {
+        if (strata_ssh_packet_open(in, &wire, &p, &n, &err) != STRATA_OK || n != PAYLOAD) {
             cli_err("bench ssh-cipher: open: %s", strata_error_message(&err));
             goto out;
         }
@@ -119,8 +117,8 @@ int bench_ssh_row_strata(size_t i, double seconds, double *seal, double *open)
     rc = 0;
 out:
     strata_buf_free(&wire);
-    strata__ssh_pkt_dir_free(o);
-    strata__ssh_pkt_dir_free(in);
+    strata_ssh_packet_dir_free(o);
+    strata_ssh_packet_dir_free(in);
     free(payload);
     return rc;
 }

@@ -12,7 +12,6 @@
 
 #include "cert_util.h"
 #include "strata/mem.h"
-#include "pki/pki_internal.h"
 #include "cli.h"
 
 static const struct cert_opt *find_opt(const struct cert_opt *opts, const char *name, size_t n)
@@ -369,6 +368,6 @@ int cert_parse_time(const char *s, time_t now, time_t *out)
 strata_status cert_read_file(const char *path, strata_buf *out, strata_error *err)
 {
     if (strcmp(path, "-") != 0)
-        return strata__pki_read_file(path, out, 1, err);
-    return strata__pki_read_stream(stdin, "standard input", out, 1, err);
+        return strata_pki_read_file(path, out, 1, err);
+    return strata_pki_read_stream(stdin, "standard input", out, 1, err);
 }

@@ -6,7 +6,6 @@
 #include "chain.h"
 #include "cli_secret.h"
 #include "strata/http_connect.h"
-#include "base/error_internal.h"
 
 const struct chain_opt_def chain_http_connect_opts[] = {
     {"user", CHAIN_OPT_STRING, 0, 0},
@@ -46,17 +45,17 @@ strata_status chain_http_connect_push(const struct chain_elem *e, strata_stack *
     const struct chain_opt *user = chain_elem_opt(e, "user"), *pass = chain_elem_opt(e, "pass");
     char *secret = NULL, msg[256];
     if (pass && cli_secret_read(pass->str, &secret, msg, sizeof(msg)) != 0)
-        return strata__error_set(why, STRATA_E_USAGE, "%s", msg);
+        return strata_error_set(why, STRATA_E_USAGE, "%s", msg);
     strata_http_connect_config cfg = {
         .host = e->host, .port = e->port, .user = user ? user->str : NULL, .pass = secret};
     strata_layer l;
     strata_status r = strata_http_connect_layer_new(&cfg, &l);
     cli_secret_free(secret);
     if (r != STRATA_OK)
-        return strata__error_set(why, r, "cannot make the HTTP CONNECT layer: %s",
-                                 strata_status_str(r));
+        return strata_error_set(why, r, "cannot make the HTTP CONNECT layer: %s",
+                                strata_status_str(r));
     r = chain_stack_push(s, l);
     if (r != STRATA_OK)
-        return strata__error_set(why, r, "%s", strata_error_message(strata_stack_refusal(s)));
+        return strata_error_set(why, r, "%s", strata_error_message(strata_stack_refusal(s)));
     return STRATA_OK;
 }

@@ -13,7 +13,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "base/error_internal.h"
 #include "chain_ssh.h"
 #include "ssh_hop.h"
 
@@ -103,9 +102,9 @@ strata_status chain_direct_push(const struct chain_elem *e, strata_stack *s, enu
     size_t depth = strata_stack_depth(s);
     const strata_layer *l = chain_layer_unwrap(depth ? strata_stack_layer(s, depth - 1) : NULL);
     if (!strata_ssh_layer_is(l))
-        return strata__error_set(err, STRATA_E_USAGE, "direct: must follow an ssh: element");
+        return strata_error_set(err, STRATA_E_USAGE, "direct: must follow an ssh: element");
     strata_status r = strata_ssh_layer_set_direct(l->self, e->host, e->port);
     if (r == STRATA_E_STATE)
-        return strata__error_set(err, r, "the ssh: element before already has a channel");
+        return strata_error_set(err, r, "the ssh: element before already has a channel");
     return r;
 }

@@ -42,7 +42,6 @@
 #include "strata/mem.h"
 #include "strata/tls.h"
 #include "strata/tls_layer.h"
-#include "base/error_internal.h"
 
 const struct chain_opt_def chain_tls_opts[] = {
     {"sni", CHAIN_OPT_STRING, 0, 0},     {"name", CHAIN_OPT_STRING, 0, 0},
@@ -166,8 +165,8 @@ static strata_status configure(const struct chain_elem *e, int server, strata_tl
         return r;
     if ((v = opt(e, "ciphers")) && (r = strata_tls_ctx_set_cipher_list(ctx, v)) != STRATA_OK) {
         if (strstr(v, "TLS_")) /* OpenSSL's TLS 1.3 suite names start so */
-            return strata__error_set(err, r, "%s (TLS 1.3 suites go in suites=)",
-                                     strata_error_message(strata_tls_ctx_error(ctx)));
+            return strata_error_set(err, r, "%s (TLS 1.3 suites go in suites=)",
+                                    strata_error_message(strata_tls_ctx_error(ctx)));
         return r;
     }
     if ((v = opt(e, "suites")) && (r = strata_tls_ctx_set_ciphersuites(ctx, v)) != STRATA_OK)
@@ -177,7 +176,7 @@ static strata_status configure(const struct chain_elem *e, int server, strata_tl
     if ((v = opt(e, "pass"))) {
         char why[256];
         if (cli_secret_read(v, &secret, why, sizeof(why)) != 0)
-            return strata__error_set(err, STRATA_E_USAGE, "%s", why);
+            return strata_error_set(err, STRATA_E_USAGE, "%s", why);
         strata_tls_ctx_set_passwd_cb(ctx, pass_cb, secret);
     }
     if ((v = opt(e, "cert"))) {

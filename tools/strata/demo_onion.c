@@ -20,7 +20,6 @@
 #include "strata/pki.h"
 #include "strata/tls.h"
 #include "strata/tls_layer.h"
-#include "base/error_internal.h"
 
 struct layer_spec {
     const char *key;     /* strata_pkey_generate_spec */
@@ -202,8 +201,8 @@ static strata_status make_contexts(struct demo *d)
     }
     goto out;
 ctx_failed:
-    strata__error_set(e, r, "setting up the TLS context of layer spec %s: %s", "",
-                      strata_status_str(r));
+    strata_error_set(e, r, "setting up the TLS context of layer spec %s: %s", "",
+                     strata_status_str(r));
 out:
     strata_x509_store_free(store);
     strata_pkey_free(key);
@@ -226,10 +225,10 @@ strata_status demo_onion_push_tls(strata_stack *s, strata_tls_ctx *ctx, int clie
         r = strata_tls_layer_new(c, &l);
     if (r != STRATA_OK) {
         strata_tls_conn_free(c);
-        return strata__error_set(e, r, "making a TLS layer: %s", strata_status_str(r));
+        return strata_error_set(e, r, "making a TLS layer: %s", strata_status_str(r));
     }
     if ((r = strata_stack_push(s, l, NULL, 0)) != STRATA_OK)
-        return strata__error_set(e, r, "push: %s", strata_error_message(strata_stack_refusal(s)));
+        return strata_error_set(e, r, "push: %s", strata_error_message(strata_stack_refusal(s)));
     return STRATA_OK;
 }
 
@@ -371,8 +370,8 @@ static strata_status ep_out(void *self, const uint8_t *p, size_t n, size_t *used
     for (size_t i = 0; i < n; i++) {
         if (p[i] != next_byte(&d->rx)) {
             *used = i;
-            return strata__error_set(&d->err, STRATA_E_PROTOCOL, "byte %llu came back changed",
-                                     (unsigned long long)(d->checked + i));
+            return strata_error_set(&d->err, STRATA_E_PROTOCOL, "byte %llu came back changed",
+                                    (unsigned long long)(d->checked + i));
         }
     }
     *used = n;
@@ -388,7 +387,7 @@ static strata_status ep_out(void *self, const uint8_t *p, size_t n, size_t *used
         if (script[d->step].act == ACT_POP)
             d->popped_client = d->popped_server = 0;
         if (strata_io_defer(d->io, do_step, d) != STRATA_OK)
-            return strata__error_set(&d->err, STRATA_E_NOMEM, "deferring the next step");
+            return strata_error_set(&d->err, STRATA_E_NOMEM, "deferring the next step");
     }
     return STRATA_OK;
 }

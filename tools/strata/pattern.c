@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "base/error_internal.h"
 #include "pattern.h"
 
 /* Fills k bytes of the stream (xorshift64, 8 bytes a step). Both directions
@@ -91,9 +90,9 @@ static strata_status pat_out(void *self, const uint8_t *b, size_t n, size_t *use
     }
     *used = n;
     if (p->mismatch_at != UINT64_MAX)
-        return strata__error_set(&p->err, STRATA_E_PROTOCOL,
-                                 "byte %llu came back changed (or is one too many)",
-                                 (unsigned long long)p->mismatch_at);
+        return strata_error_set(&p->err, STRATA_E_PROTOCOL,
+                                "byte %llu came back changed (or is one too many)",
+                                (unsigned long long)p->mismatch_at);
     return STRATA_OK;
 }
 

@@ -10,7 +10,6 @@
 #include <pwd.h>
 #include <unistd.h>
 
-#include "base/error_internal.h"
 #include "ssh_config.h"
 #include "strata/buf.h"
 
@@ -170,7 +169,7 @@ static strata_status bad(strata_error *err, const char *loc, const char *fmt, ..
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    return strata__error_set(err, STRATA_E_SSH_CONFIG, "%s: %s", loc, msg);
+    return strata_error_set(err, STRATA_E_SSH_CONFIG, "%s: %s", loc, msg);
 }
 
 /* A non-negative decimal integer of at most max; -1 if not one. */
@@ -369,7 +368,7 @@ static strata_status apply_keyword(struct ssh_config *c, const char *loc, int ar
         if (c->n_identity_files >= SSH_CONFIG_LIST_MAX)
             return bad(err, loc, "more than 64 %s entries", row->name);
         if (!(c->identity_files[c->n_identity_files] = strdup(v)))
-            return strata__error_set(err, STRATA_E_NOMEM, "out of memory");
+            return strata_error_set(err, STRATA_E_NOMEM, "out of memory");
         c->n_identity_files++;
         c->set[row->opt] = 1;
         return STRATA_OK;
@@ -395,7 +394,7 @@ static strata_status apply_keyword(struct ssh_config *c, const char *loc, int ar
             return STRATA_OK;
         char **sp = (char **)((char *)c + row->str_off);
         if (!(*sp = strdup(v)))
-            return strata__error_set(err, STRATA_E_NOMEM, "out of memory");
+            return strata_error_set(err, STRATA_E_NOMEM, "out of memory");
         break;
     }
     case K_PORT:
@@ -504,7 +503,7 @@ strata_status ssh_config_apply_option(struct ssh_config *c, const char *arg, str
     snprintf(loc, sizeof(loc), "-o \"%.60s\"", arg);
     char *copy = strdup(arg);
     if (!copy)
-        return strata__error_set(err, STRATA_E_NOMEM, "out of memory");
+        return strata_error_set(err, STRATA_E_NOMEM, "out of memory");
     strata_status r;
     int argc = split_line(copy, argv);
     if (argc <= 0)
@@ -531,21 +530,21 @@ static strata_status read_file(const char *path, int required, char **out, size_
     if (!f) {
         if (!required && errno == ENOENT)
             return STRATA_OK;
-        return strata__error_set(err, STRATA_E_IO, "cannot read %s: %s", path, strerror(errno));
+        return strata_error_set(err, STRATA_E_IO, "cannot read %s: %s", path, strerror(errno));
     }
     char *buf = malloc(SSH_CONFIG_FILE_MAX + 1);
     if (!buf) {
         fclose(f);
-        return strata__error_set(err, STRATA_E_NOMEM, "out of memory");
+        return strata_error_set(err, STRATA_E_NOMEM, "out of memory");
     }
     size_t got = fread(buf, 1, SSH_CONFIG_FILE_MAX + 1, f);
     int failed = ferror(f);
     fclose(f);
     if (failed || got > SSH_CONFIG_FILE_MAX) {
         free(buf);
-        return failed ? strata__error_set(err, STRATA_E_IO, "cannot read %s", path)
-                      : strata__error_set(err, STRATA_E_LIMIT, "%s is larger than %u bytes", path,
-                                          SSH_CONFIG_FILE_MAX);
+        return failed ? strata_error_set(err, STRATA_E_IO, "cannot read %s", path)
+                      : strata_error_set(err, STRATA_E_LIMIT, "%s is larger than %u bytes", path,
+                                         SSH_CONFIG_FILE_MAX);
     }
     *out = buf;
     *n = got;
@@ -605,7 +604,7 @@ static strata_status apply_text_depth(struct ssh_config *c, const char *text, si
         snprintf(loc, sizeof(loc), "%.200s line %zu", name, line_no);
         char *line = malloc(len + 1);
         if (!line)
-            return strata__error_set(err, STRATA_E_NOMEM, "out of memory");
+            return strata_error_set(err, STRATA_E_NOMEM, "out of memory");
         memcpy(line, text + i, len);
         line[len] = '\0';
         i = e + 1;
@@ -668,8 +667,8 @@ strata_status ssh_config_apply_text(struct ssh_config *c, const char *text, size
                                     strata_error *err)
 {
     if (n > SSH_CONFIG_FILE_MAX)
-        return strata__error_set(err, STRATA_E_LIMIT, "%s is larger than %u bytes", name,
-                                 SSH_CONFIG_FILE_MAX);
+        return strata_error_set(err, STRATA_E_LIMIT, "%s is larger than %u bytes", name,
+                                SSH_CONFIG_FILE_MAX);
     return apply_text_depth(c, text, n, name, host, home, 0, err);
 }
 
@@ -703,8 +702,8 @@ static strata_status expand(const char *what, const char *in, const struct token
     strata_buf_init(&b, 8192);
     if (in[0] == '~' && (in[1] == '/' || in[1] == '\0')) {
         if (!t->d)
-            r = strata__error_set(err, STRATA_E_SSH_CONFIG, "%s \"%s\": no home directory for ~",
-                                  what, in);
+            r = strata_error_set(err, STRATA_E_SSH_CONFIG, "%s \"%s\": no home directory for ~",
+                                 what, in);
         else
             r = strata_buf_put(&b, t->d, strlen(t->d));
         in++;
@@ -742,13 +741,13 @@ static strata_status expand(const char *what, const char *in, const struct token
             v = t->l;
             break;
         default:
-            r = strata__error_set(err, STRATA_E_SSH_CONFIG, "%s \"%s\": unknown token %%%c", what,
-                                  in, tok ? tok : ' ');
+            r = strata_error_set(err, STRATA_E_SSH_CONFIG, "%s \"%s\": unknown token %%%c", what,
+                                 in, tok ? tok : ' ');
             continue;
         }
         if (!v) {
-            r = strata__error_set(err, STRATA_E_SSH_CONFIG, "%s: token %%%c has no value here",
-                                  what, tok);
+            r = strata_error_set(err, STRATA_E_SSH_CONFIG, "%s: token %%%c has no value here", what,
+                                 tok);
             continue;
         }
         r = strata_buf_put(&b, v, strlen(v));
@@ -758,7 +757,7 @@ static strata_status expand(const char *what, const char *in, const struct token
         !(*out = strdup((const char *)strata_buf_ptr(&b))))
         r = STRATA_E_NOMEM;
     if (r != STRATA_OK && err->status == STRATA_OK)
-        strata__error_set(err, r, "%s is too long", what);
+        strata_error_set(err, r, "%s is too long", what);
     strata_buf_free(&b);
     return r;
 }
@@ -785,11 +784,11 @@ strata_status ssh_config_finish(struct ssh_config *c, const char *host, const ch
     if (c->port < 0)
         c->port = 22;
     if (!c->user && local_user && !(c->user = strdup(local_user)))
-        return strata__error_set(err, STRATA_E_NOMEM, "out of memory");
+        return strata_error_set(err, STRATA_E_NOMEM, "out of memory");
     /* HostName knows only %h (the name given) and %%. */
     struct tokens ht = {host, host, NULL, NULL, NULL, NULL, {0}};
     if (!c->hostname && !(c->hostname = strdup(host)))
-        return strata__error_set(err, STRATA_E_NOMEM, "out of memory");
+        return strata_error_set(err, STRATA_E_NOMEM, "out of memory");
     if ((r = expand_in_place("HostName", &c->hostname, &ht, err)) != STRATA_OK)
         return r;
     t.h = c->hostname;

@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/error_internal.h"
 #include "cli.h"
 #include "ssh_forward.h"
 #include "strata/log.h"
@@ -182,8 +181,8 @@ static strata_status on_accept(void *user, strata_io_listener *l, strata_io_conn
                                                            x->spec->host, x->spec->host_port,
                                                            "127.0.0.1", 0, on_channel, e, &e->ch);
     if (r != STRATA_OK)
-        strata__error_set(&e->err, r, "cannot open a direct-tcpip channel: %s",
-                          strata_status_str(r));
+        strata_error_set(&e->err, r, "cannot open a direct-tcpip channel: %s",
+                         strata_status_str(r));
     kick_main(x->f);
     r = strata_io_conn_set_app(c, app); /* c owns e from now on */
     return r != STRATA_OK ? r : e->err.status;

@@ -12,7 +12,6 @@
 #include <sys/wait.h>
 #include <openssl/crypto.h>
 
-#include "base/error_internal.h"
 #include "cli.h"
 #include "ssh_hop.h"
 #include "ssh_tty.h"
@@ -171,7 +170,7 @@ strata_status ssh_hop_new(const char *dest, const struct ssh_hop_args *a, struct
     int port;
     strata_status r = STRATA_OK;
     if (parse_dest(dest, &user, &h->host, &port) != 0) {
-        r = strata__error_set(err, STRATA_E_USAGE, "bad destination '%s'", dest);
+        r = strata_error_set(err, STRATA_E_USAGE, "bad destination '%s'", dest);
         goto out;
     }
     /* The first value wins: destination, then options, then -o, then files. */
