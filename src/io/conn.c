@@ -411,6 +411,46 @@ static void tick_arm(strata_io_conn *c)
     (void)uv_timer_start(&c->tick, tick_cb, 0, TICK_MS); /* the first at once: the baseline */
 }
 
+/* The socket refused a write (the peer closed: EPIPE, ECONNRESET). What the
+ * peer sent before it closed may say why (a TLS alert: certificate
+ * required): the bytes the socket still holds go to the stack first, and a
+ * layer that fails on them is the error reported, not the write's. 1 when
+ * the stack failed (the connection is failing), else 0. */
+static int peer_last_words(strata_io_conn *c)
+{
+    uint8_t buf[16384];
+    size_t n, used;
+    strata_status st, r;
+    uv_os_fd_t fd;
+    for (int k = 0; k < 64; k++) {
+        const uint8_t *p = strata__io_rd_peek(&c->rd, &n, &st);
+        if (n > 0) {
+            r = strata_stack_wire_write(c->stack, p, n, &used);
+            if (strata_status_is_error(r))
+                return fail_stack(c, r), 1;
+            strata__io_rd_ack(&c->rd, used);
+            if (used == 0)
+                return 0;
+            continue;
+        }
+        if (uv_fileno((uv_handle_t *)&c->tcp, &fd) != 0)
+            return 0;
+        ssize_t got = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+        if (got <= 0)
+            return 0;
+        size_t off = 0;
+        while (off < (size_t)got) {
+            r = strata_stack_wire_write(c->stack, buf + off, (size_t)got - off, &used);
+            if (strata_status_is_error(r))
+                return fail_stack(c, r), 1;
+            if (used == 0)
+                return 0; /* the stack is full: enough said */
+            off += used;
+        }
+    }
+    return 0;
+}
+
 /* Draining after a failure: only stack -> app (or, after the app's input
  * failed, stack -> socket), then the close once everything is handed on.
  * 1 on progress, 0 when waiting, -1 when closed. */
@@ -461,8 +501,11 @@ static int pump_once(strata_io_conn *c)
     if (c->draining)
         return drain_once(c);
     /* An error met by an asynchronous write, with nothing more to write. */
-    if (c->wr.err.status != STRATA_OK)
-        return fail_drain(c, &c->wr.err, c->wr.err.status, c->wr_what), 1;
+    if (c->wr.err.status != STRATA_OK) {
+        if (!peer_last_words(c))
+            fail_drain(c, &c->wr.err, c->wr.err.status, c->wr_what);
+        return 1;
+    }
     if (ae && ae->status != STRATA_OK)
         return fail_with(c, ae, ae->status, ops->name), -1;
 
@@ -537,8 +580,11 @@ static int pump_once(strata_io_conn *c)
     if (!c->wr.eof_asked) {
         p = strata_stack_wire_out(c->stack, &n, &st);
         if (n > 0) {
-            if (strata_status_is_error(r = strata__io_wr_write(&c->wr, p, n, &used)))
-                return fail_drain(c, &c->wr.err, r, c->wr_what), 1;
+            if (strata_status_is_error(r = strata__io_wr_write(&c->wr, p, n, &used))) {
+                if (!peer_last_words(c))
+                    fail_drain(c, &c->wr.err, r, c->wr_what);
+                return 1;
+            }
             strata_stack_wire_ack(c->stack, used);
             progress |= used > 0;
         } else if (st == STRATA_CLOSED) {
