@@ -1,7 +1,7 @@
 /* ssh_cipher_bench: strata's SSH packet protection alone, one line per
  * cipher/MAC, for bench/run-ssh-cipher.sh (which sets the figures beside
  * `openssl speed`). The measurement is `strata bench ssh-cipher`'s
- * (tools/strata/bench_ssh.c); `strata bench ssh-cipher` also measures the raw
+ * (tools/strata/bench/bench_ssh.c); `strata bench ssh-cipher` also measures the raw
  * OpenSSL primitives in the same process.
  *
  * Usage: ssh_cipher_bench [seconds per row (default 1)] [filter substring]

@@ -44,6 +44,9 @@
 #include "ssh_keys.h"
 #include "ssh_knownhosts.h"
 #include "ssh_agent.h"
+#include "ssh_config.h"
+#include "ssh_packet.h"
+#include "kem.h"
 /* io: the driver on libuv */
 #include "io.h"
 

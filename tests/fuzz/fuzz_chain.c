@@ -1,4 +1,4 @@
-/* Fuzz target: the CLI's chain parser (tools/strata/chain.c). The input is a
+/* Fuzz target: the CLI's chain parser (tools/strata/chain/chain.c). The input is a
  * command line: the first byte picks connect or listen use, the rest is split
  * into arguments at '\n'. Checks: a parse either succeeds with every element
  * complete, or fails with a message that names the element and holds only

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "ssh_config.h"
+#include "strata/ssh_config.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -26,28 +26,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             return 0;
         }
     }
-    struct ssh_config c;
+    strata_ssh_config c;
     strata_error err;
-    ssh_config_init(&c);
+    strata_ssh_config_init(&c);
     strata_error_clear(&err);
     size_t first = strcspn(text, "\n");
     char saved = text[first];
     text[first] = '\0';
-    if (ssh_config_apply_option(&c, text, &err) != STRATA_OK && err.status == STRATA_OK)
+    if (strata_ssh_config_apply_option(&c, text, &err) != STRATA_OK && err.status == STRATA_OK)
         abort();
     text[first] = saved;
     strata_error_clear(&err);
     const char *rest = first < size ? text + first + 1 : text + size;
-    strata_status r = ssh_config_apply_text(&c, rest, size - (size_t)(rest - text), "fuzz",
+    strata_status r = strata_ssh_config_apply_text(&c, rest, size - (size_t)(rest - text), "fuzz",
                                             "web1.example.com", "/home/fuzz", &err);
     if (r != STRATA_OK && err.status == STRATA_OK)
         abort();
     strata_error_clear(&err);
-    if (ssh_config_finish(&c, "web1.example.com", "me", "/home/fuzz", "box", &err) == STRATA_OK) {
+    if (strata_ssh_config_finish(&c, "web1.example.com", "me", "/home/fuzz", "box", &err) == STRATA_OK) {
         if (!c.hostname || c.port < 1 || c.port > 65535)
             abort();
     }
-    ssh_config_free(&c);
+    strata_ssh_config_free(&c);
     free(text);
     return 0;
 }

@@ -6,59 +6,59 @@
 #include <unistd.h>
 
 #include "testutil.h"
-#include "ssh_config.h"
+#include "strata/ssh_config.h"
 
-static strata_status apply(struct ssh_config *c, const char *text, const char *host,
+static strata_status apply(strata_ssh_config *c, const char *text, const char *host,
                            strata_error *err)
 {
     strata_error_clear(err);
-    return ssh_config_apply_text(c, text, strlen(text), "cfg", host, "/home/u", err);
+    return strata_ssh_config_apply_text(c, text, strlen(text), "cfg", host, "/home/u", err);
 }
 
 static void expect_error(const char *text, const char *host, strata_status st, const char *msg)
 {
-    struct ssh_config c;
+    strata_ssh_config c;
     strata_error err;
-    ssh_config_init(&c);
+    strata_ssh_config_init(&c);
     assert_status(apply(&c, text, host, &err), st);
     assert_string_equal(strata_error_message(&err), msg);
-    ssh_config_free(&c);
+    strata_ssh_config_free(&c);
 }
 
 static void test_host_patterns(void **state)
 {
     (void)state;
-    assert_true(ssh_config_host_match("example.com", "*"));
-    assert_true(ssh_config_host_match("example.com", "*.com"));
-    assert_true(ssh_config_host_match("EXAMPLE.com", "example.COM"));
-    assert_true(ssh_config_host_match("web1", "web?"));
-    assert_false(ssh_config_host_match("web10", "web?"));
-    assert_true(ssh_config_host_match("b", "a b c"));
-    assert_true(ssh_config_host_match("b", "a,b,c"));
-    assert_false(ssh_config_host_match("d", "a b c"));
-    assert_false(ssh_config_host_match("bad.example.com", "*.example.com !bad.example.com"));
-    assert_true(ssh_config_host_match("good.example.com", "*.example.com !bad.example.com"));
-    assert_false(ssh_config_host_match("x", "!y")); /* negation alone matches nothing */
-    assert_false(ssh_config_host_match("", "?"));
-    assert_true(ssh_config_host_match("", "*"));
+    assert_true(strata_ssh_config_host_match("example.com", "*"));
+    assert_true(strata_ssh_config_host_match("example.com", "*.com"));
+    assert_true(strata_ssh_config_host_match("EXAMPLE.com", "example.COM"));
+    assert_true(strata_ssh_config_host_match("web1", "web?"));
+    assert_false(strata_ssh_config_host_match("web10", "web?"));
+    assert_true(strata_ssh_config_host_match("b", "a b c"));
+    assert_true(strata_ssh_config_host_match("b", "a,b,c"));
+    assert_false(strata_ssh_config_host_match("d", "a b c"));
+    assert_false(strata_ssh_config_host_match("bad.example.com", "*.example.com !bad.example.com"));
+    assert_true(strata_ssh_config_host_match("good.example.com", "*.example.com !bad.example.com"));
+    assert_false(strata_ssh_config_host_match("x", "!y")); /* negation alone matches nothing */
+    assert_false(strata_ssh_config_host_match("", "?"));
+    assert_true(strata_ssh_config_host_match("", "*"));
     /* Many stars cost linear backtracking, not exponential time. */
-    assert_false(ssh_config_host_match("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab",
+    assert_false(strata_ssh_config_host_match("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab",
                                        "*a*a*a*a*a*a*a*a*a*a*a*a*c"));
-    assert_true(ssh_config_host_match("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab",
+    assert_true(strata_ssh_config_host_match("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab",
                                       "*a*a*a*a*a*a*a*a*a*a*a*a*b"));
-    assert_true(ssh_config_host_match("a.b.c", "*.*.*"));
-    assert_false(ssh_config_host_match("a.b", "*.*.*"));
+    assert_true(strata_ssh_config_host_match("a.b.c", "*.*.*"));
+    assert_false(strata_ssh_config_host_match("a.b", "*.*.*"));
 }
 
 static void test_first_value_wins(void **state)
 {
     (void)state;
-    struct ssh_config c;
+    strata_ssh_config c;
     strata_error err;
-    ssh_config_init(&c);
-    assert_ok(ssh_config_apply_option(&c, "Port=2222", &err));
-    assert_ok(ssh_config_apply_option(&c, "user alice", &err));
-    assert_ok(ssh_config_apply_option(&c, "IdentityFile=~/cli_key", &err));
+    strata_ssh_config_init(&c);
+    assert_ok(strata_ssh_config_apply_option(&c, "Port=2222", &err));
+    assert_ok(strata_ssh_config_apply_option(&c, "user alice", &err));
+    assert_ok(strata_ssh_config_apply_option(&c, "IdentityFile=~/cli_key", &err));
     static const char cfg[] = "# global\n"
                               "Compression yes\n"
                               "Host web*\n"
@@ -74,25 +74,25 @@ static void test_first_value_wins(void **state)
                               "  IdentityFile ~/.ssh/id_default\n"
                               "  StrictHostKeyChecking accept-new\n";
     assert_ok(apply(&c, cfg, "web1", &err));
-    assert_ok(ssh_config_finish(&c, "web1", "localme", "/home/u", "laptop", &err));
+    assert_ok(strata_ssh_config_finish(&c, "web1", "localme", "/home/u", "laptop", &err));
     assert_int_equal(c.port, 2222);       /* command line first */
     assert_string_equal(c.user, "alice"); /* command line first */
     assert_string_equal(c.hostname, "web1.internal");
     assert_int_equal(c.connect_timeout, 10); /* earlier block first */
     assert_int_equal(c.compression, 1);      /* global line before the blocks */
-    assert_int_equal(c.strict_host_key_checking, SSHC_STRICT_ACCEPT_NEW);
+    assert_int_equal(c.strict_host_key_checking, STRATA_SSHC_STRICT_ACCEPT_NEW);
     assert_int_equal(c.n_identity_files, 3); /* accumulate, in order */
     assert_string_equal(c.identity_files[0], "/home/u/cli_key");
     assert_string_equal(c.identity_files[1], "/home/u/.ssh/id_web1.internal");
     assert_string_equal(c.identity_files[2], "/home/u/.ssh/id_default");
     assert_int_equal(c.batch_mode, -1); /* never set */
-    ssh_config_free(&c);
+    strata_ssh_config_free(&c);
 }
 
 static void test_negation_and_lists(void **state)
 {
     (void)state;
-    struct ssh_config c;
+    strata_ssh_config c;
     strata_error err;
     static const char cfg[] = "Host *.corp !jump.corp\n"
                               "  ProxyJump jump.corp\n"
@@ -100,25 +100,25 @@ static void test_negation_and_lists(void **state)
                               "  User listed\n"
                               "Host *\n"
                               "  User fallback\n";
-    ssh_config_init(&c);
+    strata_ssh_config_init(&c);
     assert_ok(apply(&c, cfg, "db.corp", &err));
     assert_string_equal(c.proxy_jump, "jump.corp");
     assert_string_equal(c.user, "fallback");
-    ssh_config_free(&c);
-    ssh_config_init(&c);
+    strata_ssh_config_free(&c);
+    strata_ssh_config_init(&c);
     assert_ok(apply(&c, cfg, "jump.corp", &err));
     assert_null(c.proxy_jump); /* negated: the block does not apply */
-    ssh_config_free(&c);
-    ssh_config_init(&c);
+    strata_ssh_config_free(&c);
+    strata_ssh_config_init(&c);
     assert_ok(apply(&c, cfg, "beta", &err));
     assert_string_equal(c.user, "listed");
-    ssh_config_free(&c);
+    strata_ssh_config_free(&c);
 }
 
 static void test_syntax_forms_and_values(void **state)
 {
     (void)state;
-    struct ssh_config c;
+    strata_ssh_config c;
     strata_error err;
     static const char cfg[] = "hostname=h.example\n"
                               "PORT = 2200\n"
@@ -136,9 +136,9 @@ static void test_syntax_forms_and_values(void **state)
                               "LogLevel debug2\n"
                               "LocalForward 8080 internal:80\n"
                               "LocalForward 127.0.0.1:9090 [::1]:22\n";
-    ssh_config_init(&c);
+    strata_ssh_config_init(&c);
     assert_ok(apply(&c, cfg, "x", &err));
-    assert_ok(ssh_config_finish(&c, "x", "me", "/home/u", NULL, &err));
+    assert_ok(strata_ssh_config_finish(&c, "x", "me", "/home/u", NULL, &err));
     assert_string_equal(c.hostname, "h.example");
     assert_int_equal(c.port, 2200);
     assert_string_equal(c.user, "quoted user");
@@ -153,7 +153,7 @@ static void test_syntax_forms_and_values(void **state)
     assert_int_equal(c.identities_only, 0);
     assert_string_equal(c.identity_agent, "/home/u/agent.quoted user");
     assert_string_equal(c.user_known_hosts_file, "/home/u/kh_h.example_2200");
-    assert_int_equal(c.log_level, SSHC_LOG_DEBUG2);
+    assert_int_equal(c.log_level, STRATA_SSHC_LOG_DEBUG2);
     assert_int_equal(c.n_forwards, 2);
     assert_null(c.forwards[0].bind);
     assert_int_equal(c.forwards[0].port, 8080);
@@ -161,14 +161,14 @@ static void test_syntax_forms_and_values(void **state)
     assert_int_equal(c.forwards[0].host_port, 80);
     assert_string_equal(c.forwards[1].bind, "127.0.0.1");
     assert_string_equal(c.forwards[1].host, "::1");
-    ssh_config_free(&c);
+    strata_ssh_config_free(&c);
     /* Defaults from finish: port 22, the local user. */
-    ssh_config_init(&c);
-    assert_ok(ssh_config_finish(&c, "plain", "me", NULL, NULL, &err));
+    strata_ssh_config_init(&c);
+    assert_ok(strata_ssh_config_finish(&c, "plain", "me", NULL, NULL, &err));
     assert_int_equal(c.port, 22);
     assert_string_equal(c.user, "me");
     assert_string_equal(c.hostname, "plain");
-    ssh_config_free(&c);
+    strata_ssh_config_free(&c);
 }
 
 static void test_errors_name_file_and_line(void **state)
@@ -206,39 +206,39 @@ static void test_errors_name_file_and_line(void **state)
     expect_error("User \"open\n", "h", STRATA_E_SSH_CONFIG, "cfg line 1: unterminated quote");
     expect_error("Host\n", "h", STRATA_E_SSH_CONFIG, "cfg line 1: Host needs at least one pattern");
 
-    struct ssh_config c;
+    strata_ssh_config c;
     strata_error err;
-    ssh_config_init(&c);
+    strata_ssh_config_init(&c);
     strata_error_clear(&err);
-    assert_status(ssh_config_apply_option(&c, "NoSuchThing=1", &err), STRATA_E_SSH_CONFIG);
+    assert_status(strata_ssh_config_apply_option(&c, "NoSuchThing=1", &err), STRATA_E_SSH_CONFIG);
     assert_string_equal(strata_error_message(&err),
                         "-o \"NoSuchThing=1\": unknown option \"NoSuchThing\"");
     strata_error_clear(&err);
-    assert_status(ssh_config_apply_option(&c, "Host=x", &err), STRATA_E_SSH_CONFIG);
+    assert_status(strata_ssh_config_apply_option(&c, "Host=x", &err), STRATA_E_SSH_CONFIG);
     assert_string_equal(strata_error_message(&err), "-o \"Host=x\": Host is not allowed with -o");
     strata_error_clear(&err);
-    assert_status(ssh_config_apply_option(&c, "", &err), STRATA_E_SSH_CONFIG);
+    assert_status(strata_ssh_config_apply_option(&c, "", &err), STRATA_E_SSH_CONFIG);
     assert_string_equal(strata_error_message(&err), "-o \"\": empty option");
     /* Unknown token in a path, found by finish. */
-    assert_ok(ssh_config_apply_option(&c, "IdentityFile=/k/%z", &err));
+    assert_ok(strata_ssh_config_apply_option(&c, "IdentityFile=/k/%z", &err));
     strata_error_clear(&err);
-    assert_status(ssh_config_finish(&c, "h", "me", "/home/u", NULL, &err), STRATA_E_SSH_CONFIG);
+    assert_status(strata_ssh_config_finish(&c, "h", "me", "/home/u", NULL, &err), STRATA_E_SSH_CONFIG);
     assert_string_equal(strata_error_message(&err), "IdentityFile \"%z\": unknown token %z");
-    ssh_config_free(&c);
+    strata_ssh_config_free(&c);
     /* ~ without a home directory. */
-    ssh_config_init(&c);
-    assert_ok(ssh_config_apply_option(&c, "IdentityFile ~/k", &err));
+    strata_ssh_config_init(&c);
+    assert_ok(strata_ssh_config_apply_option(&c, "IdentityFile ~/k", &err));
     strata_error_clear(&err);
-    assert_status(ssh_config_finish(&c, "h", "me", NULL, NULL, &err), STRATA_E_SSH_CONFIG);
+    assert_status(strata_ssh_config_finish(&c, "h", "me", NULL, NULL, &err), STRATA_E_SSH_CONFIG);
     assert_string_equal(strata_error_message(&err),
                         "IdentityFile \"~/k\": no home directory for ~");
-    ssh_config_free(&c);
+    strata_ssh_config_free(&c);
 }
 
 static void test_ignore_unknown(void **state)
 {
     (void)state;
-    struct ssh_config c;
+    strata_ssh_config c;
     strata_error err;
     static const char cfg[] = "IgnoreUnknown ForwardAgent,Send*\n"
                               "Host other\n"
@@ -246,38 +246,38 @@ static void test_ignore_unknown(void **state)
                               "Host *\n"
                               "  forwardagent yes\n"
                               "  User u\n";
-    ssh_config_init(&c);
+    strata_ssh_config_init(&c);
     assert_ok(apply(&c, cfg, "h", &err));
     assert_string_equal(c.user, "u");
-    ssh_config_free(&c);
+    strata_ssh_config_free(&c);
     /* Only the named options, and only after the IgnoreUnknown line. */
     expect_error("IgnoreUnknown ForwardAgent\nAddKeysToAgent yes\n", "h", STRATA_E_SSH_CONFIG,
                  "cfg line 2: unknown option \"AddKeysToAgent\"");
     expect_error("ForwardAgent yes\nIgnoreUnknown ForwardAgent\n", "h", STRATA_E_SSH_CONFIG,
                  "cfg line 1: unknown option \"ForwardAgent\"");
     /* A -o IgnoreUnknown comes first of all. */
-    ssh_config_init(&c);
-    assert_ok(ssh_config_apply_option(&c, "IgnoreUnknown=*", &err));
+    strata_ssh_config_init(&c);
+    assert_ok(strata_ssh_config_apply_option(&c, "IgnoreUnknown=*", &err));
     assert_ok(apply(&c, "UseKeychain yes\nPort 7\n", "h", &err));
     assert_int_equal(c.port, 7);
-    ssh_config_free(&c);
+    strata_ssh_config_free(&c);
 }
 
 static void test_tokens(void **state)
 {
     (void)state;
-    struct ssh_config c;
+    strata_ssh_config c;
     strata_error err;
-    ssh_config_init(&c);
-    assert_ok(ssh_config_apply_option(&c, "HostName=%h.example.org", &err));
-    assert_ok(ssh_config_apply_option(&c, "User=root", &err));
-    assert_ok(ssh_config_apply_option(&c, "IdentityFile=%d/.ssh/%r@%h:%p-%u-%n-%l-100%%", &err));
+    strata_ssh_config_init(&c);
+    assert_ok(strata_ssh_config_apply_option(&c, "HostName=%h.example.org", &err));
+    assert_ok(strata_ssh_config_apply_option(&c, "User=root", &err));
+    assert_ok(strata_ssh_config_apply_option(&c, "IdentityFile=%d/.ssh/%r@%h:%p-%u-%n-%l-100%%", &err));
     strata_error_clear(&err);
-    assert_ok(ssh_config_finish(&c, "srv", "me", "/home/me", "box", &err));
+    assert_ok(strata_ssh_config_finish(&c, "srv", "me", "/home/me", "box", &err));
     assert_string_equal(c.hostname, "srv.example.org");
     assert_string_equal(c.identity_files[0],
                         "/home/me/.ssh/root@srv.example.org:22-me-srv-box-100%");
-    ssh_config_free(&c);
+    strata_ssh_config_free(&c);
 }
 
 /* A throw-away home directory with an empty .ssh in it. */
@@ -309,27 +309,27 @@ static void test_include_and_file(void **state)
                path);
     write_text(home, ".ssh/config",
                "Include extra.*\nInclude nothing-matches-*\nHost *\n  Port 1\n  User late\n", path);
-    struct ssh_config c;
+    strata_ssh_config c;
     strata_error err;
-    ssh_config_init(&c);
+    strata_ssh_config_init(&c);
     strata_error_clear(&err);
-    assert_ok(ssh_config_apply_file(&c, path, 1, "inc", home, &err));
+    assert_ok(strata_ssh_config_apply_file(&c, path, 1, "inc", home, &err));
     assert_int_equal(c.port, 4444);
     assert_string_equal(c.user, "from-include");
-    ssh_config_free(&c);
+    strata_ssh_config_free(&c);
     /* Missing files: fine when optional, an error when required (-F). */
     snprintf(path, sizeof(path), "%s/.ssh/absent", home);
-    ssh_config_init(&c);
-    assert_ok(ssh_config_apply_file(&c, path, 0, "h", home, &err));
-    assert_status(ssh_config_apply_file(&c, path, 1, "h", home, &err), STRATA_E_IO);
-    ssh_config_free(&c);
+    strata_ssh_config_init(&c);
+    assert_ok(strata_ssh_config_apply_file(&c, path, 0, "h", home, &err));
+    assert_status(strata_ssh_config_apply_file(&c, path, 1, "h", home, &err), STRATA_E_IO);
+    strata_ssh_config_free(&c);
     /* An Include loop stops at the depth bound. */
     write_text(home, ".ssh/loop", "Include loop\n", path);
-    ssh_config_init(&c);
+    strata_ssh_config_init(&c);
     strata_error_clear(&err);
-    assert_status(ssh_config_apply_file(&c, path, 1, "h", home, &err), STRATA_E_SSH_CONFIG);
+    assert_status(strata_ssh_config_apply_file(&c, path, 1, "h", home, &err), STRATA_E_SSH_CONFIG);
     assert_true(strstr(strata_error_message(&err), "Include nested more than 8 deep (\"loop\")"));
-    ssh_config_free(&c);
+    strata_ssh_config_free(&c);
     char cmd[300];
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", home);
     assert_int_equal(system(cmd), 0);
@@ -344,13 +344,13 @@ static void test_resolve(void **state)
     write_text(home, "other", "Port 3033\n", other);
     char *saved = getenv("HOME") ? strdup(getenv("HOME")) : NULL;
     assert_int_equal(setenv("HOME", home, 1), 0);
-    struct ssh_config c;
+    strata_ssh_config c;
     strata_error err;
     char *opts[] = {"User=x", "IdentityFile=/cli"};
     /* Default file. */
-    ssh_config_init(&c);
+    strata_ssh_config_init(&c);
     strata_error_clear(&err);
-    assert_ok(ssh_config_resolve(&c, "srv", opts, 2, NULL, &err));
+    assert_ok(strata_ssh_config_resolve(&c, "srv", opts, 2, NULL, &err));
     assert_int_equal(c.port, 2022);
     assert_string_equal(c.user, "x");
     assert_int_equal(c.n_identity_files, 2);
@@ -358,29 +358,29 @@ static void test_resolve(void **state)
     char want[300];
     snprintf(want, sizeof(want), "%s/.ssh/id_srv", home);
     assert_string_equal(c.identity_files[1], want);
-    ssh_config_free(&c);
+    strata_ssh_config_free(&c);
     /* -F other, -F none. */
-    ssh_config_init(&c);
-    assert_ok(ssh_config_resolve(&c, "srv", NULL, 0, other, &err));
+    strata_ssh_config_init(&c);
+    assert_ok(strata_ssh_config_resolve(&c, "srv", NULL, 0, other, &err));
     assert_int_equal(c.port, 3033);
     assert_non_null(c.user); /* the local user */
-    ssh_config_free(&c);
-    ssh_config_init(&c);
-    assert_ok(ssh_config_resolve(&c, "srv", NULL, 0, "none", &err));
+    strata_ssh_config_free(&c);
+    strata_ssh_config_init(&c);
+    assert_ok(strata_ssh_config_resolve(&c, "srv", NULL, 0, "none", &err));
     assert_int_equal(c.port, 22);
-    ssh_config_free(&c);
+    strata_ssh_config_free(&c);
     /* -F of a missing file is an error; a bad -o stops before any file. */
-    ssh_config_init(&c);
+    strata_ssh_config_init(&c);
     strata_error_clear(&err);
     snprintf(path, sizeof(path), "%s/absent", home);
-    assert_status(ssh_config_resolve(&c, "srv", NULL, 0, path, &err), STRATA_E_IO);
-    ssh_config_free(&c);
-    ssh_config_init(&c);
+    assert_status(strata_ssh_config_resolve(&c, "srv", NULL, 0, path, &err), STRATA_E_IO);
+    strata_ssh_config_free(&c);
+    strata_ssh_config_init(&c);
     strata_error_clear(&err);
     char *bad[] = {"Port=x"};
-    assert_status(ssh_config_resolve(&c, "srv", bad, 1, NULL, &err), STRATA_E_SSH_CONFIG);
+    assert_status(strata_ssh_config_resolve(&c, "srv", bad, 1, NULL, &err), STRATA_E_SSH_CONFIG);
     assert_string_equal(strata_error_message(&err), "-o \"Port=x\": bad port \"x\"");
-    ssh_config_free(&c);
+    strata_ssh_config_free(&c);
     if (saved) {
         assert_int_equal(setenv("HOME", saved, 1), 0);
         free(saved);

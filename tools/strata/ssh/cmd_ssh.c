@@ -460,7 +460,7 @@ static int run(struct ssh_cmd *c, struct session *sp, struct ssh_hop **hops, siz
     sp->null_stdin = c->null_stdin;
     sp->fwd.io = io;
     /* LocalForward lines of the destination's configuration, after -L. */
-    const struct ssh_config *tc = &hops[n_hops - 1]->cfg;
+    const strata_ssh_config *tc = &hops[n_hops - 1]->cfg;
     for (size_t i = 0; i < tc->n_forwards && sp->fwd.n_local < SSH_FWD_MAX; i++) {
         struct ssh_fwd_spec *f = &sp->fwd.local[sp->fwd.n_local++];
         f->bind = tc->forwards[i].bind ? strdup(tc->forwards[i].bind) : NULL;

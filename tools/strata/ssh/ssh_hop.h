@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ssh_config.h"
+#include "strata/ssh_config.h"
 #include "strata/ssh_keys.h"
 #include "strata/ssh_knownhosts.h"
 #include "strata/ssh_layer.h"
@@ -37,7 +37,7 @@ struct ssh_hop_args {
 };
 
 struct ssh_hop {
-    struct ssh_config cfg;
+    strata_ssh_config cfg;
     char *host; /* as given (for known_hosts) */
     strata_ssh_knownhosts *kh;
     strata_ssh_privkey *keys[SSH_HOP_KEYS_MAX];

@@ -1,16 +1,12 @@
-/* ssh_config(5) subset for the strata CLI (see ssh_config.h). */
+/* ssh_config(5): the pure parser (see strata/ssh_config.h). */
 #include <ctype.h>
 #include <stdarg.h>
-#include <errno.h>
-#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <pwd.h>
-#include <unistd.h>
 
-#include "ssh_config.h"
+#include "strata/ssh_config.h"
 #include "strata/buf.h"
 
 #define LINE_ARGS_MAX 64
@@ -31,44 +27,46 @@ enum kind {
 
 struct option_row {
     const char *name;
-    enum ssh_config_opt opt;
+    enum strata_ssh_config_opt opt;
     enum kind kind;
     size_t str_off; /* for K_STR / K_ALGS: offset of the char * field */
     size_t int_off; /* for the int kinds: offset of the int field */
 };
 
-#define STR(f) offsetof(struct ssh_config, f), 0
-#define INT(f) 0, offsetof(struct ssh_config, f)
+#define STR(f) offsetof(strata_ssh_config, f), 0
+#define INT(f) 0, offsetof(strata_ssh_config, f)
 
 static const struct option_row options[] = {
-    {"HostName", SSHC_HOSTNAME, K_STR, STR(hostname)},
-    {"User", SSHC_USER, K_STR, STR(user)},
-    {"Port", SSHC_PORT, K_PORT, INT(port)},
-    {"IdentityFile", SSHC_IDENTITYFILE, K_IDFILE, 0, 0},
-    {"ProxyJump", SSHC_PROXYJUMP, K_STR, STR(proxy_jump)},
-    {"UserKnownHostsFile", SSHC_USERKNOWNHOSTSFILE, K_STR, STR(user_known_hosts_file)},
-    {"StrictHostKeyChecking", SSHC_STRICTHOSTKEYCHECKING, K_STRICT, INT(strict_host_key_checking)},
-    {"BatchMode", SSHC_BATCHMODE, K_YESNO, INT(batch_mode)},
-    {"Compression", SSHC_COMPRESSION, K_YESNO, INT(compression)},
-    {"ConnectTimeout", SSHC_CONNECTTIMEOUT, K_SECONDS, INT(connect_timeout)},
-    {"ServerAliveInterval", SSHC_SERVERALIVEINTERVAL, K_SECONDS, INT(server_alive_interval)},
-    {"KexAlgorithms", SSHC_KEXALGORITHMS, K_ALGS, STR(kex_algorithms)},
-    {"Ciphers", SSHC_CIPHERS, K_ALGS, STR(ciphers)},
-    {"MACs", SSHC_MACS, K_ALGS, STR(macs)},
-    {"HostKeyAlgorithms", SSHC_HOSTKEYALGORITHMS, K_ALGS, STR(host_key_algorithms)},
-    {"RekeyLimit", SSHC_REKEYLIMIT, K_REKEY, 0, 0},
-    {"LocalForward", SSHC_LOCALFORWARD, K_FORWARD, 0, 0},
-    {"IdentitiesOnly", SSHC_IDENTITIESONLY, K_YESNO, INT(identities_only)},
-    {"IdentityAgent", SSHC_IDENTITYAGENT, K_STR, STR(identity_agent)},
-    {"LogLevel", SSHC_LOGLEVEL, K_LOG, INT(log_level)},
-    {"IgnoreUnknown", SSHC_IGNOREUNKNOWN, K_STR, STR(ignore_unknown)},
-    {"PreferredAuthentications", SSHC_PREFERREDAUTHENTICATIONS, K_STR,
+    {"HostName", STRATA_SSHC_HOSTNAME, K_STR, STR(hostname)},
+    {"User", STRATA_SSHC_USER, K_STR, STR(user)},
+    {"Port", STRATA_SSHC_PORT, K_PORT, INT(port)},
+    {"IdentityFile", STRATA_SSHC_IDENTITYFILE, K_IDFILE, 0, 0},
+    {"ProxyJump", STRATA_SSHC_PROXYJUMP, K_STR, STR(proxy_jump)},
+    {"UserKnownHostsFile", STRATA_SSHC_USERKNOWNHOSTSFILE, K_STR, STR(user_known_hosts_file)},
+    {"StrictHostKeyChecking", STRATA_SSHC_STRICTHOSTKEYCHECKING, K_STRICT,
+     INT(strict_host_key_checking)},
+    {"BatchMode", STRATA_SSHC_BATCHMODE, K_YESNO, INT(batch_mode)},
+    {"Compression", STRATA_SSHC_COMPRESSION, K_YESNO, INT(compression)},
+    {"ConnectTimeout", STRATA_SSHC_CONNECTTIMEOUT, K_SECONDS, INT(connect_timeout)},
+    {"ServerAliveInterval", STRATA_SSHC_SERVERALIVEINTERVAL, K_SECONDS, INT(server_alive_interval)},
+    {"KexAlgorithms", STRATA_SSHC_KEXALGORITHMS, K_ALGS, STR(kex_algorithms)},
+    {"Ciphers", STRATA_SSHC_CIPHERS, K_ALGS, STR(ciphers)},
+    {"MACs", STRATA_SSHC_MACS, K_ALGS, STR(macs)},
+    {"HostKeyAlgorithms", STRATA_SSHC_HOSTKEYALGORITHMS, K_ALGS, STR(host_key_algorithms)},
+    {"RekeyLimit", STRATA_SSHC_REKEYLIMIT, K_REKEY, 0, 0},
+    {"LocalForward", STRATA_SSHC_LOCALFORWARD, K_FORWARD, 0, 0},
+    {"IdentitiesOnly", STRATA_SSHC_IDENTITIESONLY, K_YESNO, INT(identities_only)},
+    {"IdentityAgent", STRATA_SSHC_IDENTITYAGENT, K_STR, STR(identity_agent)},
+    {"LogLevel", STRATA_SSHC_LOGLEVEL, K_LOG, INT(log_level)},
+    {"IgnoreUnknown", STRATA_SSHC_IGNOREUNKNOWN, K_STR, STR(ignore_unknown)},
+    {"PreferredAuthentications", STRATA_SSHC_PREFERREDAUTHENTICATIONS, K_STR,
      STR(preferred_authentications)},
-    {"PubkeyAuthentication", SSHC_PUBKEYAUTHENTICATION, K_YESNO, INT(pubkey_authentication)},
-    {"PasswordAuthentication", SSHC_PASSWORDAUTHENTICATION, K_YESNO, INT(password_authentication)},
-    {"KbdInteractiveAuthentication", SSHC_KBDINTERACTIVEAUTHENTICATION, K_YESNO,
+    {"PubkeyAuthentication", STRATA_SSHC_PUBKEYAUTHENTICATION, K_YESNO, INT(pubkey_authentication)},
+    {"PasswordAuthentication", STRATA_SSHC_PASSWORDAUTHENTICATION, K_YESNO,
+     INT(password_authentication)},
+    {"KbdInteractiveAuthentication", STRATA_SSHC_KBDINTERACTIVEAUTHENTICATION, K_YESNO,
      INT(kbd_interactive_authentication)},
-    {"WarnWeakCrypto", SSHC_WARNWEAKCRYPTO, K_WARNWEAK, INT(warn_weak_crypto)},
+    {"WarnWeakCrypto", STRATA_SSHC_WARNWEAKCRYPTO, K_WARNWEAK, INT(warn_weak_crypto)},
 };
 
 /* Argument counts each kind takes: min, max. */
@@ -82,7 +80,7 @@ static void kind_args(enum kind k, int *min, int *max)
         *max = 1;
 }
 
-void ssh_config_init(struct ssh_config *c)
+void strata_ssh_config_init(strata_ssh_config *c)
 {
     memset(c, 0, sizeof(*c));
     c->port = -1;
@@ -95,7 +93,7 @@ void ssh_config_init(struct ssh_config *c)
     c->warn_weak_crypto = -1;
 }
 
-void ssh_config_free(struct ssh_config *c)
+void strata_ssh_config_free(strata_ssh_config *c)
 {
     for (size_t i = 0; i < sizeof(options) / sizeof(options[0]); i++)
         if (options[i].kind == K_STR || options[i].kind == K_ALGS)
@@ -106,7 +104,7 @@ void ssh_config_free(struct ssh_config *c)
         free(c->forwards[i].bind);
         free(c->forwards[i].host);
     }
-    ssh_config_init(c);
+    strata_ssh_config_init(c);
 }
 
 /* ---- host patterns ------------------------------------------------------------------- */
@@ -137,7 +135,7 @@ static int glob_match(const char *s, const char *p, size_t n)
     return pi == n;
 }
 
-int ssh_config_host_match(const char *host, const char *patterns)
+int strata_ssh_config_host_match(const char *host, const char *patterns)
 {
     int positive = 0;
     const char *p = patterns;
@@ -288,10 +286,10 @@ static int parse_strict(const char *s)
     static const struct {
         const char *name;
         int v;
-    } m[] = {{"yes", SSHC_STRICT_YES}, {"true", SSHC_STRICT_YES},
-             {"no", SSHC_STRICT_NO},   {"false", SSHC_STRICT_NO},
-             {"off", SSHC_STRICT_NO},  {"accept-new", SSHC_STRICT_ACCEPT_NEW},
-             {"ask", SSHC_STRICT_ASK}};
+    } m[] = {{"yes", STRATA_SSHC_STRICT_YES}, {"true", STRATA_SSHC_STRICT_YES},
+             {"no", STRATA_SSHC_STRICT_NO},   {"false", STRATA_SSHC_STRICT_NO},
+             {"off", STRATA_SSHC_STRICT_NO},  {"accept-new", STRATA_SSHC_STRICT_ACCEPT_NEW},
+             {"ask", STRATA_SSHC_STRICT_ASK}};
     for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++)
         if (strcasecmp(s, m[i].name) == 0)
             return m[i].v;
@@ -303,7 +301,7 @@ static int parse_loglevel(const char *s)
     static const char *const names[] = {"QUIET",   "FATAL",  "ERROR",  "INFO",
                                         "VERBOSE", "DEBUG1", "DEBUG2", "DEBUG3"};
     if (strcasecmp(s, "DEBUG") == 0)
-        return SSHC_LOG_DEBUG1;
+        return STRATA_SSHC_LOG_DEBUG1;
     for (int i = 0; i < (int)(sizeof(names) / sizeof(names[0])); i++)
         if (strcasecmp(s, names[i]) == 0)
             return i;
@@ -311,7 +309,7 @@ static int parse_loglevel(const char *s)
 }
 
 /* "[bind:]port" into f->bind / f->port; "host:port" (or "[v6]:port") into host. */
-static int parse_forward(const char *listen, const char *dest, struct ssh_config_forward *f)
+static int parse_forward(const char *listen, const char *dest, strata_ssh_config_forward *f)
 {
     const char *colon = strrchr(listen, ':');
     const char *port = colon ? colon + 1 : listen;
@@ -340,14 +338,14 @@ static int parse_forward(const char *listen, const char *dest, struct ssh_config
 }
 
 /* Applies one keyword with its arguments (first value wins). */
-static strata_status apply_keyword(struct ssh_config *c, const char *loc, int argc, char **argv,
+static strata_status apply_keyword(strata_ssh_config *c, const char *loc, int argc, char **argv,
                                    strata_error *err)
 {
     const struct option_row *row = NULL;
     for (size_t i = 0; i < sizeof(options) / sizeof(options[0]); i++)
         if (strcasecmp(argv[0], options[i].name) == 0)
             row = &options[i];
-    if (!row && c->ignore_unknown && ssh_config_host_match(argv[0], c->ignore_unknown))
+    if (!row && c->ignore_unknown && strata_ssh_config_host_match(argv[0], c->ignore_unknown))
         return STRATA_OK; /* IgnoreUnknown: the user said this one may be skipped */
     if (!row)
         return bad(err, loc, "unknown option \"%s\"", argv[0]);
@@ -365,7 +363,7 @@ static strata_status apply_keyword(struct ssh_config *c, const char *loc, int ar
     /* Validate even when an earlier value wins, so every line is checked. */
     switch (row->kind) {
     case K_IDFILE:
-        if (c->n_identity_files >= SSH_CONFIG_LIST_MAX)
+        if (c->n_identity_files >= STRATA_SSH_CONFIG_LIST_MAX)
             return bad(err, loc, "more than 64 %s entries", row->name);
         if (!(c->identity_files[c->n_identity_files] = strdup(v)))
             return strata_error_set(err, STRATA_E_NOMEM, "out of memory");
@@ -373,8 +371,8 @@ static strata_status apply_keyword(struct ssh_config *c, const char *loc, int ar
         c->set[row->opt] = 1;
         return STRATA_OK;
     case K_FORWARD: {
-        struct ssh_config_forward f = {0};
-        if (c->n_forwards >= SSH_CONFIG_LIST_MAX)
+        strata_ssh_config_forward f = {0};
+        if (c->n_forwards >= STRATA_SSH_CONFIG_LIST_MAX)
             return bad(err, loc, "more than 64 %s entries", row->name);
         if (!parse_forward(argv[1], argv[2], &f))
             return bad(err, loc, "bad LocalForward \"%s %s\" ([bind:]port host:hostport)", argv[1],
@@ -496,7 +494,8 @@ static int split_line(char *s, char **argv)
     return argc;
 }
 
-strata_status ssh_config_apply_option(struct ssh_config *c, const char *arg, strata_error *err)
+strata_status strata_ssh_config_apply_option(strata_ssh_config *c, const char *arg,
+                                             strata_error *err)
 {
     char *argv[LINE_ARGS_MAX];
     char loc[96];
@@ -517,45 +516,31 @@ strata_status ssh_config_apply_option(struct ssh_config *c, const char *arg, str
     return r;
 }
 
-static strata_status apply_text_depth(struct ssh_config *c, const char *text, size_t n,
+static strata_status apply_text_depth(strata_ssh_config *c, const char *text, size_t n,
                                       const char *name, const char *host, const char *home,
                                       int depth, strata_error *err);
 
-static strata_status read_file(const char *path, int required, char **out, size_t *n,
-                               strata_error *err)
+struct include_ctx {
+    strata_ssh_config *c;
+    const char *host, *home;
+    int depth;
+};
+
+static strata_status include_each(void *arg, const char *path, const char *text, size_t n,
+                                  strata_error *err)
 {
-    *out = NULL;
-    *n = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        if (!required && errno == ENOENT)
-            return STRATA_OK;
-        return strata_error_set(err, STRATA_E_IO, "cannot read %s: %s", path, strerror(errno));
-    }
-    char *buf = malloc(SSH_CONFIG_FILE_MAX + 1);
-    if (!buf) {
-        fclose(f);
-        return strata_error_set(err, STRATA_E_NOMEM, "out of memory");
-    }
-    size_t got = fread(buf, 1, SSH_CONFIG_FILE_MAX + 1, f);
-    int failed = ferror(f);
-    fclose(f);
-    if (failed || got > SSH_CONFIG_FILE_MAX) {
-        free(buf);
-        return failed ? strata_error_set(err, STRATA_E_IO, "cannot read %s", path)
-                      : strata_error_set(err, STRATA_E_LIMIT, "%s is larger than %u bytes", path,
-                                         SSH_CONFIG_FILE_MAX);
-    }
-    *out = buf;
-    *n = got;
-    return STRATA_OK;
+    struct include_ctx *x = arg;
+    if (n > STRATA_SSH_CONFIG_FILE_MAX)
+        return strata_error_set(err, STRATA_E_LIMIT, "%s is larger than %u bytes", path,
+                                STRATA_SSH_CONFIG_FILE_MAX);
+    return apply_text_depth(x->c, text, n, path, x->host, x->home, x->depth + 1, err);
 }
 
-static strata_status include(struct ssh_config *c, const char *loc, const char *pattern,
+static strata_status include(strata_ssh_config *c, const char *loc, const char *pattern,
                              const char *host, const char *home, int depth, strata_error *err)
 {
     char path[4096];
-    if (depth >= SSH_CONFIG_INCLUDE_DEPTH)
+    if (depth >= STRATA_SSH_CONFIG_INCLUDE_DEPTH)
         return bad(err, loc, "Include nested more than 8 deep (\"%s\")", pattern);
     if (pattern[0] == '/')
         snprintf(path, sizeof(path), "%s", pattern);
@@ -565,26 +550,14 @@ static strata_status include(struct ssh_config *c, const char *loc, const char *
         snprintf(path, sizeof(path), "%s%s", home, pattern + 1);
     else
         snprintf(path, sizeof(path), "%s/.ssh/%s", home, pattern);
-    glob_t g;
-    int gr = glob(path, 0, NULL, &g);
-    if (gr == GLOB_NOMATCH)
-        return STRATA_OK; /* as OpenSSH: an Include that matches nothing is fine */
-    if (gr != 0)
-        return bad(err, loc, "cannot expand Include \"%s\"", pattern);
-    strata_status r = STRATA_OK;
-    for (size_t i = 0; i < g.gl_pathc && r == STRATA_OK; i++) {
-        char *text;
-        size_t n;
-        if ((r = read_file(g.gl_pathv[i], 1, &text, &n, err)) != STRATA_OK)
-            break;
-        r = apply_text_depth(c, text, n, g.gl_pathv[i], host, home, depth + 1, err);
-        free(text);
-    }
-    globfree(&g);
-    return r;
+    if (!c->include)
+        return bad(err, loc, "Include \"%s\": no file reader (use strata_ssh_config_apply_file)",
+                   pattern);
+    struct include_ctx x = {c, host, home, depth};
+    return c->include(c->include_user, path, include_each, &x, err);
 }
 
-static strata_status apply_text_depth(struct ssh_config *c, const char *text, size_t n,
+static strata_status apply_text_depth(strata_ssh_config *c, const char *text, size_t n,
                                       const char *name, const char *host, const char *home,
                                       int depth, strata_error *err)
 {
@@ -629,9 +602,9 @@ static strata_status apply_text_depth(struct ssh_config *c, const char *text, si
                 active = 0;
                 int any_neg = 0;
                 for (int a = 1; a < argc; a++) {
-                    int m = ssh_config_host_match(host, argv[a]);
+                    int m = strata_ssh_config_host_match(host, argv[a]);
                     char first = argv[a][0];
-                    if (first == '!' && ssh_config_host_match(host, argv[a] + 1))
+                    if (first == '!' && strata_ssh_config_host_match(host, argv[a] + 1))
                         any_neg = 1;
                     if (m)
                         active = 1;
@@ -649,40 +622,27 @@ static strata_status apply_text_depth(struct ssh_config *c, const char *text, si
         } else {
             /* Inactive block: the line must still be valid (known keyword,
              * well-formed value), under the IgnoreUnknown in force. */
-            struct ssh_config scratch;
-            ssh_config_init(&scratch);
+            strata_ssh_config scratch;
+            strata_ssh_config_init(&scratch);
             scratch.ignore_unknown = c->ignore_unknown;
-            scratch.set[SSHC_IGNOREUNKNOWN] = 1;
+            scratch.set[STRATA_SSHC_IGNOREUNKNOWN] = 1;
             r = apply_keyword(&scratch, loc, argc, argv, err);
             scratch.ignore_unknown = NULL;
-            ssh_config_free(&scratch);
+            strata_ssh_config_free(&scratch);
         }
         free(line);
     }
     return r;
 }
 
-strata_status ssh_config_apply_text(struct ssh_config *c, const char *text, size_t n,
-                                    const char *name, const char *host, const char *home,
-                                    strata_error *err)
+strata_status strata_ssh_config_apply_text(strata_ssh_config *c, const char *text, size_t n,
+                                           const char *name, const char *host, const char *home,
+                                           strata_error *err)
 {
-    if (n > SSH_CONFIG_FILE_MAX)
+    if (n > STRATA_SSH_CONFIG_FILE_MAX)
         return strata_error_set(err, STRATA_E_LIMIT, "%s is larger than %u bytes", name,
-                                SSH_CONFIG_FILE_MAX);
+                                STRATA_SSH_CONFIG_FILE_MAX);
     return apply_text_depth(c, text, n, name, host, home, 0, err);
-}
-
-strata_status ssh_config_apply_file(struct ssh_config *c, const char *path, int required,
-                                    const char *host, const char *home, strata_error *err)
-{
-    char *text;
-    size_t n;
-    strata_status r = read_file(path, required, &text, &n, err);
-    if (r != STRATA_OK || !text)
-        return r;
-    r = apply_text_depth(c, text, n, path, host, home, 0, err);
-    free(text);
-    return r;
 }
 
 /* ---- tokens --------------------------------------------------------------------------- */
@@ -776,8 +736,9 @@ static strata_status expand_in_place(const char *what, char **s, const struct to
     return r;
 }
 
-strata_status ssh_config_finish(struct ssh_config *c, const char *host, const char *local_user,
-                                const char *home, const char *local_host, strata_error *err)
+strata_status strata_ssh_config_finish(strata_ssh_config *c, const char *host,
+                                       const char *local_user, const char *home,
+                                       const char *local_host, strata_error *err)
 {
     struct tokens t = {host, host, NULL, local_user, home, local_host, {0}};
     strata_status r;
@@ -802,35 +763,4 @@ strata_status ssh_config_finish(struct ssh_config *c, const char *host, const ch
         (r = expand_in_place("IdentityAgent", &c->identity_agent, &t, err)) != STRATA_OK)
         return r;
     return STRATA_OK;
-}
-
-strata_status ssh_config_resolve(struct ssh_config *c, const char *host, char *const *opts,
-                                 size_t n_opts, const char *file, strata_error *err)
-{
-    char path[4096], local_host[256];
-    const char *home = getenv("HOME"), *user = NULL;
-    struct passwd *pw = getpwuid(getuid());
-    strata_status r;
-    if (pw) {
-        user = pw->pw_name;
-        if (!home || !*home)
-            home = pw->pw_dir;
-    }
-    if (gethostname(local_host, sizeof(local_host)) != 0)
-        local_host[0] = '\0';
-    local_host[sizeof(local_host) - 1] = '\0';
-    for (size_t i = 0; i < n_opts; i++)
-        if ((r = ssh_config_apply_option(c, opts[i], err)) != STRATA_OK)
-            return r;
-    if (!file && home) {
-        snprintf(path, sizeof(path), "%s/.ssh/config", home);
-        r = ssh_config_apply_file(c, path, 0, host, home, err);
-    } else if (file && strcmp(file, "none") != 0) {
-        r = ssh_config_apply_file(c, file, 1, host, home, err);
-    } else {
-        r = STRATA_OK;
-    }
-    if (r != STRATA_OK)
-        return r;
-    return ssh_config_finish(c, host, user, home, local_host[0] ? local_host : NULL, err);
 }

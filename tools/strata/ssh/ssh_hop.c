@@ -78,7 +78,7 @@ static strata_status opt(struct ssh_hop *h, strata_error *err, const char *fmt, 
 {
     char line[2048];
     snprintf(line, sizeof line, "%s%s", fmt, v);
-    return ssh_config_apply_option(&h->cfg, line, err);
+    return strata_ssh_config_apply_option(&h->cfg, line, err);
 }
 
 static void load_key(struct ssh_hop *h, const char *path, int explicit)
@@ -163,7 +163,7 @@ strata_status ssh_hop_new(const char *dest, const struct ssh_hop_args *a, struct
     struct ssh_hop *h = calloc(1, sizeof *h);
     if (!h)
         return STRATA_E_NOMEM;
-    ssh_config_init(&h->cfg);
+    strata_ssh_config_init(&h->cfg);
     h->quiet = a->quiet;
     h->verbose = a->verbose;
     char *user = NULL, portbuf[16];
@@ -194,7 +194,7 @@ strata_status ssh_hop_new(const char *dest, const struct ssh_hop_args *a, struct
     if (r == STRATA_OK && a->known_hosts)
         r = opt(h, err, "UserKnownHostsFile=", a->known_hosts);
     for (size_t i = 0; i < a->n_opts && r == STRATA_OK; i++)
-        r = ssh_config_apply_option(&h->cfg, a->opts[i], err);
+        r = strata_ssh_config_apply_option(&h->cfg, a->opts[i], err);
     if (r != STRATA_OK)
         goto out;
     struct passwd *pw = getpwuid(getuid());
@@ -206,18 +206,18 @@ strata_status ssh_hop_new(const char *dest, const struct ssh_hop_args *a, struct
     if (!a->config_file || strcmp(a->config_file, "none") != 0) {
         if (!a->config_file)
             snprintf(path, sizeof path, "%s/.ssh/config", home ? home : "");
-        if ((r = ssh_config_apply_file(&h->cfg, a->config_file ? a->config_file : path,
+        if ((r = strata_ssh_config_apply_file(&h->cfg, a->config_file ? a->config_file : path,
                                        a->config_file != NULL, h->host, home, err)) != STRATA_OK)
             goto out;
     }
-    if ((r = ssh_config_finish(&h->cfg, h->host, pw ? pw->pw_name : NULL, home, local_host, err)) !=
+    if ((r = strata_ssh_config_finish(&h->cfg, h->host, pw ? pw->pw_name : NULL, home, local_host, err)) !=
         STRATA_OK)
         goto out;
     /* LogLevel: QUIET, FATAL and ERROR silence warnings and the banner (as
      * -q), DEBUG* prints the progress lines (as -v). */
-    if (h->cfg.log_level >= 0 && h->cfg.log_level <= SSHC_LOG_ERROR)
+    if (h->cfg.log_level >= 0 && h->cfg.log_level <= STRATA_SSHC_LOG_ERROR)
         h->quiet = 1;
-    else if (h->cfg.log_level >= SSHC_LOG_DEBUG1 && !h->verbose)
+    else if (h->cfg.log_level >= STRATA_SSHC_LOG_DEBUG1 && !h->verbose)
         h->verbose = 1;
     if ((r = strata_ssh_knownhosts_new(&h->kh)) != STRATA_OK)
         goto out;
@@ -263,7 +263,7 @@ void ssh_hop_free(struct ssh_hop *h)
     free(h->agent_keys);
     free(h->agent_sock);
     strata_ssh_knownhosts_free(h->kh);
-    ssh_config_free(&h->cfg);
+    strata_ssh_config_free(&h->cfg);
     free(h->host);
     OPENSSL_cleanse(h->prompt_buf, sizeof h->prompt_buf);
     free(h);
@@ -318,13 +318,13 @@ static strata_status verify_host_key(void *user, const strata_ssh_hostkey_info *
     enum strata_ssh_strict policy = STRATA_SSH_STRICT_YES;
     int ask = 0;
     switch (h->cfg.strict_host_key_checking) {
-    case SSHC_STRICT_NO:
+    case STRATA_SSHC_STRICT_NO:
         policy = STRATA_SSH_STRICT_NO;
         break;
-    case SSHC_STRICT_ACCEPT_NEW:
+    case STRATA_SSHC_STRICT_ACCEPT_NEW:
         policy = STRATA_SSH_STRICT_ACCEPT_NEW;
         break;
-    case SSHC_STRICT_YES:
+    case STRATA_SSHC_STRICT_YES:
         break;
     default:
         ask = h->cfg.batch_mode != 1;
