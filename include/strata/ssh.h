@@ -300,4 +300,14 @@ STRATA_API const strata_error *strata_ssh_transport_error(const strata_ssh_trans
 /* The disconnect reason sent or received (0 when none). */
 STRATA_API uint32_t strata_ssh_transport_disconnect_reason(const strata_ssh_transport *t);
 
+/* The algorithms strata supports, as `ssh -Q what` lists them: what is one
+ * of kex, cipher, cipher-auth, mac, key, key-plain, key-cert, key-sig, sig,
+ * compression, or the ssh_config names KexAlgorithms, Ciphers, MACs,
+ * HostKeyAlgorithms, PubkeyAcceptedAlgorithms, HostbasedAcceptedAlgorithms,
+ * CASignatureAlgorithms (case-insensitive). Writes the comma-separated list
+ * into buf (n bytes, NUL-terminated, truncated when short) and returns its
+ * length (as snprintf), or 0 for an unknown query. From the tables the
+ * transport negotiates with (src/ssh), so the list is what strata can use. */
+STRATA_API size_t strata_ssh_algorithms(const char *what, char *buf, size_t n);
+
 #endif

@@ -12,14 +12,24 @@
  * IdentityFile and LocalForward, which accumulate in that order.
  *
  * Supported: Host blocks (whitespace- or comma-separated patterns with `*`,
- * `?` and `!negation`; a negated match disables the block), Include (globs;
- * relative paths are taken from ~/.ssh, at most 8 levels deep), and the
- * options listed in src/ssh/config.c's table. Match is refused with an error
- * naming the file and line, as is any unknown option unless an earlier
- * IgnoreUnknown pattern list (OpenSSH's escape hatch, e.g. "IgnoreUnknown
- * ForwardAgent,SendEnv" or "IgnoreUnknown *") names it. Keywords are
- * case-insensitive; "Keyword value", "Keyword=value" and "Keyword = value"
- * are all accepted; arguments may be double-quoted.
+ * `?` and `!negation`; a negated match disables the block), Match blocks
+ * (all, host, originalhost, user, localuser, canonical, final, tagged,
+ * version, command, exec; `!` negates a criterion; exec runs through the
+ * exec hook only when no earlier criterion on the line failed, as OpenSSH),
+ * Include (globs, tokens; relative paths are taken from ~/.ssh, at most 8
+ * levels deep).
+ *
+ * Every keyword OpenSSH 10.5 knows is accepted. The ones strata implements
+ * are stored below; the others are ignored and noted in notes[] ("FILE line
+ * N: ignoring Keyword ...", for -v), except those whose value asks for a
+ * security measure strata does not take (CheckHostIP yes, VerifyHostKeyDNS
+ * yes/ask, HostKeyAlias, RevokedHostKeys, RequiredRSASize above 1024,
+ * ObscureKeystrokeTiming yes, GlobalKnownHostsFile other than the default):
+ * those are an error naming the keyword. A keyword OpenSSH does not know is an
+ * error naming file and line unless an earlier IgnoreUnknown pattern list
+ * names it (then it is noted). Keywords are case-insensitive; "Keyword
+ * value", "Keyword=value" and "Keyword = value" are all accepted; arguments
+ * may be double-quoted; an argument starting with '#' ends the line.
  *
  * Errors are STRATA_E_SSH_CONFIG (E_LIMIT for an oversized file, E_IO for an
  * unreadable one) with the text "FILE line N: ..." or "-o ...: ..." in err.
@@ -36,7 +46,8 @@
 
 #define STRATA_SSH_CONFIG_FILE_MAX (1024u * 1024u) /* bytes per file */
 #define STRATA_SSH_CONFIG_INCLUDE_DEPTH 8
-#define STRATA_SSH_CONFIG_LIST_MAX 64 /* IdentityFile / LocalForward entries */
+#define STRATA_SSH_CONFIG_LIST_MAX 64 /* entries of each list option */
+#define STRATA_SSH_CONFIG_NOTES_MAX 128 /* ignored-keyword notes kept */
 
 enum strata_ssh_config_opt {
     STRATA_SSHC_HOSTNAME,
@@ -65,6 +76,30 @@ enum strata_ssh_config_opt {
     STRATA_SSHC_PASSWORDAUTHENTICATION,
     STRATA_SSHC_KBDINTERACTIVEAUTHENTICATION,
     STRATA_SSHC_WARNWEAKCRYPTO,
+    STRATA_SSHC_CERTIFICATEFILE,
+    STRATA_SSHC_SENDENV,
+    STRATA_SSHC_SETENV,
+    STRATA_SSHC_REMOTECOMMAND,
+    STRATA_SSHC_REQUESTTTY,
+    STRATA_SSHC_SERVERALIVECOUNTMAX,
+    STRATA_SSHC_PUBKEYACCEPTEDALGORITHMS,
+    STRATA_SSHC_PROXYCOMMAND,
+    STRATA_SSHC_FORWARDAGENT,
+    STRATA_SSHC_EXITONFORWARDFAILURE,
+    STRATA_SSHC_DYNAMICFORWARD,
+    STRATA_SSHC_REMOTEFORWARD,
+    STRATA_SSHC_HASHKNOWNHOSTS,
+    STRATA_SSHC_UPDATEHOSTKEYS,
+    STRATA_SSHC_ADDKEYSTOAGENT,
+    STRATA_SSHC_NUMBEROFPASSWORDPROMPTS,
+    STRATA_SSHC_ESCAPECHAR,
+    STRATA_SSHC_CONTROLMASTER,
+    STRATA_SSHC_CONTROLPATH,
+    STRATA_SSHC_CONTROLPERSIST,
+    STRATA_SSHC_CLEARALLFORWARDINGS,
+    STRATA_SSHC_GLOBALKNOWNHOSTSFILE,
+    STRATA_SSHC_REQUIREDRSASIZE,
+    STRATA_SSHC_TAG,
     STRATA_SSHC_COUNT
 };
 
@@ -85,12 +120,43 @@ enum strata_ssh_config_loglevel {
     STRATA_SSHC_LOG_DEBUG3
 };
 
+enum strata_ssh_config_tty {
+    STRATA_SSHC_TTY_NO,
+    STRATA_SSHC_TTY_YES,
+    STRATA_SSHC_TTY_FORCE,
+    STRATA_SSHC_TTY_AUTO
+};
+/* ControlMaster; the values are OpenSSH's (SSHCTL_MASTER_*). */
+enum strata_ssh_config_master {
+    STRATA_SSHC_MASTER_NO,
+    STRATA_SSHC_MASTER_YES,
+    STRATA_SSHC_MASTER_AUTO,
+    STRATA_SSHC_MASTER_ASK,
+    STRATA_SSHC_MASTER_AUTO_ASK
+};
+/* AddKeysToAgent */
+enum strata_ssh_config_addkeys {
+    STRATA_SSHC_ADDKEYS_NO,
+    STRATA_SSHC_ADDKEYS_YES,
+    STRATA_SSHC_ADDKEYS_ASK,
+    STRATA_SSHC_ADDKEYS_CONFIRM
+};
+#define STRATA_SSHC_ESCAPE_NONE (-2) /* EscapeChar none */
+
+/* LocalForward / RemoteForward / DynamicForward. For DynamicForward (and a
+ * one-argument RemoteForward, the remote SOCKS form) host is NULL and
+ * host_port 0. */
 typedef struct strata_ssh_config_forward {
-    char *bind;    /* bind address, or NULL (loopback) */
-    int port;      /* local port */
-    char *host;    /* destination host */
+    char *bind;    /* listen address, or NULL (loopback) */
+    int port;      /* listen port */
+    char *host;    /* destination host, or NULL (dynamic) */
     int host_port; /* destination port */
 } strata_ssh_config_forward;
+
+/* Match exec's runner: runs command through the user's shell and returns 1
+ * when it exits 0, 0 when it exits otherwise, -1 when it cannot be run (err
+ * says why). The io module's (src/io) is the default. */
+typedef int (*strata_ssh_config_exec_fn)(void *user, const char *command, strata_error *err);
 
 /* What was configured. Strings are heap copies owned by the struct (freed by
  * strata_ssh_config_free); NULL / -1 mean "not set". set[opt] says whether an option
@@ -129,14 +195,71 @@ struct strata_ssh_config {
     size_t n_identity_files;
     strata_ssh_config_forward forwards[STRATA_SSH_CONFIG_LIST_MAX];
     size_t n_forwards;
+    char *certificate_files[STRATA_SSH_CONFIG_LIST_MAX]; /* accumulate, as IdentityFile */
+    size_t n_certificate_files;
+    char *send_env[STRATA_SSH_CONFIG_LIST_MAX]; /* name patterns; "-pat" removes earlier ones */
+    size_t n_send_env;
+    char *set_env[STRATA_SSH_CONFIG_LIST_MAX]; /* "NAME=VALUE"; the first SetEnv line wins */
+    size_t n_set_env;
+    char *remote_command, *proxy_command; /* the rest of the line, as OpenSSH */
+    char *pubkey_accepted_algorithms;     /* as given: may start + - ^ */
+    char *control_path, *global_known_hosts_file, *tag;
+    char *forward_agent_path;         /* ForwardAgent with a socket path or $VAR */
+    int request_tty;                  /* enum strata_ssh_config_tty */
+    int server_alive_count_max;       /* >= 0 */
+    int forward_agent;                /* 0 / 1 (1 also with forward_agent_path) */
+    int exit_on_forward_failure;      /* 0 / 1 */
+    int hash_known_hosts;             /* 0 / 1 */
+    int update_host_keys;             /* 0 no, 1 yes, 2 ask */
+    int add_keys_to_agent;            /* enum strata_ssh_config_addkeys */
+    int add_keys_lifetime;            /* seconds; 0 = no limit */
+    int number_of_password_prompts;   /* >= 0 */
+    int escape_char;                  /* a byte, or STRATA_SSHC_ESCAPE_NONE */
+    int control_master;               /* enum strata_ssh_config_master */
+    int control_persist;              /* 0 / 1 */
+    int control_persist_seconds;      /* with control_persist 1: 0 = for ever */
+    int clear_all_forwardings;        /* 0 / 1: finish drops every forward */
+    int required_rsa_size;            /* bits; at most 1024 (strata's own floor) */
+    strata_ssh_config_forward remote_forwards[STRATA_SSH_CONFIG_LIST_MAX];
+    size_t n_remote_forwards;
+    strata_ssh_config_forward dynamic_forwards[STRATA_SSH_CONFIG_LIST_MAX];
+    size_t n_dynamic_forwards;
+
+    /* Keywords accepted but not acted on, one heap string each, "FILE line
+     * N: ignoring Keyword (...)"; for -v. n_notes_dropped counts those past
+     * STRATA_SSH_CONFIG_NOTES_MAX. */
+    char *notes[STRATA_SSH_CONFIG_NOTES_MAX];
+    size_t n_notes, n_notes_dropped;
+
+    /* Match context (strata_ssh_config_set_context; apply_file fills what is
+     * unset from the system): local_user (Match localuser, and user/%u
+     * before User is set), local_host (%l, %L), command (the remote command,
+     * for Match command), uid (%i; -1 unknown). final_pass: 1 on the second
+     * reading that "Match final" asks for; want_final is set to 1 when a
+     * Match final line was seen (or CanonicalizeHostname is on). */
+    char *local_user, *local_host, *command;
+    long uid;
+    int final_pass, want_final;
+
     strata_ssh_config_include_fn include; /* see above */
     void *include_user;
+    strata_ssh_config_exec_fn exec; /* Match exec; NULL: Match exec is an error */
+    void *exec_user;
 };
 
-/* c is the caller's; init sets every option "not set" and the io module's
- * Include reader; free releases what the struct holds (not c itself). */
+/* c is the caller's; init sets every option "not set" and uid -1 (the hooks
+ * NULL: strata_ssh_config_apply_file and _resolve install the io module's
+ * when they are NULL); free releases what the struct holds (not c itself)
+ * and leaves it initialised, hooks and Match context kept. */
 STRATA_API void strata_ssh_config_init(strata_ssh_config *c);
 STRATA_API void strata_ssh_config_free(strata_ssh_config *c);
+
+/* Sets the Match context (copies; each may be NULL). */
+STRATA_API STRATA_MUST_CHECK strata_status strata_ssh_config_set_context(strata_ssh_config *c,
+                                                                         const char *local_user,
+                                                                         const char *local_host,
+                                                                         const char *command,
+                                                                         long uid);
 
 /* One -o argument ("Option=value" or "Option value"); arg is borrowed. */
 STRATA_API STRATA_MUST_CHECK strata_status strata_ssh_config_apply_option(strata_ssh_config *c,
@@ -162,14 +285,27 @@ STRATA_API STRATA_MUST_CHECK strata_status
 strata_ssh_config_finish(strata_ssh_config *c, const char *host, const char *local_user,
                          const char *home, const char *local_host, strata_error *err);
 
-/* The whole sequence for "strata ssh [-F file] [-o opt]... host": applies
- * the -o options in order, then the config file (file NULL: ~/.ssh/config if
- * it exists; "none": no file; else that file, which must exist), then
+/* The whole sequence for "strata ssh [-F file] [-o opt]... host": sets the
+ * Match context (local user, host name, uid), applies the -o options in
+ * order, then the config file (file NULL: ~/.ssh/config if it exists;
+ * "none": no file; else that file, which must exist), reads it again when Match final asks, then
  * strata_ssh_config_finish with the local user, home ($HOME, else the password
  * database) and host name. c must be initialised; on failure err says why. */
 STRATA_API STRATA_MUST_CHECK strata_status
 strata_ssh_config_resolve(strata_ssh_config *c, const char *host, char *const *opts, size_t n_opts,
                           const char *file, strata_error *err);
+
+/* The io module's Include reader and Match exec runner (/bin/sh -c
+ * command, stdin from /dev/null, stdout to stderr, as OpenSSH). */
+STRATA_API strata_status strata_ssh_config_include_files(void *user, const char *pattern,
+                                                         strata_ssh_config_each_fn each,
+                                                         void *arg, strata_error *err);
+STRATA_API int strata_ssh_config_exec_shell(void *user, const char *command, strata_error *err);
+
+/* The keywords strata accepts (implemented or ignored; not Host, Match,
+ * Include), as static strings into names (up to max); returns how many
+ * there are. */
+STRATA_API size_t strata_ssh_config_keywords(const char **names, size_t max);
 
 /* ssh_config-style host matching: 1 when host matches the pattern list
  * (whitespace/comma separated, `*`, `?`, `!` negation), else 0. */

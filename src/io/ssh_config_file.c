@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "strata/buf.h"
@@ -34,8 +36,9 @@ static strata_status read_config(const char *path, strata_buf *b, int *missing, 
     return r;
 }
 
-static strata_status include_files(void *user, const char *pattern, strata_ssh_config_each_fn each,
-                                   void *arg, strata_error *err)
+strata_status strata_ssh_config_include_files(void *user, const char *pattern,
+                                              strata_ssh_config_each_fn each, void *arg,
+                                              strata_error *err)
 {
     (void)user;
     glob_t g;
@@ -57,6 +60,61 @@ static strata_status include_files(void *user, const char *pattern, strata_ssh_c
     return r;
 }
 
+/* Match exec: /bin/sh -c command, as OpenSSH's execute_in_shell (stdin from
+ * /dev/null, stdout to stderr so the command cannot write into the session). */
+int strata_ssh_config_exec_shell(void *user, const char *command, strata_error *err)
+{
+    (void)user;
+    const char *shell = getenv("SHELL");
+    if (!shell || !*shell || access(shell, X_OK) != 0)
+        shell = "/bin/sh";
+    pid_t pid = fork();
+    if (pid < 0) {
+        strata_error_set(err, STRATA_E_IO, "fork: %s", strerror(errno));
+        return -1;
+    }
+    if (pid == 0) {
+        int null = open("/dev/null", O_RDWR);
+        if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
+            _exit(1);
+        if (null > STDERR_FILENO)
+            close(null);
+        execl(shell, shell, "-c", command, (char *)NULL);
+        _exit(127);
+    }
+    int status;
+    while (waitpid(pid, &status, 0) < 0) {
+        if (errno != EINTR) {
+            strata_error_set(err, STRATA_E_IO, "waitpid: %s", strerror(errno));
+            return -1;
+        }
+    }
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
+        strata_error_set(err, STRATA_E_IO, "%s could not run it", shell);
+        return -1;
+    }
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+/* Fills the Match context the caller left unset from the system. */
+static strata_status fill_context(strata_ssh_config *c, strata_error *err)
+{
+    char host[256];
+    if (c->local_user && c->local_host && c->uid >= 0)
+        return STRATA_OK;
+    struct passwd *pw = getpwuid(getuid());
+    if (gethostname(host, sizeof host) != 0)
+        host[0] = '\0';
+    host[sizeof host - 1] = '\0';
+    strata_status r = strata_ssh_config_set_context(
+        c, c->local_user ? c->local_user : pw ? pw->pw_name : NULL,
+        c->local_host ? c->local_host : host[0] ? host : NULL, c->command,
+        c->uid >= 0 ? c->uid : (long)getuid());
+    if (r != STRATA_OK)
+        strata_error_set(err, r, "out of memory");
+    return r;
+}
+
 strata_status strata_ssh_config_apply_file(strata_ssh_config *c, const char *path, int required,
                                            const char *host, const char *home, strata_error *err)
 {
@@ -64,8 +122,13 @@ strata_status strata_ssh_config_apply_file(strata_ssh_config *c, const char *pat
     int missing;
     strata_buf_init(&b, 0);
     if (!c->include)
-        c->include = include_files;
-    strata_status r = read_config(path, &b, &missing, err);
+        c->include = strata_ssh_config_include_files;
+    if (!c->exec)
+        c->exec = strata_ssh_config_exec_shell;
+    strata_status r = fill_context(c, err);
+    if (r != STRATA_OK)
+        return r;
+    r = read_config(path, &b, &missing, err);
     if (r == STRATA_OK && missing && required)
         r = strata_error_set(err, STRATA_E_IO, "cannot read %s: %s", path, strerror(ENOENT));
     else if (r == STRATA_OK && !missing)
@@ -90,18 +153,27 @@ strata_status strata_ssh_config_resolve(strata_ssh_config *c, const char *host, 
     if (gethostname(local_host, sizeof(local_host)) != 0)
         local_host[0] = '\0';
     local_host[sizeof(local_host) - 1] = '\0';
+    if ((r = fill_context(c, err)) != STRATA_OK)
+        return r;
     for (size_t i = 0; i < n_opts; i++)
         if ((r = strata_ssh_config_apply_option(c, opts[i], err)) != STRATA_OK)
             return r;
-    if (!file && home) {
-        snprintf(path, sizeof(path), "%s/.ssh/config", home);
-        r = strata_ssh_config_apply_file(c, path, 0, host, home, err);
-    } else if (file && strcmp(file, "none") != 0) {
-        r = strata_ssh_config_apply_file(c, file, 1, host, home, err);
-    } else {
-        r = STRATA_OK;
+    /* Match final (or canonical) asks for a second reading, with what the
+     * first set kept (the first value still wins). */
+    for (int pass = 0; pass < 2; pass++) {
+        c->final_pass = pass;
+        if (!file && home) {
+            snprintf(path, sizeof(path), "%s/.ssh/config", home);
+            r = strata_ssh_config_apply_file(c, path, 0, host, home, err);
+        } else if (file && strcmp(file, "none") != 0) {
+            r = strata_ssh_config_apply_file(c, file, 1, host, home, err);
+        } else {
+            r = STRATA_OK;
+        }
+        if (r != STRATA_OK)
+            return r;
+        if (!c->want_final)
+            break;
     }
-    if (r != STRATA_OK)
-        return r;
     return strata_ssh_config_finish(c, host, user, home, local_host[0] ? local_host : NULL, err);
 }

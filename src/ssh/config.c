@@ -1,84 +1,17 @@
-/* ssh_config(5): the pure parser (see strata/ssh_config.h). */
+/* ssh_config(5): the pure parser (see strata/ssh_config.h): lines, Host,
+ * Match and Include. The keywords are config_kw.c's, the tokens
+ * config_tokens.c's. */
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "strata/ssh_config.h"
+#include "ssh/config_internal.h"
 #include "strata/buf.h"
 
 #define LINE_ARGS_MAX 64
-
-enum kind {
-    K_STR,
-    K_PORT,
-    K_YESNO,
-    K_STRICT,
-    K_SECONDS,
-    K_ALGS,
-    K_REKEY,
-    K_FORWARD,
-    K_LOG,
-    K_IDFILE,
-    K_WARNWEAK
-};
-
-struct option_row {
-    const char *name;
-    enum strata_ssh_config_opt opt;
-    enum kind kind;
-    size_t str_off; /* for K_STR / K_ALGS: offset of the char * field */
-    size_t int_off; /* for the int kinds: offset of the int field */
-};
-
-#define STR(f) offsetof(strata_ssh_config, f), 0
-#define INT(f) 0, offsetof(strata_ssh_config, f)
-
-static const struct option_row options[] = {
-    {"HostName", STRATA_SSHC_HOSTNAME, K_STR, STR(hostname)},
-    {"User", STRATA_SSHC_USER, K_STR, STR(user)},
-    {"Port", STRATA_SSHC_PORT, K_PORT, INT(port)},
-    {"IdentityFile", STRATA_SSHC_IDENTITYFILE, K_IDFILE, 0, 0},
-    {"ProxyJump", STRATA_SSHC_PROXYJUMP, K_STR, STR(proxy_jump)},
-    {"UserKnownHostsFile", STRATA_SSHC_USERKNOWNHOSTSFILE, K_STR, STR(user_known_hosts_file)},
-    {"StrictHostKeyChecking", STRATA_SSHC_STRICTHOSTKEYCHECKING, K_STRICT,
-     INT(strict_host_key_checking)},
-    {"BatchMode", STRATA_SSHC_BATCHMODE, K_YESNO, INT(batch_mode)},
-    {"Compression", STRATA_SSHC_COMPRESSION, K_YESNO, INT(compression)},
-    {"ConnectTimeout", STRATA_SSHC_CONNECTTIMEOUT, K_SECONDS, INT(connect_timeout)},
-    {"ServerAliveInterval", STRATA_SSHC_SERVERALIVEINTERVAL, K_SECONDS, INT(server_alive_interval)},
-    {"KexAlgorithms", STRATA_SSHC_KEXALGORITHMS, K_ALGS, STR(kex_algorithms)},
-    {"Ciphers", STRATA_SSHC_CIPHERS, K_ALGS, STR(ciphers)},
-    {"MACs", STRATA_SSHC_MACS, K_ALGS, STR(macs)},
-    {"HostKeyAlgorithms", STRATA_SSHC_HOSTKEYALGORITHMS, K_ALGS, STR(host_key_algorithms)},
-    {"RekeyLimit", STRATA_SSHC_REKEYLIMIT, K_REKEY, 0, 0},
-    {"LocalForward", STRATA_SSHC_LOCALFORWARD, K_FORWARD, 0, 0},
-    {"IdentitiesOnly", STRATA_SSHC_IDENTITIESONLY, K_YESNO, INT(identities_only)},
-    {"IdentityAgent", STRATA_SSHC_IDENTITYAGENT, K_STR, STR(identity_agent)},
-    {"LogLevel", STRATA_SSHC_LOGLEVEL, K_LOG, INT(log_level)},
-    {"IgnoreUnknown", STRATA_SSHC_IGNOREUNKNOWN, K_STR, STR(ignore_unknown)},
-    {"PreferredAuthentications", STRATA_SSHC_PREFERREDAUTHENTICATIONS, K_STR,
-     STR(preferred_authentications)},
-    {"PubkeyAuthentication", STRATA_SSHC_PUBKEYAUTHENTICATION, K_YESNO, INT(pubkey_authentication)},
-    {"PasswordAuthentication", STRATA_SSHC_PASSWORDAUTHENTICATION, K_YESNO,
-     INT(password_authentication)},
-    {"KbdInteractiveAuthentication", STRATA_SSHC_KBDINTERACTIVEAUTHENTICATION, K_YESNO,
-     INT(kbd_interactive_authentication)},
-    {"WarnWeakCrypto", STRATA_SSHC_WARNWEAKCRYPTO, K_WARNWEAK, INT(warn_weak_crypto)},
-};
-
-/* Argument counts each kind takes: min, max. */
-static void kind_args(enum kind k, int *min, int *max)
-{
-    *min = 1;
-    *max = k == K_REKEY || k == K_FORWARD ? 2 : 1;
-    if (k == K_FORWARD)
-        *min = 2;
-    if (k == K_STR || k == K_IDFILE)
-        *max = 1;
-}
+#define bad strata__sshc_bad
 
 void strata_ssh_config_init(strata_ssh_config *c)
 {
@@ -91,20 +24,47 @@ void strata_ssh_config_init(strata_ssh_config *c)
     c->connect_timeout = c->server_alive_interval = -1;
     c->log_level = -1;
     c->warn_weak_crypto = -1;
+    c->request_tty = c->server_alive_count_max = c->forward_agent = -1;
+    c->exit_on_forward_failure = c->hash_known_hosts = c->update_host_keys = -1;
+    c->add_keys_to_agent = c->number_of_password_prompts = -1;
+    c->escape_char = c->control_master = c->control_persist = -1;
+    c->clear_all_forwardings = c->required_rsa_size = -1;
+    c->uid = -1;
 }
 
 void strata_ssh_config_free(strata_ssh_config *c)
 {
-    for (size_t i = 0; i < sizeof(options) / sizeof(options[0]); i++)
-        if (options[i].kind == K_STR || options[i].kind == K_ALGS)
-            free(*(char **)((char *)c + options[i].str_off));
-    for (size_t i = 0; i < c->n_identity_files; i++)
-        free(c->identity_files[i]);
-    for (size_t i = 0; i < c->n_forwards; i++) {
-        free(c->forwards[i].bind);
-        free(c->forwards[i].host);
-    }
+    strata__sshc_free_values(c);
+    for (size_t i = 0; i < c->n_notes; i++)
+        free(c->notes[i]);
+    free(c->local_user);
+    free(c->local_host);
+    free(c->command);
     strata_ssh_config_init(c);
+}
+
+static strata_status set_copy(char **dst, const char *v, strata_error *err)
+{
+    free(*dst);
+    *dst = NULL;
+    if (v && !(*dst = strdup(v)))
+        return strata_error_set(err, STRATA_E_NOMEM, "out of memory");
+    return STRATA_OK;
+}
+
+strata_status strata_ssh_config_set_context(strata_ssh_config *c, const char *local_user,
+                                            const char *local_host, const char *command,
+                                            long uid)
+{
+    strata_error err;
+    strata_error_clear(&err);
+    strata_status r;
+    if ((r = set_copy(&c->local_user, local_user, &err)) != STRATA_OK ||
+        (r = set_copy(&c->local_host, local_host, &err)) != STRATA_OK ||
+        (r = set_copy(&c->command, command, &err)) != STRATA_OK)
+        return r;
+    c->uid = uid;
+    return STRATA_OK;
 }
 
 /* ---- host patterns ------------------------------------------------------------------- */
@@ -156,302 +116,11 @@ int strata_ssh_config_host_match(const char *host, const char *patterns)
     return positive;
 }
 
-/* ---- values ------------------------------------------------------------------------------ */
-
-static strata_status bad(strata_error *err, const char *loc, const char *fmt, ...)
-    STRATA_PRINTF(3, 4);
-static strata_status bad(strata_error *err, const char *loc, const char *fmt, ...)
-{
-    char msg[STRATA_ERROR_MSG_MAX];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    return strata_error_set(err, STRATA_E_SSH_CONFIG, "%s: %s", loc, msg);
-}
-
-/* A non-negative decimal integer of at most max; -1 if not one. */
-static long long parse_uint(const char *s, long long max)
-{
-    long long v = 0;
-    if (!*s)
-        return -1;
-    for (; *s; s++) {
-        if (*s < '0' || *s > '9')
-            return -1;
-        v = v * 10 + (*s - '0');
-        if (v > max)
-            return -1;
-    }
-    return v;
-}
-
-/* sshd_config(5) TIME FORMATS: 90, 90s, 10m, 1h30m, 2d, 1w; or "none" (0). */
-static long long parse_time(const char *s)
-{
-    if (strcasecmp(s, "none") == 0)
-        return 0;
-    long long total = 0, v = -1;
-    for (; *s; s++) {
-        if (*s >= '0' && *s <= '9') {
-            v = (v < 0 ? 0 : v) * 10 + (*s - '0');
-            if (v > 100000000)
-                return -1;
-            continue;
-        }
-        long long mul;
-        switch (tolower((unsigned char)*s)) {
-        case 's':
-            mul = 1;
-            break;
-        case 'm':
-            mul = 60;
-            break;
-        case 'h':
-            mul = 3600;
-            break;
-        case 'd':
-            mul = 86400;
-            break;
-        case 'w':
-            mul = 604800;
-            break;
-        default:
-            return -1;
-        }
-        if (v < 0)
-            return -1;
-        total += v * mul;
-        v = -1;
-        if (total > 0x7fffffff)
-            return -1;
-    }
-    if (v >= 0)
-        total += v;
-    return total > 0x7fffffff ? -1 : total;
-}
-
-/* RekeyLimit bytes: a number with an optional K, M or G suffix; "default" is 0. */
-static int parse_size(const char *s, uint64_t *out)
-{
-    if (strcasecmp(s, "default") == 0) {
-        *out = 0;
-        return 1;
-    }
-    uint64_t v = 0, mul = 1;
-    size_t n = strlen(s);
-    if (n > 1) {
-        switch (toupper((unsigned char)s[n - 1])) {
-        case 'K':
-            mul = 1ull << 10;
-            n--;
-            break;
-        case 'M':
-            mul = 1ull << 20;
-            n--;
-            break;
-        case 'G':
-            mul = 1ull << 30;
-            n--;
-            break;
-        default:
-            break;
-        }
-    }
-    if (n == 0 || n > 12)
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return 0;
-        v = v * 10 + (uint64_t)(s[i] - '0');
-    }
-    /* OpenSSH refuses limits under 16 bytes (other than 0). */
-    if (v * mul != 0 && v * mul < 16)
-        return 0;
-    *out = v * mul;
-    return 1;
-}
-
-static int parse_yesno(const char *s)
-{
-    if (strcasecmp(s, "yes") == 0 || strcasecmp(s, "true") == 0)
-        return 1;
-    if (strcasecmp(s, "no") == 0 || strcasecmp(s, "false") == 0)
-        return 0;
-    return -1;
-}
-
-static int parse_strict(const char *s)
-{
-    static const struct {
-        const char *name;
-        int v;
-    } m[] = {{"yes", STRATA_SSHC_STRICT_YES}, {"true", STRATA_SSHC_STRICT_YES},
-             {"no", STRATA_SSHC_STRICT_NO},   {"false", STRATA_SSHC_STRICT_NO},
-             {"off", STRATA_SSHC_STRICT_NO},  {"accept-new", STRATA_SSHC_STRICT_ACCEPT_NEW},
-             {"ask", STRATA_SSHC_STRICT_ASK}};
-    for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++)
-        if (strcasecmp(s, m[i].name) == 0)
-            return m[i].v;
-    return -1;
-}
-
-static int parse_loglevel(const char *s)
-{
-    static const char *const names[] = {"QUIET",   "FATAL",  "ERROR",  "INFO",
-                                        "VERBOSE", "DEBUG1", "DEBUG2", "DEBUG3"};
-    if (strcasecmp(s, "DEBUG") == 0)
-        return STRATA_SSHC_LOG_DEBUG1;
-    for (int i = 0; i < (int)(sizeof(names) / sizeof(names[0])); i++)
-        if (strcasecmp(s, names[i]) == 0)
-            return i;
-    return -1;
-}
-
-/* "[bind:]port" into f->bind / f->port; "host:port" (or "[v6]:port") into host. */
-static int parse_forward(const char *listen, const char *dest, strata_ssh_config_forward *f)
-{
-    const char *colon = strrchr(listen, ':');
-    const char *port = colon ? colon + 1 : listen;
-    long long lp = parse_uint(port, 65535), dp;
-    if (lp < 0)
-        return 0;
-    const char *dcolon = strrchr(dest, ':');
-    if (!dcolon || dcolon == dest || (dp = parse_uint(dcolon + 1, 65535)) <= 0)
-        return 0;
-    const char *h = dest;
-    size_t hn = (size_t)(dcolon - dest);
-    if (h[0] == '[' && hn >= 2 && h[hn - 1] == ']') {
-        h++;
-        hn -= 2;
-    }
-    if (colon && colon != listen && !(f->bind = strndup(listen, (size_t)(colon - listen))))
-        return 0;
-    if (!(f->host = strndup(h, hn))) {
-        free(f->bind);
-        f->bind = NULL;
-        return 0;
-    }
-    f->port = (int)lp;
-    f->host_port = (int)dp;
-    return 1;
-}
-
-/* Applies one keyword with its arguments (first value wins). */
-static strata_status apply_keyword(strata_ssh_config *c, const char *loc, int argc, char **argv,
-                                   strata_error *err)
-{
-    const struct option_row *row = NULL;
-    for (size_t i = 0; i < sizeof(options) / sizeof(options[0]); i++)
-        if (strcasecmp(argv[0], options[i].name) == 0)
-            row = &options[i];
-    if (!row && c->ignore_unknown && strata_ssh_config_host_match(argv[0], c->ignore_unknown))
-        return STRATA_OK; /* IgnoreUnknown: the user said this one may be skipped */
-    if (!row)
-        return bad(err, loc, "unknown option \"%s\"", argv[0]);
-    int min, max;
-    kind_args(row->kind, &min, &max);
-    if (argc - 1 < min)
-        return bad(err, loc, "%s needs %s", row->name, min == 1 ? "a value" : "two values");
-    if (argc - 1 > max)
-        return bad(err, loc, "too many values for %s (\"%s\")", row->name, argv[max + 1]);
-    const char *v = argv[1];
-    int *ip = row->int_off ? (int *)((char *)c + row->int_off) : NULL;
-    long long n;
-    int x;
-
-    /* Validate even when an earlier value wins, so every line is checked. */
-    switch (row->kind) {
-    case K_IDFILE:
-        if (c->n_identity_files >= STRATA_SSH_CONFIG_LIST_MAX)
-            return bad(err, loc, "more than 64 %s entries", row->name);
-        if (!(c->identity_files[c->n_identity_files] = strdup(v)))
-            return strata_error_set(err, STRATA_E_NOMEM, "out of memory");
-        c->n_identity_files++;
-        c->set[row->opt] = 1;
-        return STRATA_OK;
-    case K_FORWARD: {
-        strata_ssh_config_forward f = {0};
-        if (c->n_forwards >= STRATA_SSH_CONFIG_LIST_MAX)
-            return bad(err, loc, "more than 64 %s entries", row->name);
-        if (!parse_forward(argv[1], argv[2], &f))
-            return bad(err, loc, "bad LocalForward \"%s %s\" ([bind:]port host:hostport)", argv[1],
-                       argv[2]);
-        c->forwards[c->n_forwards++] = f;
-        c->set[row->opt] = 1;
-        return STRATA_OK;
-    }
-    case K_STR:
-    case K_ALGS: {
-        if (row->kind == K_ALGS) {
-            const char *list = (v[0] == '+' || v[0] == '-' || v[0] == '^') ? v + 1 : v;
-            if (strata_namelist_check(list, strlen(list), 4096) != STRATA_OK || !*list)
-                return bad(err, loc, "bad algorithm list \"%s\" for %s", v, row->name);
-        }
-        if (c->set[row->opt])
-            return STRATA_OK;
-        char **sp = (char **)((char *)c + row->str_off);
-        if (!(*sp = strdup(v)))
-            return strata_error_set(err, STRATA_E_NOMEM, "out of memory");
-        break;
-    }
-    case K_PORT:
-        if ((n = parse_uint(v, 65535)) <= 0)
-            return bad(err, loc, "bad port \"%s\"", v);
-        if (!c->set[row->opt])
-            *ip = (int)n;
-        break;
-    case K_YESNO:
-        if ((x = parse_yesno(v)) < 0)
-            return bad(err, loc, "%s must be yes or no, not \"%s\"", row->name, v);
-        if (!c->set[row->opt])
-            *ip = x;
-        break;
-    case K_STRICT:
-        if ((x = parse_strict(v)) < 0)
-            return bad(err, loc, "%s must be yes, no, accept-new or ask, not \"%s\"", row->name, v);
-        if (!c->set[row->opt])
-            *ip = x;
-        break;
-    case K_SECONDS:
-        if ((n = parse_time(v)) < 0)
-            return bad(err, loc, "bad time \"%s\" for %s", v, row->name);
-        if (!c->set[row->opt])
-            *ip = (int)n;
-        break;
-    case K_WARNWEAK: /* OpenSSH 10.1: yes, no, or the one warning turned off */
-        x = !strcasecmp(v, "no-pq-kex") ? 0 : parse_yesno(v);
-        if (x < 0)
-            return bad(err, loc, "%s must be yes, no or no-pq-kex, not \"%s\"", row->name, v);
-        if (!c->set[row->opt])
-            *ip = x;
-        break;
-    case K_LOG:
-        if ((x = parse_loglevel(v)) < 0)
-            return bad(err, loc, "unknown LogLevel \"%s\"", v);
-        if (!c->set[row->opt])
-            *ip = x;
-        break;
-    case K_REKEY: {
-        uint64_t bytes;
-        long long secs = 0;
-        if (!parse_size(v, &bytes))
-            return bad(err, loc, "bad RekeyLimit size \"%s\"", v);
-        if (argc > 2 && (secs = parse_time(argv[2])) < 0)
-            return bad(err, loc, "bad RekeyLimit time \"%s\"", argv[2]);
-        if (!c->set[row->opt]) {
-            c->rekey_bytes = bytes;
-            c->rekey_seconds = secs;
-        }
-        break;
-    }
-    }
-    c->set[row->opt] = 1;
-    return STRATA_OK;
-}
+/* ---- lines ---------------------------------------------------------------------------- */
 
 /* Splits a line in place: keyword (ends at whitespace or '='), an optional
- * '=', then whitespace-separated arguments with double quotes. Returns the
+ * '=', then whitespace-separated arguments with double quotes (one starting
+ * with '#' ends the line). Returns the
  * count, or -1 for an unterminated quote, -2 for too many arguments. */
 static int split_line(char *s, char **argv)
 {
@@ -474,6 +143,8 @@ static int split_line(char *s, char **argv)
             s++;
         if (!*s)
             break;
+        if (*s == '#')
+            break; /* an argument starting with '#' begins a comment */
         if (argc >= LINE_ARGS_MAX)
             return -2;
         if (*s == '"') {
@@ -494,76 +165,258 @@ static int split_line(char *s, char **argv)
     return argc;
 }
 
-strata_status strata_ssh_config_apply_option(strata_ssh_config *c, const char *arg,
-                                             strata_error *err)
+
+/* The text after the keyword and its separator, trailing blanks dropped,
+ * copied into out (ProxyCommand and RemoteCommand take it whole). */
+static void raw_rest(const char *s, char *out, size_t n)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    while (*s && *s != ' ' && *s != '\t' && *s != '=')
+        s++;
+    int eq = 0;
+    while (*s == ' ' || *s == '\t' || (!eq && *s == '=' && (eq = 1)))
+        s++;
+    size_t len = strlen(s);
+    while (len && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+        len--;
+    if (len >= n)
+        len = n - 1;
+    memcpy(out, s, len);
+    out[len] = '\0';
+}
+
+/* Splits a copy of line and applies it as a keyword (Host, Match and Include
+ * are not keywords here). */
+static strata_status keyword_line(strata_ssh_config *c, const char *loc, const char *line,
+                                  int active, int cmdline, strata_error *err)
 {
     char *argv[LINE_ARGS_MAX];
-    char loc[96];
-    snprintf(loc, sizeof(loc), "-o \"%.60s\"", arg);
-    char *copy = strdup(arg);
+    size_t len = strlen(line);
+    char *copy = malloc(2 * len + 2);
     if (!copy)
         return strata_error_set(err, STRATA_E_NOMEM, "out of memory");
+    char *raw = copy + len + 1;
+    memcpy(copy, line, len + 1);
+    raw_rest(line, raw, len + 1);
     strata_status r;
     int argc = split_line(copy, argv);
-    if (argc <= 0)
-        r = bad(err, loc, "%s", argc == 0 ? "empty option" : "bad quoting or too many values");
-    else if (strcasecmp(argv[0], "Host") == 0 || strcasecmp(argv[0], "Match") == 0 ||
-             strcasecmp(argv[0], "Include") == 0)
+    if (argc < 0)
+        r = bad(err, loc, "%s", argc == -1 ? "unterminated quote" : "too many values");
+    else if (argc == 0)
+        r = cmdline ? bad(err, loc, "empty option") : STRATA_OK;
+    else if (cmdline && (strcasecmp(argv[0], "Host") == 0 || strcasecmp(argv[0], "Match") == 0 ||
+                         strcasecmp(argv[0], "Include") == 0))
         r = bad(err, loc, "%s is not allowed with -o", argv[0]);
     else
-        r = apply_keyword(c, loc, argc, argv, err);
+        r = strata__sshc_keyword(c, loc, argc, argv, raw, active, err);
     free(copy);
     return r;
 }
 
-static strata_status apply_text_depth(strata_ssh_config *c, const char *text, size_t n,
-                                      const char *name, const char *host, const char *home,
-                                      int depth, strata_error *err);
+strata_status strata_ssh_config_apply_option(strata_ssh_config *c, const char *arg,
+                                             strata_error *err)
+{
+    char loc[96];
+    snprintf(loc, sizeof(loc), "-o \"%.60s\"", arg);
+    return keyword_line(c, loc, arg, 1, 1, err);
+}
 
-struct include_ctx {
+/* ---- Match ---------------------------------------------------------------------------- */
+
+struct parse_ctx {
     strata_ssh_config *c;
     const char *host, *home;
     int depth;
 };
 
+/* The host Match host compares: HostName so far (with %h), else the name given. */
+static char *match_host(const strata_ssh_config *c, const char *host)
+{
+    struct sshc_tokens t;
+    char *out = NULL;
+    strata_error e;
+    strata_error_clear(&e);
+    if (!c->hostname)
+        return strdup(host);
+    memset(&t, 0, sizeof t);
+    t.h = host;
+    if (strata__sshc_expand("HostName", c->hostname, "h", 0, 0, &t, &out, &e) != STRATA_OK)
+        return strdup(c->hostname);
+    return out;
+}
+
+/* One Match line: 1 when its criteria all hold, 0 when not, -1 on error. */
+static int match_line(const struct parse_ctx *x, const char *loc, int argc, char **argv,
+                      strata_error *err)
+{
+    strata_ssh_config *c = x->c;
+    int result = 1, attributes = 0, saw_all = 0;
+    char *host = match_host(c, x->host);
+    if (!host) {
+        strata_error_set(err, STRATA_E_NOMEM, "out of memory");
+        return -1;
+    }
+    const char *ruser = c->user ? c->user : c->local_user ? c->local_user : "";
+    for (int a = 1; a < argc; a++) {
+        char *attrib = argv[a];
+        int negate = attrib[0] == '!';
+        if (negate)
+            attrib++;
+        if (strcasecmp(attrib, "all") == 0) {
+            saw_all = 1;
+            if (attributes > 1 || a + 1 < argc) {
+                bad(err, loc, "'%s' cannot be combined with other Match attributes", argv[a]);
+                result = -1;
+            } else if (result) {
+                result = !negate;
+            }
+            break;
+        }
+        attributes++;
+        if (strcasecmp(attrib, "canonical") == 0 || strcasecmp(attrib, "final") == 0) {
+            /* strata does not canonicalise: both hold on the final pass,
+             * which "Match final" asks for. */
+            if (strcasecmp(attrib, "final") == 0 && !negate)
+                c->want_final = 1;
+            if ((c->final_pass != 0) == negate)
+                result = 0;
+            continue;
+        }
+        char *arg = strchr(attrib, '=');
+        if (arg)
+            *arg++ = '\0';
+        else if (a + 1 < argc)
+            arg = argv[++a];
+        int empty_ok = !strcasecmp(attrib, "tagged") || !strcasecmp(attrib, "command");
+        if (!arg || (!*arg && !empty_ok)) {
+            bad(err, loc, "missing argument for Match '%s'", attrib);
+            result = -1;
+            break;
+        }
+        int m;
+        if (strcasecmp(attrib, "host") == 0) {
+            m = strata_ssh_config_host_match(host, arg);
+        } else if (strcasecmp(attrib, "originalhost") == 0) {
+            m = strata_ssh_config_host_match(x->host, arg);
+        } else if (strcasecmp(attrib, "user") == 0) {
+            m = strata_ssh_config_host_match(ruser, arg);
+        } else if (strcasecmp(attrib, "localuser") == 0) {
+            m = c->local_user && strata_ssh_config_host_match(c->local_user, arg);
+        } else if (strcasecmp(attrib, "tagged") == 0 || strcasecmp(attrib, "command") == 0) {
+            const char *v = attrib[0] == 't' || attrib[0] == 'T' ? c->tag : c->command;
+            m = !v || !*v ? !*arg : strata_ssh_config_host_match(v, arg);
+        } else if (strcasecmp(attrib, "exec") == 0) {
+            if (result != 1)
+                continue; /* as OpenSSH: not run once an earlier criterion failed */
+            struct sshc_tokens t;
+            char *cmd = NULL;
+            strata__sshc_tokens(c, x->host, x->home, &t);
+            if (strata__sshc_expand("Match exec", arg, "CdhijkLlnpru", 0, 0, &t, &cmd, err) !=
+                STRATA_OK) {
+                result = -1;
+                break;
+            }
+            if (!c->exec) {
+                bad(err, loc, "Match exec \"%s\": no command runner", cmd);
+                free(cmd);
+                result = -1;
+                break;
+            }
+            m = c->exec(c->exec_user, cmd, err);
+            if (m < 0) {
+                char why[STRATA_ERROR_MSG_MAX];
+                snprintf(why, sizeof why, "%s", strata_error_message(err));
+                bad(err, loc, "Match exec \"%.100s\": %s", cmd, why);
+            }
+            free(cmd);
+            if (m < 0) {
+                result = -1;
+                break;
+            }
+        } else {
+            bad(err, loc, "Match %s is not supported by strata", attrib);
+            result = -1;
+            break;
+        }
+        if (m == negate)
+            result = 0;
+    }
+    if (result >= 0 && attributes == 0 && !saw_all) {
+        bad(err, loc, "Match needs one or more criteria");
+        result = -1;
+    }
+    free(host);
+    return result;
+}
+
+/* ---- files ---------------------------------------------------------------------------- */
+
+static strata_status apply_text_depth(const struct parse_ctx *x, const char *text, size_t n,
+                                      const char *name, strata_error *err);
+
 static strata_status include_each(void *arg, const char *path, const char *text, size_t n,
                                   strata_error *err)
 {
-    struct include_ctx *x = arg;
+    const struct parse_ctx *x = arg;
     if (n > STRATA_SSH_CONFIG_FILE_MAX)
         return strata_error_set(err, STRATA_E_LIMIT, "%s is larger than %u bytes", path,
                                 STRATA_SSH_CONFIG_FILE_MAX);
-    return apply_text_depth(x->c, text, n, path, x->host, x->home, x->depth + 1, err);
+    struct parse_ctx inner = *x;
+    inner.depth++;
+    return apply_text_depth(&inner, text, n, path, err);
 }
 
-static strata_status include(strata_ssh_config *c, const char *loc, const char *pattern,
-                             const char *host, const char *home, int depth, strata_error *err)
+static strata_status include(const struct parse_ctx *x, const char *loc, const char *pattern,
+                             strata_error *err)
 {
-    char path[4096];
-    if (depth >= STRATA_SSH_CONFIG_INCLUDE_DEPTH)
+    strata_ssh_config *c = x->c;
+    char *path = NULL, *full = NULL;
+    struct sshc_tokens t;
+    if (x->depth >= STRATA_SSH_CONFIG_INCLUDE_DEPTH)
         return bad(err, loc, "Include nested more than 8 deep (\"%s\")", pattern);
-    if (pattern[0] == '/')
-        snprintf(path, sizeof(path), "%s", pattern);
-    else if (!home)
-        return bad(err, loc, "Include \"%s\" needs a home directory", pattern);
-    else if (pattern[0] == '~' && pattern[1] == '/')
-        snprintf(path, sizeof(path), "%s%s", home, pattern + 1);
-    else
-        snprintf(path, sizeof(path), "%s/.ssh/%s", home, pattern);
-    if (!c->include)
-        return bad(err, loc, "Include \"%s\": no file reader (use strata_ssh_config_apply_file)",
-                   pattern);
-    struct include_ctx x = {c, host, home, depth};
-    return c->include(c->include_user, path, include_each, &x, err);
+    strata__sshc_tokens(c, x->host, x->home, &t);
+    strata_status r = strata__sshc_expand("Include", pattern, "CdhijkLlnpru", 1, 0, &t, &path, err);
+    if (r != STRATA_OK)
+        return r;
+    if (path[0] != '/') {
+        size_t len = (x->home ? strlen(x->home) : 0) + strlen(path) + 8;
+        if (!x->home)
+            r = bad(err, loc, "Include \"%s\" needs a home directory", pattern);
+        else if (!(full = malloc(len)))
+            r = strata_error_set(err, STRATA_E_NOMEM, "out of memory");
+        else
+            snprintf(full, len, "%s/.ssh/%s", x->home, path);
+    }
+    if (r == STRATA_OK && !c->include)
+        r = bad(err, loc, "Include \"%s\": no file reader (use strata_ssh_config_apply_file)",
+                pattern);
+    if (r == STRATA_OK)
+        r = c->include(c->include_user, full ? full : path, include_each, (void *)x, err);
+    free(full);
+    free(path);
+    return r;
 }
 
-static strata_status apply_text_depth(strata_ssh_config *c, const char *text, size_t n,
-                                      const char *name, const char *host, const char *home,
-                                      int depth, strata_error *err)
+/* Host line: active when a pattern matches and no negated one does. */
+static int host_line(const char *host, int argc, char **argv)
+{
+    int active = 0;
+    for (int a = 1; a < argc; a++) {
+        if (argv[a][0] == '!' && strata_ssh_config_host_match(host, argv[a] + 1))
+            return 0;
+        if (strata_ssh_config_host_match(host, argv[a]))
+            active = 1;
+    }
+    return active;
+}
+
+static strata_status apply_text_depth(const struct parse_ctx *x, const char *text, size_t n,
+                                      const char *name, strata_error *err)
 {
     char *argv[LINE_ARGS_MAX];
     char loc[300];
-    int active = 1; /* lines before the first Host apply to every host */
+    int active = 1; /* lines before the first Host or Match apply to every host */
     strata_status r = STRATA_OK;
     size_t line_no = 0;
     for (size_t i = 0; i < n && r == STRATA_OK;) {
@@ -575,11 +428,13 @@ static strata_status apply_text_depth(strata_ssh_config *c, const char *text, si
         if (len && text[i + len - 1] == '\r')
             len--;
         snprintf(loc, sizeof(loc), "%.200s line %zu", name, line_no);
-        char *line = malloc(len + 1);
+        char *line = malloc(2 * len + 2);
         if (!line)
             return strata_error_set(err, STRATA_E_NOMEM, "out of memory");
+        char *orig = line + len + 1;
         memcpy(line, text + i, len);
         line[len] = '\0';
+        memcpy(orig, line, len + 1);
         i = e + 1;
         if (memchr(line, '\0', len)) {
             free(line);
@@ -589,46 +444,27 @@ static strata_status apply_text_depth(strata_ssh_config *c, const char *text, si
         while (*s == ' ' || *s == '\t')
             s++;
         int argc = *s == '#' ? 0 : split_line(s, argv);
-        if (argc < 0)
+        if (argc < 0) {
             r = bad(err, loc, "%s", argc == -1 ? "unterminated quote" : "too many values");
-        else if (argc == 0)
+        } else if (argc == 0) {
             ;
-        else if (strcasecmp(argv[0], "Match") == 0)
-            r = bad(err, loc, "Match is not supported by strata (use Host)");
-        else if (strcasecmp(argv[0], "Host") == 0) {
-            if (argc < 2) {
+        } else if (strcasecmp(argv[0], "Match") == 0) {
+            int m = match_line(x, loc, argc, argv, err);
+            if (m < 0)
+                r = err->status != STRATA_OK ? err->status : STRATA_E_SSH_CONFIG;
+            active = m > 0;
+        } else if (strcasecmp(argv[0], "Host") == 0) {
+            if (argc < 2)
                 r = bad(err, loc, "Host needs at least one pattern");
-            } else {
-                active = 0;
-                int any_neg = 0;
-                for (int a = 1; a < argc; a++) {
-                    int m = strata_ssh_config_host_match(host, argv[a]);
-                    char first = argv[a][0];
-                    if (first == '!' && strata_ssh_config_host_match(host, argv[a] + 1))
-                        any_neg = 1;
-                    if (m)
-                        active = 1;
-                }
-                if (any_neg)
-                    active = 0;
-            }
+            else
+                active = host_line(x->host, argc, argv);
         } else if (strcasecmp(argv[0], "Include") == 0) {
             if (argc < 2)
                 r = bad(err, loc, "Include needs a file");
             for (int a = 1; a < argc && r == STRATA_OK && active; a++)
-                r = include(c, loc, argv[a], host, home, depth, err);
-        } else if (active) {
-            r = apply_keyword(c, loc, argc, argv, err);
+                r = include(x, loc, argv[a], err);
         } else {
-            /* Inactive block: the line must still be valid (known keyword,
-             * well-formed value), under the IgnoreUnknown in force. */
-            strata_ssh_config scratch;
-            strata_ssh_config_init(&scratch);
-            scratch.ignore_unknown = c->ignore_unknown;
-            scratch.set[STRATA_SSHC_IGNOREUNKNOWN] = 1;
-            r = apply_keyword(&scratch, loc, argc, argv, err);
-            scratch.ignore_unknown = NULL;
-            strata_ssh_config_free(&scratch);
+            r = keyword_line(x->c, loc, orig, active, 0, err);
         }
         free(line);
     }
@@ -642,125 +478,6 @@ strata_status strata_ssh_config_apply_text(strata_ssh_config *c, const char *tex
     if (n > STRATA_SSH_CONFIG_FILE_MAX)
         return strata_error_set(err, STRATA_E_LIMIT, "%s is larger than %u bytes", name,
                                 STRATA_SSH_CONFIG_FILE_MAX);
-    return apply_text_depth(c, text, n, name, host, home, 0, err);
-}
-
-/* ---- tokens --------------------------------------------------------------------------- */
-
-struct tokens {
-    const char *h, *n, *r, *u, *d, *l;
-    char p[8];
-};
-
-/* Expands "~/" and %-tokens of in into a new heap string in *out. */
-static strata_status expand(const char *what, const char *in, const struct tokens *t, char **out,
-                            strata_error *err)
-{
-    strata_buf b;
-    strata_status r = STRATA_OK;
-    *out = NULL;
-    strata_buf_init(&b, 8192);
-    if (in[0] == '~' && (in[1] == '/' || in[1] == '\0')) {
-        if (!t->d)
-            r = strata_error_set(err, STRATA_E_SSH_CONFIG, "%s \"%s\": no home directory for ~",
-                                 what, in);
-        else
-            r = strata_buf_put(&b, t->d, strlen(t->d));
-        in++;
-    }
-    for (; *in && r == STRATA_OK; in++) {
-        if (*in != '%') {
-            r = strata_buf_put_u8(&b, (uint8_t)*in);
-            continue;
-        }
-        const char *v = NULL;
-        char tok = in[1];
-        switch (tok) {
-        case '%':
-            v = "%";
-            break;
-        case 'h':
-            v = t->h;
-            break;
-        case 'n':
-            v = t->n;
-            break;
-        case 'p':
-            v = t->p;
-            break;
-        case 'r':
-            v = t->r;
-            break;
-        case 'u':
-            v = t->u;
-            break;
-        case 'd':
-            v = t->d;
-            break;
-        case 'l':
-            v = t->l;
-            break;
-        default:
-            r = strata_error_set(err, STRATA_E_SSH_CONFIG, "%s \"%s\": unknown token %%%c", what,
-                                 in, tok ? tok : ' ');
-            continue;
-        }
-        if (!v) {
-            r = strata_error_set(err, STRATA_E_SSH_CONFIG, "%s: token %%%c has no value here", what,
-                                 tok);
-            continue;
-        }
-        r = strata_buf_put(&b, v, strlen(v));
-        in++;
-    }
-    if (r == STRATA_OK && (r = strata_buf_put_u8(&b, 0)) == STRATA_OK &&
-        !(*out = strdup((const char *)strata_buf_ptr(&b))))
-        r = STRATA_E_NOMEM;
-    if (r != STRATA_OK && err->status == STRATA_OK)
-        strata_error_set(err, r, "%s is too long", what);
-    strata_buf_free(&b);
-    return r;
-}
-
-static strata_status expand_in_place(const char *what, char **s, const struct tokens *t,
-                                     strata_error *err)
-{
-    char *x;
-    if (!*s)
-        return STRATA_OK;
-    strata_status r = expand(what, *s, t, &x, err);
-    if (r == STRATA_OK) {
-        free(*s);
-        *s = x;
-    }
-    return r;
-}
-
-strata_status strata_ssh_config_finish(strata_ssh_config *c, const char *host,
-                                       const char *local_user, const char *home,
-                                       const char *local_host, strata_error *err)
-{
-    struct tokens t = {host, host, NULL, local_user, home, local_host, {0}};
-    strata_status r;
-    if (c->port < 0)
-        c->port = 22;
-    if (!c->user && local_user && !(c->user = strdup(local_user)))
-        return strata_error_set(err, STRATA_E_NOMEM, "out of memory");
-    /* HostName knows only %h (the name given) and %%. */
-    struct tokens ht = {host, host, NULL, NULL, NULL, NULL, {0}};
-    if (!c->hostname && !(c->hostname = strdup(host)))
-        return strata_error_set(err, STRATA_E_NOMEM, "out of memory");
-    if ((r = expand_in_place("HostName", &c->hostname, &ht, err)) != STRATA_OK)
-        return r;
-    t.h = c->hostname;
-    t.r = c->user;
-    snprintf(t.p, sizeof(t.p), "%d", c->port);
-    for (size_t i = 0; i < c->n_identity_files; i++)
-        if ((r = expand_in_place("IdentityFile", &c->identity_files[i], &t, err)) != STRATA_OK)
-            return r;
-    if ((r = expand_in_place("UserKnownHostsFile", &c->user_known_hosts_file, &t, err)) !=
-            STRATA_OK ||
-        (r = expand_in_place("IdentityAgent", &c->identity_agent, &t, err)) != STRATA_OK)
-        return r;
-    return STRATA_OK;
+    struct parse_ctx x = {c, host, home, 0};
+    return apply_text_depth(&x, text, n, name, err);
 }

@@ -19,6 +19,11 @@ static const struct ssh_keytype *const keytypes[] = {
     &strata__ssh_kt_ecdsa_p521, &strata__ssh_kt_rsa,        &strata__ssh_kt_dss,
 };
 
+const struct ssh_keytype *strata__ssh_keytype_at(size_t i)
+{
+    return i < sizeof(keytypes) / sizeof(keytypes[0]) ? keytypes[i] : NULL;
+}
+
 static int name_is(const char *name, size_t n, const char *want)
 {
     return strlen(want) == n && memcmp(name, want, n) == 0;

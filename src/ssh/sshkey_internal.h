@@ -105,4 +105,7 @@ strata_status strata__ssh_put_bn_param(EVP_PKEY *pk, const char *param, strata_b
 strata_status strata__ssh_get_bn(strata_buf *b, size_t max_bytes, const char *what, BIGNUM **out,
                                  strata_error *err);
 
+/* The i-th key type strata knows (NULL past the last), for listings. */
+const struct ssh_keytype *strata__ssh_keytype_at(size_t i);
+
 #endif
