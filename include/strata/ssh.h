@@ -309,5 +309,14 @@ STRATA_API uint32_t strata_ssh_transport_disconnect_reason(const strata_ssh_tran
  * length (as snprintf), or 0 for an unknown query. From the tables the
  * transport negotiates with (src/ssh), so the list is what strata can use. */
 STRATA_API size_t strata_ssh_algorithms(const char *what, char *buf, size_t n);
+/* The list an ssh_config value gives (what: KexAlgorithms, Ciphers, MACs,
+ * HostKeyAlgorithms or PubkeyAcceptedAlgorithms; spec as ssh_config(5):
+ * NULL for the default, "+a", "-a", "^a" or a whole list), as the transport
+ * would offer it. *out: a heap string the caller frees. E_USAGE for an
+ * unknown what, E_SSH_ALG-style errors for a name strata does not know. */
+STRATA_API STRATA_MUST_CHECK strata_status strata_ssh_algorithms_resolve(const char *what,
+                                                                         const char *spec,
+                                                                         char **out,
+                                                                         strata_error *err);
 
 #endif

@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "ssh/hostkey.h"
+#include "ssh/kexinit.h"
 #include "ssh/kex/kex.h"
 #include "ssh/packet.h"
 #include "ssh/sshkey_internal.h"
@@ -85,4 +86,26 @@ size_t strata_ssh_algorithms(const char *what, char *buf, size_t n)
         snprintf(buf, n, "%.*s", (int)len, (const char *)strata_buf_ptr(&b));
     strata_buf_free(&b);
     return known ? len : 0;
+}
+
+strata_status strata_ssh_algorithms_resolve(const char *what, const char *spec, char **out,
+                                            strata_error *err)
+{
+    static const struct {
+        const char *name;
+        const char *(*def)(void);
+        const char *(*sup)(void);
+    } rows[] = {
+        {"KexAlgorithms", strata__ssh_kex_algs_default, strata__ssh_kex_algs_supported},
+        {"Ciphers", strata__ssh_ciphers_default, strata__ssh_ciphers_supported},
+        {"MACs", strata__ssh_macs_default, strata__ssh_macs_supported},
+        {"HostKeyAlgorithms", strata__ssh_hostkey_algs_default, strata__ssh_hostkey_algs_supported},
+        {"PubkeyAcceptedAlgorithms", strata__ssh_hostkey_algs_default,
+         strata__ssh_hostkey_algs_supported},
+    };
+    *out = NULL;
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+        if (!strcasecmp(what, rows[i].name))
+            return strata__ssh_alglist(rows[i].name, spec, rows[i].def(), rows[i].sup(), out, err);
+    return strata_error_set(err, STRATA_E_USAGE, "no algorithm list called %s", what);
 }

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "ssh_dump.h"
 #include "ssh_forward.h"
 #include "ssh_hop.h"
 #include "ssh_tty.h"
@@ -32,8 +33,11 @@ static void help(FILE *f)
         f, "usage: strata ssh [-p PORT] [-l USER] [-i KEY]... [-o Option=value]... [-F CONFIG]\n"
            "                  [-L [bind:]port:host:hostport]... [-R [bind:]port:host:hostport]...\n"
            "                  [-J [user@]host[:port][,...]] [-N] [-n] [-s] [-T|-t] [-C] [-q] [-v]\n"
-           "                  [-c ciphers] [-m macs] DESTINATION [COMMAND...]\n\n"
-           "DESTINATION is [user@]host or ssh://[user@]host[:port]. Options come from the\n"
+           "                  [-c ciphers] [-m macs] [-G] DESTINATION [COMMAND...]\n"
+           "       strata ssh -Q kex|cipher|cipher-auth|mac|key|key-plain|key-cert|key-sig|sig\n\n"
+           "DESTINATION is [user@]host or ssh://[user@]host[:port]; options may also follow\n"
+           "it, up to COMMAND (\"--\" ends them). -G prints the resolved configuration and\n"
+           "exits; -Q lists the algorithms strata supports. Options come from the\n"
            "command line, then -F CONFIG (default ~/.ssh/config) Host blocks; the first\n"
            "value given for an option wins. The exit status is the remote command's, or\n"
            "255 when the connection or authentication fails.\n");
@@ -305,28 +309,42 @@ static char *join(int argc, char **argv)
     return s;
 }
 
+/* The option letters that take an argument (getopt's string below). */
+#define SSH_OPTS_WITH_ARG "plioFLRJcmEQ"
+
+/* --help among the options before the destination or the command (what
+ * follows them is the remote command's). */
+static int help_asked(int argc, char **argv)
+{
+    for (int i = 1; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
+        if (!strcmp(argv[i], "--help"))
+            return 1;
+        if (!strcmp(argv[i], "--"))
+            break;
+        size_t len = strlen(argv[i]);
+        if (len == 2 && strchr(SSH_OPTS_WITH_ARG, argv[i][1]))
+            i++; /* "-p 22": the value is the next word */
+    }
+    return 0;
+}
+
+/* As OpenSSH's ssh: options, the destination, then options again until the
+ * command begins ("strata ssh host -p 2222 cmd" uses port 2222); a "--"
+ * ends the options and is dropped. */
 static int parse(int argc, char **argv, struct ssh_cmd *c, const char **dest)
 {
-    int ch;
-    /* --help as every strata command takes it (OpenSSH's ssh has only -h's
-     * usage error; getopt would read "--help" as an unknown option '-'). */
-    if (argc > 1 && strcmp(argv[1], "--help") == 0) {
+    int ch, base = 0, dump = 0;
+    const char *query = NULL;
+    *dest = NULL;
+    opterr = 0;
+again:
+    if (help_asked(argc - base, argv + base)) {
         help(stdout);
         return -1;
     }
-    optind = 1;
-    opterr = 0;
-    /* --help, as every strata command takes it (before DESTINATION only:
-     * what follows is the remote command's). */
-    for (int i = 1; i < argc && argv[i][0] == '-'; i++) {
-        if (!strcmp(argv[i], "--help")) {
-            help(stdout);
-            return -1;
-        }
-        if (!strcmp(argv[i], "--"))
-            break;
-    }
-    while ((ch = getopt(argc, argv, "+p:l:i:o:F:L:R:J:NTtCqvc:m:hE:nxas")) != -1) {
+    optind = 0; /* glibc: start over on the new argument vector */
+    while ((ch = getopt(argc - base, argv + base, "+p:l:i:o:F:L:R:J:NTtCqvc:m:hE:nxasGQ:")) !=
+           -1) {
         switch (ch) {
         case 'p': {
             char *e;
@@ -391,6 +409,12 @@ static int parse(int argc, char **argv, struct ssh_cmd *c, const char **dest)
         case 'h':
             help(stdout);
             return -1;
+        case 'G': /* print the resolved configuration */
+            dump = 1;
+            break;
+        case 'Q': /* list supported algorithms */
+            query = optarg;
+            break;
         case 'L':
         case 'R': {
             struct ssh_fwd *f = c->fwd;
@@ -408,7 +432,7 @@ static int parse(int argc, char **argv, struct ssh_cmd *c, const char **dest)
             cli_err("option -%c is not supported yet", ch);
             return CLI_USAGE;
         default:
-            if (optopt && strchr("plioFLRJcmE", optopt))
+            if (optopt && strchr(SSH_OPTS_WITH_ARG, optopt))
                 cli_err("option requires an argument -- %c", optopt);
             else
                 cli_err("unknown option -- %c", optopt);
@@ -416,12 +440,25 @@ static int parse(int argc, char **argv, struct ssh_cmd *c, const char **dest)
             return CLI_USAGE;
         }
     }
-    if (optind >= argc) {
-        help(stderr);
-        return CLI_USAGE;
+    int idx = base + optind;
+    if (query)
+        return ssh_query(query) == 0 ? -1 : CLI_USAGE;
+    if (!*dest) {
+        int terminated = optind > 1 && strcmp(argv[idx - 1], "--") == 0;
+        if (idx >= argc) {
+            help(stderr);
+            return CLI_USAGE;
+        }
+        *dest = argv[idx];
+        if (idx + 1 < argc && !terminated) {
+            base = idx; /* options may follow the destination */
+            goto again;
+        }
+        idx++;
     }
-    *dest = argv[optind];
-    if (optind + 1 < argc && !(c->command = join(argc - optind - 1, argv + optind + 1)))
+    if (dump)
+        return ssh_dump_config(*dest, &c->args) == 0 ? -1 : CLI_USAGE;
+    if (idx < argc && !(c->command = join(argc - idx, argv + idx)))
         return CLI_FAIL;
     return 0;
 }

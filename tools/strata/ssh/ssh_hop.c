@@ -511,3 +511,8 @@ strata_status ssh_hop_layer(struct ssh_hop *h, strata_ssh_layer_config *cfg, str
     }
     return r;
 }
+
+int ssh_hop_parse_dest(const char *dest, char **user, char **host, int *port)
+{
+    return parse_dest(dest, user, host, port);
+}

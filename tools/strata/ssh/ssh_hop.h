@@ -59,6 +59,9 @@ struct ssh_hop {
 strata_status ssh_hop_new(const char *dest, const struct ssh_hop_args *args, struct ssh_hop **out,
                           strata_error *err);
 void ssh_hop_free(struct ssh_hop *h);
+/* Splits "[user@]host[:port]" / "ssh://[user@]host[:port]": *user and *host
+ * are heap strings (user may be NULL), *port 0 when not given; -1 if bad. */
+int ssh_hop_parse_dest(const char *dest, char **user, char **host, int *port);
 /* Fills cfg->client from the hop (algorithms, host, callbacks with user h,
  * auth user) and makes the layer, then adds the hop's identities. cfg's
  * session fields are the caller's. */
