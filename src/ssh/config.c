@@ -147,20 +147,23 @@ static int split_line(char *s, char **argv)
             break; /* an argument starting with '#' begins a comment */
         if (argc >= LINE_ARGS_MAX)
             return -2;
-        if (*s == '"') {
-            argv[argc++] = ++s;
-            char *q = strchr(s, '"');
-            if (!q)
-                return -1;
-            *q = '\0';
-            s = q + 1;
-        } else {
-            argv[argc++] = s;
-            while (*s && *s != ' ' && *s != '\t')
+        /* Quotes may open and close anywhere in a word (B="two words"). */
+        char *dst = s;
+        int quoted = 0;
+        argv[argc++] = dst;
+        while (*s && (quoted || (*s != ' ' && *s != '\t'))) {
+            if (*s == '"') {
+                quoted = !quoted;
                 s++;
-            if (*s)
-                *s++ = '\0';
+                continue;
+            }
+            *dst++ = *s++;
         }
+        if (quoted)
+            return -1;
+        if (*s)
+            s++;
+        *dst = '\0';
     }
     return argc;
 }
@@ -327,6 +330,7 @@ static int match_line(const struct parse_ctx *x, const char *loc, int argc, char
             if (m < 0) {
                 char why[STRATA_ERROR_MSG_MAX];
                 snprintf(why, sizeof why, "%s", strata_error_message(err));
+                strata_error_clear(err);
                 bad(err, loc, "Match exec \"%.100s\": %s", cmd, why);
             }
             free(cmd);
