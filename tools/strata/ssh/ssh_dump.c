@@ -165,7 +165,7 @@ static int print_lists(const strata_ssh_config *c, const char *home)
     if (c->escape_char == STRATA_SSHC_ESCAPE_NONE)
         printf("escapechar none\n");
     else if (c->escape_char >= 0 && c->escape_char < 32)
-        printf("escapechar ^%c\n", c->escape_char + 64);
+        printf("escapechar \\^%c\n", c->escape_char + 64); /* as vis(3) */
     else
         printf("escapechar %c\n", c->escape_char < 0 ? '~' : c->escape_char);
     printf("rekeylimit %llu %lld\n", (unsigned long long)c->rekey_bytes,

@@ -213,6 +213,9 @@ strata_status ssh_hop_new(const char *dest, const struct ssh_hop_args *a, struct
     if ((r = strata_ssh_config_finish(&h->cfg, h->host, pw ? pw->pw_name : NULL, home, local_host, err)) !=
         STRATA_OK)
         goto out;
+    /* Keywords accepted but not acted on, as OpenSSH's debug1 lines. */
+    for (size_t i = 0; h->verbose && i < h->cfg.n_notes; i++)
+        fprintf(stderr, "debug1: %s\n", h->cfg.notes[i]);
     /* LogLevel: QUIET, FATAL and ERROR silence warnings and the banner (as
      * -q), DEBUG* prints the progress lines (as -v). */
     if (h->cfg.log_level >= 0 && h->cfg.log_level <= STRATA_SSHC_LOG_ERROR)

@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# strata ssh's OpenSSH-compatible configuration and command line: -Q lists
+# from the transport's tables, -G against OpenSSH 10.5's ssh -G for the same
+# config, options after the destination, "--", --help, Match exec through
+# the shell, and Debian's ssh_config body plus a typical ~/.ssh/config (with
+# keywords strata ignores) connecting to a throw-away sshd.
+source "$(dirname "$0")/ssh_lib.sh"
+need /usr/sbin/sshd
+need ssh-keygen
+OSSH=/var/cache/strata-peers/openssh-V_10_5_P1/bin/ssh
+[ -x "$OSSH" ] || { echo "FAIL: $OSSH not built (scripts/peers.sh)"; exit 1; }
+
+check "-Q kex" "mlkem768x25519-sha256" "$STRATA" ssh -Q kex
+check "-Q cipher" "chacha20-poly1305@openssh.com" "$STRATA" ssh -Q cipher
+check "-Q mac" "hmac-sha2-256-etm@openssh.com" "$STRATA" ssh -Q mac
+check "-Q key" "ssh-ed25519-cert-v01@openssh.com" "$STRATA" ssh -Q key
+check "-Q key-sig" "rsa-sha2-512" "$STRATA" ssh -Q key-sig
+if "$STRATA" ssh -Q nonsense >/dev/null 2>&1; then
+    echo "FAIL -Q nonsense succeeded"; FAILS=$((FAILS + 1))
+else echo "ok   -Q nonsense fails"; fi
+# Every kex strata lists is one OpenSSH knows.
+bad=$(comm -23 <("$STRATA" ssh -Q kex | sort) <("$OSSH" -Q kex | sort))
+[ -z "$bad" ] && echo "ok   -Q kex names are OpenSSH's" || { echo "FAIL -Q kex: $bad"; FAILS=$((FAILS + 1)); }
+
+export HOME="$WORK/home"
+mkdir -p "$HOME/.ssh"
+unset SSH_AUTH_SOCK
+cat >"$WORK/g.conf" <<'CFG'
+Host web1
+  HostName web1.example.org
+  User bob
+  Port 2200
+  BatchMode yes
+  Compression yes
+  ControlMaster auto
+  ExitOnForwardFailure yes
+  HashKnownHosts yes
+  IdentitiesOnly yes
+  RequestTTY force
+  StrictHostKeyChecking accept-new
+  NumberOfPasswordPrompts 2
+  ServerAliveCountMax 7
+  ServerAliveInterval 30
+  SendEnv LANG LC_*
+  SetEnv FOO=bar
+  AddKeysToAgent confirm
+  ForwardAgent yes
+  ControlPersist 600
+  EscapeChar ^A
+  DynamicForward 1080
+  RemoteForward 8080 localhost:80
+  LocalForward 9090 localhost:90
+  ConnectTimeout 9
+  LogLevel DEBUG2
+  KexAlgorithms -diffie-hellman*
+CFG
+keys="host user hostname port batchmode compression controlmaster exitonforwardfailure
+hashknownhosts identitiesonly requesttty stricthostkeychecking numberofpasswordprompts
+serveralivecountmax serveraliveinterval sendenv setenv addkeystoagent forwardagent
+controlpersist escapechar dynamicforward remoteforward localforward connecttimeout loglevel"
+pick() { for k in $keys; do grep "^$k " "$1" || true; done; }
+"$STRATA" ssh -G -F "$WORK/g.conf" web1 >"$WORK/g.strata" 2>&1 || true
+"$OSSH" -G -F "$WORK/g.conf" web1 >"$WORK/g.openssh" 2>/dev/null </dev/null || true
+if diff <(pick "$WORK/g.strata") <(pick "$WORK/g.openssh") >"$WORK/g.diff"; then
+    echo "ok   -G matches OpenSSH 10.5's for $(pick "$WORK/g.strata" | wc -l) lines"
+else
+    echo "FAIL -G differs from OpenSSH's:"; cat "$WORK/g.diff"; FAILS=$((FAILS + 1))
+fi
+# The resolved kex list is what OpenSSH resolves for the same "-diffie-hellman*".
+check "-G kexalgorithms resolved" "$(grep '^kexalgorithms ' "$WORK/g.openssh" | sed 's/,diffie.*//')" \
+    "$STRATA" ssh -G -F "$WORK/g.conf" web1
+# Options after the destination, until the command.
+check "-G port after destination" "port 2222" "$STRATA" ssh -G -F none h -p 2222
+check "-G -o after destination" "user alice" "$STRATA" ssh -G -F none h -o User=alice
+check "--help after destination" "usage: strata ssh" "$STRATA" ssh h --help
+# Match exec runs through the shell; only when no earlier criterion failed.
+cat >"$WORK/m.conf" <<CFG
+Match host nomatch exec "touch $WORK/must-not-run"
+  Port 1
+Match exec "test -f $WORK/flag"
+  Port 3333
+Match all
+  Port 4444
+CFG
+check "Match exec false" "port 4444" "$STRATA" ssh -G -F "$WORK/m.conf" h
+touch "$WORK/flag"
+check "Match exec true" "port 3333" "$STRATA" ssh -G -F "$WORK/m.conf" h
+[ ! -e "$WORK/must-not-run" ] && echo "ok   exec skipped after a failed criterion" ||
+    { echo "FAIL exec ran after a failed criterion"; FAILS=$((FAILS + 1)); }
+if out=$("$STRATA" ssh -G -F none -o "CheckHostIP yes" h 2>&1); then
+    echo "FAIL CheckHostIP yes accepted"; FAILS=$((FAILS + 1))
+elif [[ "$out" == *"CheckHostIP yes: strata does not check"* ]]; then echo "ok   refused keyword names itself"
+else echo "FAIL refused keyword: $out"; FAILS=$((FAILS + 1)); fi
+
+# Debian 12's /etc/ssh/ssh_config body, then a typical ~/.ssh/config.
+root_sshd main "AcceptEnv LANG LC_*"
+cat >"$WORK/debian_ssh_config" <<'CFG'
+# This is the ssh client system-wide configuration file.  See
+# ssh_config(5) for more information.
+Include /etc/ssh/ssh_config.d/*.conf
+
+Host *
+#   ForwardAgent no
+#   ForwardX11 no
+#   PasswordAuthentication yes
+#   HostbasedAuthentication no
+#   GSSAPIAuthentication no
+#   CheckHostIP no
+#   StrictHostKeyChecking ask
+#   IdentityFile ~/.ssh/id_rsa
+#   Port 22
+#   Ciphers aes128-ctr,aes192-ctr,aes256-ctr,aes128-cbc,3des-cbc
+#   EscapeChar ~
+#   Tunnel no
+#   VisualHostKey no
+#   ProxyCommand ssh -q -W %h:%p gateway.example.com
+#   RekeyLimit 1G 1h
+#   UserKnownHostsFile ~/.ssh/known_hosts.d/%k
+    SendEnv LANG LC_*
+    HashKnownHosts yes
+    GSSAPIAuthentication yes
+CFG
+cat >"$WORK/user_config" <<CFG
+IgnoreUnknown UseKeychain
+Host box
+    HostName 127.0.0.1
+    Port $PORT
+    User root
+    IdentityFile $WORK/id
+    UserKnownHostsFile $WORK/known_hosts
+    AddKeysToAgent yes
+    UseKeychain yes
+    ForwardAgent yes
+    ForwardX11 no
+    ControlMaster auto
+    ControlPath ~/.ssh/cm-%C
+    ControlPersist 10m
+    ServerAliveInterval 60
+    TCPKeepAlive yes
+    VisualHostKey no
+    PermitLocalCommand no
+Match originalhost box exec "true"
+    SetEnv STRATA_T=1
+Include $WORK/debian_ssh_config
+CFG
+out=$(LANG=C.UTF-8 timeout 60 "$STRATA" ssh -v -F "$WORK/user_config" box -- echo connected 2>"$WORK/v.log") || true
+[ "$out" = "connected" ] && echo "ok   Debian + typical config connects" ||
+    { echo "FAIL Debian + typical config: $out"; cat "$WORK/v.log"; FAILS=$((FAILS + 1)); }
+for k in UseKeychain ForwardX11 TCPKeepAlive GSSAPIAuthentication VisualHostKey; do
+    grep -q "debug1: .*ignoring $k" "$WORK/v.log" && echo "ok   -v notes $k" ||
+        { echo "FAIL -v does not note $k"; FAILS=$((FAILS + 1)); }
+done
+out=$(timeout 60 "$STRATA" ssh -F "$WORK/user_config" box -p "$PORT" echo after-dest 2>&1) || true
+[ "$out" = "after-dest" ] && echo "ok   options after destination connect" ||
+    { echo "FAIL options after destination: $out"; FAILS=$((FAILS + 1)); }
+finish
