@@ -46,7 +46,7 @@
 
 #define STRATA_SSH_CONFIG_FILE_MAX (1024u * 1024u) /* bytes per file */
 #define STRATA_SSH_CONFIG_INCLUDE_DEPTH 8
-#define STRATA_SSH_CONFIG_LIST_MAX 64 /* entries of each list option */
+#define STRATA_SSH_CONFIG_LIST_MAX 64   /* entries of each list option */
 #define STRATA_SSH_CONFIG_NOTES_MAX 128 /* ignored-keyword notes kept */
 
 enum strata_ssh_config_opt {
@@ -204,22 +204,22 @@ struct strata_ssh_config {
     char *remote_command, *proxy_command; /* the rest of the line, as OpenSSH */
     char *pubkey_accepted_algorithms;     /* as given: may start + - ^ */
     char *control_path, *global_known_hosts_file, *tag;
-    char *forward_agent_path;         /* ForwardAgent with a socket path or $VAR */
-    int request_tty;                  /* enum strata_ssh_config_tty */
-    int server_alive_count_max;       /* >= 0 */
-    int forward_agent;                /* 0 / 1 (1 also with forward_agent_path) */
-    int exit_on_forward_failure;      /* 0 / 1 */
-    int hash_known_hosts;             /* 0 / 1 */
-    int update_host_keys;             /* 0 no, 1 yes, 2 ask */
-    int add_keys_to_agent;            /* enum strata_ssh_config_addkeys */
-    int add_keys_lifetime;            /* seconds; 0 = no limit */
-    int number_of_password_prompts;   /* >= 0 */
-    int escape_char;                  /* a byte, or STRATA_SSHC_ESCAPE_NONE */
-    int control_master;               /* enum strata_ssh_config_master */
-    int control_persist;              /* 0 / 1 */
-    int control_persist_seconds;      /* with control_persist 1: 0 = for ever */
-    int clear_all_forwardings;        /* 0 / 1: finish drops every forward */
-    int required_rsa_size;            /* bits; at most 1024 (strata's own floor) */
+    char *forward_agent_path;       /* ForwardAgent with a socket path or $VAR */
+    int request_tty;                /* enum strata_ssh_config_tty */
+    int server_alive_count_max;     /* >= 0 */
+    int forward_agent;              /* 0 / 1 (1 also with forward_agent_path) */
+    int exit_on_forward_failure;    /* 0 / 1 */
+    int hash_known_hosts;           /* 0 / 1 */
+    int update_host_keys;           /* 0 no, 1 yes, 2 ask */
+    int add_keys_to_agent;          /* enum strata_ssh_config_addkeys */
+    int add_keys_lifetime;          /* seconds; 0 = no limit */
+    int number_of_password_prompts; /* >= 0 */
+    int escape_char;                /* a byte, or STRATA_SSHC_ESCAPE_NONE */
+    int control_master;             /* enum strata_ssh_config_master */
+    int control_persist;            /* 0 / 1 */
+    int control_persist_seconds;    /* with control_persist 1: 0 = for ever */
+    int clear_all_forwardings;      /* 0 / 1: finish drops every forward */
+    int required_rsa_size;          /* bits; at most 1024 (strata's own floor) */
     strata_ssh_config_forward remote_forwards[STRATA_SSH_CONFIG_LIST_MAX];
     size_t n_remote_forwards;
     strata_ssh_config_forward dynamic_forwards[STRATA_SSH_CONFIG_LIST_MAX];
@@ -298,8 +298,8 @@ strata_ssh_config_resolve(strata_ssh_config *c, const char *host, char *const *o
 /* The io module's Include reader and Match exec runner (/bin/sh -c
  * command, stdin from /dev/null, stdout to stderr, as OpenSSH). */
 STRATA_API strata_status strata_ssh_config_include_files(void *user, const char *pattern,
-                                                         strata_ssh_config_each_fn each,
-                                                         void *arg, strata_error *err);
+                                                         strata_ssh_config_each_fn each, void *arg,
+                                                         strata_error *err);
 STRATA_API int strata_ssh_config_exec_shell(void *user, const char *command, strata_error *err);
 
 /* The keywords strata accepts (implemented or ignored; not Host, Match,

@@ -106,10 +106,15 @@ static strata_status fill_context(strata_ssh_config *c, strata_error *err)
     if (gethostname(host, sizeof host) != 0)
         host[0] = '\0';
     host[sizeof host - 1] = '\0';
-    strata_status r = strata_ssh_config_set_context(
-        c, c->local_user ? c->local_user : pw ? pw->pw_name : NULL,
-        c->local_host ? c->local_host : host[0] ? host : NULL, c->command,
-        c->uid >= 0 ? c->uid : (long)getuid());
+    strata_status r =
+        strata_ssh_config_set_context(c,
+                                      c->local_user ? c->local_user
+                                      : pw          ? pw->pw_name
+                                                    : NULL,
+                                      c->local_host ? c->local_host
+                                      : host[0]     ? host
+                                                    : NULL,
+                                      c->command, c->uid >= 0 ? c->uid : (long)getuid());
     if (r != STRATA_OK)
         strata_error_set(err, r, "out of memory");
     return r;

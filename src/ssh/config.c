@@ -53,8 +53,7 @@ static strata_status set_copy(char **dst, const char *v, strata_error *err)
 }
 
 strata_status strata_ssh_config_set_context(strata_ssh_config *c, const char *local_user,
-                                            const char *local_host, const char *command,
-                                            long uid)
+                                            const char *local_host, const char *command, long uid)
 {
     strata_error err;
     strata_error_clear(&err);
@@ -167,7 +166,6 @@ static int split_line(char *s, char **argv)
     }
     return argc;
 }
-
 
 /* The text after the keyword and its separator, trailing blanks dropped,
  * copied into out (ProxyCommand and RemoteCommand take it whole). */

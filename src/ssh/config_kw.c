@@ -13,24 +13,24 @@
 #define LINE_ARGS_MAX_KW 64
 
 enum kind {
-    K_STR,      /* first value wins */
-    K_ALGS,     /* algorithm list, may start + - ^ */
-    K_CMD,      /* the rest of the line */
+    K_STR,  /* first value wins */
+    K_ALGS, /* algorithm list, may start + - ^ */
+    K_CMD,  /* the rest of the line */
     K_PORT,
     K_YESNO,
     K_STRICT,
     K_SECONDS,
     K_REKEY,
-    K_LFWD,     /* LocalForward */
-    K_RFWD,     /* RemoteForward */
-    K_DFWD,     /* DynamicForward */
+    K_LFWD, /* LocalForward */
+    K_RFWD, /* RemoteForward */
+    K_DFWD, /* DynamicForward */
     K_LOG,
-    K_PATHS,    /* IdentityFile, CertificateFile: accumulate */
+    K_PATHS, /* IdentityFile, CertificateFile: accumulate */
     K_WARNWEAK,
     K_SENDENV,
     K_SETENV,
     K_TTY,
-    K_COUNT,    /* a non-negative integer */
+    K_COUNT, /* a non-negative integer */
     K_FWDAGENT,
     K_UPDHK,
     K_ADDKEYS,
@@ -38,8 +38,8 @@ enum kind {
     K_CMASTER,
     K_CPERSIST,
     K_RSASIZE,
-    K_FILES,    /* GlobalKnownHostsFile: one or more names, kept as one string */
-    K_REFUSE,   /* RefuseConnection */
+    K_FILES,  /* GlobalKnownHostsFile: one or more names, kept as one string */
+    K_REFUSE, /* RefuseConnection */
 };
 
 struct option_row {
@@ -106,8 +106,7 @@ static const struct option_row options[] = {
      F(pubkey_accepted_algorithms)},
     {"ProxyCommand", STRATA_SSHC_PROXYCOMMAND, K_CMD, F(proxy_command)},
     {"ForwardAgent", STRATA_SSHC_FORWARDAGENT, K_FWDAGENT, F(forward_agent)},
-    {"ExitOnForwardFailure", STRATA_SSHC_EXITONFORWARDFAILURE, K_YESNO,
-     F(exit_on_forward_failure)},
+    {"ExitOnForwardFailure", STRATA_SSHC_EXITONFORWARDFAILURE, K_YESNO, F(exit_on_forward_failure)},
     {"DynamicForward", STRATA_SSHC_DYNAMICFORWARD, K_DFWD, L(dynamic_forwards, n_dynamic_forwards)},
     {"RemoteForward", STRATA_SSHC_REMOTEFORWARD, K_RFWD, L(remote_forwards, n_remote_forwards)},
     {"HashKnownHosts", STRATA_SSHC_HASHKNOWNHOSTS, K_YESNO, F(hash_known_hosts)},
@@ -120,8 +119,7 @@ static const struct option_row options[] = {
     {"ControlPath", STRATA_SSHC_CONTROLPATH, K_STR, F(control_path)},
     {"ControlPersist", STRATA_SSHC_CONTROLPERSIST, K_CPERSIST, F(control_persist)},
     {"ClearAllForwardings", STRATA_SSHC_CLEARALLFORWARDINGS, K_YESNO, F(clear_all_forwardings)},
-    {"GlobalKnownHostsFile", STRATA_SSHC_GLOBALKNOWNHOSTSFILE, K_FILES,
-     F(global_known_hosts_file)},
+    {"GlobalKnownHostsFile", STRATA_SSHC_GLOBALKNOWNHOSTSFILE, K_FILES, F(global_known_hosts_file)},
     {"RequiredRSASize", STRATA_SSHC_REQUIREDRSASIZE, K_RSASIZE, F(required_rsa_size)},
     {"Tag", STRATA_SSHC_TAG, K_STR, F(tag)},
     {"RefuseConnection", STRATA_SSHC_COUNT, K_REFUSE, 0, 0},
@@ -156,8 +154,7 @@ static const char *g_alias(int argc, char **argv)
 static const char *g_revoked(int argc, char **argv)
 {
     (void)argc;
-    return strcasecmp(argv[1], "none") == 0 ? NULL
-                                           : "strata does not read a revoked host key list";
+    return strcasecmp(argv[1], "none") == 0 ? NULL : "strata does not read a revoked host key list";
 }
 static const char *g_obscure(int argc, char **argv)
 {
@@ -364,7 +361,6 @@ static int parse_size(const char *s, uint64_t *out)
     return 1;
 }
 
-
 static int parse_loglevel(const char *s)
 {
     static const char *const names[] = {"QUIET",   "FATAL",  "ERROR",  "INFO",
@@ -529,7 +525,8 @@ static strata_status send_env(strata_ssh_config *c, const char *loc, int argc, c
         int dup = 0;
         for (size_t i = 0; c->final_pass && i < c->n_send_env; i++)
             dup |= strcmp(c->send_env[i], v) == 0;
-        strata_status r = dup ? STRATA_OK : push(c->send_env, &c->n_send_env, loc, "SendEnv", v, err);
+        strata_status r =
+            dup ? STRATA_OK : push(c->send_env, &c->n_send_env, loc, "SendEnv", v, err);
         if (r != STRATA_OK)
             return r;
     }
@@ -726,9 +723,9 @@ static strata_status apply_row(strata_ssh_config *c, const struct option_row *ro
     }
     case K_CMASTER: {
         static const char *const nm[] = {"no", "false", "yes", "true", "auto", "ask", "autoask"};
-        static const int vl[] = {STRATA_SSHC_MASTER_NO,  STRATA_SSHC_MASTER_NO,
-                                 STRATA_SSHC_MASTER_YES, STRATA_SSHC_MASTER_YES,
-                                 STRATA_SSHC_MASTER_AUTO, STRATA_SSHC_MASTER_ASK,
+        static const int vl[] = {STRATA_SSHC_MASTER_NO,      STRATA_SSHC_MASTER_NO,
+                                 STRATA_SSHC_MASTER_YES,     STRATA_SSHC_MASTER_YES,
+                                 STRATA_SSHC_MASTER_AUTO,    STRATA_SSHC_MASTER_ASK,
                                  STRATA_SSHC_MASTER_AUTO_ASK};
         if ((x = ENUM(v, nm, vl)) < 0)
             return bad(err, loc, "ControlMaster must be yes, no, auto, ask or autoask, not \"%s\"",
@@ -778,8 +775,9 @@ static strata_status apply_row(strata_ssh_config *c, const struct option_row *ro
     case K_FWDAGENT:
         if ((x = yesno(v)) < 0) {
             if (v[0] != '$' && v[0] != '/' && v[0] != '~')
-                return bad(err, loc, "ForwardAgent must be yes, no, a socket path or $VAR, not "
-                                     "\"%s\"",
+                return bad(err, loc,
+                           "ForwardAgent must be yes, no, a socket path or $VAR, not "
+                           "\"%s\"",
                            v);
             x = 1;
             if (take && !(c->forward_agent_path = strdup(v)))
@@ -850,9 +848,9 @@ strata_status strata__sshc_keyword(strata_ssh_config *c, const char *loc, int ar
             return STRATA_OK;
         if (o->cls == O_CANON && strcasecmp(argv[1], "no") != 0 && strcasecmp(argv[1], "false"))
             c->want_final = 1; /* OpenSSH reads the files again after canonicalising */
-        return strata__sshc_note(c, loc,
-                                 o->cls == O_DEPRECATED ? "deprecated" : "not implemented by strata",
-                                 o->name, err);
+        return strata__sshc_note(
+            c, loc, o->cls == O_DEPRECATED ? "deprecated" : "not implemented by strata", o->name,
+            err);
     }
     if (c->ignore_unknown && strata_ssh_config_host_match(argv[0], c->ignore_unknown))
         return active ? strata__sshc_note(c, loc, "unknown option, IgnoreUnknown", argv[0], err)

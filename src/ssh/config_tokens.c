@@ -19,7 +19,8 @@ static void conn_hash(struct sshc_tokens *t)
     int ok = 1;
     for (size_t i = 0; i < 5; i++)
         ok &= !parts[i] || strata_buf_put(&b, parts[i], strlen(parts[i])) == STRATA_OK;
-    if (ok && EVP_Digest(strata_buf_ptr(&b), strata_buf_len(&b), md, &mdlen, EVP_sha1(), NULL) == 1) {
+    if (ok &&
+        EVP_Digest(strata_buf_ptr(&b), strata_buf_len(&b), md, &mdlen, EVP_sha1(), NULL) == 1) {
         for (unsigned i = 0; i < mdlen && i < 20; i++)
             snprintf(t->C_buf + 2 * i, 3, "%02x", md[i]);
         t->C = t->C_buf;

@@ -43,9 +43,9 @@ static void test_host_patterns(void **state)
     assert_true(strata_ssh_config_host_match("", "*"));
     /* Many stars cost linear backtracking, not exponential time. */
     assert_false(strata_ssh_config_host_match("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab",
-                                       "*a*a*a*a*a*a*a*a*a*a*a*a*c"));
+                                              "*a*a*a*a*a*a*a*a*a*a*a*a*c"));
     assert_true(strata_ssh_config_host_match("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab",
-                                      "*a*a*a*a*a*a*a*a*a*a*a*a*b"));
+                                             "*a*a*a*a*a*a*a*a*a*a*a*a*b"));
     assert_true(strata_ssh_config_host_match("a.b.c", "*.*.*"));
     assert_false(strata_ssh_config_host_match("a.b", "*.*.*"));
 }
@@ -222,7 +222,8 @@ static void test_errors_name_file_and_line(void **state)
     /* Unknown token in a path, found by finish. */
     assert_ok(strata_ssh_config_apply_option(&c, "IdentityFile=/k/%z", &err));
     strata_error_clear(&err);
-    assert_status(strata_ssh_config_finish(&c, "h", "me", "/home/u", NULL, &err), STRATA_E_SSH_CONFIG);
+    assert_status(strata_ssh_config_finish(&c, "h", "me", "/home/u", NULL, &err),
+                  STRATA_E_SSH_CONFIG);
     assert_string_equal(strata_error_message(&err), "IdentityFile \"%z\": unknown token %z");
     strata_ssh_config_free(&c);
     /* ~ without a home directory. */
@@ -275,7 +276,8 @@ static void test_tokens(void **state)
     strata_ssh_config_init(&c);
     assert_ok(strata_ssh_config_apply_option(&c, "HostName=%h.example.org", &err));
     assert_ok(strata_ssh_config_apply_option(&c, "User=root", &err));
-    assert_ok(strata_ssh_config_apply_option(&c, "IdentityFile=%d/.ssh/%r@%h:%p-%u-%n-%l-100%%", &err));
+    assert_ok(
+        strata_ssh_config_apply_option(&c, "IdentityFile=%d/.ssh/%r@%h:%p-%u-%n-%l-100%%", &err));
     strata_error_clear(&err);
     assert_ok(strata_ssh_config_finish(&c, "srv", "me", "/home/me", "box", &err));
     assert_string_equal(c.hostname, "srv.example.org");
@@ -400,130 +402,129 @@ static void test_resolve(void **state)
 static void test_every_openssh_keyword(void **state)
 {
     (void)state;
-    static const char cfg[] =
-    "addkeystoagent confirm\n"
-    "addressfamily no\n"
-    "afstokenpassing no\n"
-    "batchmode no\n"
-    "bindaddress no\n"
-    "bindinterface no\n"
-    "canonicaldomains no\n"
-    "canonicalizefallbacklocal no\n"
-    "canonicalizehostname no\n"
-    "canonicalizemaxdots no\n"
-    "canonicalizepermittedcnames no\n"
-    "casignaturealgorithms no\n"
-    "certificatefile ~/c1\n"
-    "challengeresponseauthentication no\n"
-    "channeltimeout no\n"
-    "checkhostip no\n"
-    "cipher no\n"
-    "ciphers +aes128-cbc\n"
-    "clearallforwardings no\n"
-    "compression no\n"
-    "compressionlevel no\n"
-    "connectionattempts no\n"
-    "connecttimeout 5\n"
-    "controlmaster auto\n"
-    "controlpath /tmp/%C\n"
-    "controlpersist 10m\n"
-    "dsaauthentication no\n"
-    "dynamicforward 1080\n"
-    "enableescapecommandline no\n"
-    "enablesshkeysign no\n"
-    "escapechar ~\n"
-    "exitonforwardfailure no\n"
-    "fallbacktorsh no\n"
-    "fingerprinthash no\n"
-    "forkafterauthentication no\n"
-    "forwardagent no\n"
-    "forwardx11 no\n"
-    "forwardx11timeout no\n"
-    "forwardx11trusted no\n"
-    "gatewayports no\n"
-    "globalknownhostsfile /etc/ssh/ssh_known_hosts\n"
-    "globalknownhostsfile2 no\n"
-    "gssapiauthentication no\n"
-    "gssapidelegatecredentials no\n"
-    "hashknownhosts no\n"
-    "hostbasedacceptedalgorithms no\n"
-    "hostbasedauthentication no\n"
-    "hostbasedkeytypes no\n"
-    "hostkeyalgorithms ssh-ed25519\n"
-    "hostname x\n"
-    "identitiesonly no\n"
-    "identityagent none\n"
-    "identityfile ~/k1\n"
-    "identityfile2 ~/k2\n"
-    "ignoreunknown UseKeychain\n"
-    "ipqos no\n"
-    "kbdinteractiveauthentication no\n"
-    "kbdinteractivedevices no\n"
-    "keepalive no\n"
-    "kerberosauthentication no\n"
-    "kerberostgtpassing no\n"
-    "kexalgorithms ^curve25519-sha256\n"
-    "knownhostscommand no\n"
-    "localcommand no\n"
-    "localforward 1 h:2\n"
-    "loglevel INFO\n"
-    "logverbose no\n"
-    "macs -hmac-sha1\n"
-    "nohostauthenticationforlocalhost no\n"
-    "numberofpasswordprompts 2\n"
-    "obscurekeystroketiming no\n"
-    "passwordauthentication no\n"
-    "permitlocalcommand no\n"
-    "permitremoteopen no\n"
-    "pkcs11provider no\n"
-    "port 2222\n"
-    "preferredauthentications no\n"
-    "protocol no\n"
-    "proxycommand nc %h %p\n"
-    "proxyjump none\n"
-    "proxyusefdpass no\n"
-    "pubkeyacceptedalgorithms ssh-ed25519\n"
-    "pubkeyacceptedkeytypes ssh-ed25519\n"
-    "pubkeyauthentication no\n"
-    "rekeylimit 1G 1h\n"
-    "remotecommand uptime\n"
-    "remoteforward 3 h:4\n"
-    "requesttty auto\n"
-    "requiredrsasize 1024\n"
-    "revokedhostkeys none\n"
-    "rhostsauthentication no\n"
-    "rhostsrsaauthentication no\n"
-    "rsaauthentication no\n"
-    "securitykeyprovider no\n"
-    "sendenv LANG\n"
-    "serveralivecountmax 2\n"
-    "serveraliveinterval 5\n"
-    "sessiontype no\n"
-    "setenv A=b\n"
-    "skeyauthentication no\n"
-    "smartcarddevice no\n"
-    "stdinnull no\n"
-    "streamlocalbindmask no\n"
-    "streamlocalbindunlink no\n"
-    "stricthostkeychecking ask\n"
-    "syslogfacility no\n"
-    "tag t\n"
-    "tcpkeepalive no\n"
-    "tisauthentication no\n"
-    "tunnel no\n"
-    "tunneldevice no\n"
-    "updatehostkeys no\n"
-    "useprivilegedport no\n"
-    "user u\n"
-    "userknownhostsfile ~/kh\n"
-    "userknownhostsfile2 no\n"
-    "useroaming no\n"
-    "usersh no\n"
-    "verifyhostkeydns no\n"
-    "versionaddendum no\n"
-    "visualhostkey no\n"
-    "warnweakcrypto no-pq-kex\n"
-    "xauthlocation no\n";
+    static const char cfg[] = "addkeystoagent confirm\n"
+                              "addressfamily no\n"
+                              "afstokenpassing no\n"
+                              "batchmode no\n"
+                              "bindaddress no\n"
+                              "bindinterface no\n"
+                              "canonicaldomains no\n"
+                              "canonicalizefallbacklocal no\n"
+                              "canonicalizehostname no\n"
+                              "canonicalizemaxdots no\n"
+                              "canonicalizepermittedcnames no\n"
+                              "casignaturealgorithms no\n"
+                              "certificatefile ~/c1\n"
+                              "challengeresponseauthentication no\n"
+                              "channeltimeout no\n"
+                              "checkhostip no\n"
+                              "cipher no\n"
+                              "ciphers +aes128-cbc\n"
+                              "clearallforwardings no\n"
+                              "compression no\n"
+                              "compressionlevel no\n"
+                              "connectionattempts no\n"
+                              "connecttimeout 5\n"
+                              "controlmaster auto\n"
+                              "controlpath /tmp/%C\n"
+                              "controlpersist 10m\n"
+                              "dsaauthentication no\n"
+                              "dynamicforward 1080\n"
+                              "enableescapecommandline no\n"
+                              "enablesshkeysign no\n"
+                              "escapechar ~\n"
+                              "exitonforwardfailure no\n"
+                              "fallbacktorsh no\n"
+                              "fingerprinthash no\n"
+                              "forkafterauthentication no\n"
+                              "forwardagent no\n"
+                              "forwardx11 no\n"
+                              "forwardx11timeout no\n"
+                              "forwardx11trusted no\n"
+                              "gatewayports no\n"
+                              "globalknownhostsfile /etc/ssh/ssh_known_hosts\n"
+                              "globalknownhostsfile2 no\n"
+                              "gssapiauthentication no\n"
+                              "gssapidelegatecredentials no\n"
+                              "hashknownhosts no\n"
+                              "hostbasedacceptedalgorithms no\n"
+                              "hostbasedauthentication no\n"
+                              "hostbasedkeytypes no\n"
+                              "hostkeyalgorithms ssh-ed25519\n"
+                              "hostname x\n"
+                              "identitiesonly no\n"
+                              "identityagent none\n"
+                              "identityfile ~/k1\n"
+                              "identityfile2 ~/k2\n"
+                              "ignoreunknown UseKeychain\n"
+                              "ipqos no\n"
+                              "kbdinteractiveauthentication no\n"
+                              "kbdinteractivedevices no\n"
+                              "keepalive no\n"
+                              "kerberosauthentication no\n"
+                              "kerberostgtpassing no\n"
+                              "kexalgorithms ^curve25519-sha256\n"
+                              "knownhostscommand no\n"
+                              "localcommand no\n"
+                              "localforward 1 h:2\n"
+                              "loglevel INFO\n"
+                              "logverbose no\n"
+                              "macs -hmac-sha1\n"
+                              "nohostauthenticationforlocalhost no\n"
+                              "numberofpasswordprompts 2\n"
+                              "obscurekeystroketiming no\n"
+                              "passwordauthentication no\n"
+                              "permitlocalcommand no\n"
+                              "permitremoteopen no\n"
+                              "pkcs11provider no\n"
+                              "port 2222\n"
+                              "preferredauthentications no\n"
+                              "protocol no\n"
+                              "proxycommand nc %h %p\n"
+                              "proxyjump none\n"
+                              "proxyusefdpass no\n"
+                              "pubkeyacceptedalgorithms ssh-ed25519\n"
+                              "pubkeyacceptedkeytypes ssh-ed25519\n"
+                              "pubkeyauthentication no\n"
+                              "rekeylimit 1G 1h\n"
+                              "remotecommand uptime\n"
+                              "remoteforward 3 h:4\n"
+                              "requesttty auto\n"
+                              "requiredrsasize 1024\n"
+                              "revokedhostkeys none\n"
+                              "rhostsauthentication no\n"
+                              "rhostsrsaauthentication no\n"
+                              "rsaauthentication no\n"
+                              "securitykeyprovider no\n"
+                              "sendenv LANG\n"
+                              "serveralivecountmax 2\n"
+                              "serveraliveinterval 5\n"
+                              "sessiontype no\n"
+                              "setenv A=b\n"
+                              "skeyauthentication no\n"
+                              "smartcarddevice no\n"
+                              "stdinnull no\n"
+                              "streamlocalbindmask no\n"
+                              "streamlocalbindunlink no\n"
+                              "stricthostkeychecking ask\n"
+                              "syslogfacility no\n"
+                              "tag t\n"
+                              "tcpkeepalive no\n"
+                              "tisauthentication no\n"
+                              "tunnel no\n"
+                              "tunneldevice no\n"
+                              "updatehostkeys no\n"
+                              "useprivilegedport no\n"
+                              "user u\n"
+                              "userknownhostsfile ~/kh\n"
+                              "userknownhostsfile2 no\n"
+                              "useroaming no\n"
+                              "usersh no\n"
+                              "verifyhostkeydns no\n"
+                              "versionaddendum no\n"
+                              "visualhostkey no\n"
+                              "warnweakcrypto no-pq-kex\n"
+                              "xauthlocation no\n";
     strata_ssh_config c;
     strata_error err;
     strata_ssh_config_init(&c);
@@ -545,7 +546,8 @@ static void test_every_openssh_keyword(void **state)
     strata_ssh_config_init(&c);
     assert_ok(apply(&c, "Host other\n  ForwardX11 yes\nHost h\n  TCPKeepAlive no\n", "h", &err));
     assert_int_equal(c.n_notes, 1);
-    assert_string_equal(c.notes[0], "cfg line 4: ignoring TCPKeepAlive (not implemented by strata)");
+    assert_string_equal(c.notes[0],
+                        "cfg line 4: ignoring TCPKeepAlive (not implemented by strata)");
     strata_ssh_config_free(&c);
     /* The keyword list strata publishes covers them. */
     const char *names[256];
@@ -647,8 +649,8 @@ static void test_match(void **state)
     assert_ok(strata_ssh_config_apply_option(&c, "User=bob", &err));
     exec_calls = 0;
     assert_ok(apply(&c, cfg, "web1", &err));
-    assert_int_equal(c.port, 1);                 /* host (HostName with %h) and user */
-    assert_int_equal(c.connect_timeout, 7);      /* originalhost, !user */
+    assert_int_equal(c.port, 1);                   /* host (HostName with %h) and user */
+    assert_int_equal(c.connect_timeout, 7);        /* originalhost, !user */
     assert_int_equal(c.server_alive_count_max, 9); /* localuser */
     assert_int_equal(c.number_of_password_prompts, -1);
     assert_int_equal(c.compression, -1); /* exec not run: host failed first */
@@ -679,11 +681,13 @@ static void test_match(void **state)
     /* Errors name file and line. */
     match_cfg(&c);
     assert_status(apply(&c, "\nMatch exec \"broken\"\n", "h", &err), STRATA_E_SSH_CONFIG);
-    assert_string_equal(strata_error_message(&err), "cfg line 2: Match exec \"broken\": cannot run");
+    assert_string_equal(strata_error_message(&err),
+                        "cfg line 2: Match exec \"broken\": cannot run");
     strata_ssh_config_free(&c);
     expect_error("Match host\n", "h", STRATA_E_SSH_CONFIG,
                  "cfg line 1: missing argument for Match 'host'");
-    expect_error("Match\n", "h", STRATA_E_SSH_CONFIG, "cfg line 1: Match needs one or more criteria");
+    expect_error("Match\n", "h", STRATA_E_SSH_CONFIG,
+                 "cfg line 1: Match needs one or more criteria");
     expect_error("Match all host a\n", "h", STRATA_E_SSH_CONFIG,
                  "cfg line 1: 'all' cannot be combined with other Match attributes");
     expect_error("Match exec true\n", "h", STRATA_E_SSH_CONFIG,
@@ -759,16 +763,15 @@ static void test_new_keywords(void **state)
     assert_int_equal(c.escape_char, STRATA_SSHC_ESCAPE_NONE);
     assert_int_equal(c.control_master, STRATA_SSHC_MASTER_AUTO_ASK);
     /* %C: SHA-1 of %l%h%p%r%j, as OpenSSH. */
-    assert_string_equal(c.control_path,
-                        "/home/u/.ssh/cm-274dc7f2272d36dc8522d81c30fb636c5200ec20");
+    assert_string_equal(c.control_path, "/home/u/.ssh/cm-274dc7f2272d36dc8522d81c30fb636c5200ec20");
     assert_int_equal(c.control_persist, 1);
     assert_int_equal(c.control_persist_seconds, 600);
     strata_ssh_config_free(&c);
 
     /* ClearAllForwardings drops every forward at finish. */
     strata_ssh_config_init(&c);
-    assert_ok(apply(&c, "ClearAllForwardings yes\nLocalForward 1 h:2\nDynamicForward 3\n", "h",
-                    &err));
+    assert_ok(
+        apply(&c, "ClearAllForwardings yes\nLocalForward 1 h:2\nDynamicForward 3\n", "h", &err));
     assert_ok(strata_ssh_config_finish(&c, "h", "me", "/home/u", NULL, &err));
     assert_int_equal(c.n_forwards + c.n_dynamic_forwards, 0);
     strata_ssh_config_free(&c);

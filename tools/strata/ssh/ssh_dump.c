@@ -97,7 +97,8 @@ static void print_config(const strata_ssh_config *c, const char *host)
     printf("warnweakcrypto %s\n", flag(c->warn_weak_crypto, 1));
     printf("numberofpasswordprompts %d\n",
            c->number_of_password_prompts < 0 ? 3 : c->number_of_password_prompts);
-    printf("serveralivecountmax %d\n", c->server_alive_count_max < 0 ? 3 : c->server_alive_count_max);
+    printf("serveralivecountmax %d\n",
+           c->server_alive_count_max < 0 ? 3 : c->server_alive_count_max);
     printf("serveraliveinterval %d\n", c->server_alive_interval < 0 ? 0 : c->server_alive_interval);
     printf("requiredrsasize %d\n", c->required_rsa_size < 0 ? 1024 : c->required_rsa_size);
 }
@@ -236,10 +237,23 @@ out:
 
 int ssh_query(const char *what)
 {
-    static const char *const queries[] = {
-        "cipher", "cipher-auth", "compression", "kex", "key", "key-cert", "key-plain",
-        "key-sig", "mac", "sig", "Ciphers", "MACs", "KexAlgorithms", "HostKeyAlgorithms",
-        "PubkeyAcceptedAlgorithms", "HostbasedAcceptedAlgorithms", "CASignatureAlgorithms"};
+    static const char *const queries[] = {"cipher",
+                                          "cipher-auth",
+                                          "compression",
+                                          "kex",
+                                          "key",
+                                          "key-cert",
+                                          "key-plain",
+                                          "key-sig",
+                                          "mac",
+                                          "sig",
+                                          "Ciphers",
+                                          "MACs",
+                                          "KexAlgorithms",
+                                          "HostKeyAlgorithms",
+                                          "PubkeyAcceptedAlgorithms",
+                                          "HostbasedAcceptedAlgorithms",
+                                          "CASignatureAlgorithms"};
     char buf[8192];
     if (!strcmp(what, "help")) {
         for (size_t i = 0; i < sizeof queries / sizeof queries[0]; i++)
