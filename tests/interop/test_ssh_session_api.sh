@@ -4,10 +4,9 @@
 # options come from a config file (HostName, Port, User, IdentityFile,
 # UserKnownHostsFile), its ProxyJump makes a jump hop through the same sshd,
 # LocalForward and a -L spec forward 8 MiB to an echo server and back, and
-# the remote command's output and exit status come back. ServerAliveCountMax
-# from the library's clock: a server that stops answering (a relay frozen
-# with SIGSTOP) ends the
-# session with OpenSSH's message.
+# the remote command's output and exit status come back. ServerAliveInterval
+# from the config on the library's clock: a server that stops answering (a
+# relay frozen with SIGSTOP) ends the session with OpenSSH's message.
 source "$(dirname "$0")/ssh_lib.sh"
 need /usr/sbin/sshd
 need ssh-keygen
