@@ -677,7 +677,7 @@ static strata_status apply_row(strata_ssh_config *c, const struct option_row *ro
         break;
     case K_COUNT:
         if ((n = parse_uint(v, 0x7fffffff)) < 0)
-            return bad(err, loc, "%s must be a number, not \"%s\"", row->name, v);
+            return bad(err, loc, "bad number \"%s\" for %s", v, row->name);
         x = (int)n;
         break;
     case K_RSASIZE:

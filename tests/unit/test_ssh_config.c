@@ -50,6 +50,28 @@ static void test_host_patterns(void **state)
     assert_false(strata_ssh_config_host_match("a.b", "*.*.*"));
 }
 
+/* ServerAliveCountMax: unset is -1 (the layer's default, 3), a number is
+ * kept, 0 means never (as OpenSSH), and a non-number names the option. */
+static void test_server_alive_count_max(void **state)
+{
+    (void)state;
+    strata_ssh_config c;
+    strata_error err;
+    strata_ssh_config_init(&c);
+    assert_int_equal(c.server_alive_count_max, -1);
+    assert_ok(apply(&c, "ServerAliveCountMax 5\nServerAliveCountMax 9\n", "h", &err));
+    assert_int_equal(c.server_alive_count_max, 5); /* the first value wins */
+    strata_ssh_config_free(&c);
+    assert_ok(strata_ssh_config_apply_option(&c, "ServerAliveCountMax=0", &err));
+    assert_int_equal(c.server_alive_count_max, 0);
+    strata_ssh_config_free(&c);
+    assert_int_equal(strata_ssh_config_apply_option(&c, "ServerAliveCountMax=many", &err),
+                     STRATA_E_SSH_CONFIG);
+    assert_non_null(
+        strstr(strata_error_message(&err), "bad number \"many\" for ServerAliveCountMax"));
+    strata_ssh_config_free(&c);
+}
+
 static void test_first_value_wins(void **state)
 {
     (void)state;
@@ -785,7 +807,7 @@ static void test_new_keywords(void **state)
     expect_error("ControlMaster maybe\n", "h", STRATA_E_SSH_CONFIG,
                  "cfg line 1: ControlMaster must be yes, no, auto, ask or autoask, not \"maybe\"");
     expect_error("ServerAliveCountMax -1\n", "h", STRATA_E_SSH_CONFIG,
-                 "cfg line 1: ServerAliveCountMax must be a number, not \"-1\"");
+                 "cfg line 1: bad number \"-1\" for ServerAliveCountMax");
     expect_error("DynamicForward x\n", "h", STRATA_E_SSH_CONFIG,
                  "cfg line 1: bad DynamicForward \"x\" ([bind:]port)");
     expect_error("UpdateHostKeys often\n", "h", STRATA_E_SSH_CONFIG,
@@ -808,6 +830,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_host_patterns),
         cmocka_unit_test(test_first_value_wins),
+        cmocka_unit_test(test_server_alive_count_max),
         cmocka_unit_test(test_negation_and_lists),
         cmocka_unit_test(test_syntax_forms_and_values),
         cmocka_unit_test(test_errors_name_file_and_line),

@@ -178,17 +178,17 @@ static int print_lists(const strata_ssh_config *c, const char *home)
     return 0;
 }
 
-int ssh_dump_config(const char *dest, const struct ssh_hop_args *a)
+int ssh_dump_config(const char *dest, const strata_ssh_session_args *a)
 {
     char *user = NULL, *host = NULL;
     int port = 0, rc = SSH_EXIT_FAIL;
-    char *opts[8 + SSH_HOP_KEYS_MAX + SSH_HOP_OPTS_MAX];
+    char *opts[8 + STRATA_SSH_SESSION_KEYS_MAX + STRATA_SSH_SESSION_OPTS_MAX];
     size_t n = 0;
     strata_ssh_config c;
     strata_error err;
     strata_error_clear(&err);
     strata_ssh_config_init(&c);
-    if (ssh_hop_parse_dest(dest, &user, &host, &port) != 0) {
+    if (strata_ssh_parse_destination(dest, &user, &host, &port) != STRATA_OK) {
         cli_err("bad destination '%s'", dest);
         goto out;
     }

@@ -3,12 +3,12 @@
 #ifndef STRATA_CLI_SSH_DUMP_H
 #define STRATA_CLI_SSH_DUMP_H
 
-#include "ssh_hop.h"
+#include "strata/ssh_session.h"
 
 /* Resolves dest's configuration as a connection would (destination, -l, -p,
  * -i, -c, -m, -C, -o, -F) and prints it to stdout; 0, or 255 with the error
  * on stderr. */
-int ssh_dump_config(const char *dest, const struct ssh_hop_args *a);
+int ssh_dump_config(const char *dest, const strata_ssh_session_args *a);
 /* Prints the names `ssh -Q what` lists, one a line; 0, or 255 for an
  * unknown query. */
 int ssh_query(const char *what);
