@@ -40,6 +40,10 @@ struct ssh_hop {
     void *layer; /* the hop's SSH layer (self), once made */
     char prompt_buf[2][1024];
     char methods[64]; /* the user auth methods to try, in order */
+    /* SendEnv (from the environment) then SetEnv: "NAME=VALUE" heap strings,
+     * for the session channel's env requests. */
+    char *env[2 * STRATA_SSH_CONFIG_LIST_MAX];
+    size_t n_env;
 };
 
 struct strata_ssh_session {
@@ -58,6 +62,37 @@ struct strata_ssh_session {
 };
 
 static void hop_free(struct ssh_hop *h);
+
+extern char **environ;
+
+/* SendEnv: the environment variables whose names match a pattern; then
+ * SetEnv's, as OpenSSH sends them. */
+static strata_status hop_env(struct ssh_hop *h, strata_error *err)
+{
+    const size_t max = sizeof h->env / sizeof h->env[0];
+    char name[256];
+    for (char **e = environ; e && *e && h->cfg.n_send_env; e++) {
+        size_t len = strcspn(*e, "=");
+        if (!(*e)[len] || len == 0 || len >= sizeof name)
+            continue;
+        memcpy(name, *e, len);
+        name[len] = '\0';
+        int want = 0;
+        for (size_t i = 0; i < h->cfg.n_send_env && !want; i++)
+            want = strata_ssh_config_host_match(name, h->cfg.send_env[i]);
+        if (!want)
+            continue;
+        if (h->n_env == max)
+            return strata_error_set(err, STRATA_E_LIMIT, "SendEnv: more than %zu variables", max);
+        if (!(h->env[h->n_env] = strdup(*e)))
+            return strata_error_set(err, STRATA_E_NOMEM, "out of memory");
+        h->n_env++;
+    }
+    for (size_t i = 0; i < h->cfg.n_set_env && h->n_env < max; i++)
+        if (!(h->env[h->n_env++] = strdup(h->cfg.set_env[i])))
+            return strata_error_set(err, STRATA_E_NOMEM, "out of memory");
+    return STRATA_OK;
+}
 
 /* A line for the user through the ui (stderr without one). */
 static void say(const struct ssh_hop *h, const char *fmt, ...)
@@ -282,7 +317,9 @@ static strata_status hop_new(const char *dest, const strata_ssh_session_args *a,
         goto out;
     /* Keywords accepted but not acted on, as OpenSSH's debug1 lines. */
     for (size_t i = 0; h->verbose && i < h->cfg.n_notes; i++)
-        fprintf(stderr, "debug1: %s\n", h->cfg.notes[i]);
+        say(h, "debug1: %s\n", h->cfg.notes[i]);
+    if ((r = hop_env(h, err)) != STRATA_OK)
+        goto out;
     /* LogLevel: QUIET, FATAL and ERROR silence warnings and the banner (as
      * -q), DEBUG* prints the progress lines (as -v). */
     if (h->cfg.log_level >= 0 && h->cfg.log_level <= STRATA_SSHC_LOG_ERROR)
@@ -298,8 +335,19 @@ static strata_status hop_new(const char *dest, const strata_ssh_session_args *a,
         strata_error_copy(err, strata_ssh_knownhosts_error(h->kh));
         goto out;
     }
-    if (strata_ssh_knownhosts_load_file(h->kh, "/etc/ssh/ssh_known_hosts") != STRATA_OK)
-        strata_ssh_knownhosts_clear_error(h->kh);
+    /* GlobalKnownHostsFile: the files named (none: no file), else the default. */
+    const char *gk = h->cfg.global_known_hosts_file ? h->cfg.global_known_hosts_file
+                                                    : "/etc/ssh/ssh_known_hosts";
+    for (const char *p = gk; *p;) {
+        size_t len = strcspn(p, " \t");
+        if (len && len < sizeof path && strncmp(p, "none", len) != 0) {
+            snprintf(path, sizeof path, "%.*s", (int)len, p);
+            if (strata_ssh_knownhosts_load_file(h->kh, path) != STRATA_OK)
+                strata_ssh_knownhosts_clear_error(h->kh); /* a missing file is not an error */
+        }
+        p += len;
+        p += strspn(p, " \t");
+    }
     load_agent(h);
     if (h->cfg.n_identity_files) {
         for (size_t i = 0; i < h->cfg.n_identity_files; i++)
@@ -333,6 +381,8 @@ static void hop_free(struct ssh_hop *h)
     free(h->agent_keys);
     free(h->agent_sock);
     strata_ssh_knownhosts_free(h->kh);
+    for (size_t i = 0; i < h->n_env; i++)
+        free(h->env[i]);
     strata_ssh_config_free(&h->cfg);
     free(h->host);
     OPENSSL_cleanse(h->prompt_buf, sizeof h->prompt_buf);
@@ -549,7 +599,10 @@ static strata_status hop_layer(struct ssh_hop *h, strata_ssh_layer_config *cfg, 
     ac->username = h->cfg.user;
     ac->methods = auth_methods(h);
     ac->host = h->cfg.hostname;
-    ac->prompt = h->cfg.batch_mode == 1 ? NULL : prompt;
+    /* NumberOfPasswordPrompts 0: no password or keyboard-interactive prompt. */
+    ac->prompt = h->cfg.batch_mode == 1 || h->cfg.number_of_password_prompts == 0 ? NULL : prompt;
+    if (h->cfg.number_of_password_prompts > 0)
+        ac->password_attempts = (unsigned)h->cfg.number_of_password_prompts;
     ac->banner = banner;
     ac->progress = progress;
     ac->user = h;
@@ -665,6 +718,10 @@ static strata_ssh_layer_config hop_config(const strata_ssh_session *s, size_t i,
         c.connect_timeout = (uint32_t)h->cfg.connect_timeout;
     if (!c.alive_interval && h->cfg.server_alive_interval > 0)
         c.alive_interval = (uint32_t)h->cfg.server_alive_interval;
+    if (i + 1 == s->n && !c.env && h->n_env) { /* SendEnv / SetEnv, for the session channel */
+        c.env = (const char *const *)h->env;
+        c.n_env = h->n_env;
+    }
     if (!c.alive_count_max && h->cfg.server_alive_count_max >= 0) /* 0: never, as OpenSSH */
         c.alive_count_max =
             h->cfg.server_alive_count_max ? (uint32_t)h->cfg.server_alive_count_max : UINT32_MAX;

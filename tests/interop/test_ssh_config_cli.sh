@@ -93,7 +93,7 @@ elif [[ "$out" == *"CheckHostIP yes: strata does not check"* ]]; then echo "ok  
 else echo "FAIL refused keyword: $out"; FAILS=$((FAILS + 1)); fi
 
 # Debian 12's /etc/ssh/ssh_config body, then a typical ~/.ssh/config.
-root_sshd main "AcceptEnv LANG LC_*"
+root_sshd main "AcceptEnv LANG LC_* STRATA_T"
 cat >"$WORK/debian_ssh_config" <<'CFG'
 # This is the ssh client system-wide configuration file.  See
 # ssh_config(5) for more information.
@@ -143,8 +143,9 @@ Match originalhost box exec "true"
     SetEnv STRATA_T=1
 Include $WORK/debian_ssh_config
 CFG
-out=$(LANG=C.UTF-8 timeout 60 "$STRATA" ssh -v -F "$WORK/user_config" box -- echo connected 2>"$WORK/v.log") || true
-[ "$out" = "connected" ] && echo "ok   Debian + typical config connects" ||
+out=$(LC_STRATA=lc-sent LANG=C.UTF-8 timeout 60 "$STRATA" ssh -v -F "$WORK/user_config" box -- \
+    'echo connected $STRATA_T $LC_STRATA' 2>"$WORK/v.log") || true
+[ "$out" = "connected 1 lc-sent" ] && echo "ok   Debian + typical config connects; SetEnv and SendEnv reach sshd" ||
     { echo "FAIL Debian + typical config: $out"; cat "$WORK/v.log"; FAILS=$((FAILS + 1)); }
 for k in UseKeychain ForwardX11 TCPKeepAlive GSSAPIAuthentication VisualHostKey; do
     grep -q "debug1: .*ignoring $k" "$WORK/v.log" && echo "ok   -v notes $k" ||
@@ -153,4 +154,26 @@ done
 out=$(timeout 60 "$STRATA" ssh -F "$WORK/user_config" box -p "$PORT" echo after-dest 2>&1) || true
 [ "$out" = "after-dest" ] && echo "ok   options after destination connect" ||
     { echo "FAIL options after destination: $out"; FAILS=$((FAILS + 1)); }
+# RemoteCommand, RequestTTY, GlobalKnownHostsFile (the only file knowing the host).
+cat >"$WORK/rc_config" <<CFG
+Host rc
+    HostName 127.0.0.1
+    Port $PORT
+    User root
+    IdentityFile $WORK/id
+    UserKnownHostsFile /dev/null
+    GlobalKnownHostsFile $WORK/known_hosts
+    StrictHostKeyChecking yes
+    RequestTTY no
+    RemoteCommand echo from-%r-remote-command; tty
+CFG
+out=$(timeout 60 "$STRATA" ssh -F "$WORK/rc_config" rc 2>&1 </dev/null) || true
+[[ "$out" == "from-root-remote-command"*"not a tty"* ]] &&
+    echo "ok   RemoteCommand (tokens) without a pty; GlobalKnownHostsFile read" ||
+    { echo "FAIL RemoteCommand: $out"; FAILS=$((FAILS + 1)); }
+if out=$(timeout 60 "$STRATA" ssh -F "$WORK/rc_config" rc echo x 2>&1); then
+    echo "FAIL command with RemoteCommand accepted"; FAILS=$((FAILS + 1))
+elif [[ "$out" == *"Cannot execute command-line and remote command."* ]]; then
+    echo "ok   command-line and RemoteCommand refused, as OpenSSH"
+else echo "FAIL RemoteCommand + command: $out"; FAILS=$((FAILS + 1)); fi
 finish

@@ -389,6 +389,33 @@ static int report(const strata_error *e)
     return SSH_EXIT_FAIL;
 }
 
+/* RemoteCommand and RequestTTY from the configuration; the command line
+ * comes first (-t, -T, a COMMAND), and a COMMAND with a RemoteCommand is an
+ * error, as OpenSSH. */
+static int config_command_tty(struct ssh_cmd *c, const strata_ssh_config *tc)
+{
+    const char *rc = tc->remote_command && strcmp(tc->remote_command, "none") != 0
+                         ? tc->remote_command
+                         : NULL;
+    if (rc && c->command) {
+        cli_err("Cannot execute command-line and remote command.");
+        return -1;
+    }
+    if (rc && !c->subsystem && !c->no_command && !(c->command = strdup(rc))) {
+        cli_err("out of memory");
+        return -1;
+    }
+    if (!c->tty_force && !c->tty_never) {
+        if (tc->request_tty == STRATA_SSHC_TTY_NO)
+            c->tty_never = 1;
+        else if (tc->request_tty == STRATA_SSHC_TTY_YES)
+            c->tty_force = 1;
+        else if (tc->request_tty == STRATA_SSHC_TTY_FORCE)
+            c->tty_force = 2;
+    }
+    return 0;
+}
+
 static int run(struct ssh_cmd *c, struct session *sp, strata_io *io, strata_ssh_session *ss)
 {
     strata_error err = {0};
@@ -398,6 +425,9 @@ static int run(struct ssh_cmd *c, struct session *sp, strata_io *io, strata_ssh_
         cli_err("starting the io driver: %s", strata_status_str(r));
         return SSH_EXIT_FAIL;
     }
+    const strata_ssh_config *tc = strata_ssh_session_config(ss);
+    if (config_command_tty(c, tc) != 0)
+        return SSH_EXIT_FAIL;
     int stdin_tty = isatty(STDIN_FILENO);
     int pty = !c->no_command && !c->null_stdin && !c->tty_never &&
               (c->tty_force > 0 || (!c->command && stdin_tty));
@@ -409,7 +439,6 @@ static int run(struct ssh_cmd *c, struct session *sp, strata_io *io, strata_ssh_
     }
     sp->no_input = c->no_command;
     sp->null_stdin = c->null_stdin;
-    const strata_ssh_config *tc = strata_ssh_session_config(ss);
     if ((c->no_command || strata_ssh_forward_count(c->fwd, 0) || tc->n_forwards ||
          strata_ssh_forward_count(c->fwd, 1)) &&
         strata_io_stop_on_signals(io) != STRATA_OK)
