@@ -91,6 +91,10 @@ typedef struct strata_ssh_auth_config {
     /* RSA: sign with ssh-rsa (SHA-1) when the server's server-sig-algs does
      * not list rsa-sha2-*; by default rsa-sha2-512 is used then. */
     int allow_rsa_sha1;
+    /* ssh_config(5)'s PubkeyAcceptedAlgorithms, resolved (a plain list, see
+     * strata_ssh_algorithms_resolve; copied): a key is offered only with a
+     * signature algorithm in it. NULL: every algorithm. */
+    const char *pubkey_algorithms;
     strata_ssh_send_fn send;
     void *send_ctx;
     strata_ssh_prompt_fn prompt; /* NULL: no password / keyboard-interactive */

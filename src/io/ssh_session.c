@@ -16,6 +16,7 @@
 #include <stdarg.h>
 
 #include "strata/pki.h"
+#include "strata/ssh.h"
 #include "strata/ssh_agent.h"
 #include "strata/ssh_keys.h"
 #include "strata/ssh_knownhosts.h"
@@ -44,6 +45,7 @@ struct ssh_hop {
      * for the session channel's env requests. */
     char *env[2 * STRATA_SSH_CONFIG_LIST_MAX];
     size_t n_env;
+    char *pk_algs; /* PubkeyAcceptedAlgorithms resolved, or NULL */
 };
 
 struct strata_ssh_session {
@@ -383,6 +385,7 @@ static void hop_free(struct ssh_hop *h)
     strata_ssh_knownhosts_free(h->kh);
     for (size_t i = 0; i < h->n_env; i++)
         free(h->env[i]);
+    free(h->pk_algs);
     strata_ssh_config_free(&h->cfg);
     free(h->host);
     OPENSSL_cleanse(h->prompt_buf, sizeof h->prompt_buf);
@@ -603,6 +606,22 @@ static strata_status hop_layer(struct ssh_hop *h, strata_ssh_layer_config *cfg, 
     ac->prompt = h->cfg.batch_mode == 1 || h->cfg.number_of_password_prompts == 0 ? NULL : prompt;
     if (h->cfg.number_of_password_prompts > 0)
         ac->password_attempts = (unsigned)h->cfg.number_of_password_prompts;
+    /* PubkeyAcceptedAlgorithms (+ssh-rsa lets RSA keys sign with SHA-1). */
+    if (h->cfg.pubkey_accepted_algorithms && !h->pk_algs) {
+        strata_status pr = strata_ssh_algorithms_resolve(
+            "PubkeyAcceptedAlgorithms", h->cfg.pubkey_accepted_algorithms, &h->pk_algs, err);
+        if (pr != STRATA_OK)
+            return pr;
+    }
+    if (h->pk_algs) {
+        ac->pubkey_algorithms = h->pk_algs;
+        for (const char *p = h->pk_algs; *p;) {
+            size_t len = strcspn(p, ",");
+            if (len == 7 && strncmp(p, "ssh-rsa", 7) == 0)
+                ac->allow_rsa_sha1 = 1;
+            p += len + (p[len] == ',');
+        }
+    }
     ac->banner = banner;
     ac->progress = progress;
     ac->user = h;

@@ -17,6 +17,8 @@ strata_status strata__sshc_keyword(strata_ssh_config *c, const char *loc, int ar
                                    const char *raw, int active, strata_error *err);
 /* Frees the option values (not notes, context or hooks). */
 void strata__sshc_free_values(strata_ssh_config *c);
+/* Frees the n forwards' strings; *n becomes 0. */
+void strata__sshc_free_forwards(strata_ssh_config_forward *f, size_t *n);
 /* Appends a note ("loc: ignoring keyword (why)"). */
 strata_status strata__sshc_note(strata_ssh_config *c, const char *loc, const char *why,
                                 const char *keyword, strata_error *err);

@@ -424,7 +424,7 @@ static int parse_enum(const char *s, const char *const *names, const int *values
 }
 #define ENUM(s, names, values) parse_enum(s, names, values, sizeof(values) / sizeof(values[0]))
 
-static void free_forwards(strata_ssh_config_forward *f, size_t *n)
+void strata__sshc_free_forwards(strata_ssh_config_forward *f, size_t *n)
 {
     for (size_t i = 0; i < *n; i++) {
         free(f[i].bind);
@@ -461,8 +461,8 @@ void strata__sshc_free_values(strata_ssh_config *c)
         case K_LFWD:
         case K_RFWD:
         case K_DFWD:
-            free_forwards((strata_ssh_config_forward *)(base + o->off),
-                          (size_t *)(base + o->n_off));
+            strata__sshc_free_forwards((strata_ssh_config_forward *)(base + o->off),
+                                       (size_t *)(base + o->n_off));
             break;
         default:
             break;

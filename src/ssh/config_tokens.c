@@ -170,15 +170,6 @@ static strata_status expand_in_place(const char *what, char **s, const char *all
     return r;
 }
 
-static void drop_forwards(strata_ssh_config_forward *f, size_t *n)
-{
-    for (size_t i = 0; i < *n; i++) {
-        free(f[i].bind);
-        free(f[i].host);
-    }
-    *n = 0;
-}
-
 strata_status strata_ssh_config_finish(strata_ssh_config *c, const char *host,
                                        const char *local_user, const char *home,
                                        const char *local_host, strata_error *err)
@@ -223,9 +214,9 @@ strata_status strata_ssh_config_finish(strata_ssh_config *c, const char *host,
             STRATA_OK)
         return r;
     if (c->clear_all_forwardings == 1) {
-        drop_forwards(c->forwards, &c->n_forwards);
-        drop_forwards(c->remote_forwards, &c->n_remote_forwards);
-        drop_forwards(c->dynamic_forwards, &c->n_dynamic_forwards);
+        strata__sshc_free_forwards(c->forwards, &c->n_forwards);
+        strata__sshc_free_forwards(c->remote_forwards, &c->n_remote_forwards);
+        strata__sshc_free_forwards(c->dynamic_forwards, &c->n_dynamic_forwards);
     }
     return STRATA_OK;
 }

@@ -138,6 +138,10 @@ strata_status strata_ssh_auth_new(const strata_ssh_auth_config *cfg, strata_ssh_
     }
     a->password_attempts = cfg->password_attempts ? cfg->password_attempts : 3;
     a->allow_rsa_sha1 = cfg->allow_rsa_sha1;
+    if (cfg->pubkey_algorithms && !(a->accepted = strdup(cfg->pubkey_algorithms))) {
+        strata_ssh_auth_free(a);
+        return STRATA_E_NOMEM;
+    }
     a->send = cfg->send;
     a->send_ctx = cfg->send_ctx;
     a->prompt = cfg->prompt;
@@ -160,6 +164,7 @@ void strata_ssh_auth_free(strata_ssh_auth *a)
     free(a->service);
     free(a->sid);
     free(a->sig_algs);
+    free(a->accepted);
     free(a->server_methods);
     free(a);
 }
@@ -201,7 +206,8 @@ static strata_status next_method(struct strata_ssh_auth *a)
                 if (!a->cur_alg) {
                     if (a->progress)
                         a->progress(a->cb_user, "publickey",
-                                    "skipped a key: no signature algorithm the server accepts");
+                                    "skipped a key: no signature algorithm the server and "
+                                    "PubkeyAcceptedAlgorithms accept");
                     continue;
                 }
                 a->cur = M_PUBKEY;

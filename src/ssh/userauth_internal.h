@@ -44,6 +44,7 @@ struct strata_ssh_auth {
     size_t n_prefs;
     unsigned password_attempts;
     int allow_rsa_sha1;
+    char *accepted; /* PubkeyAcceptedAlgorithms, or NULL (all) */
     strata_ssh_send_fn send;
     void *send_ctx;
     strata_ssh_prompt_fn prompt;

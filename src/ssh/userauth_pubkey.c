@@ -131,22 +131,38 @@ strata_status strata_ssh_auth_add_signer(strata_ssh_auth *a, const uint8_t *blob
 
 /* RFC 8332 §3.1 / RFC 8308 §3.1: RSA keys sign with the SHA-2 algorithm the
  * server lists in server-sig-algs, SHA-512 first. Without the extension we
- * cannot know; rsa-sha2-512 is tried unless SHA-1 is allowed. */
+ * cannot know; rsa-sha2-512 is tried unless SHA-1 is allowed. Only
+ * algorithms in PubkeyAcceptedAlgorithms (when given) are used. */
 const char *strata__ssh_auth_pick_alg(const struct strata_ssh_auth *a, const struct ssh_ident *id)
 {
     int cert = strcmp(id->type, RSA_CERT) == 0;
-    if (!cert && strcmp(id->type, "ssh-rsa") != 0)
-        return strata__ssh_sigalg_plain(id->type) ? id->type : NULL;
+    if (!cert && strcmp(id->type, "ssh-rsa") != 0) {
+        const char *alg = strata__ssh_sigalg_plain(id->type) ? id->type : NULL;
+        return alg && (!a->accepted || strata__ssh_list_has(a->accepted, alg)) ? alg : NULL;
+    }
     static const char *const plain[] = {"rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"};
     static const char *const certs[] = {"rsa-sha2-512-cert-v01@openssh.com",
                                         "rsa-sha2-256-cert-v01@openssh.com", RSA_CERT};
     const char *const *names = cert ? certs : plain;
-    if (!a->sig_algs)
-        return a->allow_rsa_sha1 ? names[2] : names[0];
-    for (size_t i = 0; i < 2; i++)
-        if (strata__ssh_list_has(a->sig_algs, plain[i]))
-            return names[i];
-    return a->allow_rsa_sha1 ? names[2] : NULL;
+    /* The candidates in order of preference: without server-sig-algs, SHA-1
+     * first when allowed; with it, what the server lists, then SHA-1. */
+    int order[3], n = 0;
+    if (!a->sig_algs) {
+        if (a->allow_rsa_sha1)
+            order[n++] = 2;
+        order[n++] = 0;
+        order[n++] = 1;
+    } else {
+        for (int i = 0; i < 2; i++)
+            if (strata__ssh_list_has(a->sig_algs, plain[i]))
+                order[n++] = i;
+        if (a->allow_rsa_sha1)
+            order[n++] = 2;
+    }
+    for (int i = 0; i < n; i++)
+        if (!a->accepted || strata__ssh_list_has(a->accepted, names[order[i]]))
+            return names[order[i]];
+    return NULL;
 }
 
 /* The request up to (and without) the signature: byte 50, user, service,

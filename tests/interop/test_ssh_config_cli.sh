@@ -176,4 +176,15 @@ if out=$(timeout 60 "$STRATA" ssh -F "$WORK/rc_config" rc echo x 2>&1); then
 elif [[ "$out" == *"Cannot execute command-line and remote command."* ]]; then
     echo "ok   command-line and RemoteCommand refused, as OpenSSH"
 else echo "FAIL RemoteCommand + command: $out"; FAILS=$((FAILS + 1)); fi
+# PubkeyAcceptedAlgorithms: the ed25519 key is not offered when the list lacks it.
+base=(-F none -o "UserKnownHostsFile=$WORK/known_hosts" -o BatchMode=yes -i "$WORK/id" -p "$PORT")
+out=$(timeout 60 "$STRATA" ssh "${base[@]}" -o PubkeyAcceptedAlgorithms=ssh-ed25519 root@127.0.0.1 echo pk-ok 2>&1) || true
+[ "$out" = "pk-ok" ] && echo "ok   PubkeyAcceptedAlgorithms with the key's algorithm" ||
+    { echo "FAIL PubkeyAcceptedAlgorithms ssh-ed25519: $out"; FAILS=$((FAILS + 1)); }
+if out=$(timeout 60 "$STRATA" ssh -v "${base[@]}" -o PubkeyAcceptedAlgorithms=rsa-sha2-512,rsa-sha2-256 \
+    root@127.0.0.1 echo pk-ok 2>&1); then
+    echo "FAIL PubkeyAcceptedAlgorithms without ed25519 still used the key"; FAILS=$((FAILS + 1))
+elif [[ "$out" == *"skipped a key"*PubkeyAcceptedAlgorithms* ]]; then
+    echo "ok   PubkeyAcceptedAlgorithms without the key's algorithm: key not offered"
+else echo "FAIL PubkeyAcceptedAlgorithms: $out"; FAILS=$((FAILS + 1)); fi
 finish
