@@ -206,8 +206,10 @@ static strata_status next_method(struct strata_ssh_auth *a)
                 if (!a->cur_alg) {
                     if (a->progress)
                         a->progress(a->cb_user, "publickey",
-                                    "skipped a key: no signature algorithm the server and "
-                                    "PubkeyAcceptedAlgorithms accept");
+                                    a->accepted ? "skipped a key: no signature algorithm the "
+                                                  "server and PubkeyAcceptedAlgorithms accept"
+                                                : "skipped a key: no signature algorithm the "
+                                                  "server accepts");
                     continue;
                 }
                 a->cur = M_PUBKEY;

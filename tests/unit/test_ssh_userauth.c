@@ -68,10 +68,13 @@ static void on_progress(void *user, const char *method, const char *detail)
     snprintf(f->progress, sizeof f->progress, "%s: %s", method, detail);
 }
 
+static const char *fx_accepted; /* PubkeyAcceptedAlgorithms for the next fx_init */
+
 static void fx_init(struct fx *f, const char *methods)
 {
     memset(f, 0, sizeof *f);
     strata_ssh_auth_config cfg = {.username = "alice",
+                                  .pubkey_algorithms = fx_accepted,
                                   .host = "example",
                                   .methods = methods,
                                   .send = rec_send,
@@ -278,6 +281,28 @@ static void test_publickey_rsa_sig_algs(void **state)
     rsa_case("ssh-ed25519,rsa-sha2-256,ssh-rsa", "rsa-sha2-256");
     rsa_case(NULL, "rsa-sha2-512");
     rsa_case("ssh-rsa,ssh-ed25519", NULL);
+}
+
+/* PubkeyAcceptedAlgorithms: RSA signs with the first accepted algorithm the
+ * server takes; a key whose algorithm is not accepted is skipped. */
+static void test_publickey_accepted_algorithms(void **state)
+{
+    (void)state;
+    fx_accepted = "ssh-ed25519,rsa-sha2-256";
+    rsa_case("ssh-ed25519,rsa-sha2-256,rsa-sha2-512", "rsa-sha2-256");
+    rsa_case(NULL, "rsa-sha2-256");
+    fx_accepted = "ssh-ed25519";
+    EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+    struct fx f;
+    fx_init(&f, NULL);
+    assert_ok(strata_ssh_auth_add_key(f.a, k, NULL, 0, NULL));
+    assert_ok(strata_ssh_auth_start(f.a, SID, sizeof SID, NULL));
+    assert_status(feed_failure(&f, "publickey", 0), STRATA_E_AUTH);
+    assert_string_equal(f.progress, "publickey: skipped a key: no signature algorithm the server "
+                                    "and PubkeyAcceptedAlgorithms accept");
+    EVP_PKEY_free(k);
+    fx_free(&f);
+    fx_accepted = NULL;
 }
 
 static void test_publickey_ecdsa_then_refused(void **state)
@@ -588,6 +613,7 @@ int main(void)
         cmocka_unit_test(test_none_accepted),
         cmocka_unit_test(test_publickey_ed25519),
         cmocka_unit_test(test_publickey_rsa_sig_algs),
+        cmocka_unit_test(test_publickey_accepted_algorithms),
         cmocka_unit_test(test_publickey_ecdsa_then_refused),
         cmocka_unit_test(test_password_attempts),
         cmocka_unit_test(test_partial_success_key_then_password),
