@@ -53,11 +53,22 @@ Host web1
   ConnectTimeout 9
   LogLevel DEBUG2
   KexAlgorithms -diffie-hellman*
+  RemoteCommand echo %r@%h:%p
+  Tag work
+  RekeyLimit 1G 1h
+  ClearAllForwardings no
+  UpdateHostKeys ask
+  WarnWeakCrypto no
+  PasswordAuthentication no
+  KbdInteractiveAuthentication no
+  PubkeyAuthentication yes
 CFG
 keys="host user hostname port batchmode compression controlmaster exitonforwardfailure
 hashknownhosts identitiesonly requesttty stricthostkeychecking numberofpasswordprompts
 serveralivecountmax serveraliveinterval sendenv setenv addkeystoagent forwardagent
-controlpersist escapechar dynamicforward remoteforward localforward connecttimeout loglevel"
+controlpersist escapechar dynamicforward remoteforward localforward connecttimeout loglevel
+remotecommand tag rekeylimit clearallforwardings updatehostkeys warnweakcrypto
+passwordauthentication kbdinteractiveauthentication pubkeyauthentication"
 pick() { for k in $keys; do grep "^$k " "$1" || true; done; }
 "$STRATA" ssh -G -F "$WORK/g.conf" web1 >"$WORK/g.strata" 2>&1 || true
 "$OSSH" -G -F "$WORK/g.conf" web1 >"$WORK/g.openssh" 2>/dev/null </dev/null || true

@@ -93,7 +93,13 @@ static void print_config(const strata_ssh_config *c, const char *host)
                                                   : c->strict_host_key_checking]);
     /* strata does not update known_hosts from the server's keys: false
      * unless asked (OpenSSH's default is true). */
-    printf("updatehostkeys %s\n", upd[c->update_host_keys < 0 ? 0 : c->update_host_keys]);
+    int uh = c->update_host_keys < 0 ? 0 : c->update_host_keys;
+    /* ask is dropped where it cannot ask, as OpenSSH's ssh.c tidies it */
+    if (uh == 2 && ((c->control_persist == 1 && c->control_path) || c->remote_command ||
+                    c->request_tty == STRATA_SSHC_TTY_NO ||
+                    (c->log_level >= 0 && c->log_level < STRATA_SSHC_LOG_INFO)))
+        uh = 0;
+    printf("updatehostkeys %s\n", upd[uh]);
     printf("warnweakcrypto %s\n", flag(c->warn_weak_crypto, 1));
     printf("numberofpasswordprompts %d\n",
            c->number_of_password_prompts < 0 ? 3 : c->number_of_password_prompts);
