@@ -182,6 +182,10 @@ out=$(timeout 60 "$STRATA" ssh -F "$WORK/rc_config" rc 2>&1 </dev/null) || true
 [[ "$out" == "from-root-remote-command"*"not a tty"* ]] &&
     echo "ok   RemoteCommand (tokens) without a pty; GlobalKnownHostsFile read" ||
     { echo "FAIL RemoteCommand: $out"; FAILS=$((FAILS + 1)); }
+# RequestTTY force: a pty although stdin is not a terminal (as -tt).
+out=$(timeout 60 "$STRATA" ssh -F "$WORK/rc_config" -o RequestTTY=force -o "RemoteCommand=tty" rc 2>&1 </dev/null) || true
+[[ "$out" == *"/dev/pts/"* ]] && echo "ok   RequestTTY force allocates a pty" ||
+    { echo "FAIL RequestTTY force: $out"; FAILS=$((FAILS + 1)); }
 if out=$(timeout 60 "$STRATA" ssh -F "$WORK/rc_config" rc echo x 2>&1); then
     echo "FAIL command with RemoteCommand accepted"; FAILS=$((FAILS + 1))
 elif [[ "$out" == *"Cannot execute command-line and remote command."* ]]; then
