@@ -128,28 +128,40 @@ gp() {
 if [ -s "$RESULTS/onion.txt" ]; then
     awk '
         $1 ~ /^[0-9]+$/ && length($0) > 46 {
-            l = $1; who = substr($0, 9, 36); split(substr($0, 46), f, " "); mb = f[1] + 0
-            if (who ~ /^strata/) s[l] = mb
-            else if (who ~ /^\(b\)/ || who ~ /^\(b.\)/) { if (mb > b[l]) b[l] = mb }
-            else if (who ~ /^\(c\)/) tw[l] = mb
-            else if (who ~ /^\(a\)/) a[l] = mb
+            l = $1; who = substr($0, 9, 36); split(substr($0, 46), f, " ")
+            mb = f[1] + 0; cpu = f[2] + 0
+            if (who ~ /^strata/) { s[l] = mb; sc[l] = cpu }
+            else if (who ~ /^\(b\)/ || who ~ /^\(b.\)/) {
+                if (mb > b[l]) b[l] = mb
+                if (!(l in bc) || cpu < bc[l]) bc[l] = cpu
+            }
+            else if (who ~ /^\(c\)/) { tw[l] = mb; twc[l] = cpu }
+            else if (who ~ /^\(a\)/) { a[l] = mb; ac[l] = cpu }
             if (l > max) max = l
         }
+        function v(arr, k) { return (k in arr) ? arr[k] : "NaN" }
         END {
             for (l = 1; l <= max; l++)
-                printf "%d %s %s %s %s\n", l, (l in s) ? s[l] : "NaN", (l in b) ? b[l] : "NaN",
-                    (l in tw) ? tw[l] : "NaN", (l in a) ? a[l] : "NaN"
+                print l, v(s, l), v(b, l), v(tw, l), v(a, l), v(sc, l), v(bc, l), v(twc, l), v(ac, l)
         }' "$RESULTS/onion.txt" >"$D/onion.dat"
+    stamp=$(sed -n 's/^onion benchmark: \(.*\), \([0-9T:-]*Z\)$/\2, \1/p' "$RESULTS/onion.txt")
     if [ -s "$D/onion.dat" ]; then
         gp "$OUT/onion.png" "
-            set title 'TLS 1.3 bulk through nested layers over loopback ($when, $host)'
-            set xlabel 'TLS layers'; set ylabel 'MB/s (10^6 bytes/s), median'
-            set xtics 1; set offsets 0.15, 0.15, 0, 0; set grid ytics; set key top right; set yrange [0:*]
-            set style data linespoints
-            plot '$D/onion.dat' using 1:2 title 'strata (stack, io driver)' lw 2 pt 7, \
-                 '' using 1:3 title 'OpenSSL onion, BIO pairs (better of default / fitted records)' lw 2 pt 5, \
-                 '' using 1:4 title 'Twisted TLSMemoryBIOProtocol' lw 2 pt 9, \
-                 '' using 1:5 title 'OpenSSL SSL_write on the socket' pt 13 ps 2"
+            set terminal pngcairo size 1100,480 font 'sans,10' noenhanced; set output '$OUT/onion.png'
+            set multiplot layout 1,2 title 'TLS 1.3 bulk through nested layers, loopback, one OpenSSL sink (${stamp:-$when}; $host)'
+            set xlabel 'TLS layers'; set xtics 1; set autoscale xfix; set offsets 0.15, 0.15, 0, 0
+            set grid ytics; set key top right; set yrange [0:*]; set style data linespoints
+            set ylabel 'MB/s (10^6 bytes/s), median'
+            plot '$D/onion.dat' using 1:2 title 'strata (stack, io driver)' lw 2 pt 7, \\
+                 '' using 1:3 title 'OpenSSL onion, BIO pairs (better of 2 record sizes)' lw 2 pt 5, \\
+                 '' using 1:4 title 'Twisted TLSMemoryBIOProtocol' lw 2 pt 9, \\
+                 '' using 1:5 title 'OpenSSL SSL_write on the socket' pt 13 ps 2
+            set ylabel 'sender CPU seconds per GB (lower is better)'; set key top left
+            plot '$D/onion.dat' using 1:6 title 'strata' lw 2 pt 7, \\
+                 '' using 1:7 title 'OpenSSL onion (the cheaper)' lw 2 pt 5, \\
+                 '' using 1:8 title 'Twisted' lw 2 pt 9, \\
+                 '' using 1:9 title 'SSL_write on the socket' pt 13 ps 2
+            unset multiplot"
     fi
 else
     note "no $RESULTS/onion.txt: no onion chart"
@@ -168,7 +180,7 @@ for line in open(sys.argv[1]):
         gp "$OUT/onion-memory.png" "
             set title 'TLS 1.3 layers in memory, no sockets: strata bench --json onion ($when, $host)'
             set xlabel 'TLS layers'; set ylabel 'MB/s (10^6 bytes/s), CPU time of one thread'
-            set xtics 1; set offsets 0.15, 0.15, 0, 0; set grid ytics; set key top right; set yrange [0:*]
+            set xtics 1; set autoscale xfix; set offsets 0.15, 0.15, 0, 0; set grid ytics; set key top right; set yrange [0:*]
             set style data linespoints
             plot '$D/memory.dat' using 1:2 title 'strata stacks, corked' lw 2 pt 7, \
                  '' using 1:3 title 'nested OpenSSL SSL objects, fitted records' lw 2 pt 5"
@@ -242,7 +254,7 @@ if [ -s "$RESULTS/listen.txt" ]; then
         gp "$OUT/listen.png" "
             set terminal pngcairo size 1100,480 font 'sans,10' noenhanced; set output '$OUT/listen.png'
             set multiplot layout 1,2 title 'TLS listener scaling with workers ($when, $host)'
-            set style data linespoints; set grid ytics; set xtics 1; set offsets 0.15, 0.15, 0, 0; set yrange [0:*]
+            set style data linespoints; set grid ytics; set xtics 1; set autoscale xfix; set offsets 0.15, 0.15, 0, 0; set yrange [0:*]
             set xlabel 'workers'; set ylabel 'handshakes/s'
             plot $hs
             set ylabel 'aggregate MB/s'

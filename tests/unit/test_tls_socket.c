@@ -244,9 +244,9 @@ static void deliver(struct capture *k, strata_tls_conn *c, strata_tls_conn *s, c
 static void test_direct_hook(void **state)
 {
     (void)state;
-    strata_tls_ctx *cctx = tu_client_ctx(), *sctx = tu_server_ctx("leaf.pem", "leaf.key");
-    strata_tls_conn *c, *s;
-    tu_pair(cctx, sctx, &c, &s);
+    struct sp p = {tu_client_ctx(), tu_server_ctx("leaf.pem", "leaf.key"), NULL, NULL};
+    tu_pair(p.cctx, p.sctx, &p.c, &p.s);
+    strata_tls_conn *c = p.c, *s = p.s;
     strata_status srv;
     assert_ok(tu_handshake(c, s, &srv, 0));
     assert_ok(srv);
@@ -285,10 +285,7 @@ static void test_direct_hook(void **state)
     assert_int_equal(k.calls, 3);
     assert_int_equal(strata_tls_conn_bio_pending(c), k.last_n);
     deliver(&k, c, s, "none");
-    strata_tls_conn_free(c);
-    strata_tls_conn_free(s);
-    strata_tls_ctx_free(cctx);
-    strata_tls_ctx_free(sctx);
+    down(&p);
 }
 
 static void test_memory_mode_refuses_socket_calls(void **state)
