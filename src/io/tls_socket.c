@@ -5,8 +5,12 @@
  * first writes what the engine has for the peer, runs the step, and on
  * WANT_WRITE writes more, on WANT_READ reads the socket into the engine's
  * input buffer, until the step completes or the socket would block. Reads
- * and writes go straight between the socket and the engine's ring buffers
- * (the zero-copy _buf/_ack calls), so socket mode adds no copy. */
+ * go straight from the socket into the engine's input buffer (the zero-copy
+ * _buf/_ack calls). Writes: while nothing waits in the output buffer, a
+ * record goes from OpenSSL's own buffer to the socket through the wire's
+ * direct hook (direct_send), so socket mode adds no copy; only what the
+ * socket does not take is buffered. A send of several records, and a corked
+ * sender, gather records in the output buffer and write them in one call. */
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
