@@ -16,14 +16,17 @@
 #include <sys/ioctl.h>
 #include <termios.h>
 #include <unistd.h>
+#include <openssl/crypto.h>
 
 #include "cli.h"
 #include "ssh_dump.h"
+#include "ssh_escape.h"
 #include "ssh_tty.h"
 #include "strata/io.h"
 #include "strata/ssh_session.h"
 
 #define SSH_EXIT_FAIL 255
+#define ESC_CHUNK (64u * 1024u) /* stdin bytes scanned for escapes at a time */
 
 static void help(FILE *f)
 {
@@ -31,7 +34,7 @@ static void help(FILE *f)
         f, "usage: strata ssh [-p PORT] [-l USER] [-i KEY]... [-o Option=value]... [-F CONFIG]\n"
            "                  [-L [bind:]port:host:hostport]... [-R [bind:]port:host:hostport]...\n"
            "                  [-J [user@]host[:port][,...]] [-N] [-n] [-s] [-T|-t] [-C] [-q] [-v]\n"
-           "                  [-c ciphers] [-m macs] [-G] DESTINATION [COMMAND...]\n"
+           "                  [-c ciphers] [-m macs] [-e char] [-G] DESTINATION [COMMAND...]\n"
            "       strata ssh -Q kex|cipher|cipher-auth|mac|key|key-plain|key-cert|key-sig|sig\n\n"
            "DESTINATION is [user@]host or ssh://[user@]host[:port]; options may also follow\n"
            "it, up to COMMAND (\"--\" ends them). -G prints the resolved configuration and\n"
@@ -52,10 +55,13 @@ struct session {
     strata_error err;
     int done;
     void *target_layer;
-    int escape_state; /* ~. detection: 0 after newline, 1 after "~", 2 other */
-    int escape, escaped;
-    int no_input;   /* -N: stdin is not read */
-    int null_stdin; /* -n: stdin is /dev/null (the remote side sees EOF at once) */
+    int escape, escaped; /* escape sequences on (pty sessions); ~. was typed */
+    struct ssh_escape esc;
+    uint8_t esc_buf[ESC_CHUNK + 1]; /* stdin after escape processing */
+    size_t esc_len, esc_off;
+    const char *host; /* the destination's name, for messages */
+    int no_input;     /* -N: stdin is not read */
+    int null_stdin;   /* -n: stdin is /dev/null (the remote side sees EOF at once) */
     strata_ssh_forward *fwd;
 };
 
@@ -66,17 +72,11 @@ static strata_status w_start(void *self, strata_io_conn *c)
     return s->inner.ops->start(s->inner.self, c);
 }
 
-/* stdin; ends once the session has ended (the remote side closed). With an
- * escape character (pty sessions), "~." after a newline closes the session. */
-static const uint8_t *w_in(void *self, size_t *n, strata_status *st)
+static void escape_action(struct session *s, enum ssh_esc_action a);
+
+/* Sends a new window size, if one came, on the session channel. */
+static void window_change(struct session *s)
 {
-    struct session *s = self;
-    if (s->ended || s->no_input || s->null_stdin) {
-        *n = 0;
-        *st = s->ended || s->null_stdin ? STRATA_CLOSED : STRATA_OK;
-        return NULL;
-    }
-    const uint8_t *p = s->inner.ops->in(s->inner.self, n, st);
     struct winsize ws;
     strata_ssh_channel *ch;
     if (s->escape && ssh_tty_winch_taken() &&
@@ -87,28 +87,51 @@ static const uint8_t *w_in(void *self, size_t *n, strata_status *st)
             s->conn)
             strata_io_conn_kick(s->conn);
     }
-    if (s->escape && *n) {
-        for (size_t i = 0; i < *n; i++) {
-            if (s->escape_state == 1 && p[i] == '.') {
-                fprintf(stderr, "Connection to host closed.\r\n");
-                s->escaped = 1;
-                if (strata_ssh_layer_close(s->target_layer, NULL) != STRATA_OK)
-                    s->ended = 1;
-                *n = i > 1 ? i - 1 : 0;
-                return p;
-            }
-            s->escape_state = (p[i] == '\r' || p[i] == '\n')          ? 0
-                              : (s->escape_state == 0 && p[i] == '~') ? 1
-                                                                      : 2;
-        }
+}
+
+/* stdin; ends once the session has ended (the remote side closed). With
+ * escapes on (pty sessions), stdin goes through the escape scanner into
+ * esc_buf, and the sequences act (ssh_escape.h). */
+static const uint8_t *w_in(void *self, size_t *n, strata_status *st)
+{
+    struct session *s = self;
+    if (s->ended || s->no_input || s->null_stdin) {
+        *n = 0;
+        *st = s->ended || s->null_stdin ? STRATA_CLOSED : STRATA_OK;
+        return NULL;
     }
-    return p;
+    window_change(s);
+    if (!s->escape)
+        return s->inner.ops->in(s->inner.self, n, st);
+    *st = STRATA_OK;
+    for (int round = 0; s->esc_off == s->esc_len && round < 64 && !s->ended; round++) {
+        size_t k;
+        const uint8_t *p = s->inner.ops->in(s->inner.self, &k, st);
+        if (!k)
+            break;
+        if (k > ESC_CHUNK)
+            k = ESC_CHUNK;
+        enum ssh_esc_action a;
+        size_t used = ssh_escape_scan(&s->esc, p, k, s->esc_buf, &s->esc_len, &a);
+        s->esc_off = 0;
+        s->inner.ops->in_ack(s->inner.self, used);
+        if (a != SSH_ESC_NONE)
+            escape_action(s, a);
+    }
+    *n = s->esc_len - s->esc_off;
+    if (*n)
+        *st = STRATA_OK;
+    return s->esc_buf + s->esc_off;
 }
 
 static void w_in_ack(void *self, size_t n)
 {
     struct session *s = self;
-    s->inner.ops->in_ack(s->inner.self, n);
+    if (!s->escape) {
+        s->inner.ops->in_ack(s->inner.self, n);
+        return;
+    }
+    s->esc_off += n;
 }
 
 static strata_status w_out(void *self, const uint8_t *p, size_t n, size_t *used)
@@ -201,6 +224,107 @@ static void on_done(void *user, strata_io_conn *c, const strata_error *err)
     s->done = 1;
 }
 
+/* ~C: OpenSSH's command line, with the forwarding commands. */
+static void escape_command(struct session *s)
+{
+    char line[512], *p;
+    ssh_tty_restore();
+    p = (char *)ssh_tty_prompt("\r\nssh> ", 1, line, sizeof line);
+    if (p) {
+        while (*p == ' ')
+            p++;
+        int cancel = p[0] == '-' && p[1] == 'K';
+        char kind = p[0] == '-' ? p[cancel ? 2 : 1] : 0;
+        const char *arg = p + (cancel ? 3 : 2);
+        while (kind && *arg == ' ')
+            arg++;
+        strata_status r = STRATA_E_USAGE;
+        if (!*p) {
+            r = STRATA_OK;
+        } else if (!strcmp(p, "?") || !strcmp(p, "help")) {
+            fprintf(stderr, "Commands:\n"
+                            "      -L[bind_address:]port:host:hostport    Request local forward\n"
+                            "      -R[bind_address:]port:host:hostport    Request remote forward\n"
+                            "      -KL[bind_address:]port                 Cancel local forward\n"
+                            "      -KR[bind_address:]port                 Cancel remote forward\n");
+            r = STRATA_OK;
+        } else if ((kind == 'L' || kind == 'R') && !cancel) {
+            if ((r = strata_ssh_forward_open(s->fwd, kind == 'R', arg)) == STRATA_OK)
+                fprintf(stderr, "Forwarding port.\n");
+            else if (r == STRATA_E_USAGE)
+                fprintf(stderr, "Bad forwarding specification.\n");
+        } else if ((kind == 'L' || kind == 'R') && cancel) {
+            const char *colon = strrchr(arg, ':');
+            char *e;
+            long port = strtol(colon ? colon + 1 : arg, &e, 10);
+            if (*e || port < 1 || port > 65535)
+                fprintf(stderr, "Bad forwarding close port\n");
+            else if ((r = strata_ssh_forward_cancel(s->fwd, kind == 'R', (uint16_t)port)) ==
+                     STRATA_OK)
+                fprintf(stderr, "Canceled forwarding.\n");
+            else
+                fprintf(stderr, "Unknown port forwarding.\n");
+            r = STRATA_OK;
+        }
+        if (r == STRATA_E_USAGE && !kind)
+            fprintf(stderr, "Invalid command.\n");
+    }
+    OPENSSL_cleanse(line, sizeof line);
+    ssh_tty_raw();
+    if (s->conn)
+        strata_io_conn_kick(s->conn);
+}
+
+static void escape_action(struct session *s, enum ssh_esc_action a)
+{
+    char buf[4096];
+    strata_ssh_client *client = strata_ssh_layer_client(s->target_layer);
+    switch (a) {
+    case SSH_ESC_DISCONNECT:
+        fprintf(stderr, "%c.\r\nConnection to %s closed.\r\n", s->esc.ch, s->host);
+        s->escaped = 1;
+        if (strata_ssh_layer_close(s->target_layer, NULL) != STRATA_OK)
+            s->ended = 1;
+        break;
+    case SSH_ESC_SUSPEND:
+        fprintf(stderr, "%c^Z [suspend ssh]\r\n", s->esc.ch);
+        ssh_tty_restore();
+        kill(getpid(), SIGTSTP); /* back here after fg (SIGCONT) */
+        ssh_tty_raw();
+        ssh_tty_winch_mark(); /* the window may have changed meanwhile */
+        window_change(s);
+        break;
+    case SSH_ESC_LIST:
+        strata_ssh_forward_describe(s->fwd, buf, sizeof buf);
+        fprintf(stderr, "%c#\r\nThe following connections are open:\r\n%s", s->esc.ch, buf);
+        break;
+    case SSH_ESC_HELP:
+        fprintf(stderr, "%c?\r\n%s", s->esc.ch, ssh_escape_help(s->esc.ch, buf, sizeof buf));
+        break;
+    case SSH_ESC_COMMAND:
+        escape_command(s);
+        break;
+    case SSH_ESC_REKEY:
+        fprintf(stderr, "%cR\r\n", s->esc.ch);
+        if (client &&
+            strata_ssh_transport_rekey(strata_ssh_client_transport(client)) == STRATA_OK && s->conn)
+            strata_io_conn_kick(s->conn);
+        break;
+    case SSH_ESC_VERBOSE_UP:
+    case SSH_ESC_VERBOSE_DOWN: {
+        int v = cli_verbosity() + (a == SSH_ESC_VERBOSE_UP ? 1 : -1);
+        v = v < 0 ? 0 : v > 3 ? 3 : v;
+        cli_verbose(v);
+        static const char *const names[] = {"INFO", "DEBUG1", "DEBUG2", "DEBUG3"};
+        fprintf(stderr, "%c%c\r\n[LogLevel %s]\r\n", s->esc.ch, a == SSH_ESC_VERBOSE_UP ? 'v' : 'V',
+                names[v]);
+        break;
+    }
+    case SSH_ESC_NONE:
+        break;
+    }
+}
+
 static const char *tty_ask(void *user, const char *prompt, int echo, char *buf, size_t cap)
 {
     (void)user;
@@ -213,6 +337,7 @@ struct ssh_cmd {
     strata_ssh_session_args args;
     strata_ssh_forward *fwd;
     int no_command, tty_force, tty_never, null_stdin, subsystem;
+    int escape_char; /* -e: -1 none */
     char *command;
     uint64_t timeout_ms;
 };
@@ -232,7 +357,7 @@ static char *join(int argc, char **argv)
 }
 
 /* The option letters that take an argument (getopt's string below). */
-#define SSH_OPTS_WITH_ARG "plioFLRJcmEQ"
+#define SSH_OPTS_WITH_ARG "plioFLRJcmEQe"
 
 /* --help among the options before the destination or the command (what
  * follows them is the remote command's). */
@@ -265,7 +390,7 @@ again:
         return -1;
     }
     optind = 0; /* glibc: start over on the new argument vector */
-    while ((ch = getopt(argc - base, argv + base, "+p:l:i:o:F:L:R:J:NTtCqvc:m:hE:nxasGQ:")) !=
+    while ((ch = getopt(argc - base, argv + base, "+p:l:i:o:F:L:R:J:NTtCqvc:m:hE:nxase:GQ:")) !=
            -1) {
         switch (ch) {
         case 'p': {
@@ -294,6 +419,17 @@ again:
             break;
         case 'J':
             c->args.jump = optarg;
+            break;
+        case 'e':
+            if ((c->escape_char = ssh_escape_parse(optarg)) == -2) {
+                cli_err("Bad escape character '%s'.", optarg);
+                return CLI_USAGE;
+            }
+            /* also as -o EscapeChar, so it wins over the config file's and -G shows it */
+            static char esc_opt[40];
+            snprintf(esc_opt, sizeof esc_opt, "EscapeChar=%.20s", optarg);
+            if (c->args.n_opts < STRATA_SSH_SESSION_OPTS_MAX)
+                c->args.opts[c->args.n_opts++] = esc_opt;
             break;
         case 'N':
             c->no_command = 1;
@@ -389,14 +525,13 @@ static int report(const strata_error *e)
     return SSH_EXIT_FAIL;
 }
 
-/* RemoteCommand and RequestTTY from the configuration; the command line
+/* RemoteCommand, RequestTTY and EscapeChar from the configuration; the command line
  * comes first (-t, -T, a COMMAND), and a COMMAND with a RemoteCommand is an
  * error, as OpenSSH. */
 static int config_command_tty(struct ssh_cmd *c, const strata_ssh_config *tc)
 {
-    const char *rc = tc->remote_command && strcmp(tc->remote_command, "none") != 0
-                         ? tc->remote_command
-                         : NULL;
+    const char *rc =
+        tc->remote_command && strcmp(tc->remote_command, "none") != 0 ? tc->remote_command : NULL;
     if (rc && c->command) {
         cli_err("Cannot execute command-line and remote command.");
         return -1;
@@ -405,6 +540,8 @@ static int config_command_tty(struct ssh_cmd *c, const strata_ssh_config *tc)
         cli_err("out of memory");
         return -1;
     }
+    if (tc->escape_char != -1) /* EscapeChar (-e comes first as an -o) */
+        c->escape_char = tc->escape_char == STRATA_SSHC_ESCAPE_NONE ? -1 : tc->escape_char;
     if (!c->tty_force && !c->tty_never) {
         if (tc->request_tty == STRATA_SSHC_TTY_NO)
             c->tty_never = 1;
@@ -476,7 +613,9 @@ static int run(struct ssh_cmd *c, struct session *sp, strata_io *io, strata_ssh_
         if (strata_io_on_signal(io, SIGWINCH, on_winch, conn, &winch_watch) != STRATA_OK)
             cli_err("cannot watch for window size changes");
         ssh_tty_raw();
-        sp->escape = 1;
+        sp->escape = c->escape_char >= 0;
+        ssh_escape_init(&sp->esc, c->escape_char);
+        sp->host = tc->hostname;
     }
     if (strata_io_run(io) != STRATA_OK || !sp->done) {
         cli_err("internal: the connection did not end");
@@ -517,6 +656,7 @@ int cmd_ssh(int argc, char **argv)
     }
     c.fwd = s.fwd;
     c.args.ui.ask = tty_ask;
+    c.escape_char = '~';
     const char *dest = NULL;
     int rc = parse(argc, argv, &c, &dest);
     strata_ssh_session *ss = NULL;
