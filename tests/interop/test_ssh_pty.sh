@@ -154,4 +154,17 @@ wait_for d "^READY" || FAILS=$((FAILS + 1))
 "${TM[@]}" send-keys -t d Enter '~.' Enter 'echo NOESC$((6*7))' Enter
 pane_ok d "NOESC42" "-e none: ~. is sent as typed"
 "${TM[@]}" send-keys -t d C-c 'exit' Enter
+
+# EscapeChar from the configuration: "%." ends the session, "~." is typed.
+session e "-o EscapeChar=%"
+"${TM[@]}" send-keys -t e 'echo READY' Enter
+wait_for e "^READY" || FAILS=$((FAILS + 1))
+"${TM[@]}" send-keys -t e Enter '~.' Enter 'echo TILDE$((6*7))' Enter
+pane_ok e "TILDE42" "EscapeChar %: ~. is sent as typed"
+"${TM[@]}" send-keys -t e Enter '%.'
+if wait_file "$WORK/e.rc" && [ "$(cat "$WORK/e.rc")" = rc=255 ]; then
+    echo "ok   EscapeChar %: %. ends the session with 255"
+else
+    echo "FAIL EscapeChar %: $(cat "$WORK/e.rc" 2>/dev/null)"; FAILS=$((FAILS + 1))
+fi
 finish
