@@ -48,6 +48,7 @@
 #define STRATA_SSH_CONFIG_INCLUDE_DEPTH 8
 #define STRATA_SSH_CONFIG_LIST_MAX 64   /* entries of each list option */
 #define STRATA_SSH_CONFIG_NOTES_MAX 128 /* ignored-keyword notes kept */
+#define STRATA_SSH_CONFIG_SYSTEM_FILE "/etc/ssh/ssh_config"
 
 enum strata_ssh_config_opt {
     STRATA_SSHC_HOSTNAME,
@@ -287,8 +288,9 @@ strata_ssh_config_finish(strata_ssh_config *c, const char *host, const char *loc
 
 /* The whole sequence for "strata ssh [-F file] [-o opt]... host": sets the
  * Match context (local user, host name, uid), applies the -o options in
- * order, then the config file (file NULL: ~/.ssh/config if it exists;
- * "none": no file; else that file, which must exist), reads it again when Match final asks, then
+ * order, then the config files (file NULL: ~/.ssh/config then
+ * /etc/ssh/ssh_config, each if it exists, as OpenSSH; "none": no file; else
+ * that file, which must exist), reads them again when Match final asks, then
  * strata_ssh_config_finish with the local user, home ($HOME, else the password
  * database) and host name. c must be initialised; on failure err says why. */
 STRATA_API STRATA_MUST_CHECK strata_status

@@ -167,9 +167,16 @@ strata_status strata_ssh_config_resolve(strata_ssh_config *c, const char *host, 
      * first set kept (the first value still wins). */
     for (int pass = 0; pass < 2; pass++) {
         c->final_pass = pass;
-        if (!file && home) {
-            snprintf(path, sizeof(path), "%s/.ssh/config", home);
-            r = strata_ssh_config_apply_file(c, path, 0, host, home, err);
+        if (!file) {
+            /* as OpenSSH: the user's file, then the system's */
+            r = STRATA_OK;
+            if (home) {
+                snprintf(path, sizeof(path), "%s/.ssh/config", home);
+                r = strata_ssh_config_apply_file(c, path, 0, host, home, err);
+            }
+            if (r == STRATA_OK)
+                r = strata_ssh_config_apply_file(c, STRATA_SSH_CONFIG_SYSTEM_FILE, 0, host, home,
+                                                 err);
         } else if (file && strcmp(file, "none") != 0) {
             r = strata_ssh_config_apply_file(c, file, 1, host, home, err);
         } else {

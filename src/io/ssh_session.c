@@ -317,18 +317,11 @@ static strata_status hop_new(const char *dest, const strata_ssh_session_args *a,
     const char *home = getenv("HOME");
     if (!home && pw)
         home = pw->pw_dir;
-    char path[4200], local_host[256] = "";
-    (void)gethostname(local_host, sizeof local_host - 1);
-    if (!a->config_file || strcmp(a->config_file, "none") != 0) {
-        if (!a->config_file)
-            snprintf(path, sizeof path, "%s/.ssh/config", home ? home : "");
-        if ((r = strata_ssh_config_apply_file(&h->cfg, a->config_file ? a->config_file : path,
-                                              a->config_file != NULL, h->host, home, err)) !=
-            STRATA_OK)
-            goto out;
-    }
-    if ((r = strata_ssh_config_finish(&h->cfg, h->host, pw ? pw->pw_name : NULL, home, local_host,
-                                      err)) != STRATA_OK)
+    char path[4200];
+    /* The config files (Match final's second reading, the system file),
+     * then the defaults and tokens. */
+    if ((r = strata_ssh_config_resolve(&h->cfg, h->host, NULL, 0, a->config_file, err)) !=
+        STRATA_OK)
         goto out;
     /* Keywords accepted but not acted on, as OpenSSH's debug1 lines. */
     for (size_t i = 0; h->verbose && i < h->cfg.n_notes; i++)

@@ -80,6 +80,17 @@ fi
 # The resolved kex list is what OpenSSH resolves for the same "-diffie-hellman*".
 check "-G kexalgorithms resolved" "$(grep '^kexalgorithms ' "$WORK/g.openssh" | sed 's/,diffie.*//')" \
     "$STRATA" ssh -G -F "$WORK/g.conf" web1
+# Without -F, /etc/ssh/ssh_config is read after ~/.ssh/config, as Debian's ssh does.
+grep -qi "^ *HashKnownHosts yes" /etc/ssh/ssh_config ||
+    { echo "FAIL this test needs Debian's /etc/ssh/ssh_config (HashKnownHosts yes)"; FAILS=$((FAILS + 1)); }
+sys() { grep -E "^(hashknownhosts|sendenv) " "$1" || true; }
+"$STRATA" ssh -G sysconf >"$WORK/s.strata" 2>&1 || true
+/usr/bin/ssh -G sysconf >"$WORK/s.debian" 2>/dev/null </dev/null || true
+if diff <(sys "$WORK/s.strata") <(sys "$WORK/s.debian") >/dev/null && grep -q "^hashknownhosts yes" "$WORK/s.strata"; then
+    echo "ok   /etc/ssh/ssh_config read as Debian's ssh reads it"
+else
+    echo "FAIL system config: $(sys "$WORK/s.strata" | tr '\n' ' ') vs $(sys "$WORK/s.debian" | tr '\n' ' ')"; FAILS=$((FAILS + 1))
+fi
 # Options after the destination, until the command.
 check "-G port after destination" "port 2222" "$STRATA" ssh -G -F none h -p 2222
 check "-G -o after destination" "user alice" "$STRATA" ssh -G -F none h -o User=alice
