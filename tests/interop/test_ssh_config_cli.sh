@@ -94,6 +94,9 @@ fi
 # Options after the destination, until the command.
 check "-G port after destination" "port 2222" "$STRATA" ssh -G -F none h -p 2222
 check "-G -o after destination" "user alice" "$STRATA" ssh -G -F none h -o User=alice
+check "-G -J after destination" "proxyjump jumper" "$STRATA" ssh -G -F none h -J jumper
+check "-G git's options" "sendenv GIT_PROTOCOL" "$STRATA" ssh -G -F none -o SendEnv=GIT_PROTOCOL \
+    -o ForwardX11=no -o PermitLocalCommand=no h
 check "--help after destination" "usage: strata ssh" "$STRATA" ssh h --help
 # Match exec runs through the shell; only when no earlier criterion failed.
 cat >"$WORK/m.conf" <<CFG

@@ -188,7 +188,7 @@ int ssh_dump_config(const char *dest, const strata_ssh_session_args *a)
 {
     char *user = NULL, *host = NULL;
     int port = 0, rc = SSH_EXIT_FAIL;
-    char *opts[8 + STRATA_SSH_SESSION_KEYS_MAX + STRATA_SSH_SESSION_OPTS_MAX];
+    char *opts[9 + STRATA_SSH_SESSION_KEYS_MAX + STRATA_SSH_SESSION_OPTS_MAX];
     size_t n = 0;
     strata_ssh_config c;
     strata_error err;
@@ -215,6 +215,8 @@ int ssh_dump_config(const char *dest, const strata_ssh_session_args *a)
         opts[n++] = cat2("MACs=", a->macs);
     if (a->compression)
         opts[n++] = cat2("Compression=", "yes");
+    if (a->jump)
+        opts[n++] = cat2("ProxyJump=", a->jump);
     for (size_t i = 0; i < a->n_opts; i++)
         opts[n++] = cat2("", a->opts[i]);
     for (size_t i = 0; i < n; i++)
