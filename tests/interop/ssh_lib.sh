@@ -86,7 +86,8 @@ CFG
 # echo server; sets PORT (sshd) and EPORT (echo), HOME, and unsets
 # SSH_AUTH_SOCK. Both processes are stopped by PID at exit.
 root_sshd_with_echo() {
-    root_sshd main "AllowTcpForwarding yes"
+    root_sshd main "AllowTcpForwarding yes
+Subsystem sftp internal-sftp"
     export HOME="$WORK/home"
     mkdir -p "$HOME"
     unset SSH_AUTH_SOCK

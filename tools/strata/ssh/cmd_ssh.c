@@ -8,6 +8,7 @@
  * (as OpenSSH's ssh).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -34,7 +35,8 @@ static void help(FILE *f)
         f, "usage: strata ssh [-p PORT] [-l USER] [-i KEY]... [-o Option=value]... [-F CONFIG]\n"
            "                  [-L [bind:]port:host:hostport]... [-R [bind:]port:host:hostport]...\n"
            "                  [-J [user@]host[:port][,...]] [-N] [-n] [-s] [-T|-t] [-C] [-q] [-v]\n"
-           "                  [-c ciphers] [-m macs] [-e char] [-G] DESTINATION [COMMAND...]\n"
+           "                  [-c ciphers] [-m macs] [-e char] [-E logfile] [-f] [-G]\n"
+           "                  DESTINATION [COMMAND...]\n"
            "       strata ssh -Q kex|cipher|cipher-auth|mac|key|key-plain|key-cert|key-sig|sig\n\n"
            "DESTINATION is [user@]host or ssh://[user@]host[:port]; options may also follow\n"
            "it, up to COMMAND (\"--\" ends them). -G prints the resolved configuration and\n"
@@ -175,11 +177,15 @@ static const struct strata_io_app_ops session_ops = {
     w_out_eof,     w_out_done, w_error, w_close,  w_out_flushed,
 };
 
+/* The remote command's stderr goes to our stderr as it was at the start:
+ * -E sends strata's own messages to a file, not the remote side's. */
+static int remote_stderr = STDERR_FILENO;
+
 static void on_stderr(void *user, const uint8_t *p, size_t n)
 {
     (void)user;
     while (n) {
-        ssize_t w = write(STDERR_FILENO, p, n);
+        ssize_t w = write(remote_stderr, p, n);
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0)
@@ -325,6 +331,18 @@ static void escape_action(struct session *s, enum ssh_esc_action a)
     }
 }
 
+/* -f: authenticated, so to the background; the parent leaves with 0. */
+static strata_io *fork_io;
+static void on_ready_fork(void *user, strata_ssh_client *c)
+{
+    (void)user, (void)c;
+    int parent = 0;
+    if (strata_io_fork_background(fork_io, &parent) != STRATA_OK)
+        cli_err("fork: cannot go to the background; staying in the foreground");
+    else if (parent)
+        _exit(0);
+}
+
 static const char *tty_ask(void *user, const char *prompt, int echo, char *buf, size_t cap)
 {
     (void)user;
@@ -337,7 +355,9 @@ struct ssh_cmd {
     strata_ssh_session_args args;
     strata_ssh_forward *fwd;
     int no_command, tty_force, tty_never, null_stdin, subsystem;
-    int escape_char; /* -e: -1 none */
+    int escape_char;      /* -e: -1 none */
+    int background;       /* -f: to the background once authenticated */
+    const char *log_file; /* -E: strata's messages appended there */
     char *command;
     uint64_t timeout_ms;
 };
@@ -390,7 +410,7 @@ again:
         return -1;
     }
     optind = 0; /* glibc: start over on the new argument vector */
-    while ((ch = getopt(argc - base, argv + base, "+p:l:i:o:F:L:R:J:NTtCqvc:m:hE:nxase:GQ:")) !=
+    while ((ch = getopt(argc - base, argv + base, "+p:l:i:o:F:L:R:J:NTtCqvc:m:hE:nxase:fGQ:")) !=
            -1) {
         switch (ch) {
         case 'p': {
@@ -482,8 +502,12 @@ again:
             }
             break;
         case 'E':
-            cli_err("option -%c is not supported yet", ch);
-            return CLI_USAGE;
+            c->log_file = optarg;
+            break;
+        case 'f':
+            c->background = 1;
+            c->null_stdin = 1; /* as OpenSSH: -f implies -n */
+            break;
         default:
             if (optopt && strchr(SSH_OPTS_WITH_ARG, optopt))
                 cli_err("option requires an argument -- %c", optopt);
@@ -602,6 +626,10 @@ static int run(struct ssh_cmd *c, struct session *sp, strata_io *io, strata_ssh_
     lc.on_exit = on_exit_status;
     lc.user = sp;
     lc.no_channel = c->no_command;
+    if (c->background) {
+        fork_io = io;
+        lc.on_ready = on_ready_fork;
+    }
     strata_io_conn *conn;
     if ((r = strata_ssh_session_connect(ss, io, &lc, c->fwd, app, &cfg, &conn, &sp->target_layer,
                                         &err)) != STRATA_OK) {
@@ -664,6 +692,28 @@ int cmd_ssh(int argc, char **argv)
     if (rc != 0) {
         rc = rc < 0 ? CLI_OK : SSH_EXIT_FAIL;
         goto out;
+    }
+    if (c.background && !c.command && !c.no_command) {
+        cli_err("Cannot fork into background without a command to execute.");
+        rc = SSH_EXIT_FAIL;
+        goto out;
+    }
+    if (c.log_file) { /* -E: our messages to the file, the remote stderr as before */
+        int fd = open(c.log_file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+        if (fd < 0) {
+            cli_err("Couldn't open logfile %s: %s", c.log_file, strerror(errno));
+            rc = SSH_EXIT_FAIL;
+            goto out;
+        }
+        fflush(stderr);
+        remote_stderr = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+        if (remote_stderr < 0 || dup2(fd, STDERR_FILENO) < 0) {
+            cli_err("Couldn't open logfile %s: %s", c.log_file, strerror(errno));
+            close(fd);
+            rc = SSH_EXIT_FAIL;
+            goto out;
+        }
+        close(fd);
     }
     cli_verbose(c.args.verbose);
     if (strata_ssh_session_new(dest, &c.args, &ss, &err) != STRATA_OK) {
