@@ -157,7 +157,8 @@ STRATA_API STRATA_MUST_CHECK strata_status strata_ssh_channel_reject(strata_ssh_
 STRATA_API STRATA_MUST_CHECK strata_status strata_ssh_channel_pty(
     strata_ssh_channel *ch, const char *term, uint32_t cols, uint32_t rows, uint32_t width_px,
     uint32_t height_px, const uint8_t *modes, size_t modes_len);
-/* env NAME=VALUE (wants a reply; servers often refuse: not an error). */
+/* env NAME=VALUE, asking no reply, as OpenSSH (servers often refuse it
+ * silently; some never answer env at all). */
 STRATA_API STRATA_MUST_CHECK strata_status strata_ssh_channel_env(strata_ssh_channel *ch,
                                                                   const char *name,
                                                                   const char *value);

@@ -70,12 +70,15 @@ strata_status strata_ssh_channel_env(strata_ssh_channel *ch, const char *name, c
 {
     if (!name || !value)
         return STRATA_E_USAGE;
-    strata_status r = req_start(ch, "env", 1);
+    /* No reply asked, as OpenSSH: a server that refuses a variable (most
+     * accept only AcceptEnv's) or never answers env (Erlang/OTP's) does not
+     * hold up the session. */
+    strata_status r = req_start(ch, "env", 0);
     if (r != STRATA_OK)
         return r;
     if ((r = strata_buf_put_cstring(&ch->conn->msg, name)) == STRATA_OK)
         r = strata_buf_put_cstring(&ch->conn->msg, value);
-    return req_send(ch, "env", 1, r);
+    return req_send(ch, "env", 0, r);
 }
 
 strata_status strata_ssh_channel_shell(strata_ssh_channel *ch)

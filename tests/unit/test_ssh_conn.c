@@ -175,7 +175,7 @@ static void test_session_exec_lifecycle(void **state)
 
     assert_ok(msg(&f, 91, "uuuu", 0u, 700u, 1000000u, 32768u));
     assert_int_equal(f.evs[0], STRATA_SSH_CH_OPENED);
-    assert_ok(strata_ssh_channel_env(ch, "LANG", "C"));
+    assert_ok(strata_ssh_channel_pty(ch, "xterm", 80, 24, 0, 0, NULL, 0));
     assert_ok(strata_ssh_channel_exec(ch, "echo hi"));
     m = f.sent[2];
     assert_ok(strata_buf_get_u8(&m, &t));
@@ -187,11 +187,11 @@ static void test_session_exec_lifecycle(void **state)
     assert_int_equal(b, 1);
     expect_str(&m, "echo hi");
     assert_ok(strata_buf_get_end(&m));
-    /* Replies come in order: env refused (not fatal), exec accepted. */
+    /* Replies come in order: pty-req refused (not fatal), exec accepted. */
     assert_ok(msg(&f, 100, "u", 0u));
     assert_ok(msg(&f, 99, "u", 0u));
     assert_int_equal(f.evs[1], STRATA_SSH_CH_REQUEST_FAILED);
-    assert_string_equal(f.ev_req[1], "env");
+    assert_string_equal(f.ev_req[1], "pty-req");
     assert_int_equal(f.evs[2], STRATA_SSH_CH_REQUEST_OK);
     assert_string_equal(f.ev_req[2], "exec");
 
