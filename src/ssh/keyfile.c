@@ -8,7 +8,7 @@
 
 static const char openssh_label[] = "OPENSSH PRIVATE KEY";
 
-strata_status strata__sshkf_privkey_new(EVP_PKEY *pkey, const struct sshkf_type *t,
+strata_status strata__sshkf_privkey_new(EVP_PKEY *pkey, const struct ssh_keytype *t,
                                         const char *comment, strata_ssh_privkey **out,
                                         strata_error *err)
 {
@@ -27,7 +27,7 @@ strata_status strata__sshkf_privkey_new(EVP_PKEY *pkey, const struct sshkf_type 
         r = strata__error_set_ossl(err, STRATA_E_CRYPTO, "cannot set the EC point format");
         goto out;
     }
-    if ((r = strata__sshkf_put_blob(t, pkey, &blob, err)) != STRATA_OK)
+    if ((r = strata__ssh_keytype_put_blob(t, pkey, &blob, err)) != STRATA_OK)
         goto out;
     k->blob_len = strata_buf_len(&blob);
     if (!(k->blob = malloc(k->blob_len))) {
@@ -88,7 +88,7 @@ strata_status strata_ssh_privkey_from_pkey(EVP_PKEY *pkey, const char *comment,
     *out = NULL;
     if (!pkey)
         return strata__error_set(err, STRATA_E_USAGE, "no key given");
-    const struct sshkf_type *t = strata__sshkf_type_of_pkey(pkey);
+    const struct ssh_keytype *t = strata__ssh_keytype_of_pkey(pkey);
     if (!t)
         return strata__error_set(err, STRATA_E_UNSUPPORTED,
                                  "%s keys have no SSH key type strata supports",
