@@ -5,6 +5,10 @@
 
 #include "cli_secret.h"
 #include "strata/mem.h"
+#include "strata/pki.h"
+
+/* A passphrase file is one line; anything this long is not one. */
+#define CLI_SECRET_FILE_MAX (64u * 1024u)
 
 static char *dup_n(const char *p, size_t n)
 {
@@ -31,24 +35,31 @@ int cli_secret_read(const char *spec, char **out, char *err, size_t cap)
         }
         *out = dup_n(v, strlen(v));
     } else if (!strncmp(spec, "file:", 5)) {
-        FILE *f = fopen(spec + 5, "rb");
-        if (!f) {
-            snprintf(err, cap, "cannot read '%s': %s", spec + 5, strerror(errno));
+        /* The first line is the secret; the file is read whole, bounded. */
+        strata_buf buf;
+        strata_error e;
+        strata_error_clear(&e);
+        if (strata_pki_read_file_ex(spec + 5, CLI_SECRET_FILE_MAX, STRATA_READ_SECRET, &buf, &e) !=
+            STRATA_OK) {
+            if (strata_error_errno(&e))
+                snprintf(err, cap, "cannot read '%s': %s", spec + 5,
+                         strerror(strata_error_errno(&e)));
+            else
+                snprintf(err, cap, "%s", strata_error_message(&e));
+            strata_buf_free(&buf);
             return -1;
         }
-        char buf[CLI_SECRET_MAX + 2];
-        size_t n = fread(buf, 1, sizeof(buf), f);
-        fclose(f);
-        size_t line = 0;
-        while (line < n && buf[line] != '\n' && buf[line] != '\r')
+        const char *p = (const char *)strata_buf_ptr(&buf);
+        size_t n = strata_buf_len(&buf), line = 0;
+        while (line < n && p[line] != '\n' && p[line] != '\r')
             line++;
         if (line > CLI_SECRET_MAX) {
-            strata_memzero(buf, sizeof(buf));
+            strata_buf_free(&buf);
             snprintf(err, cap, "secret in '%s' is longer than %d bytes", spec + 5, CLI_SECRET_MAX);
             return -1;
         }
-        *out = dup_n(buf, line);
-        strata_memzero(buf, sizeof(buf));
+        *out = dup_n(p, line);
+        strata_buf_free(&buf);
     } else {
         snprintf(err, cap, "a secret is given as file:PATH or env:VAR, not inline");
         return -1;
