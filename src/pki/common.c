@@ -21,16 +21,14 @@ STRATA_PRINTF(4, 0)
 static strata_status vfail(strata_error *err, strata_status st, int take, const char *fmt,
                            va_list ap)
 {
-    char msg[STRATA_ERROR_MSG_MAX];
-    vsnprintf(msg, sizeof(msg), fmt, ap);
     if (!err) {
         ERR_clear_error();
         return st;
     }
     if (take)
-        return strata__error_set_ossl(err, st, "%s", msg);
+        return strata__error_vset_ossl(err, st, fmt, ap);
     ERR_clear_error();
-    return strata__error_set(err, st, "%s", msg);
+    return strata_error_vset(err, st, fmt, ap);
 }
 
 strata_status strata__pki_fail(strata_error *err, strata_status st, const char *fmt, ...)
