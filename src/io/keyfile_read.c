@@ -1,6 +1,8 @@
 /* Reading SSH key files from disk (see strata/ssh_keys.h): the only file
  * access of the key-file code, through the one bounded reader
  * (strata_pki_read_file_ex); parsing stays in src/ssh. */
+#include <string.h>
+
 #include "base/error_internal.h"
 #include "strata/pki.h"
 #include "strata/ssh_keys.h"
@@ -21,18 +23,24 @@ static strata_status load(const char *path, unsigned flags, strata_error **errp,
                                    *errp);
 }
 
-strata_status strata_ssh_privkey_load_file(const char *path, const char *passphrase,
-                                           strata_ssh_privkey **out, strata_error *err)
+strata_status strata_ssh_privkey_load_file_pw(const char *path, const strata_passphrase *pw,
+                                              strata_ssh_privkey **out, strata_error *err)
 {
     strata_error scratch;
     strata_buf data;
     *out = NULL;
     strata_status r = load(path, STRATA_READ_PRIVATE, &err, &scratch, &data);
     if (r == STRATA_OK)
-        r = strata_ssh_privkey_parse(strata_buf_ptr(&data), strata_buf_len(&data), passphrase, out,
-                                     err);
+        r = strata_ssh_privkey_parse_pw(strata_buf_ptr(&data), strata_buf_len(&data), pw, out, err);
     strata_buf_free(&data);
     return r;
+}
+
+strata_status strata_ssh_privkey_load_file(const char *path, const char *passphrase,
+                                           strata_ssh_privkey **out, strata_error *err)
+{
+    strata_passphrase fixed = {.pass = passphrase, .len = passphrase ? strlen(passphrase) : 0};
+    return strata_ssh_privkey_load_file_pw(path, passphrase ? &fixed : NULL, out, err);
 }
 
 strata_status strata_ssh_pubkey_load_file(const char *path, strata_ssh_pubkey **out,
