@@ -124,15 +124,6 @@ out:
     return r;
 }
 
-static strata_status dss_put_priv(const struct ssh_keytype *t, EVP_PKEY *k, strata_buf *out,
-                                  strata_error *err)
-{
-    strata_status r = dss_put(t, k, out, err);
-    if (r != STRATA_OK)
-        return r;
-    return strata__ssh_put_bn_param(k, OSSL_PKEY_PARAM_PRIV_KEY, 1, out, err);
-}
-
 const struct ssh_keytype strata__ssh_kt_dss = {
     .name = "ssh-dss",
     .cert_name = "ssh-dss-cert-v01@openssh.com",
@@ -142,7 +133,7 @@ const struct ssh_keytype strata__ssh_kt_dss = {
     .read_pub = dss_read,
     .put_pub = dss_put,
     .read_priv = dss_read_priv,
-    .put_priv = dss_put_priv,
+    .put_priv = strata__ssh_put_pub_and_x,
     .verify = dss_verify,
     .sign = dss_sign,
 };

@@ -180,22 +180,13 @@ out:
     return r;
 }
 
-static strata_status ec_put_priv(const struct ssh_keytype *t, EVP_PKEY *k, strata_buf *out,
-                                 strata_error *err)
-{
-    strata_status r = ec_put(t, k, out, err);
-    if (r != STRATA_OK)
-        return r;
-    return strata__ssh_put_bn_param(k, OSSL_PKEY_PARAM_PRIV_KEY, 1, out, err);
-}
-
 #define ECDSA_ROW(nist, ossl, md)                                                                  \
     {                                                                                              \
         .name = "ecdsa-sha2-" nist, .cert_name = "ecdsa-sha2-" nist "-cert-v01@openssh.com",       \
         .curve = nist, .group = ossl, .evp_name = "EC",                                            \
         .sigalgs = {{"ecdsa-sha2-" nist, "ecdsa-sha2-" nist "-cert-v01@openssh.com", md, 0}},      \
         .read_pub = ec_read, .put_pub = ec_put, .read_priv = ec_read_priv,                         \
-        .put_priv = ec_put_priv, .verify = ec_verify, .sign = ec_sign,                             \
+        .put_priv = strata__ssh_put_pub_and_x, .verify = ec_verify, .sign = ec_sign,               \
     }
 
 const struct ssh_keytype strata__ssh_kt_ecdsa_p256 = ECDSA_ROW("nistp256", "P-256", "SHA256");

@@ -144,6 +144,10 @@ strata_status strata__ssh_put_bn_param(EVP_PKEY *pk, const char *param, int secr
 /* Appends the named BIGNUM parameters of pk, in order. */
 strata_status strata__ssh_put_bn_params(EVP_PKEY *pk, const char *const *params, size_t n,
                                         int secret, strata_buf *out, strata_error *err);
+/* A put_priv for the types whose private parts are the public parts then
+ * one secret mpint, the key's "priv" parameter (ECDSA d, DSA x). */
+strata_status strata__ssh_put_pub_and_x(const struct ssh_keytype *t, EVP_PKEY *pk, strata_buf *out,
+                                        strata_error *err);
 /* Reads an mpint as a new BIGNUM (positive, non-zero, at most max_bytes
  * long); what names it in messages. */
 strata_status strata__ssh_get_bn(strata_buf *b, size_t max_bytes, const char *what, int secret,

@@ -247,3 +247,12 @@ out:
     OSSL_PARAM_BLD_free(bld);
     return st;
 }
+
+strata_status strata__ssh_put_pub_and_x(const struct ssh_keytype *t, EVP_PKEY *pk, strata_buf *out,
+                                        strata_error *err)
+{
+    strata_status r = t->put_pub(t, pk, out, err);
+    if (r != STRATA_OK)
+        return r;
+    return strata__ssh_put_bn_param(pk, OSSL_PKEY_PARAM_PRIV_KEY, 1, out, err);
+}
