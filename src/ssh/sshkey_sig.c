@@ -84,6 +84,14 @@ static const struct ssh_sigalg *sigalg_find(const char *name, int *is_cert,
     return NULL;
 }
 
+int strata__ssh_sigalg_is_legacy(const char *alg)
+{
+    int is_cert;
+    const struct ssh_keytype *kt;
+    const struct ssh_sigalg *a = sigalg_find(alg, &is_cert, &kt);
+    return a && a->legacy;
+}
+
 const char *strata__ssh_sigalg_plain(const char *hostkey_alg)
 {
     int is_cert;

@@ -146,6 +146,8 @@ static void check_sigalgs(const struct ssh_keytype *t, EVP_PKEY *pk, const struc
         assert_string_equal(strata__ssh_hostkey_alg_keytype(a->cert_name, &is_cert), t->name);
         assert_int_equal(is_cert, 1);
         assert_string_equal(strata__ssh_sigalg_plain(a->cert_name), a->name);
+        assert_int_equal(strata__ssh_sigalg_is_legacy(a->name), a->legacy);
+        assert_int_equal(strata__ssh_sigalg_is_legacy(a->cert_name), a->legacy);
         assert_non_null(strstr(sup, a->name));
         assert_non_null(strstr(sup, a->cert_name));
         if (a->legacy)
