@@ -422,7 +422,8 @@ static strata_status apply_keyword(strata_ssh_config *c, const char *loc, int ar
         break;
     case K_COUNT:
         if ((n = parse_uint(v, 1000000)) < 0)
-            return bad(err, loc, "bad number \"%s\" for %s", v, row->name);
+            return strata_error_set(err, STRATA_E_SSH_CONFIG, "%s: bad number \"%s\" for %s", loc,
+                                    v, row->name);
         if (!c->set[row->opt])
             *ip = (int)n;
         break;
