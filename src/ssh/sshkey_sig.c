@@ -84,6 +84,17 @@ static const struct ssh_sigalg *sigalg_find(const char *name, int *is_cert,
     return NULL;
 }
 
+/* sigalg_find for sign and verify: an unknown name is E_UNSUPPORTED. */
+static strata_status sigalg_need(const char *alg, const struct ssh_sigalg **a,
+                                 const struct ssh_keytype **kt, strata_error *err)
+{
+    int is_cert;
+    if ((*a = sigalg_find(alg, &is_cert, kt)) != NULL)
+        return STRATA_OK;
+    return strata__error_set(err, STRATA_E_UNSUPPORTED, "unsupported signature algorithm \"%.64s\"",
+                             alg);
+}
+
 int strata__ssh_sigalg_is_legacy(const char *alg)
 {
     int is_cert;
@@ -117,19 +128,17 @@ strata_status strata__ssh_key_verify(const struct ssh_key *k, const char *alg, c
                                      size_t sig_len, const uint8_t *data, size_t n,
                                      strata_error *err)
 {
-    int is_cert;
     const struct ssh_keytype *kt;
-    const struct ssh_sigalg *a = sigalg_find(alg, &is_cert, &kt);
-    if (!a)
-        return strata__error_set(err, STRATA_E_UNSUPPORTED,
-                                 "unsupported signature algorithm \"%.64s\"", alg);
+    const struct ssh_sigalg *a;
+    strata_status st = sigalg_need(alg, &a, &kt, err);
+    if (st != STRATA_OK)
+        return st;
     if (!strata__ssh_hostkey_alg_matches(k, alg))
         return strata__error_set(err, STRATA_E_USAGE, "a %s key cannot make %s signatures",
                                  strata__ssh_key_type(k), alg);
     strata_buf b;
     const uint8_t *name, *raw;
     size_t name_len, raw_len;
-    strata_status st;
     strata_buf_view(&b, sig, sig_len);
     if ((st = strata_buf_get_string(&b, &name, &name_len)) != STRATA_OK ||
         (st = strata_buf_get_string(&b, &raw, &raw_len)) != STRATA_OK)
@@ -165,16 +174,15 @@ static strata_status check_priv(const struct ssh_keytype *kt, EVP_PKEY *priv, st
 strata_status strata__ssh_sign(EVP_PKEY *priv, const char *alg, const uint8_t *data, size_t n,
                                strata_buf *sig_out, strata_error *err)
 {
-    int is_cert;
     const struct ssh_keytype *kt;
-    const struct ssh_sigalg *a = sigalg_find(alg, &is_cert, &kt);
-    if (!a)
-        return strata__error_set(err, STRATA_E_UNSUPPORTED,
-                                 "unsupported signature algorithm \"%.64s\"", alg);
+    const struct ssh_sigalg *a;
+    strata_status st = sigalg_need(alg, &a, &kt, err);
+    if (st != STRATA_OK)
+        return st;
     if (strata__ssh_keytype_of_pkey(priv) != kt)
         return strata__error_set(err, STRATA_E_USAGE, "this private key cannot make %s signatures",
                                  alg);
-    strata_status st = check_priv(kt, priv, err);
+    st = check_priv(kt, priv, err);
     size_t before = strata_buf_len(sig_out);
     strata_buf raw;
     strata_buf_init(&raw, STRATA_SSH_KEY_BLOB_MAX);
