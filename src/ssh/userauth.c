@@ -32,14 +32,10 @@ const char *strata__ssh_auth_method_name(enum ssh_auth_method m)
 strata_status strata__ssh_auth_fail(struct strata_ssh_auth *a, strata_status st, const char *fmt,
                                     ...)
 {
-    if (a->err.status == STRATA_OK) {
-        char msg[STRATA_ERROR_MSG_MAX];
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(msg, sizeof msg, fmt, ap);
-        va_end(ap);
-        strata__error_set(&a->err, st, "%s", msg);
-    }
+    va_list ap;
+    va_start(ap, fmt);
+    strata_error_vset(&a->err, st, fmt, ap);
+    va_end(ap);
     a->state = A_FAILED;
     return a->err.status;
 }
