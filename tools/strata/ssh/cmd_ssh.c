@@ -327,8 +327,11 @@ static void escape_action(struct session *s, enum ssh_esc_action a)
     }
 }
 
-/* -f: authenticated, so to the background; the parent leaves with 0. */
+/* -f: authenticated, so to the background; the parent leaves with 0. The
+ * child leaves with _exit: libuv's exit-time shutdown would join thread-pool
+ * threads that stayed in the parent. */
 static strata_io *fork_io;
+static int in_background;
 static void on_ready_fork(void *user, strata_ssh_client *c)
 {
     (void)user, (void)c;
@@ -337,6 +340,8 @@ static void on_ready_fork(void *user, strata_ssh_client *c)
         cli_err("fork: cannot go to the background; staying in the foreground");
     else if (parent)
         _exit(0);
+    else
+        in_background = 1;
 }
 
 static const char *tty_ask(void *user, const char *prompt, int echo, char *buf, size_t cap)
@@ -656,5 +661,10 @@ out:
     strata_io_free(io);
     strata_ssh_session_free(ss);
     free(c.command);
+    if (in_background) {
+        fflush(stdout);
+        fflush(stderr);
+        _exit(rc);
+    }
     return rc;
 }
