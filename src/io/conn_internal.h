@@ -25,8 +25,11 @@ struct strata_io_conn {
     int have_app;
     enum strata__io_conn_state state;
 
-    uv_tcp_t tcp;
-    int tcp_open;
+    union { /* the socket: TCP, or a Unix socket (strata_io_connect_unix) */
+        uv_tcp_t tcp;
+        uv_pipe_t pipe;
+    };
+    int tcp_open;     /* the socket handle is open (either kind) */
     uv_timer_t timer; /* connect timeout; once up, the idle timer (trim) */
     int timer_open;
     /* strata_io_conn_set_timeouts (conn_deadline.c): one timer for the
