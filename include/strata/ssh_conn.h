@@ -216,7 +216,8 @@ enum {
     STRATA_SSH_CHS_FAILED = 1u << 5,     /* open refused */
 };
 STRATA_API unsigned strata_ssh_channel_state(const strata_ssh_channel *ch);
-/* Why the open failed ("open failed: administratively prohibited: ..."). */
+/* Why the open failed ("channel open failed: administratively prohibited:
+ * ..."). */
 STRATA_API const strata_error *strata_ssh_channel_error(const strata_ssh_channel *ch);
 /* exit-status: 1 and *code once received, else 0. */
 STRATA_API int strata_ssh_channel_exit_status(const strata_ssh_channel *ch, uint32_t *code);
@@ -229,6 +230,9 @@ STRATA_API uint32_t strata_ssh_channel_window_size(const strata_ssh_channel *ch)
 /* The peer's maximum packet size. */
 STRATA_API uint32_t strata_ssh_channel_peer_max_packet(const strata_ssh_channel *ch);
 STRATA_API void *strata_ssh_channel_user(const strata_ssh_channel *ch);
+/* The server's reason code when it refused to open the channel
+ * (STRATA_SSH_OPEN_*), else 0. */
+STRATA_API uint32_t strata_ssh_channel_open_failure(const strata_ssh_channel *ch);
 /* Our channel number (RFC 4254 §5.1 sender channel). */
 STRATA_API uint32_t strata_ssh_channel_id(const strata_ssh_channel *ch);
 

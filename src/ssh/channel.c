@@ -328,6 +328,7 @@ strata_status strata__ssh_h_open_failure(struct strata_ssh_conn *c, strata_buf *
                       strata_ssh_open_failure_name(reason), k ? ": " : "", clean);
     ch->phase = CH_DONE;
     ch->state |= STRATA_SSH_CHS_FAILED;
+    ch->open_failure = reason;
     if (ch->released == 2)
         ch->released = 1;
     strata__ssh_ch_event(ch, STRATA_SSH_CH_OPEN_FAILED, NULL);
@@ -455,4 +456,9 @@ uint32_t strata_ssh_channel_peer_max_packet(const strata_ssh_channel *ch)
 uint32_t strata_ssh_channel_id(const strata_ssh_channel *ch)
 {
     return ch->local_id;
+}
+
+uint32_t strata_ssh_channel_open_failure(const strata_ssh_channel *ch)
+{
+    return ch->open_failure;
 }

@@ -59,6 +59,7 @@ struct strata_ssh_channel {
     uint32_t exit_status;
     char *exit_signal, *exit_message;
     int core_dumped;
+    uint32_t open_failure; /* the server's reason code (RFC 4254 §5.1); 0: none */
 };
 
 struct strata_ssh_conn {

@@ -250,7 +250,10 @@ static void test_open_failure_reason(void **state)
     expect_str(&m, "127.0.0.1");
     assert_int_equal(get_u32(&m), 0);
     assert_ok(strata_buf_get_end(&m));
+    assert_int_equal(strata_ssh_channel_open_failure(ch), 0);
     assert_ok(msg(&f, 92, "uuss", 0u, 1u, "open failed\x1b[1m", ""));
+    assert_int_equal(strata_ssh_channel_open_failure(ch),
+                     STRATA_SSH_OPEN_ADMINISTRATIVELY_PROHIBITED);
     assert_int_equal(f.evs[0], STRATA_SSH_CH_OPEN_FAILED);
     assert_true(strata_ssh_channel_state(ch) & STRATA_SSH_CHS_FAILED);
     assert_string_equal(strata_error_message(strata_ssh_channel_error(ch)),

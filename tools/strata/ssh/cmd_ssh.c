@@ -27,14 +27,22 @@
 static void help(FILE *f)
 {
     fprintf(
-        f, "usage: strata ssh [-p PORT] [-l USER] [-i KEY]... [-o Option=value]... [-F CONFIG]\n"
-           "                  [-L [bind:]port:host:hostport]... [-R [bind:]port:host:hostport]...\n"
-           "                  [-J [user@]host[:port][,...]] [-N] [-n] [-s] [-T|-t] [-C] [-q] [-v]\n"
-           "                  [-c ciphers] [-m macs] DESTINATION [COMMAND...]\n\n"
-           "DESTINATION is [user@]host or ssh://[user@]host[:port]. Options come from the\n"
-           "command line, then -F CONFIG (default ~/.ssh/config) Host blocks; the first\n"
-           "value given for an option wins. The exit status is the remote command's, or\n"
-           "255 when the connection or authentication fails.\n");
+        f,
+        "usage: strata ssh [-p PORT] [-l USER] [-i KEY]... [-o Option=value]... [-F CONFIG]\n"
+        "                  [-L [bind:]port:host:hostport]... [-R [bind:]port:host:hostport]...\n"
+        "                  [-D [bind:]port]... [-W host:port] [-A|-a]\n"
+        "                  [-J [user@]host[:port][,...]] [-N] [-n] [-s] [-T|-t] [-C] [-q] [-v]\n"
+        "                  [-c ciphers] [-m macs] DESTINATION [COMMAND...]\n\n"
+        "DESTINATION is [user@]host or ssh://[user@]host[:port]. Options come from the\n"
+        "command line, then -F CONFIG (default ~/.ssh/config) Host blocks; the first\n"
+        "value given for an option wins. The exit status is the remote command's, or\n"
+        "255 when the connection or authentication fails.\n\n"
+        "  -D [bind:]port  a SOCKS4/4a/5 server on bind:port (default 127.0.0.1); each\n"
+        "                  request is a direct-tcpip channel to the host:port it names\n"
+        "  -W host:port    stdin and stdout to host:port through the destination (a\n"
+        "                  direct-tcpip channel, no session): ProxyCommand strata ssh -W %%h:%%p\n"
+        "  -A, -a          forward (-A) or do not forward (-a) the ssh-agent of\n"
+        "                  SSH_AUTH_SOCK to the session\n");
 }
 
 /* ---- the session ------------------------------------------------------------- */
@@ -209,6 +217,9 @@ struct ssh_cmd {
     strata_ssh_session_args args;
     strata_ssh_forward *fwd;
     int no_command, tty_force, tty_never, null_stdin, subsystem;
+    int agent;            /* -A 1, -a 0, else -1 */
+    char stdio_host[256]; /* -W host (empty: none) */
+    uint16_t stdio_port;
     char *command;
     uint64_t timeout_ms;
 };
@@ -225,6 +236,30 @@ static char *join(int argc, char **argv)
         strcat(s, argv[i]);
     }
     return s;
+}
+
+/* -W's "host:port" (an IPv6 host in brackets, or bare with the port after
+ * its last colon). -1 when malformed. */
+static int parse_host_port(const char *s, char *host, size_t cap, uint16_t *port)
+{
+    const char *colon = strrchr(s, ':');
+    char *end;
+    if (!colon || colon == s)
+        return -1;
+    long p = strtol(colon + 1, &end, 10);
+    size_t hl = (size_t)(colon - s);
+    if (!colon[1] || *end || p < 1 || p > 65535)
+        return -1;
+    if (s[0] == '[' && hl > 2 && s[hl - 1] == ']') {
+        s++;
+        hl -= 2;
+    }
+    if (hl == 0 || hl >= cap)
+        return -1;
+    memcpy(host, s, hl);
+    host[hl] = 0;
+    *port = (uint16_t)p;
+    return 0;
 }
 
 static int parse(int argc, char **argv, struct ssh_cmd *c, const char **dest)
@@ -248,7 +283,7 @@ static int parse(int argc, char **argv, struct ssh_cmd *c, const char **dest)
         if (!strcmp(argv[i], "--"))
             break;
     }
-    while ((ch = getopt(argc, argv, "+p:l:i:o:F:L:R:J:NTtCqvc:m:hE:nxas")) != -1) {
+    while ((ch = getopt(argc, argv, "+p:l:i:o:F:L:R:D:W:J:NTtCqvc:m:hE:nxaAs")) != -1) {
         switch (ch) {
         case 'p': {
             char *e;
@@ -287,7 +322,22 @@ static int parse(int argc, char **argv, struct ssh_cmd *c, const char **dest)
             c->subsystem = 1;
             break;
         case 'x': /* no X11 forwarding: strata never forwards X11 */
-        case 'a': /* no agent forwarding: strata never forwards the agent */
+            break;
+        case 'A':
+        case 'a':
+            c->agent = ch == 'A';
+            break;
+        case 'D':
+            if (strata_ssh_forward_parse_dynamic(c->fwd, optarg) != STRATA_OK) {
+                cli_err("Bad dynamic forwarding specification '%s'", optarg);
+                return CLI_USAGE;
+            }
+            break;
+        case 'W':
+            if (parse_host_port(optarg, c->stdio_host, sizeof c->stdio_host, &c->stdio_port) != 0) {
+                cli_err("Bad stdio forwarding specification '%s'", optarg);
+                return CLI_USAGE;
+            }
             break;
         case 'T':
             c->tty_never = 1;
@@ -325,7 +375,7 @@ static int parse(int argc, char **argv, struct ssh_cmd *c, const char **dest)
             cli_err("option -%c is not supported yet", ch);
             return CLI_USAGE;
         default:
-            if (optopt && strchr("plioFLRJcmE", optopt))
+            if (optopt && strchr("plioFLRDWJcmE", optopt))
                 cli_err("option requires an argument -- %c", optopt);
             else
                 cli_err("unknown option -- %c", optopt);
@@ -340,6 +390,10 @@ static int parse(int argc, char **argv, struct ssh_cmd *c, const char **dest)
     *dest = argv[optind];
     if (optind + 1 < argc && !(c->command = join(argc - optind - 1, argv + optind + 1)))
         return CLI_FAIL;
+    if (c->stdio_host[0] && (c->command || c->no_command)) {
+        cli_err("-W takes no command and no -N: stdin and stdout are the forwarded connection");
+        return CLI_USAGE;
+    }
     return 0;
 }
 
@@ -362,7 +416,7 @@ static int run(struct ssh_cmd *c, struct session *sp, strata_io *io, strata_ssh_
         return SSH_EXIT_FAIL;
     }
     int stdin_tty = isatty(STDIN_FILENO);
-    int pty = !c->no_command && !c->null_stdin && !c->tty_never &&
+    int pty = !c->no_command && !c->null_stdin && !c->tty_never && !c->stdio_host[0] &&
               (c->tty_force > 0 || (!c->command && stdin_tty));
     if (pty && !stdin_tty && c->tty_force < 2) {
         if (!c->args.quiet)
@@ -374,7 +428,7 @@ static int run(struct ssh_cmd *c, struct session *sp, strata_io *io, strata_ssh_
     sp->null_stdin = c->null_stdin;
     const strata_ssh_config *tc = strata_ssh_session_config(ss);
     if ((c->no_command || strata_ssh_forward_count(c->fwd, 0) || tc->n_forwards ||
-         strata_ssh_forward_count(c->fwd, 1)) &&
+         strata_ssh_forward_count(c->fwd, 1) || strata_ssh_forward_count_dynamic(c->fwd)) &&
         strata_io_stop_on_signals(io) != STRATA_OK)
         cli_err("cannot watch for SIGINT and SIGTERM");
     strata_io_app app = {&session_ops, sp};
@@ -399,12 +453,21 @@ static int run(struct ssh_cmd *c, struct session *sp, strata_io *io, strata_ssh_
     lc.on_exit = on_exit_status;
     lc.user = sp;
     lc.no_channel = c->no_command;
+    if (c->agent == 1 && !c->stdio_host[0] && strata_ssh_forward_agent(c->fwd, NULL) != STRATA_OK) {
+        cli_err("agent forwarding: out of memory");
+        goto out;
+    }
     strata_io_conn *conn;
     if ((r = strata_ssh_session_connect(ss, io, &lc, c->fwd, app, &cfg, &conn, &sp->target_layer,
                                         &err)) != STRATA_OK) {
         rc = report(&err);
         goto out;
     }
+    /* -W: the destination's channel is a direct-tcpip one to host:port
+     * (nothing has been sent yet: authentication is still ahead). */
+    if (c->stdio_host[0] && (r = strata_ssh_layer_set_direct(sp->target_layer, c->stdio_host,
+                                                             c->stdio_port)) != STRATA_OK)
+        strata_io_conn_abort(conn, r, "cannot set up stdio forwarding");
     if (pty && stdin_tty) {
         ssh_tty_watch_winch();
         if (strata_io_on_signal(io, SIGWINCH, on_winch, conn, &winch_watch) != STRATA_OK)
@@ -442,6 +505,7 @@ int cmd_ssh(int argc, char **argv)
     static struct session s; /* large; lives for the command */
     memset(&c, 0, sizeof c);
     memset(&s, 0, sizeof s);
+    c.agent = -1;
     strata_io *io = NULL;
     if (strata_io_new(&io) != STRATA_OK ||
         strata_ssh_forward_new(io, NULL, NULL, &s.fwd) != STRATA_OK) {
