@@ -47,6 +47,8 @@
 #include "ssh_agent.h"
 #include "ssh_config.h"
 #include "ssh_packet.h"
+#include "ssh_forward.h"
+#include "ssh_session.h"
 #include "kem.h"
 /* io: the driver on libuv */
 #include "io.h"

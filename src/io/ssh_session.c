@@ -661,6 +661,9 @@ static strata_ssh_layer_config hop_config(const strata_ssh_session *s, size_t i,
         c.connect_timeout = (uint32_t)h->cfg.connect_timeout;
     if (!c.alive_interval && h->cfg.server_alive_interval > 0)
         c.alive_interval = (uint32_t)h->cfg.server_alive_interval;
+    if (!c.alive_count_max && h->cfg.server_alive_count_max >= 0) /* 0: never, as OpenSSH */
+        c.alive_count_max =
+            h->cfg.server_alive_count_max ? (uint32_t)h->cfg.server_alive_count_max : UINT32_MAX;
     return c;
 }
 

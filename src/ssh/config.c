@@ -17,6 +17,7 @@ enum kind {
     K_YESNO,
     K_STRICT,
     K_SECONDS,
+    K_COUNT,
     K_ALGS,
     K_REKEY,
     K_FORWARD,
@@ -49,6 +50,7 @@ static const struct option_row options[] = {
     {"Compression", STRATA_SSHC_COMPRESSION, K_YESNO, INT(compression)},
     {"ConnectTimeout", STRATA_SSHC_CONNECTTIMEOUT, K_SECONDS, INT(connect_timeout)},
     {"ServerAliveInterval", STRATA_SSHC_SERVERALIVEINTERVAL, K_SECONDS, INT(server_alive_interval)},
+    {"ServerAliveCountMax", STRATA_SSHC_SERVERALIVECOUNTMAX, K_COUNT, INT(server_alive_count_max)},
     {"KexAlgorithms", STRATA_SSHC_KEXALGORITHMS, K_ALGS, STR(kex_algorithms)},
     {"Ciphers", STRATA_SSHC_CIPHERS, K_ALGS, STR(ciphers)},
     {"MACs", STRATA_SSHC_MACS, K_ALGS, STR(macs)},
@@ -88,7 +90,7 @@ void strata_ssh_config_init(strata_ssh_config *c)
     c->batch_mode = c->compression = c->identities_only = -1;
     c->pubkey_authentication = c->password_authentication = -1;
     c->kbd_interactive_authentication = -1;
-    c->connect_timeout = c->server_alive_interval = -1;
+    c->connect_timeout = c->server_alive_interval = c->server_alive_count_max = -1;
     c->log_level = -1;
     c->warn_weak_crypto = -1;
 }
@@ -416,6 +418,12 @@ static strata_status apply_keyword(strata_ssh_config *c, const char *loc, int ar
     case K_SECONDS:
         if ((n = parse_time(v)) < 0)
             return bad(err, loc, "bad time \"%s\" for %s", v, row->name);
+        if (!c->set[row->opt])
+            *ip = (int)n;
+        break;
+    case K_COUNT:
+        if ((n = parse_uint(v, 1000000)) < 0)
+            return bad(err, loc, "bad number \"%s\" for %s", v, row->name);
         if (!c->set[row->opt])
             *ip = (int)n;
         break;

@@ -43,9 +43,9 @@ static void test_host_patterns(void **state)
     assert_true(strata_ssh_config_host_match("", "*"));
     /* Many stars cost linear backtracking, not exponential time. */
     assert_false(strata_ssh_config_host_match("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab",
-                                       "*a*a*a*a*a*a*a*a*a*a*a*a*c"));
+                                              "*a*a*a*a*a*a*a*a*a*a*a*a*c"));
     assert_true(strata_ssh_config_host_match("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab",
-                                      "*a*a*a*a*a*a*a*a*a*a*a*a*b"));
+                                             "*a*a*a*a*a*a*a*a*a*a*a*a*b"));
     assert_true(strata_ssh_config_host_match("a.b.c", "*.*.*"));
     assert_false(strata_ssh_config_host_match("a.b", "*.*.*"));
 }
@@ -222,7 +222,8 @@ static void test_errors_name_file_and_line(void **state)
     /* Unknown token in a path, found by finish. */
     assert_ok(strata_ssh_config_apply_option(&c, "IdentityFile=/k/%z", &err));
     strata_error_clear(&err);
-    assert_status(strata_ssh_config_finish(&c, "h", "me", "/home/u", NULL, &err), STRATA_E_SSH_CONFIG);
+    assert_status(strata_ssh_config_finish(&c, "h", "me", "/home/u", NULL, &err),
+                  STRATA_E_SSH_CONFIG);
     assert_string_equal(strata_error_message(&err), "IdentityFile \"%z\": unknown token %z");
     strata_ssh_config_free(&c);
     /* ~ without a home directory. */
@@ -271,7 +272,8 @@ static void test_tokens(void **state)
     strata_ssh_config_init(&c);
     assert_ok(strata_ssh_config_apply_option(&c, "HostName=%h.example.org", &err));
     assert_ok(strata_ssh_config_apply_option(&c, "User=root", &err));
-    assert_ok(strata_ssh_config_apply_option(&c, "IdentityFile=%d/.ssh/%r@%h:%p-%u-%n-%l-100%%", &err));
+    assert_ok(
+        strata_ssh_config_apply_option(&c, "IdentityFile=%d/.ssh/%r@%h:%p-%u-%n-%l-100%%", &err));
     strata_error_clear(&err);
     assert_ok(strata_ssh_config_finish(&c, "srv", "me", "/home/me", "box", &err));
     assert_string_equal(c.hostname, "srv.example.org");
