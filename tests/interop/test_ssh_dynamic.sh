@@ -4,7 +4,8 @@
 # SOCKS5 and a host name (--socks5-hostname), SOCKS5 and an IPv4 address,
 # SOCKS4a and SOCKS4, each checked by sha256; a request the server cannot
 # connect gets the SOCKS failure reply (curl says so) and strata prints
-# OpenSSH's "channel N: open failed: ..." line; a client that does not speak
+# OpenSSH's "channel N: open failed: ..." line (as it does for a refused -L
+# channel, without -v); a client that does not speak
 # SOCKS is closed and the forwarding goes on; -D on a port in use is
 # reported.
 source "$(dirname "$0")/ssh_lib.sh"
@@ -59,6 +60,14 @@ check "-D: 'channel N: open failed' on strata's stderr" "open failed: connect fa
     bash -c "sleep 0.2; cat '$WORK/D.err'"
 grep -E '^channel [0-9]+: open failed: connect failed' "$WORK/D.err" >/dev/null ||
     { echo "FAIL -D: the open failure line is not OpenSSH's 'channel N: open failed: ...'"; FAILS=$((FAILS + 1)); }
+
+# -L to the same closed port: the same line, without -v, as OpenSSH prints it.
+LPORT=$(free_port)
+"${S[@]}" -N -L "$LPORT:127.0.0.1:$CLOSED" root@127.0.0.1 2>"$WORK/L.err" &
+PIDS+=($!)
+wait_port "$LPORT" "$!"
+check "-L: refused channel -> 'channel N: open failed' on stderr" "open failed: connect failed" \
+    bash -c "timeout 10 $STRATA connect tcp:127.0.0.1:$LPORT </dev/null >/dev/null 2>&1; sleep 0.2; cat '$WORK/L.err'"
 
 # Not SOCKS at all: that connection is closed, the forwarding goes on.
 check "-D: a client that is not SOCKS is closed" "closed" \
