@@ -8,13 +8,6 @@
 #include "base/error_internal.h"
 #include "io/conn_internal.h"
 
-static void unix_timeout_cb(uv_timer_t *t)
-{
-    strata_io_conn *c = t->data;
-    strata__io_conn_fail(c, STRATA_E_TIMEOUT, "connecting to %s: timed out after %llu ms",
-                         c->target, (unsigned long long)c->timeout_ms);
-}
-
 static void unix_connect_cb(uv_connect_t *req, int status)
 {
     strata_io_conn *c = req->data;
@@ -31,24 +24,12 @@ static void unix_connect_cb(uv_connect_t *req, int status)
 strata_status strata_io_connect_unix(strata_io *io, const char *path, strata_io_app app,
                                      const strata_io_conn_config *cfg, strata_io_conn **out)
 {
-    strata_status r;
-    strata_io_conn *c = NULL;
+    strata_io_conn *c;
+    int ok = path && *path && strlen(path) < sizeof(((struct sockaddr_un *)0)->sun_path);
+    strata_status r = strata__io_conn_new_outgoing(io, ok, app, cfg, &c);
     *out = NULL;
-    static const strata_io_conn_config defaults = {NULL, 0, NULL, NULL};
-    if (!cfg)
-        cfg = &defaults;
-    if (!path || !*path || strlen(path) >= sizeof(((struct sockaddr_un *)0)->sun_path) ||
-        !app.ops) {
-        strata__io_app_discard(app);
-        return STRATA_E_USAGE;
-    }
-    if ((r = strata__io_conn_new(io, cfg->stack, cfg->on_done, cfg->user, &c)) != STRATA_OK) {
-        strata__io_app_discard(app);
+    if (r != STRATA_OK)
         return r;
-    }
-    c->app = app;
-    c->have_app = 1;
-    c->timeout_ms = cfg->timeout_ms ? cfg->timeout_ms : STRATA_IO_CONNECT_TIMEOUT_DEFAULT_MS;
     snprintf(c->target, sizeof(c->target), "%s", path);
     snprintf(c->peer, sizeof(c->peer), "%s", path);
     c->state = STRATA__IO_CONN_CONNECTING;
@@ -57,7 +38,7 @@ strata_status strata_io_connect_unix(strata_io *io, const char *path, strata_io_
         c->tcp_open = 1; /* the socket handle, a pipe here */
         c->pipe.data = c;
         c->creq.data = c;
-        e = uv_timer_start(&c->timer, unix_timeout_cb, c->timeout_ms, 0);
+        e = uv_timer_start(&c->timer, strata__io_connect_timeout_cb, c->timeout_ms, 0);
     }
     if (e == 0)
         uv_pipe_connect(&c->creq, &c->pipe, path, unix_connect_cb);

@@ -312,8 +312,10 @@ static struct ssh_fwd_ep *ep_new(strata_ssh_forward *f)
     return e;
 }
 
-/* ---- -L ------------------------------------------------------------------------- */
+/* ---- -L and -D ------------------------------------------------------------------ */
 
+/* -L: a direct-tcpip channel to the spec's host:port at once; -D (no host
+ * in the spec): the SOCKS engine first, which says where to. */
 static strata_status on_accept(void *user, strata_io_listener *l, strata_io_conn *c)
 {
     struct fwd_lctx *x = user;
@@ -325,33 +327,19 @@ static strata_status on_accept(void *user, strata_io_listener *l, strata_io_conn
         return STRATA_E_NOMEM;
     e->conn = c;
     strata_io_app app = {&ep_ops, e};
-    strata_status r = strata_ssh_channel_open_direct_tcpip(strata_ssh_client_conn(x->f->client),
-                                                           x->spec->host, x->spec->host_port,
-                                                           "127.0.0.1", 0, on_channel, e, &e->ch);
-    if (r != STRATA_OK)
-        strata_error_set(&e->err, r, "cannot open a direct-tcpip channel: %s",
-                         strata_status_str(r));
-    kick_main(x->f);
-    r = strata_io_conn_set_app(c, app); /* c owns e from now on */
-    return r != STRATA_OK ? r : e->err.status;
-}
-
-/* ---- -D ------------------------------------------------------------------------- */
-
-static strata_status on_accept_dynamic(void *user, strata_io_listener *l, strata_io_conn *c)
-{
-    struct fwd_lctx *x = user;
-    (void)l;
-    if (!x->f->client)
-        return STRATA_E_STATE;
-    struct ssh_fwd_ep *e = ep_new(x->f);
-    if (!e)
-        return STRATA_E_NOMEM;
-    e->conn = c;
-    strata_io_app app = {&ep_ops, e};
-    strata_status r = strata_socks_server_new(&e->socks);
-    if (r != STRATA_OK)
-        strata_error_set(&e->err, r, "cannot start the SOCKS engine: %s", strata_status_str(r));
+    strata_status r;
+    if (!x->spec->host) {
+        if ((r = strata_socks_server_new(&e->socks)) != STRATA_OK)
+            strata_error_set(&e->err, r, "cannot start the SOCKS engine: %s", strata_status_str(r));
+    } else {
+        r = strata_ssh_channel_open_direct_tcpip(strata_ssh_client_conn(x->f->client),
+                                                 x->spec->host, x->spec->host_port, "127.0.0.1", 0,
+                                                 on_channel, e, &e->ch);
+        if (r != STRATA_OK)
+            strata_error_set(&e->err, r, "cannot open a direct-tcpip channel: %s",
+                             strata_status_str(r));
+        kick_main(x->f);
+    }
     r = strata_io_conn_set_app(c, app); /* c owns e from now on */
     return r != STRATA_OK ? r : e->err.status;
 }
@@ -366,8 +354,7 @@ static void on_fwd_done(void *user, strata_io_conn *c, const strata_error *err)
 static void listen_on(strata_ssh_forward *f, size_t slot, const struct fwd_spec *s, int dynamic)
 {
     f->lctx[slot] = (struct fwd_lctx){f, s};
-    strata_io_listener_config cfg = {dynamic ? on_accept_dynamic : on_accept, on_fwd_done,
-                                     &f->lctx[slot], NULL, 0};
+    strata_io_listener_config cfg = {on_accept, on_fwd_done, &f->lctx[slot], NULL, 0};
     strata_error err = {0};
     if (strata_io_listen(f->io, s->bind ? s->bind : "127.0.0.1", s->port, &cfg,
                          &f->listeners[f->n_listeners], &err) != STRATA_OK) {
@@ -416,8 +403,30 @@ static void fwd_global_reply(void *user, const char *name, int ok, uint32_t port
     }
 }
 
-/* -A: the server opened an agent channel (it can, only after we asked):
- * connect it to the local agent's socket, accept once connected. */
+/* A channel the server opened (-R, agent): an io connection to host:port
+ * (port 0: the Unix socket at host) with the channel as its endpoint; the
+ * channel is accepted once connected (ep_start), refused if not (ep_close
+ * releases it). */
+static strata_status incoming(strata_ssh_forward *f, strata_ssh_channel *ch, const char *host,
+                              uint16_t port)
+{
+    struct ssh_fwd_ep *e = ep_new(f);
+    if (!e)
+        return STRATA_E_NOMEM;
+    e->ch = ch;
+    e->incoming = 1;
+    strata_ssh_channel_set_handler(ch, on_channel, e);
+    strata_io_app app = {&ep_ops, e};
+    strata_io_conn_config cfg = {NULL, 0, on_fwd_done, NULL};
+    strata_io_conn *c;
+    /* The connection owns e from here on, also when the call fails. */
+    if ((port ? strata_io_connect(f->io, host, port, app, &cfg, &c)
+              : strata_io_connect_unix(f->io, host, app, &cfg, &c)) == STRATA_OK)
+        e->conn = c;
+    return STRATA_PENDING;
+}
+
+/* -A: the server opened an agent channel (it can, only after we asked). */
 static strata_status agent_open(strata_ssh_forward *f, strata_ssh_channel *ch)
 {
     const char *sock = f->agent_sock ? f->agent_sock : getenv("SSH_AUTH_SOCK");
@@ -429,19 +438,7 @@ static strata_status agent_open(strata_ssh_forward *f, strata_ssh_channel *ch)
         strata_log(STRATA_LOG_INFO, "ssh", "agent forwarding: no agent (SSH_AUTH_SOCK is not set)");
         return STRATA_E_STATE;
     }
-    struct ssh_fwd_ep *e = ep_new(f);
-    if (!e)
-        return STRATA_E_NOMEM;
-    e->ch = ch;
-    e->incoming = 1;
-    strata_ssh_channel_set_handler(ch, on_channel, e);
-    strata_io_app app = {&ep_ops, e};
-    strata_io_conn_config cfg = {NULL, 0, on_fwd_done, NULL};
-    strata_io_conn *c;
-    /* As for -R: the connection owns e from here on, also on failure. */
-    if (strata_io_connect_unix(f->io, sock, app, &cfg, &c) == STRATA_OK)
-        e->conn = c;
-    return STRATA_PENDING;
+    return incoming(f, ch, sock, 0);
 }
 
 static strata_status fwd_open_request(void *user, strata_ssh_channel *ch,
@@ -456,21 +453,7 @@ static strata_status fwd_open_request(void *user, strata_ssh_channel *ch,
             s = &f->remote[i];
     if (!s)
         return STRATA_E_USAGE;
-    struct ssh_fwd_ep *e = ep_new(f);
-    if (!e)
-        return STRATA_E_NOMEM;
-    e->ch = ch;
-    e->incoming = 1;
-    strata_ssh_channel_set_handler(ch, on_channel, e);
-    strata_io_app app = {&ep_ops, e};
-    strata_io_conn_config cfg = {NULL, 0, on_fwd_done, NULL};
-    strata_io_conn *c;
-    /* The connection owns e from here on, also when the call fails (then
-     * ep_close releases, which refuses, the channel). */
-    if (strata_io_connect(f->io, s->host, s->host_port, app, &cfg, &c) != STRATA_OK)
-        return STRATA_PENDING;
-    e->conn = c;
-    return STRATA_PENDING; /* accepted in ep_start, once connected */
+    return incoming(f, ch, s->host, s->host_port);
 }
 
 /* ---- setup and teardown --------------------------------------------------------- */
