@@ -9,7 +9,7 @@ set -euo pipefail
 want=${1:-test}
 build_pkgs=(build-essential cmake ninja-build pkg-config libssl-dev zlib1g-dev libuv1-dev)
 test_pkgs=(clang clang-format libclang-rt-14-dev llvm libcmocka-dev openssl openssh-server openssh-client
-           dropbear-bin stunnel4 tinyproxy curl tmux procps man-db groff-base python3
+           dropbear-bin stunnel4 tinyproxy curl tmux procps man-db groff-base python3 rsync git
            libssh2-1-dev libssh-dev tinysshd ucspi-tcp erlang-base erlang-ssh erlang-public-key erlang-crypto)
 bench_pkgs=(openssl python3 python3-twisted iproute2)
 pkgs=("${build_pkgs[@]}")

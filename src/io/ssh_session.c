@@ -540,6 +540,7 @@ static strata_status hop_layer(struct ssh_hop *h, strata_ssh_layer_config *cfg, 
     tc->rekey_bytes = h->cfg.rekey_bytes;
     tc->rekey_seconds = h->cfg.rekey_seconds > 0 ? (uint64_t)h->cfg.rekey_seconds : 0;
     tc->cb.verify_host_key = verify_host_key;
+    tc->hostkey_order = h->kh; /* the algorithms the host is known by first */
     tc->user = h;
     strata_ssh_auth_config *ac = &cc->auth;
     ac->username = h->cfg.user;

@@ -137,11 +137,12 @@ strata_status strata_ssh_transport_new(const strata_ssh_transport_config *cfg,
         goto fail;
     /* As OpenSSH: with the default host key list, offer first the algorithms
      * known_hosts knows this host by, so the server proves the known key. */
-    if (t->kh && t->host && (!cfg->hostkey_algorithms || !*cfg->hostkey_algorithms)) {
+    strata_ssh_knownhosts *okh = t->kh ? t->kh : cfg->hostkey_order;
+    if (okh && t->host && (!cfg->hostkey_algorithms || !*cfg->hostkey_algorithms)) {
         char *ordered = NULL;
         if ((r = strata_ssh_knownhosts_order_algs(
-                 t->kh, t->host, t->port, t->algs[SSH_KEXINIT_HOSTKEY], &ordered)) != STRATA_OK) {
-            strata_error_copy(err, strata_ssh_knownhosts_error(t->kh));
+                 okh, t->host, t->port, t->algs[SSH_KEXINIT_HOSTKEY], &ordered)) != STRATA_OK) {
+            strata_error_copy(err, strata_ssh_knownhosts_error(okh));
             if (err->status == STRATA_OK)
                 strata__error_set(err, r, "cannot order the host key algorithms");
             goto fail;

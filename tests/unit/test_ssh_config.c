@@ -50,6 +50,28 @@ static void test_host_patterns(void **state)
     assert_false(strata_ssh_config_host_match("a.b", "*.*.*"));
 }
 
+/* ServerAliveCountMax: unset is -1 (the layer's default, 3), a number is
+ * kept, 0 means never (as OpenSSH), and a non-number names the option. */
+static void test_server_alive_count_max(void **state)
+{
+    (void)state;
+    strata_ssh_config c;
+    strata_error err;
+    strata_ssh_config_init(&c);
+    assert_int_equal(c.server_alive_count_max, -1);
+    assert_ok(apply(&c, "ServerAliveCountMax 5\nServerAliveCountMax 9\n", "h", &err));
+    assert_int_equal(c.server_alive_count_max, 5); /* the first value wins */
+    strata_ssh_config_free(&c);
+    assert_ok(strata_ssh_config_apply_option(&c, "ServerAliveCountMax=0", &err));
+    assert_int_equal(c.server_alive_count_max, 0);
+    strata_ssh_config_free(&c);
+    assert_int_equal(strata_ssh_config_apply_option(&c, "ServerAliveCountMax=many", &err),
+                     STRATA_E_SSH_CONFIG);
+    assert_non_null(
+        strstr(strata_error_message(&err), "bad number \"many\" for ServerAliveCountMax"));
+    strata_ssh_config_free(&c);
+}
+
 static void test_first_value_wins(void **state)
 {
     (void)state;
@@ -397,6 +419,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_host_patterns),
         cmocka_unit_test(test_first_value_wins),
+        cmocka_unit_test(test_server_alive_count_max),
         cmocka_unit_test(test_negation_and_lists),
         cmocka_unit_test(test_syntax_forms_and_values),
         cmocka_unit_test(test_errors_name_file_and_line),
