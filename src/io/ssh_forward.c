@@ -34,9 +34,10 @@ struct fwd_spec {
 
 struct ssh_fwd_ep;
 
-struct fwd_lctx { /* one -L listener's context */
+struct fwd_lctx { /* one -L or -D listener's context */
     strata_ssh_forward *f;
     const struct fwd_spec *spec;
+    strata_io_listener *listener; /* NULL: not listening (failed, cancelled) */
 };
 
 struct strata_ssh_forward {
@@ -49,11 +50,10 @@ struct strata_ssh_forward {
         dynamic[STRATA_SSH_FORWARD_MAX];
     size_t n_local, n_remote, n_dynamic;
     size_t remote_answered; /* tcpip-forward replies come in request order */
-    struct fwd_lctx lctx[2 * STRATA_SSH_FORWARD_MAX];
-    strata_io_listener *listeners[2 * STRATA_SSH_FORWARD_MAX];
-    int agent;        /* -A: agent channels are answered */
-    char *agent_sock; /* NULL: $SSH_AUTH_SOCK when a channel opens */
-    size_t n_listeners;
+    struct fwd_lctx lctx[2 * STRATA_SSH_FORWARD_MAX]; /* -L at i, -D at MAX + i */
+    int remote_cancelled[STRATA_SSH_FORWARD_MAX];
+    int agent;              /* -A: agent channels are answered */
+    char *agent_sock;       /* NULL: $SSH_AUTH_SOCK when a channel opens */
     struct ssh_fwd_ep *eps; /* live forwarded connections */
     int failed;             /* a forwarding could not be set up */
 };
@@ -351,20 +351,43 @@ static void on_fwd_done(void *user, strata_io_conn *c, const strata_error *err)
         strata_log(STRATA_LOG_INFO, "ssh", "forwarded connection: %s", strata_error_message(err));
 }
 
-static void listen_on(strata_ssh_forward *f, size_t slot, const struct fwd_spec *s, int dynamic)
+/* Opens the listener of -L forwarding i (dynamic 0) or -D forwarding i
+ * (dynamic 1); 0 or -1 (said). */
+static int open_listener(strata_ssh_forward *f, size_t i, int dynamic)
 {
-    f->lctx[slot] = (struct fwd_lctx){f, s};
+    size_t slot = dynamic ? STRATA_SSH_FORWARD_MAX + i : i;
+    const struct fwd_spec *s = dynamic ? &f->dynamic[i] : &f->local[i];
+    f->lctx[slot] = (struct fwd_lctx){f, s, NULL};
     strata_io_listener_config cfg = {on_accept, on_fwd_done, &f->lctx[slot], NULL, 0};
     strata_error err = {0};
     if (strata_io_listen(f->io, s->bind ? s->bind : "127.0.0.1", s->port, &cfg,
-                         &f->listeners[f->n_listeners], &err) != STRATA_OK) {
+                         &f->lctx[slot].listener, &err) != STRATA_OK) {
+        f->lctx[slot].listener = NULL;
         say(f, "bind [%s]:%u: %s\r\nCould not request %s forwarding.\r\n",
             s->bind ? s->bind : "127.0.0.1", s->port, strata_error_message(&err),
             dynamic ? "dynamic" : "local");
         f->failed = 1;
-        return;
+        return -1;
     }
-    f->n_listeners++;
+    return 0;
+}
+
+static int open_local(strata_ssh_forward *f, size_t i)
+{
+    return open_listener(f, i, 0);
+}
+
+static int request_remote(strata_ssh_forward *f, size_t i)
+{
+    const struct fwd_spec *s = &f->remote[i];
+    if (strata_ssh_conn_tcpip_forward(strata_ssh_client_conn(f->client),
+                                      s->bind ? s->bind : "localhost", s->port) != STRATA_OK) {
+        f->failed = 1;
+        return -1;
+    }
+    if (f->main_conn)
+        strata_io_conn_kick(f->main_conn);
+    return 0;
 }
 
 void strata_ssh_forward_start(strata_ssh_forward *f, strata_io_conn *main,
@@ -373,15 +396,80 @@ void strata_ssh_forward_start(strata_ssh_forward *f, strata_io_conn *main,
     f->client = client;
     f->main_conn = main;
     for (size_t i = 0; i < f->n_local; i++)
-        listen_on(f, i, &f->local[i], 0);
+        (void)open_local(f, i);
     for (size_t i = 0; i < f->n_dynamic; i++)
-        listen_on(f, STRATA_SSH_FORWARD_MAX + i, &f->dynamic[i], 1);
-    for (size_t i = 0; i < f->n_remote; i++) {
-        const struct fwd_spec *s = &f->remote[i];
-        if (strata_ssh_conn_tcpip_forward(strata_ssh_client_conn(client),
-                                          s->bind ? s->bind : "localhost", s->port) != STRATA_OK)
-            f->failed = 1;
-    }
+        (void)open_listener(f, i, 1);
+    for (size_t i = 0; i < f->n_remote; i++)
+        (void)request_remote(f, i);
+}
+
+strata_status strata_ssh_forward_open(strata_ssh_forward *f, int remote, const char *spec)
+{
+    if (!f->client)
+        return STRATA_E_STATE;
+    strata_status r = strata_ssh_forward_parse(f, remote, spec);
+    if (r != STRATA_OK)
+        return r;
+    if (remote)
+        return request_remote(f, f->n_remote - 1) == 0 ? STRATA_OK : STRATA_E_STATE;
+    return open_local(f, f->n_local - 1) == 0 ? STRATA_OK : STRATA_E_IO;
+}
+
+strata_status strata_ssh_forward_cancel(strata_ssh_forward *f, int remote, uint16_t port)
+{
+    if (!f->client)
+        return STRATA_E_STATE;
+    for (size_t i = 0; !remote && i < f->n_local; i++)
+        if (f->local[i].port == port && f->lctx[i].listener) {
+            strata_io_listener_close(f->lctx[i].listener);
+            f->lctx[i].listener = NULL;
+            return STRATA_OK;
+        }
+    for (size_t i = 0; remote && i < f->n_remote; i++)
+        if (f->remote[i].port == port && !f->remote_cancelled[i]) {
+            const struct fwd_spec *s = &f->remote[i];
+            strata_status r = strata_ssh_conn_cancel_tcpip_forward(
+                strata_ssh_client_conn(f->client), s->bind ? s->bind : "localhost", s->port);
+            if (r == STRATA_OK) {
+                f->remote_cancelled[i] = 1;
+                if (f->main_conn)
+                    strata_io_conn_kick(f->main_conn);
+            }
+            return r;
+        }
+    return STRATA_E_USAGE;
+}
+
+size_t strata_ssh_forward_describe(const strata_ssh_forward *f, char *buf, size_t cap)
+{
+    size_t k = 0, conns = 0;
+    if (cap)
+        buf[0] = 0;
+#define PUT(...)                                                                                   \
+    do {                                                                                           \
+        int w_ = snprintf(buf + k, cap > k ? cap - k : 0, __VA_ARGS__);                            \
+        if (w_ > 0)                                                                                \
+            k = k + (size_t)w_ < cap ? k + (size_t)w_ : (cap ? cap - 1 : 0);                       \
+    } while (0)
+    for (size_t i = 0; i < f->n_local; i++)
+        if (f->lctx[i].listener)
+            PUT("  -L listening on %s port %u for %s port %u\r\n",
+                f->local[i].bind ? f->local[i].bind : "127.0.0.1", f->local[i].port,
+                f->local[i].host, f->local[i].host_port);
+    for (size_t i = 0; i < f->n_dynamic; i++)
+        if (f->lctx[STRATA_SSH_FORWARD_MAX + i].listener)
+            PUT("  -D listening on %s port %u (SOCKS4/4a/5)\r\n",
+                f->dynamic[i].bind ? f->dynamic[i].bind : "127.0.0.1", f->dynamic[i].port);
+    for (size_t i = 0; i < f->n_remote; i++)
+        if (!f->remote_cancelled[i])
+            PUT("  -R the server listens on %s port %u for %s port %u\r\n",
+                f->remote[i].bind ? f->remote[i].bind : "localhost", f->remote[i].port,
+                f->remote[i].host, f->remote[i].host_port);
+    for (const struct ssh_fwd_ep *e = f->eps; e; e = e->next)
+        conns++;
+    PUT("  %zu forwarded connection%s open\r\n", conns, conns == 1 ? "" : "s");
+#undef PUT
+    return k;
 }
 
 /* ---- -R ------------------------------------------------------------------------- */
@@ -514,9 +602,11 @@ static void spec_free(struct fwd_spec *spec)
 
 void strata_ssh_forward_stop(strata_ssh_forward *f)
 {
-    for (size_t i = 0; i < f->n_listeners; i++)
-        strata_io_listener_close(f->listeners[i]);
-    f->n_listeners = 0;
+    for (size_t i = 0; i < 2 * STRATA_SSH_FORWARD_MAX; i++)
+        if (f->lctx[i].listener) {
+            strata_io_listener_close(f->lctx[i].listener);
+            f->lctx[i].listener = NULL;
+        }
     f->client = NULL;
     f->main_conn = NULL;
     /* The channels go with the client: forget them, then end the local
