@@ -105,6 +105,13 @@ STRATA_API STRATA_MUST_CHECK strata_status strata_ssh_forward_open(strata_ssh_fo
  * (cancel-tcpip-forward): ~C's -KL / -KR. E_USAGE when none has that port. */
 STRATA_API STRATA_MUST_CHECK strata_status strata_ssh_forward_cancel(strata_ssh_forward *f,
                                                                      int remote, uint16_t port);
+/* As _open and _cancel for a dynamic (-D) forwarding: spec "[bind:]port"
+ * as _parse_dynamic; cancel stops its listener (SOCKS connections already
+ * made go on). ~C's -D and -KD. */
+STRATA_API STRATA_MUST_CHECK strata_status strata_ssh_forward_open_dynamic(strata_ssh_forward *f,
+                                                                           const char *spec);
+STRATA_API STRATA_MUST_CHECK strata_status strata_ssh_forward_cancel_dynamic(strata_ssh_forward *f,
+                                                                             uint16_t port);
 /* What is forwarded, for the user (~#): a line per listener and remote
  * forwarding, then the number of forwarded connections open; CR LF line
  * ends (the terminal may be raw). Writes at most cap bytes with the NUL;

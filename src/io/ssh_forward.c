@@ -440,6 +440,31 @@ strata_status strata_ssh_forward_cancel(strata_ssh_forward *f, int remote, uint1
     return STRATA_E_USAGE;
 }
 
+strata_status strata_ssh_forward_open_dynamic(strata_ssh_forward *f, const char *spec)
+{
+    if (!f->client)
+        return STRATA_E_STATE;
+    strata_status r = strata_ssh_forward_parse_dynamic(f, spec);
+    if (r != STRATA_OK)
+        return r;
+    return open_listener(f, f->n_dynamic - 1, 1) == 0 ? STRATA_OK : STRATA_E_IO;
+}
+
+strata_status strata_ssh_forward_cancel_dynamic(strata_ssh_forward *f, uint16_t port)
+{
+    if (!f->client)
+        return STRATA_E_STATE;
+    for (size_t i = 0; i < f->n_dynamic; i++) {
+        struct fwd_lctx *x = &f->lctx[STRATA_SSH_FORWARD_MAX + i];
+        if (f->dynamic[i].port == port && x->listener) {
+            strata_io_listener_close(x->listener);
+            x->listener = NULL;
+            return STRATA_OK;
+        }
+    }
+    return STRATA_E_USAGE;
+}
+
 size_t strata_ssh_forward_describe(const strata_ssh_forward *f, char *buf, size_t cap)
 {
     size_t k = 0, conns = 0;

@@ -246,25 +246,34 @@ static void escape_command(struct session *s)
         if (!*p) {
             r = STRATA_OK;
         } else if (!strcmp(p, "?") || !strcmp(p, "help")) {
-            fprintf(stderr, "Commands:\n"
-                            "      -L[bind_address:]port:host:hostport    Request local forward\n"
-                            "      -R[bind_address:]port:host:hostport    Request remote forward\n"
-                            "      -KL[bind_address:]port                 Cancel local forward\n"
-                            "      -KR[bind_address:]port                 Cancel remote forward\n");
+            fprintf(stderr,
+                    "Commands:\n"
+                    "      -L[bind_address:]port:host:hostport    Request local forward\n"
+                    "      -R[bind_address:]port:host:hostport    Request remote forward\n"
+                    "      -D[bind_address:]port                  Request dynamic forward\n"
+                    "      -KL[bind_address:]port                 Cancel local forward\n"
+                    "      -KR[bind_address:]port                 Cancel remote forward\n"
+                    "      -KD[bind_address:]port                 Cancel dynamic forward\n");
             r = STRATA_OK;
+        } else if (kind == 'D' && !cancel) {
+            if ((r = strata_ssh_forward_open_dynamic(s->fwd, arg)) == STRATA_OK)
+                fprintf(stderr, "Forwarding port.\n");
+            else if (r == STRATA_E_USAGE)
+                fprintf(stderr, "Bad forwarding specification.\n");
         } else if ((kind == 'L' || kind == 'R') && !cancel) {
             if ((r = strata_ssh_forward_open(s->fwd, kind == 'R', arg)) == STRATA_OK)
                 fprintf(stderr, "Forwarding port.\n");
             else if (r == STRATA_E_USAGE)
                 fprintf(stderr, "Bad forwarding specification.\n");
-        } else if ((kind == 'L' || kind == 'R') && cancel) {
+        } else if ((kind == 'L' || kind == 'R' || kind == 'D') && cancel) {
             const char *colon = strrchr(arg, ':');
             char *e;
             long port = strtol(colon ? colon + 1 : arg, &e, 10);
             if (*e || port < 1 || port > 65535)
                 fprintf(stderr, "Bad forwarding close port\n");
-            else if ((r = strata_ssh_forward_cancel(s->fwd, kind == 'R', (uint16_t)port)) ==
-                     STRATA_OK)
+            else if ((r = kind == 'D' ? strata_ssh_forward_cancel_dynamic(s->fwd, (uint16_t)port)
+                                      : strata_ssh_forward_cancel(s->fwd, kind == 'R',
+                                                                  (uint16_t)port)) == STRATA_OK)
                 fprintf(stderr, "Canceled forwarding.\n");
             else
                 fprintf(stderr, "Unknown port forwarding.\n");
