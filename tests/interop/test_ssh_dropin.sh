@@ -28,6 +28,20 @@ check "known_hosts with the Ed25519 key: Ed25519 as before" \
     "debug1: kex: host key algorithm: ssh-ed25519" \
     "${S[@]}" -v -o UserKnownHostsFile="$WORK/known_hosts" root@127.0.0.1 true
 
+# -f: back to the shell once authenticated, the command runs on.
+check "-f: returns at once with 0" "rc=0 before" bash -c \
+    "${S[*]} -o UserKnownHostsFile='$WORK/known_hosts' -f root@127.0.0.1 'sleep 2; echo bg >\"$WORK/bg.out\"';
+     echo rc=\$? \$([ -e '$WORK/bg.out' ] && echo after || echo before)"
+check "-f: the command finished in the background" "bg" bash -c \
+    "for i in \$(seq 100); do [ -s '$WORK/bg.out' ] && break; sleep 0.1; done; cat '$WORK/bg.out'"
+check "-f without a command is refused as OpenSSH" "Cannot fork into background without a command" \
+    bash -c "${S[*]} -f root@127.0.0.1 2>&1; true"
+# -E: strata's own messages go to the file; the remote stderr stays on stderr.
+check "-E logfile: debug lines in the file, the remote stderr on stderr" "out|err|debug1" bash -c \
+    "${S[*]} -o UserKnownHostsFile='$WORK/known_hosts' -E '$WORK/E.log' -v root@127.0.0.1 \
+     'echo out; echo err >&2' 2>'$WORK/E.err' | tr -d '\n'; printf '|%s|' \"\$(cat '$WORK/E.err')\";
+     grep -c 'debug1: kex: algorithm' '$WORK/E.log' >/dev/null && echo debug1"
+
 # Questions answered through SSH_ASKPASS (as OpenSSH), one answer per call
 # from a list: the host key question is asked again until yes, no or the
 # fingerprint; a wrong key passphrase is asked again.

@@ -8,6 +8,7 @@
  * (as OpenSSH's ssh).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -35,7 +36,8 @@ static void help(FILE *f)
         "                  [-L [bind:]port:host:hostport]... [-R [bind:]port:host:hostport]...\n"
         "                  [-D [bind:]port]... [-W host:port] [-A|-a]\n"
         "                  [-J [user@]host[:port][,...]] [-N] [-n] [-s] [-T|-t] [-C] [-q] [-v]\n"
-        "                  [-c ciphers] [-m macs] [-e char] DESTINATION [COMMAND...]\n\n"
+        "                  [-c ciphers] [-m macs] [-e char] [-E logfile] [-f]\n"
+        "                  DESTINATION [COMMAND...]\n\n"
         "DESTINATION is [user@]host or ssh://[user@]host[:port]. Options come from the\n"
         "command line, then -F CONFIG (default ~/.ssh/config) Host blocks; the first\n"
         "value given for an option wins. The exit status is the remote command's, or\n"
@@ -179,11 +181,15 @@ static const struct strata_io_app_ops session_ops = {
     w_out_eof,     w_out_done, w_error, w_close,  w_out_flushed,
 };
 
+/* The remote command's stderr goes to our stderr as it was at the start:
+ * -E sends strata's own messages to a file, not the remote side's. */
+static int remote_stderr = STDERR_FILENO;
+
 static void on_stderr(void *user, const uint8_t *p, size_t n)
 {
     (void)user;
     while (n) {
-        ssize_t w = write(STDERR_FILENO, p, n);
+        ssize_t w = write(remote_stderr, p, n);
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0)
@@ -338,6 +344,18 @@ static void escape_action(struct session *s, enum ssh_esc_action a)
     }
 }
 
+/* -f: authenticated, so to the background; the parent leaves with 0. */
+static strata_io *fork_io;
+static void on_ready_fork(void *user, strata_ssh_client *c)
+{
+    (void)user, (void)c;
+    int parent = 0;
+    if (strata_io_fork_background(fork_io, &parent) != STRATA_OK)
+        cli_err("fork: cannot go to the background; staying in the foreground");
+    else if (parent)
+        _exit(0);
+}
+
 static const char *tty_ask(void *user, const char *prompt, int echo, char *buf, size_t cap)
 {
     (void)user;
@@ -353,7 +371,9 @@ struct ssh_cmd {
     int agent;            /* -A 1, -a 0, else -1 */
     char stdio_host[256]; /* -W host (empty: none) */
     uint16_t stdio_port;
-    int escape_char; /* -e: -1 none */
+    int escape_char;      /* -e: -1 none */
+    int background;       /* -f: to the background once authenticated */
+    const char *log_file; /* -E: strata's messages appended there */
     char *command;
     uint64_t timeout_ms;
 };
@@ -417,7 +437,7 @@ static int parse(int argc, char **argv, struct ssh_cmd *c, const char **dest)
         if (!strcmp(argv[i], "--"))
             break;
     }
-    while ((ch = getopt(argc, argv, "+p:l:i:o:F:L:R:D:W:J:NTtCqvc:m:hE:nxaAse:")) != -1) {
+    while ((ch = getopt(argc, argv, "+p:l:i:o:F:L:R:D:W:J:NTtCqvc:m:hE:nxaAse:f")) != -1) {
         switch (ch) {
         case 'p': {
             char *e;
@@ -512,8 +532,12 @@ static int parse(int argc, char **argv, struct ssh_cmd *c, const char **dest)
             }
             break;
         case 'E':
-            cli_err("option -%c is not supported yet", ch);
-            return CLI_USAGE;
+            c->log_file = optarg;
+            break;
+        case 'f':
+            c->background = 1;
+            c->null_stdin = 1; /* as OpenSSH: -f implies -n */
+            break;
         default:
             if (optopt && strchr("plioFLRDWJcmEe", optopt))
                 cli_err("option requires an argument -- %c", optopt);
@@ -597,6 +621,10 @@ static int run(struct ssh_cmd *c, struct session *sp, strata_io *io, strata_ssh_
         cli_err("agent forwarding: out of memory");
         goto out;
     }
+    if (c->background) {
+        fork_io = io;
+        lc.on_ready = on_ready_fork;
+    }
     strata_io_conn *conn;
     if ((r = strata_ssh_session_connect(ss, io, &lc, c->fwd, app, &cfg, &conn, &sp->target_layer,
                                         &err)) != STRATA_OK) {
@@ -665,6 +693,28 @@ int cmd_ssh(int argc, char **argv)
     if (rc != 0) {
         rc = rc < 0 ? CLI_OK : SSH_EXIT_FAIL;
         goto out;
+    }
+    if (c.background && !c.command && !c.no_command) {
+        cli_err("Cannot fork into background without a command to execute.");
+        rc = SSH_EXIT_FAIL;
+        goto out;
+    }
+    if (c.log_file) { /* -E: our messages to the file, the remote stderr as before */
+        int fd = open(c.log_file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+        if (fd < 0) {
+            cli_err("Couldn't open logfile %s: %s", c.log_file, strerror(errno));
+            rc = SSH_EXIT_FAIL;
+            goto out;
+        }
+        fflush(stderr);
+        remote_stderr = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+        if (remote_stderr < 0 || dup2(fd, STDERR_FILENO) < 0) {
+            cli_err("Couldn't open logfile %s: %s", c.log_file, strerror(errno));
+            close(fd);
+            rc = SSH_EXIT_FAIL;
+            goto out;
+        }
+        close(fd);
     }
     cli_verbose(c.args.verbose);
     if (strata_ssh_session_new(dest, &c.args, &ss, &err) != STRATA_OK) {
