@@ -215,6 +215,13 @@ STRATA_API STRATA_MUST_CHECK strata_status strata_io_connect(strata_io *io, cons
                                                              uint16_t port, strata_io_app app,
                                                              const strata_io_conn_config *cfg,
                                                              strata_io_conn **out);
+/* As strata_io_connect, to the Unix stream socket at path (an ssh-agent's
+ * socket); path is copied. E_USAGE for an empty path or one longer than a
+ * socket address holds. strata_io_conn_peer gives the path. */
+STRATA_API STRATA_MUST_CHECK strata_status strata_io_connect_unix(strata_io *io, const char *path,
+                                                                  strata_io_app app,
+                                                                  const strata_io_conn_config *cfg,
+                                                                  strata_io_conn **out);
 /* A connection's time limits; 0 turns one off. */
 typedef struct strata_io_timeouts {
     /* From the call on: the connection must be up, and every layer on its

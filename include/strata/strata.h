@@ -17,6 +17,7 @@
 #include "layer.h"
 #include "stack.h"
 #include "http_connect.h"
+#include "socks.h"
 /* pki (pyOpenSSL's crypto module) */
 #include "pki_types.h"
 #include "pki.h"

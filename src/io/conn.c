@@ -325,7 +325,8 @@ void strata__io_conn_up(strata_io_conn *c)
         return;
     }
     uv_timer_stop(&c->timer);
-    (void)uv_tcp_nodelay(&c->tcp, 1);
+    if (c->tcp.type == UV_TCP)
+        (void)uv_tcp_nodelay(&c->tcp, 1);
     snprintf(c->rd_what, sizeof(c->rd_what), "reading from %s", c->peer);
     snprintf(c->wr_what, sizeof(c->wr_what), "writing to %s", c->peer);
     c->halves = 1;
