@@ -62,6 +62,34 @@ stop() {
 }
 stop TERM "$relay" relay.log SIGTERM "SIGTERM by PID: both workers stop, exit 0"
 
+# The workers share each tls: element's context (its session cache and
+# ticket keys): a TLS 1.2 session made on one worker resumes on the other.
+strata_listen resume -v --workers 2 tcp:127.0.0.1:0 "$TLS" --echo || exit 1
+sport=$PORT
+reused=0
+for mode in "-tls1_2" "-tls1_2 -no_ticket" "-tls1_2"; do
+    # shellcheck disable=SC2086 # two options in one word on purpose
+    timeout 20 openssl s_client $mode -reconnect -connect 127.0.0.1:$sport </dev/null >r.log 2>&1
+    reused=$((reused + $(grep -c '^Reused, ' r.log || true)))
+done
+for _ in $(seq 50); do [ "$(grep -c 'resumed' resume.log)" -ge 15 ] && break; sleep 0.1; done
+r1=$(grep -c '^strata: \[worker 1\] \[stack\] layer 1 (tls) up.*resumed' resume.log)
+r2=$(grep -c '^strata: \[worker 2\] \[stack\] layer 1 (tls) up.*resumed' resume.log)
+[ "$reused" -ge 15 ] && [ "$r1" -gt 0 ] && [ "$r2" -gt 0 ] &&
+    ok "sessions resume across workers: $reused of 15 reconnections reused (worker 1 $r1, worker 2 $r2)" ||
+    bad "resumption across workers: $reused reused, worker 1 $r1, worker 2 $r2"
+
+strata_listen relay2 --workers 2 tcp:127.0.0.1:0 "$TLS" --forward tcp:127.0.0.1:$bport || exit 1
+rport2=$PORT
+# A connection that went quiet (its buffers given back after 500 ms) goes on
+# through the echo and through the relay.
+for p in "$sport" "$rport2"; do
+    out=$( (printf 'one\n'; sleep 1.5; printf 'two\n') | timeout $T "$STRATA" connect \
+        tcp:127.0.0.1:$p tls:ca=cert.pem,sni=localhost 2>/dev/null)
+    [ "$out" = "$(printf 'one\ntwo')" ] && ok "port $p: data after an idle pause echoed" ||
+        bad "port $p: after an idle pause: '$out'"
+done
+
 # SIGINT while connections are open on the workers: all closed, exit 0.
 strata_listen idle -v --workers 2 tcp:127.0.0.1:0 "$TLS" --forward tcp:127.0.0.1:$bport || exit 1
 iport=$PORT
