@@ -9,6 +9,8 @@
 #     handshake (ECDSA P-256, X25519), one byte echoed, close; SECS seconds
 #   bulk MB/s: BULK_CONNS connections at a time, each 8 MiB sent and echoed
 #     back through the relay; SECS seconds; MB/s of echoed bytes
+# Also printed: the server process's CPU time (user + system, all threads)
+# per handshake and per MB, less sensitive to other load than the rates.
 # Same certificate, same echo server (bench/tls_load echo), same client for
 # all three; the servers take turns within each of REPS rounds (medians
 # printed). The machine's cores are shared by the load generator, the echo
@@ -62,13 +64,17 @@ EOF
     bench_port_up "$2" || { sed 's/^/    /' "$1.log" >&2; exit 1; }
 }
 
+cpu_ms() { # PID: user + system CPU time of the process (all threads), ms
+    awk -v hz="$(getconf CLK_TCK)" '{print int(($14 + $15) * 1000 / hz)}' "/proc/$1/stat"
+}
+
 kv() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" $2"; }
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR ? a[int((NR+1)/2)] : "n/a")}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b+0 == 0) print "n/a"; else printf "%.2fx", a/b }'; }
 
 NAMES=(${NAMES_ONLY:-strata-w1 strata-w2 stunnel})
-declare -A HS BULK
-for n in "${NAMES[@]}"; do HS[$n]=""; BULK[$n]=""; done
+declare -A HS BULK HCPU BCPU
+for n in "${NAMES[@]}"; do HS[$n]=""; BULK[$n]=""; HCPU[$n]=""; BCPU[$n]=""; done
 echo "listen --forward scaling: $(nproc) cores, SECS=$SECS HS_CONNS=$HS_CONNS BULK_CONNS=$BULK_CONNS," \
     "median of $REPS, $(date -u +%FT%TZ)"
 echo "$(openssl version | cut -d' ' -f1-2), $(stunnel4 -version 2>&1 | grep -o 'stunnel [0-9.]*' | head -1)"
@@ -76,24 +82,36 @@ for rep in $(seq "$REPS"); do
     for n in "${NAMES[@]}"; do
         p=$(bench_free_port)
         start_server "$n" "$p"
+        c0=$(cpu_ms "$SPID")
         h=$("$L" hs --port "$p" --conns "$HS_CONNS" --secs "$SECS")
+        c1=$(cpu_ms "$SPID")
         b=$("$L" bulk --port "$p" --conns "$BULK_CONNS" --secs "$SECS")
+        c2=$(cpu_ms "$SPID")
         bench_stop "$SPID"
         [ "$(kv errors "$h")" = 0 ] && [ "$(kv errors "$b")" = 0 ] ||
             echo "  $n round $rep: errors: $h / $b" >&2
         HS[$n]+=" $(kv rate "$h")"
         BULK[$n]+=" $(kv mbps "$b")"
-        printf '  round %d %-10s handshakes/s %8s  bulk MB/s %7s\n' "$rep" "$n" "$(kv rate "$h")" "$(kv mbps "$b")"
+        hc=$(awk -v c=$((c1 - c0)) -v n="$(kv done "$h")" 'BEGIN{printf "%.0f", n ? c * 1000 / n : 0}')
+        bc=$(awk -v c=$((c2 - c1)) -v b="$(kv bytes "$b")" 'BEGIN{printf "%.2f", b ? c / (b / 1e6) : 0}')
+        HCPU[$n]+=" $hc"
+        BCPU[$n]+=" $bc"
+        printf '  round %d %-10s handshakes/s %8s (CPU %5s us each)  bulk MB/s %7s (CPU %5s ms/MB)\n' \
+            "$rep" "$n" "$(kv rate "$h")" "$hc" "$(kv mbps "$b")" "$bc"
     done
 done
-printf '%-12s %14s %12s\n' "server" "handshakes/s" "bulk MB/s"
-declare -A MH MB
+printf '%-12s %14s %12s %18s %16s\n' "server" "handshakes/s" "bulk MB/s" "CPU us/handshake" "CPU ms/MB"
+declare -A MH MB MHC MBC
 for n in "${NAMES[@]}"; do
     # shellcheck disable=SC2086
     MH[$n]=$(median ${HS[$n]})
     # shellcheck disable=SC2086
     MB[$n]=$(median ${BULK[$n]})
-    printf '%-12s %14s %12s\n' "$n" "${MH[$n]}" "${MB[$n]}"
+    # shellcheck disable=SC2086
+    MHC[$n]=$(median ${HCPU[$n]})
+    # shellcheck disable=SC2086
+    MBC[$n]=$(median ${BCPU[$n]})
+    printf '%-12s %14s %12s %18s %16s\n' "$n" "${MH[$n]}" "${MB[$n]}" "${MHC[$n]}" "${MBC[$n]}"
 done
 echo "strata --workers 2 / stunnel:   handshakes $(ratio "${MH[strata-w2]}" "${MH[stunnel]}")," \
     "bulk $(ratio "${MB[strata-w2]}" "${MB[stunnel]}")   (goal >= 1.10x)"
@@ -101,3 +119,5 @@ echo "strata --workers 1 / stunnel:   handshakes $(ratio "${MH[strata-w1]}" "${M
     "bulk $(ratio "${MB[strata-w1]}" "${MB[stunnel]}")"
 echo "strata --workers 2 / --workers 1: handshakes $(ratio "${MH[strata-w2]}" "${MH[strata-w1]}")," \
     "bulk $(ratio "${MB[strata-w2]}" "${MB[strata-w1]}")   (goal > 1.00x)"
+echo "server CPU per unit, strata --workers 2 / stunnel: per handshake $(ratio "${MHC[strata-w2]}" "${MHC[stunnel]}")," \
+    "per MB $(ratio "${MBC[strata-w2]}" "${MBC[stunnel]}")   (lower is better)"
