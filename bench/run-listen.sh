@@ -121,3 +121,12 @@ echo "strata --workers 2 / --workers 1: handshakes $(ratio "${MH[strata-w2]}" "$
     "bulk $(ratio "${MB[strata-w2]}" "${MB[strata-w1]}")   (goal > 1.00x)"
 echo "server CPU per unit, strata --workers 2 / stunnel: per handshake $(ratio "${MHC[strata-w2]}" "${MHC[stunnel]}")," \
     "per MB $(ratio "${MBC[strata-w2]}" "${MBC[stunnel]}")   (lower is better)"
+# Machine-readable medians (bench/plot.sh draws listen.png from them);
+# stunnel's threads use every core, so it stands at workers=$(nproc).
+for n in "${NAMES[@]}"; do
+    case $n in
+    strata-w*) who=strata w=${n#strata-w} ;;
+    *) who=$n w=$(nproc) ;;
+    esac
+    echo "result who=$who workers=$w hs_per_s=${MH[$n]} MBps=${MB[$n]} cpu_us_per_hs=${MHC[$n]} cpu_ms_per_MB=${MBC[$n]}"
+done
