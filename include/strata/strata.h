@@ -12,6 +12,7 @@
 #include "mem.h"
 #include "log.h"
 #include "buf.h"
+#include "passphrase.h"
 /* the layer contract and the onion */
 #include "layer.h"
 #include "stack.h"
@@ -46,6 +47,8 @@
 #include "ssh_agent.h"
 #include "ssh_config.h"
 #include "ssh_packet.h"
+#include "ssh_forward.h"
+#include "ssh_session.h"
 #include "kem.h"
 /* io: the driver on libuv */
 #include "io.h"
