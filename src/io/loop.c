@@ -33,6 +33,11 @@ strata_status strata_io_run(strata_io *io)
     return STRATA_OK;
 }
 
+strata_status strata_io_after_fork(strata_io *io)
+{
+    return uv_loop_fork(&io->loop) == 0 ? STRATA_OK : STRATA_E_IO;
+}
+
 uint64_t strata_io_now(const strata_io *io)
 {
     return uv_now(&io->loop);

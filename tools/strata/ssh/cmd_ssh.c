@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "ssh_mux_cli.h"
 #include "ssh_tty.h"
 #include "strata/io.h"
 #include "strata/ssh_session.h"
@@ -30,11 +31,16 @@ static void help(FILE *f)
         f, "usage: strata ssh [-p PORT] [-l USER] [-i KEY]... [-o Option=value]... [-F CONFIG]\n"
            "                  [-L [bind:]port:host:hostport]... [-R [bind:]port:host:hostport]...\n"
            "                  [-J [user@]host[:port][,...]] [-N] [-n] [-s] [-T|-t] [-C] [-q] [-v]\n"
-           "                  [-c ciphers] [-m macs] DESTINATION [COMMAND...]\n\n"
+           "                  [-c ciphers] [-m macs] [-M] [-S ctl_path] [-O check|exit|stop]\n"
+           "                  DESTINATION [COMMAND...]\n\n"
            "DESTINATION is [user@]host or ssh://[user@]host[:port]. Options come from the\n"
            "command line, then -F CONFIG (default ~/.ssh/config) Host blocks; the first\n"
            "value given for an option wins. The exit status is the remote command's, or\n"
-           "255 when the connection or authentication fails.\n");
+           "255 when the connection or authentication fails.\n"
+           "Connection sharing as OpenSSH (its mux protocol): -M (ControlMaster yes),\n"
+           "-S ctl_path (ControlPath), -O check|exit|stop asks a running master;\n"
+           "-o ControlMaster=yes|no|auto|ask|autoask, ControlPath (%%-tokens, none),\n"
+           "ControlPersist=yes|no|TIME (the master stays in the background).\n");
 }
 
 /* ---- the session ------------------------------------------------------------- */
@@ -193,6 +199,7 @@ static void on_done(void *user, strata_io_conn *c, const strata_error *err)
     (void)c;
     strata_io_signal_stop(winch_watch);
     winch_watch = NULL;
+    ssh_mux_done();
     strata_error_copy(&s->err, err);
     s->done = 1;
 }
@@ -248,7 +255,7 @@ static int parse(int argc, char **argv, struct ssh_cmd *c, const char **dest)
         if (!strcmp(argv[i], "--"))
             break;
     }
-    while ((ch = getopt(argc, argv, "+p:l:i:o:F:L:R:J:NTtCqvc:m:hE:nxas")) != -1) {
+    while ((ch = getopt(argc, argv, "+p:l:i:o:F:L:R:J:NTtCqvc:m:hE:nxasMS:O:")) != -1) {
         switch (ch) {
         case 'p': {
             char *e;
@@ -321,11 +328,17 @@ static int parse(int argc, char **argv, struct ssh_cmd *c, const char **dest)
                 return CLI_USAGE;
             }
             break;
+        case 'M':
+        case 'S':
+        case 'O':
+            if (ssh_mux_option(ch, optarg) < 0)
+                return CLI_USAGE;
+            break;
         case 'E':
             cli_err("option -%c is not supported yet", ch);
             return CLI_USAGE;
         default:
-            if (optopt && strchr("plioFLRJcmE", optopt))
+            if (optopt && strchr("plioFLRJcmESO", optopt))
                 cli_err("option requires an argument -- %c", optopt);
             else
                 cli_err("unknown option -- %c", optopt);
@@ -399,12 +412,14 @@ static int run(struct ssh_cmd *c, struct session *sp, strata_io *io, strata_ssh_
     lc.on_exit = on_exit_status;
     lc.user = sp;
     lc.no_channel = c->no_command;
+    ssh_mux_layer(&lc);
     strata_io_conn *conn;
     if ((r = strata_ssh_session_connect(ss, io, &lc, c->fwd, app, &cfg, &conn, &sp->target_layer,
                                         &err)) != STRATA_OK) {
         rc = report(&err);
         goto out;
     }
+    ssh_mux_connected(io, conn);
     if (pty && stdin_tty) {
         ssh_tty_watch_winch();
         if (strata_io_on_signal(io, SIGWINCH, on_winch, conn, &winch_watch) != STRATA_OK)
@@ -464,7 +479,12 @@ int cmd_ssh(int argc, char **argv)
         rc = report(&err);
         goto out;
     }
-    rc = run(&c, &s, io, ss);
+    struct ssh_mux_run mr = {dest, c.command, c.subsystem,
+                             !c.no_command && !c.null_stdin && !c.tty_never &&
+                                 (c.tty_force > 0 || (!c.command && isatty(STDIN_FILENO))),
+                             c.no_command};
+    if ((rc = ssh_mux_prepare(io, ss, s.fwd, &mr)) < 0)
+        rc = run(&c, &s, io, ss);
 out:
     /* The connection has ended (io is run out): forwarding first, then the
      * io driver, then the session its layers pointed into. */

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Connection sharing (issue 12): ControlMaster / ControlPath / ControlPersist
+# and -O check|exit, against a throw-away sshd on 127.0.0.1.
+# - a ControlPersist master; a second strata ssh through it runs a command
+#   with its exit status, stdout, stderr and stdin right;
+# - sshd's log shows one connection for all those sessions;
+# - -O check answers with the master's pid; OpenSSH's ssh -S -O check and a
+#   session of OpenSSH's ssh through the strata master work (same protocol);
+# - the set-up time of a shared session against a fresh one (printed, not
+#   asserted);
+# - -O exit ends the master and removes its socket;
+# - ControlMaster=auto over a stale socket (nobody listens): removed, and
+#   this strata ssh becomes the master.
+source "$(dirname "$0")/ssh_lib.sh"
+need ssh
+root_sshd main "LogLevel VERBOSE"
+export HOME="$WORK/home"
+mkdir -p "$HOME"
+chmod 700 "$WORK"
+unset SSH_AUTH_SOCK
+CTL="$WORK/ctl-%r@%h:%p"
+SOCK="$WORK/ctl-root@127.0.0.1:$PORT"
+S=("$STRATA" ssh -F none -o BatchMode=yes -o "UserKnownHostsFile=$WORK/known_hosts"
+    -i "$WORK/id" -p "$PORT")
+
+ms() { date +%s%N; }
+
+# A fresh connection, for the timing comparison.
+t0=$(ms)
+timeout 60 "${S[@]}" root@127.0.0.1 true
+fresh=$((($(ms) - t0) / 1000000))
+
+# The master: ControlPersist backgrounds it; this first call runs its own
+# command through it.
+t0=$(ms)
+out=$(timeout 60 "${S[@]}" -o ControlMaster=auto -o "ControlPath=$CTL" -o ControlPersist=60 \
+    root@127.0.0.1 'echo first' 2>&1) || true
+check "master's own session through the backgrounded master" "first" echo "$out"
+[ -S "$SOCK" ] && echo "ok   control socket $SOCK exists" ||
+    { echo "FAIL no control socket at $SOCK"; FAILS=$((FAILS + 1)); }
+mode=$(stat -c %a "$SOCK" 2>/dev/null || echo none)
+[ "$mode" = 600 ] && echo "ok   socket mode 0600" || { echo "FAIL socket mode $mode"; FAILS=$((FAILS + 1)); }
+
+# A second client: exit status, stdout, stderr, stdin.
+t0=$(ms)
+rc=0
+printf 'from stdin\n' | timeout 60 "${S[@]}" -o ControlMaster=auto -o "ControlPath=$CTL" \
+    root@127.0.0.1 'cat; echo to-out; echo to-err >&2; exit 7' >"$WORK/o" 2>"$WORK/e" || rc=$?
+shared=$((($(ms) - t0) / 1000000))
+[ "$rc" = 7 ] && echo "ok   exit status 7 through the master" || { echo "FAIL exit status $rc"; FAILS=$((FAILS + 1)); }
+check "stdin and stdout through the master" "from stdin
+to-out" cat "$WORK/o"
+check "stderr through the master" "to-err" cat "$WORK/e"
+# A larger stdin, checked by checksum.
+head -c 3000000 /dev/urandom >"$WORK/big"
+want=$(sha256sum <"$WORK/big" | cut -d' ' -f1)
+got=$(timeout 60 "${S[@]}" -S "$SOCK" root@127.0.0.1 'sha256sum' <"$WORK/big" | cut -d' ' -f1)
+check "3 MB of stdin through the master (sha256)" "$want" echo "$got"
+t0=$(ms)
+timeout 60 "${S[@]}" -S "$SOCK" root@127.0.0.1 true
+shared=$((($(ms) - t0) / 1000000))
+echo "     strata ssh host true: fresh connection $fresh ms, through the master $shared ms (dev build)"
+
+# -O check, from strata and from OpenSSH's ssh.
+check "-O check" "Master running (pid=" "${S[@]}" -S "$SOCK" -O check root@127.0.0.1
+check "OpenSSH ssh -S -O check against the strata master" "Master running" \
+    ssh -S "$SOCK" -O check -p "$PORT" root@127.0.0.1
+check "OpenSSH ssh session through the strata master" "via-openssh" \
+    ssh -S "$SOCK" -o ControlMaster=no -o BatchMode=yes -o "UserKnownHostsFile=$WORK/known_hosts" \
+    -p "$PORT" root@127.0.0.1 'echo via-openssh'
+
+conns=$(grep -c "Accepted publickey" "$WORK/sshd_main.log" || true)
+# one fresh connection, one master: two authentications for all sessions
+[ "$conns" = 2 ] && echo "ok   sshd saw 2 connections (1 fresh + 1 master) for 6 sessions" ||
+    { echo "FAIL sshd saw $conns connections"; FAILS=$((FAILS + 1)); }
+
+check "-O exit" "Exit request sent." "${S[@]}" -S "$SOCK" -O exit root@127.0.0.1
+for _ in $(seq 1 50); do [ -e "$SOCK" ] || break; sleep 0.1; done
+[ ! -e "$SOCK" ] && echo "ok   socket removed after -O exit" || { echo "FAIL socket still there"; FAILS=$((FAILS + 1)); }
+rc=0
+out=$(timeout 10 "${S[@]}" -S "$SOCK" -O check root@127.0.0.1 2>&1) || rc=$?
+[ "$rc" = 255 ] && echo "ok   -O check without a master: 255 ($out)" || { echo "FAIL -O check rc=$rc"; FAILS=$((FAILS + 1)); }
+
+# A stale socket: bound, nobody listening.
+python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])' "$SOCK"
+[ -S "$SOCK" ] || { echo "FAIL could not make a stale socket"; FAILS=$((FAILS + 1)); }
+check "auto with a stale socket: becomes the master" "after-stale" \
+    "${S[@]}" -o ControlMaster=auto -o "ControlPath=$CTL" -o ControlPersist=30 root@127.0.0.1 'echo after-stale'
+check "the new master answers" "Master running" "${S[@]}" -S "$SOCK" -O check root@127.0.0.1
+check "-O exit of the new master" "Exit request sent." "${S[@]}" -S "$SOCK" -O exit root@127.0.0.1
+finish
