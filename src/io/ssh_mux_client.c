@@ -252,6 +252,9 @@ fail:
     return r;
 }
 
+static strata_status check_reply(uint32_t id, uint32_t want, const struct strata__mux_msg *m,
+                                 strata_error *err);
+
 /* A reply to request id: want (or PERMISSION_DENIED / FAILURE, an error
  * with the master's reason). */
 static strata_status reply(int fd, uint32_t id, uint32_t want, struct strata__mux_msg *m,
@@ -262,6 +265,17 @@ static strata_status reply(int fd, uint32_t id, uint32_t want, struct strata__mu
         return strata__error_set(err, STRATA_E_PROTOCOL, "mux: the master closed without a reply");
     if (r != STRATA_OK)
         return r;
+    if ((r = check_reply(id, want, m, err)) != STRATA_OK)
+        strata__mux_msg_free(m);
+    return r;
+}
+
+/* m is the reply to request id: want, or an error (PERMISSION_DENIED /
+ * FAILURE with the master's reason, or anything else). */
+static strata_status check_reply(uint32_t id, uint32_t want, const struct strata__mux_msg *m,
+                                 strata_error *err)
+{
+    strata_status r;
     if (m->type == STRATA_SSH_MUX_S_PERMISSION_DENIED || m->type == STRATA_SSH_MUX_S_FAILURE) {
         r = strata__error_set(err, STRATA_E_PROTOCOL, "Master refused: %s",
                               m->reason ? m->reason : "");
@@ -274,7 +288,6 @@ static strata_status reply(int fd, uint32_t id, uint32_t want, struct strata__mu
     } else {
         return STRATA_OK;
     }
-    strata__mux_msg_free(m);
     return r;
 }
 
@@ -301,11 +314,18 @@ strata_status strata_ssh_mux_command(int fd, int stop_listening, strata_error *e
     memset(&m, 0, sizeof m);
     m.type = stop_listening ? STRATA_SSH_MUX_C_STOP_LISTENING : STRATA_SSH_MUX_C_TERMINATE;
     m.id = next_id++;
-    if ((r = send_msg(fd, &m, err)) != STRATA_OK ||
-        (r = reply(fd, m.id, STRATA_SSH_MUX_S_OK, &m, err)) != STRATA_OK)
+    if ((r = send_msg(fd, &m, err)) != STRATA_OK)
         return r;
+    uint32_t id = m.id;
+    /* A master that exits before its reply (OpenSSH's may) did what was
+     * asked: only a reply saying otherwise is a failure. */
+    if ((r = recv_msg(fd, &m, err)) == STRATA_CLOSED && !stop_listening)
+        return STRATA_OK;
+    if (r != STRATA_OK)
+        return r;
+    r = check_reply(id, STRATA_SSH_MUX_S_OK, &m, err);
     strata__mux_msg_free(&m);
-    return STRATA_OK;
+    return r;
 }
 
 /* One descriptor with one byte of data, as OpenSSH's mm_send_fd. */

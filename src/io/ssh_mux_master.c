@@ -526,6 +526,21 @@ static void cl_fail(struct mux_cl *c, const char *what)
     cl_close(c);
 }
 
+/* No more clients: the listener closes and the socket goes. */
+static void stop_listening(strata_ssh_mux_master *m)
+{
+    if (m->lpoll_open) {
+        uv_poll_stop(&m->lpoll);
+        uv_close((uv_handle_t *)&m->lpoll, NULL);
+        m->lpoll_open = 0;
+    }
+    if (m->listening) {
+        close(m->lfd);
+        m->listening = 0;
+        (void)unlink(m->path);
+    }
+}
+
 /* One request. Returns 0 to go on, -1 when c is closed. */
 static int cl_request(struct mux_cl *c, struct strata__mux_msg *q)
 {
@@ -555,16 +570,7 @@ static int cl_request(struct mux_cl *c, struct strata__mux_msg *q)
         terminate(m, "terminated by a mux client (-O exit)");
         return 0;
     case STRATA_SSH_MUX_C_STOP_LISTENING:
-        if (m->lpoll_open) {
-            uv_poll_stop(&m->lpoll);
-            uv_close((uv_handle_t *)&m->lpoll, NULL);
-            m->lpoll_open = 0;
-        }
-        if (m->listening) {
-            close(m->lfd);
-            m->listening = 0;
-            (void)unlink(m->path);
-        }
+        stop_listening(m);
         cl_reply(c, STRATA_SSH_MUX_S_OK, q->id, 0, NULL);
         return 0;
     case STRATA_SSH_MUX_C_NEW_SESSION:
@@ -916,16 +922,7 @@ void strata_ssh_mux_master_stop(strata_ssh_mux_master *m)
     m->stopped = 1;
     m->client = NULL;
     m->main = NULL;
-    if (m->lpoll_open) {
-        uv_poll_stop(&m->lpoll);
-        uv_close((uv_handle_t *)&m->lpoll, NULL);
-        m->lpoll_open = 0;
-    }
-    if (m->listening) {
-        close(m->lfd);
-        m->listening = 0;
-        (void)unlink(m->path);
-    }
+    stop_listening(m);
     if (m->timer_open) {
         uv_close((uv_handle_t *)&m->timer, NULL);
         m->timer_open = 0;

@@ -192,10 +192,11 @@ strata_status strata__mux_parse(const uint8_t *body, size_t n, struct strata__mu
         if ((r = strata_buf_get_u32(&b, &m->id)) != STRATA_OK)
             goto bad;
         break;
-    default:
+    default: {
+        unsigned type = (unsigned)m->type;
         strata__mux_msg_free(m);
-        return strata__error_set(err, STRATA_E_PROTOCOL, "mux: unknown message type 0x%08x",
-                                 (unsigned)m->type);
+        return strata__error_set(err, STRATA_E_PROTOCOL, "mux: unknown message type 0x%08x", type);
+    }
     }
     if (strata_buf_get_end(&b) != STRATA_OK) {
         r = strata__error_set(err, STRATA_E_FORMAT, "mux: %s: %zu bytes left over", name,

@@ -88,4 +88,46 @@ check "auto with a stale socket: becomes the master" "after-stale" \
     "${S[@]}" -o ControlMaster=auto -o "ControlPath=$CTL" -o ControlPersist=30 root@127.0.0.1 'echo after-stale'
 check "the new master answers" "Master running" "${S[@]}" -S "$SOCK" -O check root@127.0.0.1
 check "-O exit of the new master" "Exit request sent." "${S[@]}" -S "$SOCK" -O exit root@127.0.0.1
+for _ in $(seq 1 50); do [ -e "$SOCK" ] || break; sleep 0.1; done
+
+# -M without ControlPersist: shares its connection while its own session runs.
+timeout 60 "${S[@]}" -M -S "$SOCK" root@127.0.0.1 'sleep 4; echo own-session' >"$WORK/m.out" 2>&1 &
+MPID=$!
+PIDS+=("$MPID")
+for _ in $(seq 1 100); do [ -S "$SOCK" ] && break; sleep 0.1; done
+check "-M master shares while its own session runs" "shared-session" \
+    "${S[@]}" -S "$SOCK" root@127.0.0.1 'echo shared-session'
+rc=0
+wait "$MPID" || rc=$?
+[ "$rc" = 0 ] && grep -q own-session "$WORK/m.out" && echo "ok   -M master's own session ran to its end" ||
+    { echo "FAIL -M master rc=$rc: $(cat "$WORK/m.out")"; FAILS=$((FAILS + 1)); }
+[ ! -e "$SOCK" ] && echo "ok   -M master removed its socket at the end" ||
+    { echo "FAIL socket left by the -M master"; FAILS=$((FAILS + 1)); }
+
+# ControlPersist=2: the background master ends 2 s after its last session.
+check "ControlPersist=2 master" "short-lived" "${S[@]}" -o ControlMaster=auto -o "ControlPath=$CTL" \
+    -o ControlPersist=2 root@127.0.0.1 'echo short-lived'
+[ -S "$SOCK" ] && echo "ok   ControlPersist=2 master listens after its first session" ||
+    { echo "FAIL no ControlPersist=2 master"; FAILS=$((FAILS + 1)); }
+for _ in $(seq 1 100); do [ -e "$SOCK" ] || break; sleep 0.1; done
+[ ! -e "$SOCK" ] && echo "ok   ControlPersist=2 master gone after its time" ||
+    { echo "FAIL ControlPersist=2 master still there after 10 s"; FAILS=$((FAILS + 1)); }
+
+# A ControlPath in a group-writable directory is refused, as OpenSSH does.
+mkdir -p "$WORK/gw" && chmod 775 "$WORK/gw"
+check "group-writable ControlPath directory refused" "writable by group or others" \
+    "${S[@]}" -M -S "$WORK/gw/sock" root@127.0.0.1 true
+
+# The other way: strata ssh through an OpenSSH master.
+OSOCK="$WORK/openssh-master"
+timeout 30 ssh -o ControlMaster=yes -o "ControlPath=$OSOCK" -o ControlPersist=30 -N -f \
+    -o BatchMode=yes -o "UserKnownHostsFile=$WORK/known_hosts" -i "$WORK/id" -p "$PORT" root@127.0.0.1
+check "strata -O check against an OpenSSH master" "Master running" \
+    "${S[@]}" -S "$OSOCK" -O check root@127.0.0.1
+rc=0
+out=$(printf 'in\n' | timeout 60 "${S[@]}" -S "$OSOCK" root@127.0.0.1 'cat; echo err >&2; exit 3' 2>&1) || rc=$?
+[ "$rc" = 3 ] && [[ "$out" == *in*err* ]] && echo "ok   strata session through an OpenSSH master (exit 3)" ||
+    { echo "FAIL strata through OpenSSH master rc=$rc: $out"; FAILS=$((FAILS + 1)); }
+check "strata -O exit against an OpenSSH master" "Exit request sent." \
+    "${S[@]}" -S "$OSOCK" -O exit root@127.0.0.1
 finish

@@ -490,6 +490,7 @@ out:
      * io driver, then the session its layers pointed into. */
     strata_ssh_forward_free(s.fwd);
     strata_io_free(io);
+    ssh_mux_free();
     strata_ssh_session_free(ss);
     free(c.command);
     return rc;

@@ -33,6 +33,7 @@ static struct {
     int be_master;    /* listen once authenticated */
     uint32_t persist; /* for the master */
     strata_ssh_mux_master *master;
+    strata_io *io;
     strata_io_conn *conn;
     int ready_fd; /* persist child: tells the parent it listens */
     int terminated;
@@ -137,11 +138,30 @@ static void on_terminate(void *user, const char *why)
         strata_io_conn_abort(mx.conn, STRATA_E_SSH_DISCONNECT, why);
 }
 
+/* Listens on ControlPath: once authenticated, as OpenSSH (a client that
+ * came earlier would find a master that cannot serve it yet). */
+static void make_master(void)
+{
+    strata_ssh_mux_master_config mc = {mx.path, mx.persist, on_terminate, NULL};
+    strata_error err = {0};
+    char buf[STRATA_ERROR_MSG_MAX * 2];
+    if (strata_ssh_mux_master_new(mx.io, &mc, &mx.master, &err) != STRATA_OK)
+        cli_err("%s", strata_error_format(&err, buf, sizeof buf)); /* as OpenSSH: go on */
+}
+
 static void on_ready(void *user, strata_ssh_client *client)
 {
     (void)user;
-    if (!mx.master)
+    if (mx.be_master && !mx.master)
+        make_master();
+    if (!mx.master) {
+        if (mx.ready_fd >= 0) { /* the persist child could not listen: it ends */
+            close(mx.ready_fd);
+            mx.ready_fd = -1;
+            on_terminate(NULL, "no control socket");
+        }
         return;
+    }
     strata_ssh_mux_master_start(mx.master, mx.conn, client);
     if (mx.ready_fd >= 0) {
         /* The persist child: the parent may connect now; this process
@@ -173,13 +193,7 @@ void ssh_mux_layer(strata_ssh_layer_config *lc)
 void ssh_mux_connected(strata_io *io, strata_io_conn *conn)
 {
     mx.conn = conn;
-    if (!mx.be_master || mx.master)
-        return;
-    strata_ssh_mux_master_config mc = {mx.path, mx.persist, on_terminate, NULL};
-    strata_error err = {0};
-    char buf[STRATA_ERROR_MSG_MAX * 2];
-    if (strata_ssh_mux_master_new(io, &mc, &mx.master, &err) != STRATA_OK)
-        cli_err("%s", strata_error_format(&err, buf, sizeof buf)); /* as OpenSSH: go on */
+    mx.io = io;
 }
 
 void ssh_mux_done(void)
@@ -192,6 +206,12 @@ static void child_done(void *user, strata_io_conn *c, const strata_error *err)
 {
     (void)user, (void)c, (void)err;
     ssh_mux_done();
+}
+
+void ssh_mux_free(void)
+{
+    strata_ssh_mux_master_free(mx.master);
+    mx.master = NULL;
 }
 
 /* The persist child's app endpoint side: nothing flows above an SSH
@@ -217,9 +237,7 @@ static int persist_child(strata_io *io, strata_ssh_session *ss, strata_ssh_forwa
         return 255;
     }
     ssh_mux_connected(io, conn);
-    if (!mx.master)
-        return 255;
-    if (strata_io_run(io) != STRATA_OK)
+    if (strata_io_run(io) != STRATA_OK || !mx.master)
         return 255;
     return 0;
 }

@@ -31,5 +31,7 @@ void ssh_mux_layer(strata_ssh_layer_config *lc);
 void ssh_mux_connected(strata_io *io, strata_io_conn *conn);
 /* The connection has ended (on_done). */
 void ssh_mux_done(void);
+/* After the io driver is freed (its handles closed). */
+void ssh_mux_free(void);
 
 #endif
