@@ -10,7 +10,9 @@
  * (SCM_RIGHTS), which connects them to the channel itself: no byte goes
  * through the client. Served: sessions (exec, subsystem or shell, pty,
  * environment), ALIVE_CHECK (-O check), TERMINATE (-O exit),
- * STOP_LISTENING (-O stop); port forwarding and stdio forwarding requests
+ * STOP_LISTENING (-O stop), and SIGWINCH sent to the master's pid (what
+ * OpenSSH's client does when its terminal changes size: each pty session
+ * gets its terminal's new size); port forwarding and stdio forwarding requests
  * are refused with a FAILURE reply naming them.
  *
  * Security as OpenSSH: the socket is made 0600 (umask 0177 around bind),

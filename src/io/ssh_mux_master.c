@@ -20,6 +20,7 @@
  * status) and the control connection closes, as OpenSSH's master does.
  */
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,6 +90,8 @@ struct strata_ssh_mux_master {
     int lpoll_open, listening;
     uv_timer_t timer;
     int timer_open;
+    uv_signal_t winch; /* its own handle: not a driver node, so closed here alone */
+    int winch_open;
     strata_io_conn *main;
     strata_ssh_client *client;
     struct mux_cl *clients;
@@ -834,6 +837,24 @@ static void check_idle(strata_ssh_mux_master *m)
         uv_timer_start(&m->timer, persist_over, (uint64_t)m->persist * 1000u, 0);
 }
 
+/* SIGWINCH: OpenSSH's mux clients send it to the master when their
+ * terminal changes size; every pty session gets its client's new size. */
+static void on_winch(uv_signal_t *h, int signum)
+{
+    strata_ssh_mux_master *m = h->data;
+    (void)signum;
+    for (struct mux_sess *s = m->sessions; s; s = s->next) {
+        struct winsize ws;
+        if (!s->req.want_tty || !s->ch || !s->opened || s->freeing ||
+            ioctl(s->fd[0], TIOCGWINSZ, &ws) != 0)
+            continue;
+        if (strata_ssh_channel_window_change(s->ch, ws.ws_col, ws.ws_row, ws.ws_xpixel,
+                                             ws.ws_ypixel) != STRATA_OK)
+            continue; /* the connection's sticky error says why */
+        kick_main(m);
+    }
+}
+
 strata_status strata_ssh_mux_master_new(strata_io *io, const strata_ssh_mux_master_config *cfg,
                                         strata_ssh_mux_master **out, strata_error *err)
 {
@@ -890,6 +911,12 @@ strata_status strata_ssh_mux_master_new(strata_io *io, const strata_ssh_mux_mast
         m->timer.data = m;
         uv_unref((uv_handle_t *)&m->timer);
     }
+    if (uv_signal_init(&io->loop, &m->winch) == 0) {
+        m->winch_open = 1;
+        m->winch.data = m;
+        uv_unref((uv_handle_t *)&m->winch);
+        (void)uv_signal_start(&m->winch, on_winch, SIGWINCH); /* else sizes stay as at start */
+    }
     *out = m;
     return STRATA_OK;
 fail:
@@ -922,6 +949,10 @@ void strata_ssh_mux_master_stop(strata_ssh_mux_master *m)
     m->stopped = 1;
     m->client = NULL;
     m->main = NULL;
+    if (m->winch_open) {
+        uv_close((uv_handle_t *)&m->winch, NULL);
+        m->winch_open = 0;
+    }
     stop_listening(m);
     if (m->timer_open) {
         uv_close((uv_handle_t *)&m->timer, NULL);

@@ -104,6 +104,21 @@ wait "$MPID" || rc=$?
 [ ! -e "$SOCK" ] && echo "ok   -M master removed its socket at the end" ||
     { echo "FAIL socket left by the -M master"; FAILS=$((FAILS + 1)); }
 
+# -M -N: a master with no session of its own, stopped by SIGTERM: it ends
+# cleanly and removes its socket.
+timeout 60 "${S[@]}" -M -N -S "$SOCK" root@127.0.0.1 >"$WORK/n.out" 2>&1 &
+NPID=$!
+PIDS+=("$NPID")
+for _ in $(seq 1 100); do [ -S "$SOCK" ] && break; sleep 0.1; done
+check "-M -N master serves a session" "via-N-master" "${S[@]}" -S "$SOCK" root@127.0.0.1 'echo via-N-master'
+kill -TERM "$NPID"
+rc=0
+wait "$NPID" || rc=$?
+# 255 as OpenSSH's ssh killed by a signal; nothing else said (no sanitizer report)
+[ "$rc" = 255 ] && [ ! -e "$SOCK" ] && ! grep -q . "$WORK/n.out" &&
+    echo "ok   -M -N master ends on SIGTERM (255, as OpenSSH), socket removed" ||
+    { echo "FAIL -M -N master on SIGTERM: rc=$rc socket=$([ -e "$SOCK" ] && echo left || echo gone) $(cat "$WORK/n.out")"; FAILS=$((FAILS + 1)); }
+
 # ControlPersist=2: the background master ends 2 s after its last session.
 check "ControlPersist=2 master" "short-lived" "${S[@]}" -o ControlMaster=auto -o "ControlPath=$CTL" \
     -o ControlPersist=2 root@127.0.0.1 'echo short-lived'

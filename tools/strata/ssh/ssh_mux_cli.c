@@ -66,6 +66,14 @@ static void tty_fail(void *user)
     ssh_tty_restore();
 }
 
+static volatile pid_t master_pid;
+
+static void relay_winch(int sig)
+{
+    if (master_pid > 1)
+        kill(master_pid, sig);
+}
+
 /* A session through the master on fd. */
 static int client_session(int fd, const struct ssh_mux_run *run)
 {
@@ -82,8 +90,17 @@ static int client_session(int fd, const struct ssh_mux_run *run)
     int devnull = -1;
     if (run->no_command && (devnull = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0)
         a.fd_in = devnull;
-    if (run->want_tty)
+    if (run->want_tty) {
+        /* As OpenSSH's client: a new terminal size goes to the master
+         * (SIGWINCH), which reads it from our terminal. */
+        uint32_t pid;
+        if (strata_ssh_mux_check(fd, &pid, &err) == STRATA_OK && pid > 1) {
+            master_pid = (pid_t)pid;
+            signal(SIGWINCH, relay_winch);
+        }
+        strata_error_clear(&err);
         ssh_tty_raw();
+    }
     strata_status r = strata_ssh_mux_session(fd, &a, &status, tty_fail, NULL, &err);
     ssh_tty_restore();
     if (devnull >= 0)
