@@ -106,7 +106,7 @@ wait "$MPID" || rc=$?
 
 # -M -N: a master with no session of its own, stopped by SIGTERM: it ends
 # cleanly and removes its socket.
-timeout 60 "${S[@]}" -M -N -S "$SOCK" root@127.0.0.1 >"$WORK/n.out" 2>&1 &
+"${S[@]}" -M -N -S "$SOCK" root@127.0.0.1 >"$WORK/n.out" 2>&1 & # killed below
 NPID=$!
 PIDS+=("$NPID")
 for _ in $(seq 1 100); do [ -S "$SOCK" ] && break; sleep 0.1; done
@@ -132,6 +132,49 @@ for _ in $(seq 1 100); do [ -e "$SOCK" ] || break; sleep 0.1; done
 mkdir -p "$WORK/gw" && chmod 775 "$WORK/gw"
 check "group-writable ControlPath directory refused" "writable by group or others" \
     "${S[@]}" -M -S "$WORK/gw/sock" root@127.0.0.1 true
+
+# A pty session through a master, in a tmux pane: the pane's size, a
+# resize passed on (the client relays SIGWINCH to the master, which sends
+# window-change), the exit status, the terminal restored.
+if command -v tmux >/dev/null; then
+    TSOCK="$WORK/tctl"
+    timeout 60 "${S[@]}" -o ControlMaster=yes -o "ControlPath=$TSOCK" -o ControlPersist=60 -N root@127.0.0.1
+    TM=(tmux -S "$WORK/tmux.sock" -f /dev/null)
+    trap '"${TM[@]}" kill-server 2>/dev/null || true; cleanup' EXIT
+    cat >"$WORK/t.sh" <<SH
+stty -g >"$WORK/t.before"
+HOME=$HOME TERM=xterm ${S[*]} -S $TSOCK root@127.0.0.1
+echo "rc=\$?" >"$WORK/t.rc"
+stty -g >"$WORK/t.after"
+sleep 30
+SH
+    "${TM[@]}" new-session -d -s t -x 100 -y 30 "sh $WORK/t.sh"
+    wait_pane() {
+        for _ in $(seq 1 100); do
+            "${TM[@]}" capture-pane -p -t t | grep -q -- "$1" && return 0
+            sleep 0.1
+        done
+        echo "FAIL pane never showed '$1': $("${TM[@]}" capture-pane -p -t t)"
+        FAILS=$((FAILS + 1))
+        return 1
+    }
+    sleep 0.5
+    "${TM[@]}" send-keys -t t 'echo "SIZE=$(stty size) TTY=$(tty)"' Enter
+    wait_pane "SIZE=30 100 TTY=/dev/pts/" && echo "ok   pty through the master, of the pane's size"
+    "${TM[@]}" resize-window -t t -x 120 -y 40
+    sleep 0.5
+    "${TM[@]}" send-keys -t t 'echo "NEWSIZE=$(stty size)"' Enter
+    wait_pane "NEWSIZE=40 120" && echo "ok   resize through the master (SIGWINCH relayed)"
+    "${TM[@]}" send-keys -t t 'exit 5' Enter
+    for _ in $(seq 1 100); do [ -s "$WORK/t.after" ] && break; sleep 0.1; done
+    [ "$(cat "$WORK/t.rc" 2>/dev/null)" = rc=5 ] && echo "ok   pty session's exit status through the master" ||
+        { echo "FAIL pty exit: $(cat "$WORK/t.rc" 2>/dev/null)"; FAILS=$((FAILS + 1)); }
+    cmp -s "$WORK/t.before" "$WORK/t.after" && echo "ok   terminal restored after a shared pty session" ||
+        { echo "FAIL terminal not restored"; FAILS=$((FAILS + 1)); }
+    "${S[@]}" -S "$TSOCK" -O exit root@127.0.0.1 2>/dev/null || true
+else
+    echo "FAIL tmux is not installed"; FAILS=$((FAILS + 1))
+fi
 
 # The other way: strata ssh through an OpenSSH master.
 OSOCK="$WORK/openssh-master"
