@@ -176,6 +176,17 @@ else
     echo "FAIL tmux is not installed"; FAILS=$((FAILS + 1))
 fi
 
+# A ControlPersist master that cannot authenticate: 255 with the reason,
+# no socket left.
+ssh-keygen -q -t ed25519 -N '' -f "$WORK/other"
+rc=0
+out=$(timeout 60 "$STRATA" ssh -F none -o BatchMode=yes -o "UserKnownHostsFile=$WORK/known_hosts" \
+    -i "$WORK/other" -o IdentitiesOnly=yes -p "$PORT" -o ControlMaster=auto -o "ControlPath=$CTL" \
+    -o ControlPersist=yes root@127.0.0.1 true 2>&1) || rc=$?
+[ "$rc" = 255 ] && [[ "$out" == *ermission* ]] && [ ! -e "$SOCK" ] &&
+    echo "ok   ControlPersist master failing authentication: 255, says why ($out)" ||
+    { echo "FAIL ControlPersist auth failure: rc=$rc out=$out"; FAILS=$((FAILS + 1)); }
+
 # The other way: strata ssh through an OpenSSH master.
 OSOCK="$WORK/openssh-master"
 timeout 30 ssh -o ControlMaster=yes -o "ControlPath=$OSOCK" -o ControlPersist=30 -N -f \

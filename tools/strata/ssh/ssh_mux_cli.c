@@ -221,7 +221,13 @@ void ssh_mux_done(void)
 
 static void child_done(void *user, strata_io_conn *c, const strata_error *err)
 {
-    (void)user, (void)c, (void)err;
+    (void)user, (void)c;
+    if (err->status != STRATA_OK && mx.ready_fd >= 0) {
+        /* Before it detached: the user still sees stderr (the parent
+         * exits 255 when the pipe closes without a byte). */
+        char buf[STRATA_ERROR_MSG_MAX * 2];
+        cli_err("%s", strata_error_format(err, buf, sizeof buf));
+    }
     ssh_mux_done();
 }
 
