@@ -75,6 +75,13 @@ STRATA_API int strata_io_stopped_by(const strata_io *io);
  * its own kernel event queue (the parent's stays the parent's; the parent
  * must not run io again, only free it). E_IO when that fails. */
 STRATA_API STRATA_MUST_CHECK strata_status strata_io_after_fork(strata_io *io);
+/* Going to the background (ssh -f): forks; in the parent *is_parent is 1
+ * and nothing else changes (it should leave at once with _exit); in the
+ * child *is_parent is 0, the process leads a new session, its stdin is
+ * /dev/null, and the loop is made usable again (uv_loop_fork), so the run
+ * goes on there. May be called from a callback of io. E_IO when fork fails
+ * (nothing changed). */
+STRATA_API STRATA_MUST_CHECK strata_status strata_io_fork_background(strata_io *io, int *is_parent);
 /* Milliseconds of the loop's clock (monotonic, updated once per loop turn). */
 STRATA_API uint64_t strata_io_now(const strata_io *io);
 

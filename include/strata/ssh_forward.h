@@ -66,6 +66,22 @@ STRATA_API void strata_ssh_forward_start(strata_ssh_forward *f, strata_io_conn *
 /* The SSH connection ended: closes the listeners and every forwarded
  * connection (their channels are gone with the client). */
 STRATA_API void strata_ssh_forward_stop(strata_ssh_forward *f);
+/* After _start (E_STATE before): parses spec as _parse, adds it and opens
+ * it at once (a -L listener, a -R request): the ~C command line. E_USAGE
+ * for a malformed spec, E_LIMIT when full, E_IO when the port cannot be
+ * bound (said through message). */
+STRATA_API STRATA_MUST_CHECK strata_status strata_ssh_forward_open(strata_ssh_forward *f,
+                                                                   int remote, const char *spec);
+/* After _start: stops the -L listener on port (connections already
+ * forwarded go on) or cancels the -R forwarding of port
+ * (cancel-tcpip-forward): ~C's -KL / -KR. E_USAGE when none has that port. */
+STRATA_API STRATA_MUST_CHECK strata_status strata_ssh_forward_cancel(strata_ssh_forward *f,
+                                                                     int remote, uint16_t port);
+/* What is forwarded, for the user (~#): a line per listener and remote
+ * forwarding, then the number of forwarded connections open; CR LF line
+ * ends (the terminal may be raw). Writes at most cap bytes with the NUL;
+ * returns the length written. */
+STRATA_API size_t strata_ssh_forward_describe(const strata_ssh_forward *f, char *buf, size_t cap);
 /* 1 when a forwarding could not be set up (ExitOnForwardFailure). */
 STRATA_API int strata_ssh_forward_failed(const strata_ssh_forward *f);
 

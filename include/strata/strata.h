@@ -12,6 +12,7 @@
 #include "mem.h"
 #include "log.h"
 #include "buf.h"
+#include "passphrase.h"
 /* the layer contract and the onion */
 #include "layer.h"
 #include "stack.h"

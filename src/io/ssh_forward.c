@@ -28,6 +28,7 @@ struct ssh_fwd_ep;
 struct fwd_lctx { /* one -L listener's context */
     strata_ssh_forward *f;
     const struct fwd_spec *spec;
+    strata_io_listener *listener; /* NULL: not listening (failed, cancelled) */
 };
 
 struct strata_ssh_forward {
@@ -40,8 +41,7 @@ struct strata_ssh_forward {
     size_t n_local, n_remote;
     size_t remote_answered; /* tcpip-forward replies come in request order */
     struct fwd_lctx lctx[STRATA_SSH_FORWARD_MAX];
-    strata_io_listener *listeners[STRATA_SSH_FORWARD_MAX];
-    size_t n_listeners;
+    int remote_cancelled[STRATA_SSH_FORWARD_MAX];
     struct ssh_fwd_ep *eps; /* live forwarded connections */
     int failed;             /* a forwarding could not be set up */
 };
@@ -238,31 +238,111 @@ static void on_fwd_done(void *user, strata_io_conn *c, const strata_error *err)
         strata_log(STRATA_LOG_INFO, "ssh", "forwarded connection: %s", strata_error_message(err));
 }
 
+/* Opens -L forwarding i's listener; 0 or -1 (said). */
+static int open_local(strata_ssh_forward *f, size_t i)
+{
+    const struct fwd_spec *s = &f->local[i];
+    f->lctx[i] = (struct fwd_lctx){f, s, NULL};
+    strata_io_listener_config cfg = {on_accept, on_fwd_done, &f->lctx[i], NULL, 0};
+    strata_error err = {0};
+    if (strata_io_listen(f->io, s->bind ? s->bind : "127.0.0.1", s->port, &cfg,
+                         &f->lctx[i].listener, &err) != STRATA_OK) {
+        f->lctx[i].listener = NULL;
+        say(f, "bind [%s]:%u: %s\r\nCould not request local forwarding.\r\n",
+            s->bind ? s->bind : "127.0.0.1", s->port, strata_error_message(&err));
+        f->failed = 1;
+        return -1;
+    }
+    return 0;
+}
+
+static int request_remote(strata_ssh_forward *f, size_t i)
+{
+    const struct fwd_spec *s = &f->remote[i];
+    if (strata_ssh_conn_tcpip_forward(strata_ssh_client_conn(f->client),
+                                      s->bind ? s->bind : "localhost", s->port) != STRATA_OK) {
+        f->failed = 1;
+        return -1;
+    }
+    if (f->main_conn)
+        strata_io_conn_kick(f->main_conn);
+    return 0;
+}
+
 void strata_ssh_forward_start(strata_ssh_forward *f, strata_io_conn *main,
                               strata_ssh_client *client)
 {
     f->client = client;
     f->main_conn = main;
-    for (size_t i = 0; i < f->n_local; i++) {
-        const struct fwd_spec *s = &f->local[i];
-        f->lctx[i] = (struct fwd_lctx){f, s};
-        strata_io_listener_config cfg = {on_accept, on_fwd_done, &f->lctx[i], NULL, 0};
-        strata_error err = {0};
-        if (strata_io_listen(f->io, s->bind ? s->bind : "127.0.0.1", s->port, &cfg,
-                             &f->listeners[f->n_listeners], &err) != STRATA_OK) {
-            say(f, "bind [%s]:%u: %s\r\nCould not request local forwarding.\r\n",
-                s->bind ? s->bind : "127.0.0.1", s->port, strata_error_message(&err));
-            f->failed = 1;
-            continue;
+    for (size_t i = 0; i < f->n_local; i++)
+        (void)open_local(f, i);
+    for (size_t i = 0; i < f->n_remote; i++)
+        (void)request_remote(f, i);
+}
+
+strata_status strata_ssh_forward_open(strata_ssh_forward *f, int remote, const char *spec)
+{
+    if (!f->client)
+        return STRATA_E_STATE;
+    strata_status r = strata_ssh_forward_parse(f, remote, spec);
+    if (r != STRATA_OK)
+        return r;
+    if (remote)
+        return request_remote(f, f->n_remote - 1) == 0 ? STRATA_OK : STRATA_E_STATE;
+    return open_local(f, f->n_local - 1) == 0 ? STRATA_OK : STRATA_E_IO;
+}
+
+strata_status strata_ssh_forward_cancel(strata_ssh_forward *f, int remote, uint16_t port)
+{
+    if (!f->client)
+        return STRATA_E_STATE;
+    for (size_t i = 0; !remote && i < f->n_local; i++)
+        if (f->local[i].port == port && f->lctx[i].listener) {
+            strata_io_listener_close(f->lctx[i].listener);
+            f->lctx[i].listener = NULL;
+            return STRATA_OK;
         }
-        f->n_listeners++;
-    }
-    for (size_t i = 0; i < f->n_remote; i++) {
-        const struct fwd_spec *s = &f->remote[i];
-        if (strata_ssh_conn_tcpip_forward(strata_ssh_client_conn(client),
-                                          s->bind ? s->bind : "localhost", s->port) != STRATA_OK)
-            f->failed = 1;
-    }
+    for (size_t i = 0; remote && i < f->n_remote; i++)
+        if (f->remote[i].port == port && !f->remote_cancelled[i]) {
+            const struct fwd_spec *s = &f->remote[i];
+            strata_status r = strata_ssh_conn_cancel_tcpip_forward(
+                strata_ssh_client_conn(f->client), s->bind ? s->bind : "localhost", s->port);
+            if (r == STRATA_OK) {
+                f->remote_cancelled[i] = 1;
+                if (f->main_conn)
+                    strata_io_conn_kick(f->main_conn);
+            }
+            return r;
+        }
+    return STRATA_E_USAGE;
+}
+
+size_t strata_ssh_forward_describe(const strata_ssh_forward *f, char *buf, size_t cap)
+{
+    size_t k = 0, conns = 0;
+    if (cap)
+        buf[0] = 0;
+#define PUT(...)                                                                                   \
+    do {                                                                                           \
+        int w_ = snprintf(buf + k, cap > k ? cap - k : 0, __VA_ARGS__);                            \
+        if (w_ > 0)                                                                                \
+            k = k + (size_t)w_ < cap ? k + (size_t)w_ : (cap ? cap - 1 : 0);                       \
+    } while (0)
+    for (size_t i = 0; i < f->n_local; i++)
+        if (f->lctx[i].listener)
+            PUT("  -L listening on %s port %u for %s port %u\r\n",
+                f->local[i].bind ? f->local[i].bind : "127.0.0.1", f->local[i].port,
+                f->local[i].host, f->local[i].host_port);
+    for (size_t i = 0; i < f->n_remote; i++)
+        if (!f->remote_cancelled[i])
+            PUT("  -R the server listens on %s port %u for %s port %u\r\n",
+                f->remote[i].bind ? f->remote[i].bind : "localhost", f->remote[i].port,
+                f->remote[i].host, f->remote[i].host_port);
+    for (const struct ssh_fwd_ep *e = f->eps; e; e = e->next)
+        conns++;
+    PUT("  %zu forwarded connection%s open\r\n", conns, conns == 1 ? "" : "s");
+#undef PUT
+    return k;
 }
 
 /* ---- -R ------------------------------------------------------------------------- */
@@ -369,9 +449,11 @@ static void spec_free(struct fwd_spec *spec)
 
 void strata_ssh_forward_stop(strata_ssh_forward *f)
 {
-    for (size_t i = 0; i < f->n_listeners; i++)
-        strata_io_listener_close(f->listeners[i]);
-    f->n_listeners = 0;
+    for (size_t i = 0; i < f->n_local; i++)
+        if (f->lctx[i].listener) {
+            strata_io_listener_close(f->lctx[i].listener);
+            f->lctx[i].listener = NULL;
+        }
     f->client = NULL;
     f->main_conn = NULL;
     /* The channels go with the client: forget them, then end the local

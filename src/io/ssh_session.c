@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -141,6 +142,13 @@ static strata_status opt(struct ssh_hop *h, strata_error *err, const char *fmt, 
     return strata_ssh_config_apply_option(&h->cfg, line, err);
 }
 
+/* NumberOfPasswordPrompts (default 3). */
+static int passphrase_tries(const struct ssh_hop *h)
+{
+    (void)h;
+    return 3;
+}
+
 static void load_key(struct ssh_hop *h, const char *path, int explicit)
 {
     strata_buf kb;
@@ -156,13 +164,18 @@ static void load_key(struct ssh_hop *h, const char *path, int explicit)
     strata_status r =
         strata_ssh_privkey_parse(strata_buf_ptr(&kb), strata_buf_len(&kb), NULL, &k, &err);
     if (r == STRATA_E_SSH_KEY_ENCRYPTED && h->cfg.batch_mode != 1) {
+        /* As OpenSSH: the same question again after a wrong passphrase, up
+         * to NumberOfPasswordPrompts times; an empty answer gives up. */
         char prompt[600], pass[1024];
         snprintf(prompt, sizeof prompt, "Enter passphrase for key '%s': ", path);
-        if (ask(h, prompt, 0, pass, sizeof pass) && *pass) {
+        for (int i = 0; i < passphrase_tries(h); i++) {
+            if (!ask(h, prompt, 0, pass, sizeof pass) || !*pass)
+                break;
             strata_error_clear(&err);
             r = strata_ssh_privkey_parse(strata_buf_ptr(&kb), strata_buf_len(&kb), pass, &k, &err);
-            if (r == STRATA_E_PASSPHRASE)
-                say(h, "strata: wrong passphrase for key %s\n", path);
+            if (r != STRATA_E_PASSPHRASE)
+                break;
+            say(h, "strata: wrong passphrase for key %s\n", path);
         }
         OPENSSL_cleanse(pass, sizeof pass);
     } else if (r != STRATA_OK && r != STRATA_E_SSH_KEY_ENCRYPTED) {
@@ -377,6 +390,30 @@ static void warn_not_pq(struct ssh_hop *h)
            "** The server may need to be upgraded. See https://openssh.com/pq.html\n");
 }
 
+/* OpenSSH's question for an unknown host key: the whole line is read;
+ * "yes", "no" or the key's fingerprint answer it, anything else asks again
+ * (at most HOSTKEY_ASKS times). 1: accepted, 0: refused, -1: no answer
+ * (no way to ask, or end of input). */
+#define HOSTKEY_ASKS 10
+static int ask_host_key(struct ssh_hop *h, const char *name, const strata_ssh_hostkey_info *info)
+{
+    char prompt[1200], ans[256];
+    snprintf(prompt, sizeof prompt,
+             "The authenticity of host '%s' can't be established.\n%s key fingerprint is "
+             "%s.\nAre you sure you want to continue connecting (yes/no/[fingerprint])? ",
+             name, info->key_type, info->fp_sha256);
+    for (int i = 0; i < HOSTKEY_ASKS; i++) {
+        if (!ask(h, prompt, 1, ans, sizeof ans))
+            return -1;
+        if (strcasecmp(ans, "yes") == 0 || strcmp(ans, info->fp_sha256) == 0)
+            return 1;
+        if (strcasecmp(ans, "no") == 0)
+            return 0;
+        snprintf(prompt, sizeof prompt, "Please type 'yes', 'no' or the fingerprint: ");
+    }
+    return 0;
+}
+
 static strata_status verify_host_key(void *user, const strata_ssh_hostkey_info *info)
 {
     struct ssh_hop *h = user;
@@ -402,12 +439,8 @@ static strata_status verify_host_key(void *user, const strata_ssh_hostkey_info *
     strata_status r = strata_ssh_knownhosts_verify(h->kh, policy, host, port, info->blob,
                                                    info->blob_len, (int64_t)time(NULL), &m);
     if (r == STRATA_E_HOSTKEY_UNKNOWN && asking) {
-        char prompt[1024], ans[16];
-        snprintf(prompt, sizeof prompt,
-                 "The authenticity of host '%s' can't be established.\n%s key fingerprint is "
-                 "%s.\nAre you sure you want to continue connecting (yes/no)? ",
-                 m.name, info->key_type, info->fp_sha256);
-        if (ask(h, prompt, 1, ans, sizeof ans) && strcmp(ans, "yes") == 0) {
+        int yes = ask_host_key(h, m.name, info);
+        if (yes > 0) {
             strata_ssh_knownhosts_clear_error(h->kh);
             if (strata_ssh_knownhosts_add(h->kh, host, port, info->blob, info->blob_len, 0) ==
                 STRATA_OK)
@@ -417,6 +450,10 @@ static strata_status verify_host_key(void *user, const strata_ssh_hostkey_info *
                     m.name, info->key_type);
             warn_not_pq(h);
             return STRATA_OK;
+        }
+        if (yes == 0) { /* the user said no: that is the reason, nothing more */
+            say(h, "Host key verification failed.\n");
+            return STRATA_E_HOSTKEY;
         }
     }
     if (r != STRATA_OK) {
@@ -540,6 +577,7 @@ static strata_status hop_layer(struct ssh_hop *h, strata_ssh_layer_config *cfg, 
     tc->rekey_bytes = h->cfg.rekey_bytes;
     tc->rekey_seconds = h->cfg.rekey_seconds > 0 ? (uint64_t)h->cfg.rekey_seconds : 0;
     tc->cb.verify_host_key = verify_host_key;
+    tc->hostkey_order = h->kh; /* the algorithms the host is known by first */
     tc->user = h;
     strata_ssh_auth_config *ac = &cc->auth;
     ac->username = h->cfg.user;

@@ -34,6 +34,7 @@ static struct {
     uint32_t persist; /* for the master */
     strata_ssh_mux_master *master;
     strata_io *io;
+    void (*next_ready)(void *user, strata_ssh_client *c);
     strata_io_conn *conn;
     int ready_fd; /* persist child: tells the parent it listens */
     int terminated;
@@ -155,6 +156,8 @@ static void on_terminate(void *user, const char *why)
         strata_io_conn_abort(mx.conn, STRATA_E_SSH_DISCONNECT, why);
 }
 
+static void master_ready(strata_ssh_client *client);
+
 /* Listens on ControlPath: once authenticated, as OpenSSH (a client that
  * came earlier would find a master that cannot serve it yet). */
 static void make_master(void)
@@ -168,7 +171,13 @@ static void make_master(void)
 
 static void on_ready(void *user, strata_ssh_client *client)
 {
-    (void)user;
+    master_ready(client);
+    if (mx.next_ready)
+        mx.next_ready(user, client);
+}
+
+static void master_ready(strata_ssh_client *client)
+{
     if (mx.be_master && !mx.master)
         make_master();
     if (!mx.master) {
@@ -203,8 +212,10 @@ static void on_ready(void *user, strata_ssh_client *client)
 
 void ssh_mux_layer(strata_ssh_layer_config *lc)
 {
-    if (mx.be_master)
-        lc->on_ready = on_ready;
+    if (!mx.be_master)
+        return;
+    mx.next_ready = lc->on_ready; /* -f's: going to the background comes after */
+    lc->on_ready = on_ready;
 }
 
 void ssh_mux_connected(strata_io *io, strata_io_conn *conn)
