@@ -119,6 +119,15 @@ wait "$NPID" || rc=$?
     echo "ok   -M -N master ends on SIGTERM (255, as OpenSSH), socket removed" ||
     { echo "FAIL -M -N master on SIGTERM: rc=$rc socket=$([ -e "$SOCK" ] && echo left || echo gone) $(cat "$WORK/n.out")"; FAILS=$((FAILS + 1)); }
 
+# -f -N -M: the usual "ssh -fNM" master, backgrounded once authenticated.
+rc=0
+timeout 60 "${S[@]}" -f -N -M -S "$SOCK" root@127.0.0.1 || rc=$?
+[ "$rc" = 0 ] && [ -S "$SOCK" ] && echo "ok   -f -N -M returns at once with a listening master" ||
+    { echo "FAIL -f -N -M rc=$rc"; FAILS=$((FAILS + 1)); }
+check "session through the -f -N -M master" "via-f-master" "${S[@]}" -S "$SOCK" root@127.0.0.1 'echo via-f-master'
+check "-O exit of the -f -N -M master" "Exit request sent." "${S[@]}" -S "$SOCK" -O exit root@127.0.0.1
+for _ in $(seq 1 50); do [ -e "$SOCK" ] || break; sleep 0.1; done
+
 # ControlPersist=2: the background master ends 2 s after its last session.
 check "ControlPersist=2 master" "short-lived" "${S[@]}" -o ControlMaster=auto -o "ControlPath=$CTL" \
     -o ControlPersist=2 root@127.0.0.1 'echo short-lived'
