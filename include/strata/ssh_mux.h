@@ -20,7 +20,8 @@
  * paths are the user's own, and a client whose uid (SO_PEERCRED) is neither
  * ours nor root is refused.
  *
- * Implemented in src/io/ssh_mux_master.c (the master, on the io driver) and
+ * Implemented in src/io/ssh_mux_master.c and ssh_mux_session.c (the master,
+ * on the io driver) and
  * src/io/ssh_mux_client.c (the client: blocking, it has nothing else to
  * do); the protocol's parser is sans-I/O (src/ssh/mux.c).
  */

@@ -21,7 +21,6 @@
  */
 #include <errno.h>
 #include <signal.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,84 +28,14 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include "base/error_internal.h"
-#include "io/io_internal.h"
-#include "ssh/mux.h"
+#include "io/ssh_mux_internal.h"
 #include "strata/log.h"
-#include "strata/ssh_conn.h"
-
-#define CL_IN_MAX (STRATA__MUX_BODY_MAX + 4 + 16)
-#define CL_FDS_MAX 3
-
-struct mux_cl;
-
-struct mux_sess {
-    strata_ssh_mux_master *m;
-    struct mux_cl *cl; /* NULL once the control connection is gone */
-    strata_ssh_channel *ch;
-    uint32_t sid, rid;
-    int fd[3];
-    union strata__io_handle h[3];
-    int hopen[3];
-    struct strata__io_rd rd;
-    struct strata__io_wr wr[2];
-    uv_idle_t idle;
-    int idle_open, idle_on;
-    struct strata__mux_msg req; /* the NEW_SESSION */
-    int opened, eof_sent, closed, out_eof, have_status, freeing, pending;
-    uint32_t status;
-    struct mux_sess *next;
-};
-
-struct mux_cl {
-    strata_ssh_mux_master *m;
-    int fd;
-    uv_poll_t poll;
-    int poll_open, poll_events;
-    uint8_t *in;
-    size_t in_len;
-    uint8_t *out;
-    size_t out_len, out_cap;
-    int fds[CL_FDS_MAX];
-    size_t n_fds;
-    unsigned carrier; /* descriptor bytes still to come after NEW_SESSION */
-    struct strata__mux_msg pending;
-    int hello, closing, close_after_flush;
-    struct mux_sess *sess;
-    struct mux_cl *next;
-};
-
-struct strata_ssh_mux_master {
-    strata_io *io;
-    char *path;
-    uint32_t persist;
-    void (*on_terminate)(void *user, const char *why);
-    void *user;
-    int lfd;
-    uv_poll_t lpoll;
-    int lpoll_open, listening;
-    uv_timer_t timer;
-    int timer_open;
-    uv_signal_t winch; /* its own handle: not a driver node, so closed here alone */
-    int winch_open;
-    strata_io_conn *main;
-    strata_ssh_client *client;
-    struct mux_cl *clients;
-    struct mux_sess *sessions;
-    size_t n_sessions;
-    uint32_t next_sid;
-    int own_done, stopped, terminated;
-};
-
-static void cl_close(struct mux_cl *c);
-static void sess_kick(void *arg);
-static void check_idle(strata_ssh_mux_master *m);
 
 /* A failure to send is the SSH connection's sticky error: nothing to add. */
-static void ch_close(strata_ssh_channel *ch)
+void strata__mux_ch_close(strata_ssh_channel *ch)
 {
     if (strata_ssh_channel_close(ch) != STRATA_OK)
         return;
@@ -120,7 +49,7 @@ static void terminate(strata_ssh_mux_master *m, const char *why)
     m->on_terminate(m->user, why);
 }
 
-static void kick_main(strata_ssh_mux_master *m)
+void strata__mux_kick_main(strata_ssh_mux_master *m)
 {
     if (m->main)
         strata_io_conn_kick(m->main);
@@ -130,7 +59,7 @@ static void kick_main(strata_ssh_mux_master *m)
 
 static void cl_watch(struct mux_cl *c);
 
-static void cl_flush(struct mux_cl *c)
+void strata__mux_cl_flush(struct mux_cl *c)
 {
     while (c->out_len) {
         ssize_t w = send(c->fd, c->out, c->out_len, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -147,7 +76,7 @@ static void cl_flush(struct mux_cl *c)
         c->out_len -= (size_t)w;
     }
     if (!c->out_len && c->close_after_flush) {
-        cl_close(c);
+        strata__mux_cl_close(c);
         return;
     }
     cl_watch(c);
@@ -175,11 +104,11 @@ static void cl_send(struct mux_cl *c, const struct strata__mux_msg *msg)
     memcpy(c->out + c->out_len, strata_buf_ptr(&b), n);
     c->out_len += n;
     strata_buf_free(&b);
-    cl_flush(c);
+    strata__mux_cl_flush(c);
 }
 
-static void cl_reply(struct mux_cl *c, uint32_t type, uint32_t id, uint32_t value,
-                     const char *reason)
+void strata__mux_cl_reply(struct mux_cl *c, uint32_t type, uint32_t id, uint32_t value,
+                          const char *reason)
 {
     struct strata__mux_msg r;
     memset(&r, 0, sizeof r);
@@ -190,343 +119,12 @@ static void cl_reply(struct mux_cl *c, uint32_t type, uint32_t id, uint32_t valu
     cl_send(c, &r);
 }
 
-/* ---- sessions ------------------------------------------------------------------ */
-
-static void sess_pump(struct mux_sess *s);
-
-static void sess_idle_cb(uv_idle_t *h)
-{
-    struct mux_sess *s = h->data;
-    uv_idle_stop(h);
-    s->idle_on = 0;
-    sess_pump(s);
-}
-
-static void sess_schedule(struct mux_sess *s)
-{
-    if (s->idle_open && !s->idle_on && !s->freeing) {
-        s->idle_on = 1;
-        uv_idle_start(&s->idle, sess_idle_cb);
-    }
-}
-
-static void set_blocking(int fd)
-{
-    int fl = fcntl(fd, F_GETFL);
-    if (fl >= 0 && (fl & O_NONBLOCK))
-        (void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
-}
-
-static void sess_try_free(struct mux_sess *s)
-{
-    if (s->pending > 0 || !strata__io_rd_idle(&s->rd) || !strata__io_wr_idle(&s->wr[0]) ||
-        !strata__io_wr_idle(&s->wr[1]))
-        return;
-    strata__io_rd_free(&s->rd);
-    strata__io_wr_free(&s->wr[0]);
-    strata__io_wr_free(&s->wr[1]);
-    for (int i = 0; i < 3; i++)
-        if (s->fd[i] >= 0)
-            close(s->fd[i]); /* file mode: ours to close */
-    strata__mux_msg_free(&s->req);
-    free(s);
-}
-
-static void sess_handle_closed(uv_handle_t *h)
-{
-    struct mux_sess *s = h->data;
-    s->pending--;
-    sess_try_free(s);
-}
-
-/* Detaches the session from everything and frees it once its handles and
- * file requests are done. */
-static void sess_free(struct mux_sess *s)
-{
-    strata_ssh_mux_master *m = s->m;
-    if (s->freeing)
-        return;
-    s->freeing = 1;
-    for (struct mux_sess **pp = &m->sessions; *pp; pp = &(*pp)->next)
-        if (*pp == s) {
-            *pp = s->next;
-            m->n_sessions--;
-            break;
-        }
-    if (s->ch) {
-        strata_ssh_channel_release(s->ch);
-        s->ch = NULL;
-        kick_main(m);
-    }
-    if (s->cl)
-        s->cl->sess = NULL;
-    strata__io_rd_stop(&s->rd);
-    s->pending++;
-    for (int i = 0; i < 3; i++) {
-        if (!s->hopen[i])
-            continue;
-        s->hopen[i] = 0;
-        set_blocking(s->fd[i]); /* the open file description is shared with the client */
-        s->fd[i] = -1;          /* the handle closes it */
-        s->h[i].handle.data = s;
-        s->pending++;
-        uv_close(&s->h[i].handle, sess_handle_closed);
-    }
-    if (s->idle_open) {
-        s->idle_open = 0;
-        s->idle.data = s;
-        s->pending++;
-        uv_close((uv_handle_t *)&s->idle, sess_handle_closed);
-    }
-    s->pending--;
-    sess_try_free(s);
-    check_idle(m);
-}
-
-static void sess_kick(void *arg)
-{
-    struct mux_sess *s = arg;
-    if (s->freeing)
-        sess_try_free(s);
-    else
-        sess_schedule(s);
-}
-
-/* The end: both writers flushed after the channel closed. */
-static void sess_finish(struct mux_sess *s)
-{
-    struct mux_cl *c = s->cl;
-    if (c) {
-        if (s->have_status)
-            cl_reply(c, STRATA_SSH_MUX_S_EXIT_MESSAGE, s->sid, s->status, NULL);
-        c->sess = NULL;
-        s->cl = NULL;
-        c->close_after_flush = 1;
-        cl_flush(c);
-    }
-    sess_free(s);
-}
-
-static void sess_requests(struct mux_sess *s)
-{
-    const struct strata__mux_msg *q = &s->req;
-    strata_status r = STRATA_OK;
-    if (q->want_tty) {
-        struct winsize ws;
-        memset(&ws, 0, sizeof ws);
-        (void)ioctl(s->fd[0], TIOCGWINSZ, &ws);
-        r = strata_ssh_channel_pty(s->ch, q->term && *q->term ? q->term : "vt100", ws.ws_col,
-                                   ws.ws_row, ws.ws_xpixel, ws.ws_ypixel, NULL, 0);
-    }
-    for (size_t i = 0; r == STRATA_OK && i < q->n_env; i++) {
-        char *eq = strchr(q->env[i], '=');
-        if (!eq)
-            continue;
-        *eq = 0;
-        r = strata_ssh_channel_env(s->ch, q->env[i], eq + 1);
-        *eq = '=';
-    }
-    if (r == STRATA_OK) {
-        if (q->subsystem)
-            r = strata_ssh_channel_subsystem(s->ch, q->command ? q->command : "");
-        else if (q->command && *q->command)
-            r = strata_ssh_channel_exec(s->ch, q->command);
-        else
-            r = strata_ssh_channel_shell(s->ch);
-    }
-    if (r != STRATA_OK) {
-        strata_log(STRATA_LOG_INFO, "mux", "session %u: cannot send its requests: %s", s->sid,
-                   strata_status_str(r));
-        ch_close(s->ch);
-    }
-    kick_main(s->m);
-}
-
-static void on_channel(void *user, strata_ssh_channel *ch, enum strata_ssh_channel_event ev,
-                       const char *req)
-{
-    struct mux_sess *s = user;
-    switch (ev) {
-    case STRATA_SSH_CH_OPENED:
-        s->opened = 1;
-        sess_requests(s);
-        if (s->cl)
-            cl_reply(s->cl, STRATA_SSH_MUX_S_SESSION_OPENED, s->rid, s->sid, NULL);
-        (void)strata__io_rd_start(&s->rd);
-        break;
-    case STRATA_SSH_CH_OPEN_FAILED:
-        if (s->cl)
-            cl_reply(s->cl, STRATA_SSH_MUX_S_FAILURE, s->rid, 0,
-                     strata_error_message(strata_ssh_channel_error(ch)));
-        s->closed = 1;
-        break;
-    case STRATA_SSH_CH_REQUEST_FAILED:
-        if (req && !strcmp(req, "pty-req") && s->cl)
-            cl_reply(s->cl, STRATA_SSH_MUX_S_TTY_ALLOC_FAIL, s->sid, 0, NULL);
-        else if (req &&
-                 (!strcmp(req, "exec") || !strcmp(req, "shell") || !strcmp(req, "subsystem"))) {
-            strata_log(STRATA_LOG_INFO, "mux", "session %u: %s request failed", s->sid, req);
-            ch_close(ch);
-        }
-        break;
-    case STRATA_SSH_CH_EXIT_STATUS: {
-        uint32_t code;
-        if (strata_ssh_channel_exit_status(ch, &code)) {
-            s->have_status = 1;
-            s->status = code;
-        }
-        break;
-    }
-    case STRATA_SSH_CH_CLOSED:
-        s->closed = 1;
-        break;
-    default:
-        break;
-    }
-    sess_schedule(s);
-}
-
-static void sess_pump(struct mux_sess *s)
-{
-    if (s->freeing)
-        return;
-    strata_ssh_channel *ch = s->ch;
-    int moved = 0;
-    unsigned st = ch ? strata_ssh_channel_state(ch) : STRATA_SSH_CHS_CLOSE_RCVD;
-    /* stdin -> channel */
-    if (ch && s->opened && !s->eof_sent &&
-        !(st & (STRATA_SSH_CHS_CLOSE_SENT | STRATA_SSH_CHS_CLOSE_RCVD))) {
-        size_t n, used = 0;
-        strata_status rs;
-        const uint8_t *p = strata__io_rd_peek(&s->rd, &n, &rs);
-        if (n && strata_ssh_channel_write(ch, 0, p, n, &used) == STRATA_OK && used) {
-            strata__io_rd_ack(&s->rd, used);
-            moved = 1;
-        }
-        strata__io_rd_settle(&s->rd);
-        if (n == 0 && rs != STRATA_OK) { /* end of input, or a read error: EOF */
-            s->eof_sent = 1;
-            if (strata_ssh_channel_send_eof(ch) != STRATA_OK)
-                ch_close(ch);
-            moved = 1;
-        }
-    }
-    /* channel -> stdout, stderr */
-    int buffered = 0;
-    for (int i = 0; ch && i < 2; i++) {
-        size_t n, used = 0;
-        const uint8_t *p = strata_ssh_channel_read_buf(ch, i, &n);
-        if (!n)
-            continue;
-        if (strata__io_wr_write(&s->wr[i], p, n, &used) != STRATA_OK)
-            used = n; /* the reader went away: drop, as OpenSSH */
-        if (used && strata_ssh_channel_read_ack(ch, i, used) == STRATA_OK)
-            moved = 1;
-        if (used < n)
-            buffered = 1;
-    }
-    if (moved)
-        kick_main(s->m);
-    if (!buffered && (s->closed || (st & STRATA_SSH_CHS_EOF_RCVD)) && !s->out_eof) {
-        s->out_eof = 1;
-        (void)strata__io_wr_eof(&s->wr[0]);
-        (void)strata__io_wr_eof(&s->wr[1]);
-    }
-    if (s->closed && !buffered && s->out_eof &&
-        (strata__io_wr_done(&s->wr[0]) || s->wr[0].err.status != STRATA_OK) &&
-        (strata__io_wr_done(&s->wr[1]) || s->wr[1].err.status != STRATA_OK))
-        sess_finish(s);
-}
-
-static strata_status sess_open_fd(struct mux_sess *s, int i, strata_error *err)
-{
-    static const char *const what[] = {"mux client's stdin", "mux client's stdout",
-                                       "mux client's stderr"};
-    uv_stream_t *stream = NULL;
-    uv_loop_t *loop = &s->m->io->loop;
-    strata_status r =
-        strata__io_fd_open(loop, s->fd[i], i == 0, what[i], &s->h[i], &s->hopen[i], &stream, err);
-    if (r != STRATA_OK)
-        return r;
-    if (i == 0)
-        r = strata__io_rd_init(&s->rd, loop, stream, s->fd[0], STRATA__IO_RBUF, what[0], sess_kick,
-                               s);
-    else
-        r = strata__io_wr_init(&s->wr[i - 1], loop, stream, s->fd[i], STRATA__IO_WBUF,
-                               STRATA__IO_WR_EOF_FLUSH, what[i], sess_kick, s);
-    if (stream)
-        stream->data = i == 0 ? (void *)&s->rd : (void *)&s->wr[i - 1];
-    return r;
-}
-
-/* NEW_SESSION with its three descriptors (taken over from c). */
-static void sess_new(struct mux_cl *c)
-{
-    strata_ssh_mux_master *m = c->m;
-    strata_error err = {0};
-    const char *why = NULL;
-    struct mux_sess *s = NULL;
-    uint32_t rid = c->pending.id;
-    if (!m->client || m->stopped) {
-        why = "the master's connection is not ready";
-        goto refuse;
-    }
-    if (!(s = calloc(1, sizeof *s))) {
-        why = "out of memory";
-        goto refuse;
-    }
-    s->m = m;
-    s->cl = c;
-    s->rid = rid;
-    s->sid = m->next_sid++;
-    s->req = c->pending;
-    memset(&c->pending, 0, sizeof c->pending);
-    for (int i = 0; i < 3; i++)
-        s->fd[i] = c->fds[i];
-    c->n_fds = 0;
-    s->next = m->sessions;
-    m->sessions = s;
-    m->n_sessions++;
-    c->sess = s;
-    if (m->timer_open)
-        uv_timer_stop(&m->timer);
-    if (uv_idle_init(&m->io->loop, &s->idle) == 0) {
-        s->idle_open = 1;
-        s->idle.data = s;
-    }
-    for (int i = 0; i < 3 && err.status == STRATA_OK; i++)
-        if (sess_open_fd(s, i, &err) != STRATA_OK)
-            break;
-    if (err.status != STRATA_OK || !s->idle_open) {
-        cl_reply(c, STRATA_SSH_MUX_S_FAILURE, rid, 0,
-                 err.status != STRATA_OK ? strata_error_message(&err) : "out of memory");
-        sess_free(s);
-        return;
-    }
-    strata_status r =
-        strata_ssh_channel_open_session(strata_ssh_client_conn(m->client), on_channel, s, &s->ch);
-    if (r != STRATA_OK) {
-        s->ch = NULL;
-        cl_reply(c, STRATA_SSH_MUX_S_FAILURE, rid, 0, "cannot open a session channel");
-        sess_free(s);
-        return;
-    }
-    kick_main(m);
-    return;
-refuse:
-    for (size_t i = 0; i < c->n_fds; i++)
-        close(c->fds[i]);
-    c->n_fds = 0;
-    strata__mux_msg_free(&c->pending);
-    cl_reply(c, STRATA_SSH_MUX_S_FAILURE, rid, 0, why);
-}
-
 /* ---- control connections: input ------------------------------------------------ */
 
 static void cl_fail(struct mux_cl *c, const char *what)
 {
     strata_log(STRATA_LOG_INFO, "mux", "control client: %s", what);
-    cl_close(c);
+    strata__mux_cl_close(c);
 }
 
 /* No more clients: the listener closes and the socket goes. */
@@ -561,24 +159,25 @@ static int cl_request(struct mux_cl *c, struct strata__mux_msg *q)
         char why[80];
         snprintf(why, sizeof why, "%s is not supported by this master",
                  strata__mux_type_name(q->type));
-        cl_reply(c, STRATA_SSH_MUX_S_FAILURE, q->id, 0, why);
+        strata__mux_cl_reply(c, STRATA_SSH_MUX_S_FAILURE, q->id, 0, why);
         return 0;
     }
     switch (q->type) {
     case STRATA_SSH_MUX_C_ALIVE_CHECK:
-        cl_reply(c, STRATA_SSH_MUX_S_ALIVE, q->id, (uint32_t)getpid(), NULL);
+        strata__mux_cl_reply(c, STRATA_SSH_MUX_S_ALIVE, q->id, (uint32_t)getpid(), NULL);
         return 0;
     case STRATA_SSH_MUX_C_TERMINATE:
-        cl_reply(c, STRATA_SSH_MUX_S_OK, q->id, 0, NULL);
+        strata__mux_cl_reply(c, STRATA_SSH_MUX_S_OK, q->id, 0, NULL);
         terminate(m, "terminated by a mux client (-O exit)");
         return 0;
     case STRATA_SSH_MUX_C_STOP_LISTENING:
         stop_listening(m);
-        cl_reply(c, STRATA_SSH_MUX_S_OK, q->id, 0, NULL);
+        strata__mux_cl_reply(c, STRATA_SSH_MUX_S_OK, q->id, 0, NULL);
         return 0;
     case STRATA_SSH_MUX_C_NEW_SESSION:
         if (c->sess || c->carrier) {
-            cl_reply(c, STRATA_SSH_MUX_S_FAILURE, q->id, 0, "a session is already open");
+            strata__mux_cl_reply(c, STRATA_SSH_MUX_S_FAILURE, q->id, 0,
+                                 "a session is already open");
             return 0;
         }
         c->pending = *q;
@@ -638,8 +237,8 @@ static void cl_read(struct mux_cl *c)
             /* The client went away: its session (if any) ends (OpenSSH
              * closes the channel the same way). */
             if (c->sess && c->sess->ch)
-                ch_close(c->sess->ch);
-            cl_close(c);
+                strata__mux_ch_close(c->sess->ch);
+            strata__mux_cl_close(c);
             return;
         }
         c->in_len += (size_t)g;
@@ -656,7 +255,7 @@ static void cl_read(struct mux_cl *c)
                     cl_fail(c, "NEW_SESSION without its three descriptors");
                     return;
                 }
-                sess_new(c);
+                strata__mux_sess_new(c);
                 if (c->closing)
                     return;
                 continue;
@@ -688,11 +287,11 @@ static void cl_poll_cb(uv_poll_t *h, int status, int events)
 {
     struct mux_cl *c = h->data;
     if (status < 0) {
-        cl_close(c);
+        strata__mux_cl_close(c);
         return;
     }
     if (events & UV_WRITABLE) {
-        cl_flush(c);
+        strata__mux_cl_flush(c);
         if (c->closing)
             return;
     }
@@ -720,7 +319,7 @@ static void cl_freed(uv_handle_t *h)
     free(c);
 }
 
-static void cl_close(struct mux_cl *c)
+void strata__mux_cl_close(struct mux_cl *c)
 {
     if (c->closing)
         return;
@@ -786,7 +385,7 @@ static void on_listen(uv_poll_t *h, int status, int events)
         c->poll.data = c;
         c->next = m->clients;
         m->clients = c;
-        cl_reply(c, STRATA_SSH_MUX_HELLO, 0, STRATA_SSH_MUX_VERSION, NULL);
+        strata__mux_cl_reply(c, STRATA_SSH_MUX_HELLO, 0, STRATA_SSH_MUX_VERSION, NULL);
         cl_watch(c);
     }
 }
@@ -825,7 +424,7 @@ static void persist_over(uv_timer_t *t)
 }
 
 /* No session is live: start ControlPersist's clock, or end. */
-static void check_idle(strata_ssh_mux_master *m)
+void strata__mux_check_idle(strata_ssh_mux_master *m)
 {
     if (m->n_sessions || m->stopped || !m->own_done)
         return;
@@ -851,7 +450,7 @@ static void on_winch(uv_signal_t *h, int signum)
         if (strata_ssh_channel_window_change(s->ch, ws.ws_col, ws.ws_row, ws.ws_xpixel,
                                              ws.ws_ypixel) != STRATA_OK)
             continue; /* the connection's sticky error says why */
-        kick_main(m);
+        strata__mux_kick_main(m);
     }
 }
 
@@ -934,7 +533,7 @@ void strata_ssh_mux_master_start(strata_ssh_mux_master *m, strata_io_conn *main,
 void strata_ssh_mux_master_own_done(strata_ssh_mux_master *m)
 {
     m->own_done = 1;
-    check_idle(m);
+    strata__mux_check_idle(m);
 }
 
 size_t strata_ssh_mux_master_sessions(const strata_ssh_mux_master *m)
@@ -967,12 +566,12 @@ void strata_ssh_mux_master_stop(strata_ssh_mux_master *m)
             struct mux_cl *c = s->cl;
             c->sess = NULL;
             s->cl = NULL;
-            cl_close(c);
+            strata__mux_cl_close(c);
         }
-        sess_free(s);
+        strata__mux_sess_free(s);
     }
     while (m->clients)
-        cl_close(m->clients);
+        strata__mux_cl_close(m->clients);
 }
 
 void strata_ssh_mux_master_free(strata_ssh_mux_master *m)
