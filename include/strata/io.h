@@ -74,6 +74,10 @@ STRATA_API STRATA_MUST_CHECK strata_status strata_io_stop_on_signals_graceful(st
                                                                               uint64_t grace_ms);
 /* The signal that stopped the run, or 0. */
 STRATA_API int strata_io_stopped_by(const strata_io *io);
+/* In the child after fork(2), before io is used there: gives the child
+ * its own kernel event queue (the parent's stays the parent's; the parent
+ * must not run io again, only free it). E_IO when that fails. */
+STRATA_API STRATA_MUST_CHECK strata_status strata_io_after_fork(strata_io *io);
 /* Going to the background (ssh -f): forks; in the parent *is_parent is 1
  * and nothing else changes (it should leave at once with _exit); in the
  * child *is_parent is 0, the process leads a new session, its stdin is

@@ -38,6 +38,11 @@ strata_status strata_io_run(strata_io *io)
     return STRATA_OK;
 }
 
+strata_status strata_io_after_fork(strata_io *io)
+{
+    return uv_loop_fork(&io->loop) == 0 ? STRATA_OK : STRATA_E_IO;
+}
+
 strata_status strata_io_fork_background(strata_io *io, int *is_parent)
 {
     fflush(stdout);
@@ -55,7 +60,7 @@ strata_status strata_io_fork_background(strata_io *io, int *is_parent)
         if (fd != STDIN_FILENO)
             close(fd);
     }
-    return uv_loop_fork(&io->loop) == 0 ? STRATA_OK : STRATA_E_IO;
+    return strata_io_after_fork(io);
 }
 
 uint64_t strata_io_now(const strata_io *io)
