@@ -48,6 +48,7 @@
 #include "ssh_packet.h"
 #include "kem.h"
 /* io: the driver on libuv */
+#include "sftp.h"
 #include "io.h"
 
 #endif
