@@ -49,6 +49,7 @@
 #include "kem.h"
 /* io: the driver on libuv */
 #include "sftp.h"
+#include "sftp_io.h"
 #include "io.h"
 
 #endif

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "io/io_internal.h"
+#include "strata/sftp_io.h"
 #include "strata/log.h"
 
 strata_status strata_io_new(strata_io **out)
@@ -29,6 +30,17 @@ strata_status strata_io_run(strata_io *io)
         return STRATA_E_STATE;
     io->running = 1;
     uv_run(&io->loop, UV_RUN_DEFAULT);
+    io->running = 0;
+    return STRATA_OK;
+}
+
+strata_status strata_io_run_once(strata_io *io, int *alive)
+{
+    *alive = 0;
+    if (io->running)
+        return STRATA_E_STATE;
+    io->running = 1;
+    *alive = uv_run(&io->loop, UV_RUN_ONCE) != 0;
     io->running = 0;
     return STRATA_OK;
 }
