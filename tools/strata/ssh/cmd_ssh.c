@@ -18,13 +18,11 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "ssh_forward.h"
-#include "ssh_hop.h"
 #include "ssh_tty.h"
 #include "strata/io.h"
+#include "strata/ssh_session.h"
 
 #define SSH_EXIT_FAIL 255
-#define JUMPS_MAX 8
 
 static void help(FILE *f)
 {
@@ -54,7 +52,7 @@ struct session {
     int escape, escaped;
     int no_input;   /* -N: stdin is not read */
     int null_stdin; /* -n: stdin is /dev/null (the remote side sees EOF at once) */
-    struct ssh_fwd fwd;
+    strata_ssh_forward *fwd;
 };
 
 static strata_status w_start(void *self, strata_io_conn *c)
@@ -179,17 +177,6 @@ static void on_exit_status(void *user, int have, uint32_t status, const char *si
         strata_io_conn_kick(s->conn);
 }
 
-/* ServerAliveInterval: a keepalive@openssh.com request to the destination
- * every interval; after SSH_ALIVE_COUNT_MAX unanswered (ServerAliveCountMax's
- * default) the connection ends, as OpenSSH's does. */
-#define SSH_ALIVE_COUNT_MAX 3
-static struct {
-    strata_io_timer *timer;
-    strata_ssh_client *client; /* once authenticated, until the connection ends */
-    strata_io_conn *conn;
-    const char *host;
-} alive;
-
 /* SIGWINCH through the loop: the new size goes out at once (the session's
  * input step sends it), not with the next keystroke. */
 static strata_io_signal *winch_watch;
@@ -197,95 +184,30 @@ static void on_winch(void *arg)
 {
     strata_io_conn *conn = arg;
     ssh_tty_winch_mark();
-    if (alive.conn)
-        strata_io_conn_kick(conn);
-}
-
-static void alive_tick(void *arg)
-{
-    (void)arg;
-    if (!alive.client || !alive.conn)
-        return;
-    strata_ssh_conn *sc = strata_ssh_client_conn(alive.client);
-    if (!sc)
-        return;
-    if (strata_ssh_conn_keepalives_unanswered(sc) >= SSH_ALIVE_COUNT_MAX) {
-        char msg[300];
-        snprintf(msg, sizeof msg, "Timeout, server %s not responding.", alive.host);
-        strata_io_conn_abort(alive.conn, STRATA_E_TIMEOUT, msg);
-        return;
-    }
-    if (strata_ssh_conn_keepalive(sc) == STRATA_OK)
-        strata_io_conn_kick(alive.conn);
-}
-
-/* The transport of layer i when it is an SSH hop, else NULL. */
-static strata_ssh_transport *hop_transport(strata_stack *st, size_t i)
-{
-    const strata_layer *l = strata_stack_layer(st, i);
-    strata_ssh_client *c = strata_ssh_layer_is(l) ? strata_ssh_layer_client(l->self) : NULL;
-    return c ? strata_ssh_client_transport(c) : NULL;
-}
-
-/* ConnectTimeout covers the SSH handshake too, not only the TCP connect (the
- * io connection's own timer): a server that accepts and stays silent ends
- * with OpenSSH's "Connection timed out during banner exchange", one that
- * stalls its key exchange with "... during key exchange". The deadline runs
- * from the start; a hop meets it once the server's host key is in (what
- * follows may wait for the user, at the host key prompt). */
-static strata_io_timer *handshake_timer;
-static void handshake_deadline(void *arg)
-{
-    (void)arg;
-    strata_io_timer_stop(handshake_timer);
-    handshake_timer = NULL;
-    if (!alive.conn)
-        return;
-    strata_stack *st = strata_io_conn_stack(alive.conn);
-    for (size_t i = 0; i < strata_stack_depth(st); i++) {
-        const strata_ssh_transport *t = hop_transport(st, i);
-        size_t hk_len;
-        if (t && strata_ssh_transport_kex_count(t) == 0 &&
-            !strata_ssh_transport_hostkey(t, &hk_len)) {
-            strata_io_conn_abort(alive.conn, STRATA_E_TIMEOUT,
-                                 strata_ssh_transport_server_version(t)
-                                     ? "Connection timed out during key exchange"
-                                     : "Connection timed out during banner exchange");
-            return;
-        }
-    }
+    strata_io_conn_kick(conn);
 }
 
 static void on_done(void *user, strata_io_conn *c, const strata_error *err)
 {
     struct session *s = user;
     (void)c;
-    strata_io_timer_stop(alive.timer);
-    alive.timer = NULL;
-    strata_io_timer_stop(handshake_timer);
-    handshake_timer = NULL;
     strata_io_signal_stop(winch_watch);
     winch_watch = NULL;
-    alive.client = NULL;
-    alive.conn = NULL;
     strata_error_copy(&s->err, err);
     s->done = 1;
-    ssh_fwd_stop(&s->fwd); /* before the stack, and the client in it, are freed */
 }
 
-static void on_ready(void *user, strata_ssh_client *client)
+static const char *tty_ask(void *user, const char *prompt, int echo, char *buf, size_t cap)
 {
-    struct session *s = user;
-    alive.client = client;
-    ssh_fwd_start(&s->fwd, client);
+    (void)user;
+    return ssh_tty_prompt(prompt, echo, buf, cap);
 }
 
 /* ---- options ------------------------------------------------------------------ */
 
 struct ssh_cmd {
-    struct ssh_hop_args args;
-    struct ssh_fwd *fwd;
-    const char *jump;
+    strata_ssh_session_args args;
+    strata_ssh_forward *fwd;
     int no_command, tty_force, tty_never, null_stdin, subsystem;
     char *command;
     uint64_t timeout_ms;
@@ -342,18 +264,18 @@ static int parse(int argc, char **argv, struct ssh_cmd *c, const char **dest)
             c->args.user = optarg;
             break;
         case 'i':
-            if (c->args.n_identity < SSH_HOP_KEYS_MAX)
+            if (c->args.n_identity < STRATA_SSH_SESSION_KEYS_MAX)
                 c->args.identity[c->args.n_identity++] = optarg;
             break;
         case 'o':
-            if (c->args.n_opts < SSH_HOP_OPTS_MAX)
+            if (c->args.n_opts < STRATA_SSH_SESSION_OPTS_MAX)
                 c->args.opts[c->args.n_opts++] = optarg;
             break;
         case 'F':
             c->args.config_file = optarg;
             break;
         case 'J':
-            c->jump = optarg;
+            c->args.jump = optarg;
             break;
         case 'N':
             c->no_command = 1;
@@ -392,18 +314,13 @@ static int parse(int argc, char **argv, struct ssh_cmd *c, const char **dest)
             help(stdout);
             return -1;
         case 'L':
-        case 'R': {
-            struct ssh_fwd *f = c->fwd;
-            size_t *n = ch == 'L' ? &f->n_local : &f->n_remote;
-            struct ssh_fwd_spec *spec = ch == 'L' ? &f->local[*n] : &f->remote[*n];
-            if (*n == SSH_FWD_MAX || ssh_fwd_parse(optarg, spec) != 0) {
+        case 'R':
+            if (strata_ssh_forward_parse(c->fwd, ch == 'R', optarg) != STRATA_OK) {
                 cli_err("Bad %s forwarding specification '%s'", ch == 'L' ? "local" : "remote",
                         optarg);
                 return CLI_USAGE;
             }
-            (*n)++;
             break;
-        }
         case 'E':
             cli_err("option -%c is not supported yet", ch);
             return CLI_USAGE;
@@ -435,16 +352,13 @@ static int report(const strata_error *e)
     return SSH_EXIT_FAIL;
 }
 
-static int run(struct ssh_cmd *c, struct session *sp, struct ssh_hop **hops, size_t n_hops)
+static int run(struct ssh_cmd *c, struct session *sp, strata_io *io, strata_ssh_session *ss)
 {
-    strata_io *io = NULL;
     strata_error err = {0};
     strata_status r;
     int rc = SSH_EXIT_FAIL;
-    if ((r = strata_io_new(&io)) != STRATA_OK ||
-        (r = strata_io_app_stdio_new(io, &sp->inner, &err)) != STRATA_OK) {
+    if ((r = strata_io_app_stdio_new(io, &sp->inner, &err)) != STRATA_OK) {
         cli_err("starting the io driver: %s", strata_status_str(r));
-        strata_io_free(io);
         return SSH_EXIT_FAIL;
     }
     int stdin_tty = isatty(STDIN_FILENO);
@@ -458,87 +372,39 @@ static int run(struct ssh_cmd *c, struct session *sp, struct ssh_hop **hops, siz
     }
     sp->no_input = c->no_command;
     sp->null_stdin = c->null_stdin;
-    sp->fwd.io = io;
-    /* LocalForward lines of the destination's configuration, after -L. */
-    const strata_ssh_config *tc = &hops[n_hops - 1]->cfg;
-    for (size_t i = 0; i < tc->n_forwards && sp->fwd.n_local < SSH_FWD_MAX; i++) {
-        struct ssh_fwd_spec *f = &sp->fwd.local[sp->fwd.n_local++];
-        f->bind = tc->forwards[i].bind ? strdup(tc->forwards[i].bind) : NULL;
-        f->port = (uint16_t)tc->forwards[i].port;
-        f->host = strdup(tc->forwards[i].host);
-        f->host_port = (uint16_t)tc->forwards[i].host_port;
-    }
-    if ((c->no_command || sp->fwd.n_local || sp->fwd.n_remote) &&
+    const strata_ssh_config *tc = strata_ssh_session_config(ss);
+    if ((c->no_command || strata_ssh_forward_count(c->fwd, 0) || tc->n_forwards ||
+         strata_ssh_forward_count(c->fwd, 1)) &&
         strata_io_stop_on_signals(io) != STRATA_OK)
         cli_err("cannot watch for SIGINT and SIGTERM");
     strata_io_app app = {&session_ops, sp};
     strata_io_conn_config cfg = {NULL, c->timeout_ms, on_done, sp};
+    uint8_t modes[128];
+    strata_ssh_layer_config lc;
+    memset(&lc, 0, sizeof lc);
+    lc.command = c->subsystem ? NULL : c->command;
+    lc.subsystem = c->subsystem ? c->command : NULL;
+    lc.want_pty = pty;
+    lc.term = getenv("TERM");
+    struct winsize ws;
+    if (lc.want_pty && ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0) {
+        lc.cols = ws.ws_col;
+        lc.rows = ws.ws_row;
+    }
+    if (lc.want_pty) {
+        lc.modes = modes;
+        lc.modes_len = ssh_tty_modes(modes, sizeof modes);
+    }
+    lc.on_stderr = on_stderr;
+    lc.on_exit = on_exit_status;
+    lc.user = sp;
+    lc.no_channel = c->no_command;
     strata_io_conn *conn;
-    struct ssh_hop *first = hops[0];
-    if ((r = strata_io_connect(io, first->cfg.hostname, (uint16_t)first->cfg.port, app, &cfg,
-                               &conn)) != STRATA_OK) {
-        cli_err("ssh: connect to host %s port %d: %s", first->cfg.hostname, first->cfg.port,
-                strata_status_str(r));
+    if ((r = strata_ssh_session_connect(ss, io, &lc, c->fwd, app, &cfg, &conn, &sp->target_layer,
+                                        &err)) != STRATA_OK) {
+        rc = report(&err);
         goto out;
     }
-    sp->fwd.main_conn = conn;
-    strata_stack *stack = strata_io_conn_stack(conn);
-    uint8_t modes[128];
-    for (size_t i = 0; i < n_hops; i++) {
-        strata_ssh_layer_config lc;
-        memset(&lc, 0, sizeof lc);
-        int last = i + 1 == n_hops;
-        if (last) {
-            lc.command = c->subsystem ? NULL : c->command;
-            lc.subsystem = c->subsystem ? c->command : NULL;
-            lc.want_pty = pty;
-            lc.term = getenv("TERM");
-            struct winsize ws;
-            if (lc.want_pty && ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0) {
-                lc.cols = ws.ws_col;
-                lc.rows = ws.ws_row;
-            }
-            if (lc.want_pty) {
-                lc.modes = modes;
-                lc.modes_len = ssh_tty_modes(modes, sizeof modes);
-            }
-            lc.on_stderr = on_stderr;
-            lc.on_exit = on_exit_status;
-            lc.on_ready = on_ready;
-            lc.user = sp;
-            lc.no_channel = c->no_command;
-            lc.client.conn.open_request = ssh_fwd_open_request;
-            lc.client.conn.global_reply = ssh_fwd_global_reply;
-            lc.client.conn.user = &sp->fwd;
-        }
-        strata_layer layer;
-        if ((r = ssh_hop_layer(hops[i], &lc, &layer, &err)) != STRATA_OK ||
-            (!last &&
-             (r = strata_ssh_layer_set_direct(layer.self, hops[i + 1]->cfg.hostname,
-                                              (uint16_t)hops[i + 1]->cfg.port)) != STRATA_OK)) {
-            if (layer.ops)
-                layer.ops->free(layer.self);
-            strata_io_conn_abort(conn, r, strata_error_message(&err));
-            break;
-        }
-        if (last)
-            sp->target_layer = layer.self;
-        if ((r = strata_stack_push(stack, layer, NULL, 0)) != STRATA_OK) {
-            strata_io_conn_abort(conn, r, "cannot push the SSH layer");
-            break;
-        }
-    }
-    if (tc->server_alive_interval > 0) {
-        alive.host = hops[n_hops - 1]->cfg.hostname;
-        if (strata_io_every(io, (uint64_t)tc->server_alive_interval * 1000, alive_tick, NULL,
-                            &alive.timer) != STRATA_OK)
-            cli_err("cannot start ServerAliveInterval keepalives");
-    }
-    alive.conn = conn;
-    if (tc->connect_timeout > 0 &&
-        strata_io_every(io, (uint64_t)tc->connect_timeout * 1000u, handshake_deadline, NULL,
-                        &handshake_timer) != STRATA_OK)
-        cli_err("cannot start ConnectTimeout's clock");
     if (pty && stdin_tty) {
         ssh_tty_watch_winch();
         if (strata_io_on_signal(io, SIGWINCH, on_winch, conn, &winch_watch) != STRATA_OK)
@@ -567,7 +433,6 @@ static int run(struct ssh_cmd *c, struct session *sp, struct ssh_hop **hops, siz
     }
 out:
     ssh_tty_restore();
-    strata_io_free(io);
     return rc;
 }
 
@@ -577,66 +442,35 @@ int cmd_ssh(int argc, char **argv)
     static struct session s; /* large; lives for the command */
     memset(&c, 0, sizeof c);
     memset(&s, 0, sizeof s);
-    c.fwd = &s.fwd;
-    c.timeout_ms = STRATA_IO_CONNECT_TIMEOUT_DEFAULT_MS;
+    strata_io *io = NULL;
+    if (strata_io_new(&io) != STRATA_OK ||
+        strata_ssh_forward_new(io, NULL, NULL, &s.fwd) != STRATA_OK) {
+        cli_err("starting the io driver: out of memory");
+        strata_io_free(io);
+        return SSH_EXIT_FAIL;
+    }
+    c.fwd = s.fwd;
+    c.args.ui.ask = tty_ask;
     const char *dest = NULL;
     int rc = parse(argc, argv, &c, &dest);
+    strata_ssh_session *ss = NULL;
+    strata_error err = {0};
     if (rc != 0) {
-        free(c.command);
-        ssh_fwd_free(&s.fwd);
-        return rc < 0 ? CLI_OK : SSH_EXIT_FAIL;
+        rc = rc < 0 ? CLI_OK : SSH_EXIT_FAIL;
+        goto out;
     }
     cli_verbose(c.args.verbose);
-    struct ssh_hop *hops[JUMPS_MAX + 1] = {0};
-    size_t n_hops = 0;
-    strata_error err = {0};
-    strata_status r;
-    struct ssh_hop *target = NULL;
-    if ((r = ssh_hop_new(dest, &c.args, &target, &err)) != STRATA_OK) {
+    if (strata_ssh_session_new(dest, &c.args, &ss, &err) != STRATA_OK) {
         rc = report(&err);
         goto out;
     }
-    /* -J, else the destination's ProxyJump: each hop resolved as a direct
-     * connection to it would be (-F and -o apply; -l, -p, -i do not). */
-    const char *jump = c.jump ? c.jump : target->cfg.proxy_jump;
-    if (jump && strcmp(jump, "none") != 0) {
-        struct ssh_hop_args ja;
-        memset(&ja, 0, sizeof ja);
-        ja.config_file = c.args.config_file;
-        memcpy(ja.opts, c.args.opts, sizeof ja.opts);
-        ja.n_opts = c.args.n_opts;
-        ja.quiet = c.args.quiet;
-        ja.verbose = c.args.verbose;
-        char *list = strdup(jump), *save = NULL;
-        for (char *tok = list ? strtok_r(list, ",", &save) : NULL; tok;
-             tok = strtok_r(NULL, ",", &save)) {
-            if (n_hops == JUMPS_MAX) {
-                cli_err("too many jump hosts (at most %d)", JUMPS_MAX);
-                r = STRATA_E_LIMIT;
-                break;
-            }
-            if ((r = ssh_hop_new(tok, &ja, &hops[n_hops], &err)) != STRATA_OK) {
-                report(&err);
-                break;
-            }
-            n_hops++;
-        }
-        free(list);
-        if (r != STRATA_OK) {
-            rc = SSH_EXIT_FAIL;
-            goto out;
-        }
-    }
-    hops[n_hops++] = target;
-    target = NULL;
-    if (hops[n_hops - 1]->cfg.connect_timeout > 0)
-        c.timeout_ms = (uint64_t)hops[n_hops - 1]->cfg.connect_timeout * 1000u;
-    rc = run(&c, &s, hops, n_hops);
+    rc = run(&c, &s, io, ss);
 out:
-    ssh_fwd_free(&s.fwd);
-    ssh_hop_free(target);
-    for (size_t i = 0; i < n_hops; i++)
-        ssh_hop_free(hops[i]);
+    /* The connection has ended (io is run out): forwarding first, then the
+     * io driver, then the session its layers pointed into. */
+    strata_ssh_forward_free(s.fwd);
+    strata_io_free(io);
+    strata_ssh_session_free(ss);
     free(c.command);
     return rc;
 }

@@ -1,4 +1,4 @@
-/* Port forwarding for strata ssh (see ssh_forward.h).
+/* SSH port forwarding on the io driver (see strata/ssh_forward.h).
  *
  * A forwarded connection is an io connection (the local TCP socket, an
  * empty stack) whose app endpoint is an SSH channel of the main connection:
@@ -8,16 +8,59 @@
  * adjustments kick the main connection, whose stack carries the SSH
  * transport's output. The io driver guards both against re-entry.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "ssh_forward.h"
 #include "strata/log.h"
+#include "strata/ssh_forward.h"
+
+struct fwd_spec {
+    char *bind; /* listen address (NULL: 127.0.0.1 for -L, "localhost" for -R) */
+    uint16_t port;
+    char *host; /* where to connect */
+    uint16_t host_port;
+};
+
+struct ssh_fwd_ep;
+
+struct fwd_lctx { /* one -L listener's context */
+    strata_ssh_forward *f;
+    const struct fwd_spec *spec;
+};
+
+struct strata_ssh_forward {
+    strata_io *io;
+    strata_ssh_message_fn message;
+    void *message_user;
+    strata_ssh_client *client; /* set once authenticated; NULL after the end */
+    strata_io_conn *main_conn; /* the SSH connection's io connection */
+    struct fwd_spec local[STRATA_SSH_FORWARD_MAX], remote[STRATA_SSH_FORWARD_MAX];
+    size_t n_local, n_remote;
+    size_t remote_answered; /* tcpip-forward replies come in request order */
+    struct fwd_lctx lctx[STRATA_SSH_FORWARD_MAX];
+    strata_io_listener *listeners[STRATA_SSH_FORWARD_MAX];
+    size_t n_listeners;
+    struct ssh_fwd_ep *eps; /* live forwarded connections */
+    int failed;             /* a forwarding could not be set up */
+};
+
+static void say(strata_ssh_forward *f, const char *fmt, ...)
+{
+    char line[600];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    if (f->message)
+        f->message(f->message_user, line);
+    else
+        fputs(line, stderr);
+}
 
 struct ssh_fwd_ep {
-    struct ssh_fwd *f;
+    strata_ssh_forward *f;
     strata_ssh_channel *ch; /* NULL once the SSH connection is gone */
     strata_io_conn *conn;   /* the local connection */
     int incoming;           /* -R: accept the channel once connected */
@@ -26,7 +69,7 @@ struct ssh_fwd_ep {
     struct ssh_fwd_ep *next;
 };
 
-static void kick_main(struct ssh_fwd *f)
+static void kick_main(strata_ssh_forward *f)
 {
     if (f->main_conn)
         strata_io_conn_kick(f->main_conn);
@@ -153,7 +196,7 @@ static const struct strata_io_app_ops ep_ops = {
     ep_out_eof,    ep_out_done, ep_error, ep_close,  NULL,
 };
 
-static struct ssh_fwd_ep *ep_new(struct ssh_fwd *f)
+static struct ssh_fwd_ep *ep_new(strata_ssh_forward *f)
 {
     struct ssh_fwd_ep *e = calloc(1, sizeof *e);
     if (e) {
@@ -168,7 +211,7 @@ static struct ssh_fwd_ep *ep_new(struct ssh_fwd *f)
 
 static strata_status on_accept(void *user, strata_io_listener *l, strata_io_conn *c)
 {
-    struct ssh_fwd_lctx *x = user;
+    struct fwd_lctx *x = user;
     (void)l;
     if (!x->f->client)
         return STRATA_E_STATE;
@@ -195,25 +238,27 @@ static void on_fwd_done(void *user, strata_io_conn *c, const strata_error *err)
         strata_log(STRATA_LOG_INFO, "ssh", "forwarded connection: %s", strata_error_message(err));
 }
 
-void ssh_fwd_start(struct ssh_fwd *f, strata_ssh_client *client)
+void strata_ssh_forward_start(strata_ssh_forward *f, strata_io_conn *main,
+                              strata_ssh_client *client)
 {
     f->client = client;
+    f->main_conn = main;
     for (size_t i = 0; i < f->n_local; i++) {
-        const struct ssh_fwd_spec *s = &f->local[i];
-        f->lctx[i] = (struct ssh_fwd_lctx){f, s};
+        const struct fwd_spec *s = &f->local[i];
+        f->lctx[i] = (struct fwd_lctx){f, s};
         strata_io_listener_config cfg = {on_accept, on_fwd_done, &f->lctx[i], NULL, 0};
         strata_error err = {0};
         if (strata_io_listen(f->io, s->bind ? s->bind : "127.0.0.1", s->port, &cfg,
                              &f->listeners[f->n_listeners], &err) != STRATA_OK) {
-            fprintf(stderr, "bind [%s]:%u: %s\r\nCould not request local forwarding.\r\n",
-                    s->bind ? s->bind : "127.0.0.1", s->port, strata_error_message(&err));
+            say(f, "bind [%s]:%u: %s\r\nCould not request local forwarding.\r\n",
+                s->bind ? s->bind : "127.0.0.1", s->port, strata_error_message(&err));
             f->failed = 1;
             continue;
         }
         f->n_listeners++;
     }
     for (size_t i = 0; i < f->n_remote; i++) {
-        const struct ssh_fwd_spec *s = &f->remote[i];
+        const struct fwd_spec *s = &f->remote[i];
         if (strata_ssh_conn_tcpip_forward(strata_ssh_client_conn(client),
                                           s->bind ? s->bind : "localhost", s->port) != STRATA_OK)
             f->failed = 1;
@@ -222,29 +267,28 @@ void ssh_fwd_start(struct ssh_fwd *f, strata_ssh_client *client)
 
 /* ---- -R ------------------------------------------------------------------------- */
 
-void ssh_fwd_global_reply(void *user, const char *name, int ok, uint32_t port)
+static void fwd_global_reply(void *user, const char *name, int ok, uint32_t port)
 {
-    struct ssh_fwd *f = user;
+    strata_ssh_forward *f = user;
     if (strcmp(name, "tcpip-forward") != 0)
         return;
     if (f->remote_answered == f->n_remote)
         return;
-    struct ssh_fwd_spec *s = &f->remote[f->remote_answered++];
+    struct fwd_spec *s = &f->remote[f->remote_answered++];
     if (!ok) {
-        fprintf(stderr, "Warning: remote port forwarding failed for listen port %u\r\n", s->port);
+        say(f, "Warning: remote port forwarding failed for listen port %u\r\n", s->port);
         f->failed = 1;
     } else if (s->port == 0 && port) {
-        fprintf(stderr, "Allocated port %u for remote forward to %s:%u\r\n", port, s->host,
-                s->host_port);
+        say(f, "Allocated port %u for remote forward to %s:%u\r\n", port, s->host, s->host_port);
         s->port = (uint16_t)port;
     }
 }
 
-strata_status ssh_fwd_open_request(void *user, strata_ssh_channel *ch,
-                                   const strata_ssh_open_info *info)
+static strata_status fwd_open_request(void *user, strata_ssh_channel *ch,
+                                      const strata_ssh_open_info *info)
 {
-    struct ssh_fwd *f = user;
-    const struct ssh_fwd_spec *s = NULL;
+    strata_ssh_forward *f = user;
+    const struct fwd_spec *s = NULL;
     for (size_t i = 0; i < f->n_remote && !s; i++)
         if (f->remote[i].port == info->connected_port)
             s = &f->remote[i];
@@ -269,7 +313,7 @@ strata_status ssh_fwd_open_request(void *user, strata_ssh_channel *ch,
 
 /* ---- setup and teardown --------------------------------------------------------- */
 
-int ssh_fwd_parse(const char *s, struct ssh_fwd_spec *spec)
+static int parse_spec(const char *s, struct fwd_spec *spec)
 {
     memset(spec, 0, sizeof *spec);
     char *copy = strdup(s), *f[4];
@@ -316,14 +360,14 @@ int ssh_fwd_parse(const char *s, struct ssh_fwd_spec *spec)
     return rc;
 }
 
-void ssh_fwd_spec_free(struct ssh_fwd_spec *spec)
+static void spec_free(struct fwd_spec *spec)
 {
     free(spec->bind);
     free(spec->host);
     memset(spec, 0, sizeof *spec);
 }
 
-void ssh_fwd_stop(struct ssh_fwd *f)
+void strata_ssh_forward_stop(strata_ssh_forward *f)
 {
     for (size_t i = 0; i < f->n_listeners; i++)
         strata_io_listener_close(f->listeners[i]);
@@ -343,10 +387,80 @@ void ssh_fwd_stop(struct ssh_fwd *f)
     }
 }
 
-void ssh_fwd_free(struct ssh_fwd *f)
+void strata_ssh_forward_free(strata_ssh_forward *f)
 {
+    if (!f)
+        return;
+    strata_ssh_forward_stop(f);
     for (size_t i = 0; i < f->n_local; i++)
-        ssh_fwd_spec_free(&f->local[i]);
+        spec_free(&f->local[i]);
     for (size_t i = 0; i < f->n_remote; i++)
-        ssh_fwd_spec_free(&f->remote[i]);
+        spec_free(&f->remote[i]);
+    free(f);
+}
+
+strata_status strata_ssh_forward_new(strata_io *io, strata_ssh_message_fn message, void *user,
+                                     strata_ssh_forward **out)
+{
+    strata_ssh_forward *f = calloc(1, sizeof *f);
+    *out = f;
+    if (!f)
+        return STRATA_E_NOMEM;
+    f->io = io;
+    f->message = message;
+    f->message_user = user;
+    return STRATA_OK;
+}
+
+static struct fwd_spec *next_spec(strata_ssh_forward *f, int remote)
+{
+    size_t *n = remote ? &f->n_remote : &f->n_local;
+    return *n < STRATA_SSH_FORWARD_MAX ? (remote ? &f->remote[*n] : &f->local[*n]) : NULL;
+}
+
+strata_status strata_ssh_forward_add(strata_ssh_forward *f, int remote, const char *bind,
+                                     uint16_t port, const char *host, uint16_t host_port)
+{
+    struct fwd_spec *s = next_spec(f, remote);
+    if (!s)
+        return STRATA_E_LIMIT;
+    if (!host || !*host || !host_port)
+        return STRATA_E_USAGE;
+    memset(s, 0, sizeof *s);
+    s->port = port;
+    s->host_port = host_port;
+    if (!(s->host = strdup(host)) || (bind && !(s->bind = strdup(bind)))) {
+        spec_free(s);
+        return STRATA_E_NOMEM;
+    }
+    *(remote ? &f->n_remote : &f->n_local) += 1;
+    return STRATA_OK;
+}
+
+strata_status strata_ssh_forward_parse(strata_ssh_forward *f, int remote, const char *spec)
+{
+    struct fwd_spec *s = next_spec(f, remote);
+    if (!s)
+        return STRATA_E_LIMIT;
+    if (parse_spec(spec, s) != 0)
+        return STRATA_E_USAGE;
+    *(remote ? &f->n_remote : &f->n_local) += 1;
+    return STRATA_OK;
+}
+
+size_t strata_ssh_forward_count(const strata_ssh_forward *f, int remote)
+{
+    return remote ? f->n_remote : f->n_local;
+}
+
+void strata_ssh_forward_attach(strata_ssh_forward *f, strata_ssh_layer_config *cfg)
+{
+    cfg->client.conn.open_request = fwd_open_request;
+    cfg->client.conn.global_reply = fwd_global_reply;
+    cfg->client.conn.user = f;
+}
+
+int strata_ssh_forward_failed(const strata_ssh_forward *f)
+{
+    return f->failed;
 }

@@ -1,5 +1,6 @@
-/* One SSH hop of the CLI (see ssh_hop.h): configuration, known_hosts,
- * identities, prompts, and the layer. */
+/* An SSH client session (see strata/ssh_session.h): per hop its
+ * configuration, known_hosts, identities, prompts and layer; the hops
+ * pushed onto a stack or connected over TCP. */
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
@@ -12,10 +13,70 @@
 #include <sys/wait.h>
 #include <openssl/crypto.h>
 
-#include "cli.h"
-#include "ssh_hop.h"
-#include "ssh_tty.h"
+#include <stdarg.h>
+
+#include "strata/pki.h"
 #include "strata/ssh_agent.h"
+#include "strata/ssh_keys.h"
+#include "strata/ssh_knownhosts.h"
+#include "strata/ssh_session.h"
+
+#define KEYS_MAX STRATA_SSH_SESSION_KEYS_MAX
+
+/* One SSH connection of the session: the destination or a jump host. */
+struct ssh_hop {
+    strata_ssh_config cfg;
+    char *host; /* as given (for known_hosts) */
+    strata_ssh_knownhosts *kh;
+    strata_ssh_privkey *keys[KEYS_MAX];
+    uint8_t *certs[KEYS_MAX];
+    size_t cert_len[KEYS_MAX];
+    size_t n_keys;
+    char *agent_sock;
+    strata_ssh_agent_identities *agent_ids;
+    void *agent_keys; /* signer contexts, one per agent identity */
+    int quiet, verbose;
+    strata_ssh_session_ui ui;
+    void *layer; /* the hop's SSH layer (self), once made */
+    char prompt_buf[2][1024];
+    char methods[64]; /* the user auth methods to try, in order */
+};
+
+struct strata_ssh_session {
+    struct ssh_hop *hops[STRATA_SSH_SESSION_JUMPS_MAX + 1]; /* jump hosts, then the destination */
+    size_t n;
+    /* strata_ssh_session_connect's: the caller's on_ready / on_done, wrapped */
+    strata_ssh_forward *fwd;
+    strata_io_conn *conn;
+    void (*on_ready)(void *user, strata_ssh_client *c);
+    void (*on_stderr)(void *user, const uint8_t *p, size_t n);
+    void (*on_exit)(void *user, int have_status, uint32_t status, const char *signal,
+                    const char *message);
+    void *ready_user; /* the layer config's user, for the three above */
+    strata_io_conn_done_fn on_done;
+    void *done_user;
+};
+
+static void hop_free(struct ssh_hop *h);
+
+/* A line for the user through the ui (stderr without one). */
+static void say(const struct ssh_hop *h, const char *fmt, ...)
+{
+    char line[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    if (h->ui.message)
+        h->ui.message(h->ui.user, line);
+    else
+        fputs(line, stderr);
+}
+
+static const char *ask(struct ssh_hop *h, const char *prompt, int echo, char *buf, size_t cap)
+{
+    return h->ui.ask ? h->ui.ask(h->ui.user, prompt, echo, buf, cap) : NULL;
+}
 
 struct agent_key {
     struct ssh_hop *hop;
@@ -23,22 +84,21 @@ struct agent_key {
     size_t n;
 };
 
-static char *read_file(const char *path, size_t max, size_t *n)
+/* Reads a whole file (at most max bytes) into b; 0 on success, else -1
+ * with errno set (EFBIG beyond max). */
+static int read_whole(const char *path, size_t max, strata_buf *b, int secret)
 {
+    strata_error e = {0};
     FILE *f = fopen(path, "rb");
     if (!f)
-        return NULL;
-    char *buf = malloc(max + 1);
-    size_t k = buf ? fread(buf, 1, max + 1, f) : 0;
+        return -1;
+    strata_status r = strata_pki_read_stream(f, path, b, secret, &e);
     fclose(f);
-    if (!buf || k > max) {
-        free(buf);
-        errno = EFBIG;
-        return NULL;
+    if (r != STRATA_OK || strata_buf_len(b) > max) {
+        errno = r == STRATA_OK || r == STRATA_E_LIMIT ? EFBIG : EIO;
+        return -1;
     }
-    buf[k] = 0;
-    *n = k;
-    return buf;
+    return 0;
 }
 
 /* Splits "[user@]host[:port]" / "ssh://[user@]host[:port]" (IPv6 in brackets). */
@@ -83,32 +143,33 @@ static strata_status opt(struct ssh_hop *h, strata_error *err, const char *fmt, 
 
 static void load_key(struct ssh_hop *h, const char *path, int explicit)
 {
-    size_t n;
-    char *data = read_file(path, STRATA_SSH_KEY_FILE_MAX, &n);
-    if (!data) {
+    strata_buf kb;
+    strata_buf_init(&kb, 0);
+    if (read_whole(path, STRATA_SSH_KEY_FILE_MAX, &kb, 1) != 0) {
+        strata_buf_free(&kb);
         if (explicit && !h->quiet)
-            fprintf(stderr, "Warning: Identity file %s not accessible: %s.\n", path,
-                    strerror(errno));
+            say(h, "Warning: Identity file %s not accessible: %s.\n", path, strerror(errno));
         return;
     }
     strata_error err = {0};
     strata_ssh_privkey *k = NULL;
-    strata_status r = strata_ssh_privkey_parse((const uint8_t *)data, n, NULL, &k, &err);
+    strata_status r =
+        strata_ssh_privkey_parse(strata_buf_ptr(&kb), strata_buf_len(&kb), NULL, &k, &err);
     if (r == STRATA_E_SSH_KEY_ENCRYPTED && h->cfg.batch_mode != 1) {
         char prompt[600], pass[1024];
         snprintf(prompt, sizeof prompt, "Enter passphrase for key '%s': ", path);
-        if (ssh_tty_prompt(prompt, 0, pass, sizeof pass) && *pass) {
+        if (ask(h, prompt, 0, pass, sizeof pass) && *pass) {
             strata_error_clear(&err);
-            r = strata_ssh_privkey_parse((const uint8_t *)data, n, pass, &k, &err);
+            r = strata_ssh_privkey_parse(strata_buf_ptr(&kb), strata_buf_len(&kb), pass, &k, &err);
             if (r == STRATA_E_PASSPHRASE)
-                cli_err("wrong passphrase for key %s", path);
+                say(h, "strata: wrong passphrase for key %s\n", path);
         }
         OPENSSL_cleanse(pass, sizeof pass);
     } else if (r != STRATA_OK && r != STRATA_E_SSH_KEY_ENCRYPTED) {
-        cli_err("cannot use key %s: %s", path, strata_error_message(&err));
+        say(h, "strata: cannot use key %s: %s\n", path, strata_error_message(&err));
     }
-    OPENSSL_clear_free(data, n);
-    if (r != STRATA_OK || h->n_keys == SSH_HOP_KEYS_MAX) {
+    strata_buf_free(&kb);
+    if (r != STRATA_OK || h->n_keys == KEYS_MAX) {
         strata_ssh_privkey_free(k);
         return;
     }
@@ -117,9 +178,13 @@ static void load_key(struct ssh_hop *h, const char *path, int explicit)
     /* PATH-cert.pub: an OpenSSH user certificate for the key. */
     char cpath[4200];
     snprintf(cpath, sizeof cpath, "%s-cert.pub", path);
-    char *text = read_file(cpath, 64 * 1024, &n);
+    strata_buf cb;
+    strata_buf_init(&cb, 0);
+    size_t n;
     strata_ssh_pubkey *pk = NULL;
-    if (text && strata_ssh_pubkey_parse(text, n, &pk, &err) == STRATA_OK &&
+    if (read_whole(cpath, 64 * 1024, &cb, 0) == 0 &&
+        strata_ssh_pubkey_parse((const char *)strata_buf_ptr(&cb), strata_buf_len(&cb), &pk,
+                                &err) == STRATA_OK &&
         strata_ssh_pubkey_is_cert(pk)) {
         const uint8_t *b = strata_ssh_pubkey_blob(pk, &n);
         if ((h->certs[i] = malloc(n)) != NULL) {
@@ -128,7 +193,7 @@ static void load_key(struct ssh_hop *h, const char *path, int explicit)
         }
     }
     strata_ssh_pubkey_free(pk);
-    free(text);
+    strata_buf_free(&cb);
 }
 
 static void load_agent(struct ssh_hop *h)
@@ -150,14 +215,14 @@ static void load_agent(struct ssh_hop *h)
         h->agent_ids = ids;
         h->agent_sock = strdup(sock);
     } else if (h->verbose) {
-        cli_err("ssh-agent at %s not used: %s", sock, strata_error_message(&err));
+        say(h, "strata: ssh-agent at %s not used: %s\n", sock, strata_error_message(&err));
     }
     strata_buf_free(&req);
     strata_buf_free(&rep);
 }
 
-strata_status ssh_hop_new(const char *dest, const struct ssh_hop_args *a, struct ssh_hop **out,
-                          strata_error *err)
+static strata_status hop_new(const char *dest, const strata_ssh_session_args *a,
+                             struct ssh_hop **out, strata_error *err)
 {
     *out = NULL;
     struct ssh_hop *h = calloc(1, sizeof *h);
@@ -166,6 +231,7 @@ strata_status ssh_hop_new(const char *dest, const struct ssh_hop_args *a, struct
     strata_ssh_config_init(&h->cfg);
     h->quiet = a->quiet;
     h->verbose = a->verbose;
+    h->ui = a->ui;
     char *user = NULL, portbuf[16];
     int port;
     strata_status r = STRATA_OK;
@@ -207,11 +273,12 @@ strata_status ssh_hop_new(const char *dest, const struct ssh_hop_args *a, struct
         if (!a->config_file)
             snprintf(path, sizeof path, "%s/.ssh/config", home ? home : "");
         if ((r = strata_ssh_config_apply_file(&h->cfg, a->config_file ? a->config_file : path,
-                                       a->config_file != NULL, h->host, home, err)) != STRATA_OK)
+                                              a->config_file != NULL, h->host, home, err)) !=
+            STRATA_OK)
             goto out;
     }
-    if ((r = strata_ssh_config_finish(&h->cfg, h->host, pw ? pw->pw_name : NULL, home, local_host, err)) !=
-        STRATA_OK)
+    if ((r = strata_ssh_config_finish(&h->cfg, h->host, pw ? pw->pw_name : NULL, home, local_host,
+                                      err)) != STRATA_OK)
         goto out;
     /* LogLevel: QUIET, FATAL and ERROR silence warnings and the banner (as
      * -q), DEBUG* prints the progress lines (as -v). */
@@ -244,14 +311,14 @@ strata_status ssh_hop_new(const char *dest, const struct ssh_hop_args *a, struct
 out:
     free(user);
     if (r != STRATA_OK) {
-        ssh_hop_free(h);
+        hop_free(h);
         return r;
     }
     *out = h;
     return STRATA_OK;
 }
 
-void ssh_hop_free(struct ssh_hop *h)
+static void hop_free(struct ssh_hop *h)
 {
     if (!h)
         return;
@@ -278,17 +345,17 @@ static void log_algorithms(struct ssh_hop *h)
     const char *kex = t ? strata_ssh_transport_algorithm(t, "kex", STRATA_SSH_OUT) : NULL;
     if (!kex)
         return;
-    fprintf(stderr, "debug1: kex: algorithm: %s\n", kex);
-    fprintf(stderr, "debug1: kex: host key algorithm: %s\n",
-            strata_ssh_transport_algorithm(t, "hostkey", STRATA_SSH_OUT));
+    say(h, "debug1: kex: algorithm: %s\n", kex);
+    say(h, "debug1: kex: host key algorithm: %s\n",
+        strata_ssh_transport_algorithm(t, "hostkey", STRATA_SSH_OUT));
     static const char *const names[2] = {"client->server", "server->client"};
     for (int d = 1; d >= 0; d--) {
         enum strata_ssh_direction dir = d ? STRATA_SSH_IN : STRATA_SSH_OUT;
         const char *mac = strata_ssh_transport_algorithm(t, "mac", dir);
         const char *comp = strata_ssh_transport_algorithm(t, "compression", dir);
-        fprintf(stderr, "debug1: kex: %s cipher: %s MAC: %s compression: %s\n", names[d],
-                strata_ssh_transport_algorithm(t, "cipher", dir), mac ? mac : "<implicit>",
-                comp ? comp : "none");
+        say(h, "debug1: kex: %s cipher: %s MAC: %s compression: %s\n", names[d],
+            strata_ssh_transport_algorithm(t, "cipher", dir), mac ? mac : "<implicit>",
+            comp ? comp : "none");
     }
 }
 
@@ -305,9 +372,9 @@ static void warn_not_pq(struct ssh_hop *h)
     const char *kex = strata_ssh_transport_algorithm(t, "kex", STRATA_SSH_OUT);
     if (!kex || strata_ssh_kex_is_post_quantum(kex))
         return;
-    fprintf(stderr, "** WARNING: connection is not using a post-quantum key exchange algorithm.\n"
-                    "** This session may be vulnerable to \"store now, decrypt later\" attacks.\n"
-                    "** The server may need to be upgraded. See https://openssh.com/pq.html\n");
+    say(h, "** WARNING: connection is not using a post-quantum key exchange algorithm.\n"
+           "** This session may be vulnerable to \"store now, decrypt later\" attacks.\n"
+           "** The server may need to be upgraded. See https://openssh.com/pq.html\n");
 }
 
 static strata_status verify_host_key(void *user, const strata_ssh_hostkey_info *info)
@@ -316,7 +383,7 @@ static strata_status verify_host_key(void *user, const strata_ssh_hostkey_info *
     if (h->verbose && h->layer)
         log_algorithms(h);
     enum strata_ssh_strict policy = STRATA_SSH_STRICT_YES;
-    int ask = 0;
+    int asking = 0;
     switch (h->cfg.strict_host_key_checking) {
     case STRATA_SSHC_STRICT_NO:
         policy = STRATA_SSH_STRICT_NO;
@@ -327,27 +394,27 @@ static strata_status verify_host_key(void *user, const strata_ssh_hostkey_info *
     case STRATA_SSHC_STRICT_YES:
         break;
     default:
-        ask = h->cfg.batch_mode != 1;
+        asking = h->cfg.batch_mode != 1;
     }
     strata_ssh_knownhosts_match m;
     unsigned port = (unsigned)h->cfg.port;
     const char *host = h->cfg.hostname;
     strata_status r = strata_ssh_knownhosts_verify(h->kh, policy, host, port, info->blob,
                                                    info->blob_len, (int64_t)time(NULL), &m);
-    if (r == STRATA_E_HOSTKEY_UNKNOWN && ask) {
+    if (r == STRATA_E_HOSTKEY_UNKNOWN && asking) {
         char prompt[1024], ans[16];
         snprintf(prompt, sizeof prompt,
                  "The authenticity of host '%s' can't be established.\n%s key fingerprint is "
                  "%s.\nAre you sure you want to continue connecting (yes/no)? ",
                  m.name, info->key_type, info->fp_sha256);
-        if (ssh_tty_prompt(prompt, 1, ans, sizeof ans) && strcmp(ans, "yes") == 0) {
+        if (ask(h, prompt, 1, ans, sizeof ans) && strcmp(ans, "yes") == 0) {
             strata_ssh_knownhosts_clear_error(h->kh);
             if (strata_ssh_knownhosts_add(h->kh, host, port, info->blob, info->blob_len, 0) ==
                 STRATA_OK)
-                fprintf(stderr,
-                        "Warning: Permanently added '%s' (%s) to the list of known "
-                        "hosts.\n",
-                        m.name, info->key_type);
+                say(h,
+                    "Warning: Permanently added '%s' (%s) to the list of known "
+                    "hosts.\n",
+                    m.name, info->key_type);
             warn_not_pq(h);
             return STRATA_OK;
         }
@@ -355,15 +422,15 @@ static strata_status verify_host_key(void *user, const strata_ssh_hostkey_info *
     if (r != STRATA_OK) {
         char buf[2048];
         if (r == STRATA_E_HOSTKEY_CHANGED || r == STRATA_E_HOSTKEY_REVOKED)
-            fprintf(stderr, "%s\n", strata_ssh_knownhosts_warning(&m, buf, sizeof buf));
+            say(h, "%s\n", strata_ssh_knownhosts_warning(&m, buf, sizeof buf));
         else if (r == STRATA_E_HOSTKEY_UNKNOWN)
-            fprintf(stderr,
-                    "No %s host key is known for %s and you have requested strict "
-                    "checking.\n",
-                    info->key_type, m.name);
+            say(h,
+                "No %s host key is known for %s and you have requested strict "
+                "checking.\n",
+                info->key_type, m.name);
         else
-            cli_err("%s", strata_error_message(strata_ssh_knownhosts_error(h->kh)));
-        fprintf(stderr, "Host key verification failed.\n");
+            say(h, "strata: %s\n", strata_error_message(strata_ssh_knownhosts_error(h->kh)));
+        say(h, "Host key verification failed.\n");
         return STRATA_E_HOSTKEY;
     }
     warn_not_pq(h);
@@ -379,16 +446,15 @@ static strata_status prompt(void *user, const strata_ssh_prompt *p, const char *
     if (p->kind == STRATA_SSH_PROMPT_PASSWORD) {
         char text[600];
         snprintf(text, sizeof text, "%s@%s's password: ", p->user, p->host);
-        answers[0] = ssh_tty_prompt(text, 0, h->prompt_buf[0], sizeof h->prompt_buf[0]);
+        answers[0] = ask(h, text, 0, h->prompt_buf[0], sizeof h->prompt_buf[0]);
         return answers[0] ? STRATA_OK : STRATA_E_AUTH;
     }
     if (*p->name)
-        fprintf(stderr, "%s\n", p->name);
+        say(h, "%s\n", p->name);
     if (*p->instruction)
-        fprintf(stderr, "%s\n", p->instruction);
+        say(h, "%s\n", p->instruction);
     for (size_t i = 0; i < p->n_prompts; i++) {
-        answers[i] =
-            ssh_tty_prompt(p->prompts[i], p->echo[i], h->prompt_buf[i], sizeof h->prompt_buf[i]);
+        answers[i] = ask(h, p->prompts[i], p->echo[i], h->prompt_buf[i], sizeof h->prompt_buf[i]);
         if (!answers[i])
             return STRATA_E_AUTH;
     }
@@ -406,7 +472,7 @@ static void progress(void *user, const char *method, const char *detail)
 {
     struct ssh_hop *h = user;
     if (h->verbose)
-        fprintf(stderr, "debug1: %s: %s\n", method, detail);
+        say(h, "debug1: %s: %s\n", method, detail);
 }
 
 static strata_status agent_sign(void *ctx, const char *alg, const uint8_t *data, size_t n,
@@ -459,8 +525,8 @@ static const char *auth_methods(struct ssh_hop *h)
     return h->methods;
 }
 
-strata_status ssh_hop_layer(struct ssh_hop *h, strata_ssh_layer_config *cfg, strata_layer *out,
-                            strata_error *err)
+static strata_status hop_layer(struct ssh_hop *h, strata_ssh_layer_config *cfg, strata_layer *out,
+                               strata_error *err)
 {
     strata_ssh_client_config *cc = &cfg->client;
     strata_ssh_transport_config *tc = &cc->transport;
@@ -510,4 +576,225 @@ strata_status ssh_hop_layer(struct ssh_hop *h, strata_ssh_layer_config *cfg, str
         h->layer = NULL;
     }
     return r;
+}
+
+/* ---- the session ----------------------------------------------------------- */
+
+void strata_ssh_session_free(strata_ssh_session *s)
+{
+    if (!s)
+        return;
+    for (size_t i = 0; i < s->n; i++)
+        hop_free(s->hops[i]);
+    free(s);
+}
+
+strata_status strata_ssh_session_new(const char *dest, const strata_ssh_session_args *a,
+                                     strata_ssh_session **out, strata_error *err)
+{
+    *out = NULL;
+    strata_ssh_session *s = calloc(1, sizeof *s);
+    if (!s)
+        return STRATA_E_NOMEM;
+    struct ssh_hop *target = NULL;
+    strata_status r = hop_new(dest, a, &target, err);
+    if (r != STRATA_OK) {
+        free(s);
+        return r;
+    }
+    /* -J, else the destination's ProxyJump: each hop resolved as a direct
+     * connection to it would be (-F and -o apply; -l, -p, -i do not). */
+    const char *jump = a->jump ? a->jump : target->cfg.proxy_jump;
+    if (jump && strcmp(jump, "none") != 0) {
+        strata_ssh_session_args ja;
+        memset(&ja, 0, sizeof ja);
+        ja.config_file = a->config_file;
+        memcpy(ja.opts, a->opts, sizeof ja.opts);
+        ja.n_opts = a->n_opts;
+        ja.quiet = a->quiet;
+        ja.verbose = a->verbose;
+        ja.ui = a->ui;
+        char *list = strdup(jump), *save = NULL;
+        if (!list)
+            r = STRATA_E_NOMEM;
+        for (char *tok = list ? strtok_r(list, ",", &save) : NULL; tok && r == STRATA_OK;
+             tok = strtok_r(NULL, ",", &save)) {
+            if (s->n == STRATA_SSH_SESSION_JUMPS_MAX)
+                r = strata_error_set(err, STRATA_E_LIMIT, "too many jump hosts (at most %d)",
+                                     STRATA_SSH_SESSION_JUMPS_MAX);
+            else if ((r = hop_new(tok, &ja, &s->hops[s->n], err)) == STRATA_OK)
+                s->n++;
+        }
+        free(list);
+    }
+    s->hops[s->n++] = target;
+    if (r != STRATA_OK) {
+        strata_ssh_session_free(s);
+        return r;
+    }
+    *out = s;
+    return STRATA_OK;
+}
+
+const strata_ssh_config *strata_ssh_session_config(const strata_ssh_session *s)
+{
+    return &s->hops[s->n - 1]->cfg;
+}
+
+size_t strata_ssh_session_hops(const strata_ssh_session *s)
+{
+    return s->n;
+}
+
+/* The layer config for hop i: lc's for the destination, the timers from
+ * the hop's configuration unless set. */
+static strata_ssh_layer_config hop_config(const strata_ssh_session *s, size_t i,
+                                          const strata_ssh_layer_config *lc)
+{
+    const struct ssh_hop *h = s->hops[i];
+    strata_ssh_layer_config c;
+    if (i + 1 == s->n)
+        c = *lc;
+    else
+        memset(&c, 0, sizeof c);
+    if (!c.connect_timeout && h->cfg.connect_timeout > 0)
+        c.connect_timeout = (uint32_t)h->cfg.connect_timeout;
+    if (!c.alive_interval && h->cfg.server_alive_interval > 0)
+        c.alive_interval = (uint32_t)h->cfg.server_alive_interval;
+    return c;
+}
+
+strata_status strata_ssh_session_layer(strata_ssh_session *s, const strata_ssh_layer_config *lc,
+                                       strata_layer *out, strata_error *err)
+{
+    out->ops = NULL;
+    out->self = NULL;
+    if (s->n != 1)
+        return strata_error_set(err, STRATA_E_STATE,
+                                "%s has jump hosts: push the session's layers instead",
+                                s->hops[s->n - 1]->cfg.hostname);
+    strata_ssh_layer_config c = hop_config(s, 0, lc);
+    return hop_layer(s->hops[0], &c, out, err);
+}
+
+strata_status strata_ssh_session_push(strata_ssh_session *s, strata_stack *stack,
+                                      const strata_ssh_layer_config *lc, void **target,
+                                      strata_error *err)
+{
+    if (target)
+        *target = NULL;
+    for (size_t i = 0; i < s->n; i++) {
+        struct ssh_hop *h = s->hops[i];
+        int last = i + 1 == s->n;
+        strata_ssh_layer_config c = hop_config(s, i, lc);
+        strata_layer layer = {0};
+        strata_status r = hop_layer(h, &c, &layer, err);
+        if (r == STRATA_OK && !last)
+            r = strata_ssh_layer_set_direct(layer.self, s->hops[i + 1]->cfg.hostname,
+                                            (uint16_t)s->hops[i + 1]->cfg.port);
+        if (r != STRATA_OK) {
+            if (layer.ops)
+                layer.ops->free(layer.self);
+            return r;
+        }
+        void *self = layer.self;
+        if ((r = strata_stack_push(stack, layer, NULL, 0)) != STRATA_OK)
+            return strata_error_set(err, r, "cannot push the SSH layer for %s", h->cfg.hostname);
+        if (last && target)
+            *target = self;
+    }
+    return STRATA_OK;
+}
+
+/* strata_ssh_session_connect's wrappers: forwarding starts once the
+ * destination is authenticated and stops before the caller hears of the
+ * end (the client, in the stack, goes with the connection). */
+static void session_ready(void *user, strata_ssh_client *c)
+{
+    strata_ssh_session *s = user;
+    if (s->fwd)
+        strata_ssh_forward_start(s->fwd, s->conn, c);
+    if (s->on_ready)
+        s->on_ready(s->ready_user, c);
+}
+
+static void session_stderr(void *user, const uint8_t *p, size_t n)
+{
+    strata_ssh_session *s = user;
+    if (s->on_stderr)
+        s->on_stderr(s->ready_user, p, n);
+}
+
+static void session_exit(void *user, int have_status, uint32_t status, const char *signal,
+                         const char *message)
+{
+    strata_ssh_session *s = user;
+    if (s->on_exit)
+        s->on_exit(s->ready_user, have_status, status, signal, message);
+}
+
+static void session_done(void *user, strata_io_conn *c, const strata_error *e)
+{
+    strata_ssh_session *s = user;
+    if (s->fwd)
+        strata_ssh_forward_stop(s->fwd);
+    s->conn = NULL;
+    if (s->on_done)
+        s->on_done(s->done_user, c, e);
+}
+
+strata_status strata_ssh_session_connect(strata_ssh_session *s, strata_io *io,
+                                         const strata_ssh_layer_config *lc, strata_ssh_forward *fwd,
+                                         strata_io_app app, const strata_io_conn_config *cc,
+                                         strata_io_conn **out, void **target, strata_error *err)
+{
+    *out = NULL;
+    if (target)
+        *target = NULL;
+    const strata_ssh_config *dc = strata_ssh_session_config(s);
+    strata_ssh_layer_config c = *lc;
+    s->fwd = fwd;
+    s->on_ready = lc->on_ready;
+    s->on_stderr = lc->on_stderr;
+    s->on_exit = lc->on_exit;
+    s->ready_user = lc->user;
+    if (fwd) {
+        /* LocalForward lines of the destination's configuration, after -L. */
+        for (size_t i = 0; i < dc->n_forwards; i++) {
+            const strata_ssh_config_forward *f = &dc->forwards[i];
+            strata_status r = strata_ssh_forward_add(fwd, 0, f->bind, (uint16_t)f->port, f->host,
+                                                     (uint16_t)f->host_port);
+            if (r != STRATA_OK)
+                return strata_error_set(err, r, "LocalForward %d:%s:%d: %s", f->port, f->host,
+                                        f->host_port, strata_status_str(r));
+        }
+        strata_ssh_forward_attach(fwd, &c);
+    }
+    /* The layer has one user for its callbacks: the wrappers get s, and
+     * call the caller's with theirs. */
+    c.on_ready = session_ready;
+    c.on_stderr = lc->on_stderr ? session_stderr : NULL;
+    c.on_exit = lc->on_exit ? session_exit : NULL;
+    c.user = s;
+    strata_io_conn_config conn_cfg = {NULL, 0, session_done, s};
+    if (cc) {
+        conn_cfg.stack = cc->stack;
+        conn_cfg.timeout_ms = cc->timeout_ms;
+        s->on_done = cc->on_done;
+        s->done_user = cc->user;
+    }
+    const struct ssh_hop *first = s->hops[0];
+    if (!conn_cfg.timeout_ms && dc->connect_timeout > 0)
+        conn_cfg.timeout_ms = (uint64_t)dc->connect_timeout * 1000u;
+    strata_io_conn *conn;
+    strata_status r = strata_io_connect(io, first->cfg.hostname, (uint16_t)first->cfg.port, app,
+                                        &conn_cfg, &conn);
+    if (r != STRATA_OK)
+        return strata_error_set(err, r, "ssh: connect to host %s port %d: %s", first->cfg.hostname,
+                                first->cfg.port, strata_status_str(r));
+    s->conn = conn;
+    *out = conn;
+    if ((r = strata_ssh_session_push(s, strata_io_conn_stack(conn), &c, target, err)) != STRATA_OK)
+        strata_io_conn_abort(conn, r, strata_error_message(err));
+    return STRATA_OK;
 }
