@@ -101,7 +101,7 @@ enum strata_category {
     X(E_SSH_KEY_ENCRYPTED, USAGE, "private key is encrypted: a passphrase is needed")              \
     X(E_SSH_AGENT_REFUSED, VERIFY, "the SSH agent refused the request")                            \
     X(E_SSH_CONFIG, USAGE, "bad SSH configuration")                                                \
-    /* --- sftp (server status codes, draft-ietf-secsh-filexfer-02 §7) ----------------- */      \
+    /* --- sftp (server status codes, draft-ietf-secsh-filexfer-02 §7) ----------------- */       \
     X(E_SFTP_EOF, CLOSED, "SFTP: end of file")                                                     \
     X(E_SFTP_NO_SUCH_FILE, IO, "SFTP: no such file")                                               \
     X(E_SFTP_PERMISSION, IO, "SFTP: permission denied")                                            \
