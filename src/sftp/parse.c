@@ -90,6 +90,18 @@ static const char *type_name(uint8_t t)
     }
 }
 
+/* n bytes (checked free of NUL) as a C string; not strndup, which may read
+ * past n looking for a NUL. */
+static char *dup_bytes(const uint8_t *p, size_t n)
+{
+    char *s = malloc(n + 1);
+    if (s) {
+        memcpy(s, p, n);
+        s[n] = 0;
+    }
+    return s;
+}
+
 /* §4: uint32 version, then extension-pair (name, data) until the end. */
 static strata_status on_version(strata_sftp *s, strata_buf *b)
 {
@@ -116,8 +128,8 @@ static strata_status on_version(strata_sftp *s, strata_buf *b)
             return bad(s, "SFTP: %s: extension name or data too long or holding NUL (%u)",
                        "VERSION", (unsigned)s->n_ext);
         struct sftp_ext *e = &s->ext[s->n_ext];
-        e->name = strndup((const char *)n, nl);
-        e->data = strndup((const char *)d, dl);
+        e->name = dup_bytes(n, nl);
+        e->data = dup_bytes(d, dl);
         if (!e->name || !e->data) {
             free(e->name);
             free(e->data);

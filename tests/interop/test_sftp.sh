@@ -139,6 +139,15 @@ set -e
 [ "$rc" = 1 ] && grep -q "not found" "$WORK/e.out" && echo "ok   scp of a missing file: exit 1" \
     || { echo "FAIL scp missing: rc=$rc $(cat "$WORK/e.out")"; FAILS=$((FAILS + 1)); }
 
+# The progress meter: on a terminal (script(1) gives a pty) after
+# `progress`, never when stdout is not a terminal.
+printf 'cd %s\nprogress\nget big big.tty\n' "$R" >"$WORK/b3"
+timeout 60 script -qec "$STRATA sftp ${SSHO[*]} -P $PORT -b $WORK/b3 root@127.0.0.1" /dev/null >"$WORK/tty.out" 2>&1 || true
+timeout 60 "$STRATA" sftp "${SSHO[@]}" -P "$PORT" -b "$WORK/b3" root@127.0.0.1 >"$WORK/notty.out" 2>&1 || true
+grep -q "big  *100% *3.0MB" "$WORK/tty.out" && ! grep -q "100%" "$WORK/notty.out" \
+    && echo "ok   progress meter on a terminal only" \
+    || { echo "FAIL progress meter: $(cat "$WORK/tty.out")"; FAILS=$((FAILS + 1)); }
+
 # A server that goes away mid-transfer: exit 1, the partial file reported.
 head -c 200000000 /dev/zero >"$R/huge"
 set +e

@@ -754,6 +754,8 @@ int cmd_sftp(int argc, char **argv)
         return CLI_USAGE;
     }
     cli_verbose(args.verbose);
+    if (batch) /* as OpenSSH: no meter in batch mode until `progress` */
+        c.progress = 0;
     if (batch)
         args.opts[args.n_opts < STRATA_SSH_SESSION_OPTS_MAX ? args.n_opts++ : 0] = "BatchMode=yes";
     args.ui.ask = sftp_cli_ask;
