@@ -129,6 +129,17 @@ timeout 60 "$STRATA" scp "${SSHO[@]}" -P "$PORT" -q -r tree "root@127.0.0.1:$R/s
 timeout 60 "$STRATA" scp "${SSHO[@]}" -P "$PORT" -q -r "root@127.0.0.1:$R/scp-tree" back-tree \
     && diff -r tree back-tree >/dev/null && echo "ok   scp -r download" \
     || { echo "FAIL scp -r download"; FAILS=$((FAILS + 1)); }
+# -r -p of many small files (copied many at once): every file, its mode and time
+mkdir -p "$L/many"
+for i in $(seq 1 300); do printf "$i" >"$L/many/f$i"; done
+chmod 600 "$L/many/f7" && touch -d 2002-03-04 "$L/many/f7"
+timeout 60 "$STRATA" scp "${SSHO[@]}" -P "$PORT" -q -r -p many "root@127.0.0.1:$R/many" &&
+    timeout 60 "$STRATA" scp "${SSHO[@]}" -P "$PORT" -q -r -p "root@127.0.0.1:$R/many" many.back &&
+    diff -r many "$R/many" && diff -r many many.back &&
+    [ "$(stat -c %a/%Y "$R/many/f7")" = "$(stat -c %a/%Y many/f7)" ] &&
+    [ "$(stat -c %a/%Y many.back/f7)" = "$(stat -c %a/%Y many/f7)" ] &&
+    echo "ok   scp -r -p of 300 small files both ways (modes, times)" \
+    || { echo "FAIL scp -r -p small files"; FAILS=$((FAILS + 1)); }
 timeout 60 "$STRATA" scp "${SSHO[@]}" -P "$PORT" -q "root@127.0.0.1:$R/one" "root@127.0.0.1:$R/r2r" \
     && [ "$(cat "$R/r2r")" = x ] && echo "ok   scp remote to remote (through this host)" \
     || { echo "FAIL scp remote to remote"; FAILS=$((FAILS + 1)); }

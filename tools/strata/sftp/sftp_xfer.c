@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "sftp_client.h"
+#include "sftp_many.h"
 
 struct lfile {
     int fd;
@@ -245,6 +246,7 @@ static int get_tree(struct sftp_client *c, const char *remote, const char *local
     if (sc_readdir(c, remote, &e, &n) != 0)
         return -1;
     int rc = 0;
+    struct many *many = NULL;
     for (size_t i = 0; i < n && sc_alive(c); i++) {
         if (!strcmp(e[i].name, ".") || !strcmp(e[i].name, "..") || strchr(e[i].name, '/'))
             continue;
@@ -252,6 +254,9 @@ static int get_tree(struct sftp_client *c, const char *remote, const char *local
         int t = e[i].a.perm & 0170000;
         if (!rp || !lp)
             rc = -1;
+        else if (t == 0100000 && !o->resume && (e[i].a.flags & STRATA_SFTP_ATTR_SIZE) &&
+                 e[i].a.size <= MANY_SMALL_MAX)
+            rc |= many_add(&many, c, o, 0, rp, lp, &e[i].a);
         else if (t == 0100000 || t == 0040000)
             rc |= get_tree(c, rp, lp, &e[i].a, o, depth + 1);
         else if (t != 0120000)
@@ -260,6 +265,8 @@ static int get_tree(struct sftp_client *c, const char *remote, const char *local
         free(lp);
     }
     sc_entries_free(e, n);
+    rc |= many_run(many);
+    many_free(many);
     if (rc == 0 && o->preserve) {
         if (ra->flags & STRATA_SFTP_ATTR_PERMISSIONS)
             (void)chmod(local, ra->perm & 07777);
@@ -380,21 +387,32 @@ static int put_tree(struct sftp_client *c, const char *local, const char *remote
     }
     int rc = 0;
     struct dirent *de;
+    struct many *many = NULL;
     while ((de = readdir(d)) != NULL && sc_alive(c)) {
         if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
             continue;
         char *lp = join(local, de->d_name), *rp = join(remote, de->d_name);
         struct stat st;
-        if (!lp || !rp)
+        if (!lp || !rp) {
             rc = -1;
-        else if (lstat(lp, &st) != 0)
-            fprintf(stderr, "stat %s: %s\n", lp, strerror(errno)), rc = -1;
-        else if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))
+        } else if (lstat(lp, &st) != 0) {
+            fprintf(stderr, "stat %s: %s\n", lp, strerror(errno));
+            rc = -1;
+        } else if (S_ISREG(st.st_mode) && !o->resume && (uint64_t)st.st_size <= MANY_SMALL_MAX) {
+            strata_sftp_attrs la = {.flags =
+                                        STRATA_SFTP_ATTR_PERMISSIONS | STRATA_SFTP_ATTR_ACMODTIME,
+                                    .perm = st.st_mode & 07777,
+                                    .atime = (uint32_t)st.st_atime,
+                                    .mtime = (uint32_t)st.st_mtime};
+            rc |= many_add(&many, c, o, 1, rp, lp, &la);
+        } else if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))
             rc |= put_tree(c, lp, rp, &st, o, depth + 1);
         free(lp);
         free(rp);
     }
     closedir(d);
+    rc |= many_run(many);
+    many_free(many);
     if (rc == 0 && o->preserve) {
         strata_sftp_attrs pa = {.flags = STRATA_SFTP_ATTR_PERMISSIONS | STRATA_SFTP_ATTR_ACMODTIME,
                                 .perm = ls->st_mode & 07777,
