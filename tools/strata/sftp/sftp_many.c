@@ -258,11 +258,13 @@ int many_run(struct many *m)
         return 0;
     cur = m;
     int alive = 1;
-    size_t finished = 0;
+    size_t finished = 0, lo = 0; /* items before lo are all done */
     for (unsigned long turn = 0; turn < 1000000000ul && finished < m->n; turn++) {
         while (m->next < m->n && m->live < MANY_LIVE && sc_alive(m->c))
             start(m, &m->items[m->next++]);
-        for (size_t i = 0; i < m->next; i++) {
+        while (lo < m->next && m->items[lo].done)
+            lo++;
+        for (size_t i = lo; i < m->next; i++) {
             struct item *it = &m->items[i];
             if (!it->done && it->waiting == 0) {
                 item_end(m, it);
