@@ -129,9 +129,9 @@ enum strata_sftp_reply_kind {
 
 /* A reply, valid during the callback only (copy what you keep).
  * status is STRATA_OK on success; otherwise the mapped server status (code
- * and message then say what the server sent), STRATA_E_SFTP_PACKET when the
- * reply was of the wrong type for the request, or the stream's error when
- * it ended first (strata_sftp_eof). */
+ * and message then say what the server sent), or STRATA_E_SFTP_CONNECTION_LOST
+ * when the stream ended first (strata_sftp_eof). A reply of the wrong type
+ * for its request is not delivered: it fails the engine (E_SFTP_PACKET). */
 typedef struct strata_sftp_reply {
     uint32_t id;
     enum strata_sftp_reply_kind kind;

@@ -100,9 +100,13 @@ strata_status strata_io_app_sftp_new(strata_sftp *s, strata_io_app *out, strata_
     return STRATA_OK;
 }
 
+/* Only when there is something to send: a kick pumps the whole stack, and
+ * the input side never needs one (out() takes every byte at once). */
 void strata_sftp_app_kick(strata_sftp_app *a)
 {
-    if (a->conn)
+    size_t n;
+    (void)strata_sftp_out(a->s, &n);
+    if (a->conn && (n > 0 || a->finished))
         strata_io_conn_kick(a->conn);
 }
 
