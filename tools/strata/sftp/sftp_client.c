@@ -133,6 +133,11 @@ int sc_connect(struct sftp_client *c, const char *dest, const strata_ssh_session
     memset(&lc, 0, sizeof(lc));
     lc.subsystem = subsystem ? subsystem : "sftp";
     lc.on_stderr = on_stderr;
+    /* A bulk channel: a larger window and packets than an interactive
+     * session's (fewer WINDOW_ADJUSTs and per-packet AEAD calls). */
+    lc.client.conn.window = 8u * 1024u * 1024u;
+    lc.client.conn.window_max = 16u * 1024u * 1024u;
+    lc.client.conn.max_packet = 128u * 1024u;
     strata_io_conn_config cc = {NULL, 0, on_conn_done, c};
     if ((r = strata_ssh_session_connect(c->ss, c->io, &lc, NULL, app, &cc, &c->conn, NULL, &err)) !=
         STRATA_OK) {
