@@ -22,33 +22,11 @@ cmake --preset release >/dev/null
 cmake --build --preset release -j "${JOBS:-2}" --target strata >/dev/null
 STRATA=$PWD/build/release/strata
 
-WORK=$(mktemp -d)
-SSHD_PID=
-cleanup() {
-    [ -n "$SSHD_PID" ] && kill "$SSHD_PID" 2>/dev/null && wait "$SSHD_PID" 2>/dev/null
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-mkdir -p /run/sshd "$WORK/home"
-ssh-keygen -q -t ed25519 -N '' -f "$WORK/hk"
-ssh-keygen -q -t ed25519 -N '' -f "$WORK/id"
-cp "$WORK/id.pub" "$WORK/authorized_keys"
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cat >"$WORK/sshd.conf" <<CFG
-HostKey $WORK/hk
-PidFile $WORK/sshd.pid
-AuthorizedKeysFile $WORK/authorized_keys
-StrictModes no
-UsePAM no
-PermitRootLogin yes
-ListenAddress 127.0.0.1
-Subsystem sftp /usr/lib/openssh/sftp-server
-CFG
-/usr/sbin/sshd -f "$WORK/sshd.conf" -D -e -p "$PORT" >"$WORK/sshd.log" 2>&1 &
-SSHD_PID=$!
-for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.1; done
-echo "[127.0.0.1]:$PORT $(cat "$WORK/hk.pub")" >"$WORK/known_hosts"
+# The throw-away sshd of the interop tests (keys in $WORK, stopped by PID).
+export STRATA STRATA_BUILD=$PWD/build/release
+. tests/interop/ssh_lib.sh
+root_sshd bench "Subsystem sftp /usr/lib/openssh/sftp-server"
+mkdir -p "$WORK/home"
 export HOME="$WORK/home"
 unset SSH_AUTH_SOCK
 
