@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -15,6 +16,7 @@
 
 #include <stdarg.h>
 
+#include "strata/passphrase.h"
 #include "strata/pki.h"
 #include "strata/ssh_agent.h"
 #include "strata/ssh_keys.h"
@@ -39,6 +41,8 @@ struct ssh_hop {
     strata_ssh_session_ui ui;
     void *layer; /* the hop's SSH layer (self), once made */
     char prompt_buf[2][1024];
+    const char *key_path; /* the key file being loaded, for its passphrase question */
+    int gave_up;          /* the passphrase question was not answered */
     char methods[64]; /* the user auth methods to try, in order */
 };
 
@@ -84,18 +88,16 @@ struct agent_key {
     size_t n;
 };
 
-/* Reads a whole file (at most max bytes) into b; 0 on success, else -1
- * with errno set (EFBIG beyond max). */
+/* Reads a whole file (at most max bytes; a regular file) into b with the
+ * one bounded reader; 0 on success, else -1 with errno set. */
 static int read_whole(const char *path, size_t max, strata_buf *b, int secret)
 {
     strata_error e = {0};
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return -1;
-    strata_status r = strata_pki_read_stream(f, path, b, secret, &e);
-    fclose(f);
-    if (r != STRATA_OK || strata_buf_len(b) > max) {
-        errno = r == STRATA_OK || r == STRATA_E_LIMIT ? EFBIG : EIO;
+    unsigned flags = STRATA_READ_REGULAR | (secret ? STRATA_READ_SECRET : 0u);
+    errno = 0;
+    if (strata_pki_read_file_ex(path, max, flags, b, &e) != STRATA_OK) {
+        if (!errno)
+            errno = EIO;
         return -1;
     }
     return 0;
@@ -141,6 +143,31 @@ static strata_status opt(struct ssh_hop *h, strata_error *err, const char *fmt, 
     return strata_ssh_config_apply_option(&h->cfg, line, err);
 }
 
+/* NumberOfPasswordPrompts (default 3). */
+static int passphrase_tries(const struct ssh_hop *h)
+{
+    (void)h;
+    return 3;
+}
+
+/* strata_passphrase_fn for key files: the ui's question. */
+static int key_passphrase(char *buf, size_t cap, int verify, void *user)
+{
+    struct ssh_hop *h = user;
+    char prompt[600], pass[STRATA_PASSPHRASE_MAX + 1];
+    (void)verify;
+    snprintf(prompt, sizeof prompt, "Enter passphrase for key '%s': ", h->key_path);
+    int n = -1;
+    if (ask(h, prompt, 0, pass, sizeof pass) && *pass && strlen(pass) <= cap) {
+        n = (int)strlen(pass);
+        memcpy(buf, pass, (size_t)n);
+    } else {
+        h->gave_up = 1;
+    }
+    OPENSSL_cleanse(pass, sizeof pass);
+    return n;
+}
+
 static void load_key(struct ssh_hop *h, const char *path, int explicit)
 {
     strata_buf kb;
@@ -153,21 +180,29 @@ static void load_key(struct ssh_hop *h, const char *path, int explicit)
     }
     strata_error err = {0};
     strata_ssh_privkey *k = NULL;
-    strata_status r =
-        strata_ssh_privkey_parse(strata_buf_ptr(&kb), strata_buf_len(&kb), NULL, &k, &err);
-    if (r == STRATA_E_SSH_KEY_ENCRYPTED && h->cfg.batch_mode != 1) {
-        char prompt[600], pass[1024];
-        snprintf(prompt, sizeof prompt, "Enter passphrase for key '%s': ", path);
-        if (ask(h, prompt, 0, pass, sizeof pass) && *pass) {
-            strata_error_clear(&err);
-            r = strata_ssh_privkey_parse(strata_buf_ptr(&kb), strata_buf_len(&kb), pass, &k, &err);
-            if (r == STRATA_E_PASSPHRASE)
-                say(h, "strata: wrong passphrase for key %s\n", path);
-        }
-        OPENSSL_cleanse(pass, sizeof pass);
-    } else if (r != STRATA_OK && r != STRATA_E_SSH_KEY_ENCRYPTED) {
-        say(h, "strata: cannot use key %s: %s\n", path, strata_error_message(&err));
+    /* The one passphrase path: the session's ui asks, only when the key
+     * is encrypted; as OpenSSH the same question again after a wrong
+     * passphrase, up to NumberOfPasswordPrompts times; an empty answer (or
+     * none) gives up. */
+    h->key_path = path;
+    strata_passphrase pw = {NULL, 0, key_passphrase, h};
+    const strata_passphrase *pwp = h->cfg.batch_mode != 1 && h->ui.ask ? &pw : NULL;
+    strata_status r;
+    for (int i = 0;; i++) {
+        strata_error_clear(&err);
+        r = strata_ssh_privkey_parse_pw(strata_buf_ptr(&kb), strata_buf_len(&kb), pwp, &k, &err);
+        if (r != STRATA_E_PASSPHRASE || i + 1 >= passphrase_tries(h))
+            break;
+        if (h->gave_up)
+            break;
+        say(h, "strata: wrong passphrase for key %s\n", path);
     }
+    if (r == STRATA_E_PASSPHRASE && !h->gave_up)
+        say(h, "strata: wrong passphrase for key %s\n", path);
+    else if (r != STRATA_OK && r != STRATA_E_SSH_KEY_ENCRYPTED && r != STRATA_E_PASSPHRASE)
+        say(h, "strata: cannot use key %s: %s\n", path, strata_error_message(&err));
+    h->key_path = NULL;
+    h->gave_up = 0;
     strata_buf_free(&kb);
     if (r != STRATA_OK || h->n_keys == KEYS_MAX) {
         strata_ssh_privkey_free(k);
@@ -377,6 +412,30 @@ static void warn_not_pq(struct ssh_hop *h)
            "** The server may need to be upgraded. See https://openssh.com/pq.html\n");
 }
 
+/* OpenSSH's question for an unknown host key: the whole line is read;
+ * "yes", "no" or the key's fingerprint answer it, anything else asks again
+ * (at most HOSTKEY_ASKS times). 1: accepted, 0: refused, -1: no answer
+ * (no way to ask, or end of input). */
+#define HOSTKEY_ASKS 10
+static int ask_host_key(struct ssh_hop *h, const char *name, const strata_ssh_hostkey_info *info)
+{
+    char prompt[1200], ans[256];
+    snprintf(prompt, sizeof prompt,
+             "The authenticity of host '%s' can't be established.\n%s key fingerprint is "
+             "%s.\nAre you sure you want to continue connecting (yes/no/[fingerprint])? ",
+             name, info->key_type, info->fp_sha256);
+    for (int i = 0; i < HOSTKEY_ASKS; i++) {
+        if (!ask(h, prompt, 1, ans, sizeof ans))
+            return -1;
+        if (strcasecmp(ans, "yes") == 0 || strcmp(ans, info->fp_sha256) == 0)
+            return 1;
+        if (strcasecmp(ans, "no") == 0)
+            return 0;
+        snprintf(prompt, sizeof prompt, "Please type 'yes', 'no' or the fingerprint: ");
+    }
+    return 0;
+}
+
 static strata_status verify_host_key(void *user, const strata_ssh_hostkey_info *info)
 {
     struct ssh_hop *h = user;
@@ -402,12 +461,8 @@ static strata_status verify_host_key(void *user, const strata_ssh_hostkey_info *
     strata_status r = strata_ssh_knownhosts_verify(h->kh, policy, host, port, info->blob,
                                                    info->blob_len, (int64_t)time(NULL), &m);
     if (r == STRATA_E_HOSTKEY_UNKNOWN && asking) {
-        char prompt[1024], ans[16];
-        snprintf(prompt, sizeof prompt,
-                 "The authenticity of host '%s' can't be established.\n%s key fingerprint is "
-                 "%s.\nAre you sure you want to continue connecting (yes/no)? ",
-                 m.name, info->key_type, info->fp_sha256);
-        if (ask(h, prompt, 1, ans, sizeof ans) && strcmp(ans, "yes") == 0) {
+        int yes = ask_host_key(h, m.name, info);
+        if (yes > 0) {
             strata_ssh_knownhosts_clear_error(h->kh);
             if (strata_ssh_knownhosts_add(h->kh, host, port, info->blob, info->blob_len, 0) ==
                 STRATA_OK)
@@ -417,6 +472,10 @@ static strata_status verify_host_key(void *user, const strata_ssh_hostkey_info *
                     m.name, info->key_type);
             warn_not_pq(h);
             return STRATA_OK;
+        }
+        if (yes == 0) { /* the user said no: that is the reason, nothing more */
+            say(h, "Host key verification failed.\n");
+            return STRATA_E_HOSTKEY;
         }
     }
     if (r != STRATA_OK) {
@@ -540,6 +599,7 @@ static strata_status hop_layer(struct ssh_hop *h, strata_ssh_layer_config *cfg, 
     tc->rekey_bytes = h->cfg.rekey_bytes;
     tc->rekey_seconds = h->cfg.rekey_seconds > 0 ? (uint64_t)h->cfg.rekey_seconds : 0;
     tc->cb.verify_host_key = verify_host_key;
+    tc->hostkey_order = h->kh; /* the algorithms the host is known by first */
     tc->user = h;
     strata_ssh_auth_config *ac = &cc->auth;
     ac->username = h->cfg.user;
@@ -661,6 +721,9 @@ static strata_ssh_layer_config hop_config(const strata_ssh_session *s, size_t i,
         c.connect_timeout = (uint32_t)h->cfg.connect_timeout;
     if (!c.alive_interval && h->cfg.server_alive_interval > 0)
         c.alive_interval = (uint32_t)h->cfg.server_alive_interval;
+    if (!c.alive_count_max && h->cfg.server_alive_count_max >= 0) /* 0: never, as OpenSSH */
+        c.alive_count_max =
+            h->cfg.server_alive_count_max ? (uint32_t)h->cfg.server_alive_count_max : UINT32_MAX;
     return c;
 }
 

@@ -8,6 +8,7 @@
  * (as OpenSSH's ssh).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -16,25 +17,37 @@
 #include <sys/ioctl.h>
 #include <termios.h>
 #include <unistd.h>
+#include <openssl/crypto.h>
 
 #include "cli.h"
+#include "ssh_escape.h"
 #include "ssh_tty.h"
 #include "strata/io.h"
 #include "strata/ssh_session.h"
 
 #define SSH_EXIT_FAIL 255
+#define ESC_CHUNK (64u * 1024u) /* stdin bytes scanned for escapes at a time */
 
 static void help(FILE *f)
 {
     fprintf(
-        f, "usage: strata ssh [-p PORT] [-l USER] [-i KEY]... [-o Option=value]... [-F CONFIG]\n"
-           "                  [-L [bind:]port:host:hostport]... [-R [bind:]port:host:hostport]...\n"
-           "                  [-J [user@]host[:port][,...]] [-N] [-n] [-s] [-T|-t] [-C] [-q] [-v]\n"
-           "                  [-c ciphers] [-m macs] DESTINATION [COMMAND...]\n\n"
-           "DESTINATION is [user@]host or ssh://[user@]host[:port]. Options come from the\n"
-           "command line, then -F CONFIG (default ~/.ssh/config) Host blocks; the first\n"
-           "value given for an option wins. The exit status is the remote command's, or\n"
-           "255 when the connection or authentication fails.\n");
+        f,
+        "usage: strata ssh [-p PORT] [-l USER] [-i KEY]... [-o Option=value]... [-F CONFIG]\n"
+        "                  [-L [bind:]port:host:hostport]... [-R [bind:]port:host:hostport]...\n"
+        "                  [-D [bind:]port]... [-W host:port] [-A|-a]\n"
+        "                  [-J [user@]host[:port][,...]] [-N] [-n] [-s] [-T|-t] [-C] [-q] [-v]\n"
+        "                  [-c ciphers] [-m macs] [-e char] [-E logfile] [-f]\n"
+        "                  DESTINATION [COMMAND...]\n\n"
+        "DESTINATION is [user@]host or ssh://[user@]host[:port]. Options come from the\n"
+        "command line, then -F CONFIG (default ~/.ssh/config) Host blocks; the first\n"
+        "value given for an option wins. The exit status is the remote command's, or\n"
+        "255 when the connection or authentication fails.\n\n"
+        "  -D [bind:]port  a SOCKS4/4a/5 server on bind:port (default 127.0.0.1); each\n"
+        "                  request is a direct-tcpip channel to the host:port it names\n"
+        "  -W host:port    stdin and stdout to host:port through the destination (a\n"
+        "                  direct-tcpip channel, no session): ProxyCommand strata ssh -W %%h:%%p\n"
+        "  -A, -a          forward (-A) or do not forward (-a) the ssh-agent of\n"
+        "                  SSH_AUTH_SOCK to the session\n");
 }
 
 /* ---- the session ------------------------------------------------------------- */
@@ -48,10 +61,13 @@ struct session {
     strata_error err;
     int done;
     void *target_layer;
-    int escape_state; /* ~. detection: 0 after newline, 1 after "~", 2 other */
-    int escape, escaped;
-    int no_input;   /* -N: stdin is not read */
-    int null_stdin; /* -n: stdin is /dev/null (the remote side sees EOF at once) */
+    int escape, escaped; /* escape sequences on (pty sessions); ~. was typed */
+    struct ssh_escape esc;
+    uint8_t esc_buf[ESC_CHUNK + 1]; /* stdin after escape processing */
+    size_t esc_len, esc_off;
+    const char *host; /* the destination's name, for messages */
+    int no_input;     /* -N: stdin is not read */
+    int null_stdin;   /* -n: stdin is /dev/null (the remote side sees EOF at once) */
     strata_ssh_forward *fwd;
 };
 
@@ -62,17 +78,11 @@ static strata_status w_start(void *self, strata_io_conn *c)
     return s->inner.ops->start(s->inner.self, c);
 }
 
-/* stdin; ends once the session has ended (the remote side closed). With an
- * escape character (pty sessions), "~." after a newline closes the session. */
-static const uint8_t *w_in(void *self, size_t *n, strata_status *st)
+static void escape_action(struct session *s, enum ssh_esc_action a);
+
+/* Sends a new window size, if one came, on the session channel. */
+static void window_change(struct session *s)
 {
-    struct session *s = self;
-    if (s->ended || s->no_input || s->null_stdin) {
-        *n = 0;
-        *st = s->ended || s->null_stdin ? STRATA_CLOSED : STRATA_OK;
-        return NULL;
-    }
-    const uint8_t *p = s->inner.ops->in(s->inner.self, n, st);
     struct winsize ws;
     strata_ssh_channel *ch;
     if (s->escape && ssh_tty_winch_taken() &&
@@ -83,28 +93,51 @@ static const uint8_t *w_in(void *self, size_t *n, strata_status *st)
             s->conn)
             strata_io_conn_kick(s->conn);
     }
-    if (s->escape && *n) {
-        for (size_t i = 0; i < *n; i++) {
-            if (s->escape_state == 1 && p[i] == '.') {
-                fprintf(stderr, "Connection to host closed.\r\n");
-                s->escaped = 1;
-                if (strata_ssh_layer_close(s->target_layer, NULL) != STRATA_OK)
-                    s->ended = 1;
-                *n = i > 1 ? i - 1 : 0;
-                return p;
-            }
-            s->escape_state = (p[i] == '\r' || p[i] == '\n')          ? 0
-                              : (s->escape_state == 0 && p[i] == '~') ? 1
-                                                                      : 2;
-        }
+}
+
+/* stdin; ends once the session has ended (the remote side closed). With
+ * escapes on (pty sessions), stdin goes through the escape scanner into
+ * esc_buf, and the sequences act (ssh_escape.h). */
+static const uint8_t *w_in(void *self, size_t *n, strata_status *st)
+{
+    struct session *s = self;
+    if (s->ended || s->no_input || s->null_stdin) {
+        *n = 0;
+        *st = s->ended || s->null_stdin ? STRATA_CLOSED : STRATA_OK;
+        return NULL;
     }
-    return p;
+    window_change(s);
+    if (!s->escape)
+        return s->inner.ops->in(s->inner.self, n, st);
+    *st = STRATA_OK;
+    for (int round = 0; s->esc_off == s->esc_len && round < 64 && !s->ended; round++) {
+        size_t k;
+        const uint8_t *p = s->inner.ops->in(s->inner.self, &k, st);
+        if (!k)
+            break;
+        if (k > ESC_CHUNK)
+            k = ESC_CHUNK;
+        enum ssh_esc_action a;
+        size_t used = ssh_escape_scan(&s->esc, p, k, s->esc_buf, &s->esc_len, &a);
+        s->esc_off = 0;
+        s->inner.ops->in_ack(s->inner.self, used);
+        if (a != SSH_ESC_NONE)
+            escape_action(s, a);
+    }
+    *n = s->esc_len - s->esc_off;
+    if (*n)
+        *st = STRATA_OK;
+    return s->esc_buf + s->esc_off;
 }
 
 static void w_in_ack(void *self, size_t n)
 {
     struct session *s = self;
-    s->inner.ops->in_ack(s->inner.self, n);
+    if (!s->escape) {
+        s->inner.ops->in_ack(s->inner.self, n);
+        return;
+    }
+    s->esc_off += n;
 }
 
 static strata_status w_out(void *self, const uint8_t *p, size_t n, size_t *used)
@@ -148,11 +181,15 @@ static const struct strata_io_app_ops session_ops = {
     w_out_eof,     w_out_done, w_error, w_close,  w_out_flushed,
 };
 
+/* The remote command's stderr goes to our stderr as it was at the start:
+ * -E sends strata's own messages to a file, not the remote side's. */
+static int remote_stderr = STDERR_FILENO;
+
 static void on_stderr(void *user, const uint8_t *p, size_t n)
 {
     (void)user;
     while (n) {
-        ssize_t w = write(STDERR_FILENO, p, n);
+        ssize_t w = write(remote_stderr, p, n);
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0)
@@ -197,6 +234,133 @@ static void on_done(void *user, strata_io_conn *c, const strata_error *err)
     s->done = 1;
 }
 
+/* ~C: OpenSSH's command line, with the forwarding commands. */
+static void escape_command(struct session *s)
+{
+    char line[512], *p;
+    ssh_tty_restore();
+    p = (char *)ssh_tty_prompt("\r\nssh> ", 1, line, sizeof line);
+    if (p) {
+        while (*p == ' ')
+            p++;
+        int cancel = p[0] == '-' && p[1] == 'K';
+        char kind = p[0] == '-' ? p[cancel ? 2 : 1] : 0;
+        const char *arg = p + (cancel ? 3 : 2);
+        while (kind && *arg == ' ')
+            arg++;
+        strata_status r = STRATA_E_USAGE;
+        if (!*p) {
+            r = STRATA_OK;
+        } else if (!strcmp(p, "?") || !strcmp(p, "help")) {
+            fprintf(stderr,
+                    "Commands:\n"
+                    "      -L[bind_address:]port:host:hostport    Request local forward\n"
+                    "      -R[bind_address:]port:host:hostport    Request remote forward\n"
+                    "      -D[bind_address:]port                  Request dynamic forward\n"
+                    "      -KL[bind_address:]port                 Cancel local forward\n"
+                    "      -KR[bind_address:]port                 Cancel remote forward\n"
+                    "      -KD[bind_address:]port                 Cancel dynamic forward\n");
+            r = STRATA_OK;
+        } else if (kind == 'D' && !cancel) {
+            if ((r = strata_ssh_forward_open_dynamic(s->fwd, arg)) == STRATA_OK)
+                fprintf(stderr, "Forwarding port.\n");
+            else if (r == STRATA_E_USAGE)
+                fprintf(stderr, "Bad forwarding specification.\n");
+        } else if ((kind == 'L' || kind == 'R') && !cancel) {
+            if ((r = strata_ssh_forward_open(s->fwd, kind == 'R', arg)) == STRATA_OK)
+                fprintf(stderr, "Forwarding port.\n");
+            else if (r == STRATA_E_USAGE)
+                fprintf(stderr, "Bad forwarding specification.\n");
+        } else if ((kind == 'L' || kind == 'R' || kind == 'D') && cancel) {
+            const char *colon = strrchr(arg, ':');
+            char *e;
+            long port = strtol(colon ? colon + 1 : arg, &e, 10);
+            if (*e || port < 1 || port > 65535)
+                fprintf(stderr, "Bad forwarding close port\n");
+            else if ((r = kind == 'D' ? strata_ssh_forward_cancel_dynamic(s->fwd, (uint16_t)port)
+                                      : strata_ssh_forward_cancel(s->fwd, kind == 'R',
+                                                                  (uint16_t)port)) == STRATA_OK)
+                fprintf(stderr, "Canceled forwarding.\n");
+            else
+                fprintf(stderr, "Unknown port forwarding.\n");
+            r = STRATA_OK;
+        }
+        if (r == STRATA_E_USAGE && !kind)
+            fprintf(stderr, "Invalid command.\n");
+    }
+    OPENSSL_cleanse(line, sizeof line);
+    ssh_tty_raw();
+    if (s->conn)
+        strata_io_conn_kick(s->conn);
+}
+
+static void escape_action(struct session *s, enum ssh_esc_action a)
+{
+    char buf[4096];
+    strata_ssh_client *client = strata_ssh_layer_client(s->target_layer);
+    switch (a) {
+    case SSH_ESC_DISCONNECT:
+        fprintf(stderr, "%c.\r\nConnection to %s closed.\r\n", s->esc.ch, s->host);
+        s->escaped = 1;
+        if (strata_ssh_layer_close(s->target_layer, NULL) != STRATA_OK)
+            s->ended = 1;
+        break;
+    case SSH_ESC_SUSPEND:
+        fprintf(stderr, "%c^Z [suspend ssh]\r\n", s->esc.ch);
+        ssh_tty_restore();
+        kill(getpid(), SIGTSTP); /* back here after fg (SIGCONT) */
+        ssh_tty_raw();
+        ssh_tty_winch_mark(); /* the window may have changed meanwhile */
+        window_change(s);
+        break;
+    case SSH_ESC_LIST:
+        strata_ssh_forward_describe(s->fwd, buf, sizeof buf);
+        fprintf(stderr, "%c#\r\nThe following connections are open:\r\n%s", s->esc.ch, buf);
+        break;
+    case SSH_ESC_HELP:
+        fprintf(stderr, "%c?\r\n%s", s->esc.ch, ssh_escape_help(s->esc.ch, buf, sizeof buf));
+        break;
+    case SSH_ESC_COMMAND:
+        escape_command(s);
+        break;
+    case SSH_ESC_REKEY:
+        fprintf(stderr, "%cR\r\n", s->esc.ch);
+        if (client &&
+            strata_ssh_transport_rekey(strata_ssh_client_transport(client)) == STRATA_OK && s->conn)
+            strata_io_conn_kick(s->conn);
+        break;
+    case SSH_ESC_VERBOSE_UP:
+    case SSH_ESC_VERBOSE_DOWN: {
+        int v = cli_verbosity() + (a == SSH_ESC_VERBOSE_UP ? 1 : -1);
+        v = v < 0 ? 0 : v > 3 ? 3 : v;
+        cli_verbose(v);
+        static const char *const names[] = {"INFO", "DEBUG1", "DEBUG2", "DEBUG3"};
+        fprintf(stderr, "%c%c\r\n[LogLevel %s]\r\n", s->esc.ch, a == SSH_ESC_VERBOSE_UP ? 'v' : 'V',
+                names[v]);
+        break;
+    }
+    case SSH_ESC_NONE:
+        break;
+    }
+}
+
+/* -f: authenticated, so to the background; the parent leaves with 0. The
+ * child leaves with _exit: libuv's exit-time shutdown would join thread-pool
+ * threads that stayed in the parent. */
+static strata_io *fork_io;
+static int in_background;
+static void on_ready_fork(void *user, strata_ssh_client *c)
+{
+    (void)user, (void)c;
+    int parent = 0;
+    if (strata_io_fork_background(fork_io, &parent) != STRATA_OK)
+        cli_err("fork: cannot go to the background; staying in the foreground");
+    else if (parent)
+        _exit(0);
+    else
+        in_background = 1;
+}
+
 static const char *tty_ask(void *user, const char *prompt, int echo, char *buf, size_t cap)
 {
     (void)user;
@@ -209,6 +373,12 @@ struct ssh_cmd {
     strata_ssh_session_args args;
     strata_ssh_forward *fwd;
     int no_command, tty_force, tty_never, null_stdin, subsystem;
+    int agent;            /* -A 1, -a 0, else -1 */
+    char stdio_host[256]; /* -W host (empty: none) */
+    uint16_t stdio_port;
+    int escape_char;      /* -e: -1 none */
+    int background;       /* -f: to the background once authenticated */
+    const char *log_file; /* -E: strata's messages appended there */
     char *command;
     uint64_t timeout_ms;
 };
@@ -225,6 +395,30 @@ static char *join(int argc, char **argv)
         strcat(s, argv[i]);
     }
     return s;
+}
+
+/* -W's "host:port" (an IPv6 host in brackets, or bare with the port after
+ * its last colon). -1 when malformed. */
+static int parse_host_port(const char *s, char *host, size_t cap, uint16_t *port)
+{
+    const char *colon = strrchr(s, ':');
+    char *end;
+    if (!colon || colon == s)
+        return -1;
+    long p = strtol(colon + 1, &end, 10);
+    size_t hl = (size_t)(colon - s);
+    if (!colon[1] || *end || p < 1 || p > 65535)
+        return -1;
+    if (s[0] == '[' && hl > 2 && s[hl - 1] == ']') {
+        s++;
+        hl -= 2;
+    }
+    if (hl == 0 || hl >= cap)
+        return -1;
+    memcpy(host, s, hl);
+    host[hl] = 0;
+    *port = (uint16_t)p;
+    return 0;
 }
 
 static int parse(int argc, char **argv, struct ssh_cmd *c, const char **dest)
@@ -248,7 +442,7 @@ static int parse(int argc, char **argv, struct ssh_cmd *c, const char **dest)
         if (!strcmp(argv[i], "--"))
             break;
     }
-    while ((ch = getopt(argc, argv, "+p:l:i:o:F:L:R:J:NTtCqvc:m:hE:nxas")) != -1) {
+    while ((ch = getopt(argc, argv, "+p:l:i:o:F:L:R:D:W:J:NTtCqvc:m:hE:nxaAse:f")) != -1) {
         switch (ch) {
         case 'p': {
             char *e;
@@ -277,6 +471,12 @@ static int parse(int argc, char **argv, struct ssh_cmd *c, const char **dest)
         case 'J':
             c->args.jump = optarg;
             break;
+        case 'e':
+            if ((c->escape_char = ssh_escape_parse(optarg)) == -2) {
+                cli_err("Bad escape character '%s'.", optarg);
+                return CLI_USAGE;
+            }
+            break;
         case 'N':
             c->no_command = 1;
             break;
@@ -287,7 +487,22 @@ static int parse(int argc, char **argv, struct ssh_cmd *c, const char **dest)
             c->subsystem = 1;
             break;
         case 'x': /* no X11 forwarding: strata never forwards X11 */
-        case 'a': /* no agent forwarding: strata never forwards the agent */
+            break;
+        case 'A':
+        case 'a':
+            c->agent = ch == 'A';
+            break;
+        case 'D':
+            if (strata_ssh_forward_parse_dynamic(c->fwd, optarg) != STRATA_OK) {
+                cli_err("Bad dynamic forwarding specification '%s'", optarg);
+                return CLI_USAGE;
+            }
+            break;
+        case 'W':
+            if (parse_host_port(optarg, c->stdio_host, sizeof c->stdio_host, &c->stdio_port) != 0) {
+                cli_err("Bad stdio forwarding specification '%s'", optarg);
+                return CLI_USAGE;
+            }
             break;
         case 'T':
             c->tty_never = 1;
@@ -322,10 +537,14 @@ static int parse(int argc, char **argv, struct ssh_cmd *c, const char **dest)
             }
             break;
         case 'E':
-            cli_err("option -%c is not supported yet", ch);
-            return CLI_USAGE;
+            c->log_file = optarg;
+            break;
+        case 'f':
+            c->background = 1;
+            c->null_stdin = 1; /* as OpenSSH: -f implies -n */
+            break;
         default:
-            if (optopt && strchr("plioFLRJcmE", optopt))
+            if (optopt && strchr("plioFLRDWJcmEe", optopt))
                 cli_err("option requires an argument -- %c", optopt);
             else
                 cli_err("unknown option -- %c", optopt);
@@ -340,6 +559,10 @@ static int parse(int argc, char **argv, struct ssh_cmd *c, const char **dest)
     *dest = argv[optind];
     if (optind + 1 < argc && !(c->command = join(argc - optind - 1, argv + optind + 1)))
         return CLI_FAIL;
+    if (c->stdio_host[0] && (c->command || c->no_command)) {
+        cli_err("-W takes no command and no -N: stdin and stdout are the forwarded connection");
+        return CLI_USAGE;
+    }
     return 0;
 }
 
@@ -362,7 +585,7 @@ static int run(struct ssh_cmd *c, struct session *sp, strata_io *io, strata_ssh_
         return SSH_EXIT_FAIL;
     }
     int stdin_tty = isatty(STDIN_FILENO);
-    int pty = !c->no_command && !c->null_stdin && !c->tty_never &&
+    int pty = !c->no_command && !c->null_stdin && !c->tty_never && !c->stdio_host[0] &&
               (c->tty_force > 0 || (!c->command && stdin_tty));
     if (pty && !stdin_tty && c->tty_force < 2) {
         if (!c->args.quiet)
@@ -374,7 +597,7 @@ static int run(struct ssh_cmd *c, struct session *sp, strata_io *io, strata_ssh_
     sp->null_stdin = c->null_stdin;
     const strata_ssh_config *tc = strata_ssh_session_config(ss);
     if ((c->no_command || strata_ssh_forward_count(c->fwd, 0) || tc->n_forwards ||
-         strata_ssh_forward_count(c->fwd, 1)) &&
+         strata_ssh_forward_count(c->fwd, 1) || strata_ssh_forward_count_dynamic(c->fwd)) &&
         strata_io_stop_on_signals(io) != STRATA_OK)
         cli_err("cannot watch for SIGINT and SIGTERM");
     strata_io_app app = {&session_ops, sp};
@@ -399,18 +622,33 @@ static int run(struct ssh_cmd *c, struct session *sp, strata_io *io, strata_ssh_
     lc.on_exit = on_exit_status;
     lc.user = sp;
     lc.no_channel = c->no_command;
+    if (c->agent == 1 && !c->stdio_host[0] && strata_ssh_forward_agent(c->fwd, NULL) != STRATA_OK) {
+        cli_err("agent forwarding: out of memory");
+        goto out;
+    }
+    if (c->background) {
+        fork_io = io;
+        lc.on_ready = on_ready_fork;
+    }
     strata_io_conn *conn;
     if ((r = strata_ssh_session_connect(ss, io, &lc, c->fwd, app, &cfg, &conn, &sp->target_layer,
                                         &err)) != STRATA_OK) {
         rc = report(&err);
         goto out;
     }
+    /* -W: the destination's channel is a direct-tcpip one to host:port
+     * (nothing has been sent yet: authentication is still ahead). */
+    if (c->stdio_host[0] && (r = strata_ssh_layer_set_direct(sp->target_layer, c->stdio_host,
+                                                             c->stdio_port)) != STRATA_OK)
+        strata_io_conn_abort(conn, r, "cannot set up stdio forwarding");
     if (pty && stdin_tty) {
         ssh_tty_watch_winch();
         if (strata_io_on_signal(io, SIGWINCH, on_winch, conn, &winch_watch) != STRATA_OK)
             cli_err("cannot watch for window size changes");
         ssh_tty_raw();
-        sp->escape = 1;
+        sp->escape = c->escape_char >= 0;
+        ssh_escape_init(&sp->esc, c->escape_char);
+        sp->host = tc->hostname;
     }
     if (strata_io_run(io) != STRATA_OK || !sp->done) {
         cli_err("internal: the connection did not end");
@@ -442,6 +680,7 @@ int cmd_ssh(int argc, char **argv)
     static struct session s; /* large; lives for the command */
     memset(&c, 0, sizeof c);
     memset(&s, 0, sizeof s);
+    c.agent = -1;
     strata_io *io = NULL;
     if (strata_io_new(&io) != STRATA_OK ||
         strata_ssh_forward_new(io, NULL, NULL, &s.fwd) != STRATA_OK) {
@@ -451,6 +690,7 @@ int cmd_ssh(int argc, char **argv)
     }
     c.fwd = s.fwd;
     c.args.ui.ask = tty_ask;
+    c.escape_char = '~';
     const char *dest = NULL;
     int rc = parse(argc, argv, &c, &dest);
     strata_ssh_session *ss = NULL;
@@ -458,6 +698,28 @@ int cmd_ssh(int argc, char **argv)
     if (rc != 0) {
         rc = rc < 0 ? CLI_OK : SSH_EXIT_FAIL;
         goto out;
+    }
+    if (c.background && !c.command && !c.no_command) {
+        cli_err("Cannot fork into background without a command to execute.");
+        rc = SSH_EXIT_FAIL;
+        goto out;
+    }
+    if (c.log_file) { /* -E: our messages to the file, the remote stderr as before */
+        int fd = open(c.log_file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+        if (fd < 0) {
+            cli_err("Couldn't open logfile %s: %s", c.log_file, strerror(errno));
+            rc = SSH_EXIT_FAIL;
+            goto out;
+        }
+        fflush(stderr);
+        remote_stderr = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+        if (remote_stderr < 0 || dup2(fd, STDERR_FILENO) < 0) {
+            cli_err("Couldn't open logfile %s: %s", c.log_file, strerror(errno));
+            close(fd);
+            rc = SSH_EXIT_FAIL;
+            goto out;
+        }
+        close(fd);
     }
     cli_verbose(c.args.verbose);
     if (strata_ssh_session_new(dest, &c.args, &ss, &err) != STRATA_OK) {
@@ -472,5 +734,10 @@ out:
     strata_io_free(io);
     strata_ssh_session_free(ss);
     free(c.command);
+    if (in_background) {
+        fflush(stdout);
+        fflush(stderr);
+        _exit(rc);
+    }
     return rc;
 }
