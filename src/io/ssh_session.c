@@ -43,7 +43,7 @@ struct ssh_hop {
     char prompt_buf[2][1024];
     const char *key_path; /* the key file being loaded, for its passphrase question */
     int gave_up;          /* the passphrase question was not answered */
-    char methods[64]; /* the user auth methods to try, in order */
+    char methods[64];     /* the user auth methods to try, in order */
 };
 
 struct strata_ssh_session {
