@@ -64,7 +64,7 @@ struct strata_ssh_session {
 static void hop_free(struct ssh_hop *h);
 
 /* A line for the user through the ui (stderr without one). */
-static void say(const struct ssh_hop *h, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void say(const struct ssh_hop *h, const char *fmt, ...)
 {
     char line[2048];
     va_list ap;
