@@ -307,6 +307,9 @@ static strata_status hop_new(const char *dest, const strata_ssh_session_args *a,
     if (!a->config_file || strcmp(a->config_file, "none") != 0) {
         if (!a->config_file)
             snprintf(path, sizeof path, "%s/.ssh/config", home ? home : "");
+        if (h->verbose)
+            say(h, "debug1: Reading configuration data %s\n",
+                a->config_file ? a->config_file : path);
         if ((r = strata_ssh_config_apply_file(&h->cfg, a->config_file ? a->config_file : path,
                                               a->config_file != NULL, h->host, home, err)) !=
             STRATA_OK)
@@ -441,6 +444,8 @@ static strata_status verify_host_key(void *user, const strata_ssh_hostkey_info *
     struct ssh_hop *h = user;
     if (h->verbose && h->layer)
         log_algorithms(h);
+    if (h->verbose)
+        say(h, "debug1: Server host key: %s %s\n", info->hostkey_alg, info->fp_sha256);
     enum strata_ssh_strict policy = STRATA_SSH_STRICT_YES;
     int asking = 0;
     switch (h->cfg.strict_host_key_checking) {
