@@ -1,7 +1,10 @@
 /* strata/ssh_forward.h - SSH port forwarding on the io driver: -L (a local
- * listener; each accepted connection becomes a direct-tcpip channel) and -R
+ * listener; each accepted connection becomes a direct-tcpip channel), -R
  * (tcpip-forward; each forwarded-tcpip channel the server opens is
- * connected to a local host:port), as OpenSSH's ssh does.
+ * connected to a local host:port), -D (a local SOCKS4/4a/5 server; each
+ * request becomes a direct-tcpip channel to the host:port it names) and -A
+ * (agent channels the server opens are connected to the local ssh-agent),
+ * as OpenSSH's ssh does.
  *
  * Every forwarded connection is an io connection whose app endpoint is the
  * channel, so back-pressure runs through the channel windows. Implemented
@@ -55,11 +58,36 @@ STRATA_API STRATA_MUST_CHECK strata_status strata_ssh_forward_parse(strata_ssh_f
                                                                     int remote, const char *spec);
 /* Number of -L (remote 0) or -R (remote 1) forwardings added. */
 STRATA_API size_t strata_ssh_forward_count(const strata_ssh_forward *f, int remote);
-/* Points cfg's connection callbacks (open_request, global_reply) at f. */
+/* Adds a dynamic forwarding (-D): a SOCKS server (strata/socks.h: SOCKS4,
+ * SOCKS4a, SOCKS5 without authentication, CONNECT only) listening on
+ * bind:port here (NULL bind: 127.0.0.1). Each request opens a direct-tcpip
+ * channel to the host:port it names; the channel's confirmation is the
+ * SOCKS success reply, its refusal a failure reply (SOCKS5: not allowed,
+ * connection refused or general failure, after the server's reason) and
+ * the line "channel N: open failed: ..." through message. bind is copied.
+ * E_LIMIT beyond STRATA_SSH_FORWARD_MAX. */
+STRATA_API STRATA_MUST_CHECK strata_status strata_ssh_forward_add_dynamic(strata_ssh_forward *f,
+                                                                          const char *bind,
+                                                                          uint16_t port);
+/* Parses "[bind:]port" (an IPv6 bind address in brackets; "*" binds every
+ * address) and adds it as above. E_USAGE for a malformed specification. */
+STRATA_API STRATA_MUST_CHECK strata_status strata_ssh_forward_parse_dynamic(strata_ssh_forward *f,
+                                                                            const char *spec);
+/* Number of -D forwardings added. */
+STRATA_API size_t strata_ssh_forward_count_dynamic(const strata_ssh_forward *f);
+/* Agent forwarding (-A / ForwardAgent): _attach asks for it on the session
+ * (auth-agent-req@openssh.com), and each auth-agent@openssh.com channel the
+ * server then opens is connected to the agent's Unix socket at sock_path
+ * (copied; NULL: $SSH_AUTH_SOCK, read when a channel opens). A channel
+ * that cannot reach the agent is refused (connect failed). */
+STRATA_API STRATA_MUST_CHECK strata_status strata_ssh_forward_agent(strata_ssh_forward *f,
+                                                                    const char *sock_path);
+/* Points cfg's connection callbacks (open_request, global_reply) at f, and
+ * sets cfg->forward_agent when strata_ssh_forward_agent was called. */
 STRATA_API void strata_ssh_forward_attach(strata_ssh_forward *f, strata_ssh_layer_config *cfg);
 /* Authentication succeeded on client (borrowed), whose SSH connection is
- * the io connection main (borrowed): opens the -L listeners and sends the
- * -R requests. Failures are reported through message and counted
+ * the io connection main (borrowed): opens the -L and -D listeners and
+ * sends the -R requests. Failures are reported through message and counted
  * (strata_ssh_forward_failed). */
 STRATA_API void strata_ssh_forward_start(strata_ssh_forward *f, strata_io_conn *main,
                                          strata_ssh_client *client);
@@ -77,6 +105,13 @@ STRATA_API STRATA_MUST_CHECK strata_status strata_ssh_forward_open(strata_ssh_fo
  * (cancel-tcpip-forward): ~C's -KL / -KR. E_USAGE when none has that port. */
 STRATA_API STRATA_MUST_CHECK strata_status strata_ssh_forward_cancel(strata_ssh_forward *f,
                                                                      int remote, uint16_t port);
+/* As _open and _cancel for a dynamic (-D) forwarding: spec "[bind:]port"
+ * as _parse_dynamic; cancel stops its listener (SOCKS connections already
+ * made go on). ~C's -D and -KD. */
+STRATA_API STRATA_MUST_CHECK strata_status strata_ssh_forward_open_dynamic(strata_ssh_forward *f,
+                                                                           const char *spec);
+STRATA_API STRATA_MUST_CHECK strata_status strata_ssh_forward_cancel_dynamic(strata_ssh_forward *f,
+                                                                             uint16_t port);
 /* What is forwarded, for the user (~#): a line per listener and remote
  * forwarding, then the number of forwarded connections open; CR LF line
  * ends (the terminal may be raw). Writes at most cap bytes with the NUL;

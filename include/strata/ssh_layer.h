@@ -36,6 +36,9 @@ typedef struct strata_ssh_layer_config {
     uint32_t cols, rows;
     const uint8_t *modes; /* encoded terminal modes (RFC 4254 §8), may be NULL */
     size_t modes_len;
+    /* auth-agent-req@openssh.com on the session (ssh -A): the server may
+     * then open agent channels, which reach conn.open_request. */
+    int forward_agent;
     const char *const *env; /* "NAME=VALUE" strings */
     size_t n_env;
     /* stderr bytes of the session (borrowed for the call); NULL: dropped. */

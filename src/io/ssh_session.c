@@ -16,6 +16,7 @@
 
 #include <stdarg.h>
 
+#include "strata/passphrase.h"
 #include "strata/pki.h"
 #include "strata/ssh.h"
 #include "strata/ssh_agent.h"
@@ -41,7 +42,9 @@ struct ssh_hop {
     strata_ssh_session_ui ui;
     void *layer; /* the hop's SSH layer (self), once made */
     char prompt_buf[2][1024];
-    char methods[64]; /* the user auth methods to try, in order */
+    const char *key_path; /* the key file being loaded, for its passphrase question */
+    int gave_up;          /* the passphrase question was not answered */
+    char methods[64];     /* the user auth methods to try, in order */
     /* SendEnv (from the environment) then SetEnv: "NAME=VALUE" heap strings,
      * for the session channel's env requests. */
     char *env[2 * STRATA_SSH_CONFIG_LIST_MAX];
@@ -98,7 +101,7 @@ static strata_status hop_env(struct ssh_hop *h, strata_error *err)
 }
 
 /* A line for the user through the ui (stderr without one). */
-static void say(const struct ssh_hop *h, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void say(const struct ssh_hop *h, const char *fmt, ...)
 {
     char line[2048];
     va_list ap;
@@ -122,18 +125,16 @@ struct agent_key {
     size_t n;
 };
 
-/* Reads a whole file (at most max bytes) into b; 0 on success, else -1
- * with errno set (EFBIG beyond max). */
+/* Reads a whole file (at most max bytes; a regular file) into b with the
+ * one bounded reader; 0 on success, else -1 with errno set. */
 static int read_whole(const char *path, size_t max, strata_buf *b, int secret)
 {
     strata_error e = {0};
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return -1;
-    strata_status r = strata_pki_read_stream(f, path, b, secret, &e);
-    fclose(f);
-    if (r != STRATA_OK || strata_buf_len(b) > max) {
-        errno = r == STRATA_OK || r == STRATA_E_LIMIT ? EFBIG : EIO;
+    unsigned flags = STRATA_READ_REGULAR | (secret ? STRATA_READ_SECRET : 0u);
+    errno = 0;
+    if (strata_pki_read_file_ex(path, max, flags, b, &e) != STRATA_OK) {
+        if (!errno)
+            errno = EIO;
         return -1;
     }
     return 0;
@@ -186,6 +187,24 @@ static int passphrase_tries(const struct ssh_hop *h)
     return 3;
 }
 
+/* strata_passphrase_fn for key files: the ui's question. */
+static int key_passphrase(char *buf, size_t cap, int verify, void *user)
+{
+    struct ssh_hop *h = user;
+    char prompt[600], pass[STRATA_PASSPHRASE_MAX + 1];
+    (void)verify;
+    snprintf(prompt, sizeof prompt, "Enter passphrase for key '%s': ", h->key_path);
+    int n = -1;
+    if (ask(h, prompt, 0, pass, sizeof pass) && *pass && strlen(pass) <= cap) {
+        n = (int)strlen(pass);
+        memcpy(buf, pass, (size_t)n);
+    } else {
+        h->gave_up = 1;
+    }
+    OPENSSL_cleanse(pass, sizeof pass);
+    return n;
+}
+
 static void load_key(struct ssh_hop *h, const char *path, int explicit)
 {
     strata_buf kb;
@@ -198,26 +217,29 @@ static void load_key(struct ssh_hop *h, const char *path, int explicit)
     }
     strata_error err = {0};
     strata_ssh_privkey *k = NULL;
-    strata_status r =
-        strata_ssh_privkey_parse(strata_buf_ptr(&kb), strata_buf_len(&kb), NULL, &k, &err);
-    if (r == STRATA_E_SSH_KEY_ENCRYPTED && h->cfg.batch_mode != 1) {
-        /* As OpenSSH: the same question again after a wrong passphrase, up
-         * to NumberOfPasswordPrompts times; an empty answer gives up. */
-        char prompt[600], pass[1024];
-        snprintf(prompt, sizeof prompt, "Enter passphrase for key '%s': ", path);
-        for (int i = 0; i < passphrase_tries(h); i++) {
-            if (!ask(h, prompt, 0, pass, sizeof pass) || !*pass)
-                break;
-            strata_error_clear(&err);
-            r = strata_ssh_privkey_parse(strata_buf_ptr(&kb), strata_buf_len(&kb), pass, &k, &err);
-            if (r != STRATA_E_PASSPHRASE)
-                break;
-            say(h, "strata: wrong passphrase for key %s\n", path);
-        }
-        OPENSSL_cleanse(pass, sizeof pass);
-    } else if (r != STRATA_OK && r != STRATA_E_SSH_KEY_ENCRYPTED) {
-        say(h, "strata: cannot use key %s: %s\n", path, strata_error_message(&err));
+    /* The one passphrase path: the session's ui asks, only when the key
+     * is encrypted; as OpenSSH the same question again after a wrong
+     * passphrase, up to NumberOfPasswordPrompts times; an empty answer (or
+     * none) gives up. */
+    h->key_path = path;
+    strata_passphrase pw = {NULL, 0, key_passphrase, h};
+    const strata_passphrase *pwp = h->cfg.batch_mode != 1 && h->ui.ask ? &pw : NULL;
+    strata_status r;
+    for (int i = 0;; i++) {
+        strata_error_clear(&err);
+        r = strata_ssh_privkey_parse_pw(strata_buf_ptr(&kb), strata_buf_len(&kb), pwp, &k, &err);
+        if (r != STRATA_E_PASSPHRASE || i + 1 >= passphrase_tries(h))
+            break;
+        if (h->gave_up)
+            break;
+        say(h, "strata: wrong passphrase for key %s\n", path);
     }
+    if (r == STRATA_E_PASSPHRASE && !h->gave_up)
+        say(h, "strata: wrong passphrase for key %s\n", path);
+    else if (r != STRATA_OK && r != STRATA_E_SSH_KEY_ENCRYPTED && r != STRATA_E_PASSPHRASE)
+        say(h, "strata: cannot use key %s: %s\n", path, strata_error_message(&err));
+    h->key_path = NULL;
+    h->gave_up = 0;
     strata_buf_free(&kb);
     if (r != STRATA_OK || h->n_keys == KEYS_MAX) {
         strata_ssh_privkey_free(k);
@@ -318,6 +340,10 @@ static strata_status hop_new(const char *dest, const strata_ssh_session_args *a,
     if (!home && pw)
         home = pw->pw_dir;
     char path[4200];
+    if (h->verbose && (!a->config_file || strcmp(a->config_file, "none") != 0)) {
+        snprintf(path, sizeof path, "%s/.ssh/config", home ? home : "");
+        say(h, "debug1: Reading configuration data %s\n", a->config_file ? a->config_file : path);
+    }
     /* The config files (Match final's second reading, the system file),
      * then the defaults and tokens. */
     if ((r = strata_ssh_config_resolve(&h->cfg, h->host, NULL, 0, a->config_file, err)) !=
@@ -468,6 +494,8 @@ static strata_status verify_host_key(void *user, const strata_ssh_hostkey_info *
     struct ssh_hop *h = user;
     if (h->verbose && h->layer)
         log_algorithms(h);
+    if (h->verbose)
+        say(h, "debug1: Server host key: %s %s\n", info->hostkey_alg, info->fp_sha256);
     enum strata_ssh_strict policy = STRATA_SSH_STRICT_YES;
     int asking = 0;
     switch (h->cfg.strict_host_key_checking) {

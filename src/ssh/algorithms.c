@@ -44,12 +44,10 @@ static int is_cert(const char *name)
 
 static void keytypes(strata_buf *b, int plain, int cert)
 {
-    const struct ssh_keytype *kt;
-    for (size_t i = 0; (kt = strata__ssh_keytype_at(i)) != NULL; i++)
-        if (plain)
-            add(b, kt->name, strlen(kt->name));
-    for (size_t i = 0; cert && (kt = strata__ssh_keytype_at(i)) != NULL; i++)
-        add(b, kt->cert_name, strlen(kt->cert_name));
+    for (size_t i = 0; plain && i < strata__ssh_keytypes_count; i++)
+        add(b, strata__ssh_keytypes[i]->name, strlen(strata__ssh_keytypes[i]->name));
+    for (size_t i = 0; cert && i < strata__ssh_keytypes_count; i++)
+        add(b, strata__ssh_keytypes[i]->cert_name, strlen(strata__ssh_keytypes[i]->cert_name));
 }
 
 size_t strata_ssh_algorithms(const char *what, char *buf, size_t n)

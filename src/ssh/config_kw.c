@@ -728,7 +728,7 @@ static strata_status apply_row(strata_ssh_config *c, const struct option_row *ro
                                  STRATA_SSHC_MASTER_AUTO,    STRATA_SSHC_MASTER_ASK,
                                  STRATA_SSHC_MASTER_AUTO_ASK};
         if ((x = ENUM(v, nm, vl)) < 0)
-            return bad(err, loc, "ControlMaster must be yes, no, auto, ask or autoask, not \"%s\"",
+            return bad(err, loc, "ControlMaster must be yes, no, ask, auto or autoask, not \"%s\"",
                        v);
         break;
     }

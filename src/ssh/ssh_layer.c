@@ -37,7 +37,7 @@ struct sl {
     char *direct_host;
     uint16_t direct_port;
     char *command, *subsystem, *term;
-    int want_pty, no_channel;
+    int want_pty, no_channel, forward_agent;
     uint32_t cols, rows;
     uint8_t *modes;
     size_t modes_len;
@@ -103,6 +103,8 @@ static strata_status session_requests(struct sl *l)
         r = strata_ssh_channel_env(l->ch, l->env[i], eq + 1);
         *eq = '=';
     }
+    if (r == STRATA_OK && l->forward_agent)
+        r = strata_ssh_channel_agent_forward(l->ch);
     if (r == STRATA_OK && l->want_pty)
         r = strata_ssh_channel_pty(l->ch, l->term, l->cols, l->rows, 0, 0, l->modes, l->modes_len);
     if (r != STRATA_OK)
@@ -532,6 +534,7 @@ strata_status strata_ssh_layer_new(const strata_ssh_layer_config *cfg, strata_la
     }
     l->want_pty = cfg->want_pty;
     l->no_channel = cfg->no_channel;
+    l->forward_agent = cfg->forward_agent;
     l->cols = cfg->cols ? cfg->cols : 80;
     l->rows = cfg->rows ? cfg->rows : 24;
     l->on_stderr = cfg->on_stderr;

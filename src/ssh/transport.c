@@ -252,13 +252,11 @@ strata_status strata__ssh_t_fail_err(struct strata_ssh_transport *t, uint32_t re
 strata_status strata__ssh_t_fail(struct strata_ssh_transport *t, uint32_t reason,
                                  strata_status status, const char *fmt, ...)
 {
-    if (t->err.status == STRATA_OK && t->state != SSH_T_CLOSED) {
-        char msg[STRATA_ERROR_MSG_MAX];
+    if (t->state != SSH_T_CLOSED) {
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(msg, sizeof(msg), fmt, ap);
+        strata_error_vset(&t->err, status, fmt, ap);
         va_end(ap);
-        strata__error_set(&t->err, status, "%s", msg);
     }
     return strata__ssh_t_fail_err(t, reason, &t->err);
 }

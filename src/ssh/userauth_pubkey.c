@@ -13,8 +13,6 @@
 #include "ssh/sshkey_internal.h"
 #include "ssh/userauth_internal.h"
 
-#define RSA_CERT "ssh-rsa-cert-v01@openssh.com"
-
 void strata__ssh_ident_clear(struct ssh_ident *id)
 {
     free(id->blob);
@@ -129,39 +127,41 @@ strata_status strata_ssh_auth_add_signer(strata_ssh_auth *a, const uint8_t *blob
     return r;
 }
 
-/* RFC 8332 §3.1 / RFC 8308 §3.1: RSA keys sign with the SHA-2 algorithm the
- * server lists in server-sig-algs, SHA-512 first. Without the extension we
- * cannot know; rsa-sha2-512 is tried unless SHA-1 is allowed. Only
- * algorithms in PubkeyAcceptedAlgorithms (when given) are used. */
+/* RFC 8332 §3.1 / RFC 8308 §3.1: a key type with several signature
+ * algorithms (RSA) signs with the first of its table row the server lists in
+ * server-sig-algs (SHA-512 first). Without the extension we cannot know; the
+ * first is tried unless SHA-1 is allowed, when the legacy one is. A type with
+ * one algorithm uses it. Only algorithms in PubkeyAcceptedAlgorithms (when
+ * given) are used: the next candidate is taken. */
 const char *strata__ssh_auth_pick_alg(const struct strata_ssh_auth *a, const struct ssh_ident *id)
 {
-    int cert = strcmp(id->type, RSA_CERT) == 0;
-    if (!cert && strcmp(id->type, "ssh-rsa") != 0) {
-        const char *alg = strata__ssh_sigalg_plain(id->type) ? id->type : NULL;
-        return alg && (!a->accepted || strata__ssh_list_has(a->accepted, alg)) ? alg : NULL;
-    }
-    static const char *const plain[] = {"rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"};
-    static const char *const certs[] = {"rsa-sha2-512-cert-v01@openssh.com",
-                                        "rsa-sha2-256-cert-v01@openssh.com", RSA_CERT};
-    const char *const *names = cert ? certs : plain;
-    /* The candidates in order of preference: without server-sig-algs, SHA-1
-     * first when allowed; with it, what the server lists, then SHA-1. */
-    int order[3], n = 0;
-    if (!a->sig_algs) {
-        if (a->allow_rsa_sha1)
-            order[n++] = 2;
-        order[n++] = 0;
-        order[n++] = 1;
+    int cert;
+    const struct ssh_keytype *kt = strata__ssh_keytype_by_name(id->type, strlen(id->type), &cert);
+    if (!kt)
+        return NULL;
+    const struct ssh_sigalg *cand[SSH_KEYTYPE_SIGALGS_MAX + 1], *legacy = NULL;
+    size_t count = 0, n = 0;
+    for (; count < SSH_KEYTYPE_SIGALGS_MAX && kt->sigalgs[count].name; count++)
+        if (kt->sigalgs[count].legacy)
+            legacy = &kt->sigalgs[count];
+    if (count == 1) {
+        cand[n++] = &kt->sigalgs[0];
     } else {
-        for (int i = 0; i < 2; i++)
-            if (strata__ssh_list_has(a->sig_algs, plain[i]))
-                order[n++] = i;
-        if (a->allow_rsa_sha1)
-            order[n++] = 2;
+        if (!a->sig_algs && a->allow_rsa_sha1 && legacy)
+            cand[n++] = legacy;
+        for (size_t i = 0; i < count; i++) {
+            const struct ssh_sigalg *s = &kt->sigalgs[i];
+            if (!s->legacy && (!a->sig_algs || strata__ssh_list_has(a->sig_algs, s->name)))
+                cand[n++] = s;
+        }
+        if (a->sig_algs && a->allow_rsa_sha1 && legacy)
+            cand[n++] = legacy;
     }
-    for (int i = 0; i < n; i++)
-        if (!a->accepted || strata__ssh_list_has(a->accepted, names[order[i]]))
-            return names[order[i]];
+    for (size_t i = 0; i < n; i++) {
+        const char *name = cert ? cand[i]->cert_name : cand[i]->name;
+        if (!a->accepted || strata__ssh_list_has(a->accepted, name))
+            return name;
+    }
     return NULL;
 }
 

@@ -169,9 +169,16 @@ Match originalhost box exec "true"
 Include $WORK/debian_ssh_config
 CFG
 out=$(LC_STRATA=lc-sent LANG=C.UTF-8 timeout 60 "$STRATA" ssh -v -F "$WORK/user_config" box -- \
-    'echo connected $STRATA_T $LC_STRATA' 2>"$WORK/v.log") || true
-[ "$out" = "connected 1 lc-sent" ] && echo "ok   Debian + typical config connects; SetEnv and SendEnv reach sshd" ||
+    'echo connected' 2>"$WORK/v.log") || true
+[ "$out" = "connected" ] && echo "ok   Debian + typical config connects (ControlMaster auto)" ||
     { echo "FAIL Debian + typical config: $out"; cat "$WORK/v.log"; FAILS=$((FAILS + 1)); }
+# SetEnv (under Match exec) and SendEnv reach sshd on a direct session.
+out=$(LC_STRATA=lc-sent LANG=C.UTF-8 timeout 60 "$STRATA" ssh -o ControlPath=none -F "$WORK/user_config" \
+    box -- 'echo connected $STRATA_T $LC_STRATA' 2>"$WORK/v2.log") || true
+[ "$out" = "connected 1 lc-sent" ] && echo "ok   SetEnv and SendEnv reach sshd" ||
+    { echo "FAIL SetEnv/SendEnv: $out"; cat "$WORK/v2.log"; FAILS=$((FAILS + 1)); }
+# The ControlPersist master the first connection left: asked to exit.
+timeout 30 "$STRATA" ssh -F "$WORK/user_config" -O exit box >/dev/null 2>&1 || true
 for k in UseKeychain ForwardX11 TCPKeepAlive GSSAPIAuthentication VisualHostKey; do
     grep -q "debug1: .*ignoring $k" "$WORK/v.log" && echo "ok   -v notes $k" ||
         { echo "FAIL -v does not note $k"; FAILS=$((FAILS + 1)); }

@@ -5,8 +5,9 @@
 # local terminal's settings are restored afterwards, "~." ends a session
 # (status 255, terminal restored too), and the other escapes: "~?" help,
 # "~~" one tilde, "~C" opens a -L forwarding on the live connection, "~#"
-# lists it, "-KL" cancels it, "~^Z" suspends strata ssh until fg, and
-# "-e none" turns escapes off.
+# lists it, "-KL" cancels it, "~C -D" / "-KD" the same for a SOCKS
+# forwarding (a SOCKS5 client reaches the sshd's banner through it), "~^Z" suspends
+# strata ssh until fg, and "-e none" turns escapes off.
 source "$(dirname "$0")/ssh_lib.sh"
 need /usr/sbin/sshd
 need ssh-keygen
@@ -134,6 +135,41 @@ if (exec 3<>"/dev/tcp/127.0.0.1/$LP") 2>/dev/null; then
     echo "FAIL the cancelled forwarding still listens"; FAILS=$((FAILS + 1))
 else
     echo "ok   nothing listens after -KL"
+fi
+DP=$(free_port)
+"${TM[@]}" send-keys -t c Enter '~C'
+sleep 0.5
+"${TM[@]}" send-keys -t c -- "-D $DP" Enter
+pane_ok c "Forwarding port." "~C -D opens a SOCKS forwarding on the live connection"
+socks5_banner() { # socks5_banner SOCKS_PORT PORT: a SOCKS5 CONNECT to localhost:PORT, then 7 bytes
+    timeout 10 python3 -c '
+import socket, struct, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+s.sendall(b"\x05\x01\x00" + b"\x05\x01\x00\x03\x09localhost" + struct.pack(">H", int(sys.argv[2])))
+got = b""
+while len(got) < 2 + 10 + 7:
+    b = s.recv(100)
+    if not b:
+        break
+    got += b
+sys.stdout.write(got[12:19].decode("latin-1") if got[:4] == b"\x05\x00\x05\x00" else "refused")
+' "$1" "$2"
+}
+if socks5_banner "$DP" "$PORT" | grep -q "SSH-2.0"; then
+    echo "ok   the ~C -D forwarding reaches the sshd's banner through SOCKS5"
+else
+    echo "FAIL nothing through the ~C -D forwarding"; FAILS=$((FAILS + 1))
+fi
+"${TM[@]}" send-keys -t c Enter '~#'
+pane_ok c "-D listening on 127.0.0.1 port $DP" "~# lists the -D forwarding"
+"${TM[@]}" send-keys -t c Enter '~C'
+sleep 0.5
+"${TM[@]}" send-keys -t c -- "-KD $DP" Enter
+pane_ok c "Canceled forwarding." "~C -KD cancels it"
+if (exec 3<>"/dev/tcp/127.0.0.1/$DP") 2>/dev/null; then
+    echo "FAIL the cancelled -D forwarding still listens"; FAILS=$((FAILS + 1))
+else
+    echo "ok   nothing listens after -KD"
 fi
 "${TM[@]}" send-keys -t c Enter '~' C-z
 pane_ok c "\[suspend ssh\]" "~^Z suspends strata ssh"

@@ -805,7 +805,7 @@ static void test_new_keywords(void **state)
     expect_error("EscapeChar ab\n", "h", STRATA_E_SSH_CONFIG,
                  "cfg line 1: bad EscapeChar \"ab\" (a character, ^X or none)");
     expect_error("ControlMaster maybe\n", "h", STRATA_E_SSH_CONFIG,
-                 "cfg line 1: ControlMaster must be yes, no, auto, ask or autoask, not \"maybe\"");
+                 "cfg line 1: ControlMaster must be yes, no, ask, auto or autoask, not \"maybe\"");
     expect_error("ServerAliveCountMax -1\n", "h", STRATA_E_SSH_CONFIG,
                  "cfg line 1: bad number \"-1\" for ServerAliveCountMax");
     expect_error("DynamicForward x\n", "h", STRATA_E_SSH_CONFIG,

@@ -10,10 +10,22 @@ void cli_err(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
+    flockfile(stderr); /* one line at a time from listen's workers */
     fputs("strata: ", stderr);
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
+    funlockfile(stderr);
     va_end(ap);
+}
+
+int cli_errf(char *err, size_t cap, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    if (cap > 0)
+        vsnprintf(err, cap, fmt, ap);
+    va_end(ap);
+    return -1;
 }
 
 static void usage(FILE *f)

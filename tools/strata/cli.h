@@ -25,6 +25,11 @@ int cmd_ssh_keyscan(int argc, char **argv);
 
 /* Prints "strata: " + message to stderr. */
 void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The CLI's one way to report into a caller's message buffer (err, cap
+ * bytes, always NUL-terminated when cap > 0): formats the message and
+ * returns -1, so `return cli_errf(err, cap, "bad %s", what);` reads well.
+ * Library errors are formatted by strata_error_set / strata_error_vset. */
+int cli_errf(char *err, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int cli_main(int argc, char **argv);
 
 /* Subcommands (tools/strata/cmd_NAME.c). */
@@ -34,6 +39,8 @@ int cmd_demo(int argc, char **argv);
 int cmd_cert(int argc, char **argv); /* keys, CAs, certificates, CSRs, PKCS#12 */
 int cmd_ssh(int argc, char **argv);
 int cmd_bench(int argc, char **argv); /* strata against OpenSSL, in this process */
+int cmd_sftp(int argc, char **argv);  /* sftp/cmd_sftp.c */
+int cmd_scp(int argc, char **argv);   /* sftp/cmd_scp.c */
 
 /* ---- option helpers (cli_opts.c) ---- */
 /* The options every subcommand takes: -h/--help (CLI_STD_HELP), -v/--verbose,
@@ -63,6 +70,8 @@ int cli_parse_bytes(const char *name, const char *s, uint64_t min, uint64_t max,
 /* -v: strata's log messages to stderr: level info and up; -vv: debug (each
  * layer's handshake steps, its bytes when it goes); -vvv: trace. */
 void cli_verbose(int level);
+/* Names worker n (1..N) in this thread's log lines ("[worker n]"); 0: none. */
+void cli_log_worker(unsigned n);
 /* The level last given to cli_verbose (0: quiet). */
 int cli_verbosity(void);
 /* The stack configuration of connect and listen: defaults, and an event

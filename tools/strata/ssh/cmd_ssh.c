@@ -22,6 +22,7 @@
 #include "cli.h"
 #include "ssh_dump.h"
 #include "ssh_escape.h"
+#include "ssh_mux_cli.h"
 #include "ssh_tty.h"
 #include "strata/io.h"
 #include "strata/ssh_session.h"
@@ -32,18 +33,30 @@
 static void help(FILE *f)
 {
     fprintf(
-        f, "usage: strata ssh [-p PORT] [-l USER] [-i KEY]... [-o Option=value]... [-F CONFIG]\n"
-           "                  [-L [bind:]port:host:hostport]... [-R [bind:]port:host:hostport]...\n"
-           "                  [-J [user@]host[:port][,...]] [-N] [-n] [-s] [-T|-t] [-C] [-q] [-v]\n"
-           "                  [-c ciphers] [-m macs] [-e char] [-E logfile] [-f] [-G]\n"
-           "                  DESTINATION [COMMAND...]\n"
-           "       strata ssh -Q kex|cipher|cipher-auth|mac|key|key-plain|key-cert|key-sig|sig\n\n"
-           "DESTINATION is [user@]host or ssh://[user@]host[:port]; options may also follow\n"
-           "it, up to COMMAND (\"--\" ends them). -G prints the resolved configuration and\n"
-           "exits; -Q lists the algorithms strata supports. Options come from the\n"
-           "command line, then -F CONFIG (default ~/.ssh/config) Host blocks; the first\n"
-           "value given for an option wins. The exit status is the remote command's, or\n"
-           "255 when the connection or authentication fails.\n");
+        f,
+        "usage: strata ssh [-p PORT] [-l USER] [-i KEY]... [-o Option=value]... [-F CONFIG]\n"
+        "                  [-L [bind:]port:host:hostport]... [-R [bind:]port:host:hostport]...\n"
+        "                  [-D [bind:]port]... [-W host:port] [-A|-a]\n"
+        "                  [-J [user@]host[:port][,...]] [-N] [-n] [-s] [-T|-t] [-C] [-q] [-v]\n"
+        "                  [-c ciphers] [-m macs] [-e char] [-E logfile] [-f] [-M]\n"
+        "                  [-S ctl_path] [-O check|exit|stop] [-G] DESTINATION [COMMAND...]\n"
+        "       strata ssh -Q kex|cipher|cipher-auth|mac|key|key-plain|key-cert|key-sig|sig\n\n"
+        "DESTINATION is [user@]host or ssh://[user@]host[:port]; options may also follow\n"
+        "it, up to COMMAND (\"--\" ends them). -G prints the resolved configuration and\n"
+        "exits; -Q lists the algorithms strata supports. Options come from the\n"
+        "command line, then -F CONFIG (default ~/.ssh/config) Host blocks; the first\n"
+        "value given for an option wins. The exit status is the remote command's, or\n"
+        "255 when the connection or authentication fails.\n\n"
+        "  -D [bind:]port  a SOCKS4/4a/5 server on bind:port (default 127.0.0.1); each\n"
+        "                  request is a direct-tcpip channel to the host:port it names\n"
+        "  -W host:port    stdin and stdout to host:port through the destination (a\n"
+        "                  direct-tcpip channel, no session): ProxyCommand strata ssh -W %%h:%%p\n"
+        "  -A, -a          forward (-A) or do not forward (-a) the ssh-agent of\n"
+        "                  SSH_AUTH_SOCK to the session\n"
+        "Connection sharing as OpenSSH (its mux protocol): -M (ControlMaster yes),\n"
+        "-S ctl_path (ControlPath), -O check|exit|stop asks a running master;\n"
+        "-o ControlMaster=yes|no|auto|ask|autoask, ControlPath (%%-tokens, none),\n"
+        "ControlPersist=yes|no|TIME (the master stays in the background).\n");
 }
 
 /* ---- the session ------------------------------------------------------------- */
@@ -226,6 +239,7 @@ static void on_done(void *user, strata_io_conn *c, const strata_error *err)
     (void)c;
     strata_io_signal_stop(winch_watch);
     winch_watch = NULL;
+    ssh_mux_done();
     strata_error_copy(&s->err, err);
     s->done = 1;
 }
@@ -248,25 +262,34 @@ static void escape_command(struct session *s)
         if (!*p) {
             r = STRATA_OK;
         } else if (!strcmp(p, "?") || !strcmp(p, "help")) {
-            fprintf(stderr, "Commands:\n"
-                            "      -L[bind_address:]port:host:hostport    Request local forward\n"
-                            "      -R[bind_address:]port:host:hostport    Request remote forward\n"
-                            "      -KL[bind_address:]port                 Cancel local forward\n"
-                            "      -KR[bind_address:]port                 Cancel remote forward\n");
+            fprintf(stderr,
+                    "Commands:\n"
+                    "      -L[bind_address:]port:host:hostport    Request local forward\n"
+                    "      -R[bind_address:]port:host:hostport    Request remote forward\n"
+                    "      -D[bind_address:]port                  Request dynamic forward\n"
+                    "      -KL[bind_address:]port                 Cancel local forward\n"
+                    "      -KR[bind_address:]port                 Cancel remote forward\n"
+                    "      -KD[bind_address:]port                 Cancel dynamic forward\n");
             r = STRATA_OK;
+        } else if (kind == 'D' && !cancel) {
+            if ((r = strata_ssh_forward_open_dynamic(s->fwd, arg)) == STRATA_OK)
+                fprintf(stderr, "Forwarding port.\n");
+            else if (r == STRATA_E_USAGE)
+                fprintf(stderr, "Bad forwarding specification.\n");
         } else if ((kind == 'L' || kind == 'R') && !cancel) {
             if ((r = strata_ssh_forward_open(s->fwd, kind == 'R', arg)) == STRATA_OK)
                 fprintf(stderr, "Forwarding port.\n");
             else if (r == STRATA_E_USAGE)
                 fprintf(stderr, "Bad forwarding specification.\n");
-        } else if ((kind == 'L' || kind == 'R') && cancel) {
+        } else if ((kind == 'L' || kind == 'R' || kind == 'D') && cancel) {
             const char *colon = strrchr(arg, ':');
             char *e;
             long port = strtol(colon ? colon + 1 : arg, &e, 10);
             if (*e || port < 1 || port > 65535)
                 fprintf(stderr, "Bad forwarding close port\n");
-            else if ((r = strata_ssh_forward_cancel(s->fwd, kind == 'R', (uint16_t)port)) ==
-                     STRATA_OK)
+            else if ((r = kind == 'D' ? strata_ssh_forward_cancel_dynamic(s->fwd, (uint16_t)port)
+                                      : strata_ssh_forward_cancel(s->fwd, kind == 'R',
+                                                                  (uint16_t)port)) == STRATA_OK)
                 fprintf(stderr, "Canceled forwarding.\n");
             else
                 fprintf(stderr, "Unknown port forwarding.\n");
@@ -331,8 +354,11 @@ static void escape_action(struct session *s, enum ssh_esc_action a)
     }
 }
 
-/* -f: authenticated, so to the background; the parent leaves with 0. */
+/* -f: authenticated, so to the background; the parent leaves with 0. The
+ * child leaves with _exit: libuv's exit-time shutdown would join thread-pool
+ * threads that stayed in the parent. */
 static strata_io *fork_io;
+static int in_background;
 static void on_ready_fork(void *user, strata_ssh_client *c)
 {
     (void)user, (void)c;
@@ -341,6 +367,8 @@ static void on_ready_fork(void *user, strata_ssh_client *c)
         cli_err("fork: cannot go to the background; staying in the foreground");
     else if (parent)
         _exit(0);
+    else
+        in_background = 1;
 }
 
 static const char *tty_ask(void *user, const char *prompt, int echo, char *buf, size_t cap)
@@ -355,6 +383,9 @@ struct ssh_cmd {
     strata_ssh_session_args args;
     strata_ssh_forward *fwd;
     int no_command, tty_force, tty_never, null_stdin, subsystem;
+    int agent;            /* -A 1, -a 0, else -1 */
+    char stdio_host[256]; /* -W host (empty: none) */
+    uint16_t stdio_port;
     int escape_char;      /* -e: -1 none */
     int background;       /* -f: to the background once authenticated */
     const char *log_file; /* -E: strata's messages appended there */
@@ -377,7 +408,7 @@ static char *join(int argc, char **argv)
 }
 
 /* The option letters that take an argument (getopt's string below). */
-#define SSH_OPTS_WITH_ARG "plioFLRJcmEQe"
+#define SSH_OPTS_WITH_ARG "plioFLRDWJcmEQeSO"
 
 /* --help among the options before the destination or the command (what
  * follows them is the remote command's). */
@@ -398,6 +429,31 @@ static int help_asked(int argc, char **argv)
 /* As OpenSSH's ssh: options, the destination, then options again until the
  * command begins ("strata ssh host -p 2222 cmd" uses port 2222); a "--"
  * ends the options and is dropped. */
+
+/* -W's "host:port" (an IPv6 host in brackets, or bare with the port after
+ * its last colon). -1 when malformed. */
+static int parse_host_port(const char *s, char *host, size_t cap, uint16_t *port)
+{
+    const char *colon = strrchr(s, ':');
+    char *end;
+    if (!colon || colon == s)
+        return -1;
+    long p = strtol(colon + 1, &end, 10);
+    size_t hl = (size_t)(colon - s);
+    if (!colon[1] || *end || p < 1 || p > 65535)
+        return -1;
+    if (s[0] == '[' && hl > 2 && s[hl - 1] == ']') {
+        s++;
+        hl -= 2;
+    }
+    if (hl == 0 || hl >= cap)
+        return -1;
+    memcpy(host, s, hl);
+    host[hl] = 0;
+    *port = (uint16_t)p;
+    return 0;
+}
+
 static int parse(int argc, char **argv, struct ssh_cmd *c, const char **dest)
 {
     int ch, base = 0, dump = 0;
@@ -410,8 +466,8 @@ again:
         return -1;
     }
     optind = 0; /* glibc: start over on the new argument vector */
-    while ((ch = getopt(argc - base, argv + base, "+p:l:i:o:F:L:R:J:NTtCqvc:m:hE:nxase:fGQ:")) !=
-           -1) {
+    while ((ch = getopt(argc - base, argv + base,
+                        "+p:l:i:o:F:L:R:D:W:J:NTtCqvc:m:hE:nxaAse:fMS:O:GQ:")) != -1) {
         switch (ch) {
         case 'p': {
             char *e;
@@ -461,7 +517,22 @@ again:
             c->subsystem = 1;
             break;
         case 'x': /* no X11 forwarding: strata never forwards X11 */
-        case 'a': /* no agent forwarding: strata never forwards the agent */
+            break;
+        case 'A':
+        case 'a':
+            c->agent = ch == 'A';
+            break;
+        case 'D':
+            if (strata_ssh_forward_parse_dynamic(c->fwd, optarg) != STRATA_OK) {
+                cli_err("Bad dynamic forwarding specification '%s'", optarg);
+                return CLI_USAGE;
+            }
+            break;
+        case 'W':
+            if (parse_host_port(optarg, c->stdio_host, sizeof c->stdio_host, &c->stdio_port) != 0) {
+                cli_err("Bad stdio forwarding specification '%s'", optarg);
+                return CLI_USAGE;
+            }
             break;
         case 'T':
             c->tty_never = 1;
@@ -501,6 +572,12 @@ again:
                 return CLI_USAGE;
             }
             break;
+        case 'M':
+        case 'S':
+        case 'O':
+            if (ssh_mux_option(ch, optarg) < 0)
+                return CLI_USAGE;
+            break;
         case 'E':
             c->log_file = optarg;
             break;
@@ -537,6 +614,10 @@ again:
         return ssh_dump_config(*dest, &c->args) == 0 ? -1 : CLI_USAGE;
     if (idx < argc && !(c->command = join(argc - idx, argv + idx)))
         return CLI_FAIL;
+    if (c->stdio_host[0] && (c->command || c->no_command)) {
+        cli_err("-W takes no command and no -N: stdin and stdout are the forwarded connection");
+        return CLI_USAGE;
+    }
     return 0;
 }
 
@@ -590,7 +671,7 @@ static int run(struct ssh_cmd *c, struct session *sp, strata_io *io, strata_ssh_
     if (config_command_tty(c, tc) != 0)
         return SSH_EXIT_FAIL;
     int stdin_tty = isatty(STDIN_FILENO);
-    int pty = !c->no_command && !c->null_stdin && !c->tty_never &&
+    int pty = !c->no_command && !c->null_stdin && !c->tty_never && !c->stdio_host[0] &&
               (c->tty_force > 0 || (!c->command && stdin_tty));
     if (pty && !stdin_tty && c->tty_force < 2) {
         if (!c->args.quiet)
@@ -601,7 +682,7 @@ static int run(struct ssh_cmd *c, struct session *sp, strata_io *io, strata_ssh_
     sp->no_input = c->no_command;
     sp->null_stdin = c->null_stdin;
     if ((c->no_command || strata_ssh_forward_count(c->fwd, 0) || tc->n_forwards ||
-         strata_ssh_forward_count(c->fwd, 1)) &&
+         strata_ssh_forward_count(c->fwd, 1) || strata_ssh_forward_count_dynamic(c->fwd)) &&
         strata_io_stop_on_signals(io) != STRATA_OK)
         cli_err("cannot watch for SIGINT and SIGTERM");
     strata_io_app app = {&session_ops, sp};
@@ -626,16 +707,27 @@ static int run(struct ssh_cmd *c, struct session *sp, strata_io *io, strata_ssh_
     lc.on_exit = on_exit_status;
     lc.user = sp;
     lc.no_channel = c->no_command;
+    if (c->agent == 1 && !c->stdio_host[0] && strata_ssh_forward_agent(c->fwd, NULL) != STRATA_OK) {
+        cli_err("agent forwarding: out of memory");
+        goto out;
+    }
     if (c->background) {
         fork_io = io;
         lc.on_ready = on_ready_fork;
     }
+    ssh_mux_layer(&lc);
     strata_io_conn *conn;
     if ((r = strata_ssh_session_connect(ss, io, &lc, c->fwd, app, &cfg, &conn, &sp->target_layer,
                                         &err)) != STRATA_OK) {
         rc = report(&err);
         goto out;
     }
+    /* -W: the destination's channel is a direct-tcpip one to host:port
+     * (nothing has been sent yet: authentication is still ahead). */
+    if (c->stdio_host[0] && (r = strata_ssh_layer_set_direct(sp->target_layer, c->stdio_host,
+                                                             c->stdio_port)) != STRATA_OK)
+        strata_io_conn_abort(conn, r, "cannot set up stdio forwarding");
+    ssh_mux_connected(io, conn);
     if (pty && stdin_tty) {
         ssh_tty_watch_winch();
         if (strata_io_on_signal(io, SIGWINCH, on_winch, conn, &winch_watch) != STRATA_OK)
@@ -675,6 +767,7 @@ int cmd_ssh(int argc, char **argv)
     static struct session s; /* large; lives for the command */
     memset(&c, 0, sizeof c);
     memset(&s, 0, sizeof s);
+    c.agent = -1;
     strata_io *io = NULL;
     if (strata_io_new(&io) != STRATA_OK ||
         strata_ssh_forward_new(io, NULL, NULL, &s.fwd) != STRATA_OK) {
@@ -720,13 +813,24 @@ int cmd_ssh(int argc, char **argv)
         rc = report(&err);
         goto out;
     }
-    rc = run(&c, &s, io, ss);
+    struct ssh_mux_run mr = {dest, c.command, c.subsystem,
+                             !c.no_command && !c.null_stdin && !c.tty_never &&
+                                 (c.tty_force > 0 || (!c.command && isatty(STDIN_FILENO))),
+                             c.no_command};
+    if ((rc = ssh_mux_prepare(io, ss, s.fwd, &mr)) < 0)
+        rc = run(&c, &s, io, ss);
 out:
     /* The connection has ended (io is run out): forwarding first, then the
      * io driver, then the session its layers pointed into. */
     strata_ssh_forward_free(s.fwd);
     strata_io_free(io);
+    ssh_mux_free();
     strata_ssh_session_free(ss);
     free(c.command);
+    if (in_background) {
+        fflush(stdout);
+        fflush(stderr);
+        _exit(rc);
+    }
     return rc;
 }
