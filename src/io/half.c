@@ -108,7 +108,7 @@ strata_status strata__io_rd_init(struct strata__io_rd *r, uv_loop_t *loop, uv_st
     r->loop = loop;
     r->stream = stream;
     r->fd = fd;
-    r->cap = cap;
+    r->cap = r->cap_base = r->cap_max = cap;
     r->what = what;
     r->kick = kick;
     r->arg = arg;
@@ -130,6 +130,13 @@ static void rd_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
     struct strata__io_rd *r = h->data;
     (void)suggested;
+    if (r->grow && r->len == 0 && r->cap < r->cap_max) {
+        /* The kernel had more than the buffer took: larger reads. */
+        free(r->buf);
+        r->buf = NULL;
+        r->cap = r->cap * 2 < r->cap_max ? r->cap * 2 : r->cap_max;
+    }
+    r->grow = 0;
     /* Only an empty buffer is offered: see the note at the top. */
     if (r->len != 0 || !rd_buf(r))
         *buf = uv_buf_init(NULL, 0);
@@ -160,6 +167,7 @@ static void rd_stream_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
         r->off = 0;
         r->len = (size_t)nread;
         r->total += (uint64_t)nread;
+        r->grow = (size_t)nread == r->cap;
     }
     r->kick(r->arg);
     strata__io_rd_settle(r);
@@ -289,6 +297,8 @@ void strata__io_rd_trim(struct strata__io_rd *r)
     if (r->len == 0 && !r->fs_busy) {
         free(r->buf);
         r->buf = NULL;
+        r->cap = r->cap_base;
+        r->grow = 0;
     }
 }
 

@@ -25,6 +25,9 @@
 #include "strata/io.h"
 
 #define STRATA__IO_RBUF (64u * 1024u)
+/* A socket reader whose reads fill its buffer grows it up to this (bulk
+ * data: fewer, larger reads); trimming an idle reader shrinks it back. */
+#define STRATA__IO_RBUF_MAX (256u * 1024u)
 #define STRATA__IO_WBUF (256u * 1024u)
 
 struct strata_io {
@@ -85,7 +88,9 @@ struct strata__io_rd {
     int direct; /* file mode: -1 not known yet, 1 read(2) from the loop, 0 thread pool */
     uint8_t *buf;
     size_t off, len, cap;
-    int reading; /* uv_read_start is on */
+    size_t cap_base, cap_max; /* cap starts at cap_base, grows up to cap_max */
+    int grow;                 /* the last read filled the buffer */
+    int reading;              /* uv_read_start is on */
     int eof;
     int stopped;      /* the owner is closing: read no more */
     const char *what; /* names the source in errors (static or owner's) */
@@ -96,7 +101,9 @@ struct strata__io_rd {
 };
 
 /* Stream mode when stream is not NULL (the handle's data pointer is taken),
- * else file mode on fd. */
+ * else file mode on fd. The buffer holds cap bytes; set cap_max above it to
+ * let a stream reader whose reads fill the buffer double it (up to cap_max)
+ * once the buffer is empty. */
 strata_status strata__io_rd_init(struct strata__io_rd *r, uv_loop_t *loop, uv_stream_t *stream,
                                  int fd, size_t cap, const char *what, void (*kick)(void *),
                                  void *arg);
