@@ -126,17 +126,23 @@ static int rd_buf(struct strata__io_rd *r)
     return r->buf != NULL;
 }
 
-static void rd_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+/* The last read filled the buffer (the source had more): the next, into
+ * the empty buffer, is larger, up to cap_max. */
+static void rd_grow(struct strata__io_rd *r)
 {
-    struct strata__io_rd *r = h->data;
-    (void)suggested;
     if (r->grow && r->len == 0 && r->cap < r->cap_max) {
-        /* The kernel had more than the buffer took: larger reads. */
         free(r->buf);
         r->buf = NULL;
         r->cap = r->cap * 2 < r->cap_max ? r->cap * 2 : r->cap_max;
     }
     r->grow = 0;
+}
+
+static void rd_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+    struct strata__io_rd *r = h->data;
+    (void)suggested;
+    rd_grow(r);
     /* Only an empty buffer is offered: see the note at the top. */
     if (r->len != 0 || !rd_buf(r))
         *buf = uv_buf_init(NULL, 0);
@@ -210,6 +216,7 @@ strata_status strata__io_rd_start(struct strata__io_rd *r)
     } else {
         if (r->fs_busy)
             return STRATA_OK;
+        rd_grow(r);
         if (!rd_buf(r))
             return r->err.status;
         if (r->direct < 0)
@@ -223,6 +230,7 @@ strata_status strata__io_rd_start(struct strata__io_rd *r)
                 r->off = 0;
                 r->len = (size_t)k;
                 r->total += (uint64_t)k;
+                r->grow = (size_t)k == r->cap;
                 return STRATA_OK;
             }
             if (k == 0) {

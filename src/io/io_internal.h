@@ -25,8 +25,8 @@
 #include "strata/io.h"
 
 #define STRATA__IO_RBUF (64u * 1024u)
-/* A socket reader whose reads fill its buffer grows it up to this (bulk
- * data: fewer, larger reads); trimming an idle reader shrinks it back. */
+/* A reader whose reads fill its buffer grows it up to this (bulk data:
+ * fewer, larger reads); trimming an idle reader shrinks it back. */
 #define STRATA__IO_RBUF_MAX (256u * 1024u)
 #define STRATA__IO_WBUF (256u * 1024u)
 
@@ -102,8 +102,8 @@ struct strata__io_rd {
 
 /* Stream mode when stream is not NULL (the handle's data pointer is taken),
  * else file mode on fd. The buffer holds cap bytes; set cap_max above it to
- * let a stream reader whose reads fill the buffer double it (up to cap_max)
- * once the buffer is empty. */
+ * let a reader whose reads fill the buffer double it (up to cap_max) once
+ * the buffer is empty. */
 strata_status strata__io_rd_init(struct strata__io_rd *r, uv_loop_t *loop, uv_stream_t *stream,
                                  int fd, size_t cap, const char *what, void (*kick)(void *),
                                  void *arg);

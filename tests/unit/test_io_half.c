@@ -110,7 +110,8 @@ static void test_direct_write_error(void **state)
 }
 
 /* A regular file is read at once: the bytes are there when start returns,
- * without running the loop, then the end. */
+ * without running the loop, then the end; a read that fills the buffer
+ * makes the next one larger. */
 static void test_file_read_directly(void **state)
 {
     (void)state;
@@ -124,19 +125,28 @@ static void test_file_read_directly(void **state)
     assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
     struct strata__io_rd r;
     assert_ok(strata__io_rd_init(&r, &loop, NULL, fd, 4096, "reading in", count_kick, NULL));
+    r.cap_max = 8192;
+    kicks = 0;
     assert_ok(strata__io_rd_start(&r));
-    size_t got = 0, n;
+    size_t got = 0, n, sizes[10] = {0};
+    int pieces = 0;
     strata_status st;
     for (int k = 0; k < 10; k++) {
         const uint8_t *p = strata__io_rd_peek(&r, &n, &st);
         if (n == 0)
             break;
-        assert_true(n <= 4096);
         assert_memory_equal(p, data + got, n);
+        sizes[pieces++] = n;
         got += n;
         strata__io_rd_ack(&r, n); /* reads the next piece at once */
     }
     assert_int_equal(got, sizeof data);
+    /* The first read filled 4096 bytes: the second, into a grown buffer,
+     * takes the remaining 5904 at once. */
+    assert_int_equal(pieces, 2);
+    assert_int_equal(sizes[0], 4096);
+    assert_int_equal(sizes[1], sizeof data - 4096);
+    assert_int_equal(kicks, 0); /* nothing went through the loop */
     strata__io_rd_peek(&r, &n, &st);
     assert_int_equal(st, STRATA_CLOSED);
     assert_true(strata__io_rd_idle(&r));
