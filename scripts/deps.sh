@@ -4,14 +4,15 @@
 # Usage: scripts/deps.sh [build|test|bench]   (default: test)
 #   build: compile strata; test: build + the test suite's peers (make check, CI);
 #   bench: build + what bench/run-*.sh run beside strata (Twisted for the onion
-#   benchmark's comparison row); not part of the test set.
+#   benchmark's comparison row, gnuplot for bench/plot.sh); not part of the
+#   test set, nor of what a release or the demo needs.
 set -euo pipefail
 want=${1:-test}
 build_pkgs=(build-essential cmake ninja-build pkg-config libssl-dev zlib1g-dev libuv1-dev)
 test_pkgs=(clang clang-format libclang-rt-14-dev llvm libcmocka-dev openssl openssh-server openssh-client
-           dropbear-bin stunnel4 tinyproxy curl tmux procps man-db groff-base python3
+           dropbear-bin stunnel4 tinyproxy curl tmux procps man-db groff-base python3 rsync git
            libssh2-1-dev libssh-dev tinysshd ucspi-tcp erlang-base erlang-ssh erlang-public-key erlang-crypto)
-bench_pkgs=(openssl python3 python3-twisted iproute2)
+bench_pkgs=(openssl python3 python3-twisted iproute2 gnuplot-nox)
 pkgs=("${build_pkgs[@]}")
 case $want in
 build) ;;

@@ -71,6 +71,13 @@ STRATA_API STRATA_MUST_CHECK strata_status strata_io_stop_on_signals_graceful(st
                                                                               uint64_t grace_ms);
 /* The signal that stopped the run, or 0. */
 STRATA_API int strata_io_stopped_by(const strata_io *io);
+/* Going to the background (ssh -f): forks; in the parent *is_parent is 1
+ * and nothing else changes (it should leave at once with _exit); in the
+ * child *is_parent is 0, the process leads a new session, its stdin is
+ * /dev/null, and the loop is made usable again (uv_loop_fork), so the run
+ * goes on there. May be called from a callback of io. E_IO when fork fails
+ * (nothing changed). */
+STRATA_API STRATA_MUST_CHECK strata_status strata_io_fork_background(strata_io *io, int *is_parent);
 /* Milliseconds of the loop's clock (monotonic, updated once per loop turn). */
 STRATA_API uint64_t strata_io_now(const strata_io *io);
 
@@ -208,6 +215,13 @@ STRATA_API STRATA_MUST_CHECK strata_status strata_io_connect(strata_io *io, cons
                                                              uint16_t port, strata_io_app app,
                                                              const strata_io_conn_config *cfg,
                                                              strata_io_conn **out);
+/* As strata_io_connect, to the Unix stream socket at path (an ssh-agent's
+ * socket); path is copied. E_USAGE for an empty path or one longer than a
+ * socket address holds. strata_io_conn_peer gives the path. */
+STRATA_API STRATA_MUST_CHECK strata_status strata_io_connect_unix(strata_io *io, const char *path,
+                                                                  strata_io_app app,
+                                                                  const strata_io_conn_config *cfg,
+                                                                  strata_io_conn **out);
 /* A connection's time limits; 0 turns one off. */
 typedef struct strata_io_timeouts {
     /* From the call on: the connection must be up, and every layer on its

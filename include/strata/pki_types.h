@@ -28,6 +28,7 @@
 #include "status.h"
 #include "error.h"
 #include "buf.h"
+#include "passphrase.h"
 
 typedef struct strata_x509 strata_x509;                     /* X509: a certificate */
 typedef struct strata_x509_name strata_x509_name;           /* X509Name */
@@ -53,24 +54,10 @@ typedef enum strata_pki_format {
 
 /* Largest input any loader accepts (E_LIMIT above it). */
 #define STRATA_PKI_MAX_INPUT (16u * 1024u * 1024u)
-/* Longest passphrase (pyOpenSSL passes this as the callback's maxlen). */
-#define STRATA_PKI_PASSPHRASE_MAX 1023
-
-/* A passphrase callback, pyOpenSSL's callback(maxlen, verify, userdata): writes
- * at most cap bytes into buf and returns how many, or -1 to give up. verify is
- * 1 when the passphrase will encrypt (a prompt should ask twice to confirm)
- * and 0 when it decrypts. buf is owned by strata and wiped after use. */
-typedef int (*strata_passphrase_fn)(char *buf, size_t cap, int verify, void *user);
-
-/* Where a passphrase comes from: a fixed string (pass, len; borrowed for the
- * call) or a callback (fn, user). Pass NULL as `const strata_passphrase *`
- * when there is none. */
-typedef struct strata_passphrase {
-    const char *pass;
-    size_t len;
-    strata_passphrase_fn fn;
-    void *user;
-} strata_passphrase;
+/* Passphrases: strata_passphrase and strata_passphrase_fn are in
+ * passphrase.h, shared with the SSH key files. Pass NULL as
+ * `const strata_passphrase *` when there is none. */
+#define STRATA_PKI_PASSPHRASE_MAX STRATA_PASSPHRASE_MAX
 
 /* Releases a string returned by a pki function (NULL allowed). */
 STRATA_API void strata_pki_free_string(char *s);

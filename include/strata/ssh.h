@@ -152,6 +152,11 @@ typedef struct strata_ssh_transport_config {
     strata_ssh_knownhosts *known_hosts;
     enum strata_ssh_strict strict_host_key_checking;
     int64_t unix_time;
+    /* known_hosts used only to order the default host key algorithms (as
+     * OpenSSH: those the host is known by first), when known_hosts is NULL
+     * because the verify_host_key callback checks the key itself.
+     * Borrowed, read during strata_ssh_transport_new only; may be NULL. */
+    strata_ssh_knownhosts *hostkey_order;
     /* 1 to not offer strict KEX (kex-strict-c-v00@openssh.com); default on. */
     int no_strict_kex;
     /* Software version in our identification: "SSH-2.0-<this>" (NULL:

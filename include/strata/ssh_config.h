@@ -50,6 +50,7 @@ enum strata_ssh_config_opt {
     STRATA_SSHC_COMPRESSION,
     STRATA_SSHC_CONNECTTIMEOUT,
     STRATA_SSHC_SERVERALIVEINTERVAL,
+    STRATA_SSHC_SERVERALIVECOUNTMAX,
     STRATA_SSHC_KEXALGORITHMS,
     STRATA_SSHC_CIPHERS,
     STRATA_SSHC_MACS,
@@ -120,11 +121,12 @@ struct strata_ssh_config {
     int pubkey_authentication, password_authentication;          /* 0 / 1 */
     int kbd_interactive_authentication;                          /* 0 / 1 */
     int connect_timeout, server_alive_interval;                  /* seconds; 0 = none */
-    uint64_t rekey_bytes;                                        /* 0 = default */
-    int64_t rekey_seconds;                                       /* 0 = none */
-    int warn_weak_crypto; /* 0 / 1: OpenSSH 10's warning for a key exchange that is not
-                             post-quantum (no and no-pq-kex turn it off) */
-    int log_level;        /* enum strata_ssh_config_loglevel */
+    int server_alive_count_max; /* unanswered keepalives that end it (0: never) */
+    uint64_t rekey_bytes;       /* 0 = default */
+    int64_t rekey_seconds;      /* 0 = none */
+    int warn_weak_crypto;       /* 0 / 1: OpenSSH 10's warning for a key exchange that is not
+                                   post-quantum (no and no-pq-kex turn it off) */
+    int log_level;              /* enum strata_ssh_config_loglevel */
     char *identity_files[STRATA_SSH_CONFIG_LIST_MAX];
     size_t n_identity_files;
     strata_ssh_config_forward forwards[STRATA_SSH_CONFIG_LIST_MAX];

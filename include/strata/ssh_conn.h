@@ -74,8 +74,12 @@ typedef void (*strata_ssh_channel_fn)(void *user, strata_ssh_channel *ch,
                                       enum strata_ssh_channel_event ev, const char *request);
 
 /* A forwarded-tcpip open from the server (borrowed for the callback). */
+/* The channel type of a forwarded agent connection. */
+#define STRATA_SSH_AGENT_CHANNEL "auth-agent@openssh.com"
+
 typedef struct strata_ssh_open_info {
-    const char *type;               /* "forwarded-tcpip" */
+    const char *type;               /* "forwarded-tcpip" or STRATA_SSH_AGENT_CHANNEL (then the
+                                     * addresses are NULL and the ports 0) */
     const char *connected_address;  /* the address the server listened on */
     uint32_t connected_port;        /* its port */
     const char *originator_address; /* who connected there */
@@ -89,7 +93,7 @@ typedef struct strata_ssh_conn_config {
     uint32_t window_max; /* largest it may grow to; 0: 16 MiB */
     uint32_t max_packet; /* largest data packet we accept; 0: 32768 */
     size_t max_channels; /* 0: 64 */
-    /* The server opens a channel (forwarded-tcpip). Set a handler with
+    /* The server opens a channel (forwarded-tcpip, an agent channel). Set a handler with
      * strata_ssh_channel_set_handler and return STRATA_OK to accept,
      * STRATA_PENDING to answer later with strata_ssh_channel_accept /
      * _reject, or an error to refuse (CONNECT_FAILED). NULL: refused. */
@@ -166,6 +170,11 @@ STRATA_API STRATA_MUST_CHECK strata_status strata_ssh_channel_exec(strata_ssh_ch
                                                                    const char *command);
 STRATA_API STRATA_MUST_CHECK strata_status strata_ssh_channel_subsystem(strata_ssh_channel *ch,
                                                                         const char *name);
+/* auth-agent-req@openssh.com (OpenSSH's PROTOCOL §4.1; no reply): asks the
+ * server to forward its agent connections to us. From then on the server
+ * may open STRATA_SSH_AGENT_CHANNEL channels (open_request); before it any
+ * such open is refused (administratively prohibited) without asking. */
+STRATA_API STRATA_MUST_CHECK strata_status strata_ssh_channel_agent_forward(strata_ssh_channel *ch);
 /* window-change (no reply). */
 STRATA_API STRATA_MUST_CHECK strata_status strata_ssh_channel_window_change(
     strata_ssh_channel *ch, uint32_t cols, uint32_t rows, uint32_t width_px, uint32_t height_px);
@@ -207,7 +216,8 @@ enum {
     STRATA_SSH_CHS_FAILED = 1u << 5,     /* open refused */
 };
 STRATA_API unsigned strata_ssh_channel_state(const strata_ssh_channel *ch);
-/* Why the open failed ("open failed: administratively prohibited: ..."). */
+/* Why the open failed ("channel open failed: administratively prohibited:
+ * ..."). */
 STRATA_API const strata_error *strata_ssh_channel_error(const strata_ssh_channel *ch);
 /* exit-status: 1 and *code once received, else 0. */
 STRATA_API int strata_ssh_channel_exit_status(const strata_ssh_channel *ch, uint32_t *code);
@@ -220,6 +230,9 @@ STRATA_API uint32_t strata_ssh_channel_window_size(const strata_ssh_channel *ch)
 /* The peer's maximum packet size. */
 STRATA_API uint32_t strata_ssh_channel_peer_max_packet(const strata_ssh_channel *ch);
 STRATA_API void *strata_ssh_channel_user(const strata_ssh_channel *ch);
+/* The server's reason code when it refused to open the channel
+ * (STRATA_SSH_OPEN_*), else 0. */
+STRATA_API uint32_t strata_ssh_channel_open_failure(const strata_ssh_channel *ch);
 /* Our channel number (RFC 4254 §5.1 sender channel). */
 STRATA_API uint32_t strata_ssh_channel_id(const strata_ssh_channel *ch);
 

@@ -35,6 +35,7 @@
 #include "buf.h"
 #include "error.h"
 #include "export.h"
+#include "passphrase.h"
 #include "status.h"
 
 #define STRATA_SSH_KEY_ROUNDS_MAX 1000u
@@ -57,6 +58,17 @@ STRATA_API STRATA_MUST_CHECK strata_status strata_ssh_privkey_parse(const uint8_
                                                                     const char *passphrase,
                                                                     strata_ssh_privkey **out,
                                                                     strata_error *err);
+/* The same with a passphrase source (strata/passphrase.h): a fixed string
+ * is used at once; a callback is called (verify 0) only when the file turns
+ * out to be encrypted, so an unencrypted key never prompts. A callback that
+ * gives up or answers "" leaves E_SSH_KEY_ENCRYPTED; a wrong answer is
+ * E_PASSPHRASE (the callback is asked once). pw NULL: no passphrase.
+ * strata_ssh_privkey_parse(data, n, pass, ...) is this with a fixed pass. */
+STRATA_API STRATA_MUST_CHECK strata_status strata_ssh_privkey_parse_pw(const uint8_t *data,
+                                                                       size_t n,
+                                                                       const strata_passphrase *pw,
+                                                                       strata_ssh_privkey **out,
+                                                                       strata_error *err);
 /* Reads the public half of a private key file without a passphrase, so a
  * client can offer the key before asking for the passphrase: *blob is a new
  * heap copy (free()) of the public key blob, *encrypted 1 when parsing the
@@ -127,6 +139,10 @@ STRATA_API STRATA_MUST_CHECK strata_status strata_ssh_privkey_load_file(const ch
                                                                         const char *passphrase,
                                                                         strata_ssh_privkey **out,
                                                                         strata_error *err);
+/* strata_ssh_privkey_load_file with a passphrase source, as
+ * strata_ssh_privkey_parse_pw. */
+STRATA_API STRATA_MUST_CHECK strata_status strata_ssh_privkey_load_file_pw(
+    const char *path, const strata_passphrase *pw, strata_ssh_privkey **out, strata_error *err);
 STRATA_API STRATA_MUST_CHECK strata_status strata_ssh_pubkey_load_file(const char *path,
                                                                        strata_ssh_pubkey **out,
                                                                        strata_error *err);

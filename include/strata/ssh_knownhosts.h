@@ -74,7 +74,9 @@ STRATA_API void strata_ssh_knownhosts_free(strata_ssh_knownhosts *kh);
 /* Adds the lines of the file at path (borrowed; copied). A missing file
  * holds no lines and is not an error (as OpenSSH's ~/.ssh/known_hosts). The
  * first file loaded becomes the append file unless one was set. Errors:
- * E_IO (unreadable), E_LIMIT (file, line length or line count). */
+ * E_IO (unreadable), E_LIMIT (file, line length or line count). Implemented
+ * in src/io/known_hosts_file.c (the file read through strata_pki_read_file_ex,
+ * then strata_ssh_knownhosts_load_mem). */
 STRATA_API STRATA_MUST_CHECK strata_status
 strata_ssh_knownhosts_load_file(strata_ssh_knownhosts *kh, const char *path);
 /* Adds the lines in data (n bytes, borrowed for the call); name (copied)

@@ -36,6 +36,9 @@ typedef struct strata_ssh_layer_config {
     uint32_t cols, rows;
     const uint8_t *modes; /* encoded terminal modes (RFC 4254 §8), may be NULL */
     size_t modes_len;
+    /* auth-agent-req@openssh.com on the session (ssh -A): the server may
+     * then open agent channels, which reach conn.open_request. */
+    int forward_agent;
     const char *const *env; /* "NAME=VALUE" strings */
     size_t n_env;
     /* stderr bytes of the session (borrowed for the call); NULL: dropped. */
@@ -48,6 +51,16 @@ typedef struct strata_ssh_layer_config {
      * (port forwarding). May be NULL. */
     void (*on_ready)(void *user, strata_ssh_client *c);
     void *user;
+    /* Timers, run from the layer's tick (the io driver ticks every second;
+     * one clock for every SSH connection: strata ssh, jump hops, ssh: chain
+     * elements). connect_timeout (ConnectTimeout, seconds; 0: none): from
+     * the first tick until the server's host key is in, E_TIMEOUT with
+     * OpenSSH's "Connection timed out during banner exchange" (or "... during
+     * key exchange"). alive_interval (ServerAliveInterval, seconds; 0: none):
+     * once authenticated, a keepalive@openssh.com every interval;
+     * alive_count_max (ServerAliveCountMax; 0: 3) unanswered end the
+     * connection with E_TIMEOUT "Timeout, server HOST not responding.". */
+    uint32_t connect_timeout, alive_interval, alive_count_max;
     /* Called with free_user when the layer is freed (the owner of what the
      * callbacks point to can go with the layer); not called when
      * strata_ssh_layer_new fails. May be NULL. */

@@ -12,10 +12,12 @@
 #include "mem.h"
 #include "log.h"
 #include "buf.h"
+#include "passphrase.h"
 /* the layer contract and the onion */
 #include "layer.h"
 #include "stack.h"
 #include "http_connect.h"
+#include "socks.h"
 /* pki (pyOpenSSL's crypto module) */
 #include "pki_types.h"
 #include "pki.h"
@@ -46,6 +48,8 @@
 #include "ssh_agent.h"
 #include "ssh_config.h"
 #include "ssh_packet.h"
+#include "ssh_forward.h"
+#include "ssh_session.h"
 #include "kem.h"
 /* io: the driver on libuv */
 #include "io.h"

@@ -86,6 +86,7 @@ strata_status strata_error_set(strata_error *e, strata_status status, const char
     return status;
 }
 
+/* The internal name of strata_error_set (one formatter: set_msg). */
 strata_status strata__error_set(strata_error *e, strata_status status, const char *fmt, ...)
 {
     va_list ap;
@@ -143,17 +144,24 @@ static void take_queue(strata_error *e)
     }
 }
 
-strata_status strata__error_set_ossl(strata_error *e, strata_status status, const char *fmt, ...)
+strata_status strata__error_vset_ossl(strata_error *e, strata_status status, const char *fmt,
+                                      va_list ap)
 {
     if (e->status != STRATA_OK) {
         ERR_clear_error();
         return status;
     }
+    set_msg(e, status, fmt, ap);
+    take_queue(e);
+    return status;
+}
+
+strata_status strata__error_set_ossl(strata_error *e, strata_status status, const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    set_msg(e, status, fmt, ap);
+    strata__error_vset_ossl(e, status, fmt, ap);
     va_end(ap);
-    take_queue(e);
     return status;
 }
 

@@ -14,6 +14,9 @@ strata_status strata__error_set(strata_error *e, strata_status status, const cha
  * emptied even when e already held an error). */
 strata_status strata__error_set_ossl(strata_error *e, strata_status status, const char *fmt, ...)
     STRATA_PRINTF(3, 4);
+/* The same with a va_list (the va_list variant of strata_error_vset). */
+strata_status strata__error_vset_ossl(strata_error *e, strata_status status, const char *fmt,
+                                      va_list ap) STRATA_PRINTF(3, 0);
 /* As strata__error_set for a failed system call: the message is
  * "what: strerror(errnum)" and errnum is kept (strata_error_errno). */
 strata_status strata__error_set_sys(strata_error *e, strata_status status, int errnum,

@@ -240,14 +240,10 @@ void strata__io_conn_close(strata_io_conn *c)
 
 void strata__io_conn_fail(strata_io_conn *c, strata_status st, const char *fmt, ...)
 {
-    if (c->err.status == STRATA_OK) {
-        va_list ap;
-        va_start(ap, fmt);
-        char msg[STRATA_ERROR_MSG_MAX];
-        vsnprintf(msg, sizeof(msg), fmt, ap);
-        va_end(ap);
-        strata__error_set(&c->err, st, "%s", msg);
-    }
+    va_list ap;
+    va_start(ap, fmt);
+    strata_error_vset(&c->err, st, fmt, ap);
+    va_end(ap);
     strata__io_conn_close(c);
 }
 
@@ -329,7 +325,8 @@ void strata__io_conn_up(strata_io_conn *c)
         return;
     }
     uv_timer_stop(&c->timer);
-    (void)uv_tcp_nodelay(&c->tcp, 1);
+    if (c->tcp.type == UV_TCP)
+        (void)uv_tcp_nodelay(&c->tcp, 1);
     snprintf(c->rd_what, sizeof(c->rd_what), "reading from %s", c->peer);
     snprintf(c->wr_what, sizeof(c->wr_what), "writing to %s", c->peer);
     c->halves = 1;

@@ -25,8 +25,11 @@ struct strata_io_conn {
     int have_app;
     enum strata__io_conn_state state;
 
-    uv_tcp_t tcp;
-    int tcp_open;
+    union { /* the socket: TCP, or a Unix socket (strata_io_connect_unix) */
+        uv_tcp_t tcp;
+        uv_pipe_t pipe;
+    };
+    int tcp_open;     /* the socket handle is open (either kind) */
     uv_timer_t timer; /* connect timeout; once up, the idle timer (trim) */
     int timer_open;
     /* strata_io_conn_set_timeouts (conn_deadline.c): one timer for the
@@ -69,6 +72,13 @@ struct strata_io_conn {
 
 strata_status strata__io_conn_new(strata_io *io, const strata_stack_config *stack_cfg,
                                   strata_io_conn_done_fn on_done, void *user, strata_io_conn **out);
+/* The start of strata_io_connect and strata_io_connect_unix: a connection
+ * (cfg's callbacks, its timeout or the default) that owns app; E_USAGE
+ * unless args_ok and app has ops. app is closed on failure. */
+strata_status strata__io_conn_new_outgoing(strata_io *io, int args_ok, strata_io_app app,
+                                           const strata_io_conn_config *cfg, strata_io_conn **out);
+/* The connect timer passed: "connecting to TARGET: timed out after N ms". */
+void strata__io_connect_timeout_cb(uv_timer_t *t);
 /* The socket is connected (or accepted) and c->peer set: start pumping. */
 void strata__io_conn_up(strata_io_conn *c);
 void strata__io_conn_close(strata_io_conn *c);

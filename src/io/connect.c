@@ -9,7 +9,7 @@
 
 static void try_next(strata_io_conn *c);
 
-static void timeout_cb(uv_timer_t *t)
+void strata__io_connect_timeout_cb(uv_timer_t *t)
 {
     strata_io_conn *c = t->data;
     strata__io_conn_fail(c, STRATA_E_TIMEOUT, "connecting to %s: timed out after %llu ms",
@@ -89,26 +89,36 @@ static void resolved_cb(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
     try_next(c);
 }
 
-strata_status strata_io_connect(strata_io *io, const char *host, uint16_t port, strata_io_app app,
-                                const strata_io_conn_config *cfg, strata_io_conn **out)
+strata_status strata__io_conn_new_outgoing(strata_io *io, int args_ok, strata_io_app app,
+                                           const strata_io_conn_config *cfg, strata_io_conn **out)
 {
     strata_status r;
-    strata_io_conn *c = NULL;
     *out = NULL;
     static const strata_io_conn_config defaults = {NULL, 0, NULL, NULL};
     if (!cfg)
         cfg = &defaults;
-    if (!host || !*host || port == 0 || !app.ops) {
+    if (!args_ok || !app.ops) {
         strata__io_app_discard(app);
         return STRATA_E_USAGE;
     }
-    if ((r = strata__io_conn_new(io, cfg->stack, cfg->on_done, cfg->user, &c)) != STRATA_OK) {
+    if ((r = strata__io_conn_new(io, cfg->stack, cfg->on_done, cfg->user, out)) != STRATA_OK) {
         strata__io_app_discard(app);
         return r;
     }
-    c->app = app;
-    c->have_app = 1;
-    c->timeout_ms = cfg->timeout_ms ? cfg->timeout_ms : STRATA_IO_CONNECT_TIMEOUT_DEFAULT_MS;
+    (*out)->app = app;
+    (*out)->have_app = 1;
+    (*out)->timeout_ms = cfg->timeout_ms ? cfg->timeout_ms : STRATA_IO_CONNECT_TIMEOUT_DEFAULT_MS;
+    return STRATA_OK;
+}
+
+strata_status strata_io_connect(strata_io *io, const char *host, uint16_t port, strata_io_app app,
+                                const strata_io_conn_config *cfg, strata_io_conn **out)
+{
+    strata_io_conn *c;
+    *out = NULL;
+    strata_status r = strata__io_conn_new_outgoing(io, host && *host && port != 0, app, cfg, &c);
+    if (r != STRATA_OK)
+        return r;
     snprintf(c->target, sizeof(c->target), strchr(host, ':') ? "[%s]:%u" : "%s:%u", host,
              (unsigned)port);
     snprintf(c->host, sizeof(c->host), "%s", host);
@@ -121,7 +131,7 @@ strata_status strata_io_connect(strata_io *io, const char *host, uint16_t port, 
     hints.ai_flags = AI_NUMERICSERV;
     c->state = STRATA__IO_CONN_RESOLVING;
     c->gai.data = c;
-    int e = uv_timer_start(&c->timer, timeout_cb, c->timeout_ms, 0);
+    int e = uv_timer_start(&c->timer, strata__io_connect_timeout_cb, c->timeout_ms, 0);
     if (e == 0 &&
         (e = uv_getaddrinfo(&io->loop, &c->gai, resolved_cb, host, c->port_str, &hints)) == 0)
         c->gai_busy = 1;

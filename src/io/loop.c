@@ -1,5 +1,7 @@
 /* The driver: one libuv loop and the list of what lives on it. */
+#include <fcntl.h>
 #include <signal.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +33,26 @@ strata_status strata_io_run(strata_io *io)
     uv_run(&io->loop, UV_RUN_DEFAULT);
     io->running = 0;
     return STRATA_OK;
+}
+
+strata_status strata_io_fork_background(strata_io *io, int *is_parent)
+{
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid < 0)
+        return STRATA_E_IO;
+    *is_parent = pid > 0;
+    if (pid > 0)
+        return STRATA_OK;
+    (void)setsid();
+    int fd = open("/dev/null", O_RDONLY);
+    if (fd >= 0) {
+        (void)dup2(fd, STDIN_FILENO);
+        if (fd != STDIN_FILENO)
+            close(fd);
+    }
+    return uv_loop_fork(&io->loop) == 0 ? STRATA_OK : STRATA_E_IO;
 }
 
 uint64_t strata_io_now(const strata_io *io)

@@ -5,8 +5,12 @@
  * first writes what the engine has for the peer, runs the step, and on
  * WANT_WRITE writes more, on WANT_READ reads the socket into the engine's
  * input buffer, until the step completes or the socket would block. Reads
- * and writes go straight between the socket and the engine's ring buffers
- * (the zero-copy _buf/_ack calls), so socket mode adds no copy. */
+ * go straight from the socket into the engine's input buffer (the zero-copy
+ * _buf/_ack calls). Writes: while nothing waits in the output buffer, a
+ * record goes from OpenSSL's own buffer to the socket through the wire's
+ * direct hook (direct_send), so socket mode adds no copy; only what the
+ * socket does not take is buffered. A send of several records, and a corked
+ * sender, gather records in the output buffer and write them in one call. */
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -38,10 +42,37 @@ static strata_status need_socket(const strata_tls_conn *conn)
     return STRATA_OK;
 }
 
+/* The wire's direct hook: a record straight from the engine's buffer to the
+ * socket while nothing waits before it, unless the sender gathers (cork, or
+ * a send of several records). Returns the bytes the socket took; 0 when it
+ * would block or failed (the engine then buffers the record; a failure is
+ * kept for the next flush to report). */
+static size_t direct_send(void *arg, const uint8_t *p, size_t n)
+{
+    strata_tls_conn *conn = arg;
+    if (conn->cork || conn->gather || conn->fd < 0 || conn->direct_err)
+        return 0;
+    for (;;) {
+        ssize_t k = send(conn->fd, p, n, MSG_NOSIGNAL);
+        if (k >= 0)
+            return (size_t)k;
+        if (errno == EINTR)
+            continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK)
+            conn->direct_err = errno;
+        return 0;
+    }
+}
+
 /* Writes what the engine has for the peer. WANT_WRITE when the socket would
  * block with bytes left. */
 static strata_status flush_out(strata_tls_conn *conn)
 {
+    if (conn->direct_err && strata_tls_conn_bio_pending(conn) > 0) {
+        errno = conn->direct_err;
+        conn->direct_err = 0;
+        return sys_fail(conn, "send to the socket failed");
+    }
     for (;;) {
         size_t n;
         const uint8_t *p = strata_tls_conn_bio_read_buf(conn, &n);
@@ -131,6 +162,8 @@ static void make_socket_mode(strata_tls_conn *conn, int fd)
     conn->driver = drive;
     conn->release = release;
     conn->fd = fd;
+    conn->wire.direct = direct_send;
+    conn->wire.direct_arg = conn;
 }
 
 strata_status strata_tls_conn_new_socket(strata_tls_ctx *ctx, int fd, strata_tls_conn **out)

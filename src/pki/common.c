@@ -21,16 +21,14 @@ STRATA_PRINTF(4, 0)
 static strata_status vfail(strata_error *err, strata_status st, int take, const char *fmt,
                            va_list ap)
 {
-    char msg[STRATA_ERROR_MSG_MAX];
-    vsnprintf(msg, sizeof(msg), fmt, ap);
     if (!err) {
         ERR_clear_error();
         return st;
     }
     if (take)
-        return strata__error_set_ossl(err, st, "%s", msg);
+        return strata__error_vset_ossl(err, st, fmt, ap);
     ERR_clear_error();
-    return strata__error_set(err, st, "%s", msg);
+    return strata_error_vset(err, st, fmt, ap);
 }
 
 strata_status strata__pki_fail(strata_error *err, strata_status st, const char *fmt, ...)
@@ -107,51 +105,6 @@ strata_status strata__pki_load_format(strata_pki_format fmt, const void *data, s
         return strata__pki_fail_plain(
             err, STRATA_E_USAGE, "format %d cannot be loaded (use PEM, DER or AUTO)", (int)fmt);
     }
-}
-
-strata_status strata_pki_read_stream(FILE *f, const char *name, strata_buf *out, int secret,
-                                     strata_error *err)
-{
-    strata_buf_init(out, STRATA_PKI_MAX_INPUT);
-    if (secret)
-        strata_buf_set_secret(out);
-    strata_status r = STRATA_OK;
-    for (;;) {
-        uint8_t *p;
-        if ((r = strata_buf_reserve(out, 4096, &p)) != STRATA_OK) {
-            if (r == STRATA_E_LIMIT)
-                r = strata__pki_fail_plain(err, r, "%s is larger than the limit of %u bytes", name,
-                                           STRATA_PKI_MAX_INPUT);
-            else
-                r = STRATA__PKI_NOMEM(err);
-            break;
-        }
-        size_t k = fread(p, 1, 4096, f);
-        if ((r = strata_buf_consume_end(out, 4096 - k)) != STRATA_OK)
-            break;
-        if (k < 4096) {
-            if (ferror(f))
-                r = strata__pki_fail_plain(err, STRATA_E_IO, "reading %s failed", name);
-            break;
-        }
-    }
-    if (r != STRATA_OK)
-        strata_buf_free(out);
-    return r;
-}
-
-strata_status strata_pki_read_file(const char *path, strata_buf *out, int secret, strata_error *err)
-{
-    strata_buf_init(out, STRATA_PKI_MAX_INPUT);
-    if (!path)
-        return strata__pki_fail_plain(err, STRATA_E_USAGE, "no file name");
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return strata__pki_fail_plain(err, STRATA_E_IO, "cannot open %s: %s", path,
-                                      strerror(errno));
-    strata_status r = strata_pki_read_stream(f, path, out, secret, err);
-    fclose(f);
-    return r;
 }
 
 strata_status strata__pki_der_decode(const void *data, size_t len, const ASN1_ITEM *it,

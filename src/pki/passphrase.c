@@ -1,7 +1,7 @@
 /* pki/passphrase: the bridge from a strata_passphrase (a fixed string or
- * pyOpenSSL's callback(maxlen, verify, userdata)) to OpenSSL's
- * pem_password_cb. It records whether OpenSSL asked at all, which tells a
- * wrong passphrase apart from input that was not encrypted. */
+ * pyOpenSSL's callback(maxlen, verify, userdata); strata_passphrase_get in
+ * src/base gets it) to OpenSSL's pem_password_cb. It records whether OpenSSL asked at all, which
+ * tells a wrong passphrase apart from input that was not encrypted. */
 #include <string.h>
 
 #include "pki/pki_internal.h"
@@ -16,23 +16,14 @@ int strata__pw_cb(char *buf, int size, int rwflag, void *u)
         return -1;
     }
     size_t cap = (size_t)size;
-    if (cap > STRATA_PKI_PASSPHRASE_MAX)
-        cap = STRATA_PKI_PASSPHRASE_MAX;
-    if (s->pw->pass) {
-        if (s->pw->len > cap)
-            return -1;
-        memcpy(buf, s->pw->pass, s->pw->len);
-        return (int)s->pw->len;
-    }
-    if (!s->pw->fn) {
+    if (cap > STRATA_PASSPHRASE_MAX)
+        cap = STRATA_PASSPHRASE_MAX;
+    if (!s->pw->pass && !s->pw->fn) {
         s->gave_none = 1;
         return -1;
     }
-    int n = s->pw->fn(buf, cap, rwflag ? 1 : 0, s->pw->user);
-    if (n < 0 || (size_t)n > cap) {
-        s->gave_none = 1;
-        strata_memzero(buf, cap);
-        return -1;
-    }
+    int n = strata_passphrase_get(s->pw, rwflag, buf, cap);
+    if (n < 0 && !s->pw->pass)
+        s->gave_none = 1; /* the callback gave up */
     return n;
 }

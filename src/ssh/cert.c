@@ -181,7 +181,7 @@ static strata_status check_signature(const struct ssh_key *k, strata_error *err)
                                  "certificate signature blob is malformed");
     memcpy(alg, name, name_len);
     alg[name_len] = 0;
-    if (strcmp(alg, "ssh-rsa") == 0 || strcmp(alg, "ssh-dss") == 0)
+    if (strata__ssh_sigalg_is_legacy(alg))
         return strata__error_set(err, STRATA_E_SSH_CERT_SIGNATURE,
                                  "certificate signed with %s (SHA-1), which strata refuses", alg);
     if (!strata__ssh_hostkey_alg_matches(c->signer, alg))

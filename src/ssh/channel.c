@@ -206,7 +206,10 @@ strata_status strata_ssh_channel_reject(strata_ssh_channel *ch, uint32_t reason,
     return send_open_failure(ch->conn, ch->remote_id, reason, text ? text : "");
 }
 
-/* RFC 4254 §5.1: the server opens a channel (forwarded-tcpip, §7.2). */
+/* RFC 4254 §5.1: the server opens a channel: forwarded-tcpip (§7.2), or
+ * auth-agent@openssh.com (OpenSSH's PROTOCOL §4.1, no type-specific data),
+ * which is accepted only after we asked for agent forwarding: a server that
+ * opens one unasked is refused, so no server reaches the agent on its own. */
 strata_status strata__ssh_h_open(struct strata_ssh_conn *c, strata_buf *m)
 {
     const uint8_t *type;
@@ -217,17 +220,30 @@ strata_status strata__ssh_h_open(struct strata_ssh_conn *c, strata_buf *m)
         strata_buf_get_u32(m, &window) != STRATA_OK ||
         strata_buf_get_u32(m, &max_packet) != STRATA_OK)
         return strata__ssh_conn_fail(c, STRATA_E_FORMAT, "malformed CHANNEL_OPEN");
-    static const char fwd[] = "forwarded-tcpip";
-    if (type_len != sizeof fwd - 1 || memcmp(type, fwd, type_len) != 0 || !c->open_request)
+    static const char fwd[] = "forwarded-tcpip", agent[] = STRATA_SSH_AGENT_CHANNEL;
+    int is_fwd = type_len == sizeof fwd - 1 && memcmp(type, fwd, type_len) == 0;
+    int is_agent = type_len == sizeof agent - 1 && memcmp(type, agent, type_len) == 0;
+    if (!(is_fwd || is_agent) || !c->open_request)
         return send_open_failure(c, sender, STRATA_SSH_OPEN_UNKNOWN_CHANNEL_TYPE,
                                  "unsupported channel type");
     char *addr = NULL, *orig = NULL;
-    uint32_t port, orig_port;
+    uint32_t port = 0, orig_port = 0;
     strata_status r = STRATA_OK;
-    if (strata_buf_get_cstring(m, &addr) != STRATA_OK ||
-        strata_buf_get_u32(m, &port) != STRATA_OK ||
-        strata_buf_get_cstring(m, &orig) != STRATA_OK ||
-        strata_buf_get_u32(m, &orig_port) != STRATA_OK || strata_buf_get_end(m) != STRATA_OK) {
+    if (is_agent) {
+        if (strata_buf_get_end(m) != STRATA_OK) {
+            r = strata__ssh_conn_fail(c, STRATA_E_FORMAT, "malformed %s CHANNEL_OPEN", agent);
+            goto out;
+        }
+        if (!c->agent_requested) {
+            r = send_open_failure(c, sender, STRATA_SSH_OPEN_ADMINISTRATIVELY_PROHIBITED,
+                                  "agent forwarding was not requested");
+            goto out;
+        }
+    } else if (strata_buf_get_cstring(m, &addr) != STRATA_OK ||
+               strata_buf_get_u32(m, &port) != STRATA_OK ||
+               strata_buf_get_cstring(m, &orig) != STRATA_OK ||
+               strata_buf_get_u32(m, &orig_port) != STRATA_OK ||
+               strata_buf_get_end(m) != STRATA_OK) {
         r = strata__ssh_conn_fail(c, STRATA_E_FORMAT, "malformed forwarded-tcpip CHANNEL_OPEN");
         goto out;
     }
@@ -247,7 +263,7 @@ strata_status strata__ssh_h_open(struct strata_ssh_conn *c, strata_buf *m)
     ch->remote_id = sender;
     ch->remote_window = window;
     ch->remote_max_packet = max_packet;
-    strata_ssh_open_info info = {.type = fwd,
+    strata_ssh_open_info info = {.type = is_agent ? agent : fwd,
                                  .connected_address = addr,
                                  .connected_port = port,
                                  .originator_address = orig,
@@ -312,6 +328,7 @@ strata_status strata__ssh_h_open_failure(struct strata_ssh_conn *c, strata_buf *
                       strata_ssh_open_failure_name(reason), k ? ": " : "", clean);
     ch->phase = CH_DONE;
     ch->state |= STRATA_SSH_CHS_FAILED;
+    ch->open_failure = reason;
     if (ch->released == 2)
         ch->released = 1;
     strata__ssh_ch_event(ch, STRATA_SSH_CH_OPEN_FAILED, NULL);
@@ -439,4 +456,9 @@ uint32_t strata_ssh_channel_peer_max_packet(const strata_ssh_channel *ch)
 uint32_t strata_ssh_channel_id(const strata_ssh_channel *ch)
 {
     return ch->local_id;
+}
+
+uint32_t strata_ssh_channel_open_failure(const strata_ssh_channel *ch)
+{
+    return ch->open_failure;
 }

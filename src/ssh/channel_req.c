@@ -1,11 +1,11 @@
 /* ssh/channel_req: channel requests both ways (RFC 4254 §5.4, §6).
  *
  * Ours: pty-req, env, shell, exec, subsystem (want a reply: their names wait
- * in the channel's ring until CHANNEL_SUCCESS / FAILURE), window-change and
- * signal (no reply). The server's: exit-status, exit-signal (RFC 4254
- * §6.10), eow@openssh.com; anything else, keepalive@openssh.com included,
- * is answered CHANNEL_FAILURE when a reply is wanted, which is all a
- * keepalive needs.
+ * in the channel's ring until CHANNEL_SUCCESS / FAILURE), window-change,
+ * signal and auth-agent-req@openssh.com (no reply). The server's:
+ * exit-status, exit-signal (RFC 4254 §6.10), eow@openssh.com; anything else,
+ * keepalive@openssh.com included, is answered CHANNEL_FAILURE when a reply is
+ * wanted, which is all a keepalive needs.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -103,6 +103,18 @@ strata_status strata_ssh_channel_exec(strata_ssh_channel *ch, const char *comman
 strata_status strata_ssh_channel_subsystem(strata_ssh_channel *ch, const char *name)
 {
     return one_string(ch, "subsystem", 1, name);
+}
+
+strata_status strata_ssh_channel_agent_forward(strata_ssh_channel *ch)
+{
+    /* OpenSSH's PROTOCOL §4.1; OpenSSH's client asks for no reply. */
+    static const char name[] = "auth-agent-req@openssh.com";
+    strata_status r = req_start(ch, name, 0);
+    if (r != STRATA_OK)
+        return r;
+    if ((r = req_send(ch, name, 0, STRATA_OK)) == STRATA_OK)
+        ch->conn->agent_requested = 1;
+    return r;
 }
 
 strata_status strata_ssh_channel_signal(strata_ssh_channel *ch, const char *name)

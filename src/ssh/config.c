@@ -17,6 +17,7 @@ enum kind {
     K_YESNO,
     K_STRICT,
     K_SECONDS,
+    K_COUNT,
     K_ALGS,
     K_REKEY,
     K_FORWARD,
@@ -49,6 +50,7 @@ static const struct option_row options[] = {
     {"Compression", STRATA_SSHC_COMPRESSION, K_YESNO, INT(compression)},
     {"ConnectTimeout", STRATA_SSHC_CONNECTTIMEOUT, K_SECONDS, INT(connect_timeout)},
     {"ServerAliveInterval", STRATA_SSHC_SERVERALIVEINTERVAL, K_SECONDS, INT(server_alive_interval)},
+    {"ServerAliveCountMax", STRATA_SSHC_SERVERALIVECOUNTMAX, K_COUNT, INT(server_alive_count_max)},
     {"KexAlgorithms", STRATA_SSHC_KEXALGORITHMS, K_ALGS, STR(kex_algorithms)},
     {"Ciphers", STRATA_SSHC_CIPHERS, K_ALGS, STR(ciphers)},
     {"MACs", STRATA_SSHC_MACS, K_ALGS, STR(macs)},
@@ -88,7 +90,7 @@ void strata_ssh_config_init(strata_ssh_config *c)
     c->batch_mode = c->compression = c->identities_only = -1;
     c->pubkey_authentication = c->password_authentication = -1;
     c->kbd_interactive_authentication = -1;
-    c->connect_timeout = c->server_alive_interval = -1;
+    c->connect_timeout = c->server_alive_interval = c->server_alive_count_max = -1;
     c->log_level = -1;
     c->warn_weak_crypto = -1;
 }
@@ -157,18 +159,6 @@ int strata_ssh_config_host_match(const char *host, const char *patterns)
 }
 
 /* ---- values ------------------------------------------------------------------------------ */
-
-static strata_status bad(strata_error *err, const char *loc, const char *fmt, ...)
-    STRATA_PRINTF(3, 4);
-static strata_status bad(strata_error *err, const char *loc, const char *fmt, ...)
-{
-    char msg[STRATA_ERROR_MSG_MAX];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    return strata_error_set(err, STRATA_E_SSH_CONFIG, "%s: %s", loc, msg);
-}
 
 /* A non-negative decimal integer of at most max; -1 if not one. */
 static long long parse_uint(const char *s, long long max)
@@ -348,13 +338,16 @@ static strata_status apply_keyword(strata_ssh_config *c, const char *loc, int ar
     if (!row && c->ignore_unknown && strata_ssh_config_host_match(argv[0], c->ignore_unknown))
         return STRATA_OK; /* IgnoreUnknown: the user said this one may be skipped */
     if (!row)
-        return bad(err, loc, "unknown option \"%s\"", argv[0]);
+        return strata_error_set(err, STRATA_E_SSH_CONFIG, "%s: unknown option \"%s\"", loc,
+                                argv[0]);
     int min, max;
     kind_args(row->kind, &min, &max);
     if (argc - 1 < min)
-        return bad(err, loc, "%s needs %s", row->name, min == 1 ? "a value" : "two values");
+        return strata_error_set(err, STRATA_E_SSH_CONFIG, "%s: %s needs %s", loc, row->name,
+                                min == 1 ? "a value" : "two values");
     if (argc - 1 > max)
-        return bad(err, loc, "too many values for %s (\"%s\")", row->name, argv[max + 1]);
+        return strata_error_set(err, STRATA_E_SSH_CONFIG, "%s: too many values for %s (\"%s\")",
+                                loc, row->name, argv[max + 1]);
     const char *v = argv[1];
     int *ip = row->int_off ? (int *)((char *)c + row->int_off) : NULL;
     long long n;
@@ -364,7 +357,8 @@ static strata_status apply_keyword(strata_ssh_config *c, const char *loc, int ar
     switch (row->kind) {
     case K_IDFILE:
         if (c->n_identity_files >= STRATA_SSH_CONFIG_LIST_MAX)
-            return bad(err, loc, "more than 64 %s entries", row->name);
+            return strata_error_set(err, STRATA_E_SSH_CONFIG, "%s: more than 64 %s entries", loc,
+                                    row->name);
         if (!(c->identity_files[c->n_identity_files] = strdup(v)))
             return strata_error_set(err, STRATA_E_NOMEM, "out of memory");
         c->n_identity_files++;
@@ -373,10 +367,12 @@ static strata_status apply_keyword(strata_ssh_config *c, const char *loc, int ar
     case K_FORWARD: {
         strata_ssh_config_forward f = {0};
         if (c->n_forwards >= STRATA_SSH_CONFIG_LIST_MAX)
-            return bad(err, loc, "more than 64 %s entries", row->name);
+            return strata_error_set(err, STRATA_E_SSH_CONFIG, "%s: more than 64 %s entries", loc,
+                                    row->name);
         if (!parse_forward(argv[1], argv[2], &f))
-            return bad(err, loc, "bad LocalForward \"%s %s\" ([bind:]port host:hostport)", argv[1],
-                       argv[2]);
+            return strata_error_set(err, STRATA_E_SSH_CONFIG,
+                                    "%s: bad LocalForward \"%s %s\" ([bind:]port host:hostport)",
+                                    loc, argv[1], argv[2]);
         c->forwards[c->n_forwards++] = f;
         c->set[row->opt] = 1;
         return STRATA_OK;
@@ -386,7 +382,8 @@ static strata_status apply_keyword(strata_ssh_config *c, const char *loc, int ar
         if (row->kind == K_ALGS) {
             const char *list = (v[0] == '+' || v[0] == '-' || v[0] == '^') ? v + 1 : v;
             if (strata_namelist_check(list, strlen(list), 4096) != STRATA_OK || !*list)
-                return bad(err, loc, "bad algorithm list \"%s\" for %s", v, row->name);
+                return strata_error_set(err, STRATA_E_SSH_CONFIG,
+                                        "%s: bad algorithm list \"%s\" for %s", loc, v, row->name);
         }
         if (c->set[row->opt])
             return STRATA_OK;
@@ -397,38 +394,52 @@ static strata_status apply_keyword(strata_ssh_config *c, const char *loc, int ar
     }
     case K_PORT:
         if ((n = parse_uint(v, 65535)) <= 0)
-            return bad(err, loc, "bad port \"%s\"", v);
+            return strata_error_set(err, STRATA_E_SSH_CONFIG, "%s: bad port \"%s\"", loc, v);
         if (!c->set[row->opt])
             *ip = (int)n;
         break;
     case K_YESNO:
         if ((x = parse_yesno(v)) < 0)
-            return bad(err, loc, "%s must be yes or no, not \"%s\"", row->name, v);
+            return strata_error_set(err, STRATA_E_SSH_CONFIG,
+                                    "%s: %s must be yes or no, not \"%s\"", loc, row->name, v);
         if (!c->set[row->opt])
             *ip = x;
         break;
     case K_STRICT:
         if ((x = parse_strict(v)) < 0)
-            return bad(err, loc, "%s must be yes, no, accept-new or ask, not \"%s\"", row->name, v);
+            return strata_error_set(err, STRATA_E_SSH_CONFIG,
+                                    "%s: %s must be yes, no, accept-new or ask, not \"%s\"", loc,
+                                    row->name, v);
         if (!c->set[row->opt])
             *ip = x;
         break;
     case K_SECONDS:
         if ((n = parse_time(v)) < 0)
-            return bad(err, loc, "bad time \"%s\" for %s", v, row->name);
+            return strata_error_set(err, STRATA_E_SSH_CONFIG, "%s: bad time \"%s\" for %s", loc, v,
+                                    row->name);
+        if (!c->set[row->opt])
+            *ip = (int)n;
+        break;
+    case K_COUNT:
+        if ((n = parse_uint(v, 1000000)) < 0)
+            return strata_error_set(err, STRATA_E_SSH_CONFIG, "%s: bad number \"%s\" for %s", loc,
+                                    v, row->name);
         if (!c->set[row->opt])
             *ip = (int)n;
         break;
     case K_WARNWEAK: /* OpenSSH 10.1: yes, no, or the one warning turned off */
         x = !strcasecmp(v, "no-pq-kex") ? 0 : parse_yesno(v);
         if (x < 0)
-            return bad(err, loc, "%s must be yes, no or no-pq-kex, not \"%s\"", row->name, v);
+            return strata_error_set(err, STRATA_E_SSH_CONFIG,
+                                    "%s: %s must be yes, no or no-pq-kex, not \"%s\"", loc,
+                                    row->name, v);
         if (!c->set[row->opt])
             *ip = x;
         break;
     case K_LOG:
         if ((x = parse_loglevel(v)) < 0)
-            return bad(err, loc, "unknown LogLevel \"%s\"", v);
+            return strata_error_set(err, STRATA_E_SSH_CONFIG, "%s: unknown LogLevel \"%s\"", loc,
+                                    v);
         if (!c->set[row->opt])
             *ip = x;
         break;
@@ -436,9 +447,11 @@ static strata_status apply_keyword(strata_ssh_config *c, const char *loc, int ar
         uint64_t bytes;
         long long secs = 0;
         if (!parse_size(v, &bytes))
-            return bad(err, loc, "bad RekeyLimit size \"%s\"", v);
+            return strata_error_set(err, STRATA_E_SSH_CONFIG, "%s: bad RekeyLimit size \"%s\"", loc,
+                                    v);
         if (argc > 2 && (secs = parse_time(argv[2])) < 0)
-            return bad(err, loc, "bad RekeyLimit time \"%s\"", argv[2]);
+            return strata_error_set(err, STRATA_E_SSH_CONFIG, "%s: bad RekeyLimit time \"%s\"", loc,
+                                    argv[2]);
         if (!c->set[row->opt]) {
             c->rekey_bytes = bytes;
             c->rekey_seconds = secs;
@@ -506,10 +519,12 @@ strata_status strata_ssh_config_apply_option(strata_ssh_config *c, const char *a
     strata_status r;
     int argc = split_line(copy, argv);
     if (argc <= 0)
-        r = bad(err, loc, "%s", argc == 0 ? "empty option" : "bad quoting or too many values");
+        r = strata_error_set(err, STRATA_E_SSH_CONFIG, "%s: %s", loc,
+                             argc == 0 ? "empty option" : "bad quoting or too many values");
     else if (strcasecmp(argv[0], "Host") == 0 || strcasecmp(argv[0], "Match") == 0 ||
              strcasecmp(argv[0], "Include") == 0)
-        r = bad(err, loc, "%s is not allowed with -o", argv[0]);
+        r = strata_error_set(err, STRATA_E_SSH_CONFIG, "%s: %s is not allowed with -o", loc,
+                             argv[0]);
     else
         r = apply_keyword(c, loc, argc, argv, err);
     free(copy);
@@ -541,18 +556,21 @@ static strata_status include(strata_ssh_config *c, const char *loc, const char *
 {
     char path[4096];
     if (depth >= STRATA_SSH_CONFIG_INCLUDE_DEPTH)
-        return bad(err, loc, "Include nested more than 8 deep (\"%s\")", pattern);
+        return strata_error_set(err, STRATA_E_SSH_CONFIG,
+                                "%s: Include nested more than 8 deep (\"%s\")", loc, pattern);
     if (pattern[0] == '/')
         snprintf(path, sizeof(path), "%s", pattern);
     else if (!home)
-        return bad(err, loc, "Include \"%s\" needs a home directory", pattern);
+        return strata_error_set(err, STRATA_E_SSH_CONFIG,
+                                "%s: Include \"%s\" needs a home directory", loc, pattern);
     else if (pattern[0] == '~' && pattern[1] == '/')
         snprintf(path, sizeof(path), "%s%s", home, pattern + 1);
     else
         snprintf(path, sizeof(path), "%s/.ssh/%s", home, pattern);
     if (!c->include)
-        return bad(err, loc, "Include \"%s\": no file reader (use strata_ssh_config_apply_file)",
-                   pattern);
+        return strata_error_set(
+            err, STRATA_E_SSH_CONFIG,
+            "%s: Include \"%s\": no file reader (use strata_ssh_config_apply_file)", loc, pattern);
     struct include_ctx x = {c, host, home, depth};
     return c->include(c->include_user, path, include_each, &x, err);
 }
@@ -583,21 +601,24 @@ static strata_status apply_text_depth(strata_ssh_config *c, const char *text, si
         i = e + 1;
         if (memchr(line, '\0', len)) {
             free(line);
-            return bad(err, loc, "NUL byte in the line");
+            return strata_error_set(err, STRATA_E_SSH_CONFIG, "%s: NUL byte in the line", loc);
         }
         char *s = line;
         while (*s == ' ' || *s == '\t')
             s++;
         int argc = *s == '#' ? 0 : split_line(s, argv);
         if (argc < 0)
-            r = bad(err, loc, "%s", argc == -1 ? "unterminated quote" : "too many values");
+            r = strata_error_set(err, STRATA_E_SSH_CONFIG, "%s: %s", loc,
+                                 argc == -1 ? "unterminated quote" : "too many values");
         else if (argc == 0)
             ;
         else if (strcasecmp(argv[0], "Match") == 0)
-            r = bad(err, loc, "Match is not supported by strata (use Host)");
+            r = strata_error_set(err, STRATA_E_SSH_CONFIG,
+                                 "%s: Match is not supported by strata (use Host)", loc);
         else if (strcasecmp(argv[0], "Host") == 0) {
             if (argc < 2) {
-                r = bad(err, loc, "Host needs at least one pattern");
+                r = strata_error_set(err, STRATA_E_SSH_CONFIG,
+                                     "%s: Host needs at least one pattern", loc);
             } else {
                 active = 0;
                 int any_neg = 0;
@@ -614,7 +635,7 @@ static strata_status apply_text_depth(strata_ssh_config *c, const char *text, si
             }
         } else if (strcasecmp(argv[0], "Include") == 0) {
             if (argc < 2)
-                r = bad(err, loc, "Include needs a file");
+                r = strata_error_set(err, STRATA_E_SSH_CONFIG, "%s: Include needs a file", loc);
             for (int a = 1; a < argc && r == STRATA_OK && active; a++)
                 r = include(c, loc, argv[a], host, home, depth, err);
         } else if (active) {

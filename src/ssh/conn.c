@@ -27,14 +27,10 @@
 strata_status strata__ssh_conn_fail(struct strata_ssh_conn *c, strata_status st, const char *fmt,
                                     ...)
 {
-    if (c->err.status == STRATA_OK) {
-        char msg[STRATA_ERROR_MSG_MAX];
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(msg, sizeof msg, fmt, ap);
-        va_end(ap);
-        strata__error_set(&c->err, st, "%s", msg);
-    }
+    va_list ap;
+    va_start(ap, fmt);
+    strata_error_vset(&c->err, st, fmt, ap);
+    va_end(ap);
     return c->err.status;
 }
 

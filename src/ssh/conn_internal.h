@@ -59,6 +59,7 @@ struct strata_ssh_channel {
     uint32_t exit_status;
     char *exit_signal, *exit_message;
     int core_dumped;
+    uint32_t open_failure; /* the server's reason code (RFC 4254 §5.1); 0: none */
 };
 
 struct strata_ssh_conn {
@@ -74,8 +75,9 @@ struct strata_ssh_conn {
     void *user;
     struct ssh_pending global; /* our global requests awaiting a reply */
     unsigned keepalives;
-    unsigned depth; /* > 0 while dispatching: releases are deferred */
-    strata_buf msg; /* scratch for outgoing messages */
+    int agent_requested; /* auth-agent-req@openssh.com sent: agent channels welcome */
+    unsigned depth;      /* > 0 while dispatching: releases are deferred */
+    strata_buf msg;      /* scratch for outgoing messages */
 };
 
 strata_status strata__ssh_conn_fail(struct strata_ssh_conn *c, strata_status st, const char *fmt,

@@ -70,6 +70,9 @@ const char *strata__ssh_hostkey_algs_default(void);
 /* The plain signature algorithm for a host key algorithm name
  * ("rsa-sha2-256-cert-v01@openssh.com" -> "rsa-sha2-256"), NULL if unknown. */
 const char *strata__ssh_sigalg_plain(const char *hostkey_alg);
+/* 1 when alg (plain or certificate name) is a legacy SHA-1 algorithm
+ * (ssh-rsa, ssh-dss): supported, never offered by default. */
+int strata__ssh_sigalg_is_legacy(const char *alg);
 
 /* The plain key type a host key algorithm uses ("rsa-sha2-256-cert-v01@openssh.com"
  * -> "ssh-rsa", *is_cert 1), NULL if unknown. */

@@ -4,11 +4,12 @@
 #include <openssl/core_names.h>
 
 #include "base/error_internal.h"
+#include "strata/mem.h"
 #include "ssh/keyfile.h"
 
 static const char openssh_label[] = "OPENSSH PRIVATE KEY";
 
-strata_status strata__sshkf_privkey_new(EVP_PKEY *pkey, const struct sshkf_type *t,
+strata_status strata__sshkf_privkey_new(EVP_PKEY *pkey, const struct ssh_keytype *t,
                                         const char *comment, strata_ssh_privkey **out,
                                         strata_error *err)
 {
@@ -27,7 +28,7 @@ strata_status strata__sshkf_privkey_new(EVP_PKEY *pkey, const struct sshkf_type 
         r = strata__error_set_ossl(err, STRATA_E_CRYPTO, "cannot set the EC point format");
         goto out;
     }
-    if ((r = strata__sshkf_put_blob(t, pkey, &blob, err)) != STRATA_OK)
+    if ((r = strata__ssh_keytype_put_blob(t, pkey, &blob, err)) != STRATA_OK)
         goto out;
     k->blob_len = strata_buf_len(&blob);
     if (!(k->blob = malloc(k->blob_len))) {
@@ -88,7 +89,7 @@ strata_status strata_ssh_privkey_from_pkey(EVP_PKEY *pkey, const char *comment,
     *out = NULL;
     if (!pkey)
         return strata__error_set(err, STRATA_E_USAGE, "no key given");
-    const struct sshkf_type *t = strata__sshkf_type_of_pkey(pkey);
+    const struct ssh_keytype *t = strata__ssh_keytype_of_pkey(pkey);
     if (!t)
         return strata__error_set(err, STRATA_E_UNSUPPORTED,
                                  "%s keys have no SSH key type strata supports",
@@ -147,14 +148,40 @@ strata_status strata__sshkf_parse(const uint8_t *data, size_t n, const char *pas
     return r;
 }
 
-strata_status strata_ssh_privkey_parse(const uint8_t *data, size_t n, const char *passphrase,
-                                       strata_ssh_privkey **out, strata_error *err)
+strata_status strata_ssh_privkey_parse_pw(const uint8_t *data, size_t n,
+                                          const strata_passphrase *pw, strata_ssh_privkey **out,
+                                          strata_error *err)
 {
     strata_error scratch;
+    char pass[STRATA_PASSPHRASE_MAX + 1];
     if (!err)
         err = &scratch;
     strata_error_clear(err);
-    return strata__sshkf_parse(data, n, passphrase, STRATA_SSH_KEY_ROUNDS_MAX, out, err);
+    *out = NULL;
+    /* A fixed passphrase is used at once; a callback is asked only when the
+     * file proves to be encrypted. */
+    int len = pw && pw->pass ? strata_passphrase_get(pw, 0, pass, STRATA_PASSPHRASE_MAX) : 0;
+    if (len < 0)
+        return strata__error_set(err, STRATA_E_PASSPHRASE, "the passphrase is longer than %d bytes",
+                                 STRATA_PASSPHRASE_MAX);
+    pass[len] = '\0';
+    strata_status r = strata__sshkf_parse(data, n, pw && pw->pass ? pass : NULL,
+                                          STRATA_SSH_KEY_ROUNDS_MAX, out, err);
+    if (r == STRATA_E_SSH_KEY_ENCRYPTED && pw && !pw->pass &&
+        (len = strata_passphrase_get(pw, 0, pass, STRATA_PASSPHRASE_MAX)) > 0) {
+        pass[len] = '\0';
+        strata_error_clear(err);
+        r = strata__sshkf_parse(data, n, pass, STRATA_SSH_KEY_ROUNDS_MAX, out, err);
+    }
+    strata_memzero(pass, sizeof(pass));
+    return r;
+}
+
+strata_status strata_ssh_privkey_parse(const uint8_t *data, size_t n, const char *passphrase,
+                                       strata_ssh_privkey **out, strata_error *err)
+{
+    strata_passphrase fixed = {.pass = passphrase, .len = passphrase ? strlen(passphrase) : 0};
+    return strata_ssh_privkey_parse_pw(data, n, passphrase ? &fixed : NULL, out, err);
 }
 
 strata_status strata_ssh_privkey_peek(const uint8_t *data, size_t n, uint8_t **blob,

@@ -11,50 +11,15 @@
 #include "strata/buf.h"
 #include "strata/error.h"
 #include "strata/ssh_keys.h"
+#include "ssh/sshkey_internal.h"
 
-/* One key type: how its private fields (openssh-key-v1 private section, after
- * the type string) and public fields (blob, after the type string) map to an
- * EVP_PKEY. */
-struct sshkf_type {
-    const char *name;     /* "ecdsa-sha2-nistp256" */
-    const char *curve;    /* SSH curve identifier "nistp256", or NULL */
-    const char *group;    /* OpenSSL group "P-256", or NULL */
-    const char *evp_name; /* OpenSSL key type: "ED25519", "EC", "RSA", "DSA" */
-    /* Reads the private fields from b and makes the key (with its public part). */
-    strata_status (*read_priv)(const struct sshkf_type *t, strata_buf *b, EVP_PKEY **out,
-                               strata_error *err);
-    /* Appends the public fields. */
-    strata_status (*put_pub)(const struct sshkf_type *t, EVP_PKEY *k, strata_buf *out,
-                             strata_error *err);
-    /* Appends the private fields (the out buffer should be secret). */
-    strata_status (*put_priv)(const struct sshkf_type *t, EVP_PKEY *k, strata_buf *out,
-                              strata_error *err);
-};
+/* Key types come from the one table in sshkey_internal.h: a row's
+ * read_priv / put_priv are the openssh-key-v1 private fields, its put_pub the
+ * public blob. */
 
-/* The type named name (n bytes), or NULL. */
-const struct sshkf_type *strata__sshkf_type_by_name(const char *name, size_t n);
-/* The type of an OpenSSL key, or NULL when SSH has no such type. */
-const struct sshkf_type *strata__sshkf_type_of_pkey(EVP_PKEY *k);
 /* 1 when all n bytes are printable ASCII without spaces (safe to quote in a
- * message), else 0. */
+ * message), else 0 (keyfile_armor.c). */
 int strata__sshkf_printable(const uint8_t *p, size_t n);
-/* Appends the full public blob: string type, then the public fields. */
-strata_status strata__sshkf_put_blob(const struct sshkf_type *t, EVP_PKEY *k, strata_buf *out,
-                                     strata_error *err);
-/* Per-family readers and writers (keyfile_types.c, keyfile_rsa_dss.c). */
-extern const struct sshkf_type strata__sshkf_ed25519, strata__sshkf_p256, strata__sshkf_p384,
-    strata__sshkf_p521, strata__sshkf_rsa, strata__sshkf_dss;
-
-/* Helpers shared by the type files: an mpint as a BIGNUM (new, caller frees
- * with BN_clear_free), a BIGNUM parameter of k appended as an mpint. */
-strata_status strata__sshkf_get_bn(strata_buf *b, const char *what, BIGNUM **out,
-                                   strata_error *err);
-strata_status strata__sshkf_put_bn_param(EVP_PKEY *k, const char *param, strata_buf *out,
-                                         strata_error *err);
-/* Builds a key from OSSL params (keypair selection) and runs the pairwise
- * consistency check. */
-strata_status strata__sshkf_fromdata(const char *evp_name, OSSL_PARAM *params, EVP_PKEY **out,
-                                     strata_error *err);
 
 /* A cipher for private key files (keyfile_cipher.c). key_len 0: "none". */
 struct sshkf_cipher {
@@ -85,12 +50,12 @@ strata_status strata__sshkf_unarmor(const char *text, size_t n, const char *labe
  * failure. */
 struct strata_ssh_privkey {
     EVP_PKEY *pkey;
-    const struct sshkf_type *type;
+    const struct ssh_keytype *type;
     char *comment;
     uint8_t *blob;
     size_t blob_len;
 };
-strata_status strata__sshkf_privkey_new(EVP_PKEY *pkey, const struct sshkf_type *t,
+strata_status strata__sshkf_privkey_new(EVP_PKEY *pkey, const struct ssh_keytype *t,
                                         const char *comment, strata_ssh_privkey **out,
                                         strata_error *err);
 

@@ -105,3 +105,11 @@ strata_status strata__sshkf_unarmor(const char *text, size_t n, const char *labe
             return strata__error_set(err, STRATA_E_TRAILING, "text after \"%s\"", end);
     return strata__sshkf_b64_decode(text + body, stop - body, out, err);
 }
+
+int strata__sshkf_printable(const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i] < 0x21 || p[i] > 0x7e)
+            return 0;
+    return 1;
+}

@@ -94,7 +94,10 @@ static strata_status parse_private(strata_buf *b, int encrypted, size_t block, c
         r = strata__error_set(err, r, "truncated private section (key type)");
         goto out;
     }
-    const struct sshkf_type *t = strata__sshkf_type_by_name((const char *)tname, tlen);
+    int is_cert;
+    const struct ssh_keytype *t = strata__ssh_keytype_by_name((const char *)tname, tlen, &is_cert);
+    if (is_cert) /* a private section holds a plain key */
+        t = NULL;
     if (!t && !strata__sshkf_printable(tname, tlen)) {
         r = strata__error_set(err, STRATA_E_FORMAT, "private key type name is not printable");
         goto out;

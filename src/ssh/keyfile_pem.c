@@ -52,7 +52,7 @@ strata_status strata__sshkf_parse_pem(const uint8_t *data, size_t n, const char 
                                           "incorrect passphrase supplied to decrypt private key");
         return strata__error_set_ossl(err, STRATA_E_FORMAT, "cannot decode the PEM private key");
     }
-    const struct sshkf_type *t = strata__sshkf_type_of_pkey(pkey);
+    const struct ssh_keytype *t = strata__ssh_keytype_of_pkey(pkey);
     if (!t) {
         strata_status r =
             strata__error_set(err, STRATA_E_UNSUPPORTED, "PEM key of type %s has no SSH key type",

@@ -173,69 +173,6 @@ strata_status strata_ssh_knownhosts_load_mem(strata_ssh_knownhosts *kh, const ch
     return st;
 }
 
-/* Reads the whole file (at most STRATA_SSH_KH_FILE_MAX bytes) into *data. */
-static strata_status read_file(strata_ssh_knownhosts *kh, FILE *f, const char *path, char **data,
-                               size_t *n)
-{
-    size_t cap = 0, len = 0;
-    char *p = NULL;
-    *data = NULL;
-    *n = 0;
-    for (;;) {
-        if (len == cap) {
-            if (cap > STRATA_SSH_KH_FILE_MAX) {
-                free(p);
-                return strata__error_set(&kh->err, STRATA_E_LIMIT, "%s is larger than %u bytes",
-                                         path, STRATA_SSH_KH_FILE_MAX);
-            }
-            cap = cap ? 2 * cap : 64 * 1024;
-            char *grown = realloc(p, cap);
-            if (!grown) {
-                free(p);
-                return strata__error_set(&kh->err, STRATA_E_NOMEM, "out of memory");
-            }
-            p = grown;
-        }
-        size_t got = fread(p + len, 1, cap - len, f);
-        len += got;
-        if (got == 0)
-            break;
-    }
-    if (ferror(f)) {
-        free(p);
-        return strata__error_set(&kh->err, STRATA_E_IO, "cannot read %s", path);
-    }
-    if (len > STRATA_SSH_KH_FILE_MAX) {
-        free(p);
-        return strata__error_set(&kh->err, STRATA_E_LIMIT, "%s is larger than %u bytes", path,
-                                 STRATA_SSH_KH_FILE_MAX);
-    }
-    *data = p;
-    *n = len;
-    return STRATA_OK;
-}
-
-strata_status strata_ssh_knownhosts_load_file(strata_ssh_knownhosts *kh, const char *path)
-{
-    strata_status st = STRATA_OK;
-    char *data = NULL;
-    size_t n = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f && errno != ENOENT)
-        return strata__error_set(&kh->err, STRATA_E_IO, "cannot open %s: %s", path,
-                                 strerror(errno));
-    if (f) {
-        st = read_file(kh, f, path, &data, &n);
-        fclose(f);
-    }
-    if (st == STRATA_OK)
-        st = strata_ssh_knownhosts_load_mem(kh, path, data ? data : "", n);
-    free(data);
-    if (st == STRATA_OK && !kh->append_path)
-        st = strata_ssh_knownhosts_set_append_file(kh, path);
-    return st;
-}
-
 static int write_all(int fd, const char *p, size_t n)
 {
     while (n > 0) {

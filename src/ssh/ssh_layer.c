@@ -37,7 +37,7 @@ struct sl {
     char *direct_host;
     uint16_t direct_port;
     char *command, *subsystem, *term;
-    int want_pty, no_channel;
+    int want_pty, no_channel, forward_agent;
     uint32_t cols, rows;
     uint8_t *modes;
     size_t modes_len;
@@ -54,6 +54,11 @@ struct sl {
     void *user;
     void (*on_free)(void *free_user);
     void *free_user;
+    /* timers (seconds; see strata_ssh_layer_config) and their clock */
+    uint32_t connect_timeout, alive_interval, alive_count_max;
+    uint64_t t0_ms, alive_next_ms; /* first tick; next keepalive (0: not yet) */
+    int t0_set;
+    char *host; /* the server's name, for messages */
 };
 
 /* Writes what came from above before the channel was up, as the peer's
@@ -98,6 +103,8 @@ static strata_status session_requests(struct sl *l)
         r = strata_ssh_channel_env(l->ch, l->env[i], eq + 1);
         *eq = '=';
     }
+    if (r == STRATA_OK && l->forward_agent)
+        r = strata_ssh_channel_agent_forward(l->ch);
     if (r == STRATA_OK && l->want_pty)
         r = strata_ssh_channel_pty(l->ch, l->term, l->cols, l->rows, 0, 0, l->modes, l->modes_len);
     if (r != STRATA_OK)
@@ -406,6 +413,7 @@ static void sl_free(void *self)
     free(l->subsystem);
     free(l->term);
     free(l->modes);
+    free(l->host);
     for (size_t i = 0; i < l->n_env; i++)
         free(l->env[i]);
     free(l->env);
@@ -414,14 +422,58 @@ static void sl_free(void *self)
     free(l);
 }
 
-/* RekeyLimit's time (and any other transport timer): the transport takes
- * seconds. A failure is the transport's sticky error, seen through state. */
+/* ConnectTimeout: the server's host key must be in within connect_timeout
+ * of the first tick (what follows may wait for the user at a prompt). */
+static strata_status connect_deadline(struct sl *l, const strata_ssh_transport *t, uint64_t now_ms)
+{
+    size_t hk_len;
+    if (!l->connect_timeout || !t || strata_ssh_transport_kex_count(t) > 0 ||
+        strata_ssh_transport_hostkey(t, &hk_len) ||
+        now_ms - l->t0_ms < (uint64_t)l->connect_timeout * 1000u)
+        return STRATA_OK;
+    return strata__error_set(&l->err, STRATA_E_TIMEOUT, "%s",
+                             strata_ssh_transport_server_version(t)
+                                 ? "Connection timed out during key exchange"
+                                 : "Connection timed out during banner exchange");
+}
+
+/* ServerAliveInterval / ServerAliveCountMax, once authenticated. */
+static strata_status keepalive(struct sl *l, uint64_t now_ms)
+{
+    strata_ssh_conn *sc = strata_ssh_client_conn(l->client);
+    if (!l->alive_interval || !sc || !strata_ssh_client_is_ready(l->client))
+        return STRATA_OK;
+    uint64_t every = (uint64_t)l->alive_interval * 1000u;
+    if (!l->alive_next_ms)
+        l->alive_next_ms = now_ms + every;
+    if (now_ms < l->alive_next_ms)
+        return STRATA_OK;
+    l->alive_next_ms = now_ms + every;
+    unsigned max = l->alive_count_max ? l->alive_count_max : 3;
+    if (strata_ssh_conn_keepalives_unanswered(sc) >= max)
+        return strata__error_set(&l->err, STRATA_E_TIMEOUT, "Timeout, server %s not responding.",
+                                 l->host ? l->host : "(unknown)");
+    strata_status r = strata_ssh_conn_keepalive(sc);
+    return strata_status_is_error(r) ? r : STRATA_OK;
+}
+
+/* The layer's clock: RekeyLimit's time (the transport takes seconds),
+ * ConnectTimeout and keepalives. A transport failure is its sticky error,
+ * seen through state; the layer's own go to l->err. */
 static strata_status sl_tick(void *self, uint64_t now_ms)
 {
     struct sl *l = self;
     strata_ssh_transport *t = strata_ssh_client_transport(l->client);
+    if (!l->t0_set) {
+        l->t0_set = 1;
+        l->t0_ms = now_ms;
+    }
     strata_status r = t ? strata_ssh_transport_tick(t, now_ms / 1000) : STRATA_OK;
-    return strata_status_is_error(r) ? r : STRATA_OK;
+    if (strata_status_is_error(r))
+        return r;
+    if ((r = connect_deadline(l, t, now_ms)) != STRATA_OK)
+        return r;
+    return keepalive(l, now_ms);
 }
 
 static const struct strata_layer_ops sl_ops = {
@@ -457,7 +509,7 @@ strata_status strata_ssh_layer_new(const strata_ssh_layer_config *cfg, strata_la
         return STRATA_E_NOMEM;
     strata_buf_init(&l->early, EARLY_MAX);
     int ok = dup_opt(&l->command, cfg->command) && dup_opt(&l->subsystem, cfg->subsystem) &&
-             dup_opt(&l->term, cfg->term);
+             dup_opt(&l->term, cfg->term) && dup_opt(&l->host, cfg->client.transport.host);
     if (ok && cfg->modes_len && (l->modes = malloc(cfg->modes_len)) != NULL) {
         memcpy(l->modes, cfg->modes, cfg->modes_len);
         l->modes_len = cfg->modes_len;
@@ -482,12 +534,16 @@ strata_status strata_ssh_layer_new(const strata_ssh_layer_config *cfg, strata_la
     }
     l->want_pty = cfg->want_pty;
     l->no_channel = cfg->no_channel;
+    l->forward_agent = cfg->forward_agent;
     l->cols = cfg->cols ? cfg->cols : 80;
     l->rows = cfg->rows ? cfg->rows : 24;
     l->on_stderr = cfg->on_stderr;
     l->on_exit = cfg->on_exit;
     l->on_ready = cfg->on_ready;
     l->user = cfg->user;
+    l->connect_timeout = cfg->connect_timeout;
+    l->alive_interval = cfg->alive_interval;
+    l->alive_count_max = cfg->alive_count_max;
     strata_ssh_client_config cc = cfg->client;
     cc.ready = on_ready;
     cc.user = l;

@@ -7,6 +7,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
@@ -14,10 +15,14 @@
 #include "base/error_internal.h"
 #include "ssh/sshkey_internal.h"
 
-static const struct ssh_keytype *const keytypes[] = {
+/* The one table of key types (see sshkey_internal.h): a new key type is a
+ * row here and its file. Order is preference order. */
+const struct ssh_keytype *const strata__ssh_keytypes[] = {
     &strata__ssh_kt_ed25519,    &strata__ssh_kt_ecdsa_p256, &strata__ssh_kt_ecdsa_p384,
     &strata__ssh_kt_ecdsa_p521, &strata__ssh_kt_rsa,        &strata__ssh_kt_dss,
 };
+const size_t strata__ssh_keytypes_count =
+    sizeof(strata__ssh_keytypes) / sizeof(strata__ssh_keytypes[0]);
 
 static int name_is(const char *name, size_t n, const char *want)
 {
@@ -27,12 +32,13 @@ static int name_is(const char *name, size_t n, const char *want)
 const struct ssh_keytype *strata__ssh_keytype_by_name(const char *name, size_t n, int *is_cert)
 {
     *is_cert = 0;
-    for (size_t i = 0; i < sizeof(keytypes) / sizeof(keytypes[0]); i++) {
-        if (name_is(name, n, keytypes[i]->name))
-            return keytypes[i];
-        if (name_is(name, n, keytypes[i]->cert_name)) {
+    for (size_t i = 0; i < strata__ssh_keytypes_count; i++) {
+        const struct ssh_keytype *t = strata__ssh_keytypes[i];
+        if (name_is(name, n, t->name))
+            return t;
+        if (name_is(name, n, t->cert_name)) {
             *is_cert = 1;
-            return keytypes[i];
+            return t;
         }
     }
     return NULL;
@@ -40,19 +46,39 @@ const struct ssh_keytype *strata__ssh_keytype_by_name(const char *name, size_t n
 
 const struct ssh_keytype *strata__ssh_keytype_of_pkey(EVP_PKEY *pk)
 {
-    for (size_t i = 0; i < sizeof(keytypes) / sizeof(keytypes[0]); i++) {
-        const struct ssh_keytype *t = keytypes[i];
+    for (size_t i = 0; i < strata__ssh_keytypes_count; i++) {
+        const struct ssh_keytype *t = strata__ssh_keytypes[i];
         if (!EVP_PKEY_is_a(pk, t->evp_name))
             continue;
         if (!t->group)
             return t;
         char group[32];
         size_t len = 0;
-        if (EVP_PKEY_get_utf8_string_param(pk, "group", group, sizeof(group), &len) == 1 &&
-            OBJ_txt2nid(group) == EC_curve_nist2nid(t->group))
+        if (EVP_PKEY_get_utf8_string_param(pk, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group),
+                                           &len) != 1)
+            break;
+        /* OpenSSL reports NIST curves as "prime256v1" or "P-256". */
+        int nid = OBJ_txt2nid(group);
+        if (nid == NID_undef)
+            nid = EC_curve_nist2nid(group);
+        if (nid != NID_undef && nid == EC_curve_nist2nid(t->group))
             return t;
     }
+    strata__ossl_clear();
     return NULL;
+}
+
+strata_status strata__ssh_keytype_put_blob(const struct ssh_keytype *t, EVP_PKEY *pk,
+                                           strata_buf *out, strata_error *err)
+{
+    size_t before = strata_buf_len(out);
+    strata_status st = strata_buf_put_cstring(out, t->name);
+    if (st != STRATA_OK)
+        return strata__error_set(err, st, "cannot write the key blob");
+    if ((st = t->put_pub(t, pk, out, err)) != STRATA_OK &&
+        strata_buf_consume_end(out, strata_buf_len(out) - before) != STRATA_OK)
+        return st; /* cannot happen: only appended bytes are dropped */
+    return st;
 }
 
 const char *strata__ssh_blob_type(const uint8_t *blob, size_t n, const char **plain)

@@ -2,6 +2,7 @@
  *
  * Public key: mpint p, q, g, y. As OpenSSH, only 1024-bit p with 160-bit q.
  * Signature: string of 40 bytes, r and s as 20-byte big-endian integers.
+ * Private parts (PROTOCOL.key): mpint p, q, g, y, x.
  */
 #include <string.h>
 #include <openssl/core_names.h>
@@ -23,10 +24,10 @@ static strata_status dss_read(const struct ssh_keytype *t, strata_buf *b, EVP_PK
     *out = NULL;
     BIGNUM *p = NULL, *q = NULL, *g = NULL, *y = NULL;
     strata_status st;
-    if ((st = strata__ssh_get_bn(b, 1024, "p", &p, err)) != STRATA_OK ||
-        (st = strata__ssh_get_bn(b, 1024, "q", &q, err)) != STRATA_OK ||
-        (st = strata__ssh_get_bn(b, 1024, "g", &g, err)) != STRATA_OK ||
-        (st = strata__ssh_get_bn(b, 1024, "y", &y, err)) != STRATA_OK)
+    if ((st = strata__ssh_get_bn(b, 1024, "p", 0, &p, err)) != STRATA_OK ||
+        (st = strata__ssh_get_bn(b, 1024, "q", 0, &q, err)) != STRATA_OK ||
+        (st = strata__ssh_get_bn(b, 1024, "g", 0, &g, err)) != STRATA_OK ||
+        (st = strata__ssh_get_bn(b, 1024, "y", 0, &y, err)) != STRATA_OK)
         goto out;
     if (BN_num_bits(p) != DSS_P_BITS || BN_num_bits(q) != DSS_Q_BITS) {
         st = strata__error_set(err, STRATA_E_FORMAT,
@@ -35,7 +36,7 @@ static strata_status dss_read(const struct ssh_keytype *t, strata_buf *b, EVP_PK
         goto out;
     }
     BIGNUM *const bns[] = {p, q, g, y};
-    if ((st = strata__ssh_pkey_from_bns("DSA", dss_params, bns, 4, out, err)) != STRATA_OK)
+    if ((st = strata__ssh_pkey_from_bns("DSA", dss_params, bns, 4, 0, out, err)) != STRATA_OK)
         goto out;
     /* 2 <= y <= p - 2 and y^q = 1 mod p: one short modular exponentiation. */
     EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, *out, NULL);
@@ -57,10 +58,7 @@ static strata_status dss_put(const struct ssh_keytype *t, EVP_PKEY *pk, strata_b
                              strata_error *err)
 {
     (void)t;
-    strata_status st = STRATA_OK;
-    for (size_t i = 0; i < 4 && st == STRATA_OK; i++)
-        st = strata__ssh_put_bn_param(pk, dss_params[i], out, err);
-    return st;
+    return strata__ssh_put_bn_params(pk, dss_params, 4, 0, out, err);
 }
 
 static strata_status dss_verify(const struct ssh_keytype *t, EVP_PKEY *pk, const char *md,
@@ -99,12 +97,43 @@ static strata_status dss_sign(const struct ssh_keytype *t, EVP_PKEY *pk, const c
     return st;
 }
 
+static strata_status dss_read_priv(const struct ssh_keytype *t, strata_buf *b, EVP_PKEY **out,
+                                   strata_error *err)
+{
+    (void)t;
+    static const char *const what[5] = {"DSA p", "DSA q", "DSA g", "DSA y", "DSA x"};
+    static const char *const names[5] = {OSSL_PKEY_PARAM_FFC_P, OSSL_PKEY_PARAM_FFC_Q,
+                                         OSSL_PKEY_PARAM_FFC_G, OSSL_PKEY_PARAM_PUB_KEY,
+                                         OSSL_PKEY_PARAM_PRIV_KEY};
+    BIGNUM *bn[5] = {0};
+    strata_status r = STRATA_OK;
+    *out = NULL;
+    for (int i = 0; i < 5 && r == STRATA_OK; i++)
+        r = strata__ssh_get_bn(b, 1024, what[i], i == 4, &bn[i], err);
+    if (r != STRATA_OK)
+        goto out;
+    if (BN_num_bits(bn[0]) != DSS_P_BITS || BN_num_bits(bn[1]) != DSS_Q_BITS) {
+        r = strata__error_set(err, STRATA_E_FORMAT, "ssh-dss needs a %d-bit p and %d-bit q",
+                              DSS_P_BITS, DSS_Q_BITS);
+        goto out;
+    }
+    r = strata__ssh_pkey_from_bns("DSA", names, bn, 5, 1, out, err);
+out:
+    for (int i = 0; i < 5; i++)
+        BN_clear_free(bn[i]);
+    return r;
+}
+
 const struct ssh_keytype strata__ssh_kt_dss = {
     .name = "ssh-dss",
     .cert_name = "ssh-dss-cert-v01@openssh.com",
     .evp_name = "DSA",
+    /* Legacy (SHA-1): supported, never offered by default. */
+    .sigalgs = {{"ssh-dss", "ssh-dss-cert-v01@openssh.com", "SHA1", 1}},
     .read_pub = dss_read,
     .put_pub = dss_put,
+    .read_priv = dss_read_priv,
+    .put_priv = strata__ssh_put_pub_and_x,
     .verify = dss_verify,
     .sign = dss_sign,
 };

@@ -5,6 +5,7 @@
  * must be a point on the curve (checked by EVP_PKEY_public_check).
  * Signature: string holding mpint r, mpint s (RFC 5656 §3.1.2); OpenSSL wants
  * DER, so it is converted both ways.
+ * Private parts (PROTOCOL.key): string curve, string Q, mpint d.
  */
 #include <string.h>
 #include <openssl/core_names.h>
@@ -137,13 +138,57 @@ static strata_status ec_sign(const struct ssh_keytype *t, EVP_PKEY *pk, const ch
     return STRATA_OK;
 }
 
-#define ECDSA_ROW(nist, ossl)                                                                      \
+static strata_status ec_read_priv(const struct ssh_keytype *t, strata_buf *b, EVP_PKEY **out,
+                                  strata_error *err)
+{
+    const uint8_t *curve, *q;
+    size_t clen, qlen;
+    BIGNUM *d = NULL;
+    OSSL_PARAM_BLD *bld = NULL;
+    OSSL_PARAM *params = NULL;
+    strata_status r;
+    *out = NULL;
+    if ((r = strata_buf_get_string(b, &curve, &clen)) != STRATA_OK ||
+        (r = strata_buf_get_string(b, &q, &qlen)) != STRATA_OK) {
+        r = strata__error_set(err, r, "truncated %s private key", t->name);
+        goto out;
+    }
+    if (clen != strlen(t->curve) || memcmp(curve, t->curve, clen) != 0) {
+        r = strata__error_set(err, STRATA_E_FORMAT, "%s key names another curve", t->name);
+        goto out;
+    }
+    if (qlen == 0 || q[0] != 0x04) { /* RFC 5656 §3.1: uncompressed points only */
+        r = strata__error_set(err, STRATA_E_FORMAT, "%s public point is not uncompressed", t->name);
+        goto out;
+    }
+    if ((r = strata__ssh_get_bn(b, field_bytes(t) + 1, "ECDSA private scalar", 1, &d, err)) !=
+        STRATA_OK)
+        goto out;
+    bld = OSSL_PARAM_BLD_new();
+    if (!bld || !OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, t->group, 0) ||
+        !OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, q, qlen) ||
+        !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, d) ||
+        !(params = OSSL_PARAM_BLD_to_param(bld))) {
+        r = strata__error_set_ossl(err, STRATA_E_NOMEM, "cannot build ECDSA parameters");
+        goto out;
+    }
+    r = strata__ssh_pkey_from_params("EC", params, out, err);
+out:
+    OSSL_PARAM_free(params);
+    OSSL_PARAM_BLD_free(bld);
+    BN_clear_free(d);
+    return r;
+}
+
+#define ECDSA_ROW(nist, ossl, md)                                                                  \
     {                                                                                              \
         .name = "ecdsa-sha2-" nist, .cert_name = "ecdsa-sha2-" nist "-cert-v01@openssh.com",       \
-        .curve = nist, .group = ossl, .evp_name = "EC", .read_pub = ec_read, .put_pub = ec_put,    \
-        .verify = ec_verify, .sign = ec_sign,                                                      \
+        .curve = nist, .group = ossl, .evp_name = "EC",                                            \
+        .sigalgs = {{"ecdsa-sha2-" nist, "ecdsa-sha2-" nist "-cert-v01@openssh.com", md, 0}},      \
+        .read_pub = ec_read, .put_pub = ec_put, .read_priv = ec_read_priv,                         \
+        .put_priv = strata__ssh_put_pub_and_x, .verify = ec_verify, .sign = ec_sign,               \
     }
 
-const struct ssh_keytype strata__ssh_kt_ecdsa_p256 = ECDSA_ROW("nistp256", "P-256");
-const struct ssh_keytype strata__ssh_kt_ecdsa_p384 = ECDSA_ROW("nistp384", "P-384");
-const struct ssh_keytype strata__ssh_kt_ecdsa_p521 = ECDSA_ROW("nistp521", "P-521");
+const struct ssh_keytype strata__ssh_kt_ecdsa_p256 = ECDSA_ROW("nistp256", "P-256", "SHA256");
+const struct ssh_keytype strata__ssh_kt_ecdsa_p384 = ECDSA_ROW("nistp384", "P-384", "SHA384");
+const struct ssh_keytype strata__ssh_kt_ecdsa_p521 = ECDSA_ROW("nistp521", "P-521", "SHA512");

@@ -4,6 +4,8 @@
  * Public key: mpint e, mpint n. Keys under STRATA_SSH_RSA_MIN_BITS are refused.
  * Signature: string S, PKCS#1 v1.5, as long as the modulus; a shorter S (a
  * signer that dropped leading zeros) is left-padded, a longer one refused.
+ * Private parts (PROTOCOL.key): mpint n, e, d, iqmp, p, q. OpenSSH keeps no
+ * CRT exponents: dmp1 = d mod (p-1) and dmq1 = d mod (q-1) are computed here.
  */
 #include <string.h>
 #include <openssl/core_names.h>
@@ -19,8 +21,8 @@ static strata_status rsa_read(const struct ssh_keytype *t, strata_buf *b, EVP_PK
     *out = NULL;
     BIGNUM *e = NULL, *n = NULL;
     strata_status st;
-    if ((st = strata__ssh_get_bn(b, 8, "e", &e, err)) != STRATA_OK ||
-        (st = strata__ssh_get_bn(b, STRATA_SSH_RSA_MAX_BITS / 8, "n", &n, err)) != STRATA_OK)
+    if ((st = strata__ssh_get_bn(b, 8, "e", 0, &e, err)) != STRATA_OK ||
+        (st = strata__ssh_get_bn(b, STRATA_SSH_RSA_MAX_BITS / 8, "n", 0, &n, err)) != STRATA_OK)
         goto out;
     if (!BN_is_odd(e) || BN_is_one(e)) {
         st = strata__error_set(err, STRATA_E_FORMAT, "ssh-rsa public exponent is not odd and > 1");
@@ -41,7 +43,7 @@ static strata_status rsa_read(const struct ssh_keytype *t, strata_buf *b, EVP_PK
     }
     static const char *const names[] = {OSSL_PKEY_PARAM_RSA_N, OSSL_PKEY_PARAM_RSA_E};
     BIGNUM *const bns[] = {n, e};
-    st = strata__ssh_pkey_from_bns("RSA", names, bns, 2, out, err);
+    st = strata__ssh_pkey_from_bns("RSA", names, bns, 2, 0, out, err);
 out:
     BN_free(e);
     BN_free(n);
@@ -52,10 +54,8 @@ static strata_status rsa_put(const struct ssh_keytype *t, EVP_PKEY *pk, strata_b
                              strata_error *err)
 {
     (void)t;
-    strata_status st = strata__ssh_put_bn_param(pk, OSSL_PKEY_PARAM_RSA_E, out, err);
-    if (st == STRATA_OK)
-        st = strata__ssh_put_bn_param(pk, OSSL_PKEY_PARAM_RSA_N, out, err);
-    return st;
+    static const char *const names[] = {OSSL_PKEY_PARAM_RSA_E, OSSL_PKEY_PARAM_RSA_N};
+    return strata__ssh_put_bn_params(pk, names, 2, 0, out, err);
 }
 
 static const char *rsa_alg_name(const char *md)
@@ -98,12 +98,89 @@ static strata_status rsa_sign(const struct ssh_keytype *t, EVP_PKEY *pk, const c
     return strata__ssh_evp_sign_put(pk, md, data, n, out, err);
 }
 
+static strata_status rsa_read_priv(const struct ssh_keytype *t, strata_buf *b, EVP_PKEY **out,
+                                   strata_error *err)
+{
+    (void)t;
+    static const char *const what[6] = {"RSA n", "RSA e", "RSA d", "RSA iqmp", "RSA p", "RSA q"};
+    BIGNUM *bn[6] = {0};
+    BIGNUM *dmp1 = BN_new(), *dmq1 = BN_new(), *tmp = BN_new();
+    BN_CTX *ctx = BN_CTX_new();
+    strata_status r = STRATA_OK;
+    *out = NULL;
+    for (int i = 0; i < 6 && r == STRATA_OK; i++)
+        r = strata__ssh_get_bn(b, STRATA_SSH_RSA_MAX_BITS / 8, what[i], 1, &bn[i], err);
+    if (r != STRATA_OK)
+        goto out;
+    BIGNUM *n = bn[0], *e = bn[1], *d = bn[2], *iqmp = bn[3], *p = bn[4], *q = bn[5];
+    if (!dmp1 || !dmq1 || !tmp || !ctx) {
+        r = strata__error_set(err, STRATA_E_NOMEM, "out of memory");
+        goto out;
+    }
+    int bits = BN_num_bits(n);
+    if ((unsigned)bits < STRATA_SSH_RSA_MIN_BITS || (unsigned)bits > STRATA_SSH_RSA_MAX_BITS) {
+        r = strata__error_set(
+            err, (unsigned)bits < STRATA_SSH_RSA_MIN_BITS ? STRATA_E_FORMAT : STRATA_E_LIMIT,
+            "RSA modulus of %d bits is outside %u..%u", bits, STRATA_SSH_RSA_MIN_BITS,
+            STRATA_SSH_RSA_MAX_BITS);
+        goto out;
+    }
+    if (BN_cmp(p, BN_value_one()) <= 0 || BN_cmp(q, BN_value_one()) <= 0) {
+        r = strata__error_set(err, STRATA_E_FORMAT, "RSA prime factor is not above 1");
+        goto out;
+    }
+    BN_set_flags(dmp1, BN_FLG_CONSTTIME);
+    BN_set_flags(dmq1, BN_FLG_CONSTTIME);
+    if (!BN_sub(tmp, p, BN_value_one()) || !BN_mod(dmp1, d, tmp, ctx) ||
+        !BN_sub(tmp, q, BN_value_one()) || !BN_mod(dmq1, d, tmp, ctx)) {
+        r = strata__error_set_ossl(err, STRATA_E_CRYPTO, "cannot compute RSA CRT exponents");
+        goto out;
+    }
+    static const char *const names[8] = {
+        OSSL_PKEY_PARAM_RSA_N,         OSSL_PKEY_PARAM_RSA_E,
+        OSSL_PKEY_PARAM_RSA_D,         OSSL_PKEY_PARAM_RSA_FACTOR1,
+        OSSL_PKEY_PARAM_RSA_FACTOR2,   OSSL_PKEY_PARAM_RSA_EXPONENT1,
+        OSSL_PKEY_PARAM_RSA_EXPONENT2, OSSL_PKEY_PARAM_RSA_COEFFICIENT1,
+    };
+    BIGNUM *const all[8] = {n, e, d, p, q, dmp1, dmq1, iqmp};
+    r = strata__ssh_pkey_from_bns("RSA", names, all, 8, 1, out, err);
+out:
+    for (int i = 0; i < 6; i++)
+        BN_clear_free(bn[i]);
+    BN_clear_free(dmp1);
+    BN_clear_free(dmq1);
+    BN_clear_free(tmp);
+    BN_CTX_free(ctx);
+    return r;
+}
+
+static strata_status rsa_put_priv(const struct ssh_keytype *t, EVP_PKEY *k, strata_buf *out,
+                                  strata_error *err)
+{
+    (void)t;
+    static const char *const names[] = {
+        OSSL_PKEY_PARAM_RSA_N,       OSSL_PKEY_PARAM_RSA_E,
+        OSSL_PKEY_PARAM_RSA_D,       OSSL_PKEY_PARAM_RSA_COEFFICIENT1,
+        OSSL_PKEY_PARAM_RSA_FACTOR1, OSSL_PKEY_PARAM_RSA_FACTOR2,
+    };
+    return strata__ssh_put_bn_params(k, names, 6, 1, out, err);
+}
+
 const struct ssh_keytype strata__ssh_kt_rsa = {
     .name = "ssh-rsa",
     .cert_name = "ssh-rsa-cert-v01@openssh.com",
     .evp_name = "RSA",
+    .sigalgs =
+        {
+            {"rsa-sha2-512", "rsa-sha2-512-cert-v01@openssh.com", "SHA512", 0},
+            {"rsa-sha2-256", "rsa-sha2-256-cert-v01@openssh.com", "SHA256", 0},
+            /* Legacy (SHA-1): supported, never offered by default. */
+            {"ssh-rsa", "ssh-rsa-cert-v01@openssh.com", "SHA1", 1},
+        },
     .read_pub = rsa_read,
     .put_pub = rsa_put,
+    .read_priv = rsa_read_priv,
+    .put_priv = rsa_put_priv,
     .verify = rsa_verify,
     .sign = rsa_sign,
 };

@@ -5,103 +5,140 @@
  * but the signature blob carries the plain algorithm (PROTOCOL.certkeys).
  */
 #include <string.h>
+#include <threads.h>
 #include <openssl/evp.h>
 
 #include "base/error_internal.h"
 #include "ssh/sshkey_internal.h"
 
-struct ssh_sigalg {
-    const char *name;      /* "rsa-sha2-256" */
-    const char *cert_name; /* "rsa-sha2-256-cert-v01@openssh.com" */
-    const struct ssh_keytype *kt;
-    const char *md; /* NULL for Ed25519 */
-};
+/* The host key algorithm lists, made once from the key type table: modern
+ * certificate names, then modern plain names (default); supported adds the
+ * legacy ones after each group, as OpenSSH orders them. */
+#define ALGS_CAP 1024
+static char algs_default[ALGS_CAP], algs_supported[ALGS_CAP];
+static once_flag algs_once = ONCE_FLAG_INIT;
 
-static const struct ssh_sigalg sigalgs[] = {
-    {"ssh-ed25519", "ssh-ed25519-cert-v01@openssh.com", &strata__ssh_kt_ed25519, NULL},
-    {"ecdsa-sha2-nistp256", "ecdsa-sha2-nistp256-cert-v01@openssh.com", &strata__ssh_kt_ecdsa_p256,
-     "SHA256"},
-    {"ecdsa-sha2-nistp384", "ecdsa-sha2-nistp384-cert-v01@openssh.com", &strata__ssh_kt_ecdsa_p384,
-     "SHA384"},
-    {"ecdsa-sha2-nistp521", "ecdsa-sha2-nistp521-cert-v01@openssh.com", &strata__ssh_kt_ecdsa_p521,
-     "SHA512"},
-    {"rsa-sha2-512", "rsa-sha2-512-cert-v01@openssh.com", &strata__ssh_kt_rsa, "SHA512"},
-    {"rsa-sha2-256", "rsa-sha2-256-cert-v01@openssh.com", &strata__ssh_kt_rsa, "SHA256"},
-    /* Legacy (SHA-1): supported, never offered by default. */
-    {"ssh-rsa", "ssh-rsa-cert-v01@openssh.com", &strata__ssh_kt_rsa, "SHA1"},
-    {"ssh-dss", "ssh-dss-cert-v01@openssh.com", &strata__ssh_kt_dss, "SHA1"},
-};
+static void algs_append(char *list, const char *name)
+{
+    size_t len = strlen(list);
+    /* The table's names are short and fixed; ALGS_CAP holds them with room
+     * to spare (test_ssh_keytypes checks every name is listed). */
+    if (len + 1 + strlen(name) + 1 > ALGS_CAP)
+        return;
+    if (len)
+        list[len++] = ',';
+    memcpy(list + len, name, strlen(name) + 1);
+}
 
-#define CERT_ALGS_MODERN                                                                           \
-    "ssh-ed25519-cert-v01@openssh.com,ecdsa-sha2-nistp256-cert-v01@openssh.com,"                   \
-    "ecdsa-sha2-nistp384-cert-v01@openssh.com,ecdsa-sha2-nistp521-cert-v01@openssh.com,"           \
-    "rsa-sha2-512-cert-v01@openssh.com,rsa-sha2-256-cert-v01@openssh.com"
-#define PLAIN_ALGS_MODERN                                                                          \
-    "ssh-ed25519,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521,rsa-sha2-512,"        \
-    "rsa-sha2-256"
+/* pass 0: certificate names, pass 1: plain names; legacy: which ones. */
+static void algs_add(char *list, int cert, int legacy)
+{
+    for (size_t i = 0; i < strata__ssh_keytypes_count; i++) {
+        const struct ssh_keytype *t = strata__ssh_keytypes[i];
+        for (size_t j = 0; j < SSH_KEYTYPE_SIGALGS_MAX && t->sigalgs[j].name; j++)
+            if (t->sigalgs[j].legacy == legacy)
+                algs_append(list, cert ? t->sigalgs[j].cert_name : t->sigalgs[j].name);
+    }
+}
+
+static void algs_make(void)
+{
+    algs_add(algs_default, 1, 0);
+    algs_add(algs_default, 0, 0);
+    algs_add(algs_supported, 1, 0);
+    algs_add(algs_supported, 1, 1);
+    algs_add(algs_supported, 0, 0);
+    algs_add(algs_supported, 0, 1);
+}
 
 const char *strata__ssh_hostkey_algs_default(void)
 {
-    return CERT_ALGS_MODERN "," PLAIN_ALGS_MODERN;
+    call_once(&algs_once, algs_make);
+    return algs_default;
 }
 
 const char *strata__ssh_hostkey_algs_supported(void)
 {
-    return CERT_ALGS_MODERN
-        ",ssh-rsa-cert-v01@openssh.com,ssh-dss-cert-v01@openssh.com," PLAIN_ALGS_MODERN
-        ",ssh-rsa,ssh-dss";
+    call_once(&algs_once, algs_make);
+    return algs_supported;
 }
 
-static const struct ssh_sigalg *sigalg_find(const char *name, int *is_cert)
+/* The signature algorithm named name (plain or certificate name) and its key
+ * type. */
+static const struct ssh_sigalg *sigalg_find(const char *name, int *is_cert,
+                                            const struct ssh_keytype **kt)
 {
     *is_cert = 0;
-    for (size_t i = 0; i < sizeof(sigalgs) / sizeof(sigalgs[0]); i++) {
-        if (strcmp(name, sigalgs[i].name) == 0)
-            return &sigalgs[i];
-        if (strcmp(name, sigalgs[i].cert_name) == 0) {
-            *is_cert = 1;
-            return &sigalgs[i];
+    *kt = NULL;
+    for (size_t i = 0; i < strata__ssh_keytypes_count; i++) {
+        const struct ssh_keytype *t = strata__ssh_keytypes[i];
+        for (size_t j = 0; j < SSH_KEYTYPE_SIGALGS_MAX && t->sigalgs[j].name; j++) {
+            const struct ssh_sigalg *a = &t->sigalgs[j];
+            if (strcmp(name, a->name) == 0 || strcmp(name, a->cert_name) == 0) {
+                *is_cert = strcmp(name, a->cert_name) == 0;
+                *kt = t;
+                return a;
+            }
         }
     }
     return NULL;
 }
 
+/* sigalg_find for sign and verify: an unknown name is E_UNSUPPORTED. */
+static strata_status sigalg_need(const char *alg, const struct ssh_sigalg **a,
+                                 const struct ssh_keytype **kt, strata_error *err)
+{
+    int is_cert;
+    if ((*a = sigalg_find(alg, &is_cert, kt)) != NULL)
+        return STRATA_OK;
+    return strata__error_set(err, STRATA_E_UNSUPPORTED, "unsupported signature algorithm \"%.64s\"",
+                             alg);
+}
+
+int strata__ssh_sigalg_is_legacy(const char *alg)
+{
+    int is_cert;
+    const struct ssh_keytype *kt;
+    const struct ssh_sigalg *a = sigalg_find(alg, &is_cert, &kt);
+    return a && a->legacy;
+}
+
 const char *strata__ssh_sigalg_plain(const char *hostkey_alg)
 {
     int is_cert;
-    const struct ssh_sigalg *a = sigalg_find(hostkey_alg, &is_cert);
+    const struct ssh_keytype *kt;
+    const struct ssh_sigalg *a = sigalg_find(hostkey_alg, &is_cert, &kt);
     return a ? a->name : NULL;
 }
 
 const char *strata__ssh_hostkey_alg_keytype(const char *hostkey_alg, int *is_cert)
 {
-    const struct ssh_sigalg *a = sigalg_find(hostkey_alg, is_cert);
-    return a ? a->kt->name : NULL;
+    const struct ssh_keytype *kt;
+    return sigalg_find(hostkey_alg, is_cert, &kt) ? kt->name : NULL;
 }
 
 int strata__ssh_hostkey_alg_matches(const struct ssh_key *k, const char *hostkey_alg)
 {
     int is_cert;
-    const struct ssh_sigalg *a = sigalg_find(hostkey_alg, &is_cert);
-    return a && a->kt == k->kt && is_cert == (k->cert != NULL);
+    const struct ssh_keytype *kt;
+    return sigalg_find(hostkey_alg, &is_cert, &kt) && kt == k->kt && is_cert == (k->cert != NULL);
 }
 
 strata_status strata__ssh_key_verify(const struct ssh_key *k, const char *alg, const uint8_t *sig,
                                      size_t sig_len, const uint8_t *data, size_t n,
                                      strata_error *err)
 {
-    int is_cert;
-    const struct ssh_sigalg *a = sigalg_find(alg, &is_cert);
-    if (!a)
-        return strata__error_set(err, STRATA_E_UNSUPPORTED,
-                                 "unsupported signature algorithm \"%.64s\"", alg);
+    const struct ssh_keytype *kt;
+    const struct ssh_sigalg *a;
+    strata_status st = sigalg_need(alg, &a, &kt, err);
+    if (st != STRATA_OK)
+        return st;
     if (!strata__ssh_hostkey_alg_matches(k, alg))
         return strata__error_set(err, STRATA_E_USAGE, "a %s key cannot make %s signatures",
                                  strata__ssh_key_type(k), alg);
     strata_buf b;
     const uint8_t *name, *raw;
     size_t name_len, raw_len;
-    strata_status st;
     strata_buf_view(&b, sig, sig_len);
     if ((st = strata_buf_get_string(&b, &name, &name_len)) != STRATA_OK ||
         (st = strata_buf_get_string(&b, &raw, &raw_len)) != STRATA_OK)
@@ -137,20 +174,20 @@ static strata_status check_priv(const struct ssh_keytype *kt, EVP_PKEY *priv, st
 strata_status strata__ssh_sign(EVP_PKEY *priv, const char *alg, const uint8_t *data, size_t n,
                                strata_buf *sig_out, strata_error *err)
 {
-    int is_cert;
-    const struct ssh_sigalg *a = sigalg_find(alg, &is_cert);
-    if (!a)
-        return strata__error_set(err, STRATA_E_UNSUPPORTED,
-                                 "unsupported signature algorithm \"%.64s\"", alg);
-    if (strata__ssh_keytype_of_pkey(priv) != a->kt)
+    const struct ssh_keytype *kt;
+    const struct ssh_sigalg *a;
+    strata_status st = sigalg_need(alg, &a, &kt, err);
+    if (st != STRATA_OK)
+        return st;
+    if (strata__ssh_keytype_of_pkey(priv) != kt)
         return strata__error_set(err, STRATA_E_USAGE, "this private key cannot make %s signatures",
                                  alg);
-    strata_status st = check_priv(a->kt, priv, err);
+    st = check_priv(kt, priv, err);
     size_t before = strata_buf_len(sig_out);
     strata_buf raw;
     strata_buf_init(&raw, STRATA_SSH_KEY_BLOB_MAX);
     if (st == STRATA_OK)
-        st = a->kt->sign(a->kt, priv, a->md, data, n, &raw, err);
+        st = kt->sign(kt, priv, a->md, data, n, &raw, err);
     if (st == STRATA_OK && ((st = strata_buf_put_cstring(sig_out, a->name)) != STRATA_OK ||
                             (st = strata_buf_put_stringb(sig_out, &raw)) != STRATA_OK)) {
         strata__error_set(err, st, "cannot write the signature blob");
@@ -167,20 +204,15 @@ strata_status strata__ssh_pubkey_blob(EVP_PKEY *priv, const char *key_type, stra
     int is_cert;
     const struct ssh_keytype *kt =
         strata__ssh_keytype_by_name(key_type, strlen(key_type), &is_cert);
-    if (!kt || is_cert) {
-        const struct ssh_sigalg *a = sigalg_find(key_type, &is_cert);
-        kt = a && !is_cert ? a->kt : NULL;
-    }
+    if ((!kt || is_cert) && (!sigalg_find(key_type, &is_cert, &kt) || is_cert))
+        kt = NULL;
     if (!kt)
         return strata__error_set(err, STRATA_E_UNSUPPORTED, "unsupported key type \"%.64s\"",
                                  key_type);
     if (strata__ssh_keytype_of_pkey(priv) != kt)
         return strata__error_set(err, STRATA_E_USAGE, "this private key is not a %s key", kt->name);
     strata_status st = check_priv(kt, priv, err);
-    size_t before = strata_buf_len(out);
-    if (st == STRATA_OK && (st = strata_buf_put_cstring(out, kt->name)) != STRATA_OK)
-        return strata__error_set(err, st, "cannot write the key blob");
-    if (st == STRATA_OK && (st = kt->put_pub(kt, priv, out, err)) != STRATA_OK)
-        drop_tail(out, before);
+    if (st == STRATA_OK)
+        st = strata__ssh_keytype_put_blob(kt, priv, out, err);
     return st;
 }

@@ -1,5 +1,5 @@
 /* Helpers shared by the SSH key type files: EVP sign/verify, BIGNUM <-> mpint,
- * and the (r, s) <-> DER conversion ECDSA and DSA signatures need. */
+ * keys from parameters, and the (r, s) <-> DER conversion ECDSA and DSA signatures need. */
 #include <string.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
@@ -109,15 +109,16 @@ out:
     return st;
 }
 
-strata_status strata__ssh_put_bn_param(EVP_PKEY *pk, const char *param, strata_buf *out,
+strata_status strata__ssh_put_bn_param(EVP_PKEY *pk, const char *param, int secret, strata_buf *out,
                                        strata_error *err)
 {
     BIGNUM *bn = NULL;
     uint8_t *mag = NULL;
+    int len = 0;
     strata_status st = STRATA_OK;
     if (EVP_PKEY_get_bn_param(pk, param, &bn) != 1)
         return strata__error_set_ossl(err, STRATA_E_CRYPTO, "key has no %s parameter", param);
-    int len = BN_num_bytes(bn);
+    len = BN_num_bytes(bn);
     mag = OPENSSL_malloc(len > 0 ? (size_t)len : 1);
     if (!mag) {
         st = strata__error_set(err, STRATA_E_NOMEM, "out of memory");
@@ -127,31 +128,76 @@ strata_status strata__ssh_put_bn_param(EVP_PKEY *pk, const char *param, strata_b
     if ((st = strata_buf_put_mpint(out, mag, (size_t)len, 0)) != STRATA_OK)
         strata__error_set(err, st, "cannot write the %s parameter", param);
 out:
-    OPENSSL_free(mag);
-    BN_free(bn);
+    if (secret) {
+        OPENSSL_clear_free(mag, len > 0 ? (size_t)len : 1);
+        BN_clear_free(bn);
+    } else {
+        OPENSSL_free(mag);
+        BN_free(bn);
+    }
     return st;
 }
 
-strata_status strata__ssh_get_bn(strata_buf *b, size_t max_bytes, const char *what, BIGNUM **out,
-                                 strata_error *err)
+strata_status strata__ssh_put_bn_params(EVP_PKEY *pk, const char *const *params, size_t n,
+                                        int secret, strata_buf *out, strata_error *err)
+{
+    strata_status st = STRATA_OK;
+    for (size_t i = 0; i < n && st == STRATA_OK; i++)
+        st = strata__ssh_put_bn_param(pk, params[i], secret, out, err);
+    return st;
+}
+
+strata_status strata__ssh_get_bn(strata_buf *b, size_t max_bytes, const char *what, int secret,
+                                 BIGNUM **out, strata_error *err)
 {
     *out = NULL;
     const uint8_t *mag;
     size_t n;
     strata_status st = strata_buf_get_mpint(b, &mag, &n);
     if (st != STRATA_OK)
-        return strata__error_set(err, st, "bad mpint %s in key blob", what);
+        return strata__error_set(err, st, "bad mpint %s in the key", what);
     if (n == 0)
-        return strata__error_set(err, STRATA_E_FORMAT, "mpint %s in key blob is zero", what);
+        return strata__error_set(err, STRATA_E_FORMAT, "mpint %s in the key is zero", what);
     if (n > max_bytes)
         return strata__error_set(err, STRATA_E_LIMIT,
-                                 "mpint %s in key blob has %zu bytes, more than the limit of %zu",
+                                 "mpint %s in the key has %zu bytes, more than the limit of %zu",
                                  what, n, max_bytes);
     BIGNUM *bn = BN_bin2bn(mag, (int)n, NULL);
     if (!bn)
         return strata__error_set_ossl(err, STRATA_E_NOMEM, "out of memory");
+    if (secret)
+        BN_set_flags(bn, BN_FLG_CONSTTIME);
     *out = bn;
     return STRATA_OK;
+}
+
+strata_status strata__ssh_pkey_from_params(const char *evp_name, OSSL_PARAM *params, EVP_PKEY **out,
+                                           strata_error *err)
+{
+    strata_status r = STRATA_E_CRYPTO;
+    EVP_PKEY *k = NULL;
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, evp_name, NULL);
+    EVP_PKEY_CTX *chk = NULL;
+    *out = NULL;
+    if (!ctx || EVP_PKEY_fromdata_init(ctx) <= 0 ||
+        EVP_PKEY_fromdata(ctx, &k, EVP_PKEY_KEYPAIR, params) <= 0) {
+        r = strata__error_set_ossl(err, STRATA_E_FORMAT, "invalid %s private key", evp_name);
+        goto out;
+    }
+    chk = EVP_PKEY_CTX_new_from_pkey(NULL, k, NULL);
+    if (!chk || EVP_PKEY_pairwise_check(chk) <= 0) {
+        r = strata__error_set_ossl(err, STRATA_E_FORMAT,
+                                   "%s private key is inconsistent with its public key", evp_name);
+        goto out;
+    }
+    *out = k;
+    k = NULL;
+    r = STRATA_OK;
+out:
+    EVP_PKEY_CTX_free(chk);
+    EVP_PKEY_CTX_free(ctx);
+    EVP_PKEY_free(k);
+    return r;
 }
 
 strata_status strata__ssh_evp_sign_put(EVP_PKEY *pk, const char *md, const uint8_t *data, size_t n,
@@ -169,7 +215,7 @@ strata_status strata__ssh_evp_sign_put(EVP_PKEY *pk, const char *md, const uint8
 }
 
 strata_status strata__ssh_pkey_from_bns(const char *evp_name, const char *const *names,
-                                        BIGNUM *const *bns, size_t n, EVP_PKEY **out,
+                                        BIGNUM *const *bns, size_t n, int keypair, EVP_PKEY **out,
                                         strata_error *err)
 {
     *out = NULL;
@@ -187,6 +233,10 @@ strata_status strata__ssh_pkey_from_bns(const char *evp_name, const char *const 
         st = strata__error_set_ossl(err, STRATA_E_NOMEM, "cannot build a %s key", evp_name);
         goto out;
     }
+    if (keypair) {
+        st = strata__ssh_pkey_from_params(evp_name, params, out, err);
+        goto out;
+    }
     ctx = EVP_PKEY_CTX_new_from_name(NULL, evp_name, NULL);
     if (!ctx || EVP_PKEY_fromdata_init(ctx) != 1 ||
         EVP_PKEY_fromdata(ctx, out, EVP_PKEY_PUBLIC_KEY, params) != 1)
@@ -196,4 +246,13 @@ out:
     OSSL_PARAM_free(params);
     OSSL_PARAM_BLD_free(bld);
     return st;
+}
+
+strata_status strata__ssh_put_pub_and_x(const struct ssh_keytype *t, EVP_PKEY *pk, strata_buf *out,
+                                        strata_error *err)
+{
+    strata_status r = t->put_pub(t, pk, out, err);
+    if (r != STRATA_OK)
+        return r;
+    return strata__ssh_put_bn_param(pk, OSSL_PKEY_PARAM_PRIV_KEY, 1, out, err);
 }

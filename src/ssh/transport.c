@@ -137,11 +137,12 @@ strata_status strata_ssh_transport_new(const strata_ssh_transport_config *cfg,
         goto fail;
     /* As OpenSSH: with the default host key list, offer first the algorithms
      * known_hosts knows this host by, so the server proves the known key. */
-    if (t->kh && t->host && (!cfg->hostkey_algorithms || !*cfg->hostkey_algorithms)) {
+    strata_ssh_knownhosts *okh = t->kh ? t->kh : cfg->hostkey_order;
+    if (okh && t->host && (!cfg->hostkey_algorithms || !*cfg->hostkey_algorithms)) {
         char *ordered = NULL;
         if ((r = strata_ssh_knownhosts_order_algs(
-                 t->kh, t->host, t->port, t->algs[SSH_KEXINIT_HOSTKEY], &ordered)) != STRATA_OK) {
-            strata_error_copy(err, strata_ssh_knownhosts_error(t->kh));
+                 okh, t->host, t->port, t->algs[SSH_KEXINIT_HOSTKEY], &ordered)) != STRATA_OK) {
+            strata_error_copy(err, strata_ssh_knownhosts_error(okh));
             if (err->status == STRATA_OK)
                 strata__error_set(err, r, "cannot order the host key algorithms");
             goto fail;
@@ -251,13 +252,11 @@ strata_status strata__ssh_t_fail_err(struct strata_ssh_transport *t, uint32_t re
 strata_status strata__ssh_t_fail(struct strata_ssh_transport *t, uint32_t reason,
                                  strata_status status, const char *fmt, ...)
 {
-    if (t->err.status == STRATA_OK && t->state != SSH_T_CLOSED) {
-        char msg[STRATA_ERROR_MSG_MAX];
+    if (t->state != SSH_T_CLOSED) {
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(msg, sizeof(msg), fmt, ap);
+        strata_error_vset(&t->err, status, fmt, ap);
         va_end(ap);
-        strata__error_set(&t->err, status, "%s", msg);
     }
     return strata__ssh_t_fail_err(t, reason, &t->err);
 }

@@ -32,14 +32,10 @@ const char *strata__ssh_auth_method_name(enum ssh_auth_method m)
 strata_status strata__ssh_auth_fail(struct strata_ssh_auth *a, strata_status st, const char *fmt,
                                     ...)
 {
-    if (a->err.status == STRATA_OK) {
-        char msg[STRATA_ERROR_MSG_MAX];
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(msg, sizeof msg, fmt, ap);
-        va_end(ap);
-        strata__error_set(&a->err, st, "%s", msg);
-    }
+    va_list ap;
+    va_start(ap, fmt);
+    strata_error_vset(&a->err, st, fmt, ap);
+    va_end(ap);
     a->state = A_FAILED;
     return a->err.status;
 }
@@ -205,6 +201,13 @@ static strata_status next_method(struct strata_ssh_auth *a)
                     continue;
                 }
                 a->cur = M_PUBKEY;
+                if (a->progress) {
+                    const struct ssh_ident *id = &a->ids[a->cur_id];
+                    char line[400];
+                    snprintf(line, sizeof line, "offering %s key %.200s (%s)", id->type,
+                             id->comment ? id->comment : "", a->cur_alg);
+                    a->progress(a->cb_user, "publickey", line);
+                }
                 return strata__ssh_auth_pk_query(a);
             }
         } else if (m == M_KBD && a->prompt && a->kbd_tries < a->password_attempts) {
@@ -248,6 +251,11 @@ static strata_status h_failure(struct strata_ssh_auth *a, strata_buf *m)
     if (a->progress && a->cur != M_NONE)
         a->progress(a->cb_user, method_names[a->cur],
                     partial ? "partial success; the server wants more" : "refused");
+    if (a->progress) {
+        char line[600];
+        snprintf(line, sizeof line, "can continue: %.500s", list);
+        a->progress(a->cb_user, "Authentications that", line);
+    }
     return next_method(a);
 }
 
@@ -294,6 +302,8 @@ strata_status strata_ssh_auth_packet(strata_ssh_auth *a, const uint8_t *payload,
             return strata__ssh_auth_fail(a, STRATA_E_TRAILING, "malformed USERAUTH_SUCCESS");
         a->state = A_DONE;
         a->done_method = method_names[a->cur];
+        if (a->progress)
+            a->progress(a->cb_user, a->done_method, "authentication succeeded");
         return STRATA_OK;
     case SSH_MSG_USERAUTH_FAILURE:
         return h_failure(a, &m);

@@ -13,8 +13,6 @@
 #include "ssh/sshkey_internal.h"
 #include "ssh/userauth_internal.h"
 
-#define RSA_CERT "ssh-rsa-cert-v01@openssh.com"
-
 void strata__ssh_ident_clear(struct ssh_ident *id)
 {
     free(id->blob);
@@ -129,24 +127,35 @@ strata_status strata_ssh_auth_add_signer(strata_ssh_auth *a, const uint8_t *blob
     return r;
 }
 
-/* RFC 8332 §3.1 / RFC 8308 §3.1: RSA keys sign with the SHA-2 algorithm the
- * server lists in server-sig-algs, SHA-512 first. Without the extension we
- * cannot know; rsa-sha2-512 is tried unless SHA-1 is allowed. */
+/* RFC 8332 §3.1 / RFC 8308 §3.1: a key type with several signature
+ * algorithms (RSA) signs with the first of its table row the server lists in
+ * server-sig-algs (SHA-512 first). Without the extension we cannot know; the
+ * first is tried unless SHA-1 is allowed, when the legacy one is. A type with
+ * one algorithm uses it. */
 const char *strata__ssh_auth_pick_alg(const struct strata_ssh_auth *a, const struct ssh_ident *id)
 {
-    int cert = strcmp(id->type, RSA_CERT) == 0;
-    if (!cert && strcmp(id->type, "ssh-rsa") != 0)
-        return strata__ssh_sigalg_plain(id->type) ? id->type : NULL;
-    static const char *const plain[] = {"rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"};
-    static const char *const certs[] = {"rsa-sha2-512-cert-v01@openssh.com",
-                                        "rsa-sha2-256-cert-v01@openssh.com", RSA_CERT};
-    const char *const *names = cert ? certs : plain;
-    if (!a->sig_algs)
-        return a->allow_rsa_sha1 ? names[2] : names[0];
-    for (size_t i = 0; i < 2; i++)
-        if (strata__ssh_list_has(a->sig_algs, plain[i]))
-            return names[i];
-    return a->allow_rsa_sha1 ? names[2] : NULL;
+    int cert;
+    const struct ssh_keytype *kt = strata__ssh_keytype_by_name(id->type, strlen(id->type), &cert);
+    if (!kt)
+        return NULL;
+    const struct ssh_sigalg *legacy = NULL, *first = NULL, *pick = NULL;
+    size_t count = 0;
+    for (; count < SSH_KEYTYPE_SIGALGS_MAX && kt->sigalgs[count].name; count++) {
+        const struct ssh_sigalg *s = &kt->sigalgs[count];
+        if (s->legacy)
+            legacy = s;
+        else if (!first)
+            first = s;
+        if (!s->legacy && !pick && a->sig_algs && strata__ssh_list_has(a->sig_algs, s->name))
+            pick = s;
+    }
+    if (count == 1)
+        pick = &kt->sigalgs[0];
+    else if (!a->sig_algs)
+        pick = a->allow_rsa_sha1 && legacy ? legacy : first;
+    else if (!pick)
+        pick = a->allow_rsa_sha1 ? legacy : NULL;
+    return !pick ? NULL : cert ? pick->cert_name : pick->name;
 }
 
 /* The request up to (and without) the signature: byte 50, user, service,

@@ -37,12 +37,11 @@ static strata_status fail(struct hc *h, strata_status st, const char *fmt, ...) 
 static strata_status fail(struct hc *h, strata_status st, const char *fmt, ...)
 {
     h->state |= STRATA_LAYER_FAILED;
-    char msg[STRATA_ERROR_MSG_MAX];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    strata_error_vset(&h->err, st, fmt, ap);
     va_end(ap);
-    return strata__error_set(&h->err, st, "%s", msg);
+    return st;
 }
 
 /* Copies up to cap bytes of s into out, printable ASCII only. */

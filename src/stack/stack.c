@@ -80,13 +80,14 @@ STRATA_PRINTF(3, 4)
 static strata_status refuse(strata_stack *s, strata_status status, const char *fmt, ...)
 {
     strata_error *e = strata__error_alloc(&s->refusal);
-    char msg[STRATA_ERROR_MSG_MAX];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    if (e)
-        strata__error_reset(e, status, "%s", msg);
+    if (e) {
+        /* The latest refusal replaces the one before. */
+        strata_error_clear(e);
+        va_list ap;
+        va_start(ap, fmt);
+        strata_error_vset(e, status, fmt, ap);
+        va_end(ap);
+    }
     return status;
 }
 

@@ -198,7 +198,11 @@ strata_status strata_tls_conn_send(strata_tls_conn *conn, const void *p, size_t 
     if (n == 0)
         return strata__tls_st(conn);
     struct xfer x = {(void *)p, n, sent, 0};
-    return run(conn, send_step, &x);
+    /* More than one record: socket mode gathers them into one write. */
+    conn->gather = n > SSL3_RT_MAX_PLAIN_LENGTH;
+    strata_status r = run(conn, send_step, &x);
+    conn->gather = 0;
+    return r;
 }
 
 strata_status strata_tls_conn_sendall(strata_tls_conn *conn, const void *p, size_t n, size_t *sent)

@@ -79,6 +79,12 @@ struct strata__tls_wire {
     size_t in_resv; /* bytes reserved at the end of `in`, not yet committed */
     size_t out_cap; /* records `out` takes (at most STRATA_TLS_OUT_SIZE) */
     int eof;        /* the peer's stream ended (bio_shutdown) */
+    /* Socket mode (src/io/tls_socket.c sets it; NULL in memory mode): while
+     * `out` is empty, a record goes straight to the socket through direct,
+     * which returns the bytes the socket took; only the rest is copied into
+     * `out` (then `out` may start inside a record: no layer reads it). */
+    size_t (*direct)(void *arg, const uint8_t *p, size_t n);
+    void *direct_arg;
 };
 
 typedef struct strata_tls_conn strata_tls_conn;
@@ -113,6 +119,8 @@ struct strata_tls_conn {
     int fd;
     int nonblocking;
     int cork;
+    int gather;     /* this send writes several records: buffer them, one write */
+    int direct_err; /* errno of a failed direct write, for the next flush */
 };
 
 /* The wire buffers (wire.c). A BIO over w for the SSL (NULL: out of

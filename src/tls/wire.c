@@ -55,8 +55,23 @@ static int wire_write(BIO *b, const char *buf, size_t n, size_t *done)
     struct strata__tls_wire *w = BIO_get_data(b);
     *done = 0;
     BIO_clear_retry_flags(b);
-    /* Whole or nothing: `out` keeps record boundaries. */
     size_t have = strata_buf_len(&w->out);
+    if (have == 0 && w->direct) {
+        /* Socket mode: to the socket without a copy; what it does not take
+         * now is buffered below. Once part of the record is out the rest
+         * must be kept: only running out of memory refuses it (a failure,
+         * not a retry). */
+        size_t took = w->direct(w->direct_arg, (const uint8_t *)buf, n);
+        if (took > n)
+            took = n;
+        if (took > 0) {
+            if (took < n && strata_buf_put(&w->out, buf + took, n - took) != STRATA_OK)
+                return 0;
+            *done = n;
+            return 1;
+        }
+    }
+    /* Whole or nothing: `out` keeps record boundaries. */
     if (have > w->out_cap || n > w->out_cap - have ||
         strata_buf_put(&w->out, buf, n) != STRATA_OK) {
         BIO_set_retry_write(b);
@@ -118,6 +133,8 @@ void strata__tls_wire_init(struct strata__tls_wire *w)
     w->out_cap = STRATA_TLS_OUT_SIZE;
     w->in_resv = 0;
     w->eof = 0;
+    w->direct = NULL;
+    w->direct_arg = NULL;
 }
 
 void strata__tls_wire_free(struct strata__tls_wire *w)

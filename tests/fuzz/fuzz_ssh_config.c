@@ -39,11 +39,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     strata_error_clear(&err);
     const char *rest = first < size ? text + first + 1 : text + size;
     strata_status r = strata_ssh_config_apply_text(&c, rest, size - (size_t)(rest - text), "fuzz",
-                                            "web1.example.com", "/home/fuzz", &err);
+                                                   "web1.example.com", "/home/fuzz", &err);
     if (r != STRATA_OK && err.status == STRATA_OK)
         abort();
     strata_error_clear(&err);
-    if (strata_ssh_config_finish(&c, "web1.example.com", "me", "/home/fuzz", "box", &err) == STRATA_OK) {
+    if (strata_ssh_config_finish(&c, "web1.example.com", "me", "/home/fuzz", "box", &err) ==
+        STRATA_OK) {
         if (!c.hostname || c.port < 1 || c.port > 65535)
             abort();
     }

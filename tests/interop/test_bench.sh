@@ -82,10 +82,46 @@ timeout 60 "$STRATA" bench --quick kex >out.txt 2>err.txt \
     && [ "$(grep -c '^kex ' out.txt)" -eq 5 ] && [ "$(grep -c '(vs X25519 half)' out.txt)" -eq 8 ] \
     && ! grep -q '^ssh ' out.txt && ok "bench kex: its 13 rows" || bad "bench kex: $(cat out.txt err.txt)"
 
+# --json: one JSON object per line and nothing else on stdout; every object
+# has the fields --help names, with the types it says; the rows are the
+# table's (same names and units), the onion rows carry their depth, and the
+# ratio is strata / openssl.
+timeout 60 "$STRATA" bench --quick --json handshakes onion >out.json 2>err.txt \
+    && ok "bench --json exits 0" || bad "bench --json: exit $?: $(cat err.txt)"
+if python3 -c '
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+want = {"handshakes TLS 1.3 X25519 P-256": ("handshakes", "hs/s", None)}
+for n in range(1, 5):
+    want["onion %d TLS layer%s, 16 KiB writes" % (n, "" if n == 1 else "s")] = ("onion", "MB/s", n)
+assert [r["what"] for r in rows] == list(want), [r["what"] for r in rows]
+for r in rows:
+    bench, unit, layers = want[r["what"]]
+    assert r["bench"] == bench and r["unit"] == unit, r
+    assert r.get("layers") == layers, r
+    for k in ("strata", "openssl", "ratio", "seconds"):
+        assert isinstance(r[k], (int, float)) and r[k] > 0, (k, r)
+    assert abs(r["ratio"] - r["strata"] / r["openssl"]) <= 1e-4 * r["ratio"], r
+    assert r["seconds"] == 0.05, r
+    assert r["strata_version"] and r["openssl_version"].startswith("OpenSSL 3."), r
+    assert len(r["date"]) == 20 and r["date"].endswith("Z"), r
+print(len(rows))
+' out.json >json.n 2>json.err; then
+    ok "bench --json: $(cat json.n) objects, fields and types as documented"
+else
+    bad "bench --json: $(cat json.err) / $(head -3 out.json)"
+fi
+timeout 60 "$STRATA" bench --quick --json kex >out.json 2>err.txt \
+    && python3 -c '
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+assert len(rows) == 13 and all(r["bench"] == "kex" and "layers" not in r for r in rows), rows
+' out.json && ok "bench --json kex: 13 kex objects" || bad "bench --json kex: $(head -3 out.json)"
+
 # --help: usage on stdout, exit 0, names every WHAT.
 "$STRATA" bench --help >help.out 2>help.err && grep -q "^usage: strata bench" help.out \
     && grep -q "^  handshakes " help.out && grep -q "^  onion " help.out \
-    && grep -q "^  ssh-cipher " help.out && [ ! -s help.err ] && ok "strata bench --help" \
+    && grep -q "^  ssh-cipher " help.out && grep -q "^  --json " help.out && [ ! -s help.err ] && ok "strata bench --help" \
     || bad "strata bench --help"
 
 finish

@@ -2,8 +2,12 @@
 # An interactive strata ssh session with a pty, driven through tmux against
 # OpenSSH's sshd: the remote side sees a terminal of the pane's size, a
 # resize is passed on (window-change), the exit status comes back, the
-# local terminal's settings are restored afterwards, and "~." ends a
-# session (status 255, terminal restored too).
+# local terminal's settings are restored afterwards, "~." ends a session
+# (status 255, terminal restored too), and the other escapes: "~?" help,
+# "~~" one tilde, "~C" opens a -L forwarding on the live connection, "~#"
+# lists it, "-KL" cancels it, "~C -D" / "-KD" the same for a SOCKS
+# forwarding (a SOCKS5 client reaches the sshd's banner through it), "~^Z" suspends
+# strata ssh until fg, and "-e none" turns escapes off.
 source "$(dirname "$0")/ssh_lib.sh"
 need /usr/sbin/sshd
 need ssh-keygen
@@ -32,13 +36,13 @@ TM=(tmux -S "$WORK/tmux.sock" -f /dev/null)
 stop_tmux() { "${TM[@]}" kill-server 2>/dev/null || true; }
 trap 'stop_tmux; cleanup' EXIT
 
-CMD="$STRATA ssh -F none -i $WORK/id -o UserKnownHostsFile=$WORK/known_hosts -p $PORT root@127.0.0.1"
+CMD="-F none -i $WORK/id -o UserKnownHostsFile=$WORK/known_hosts -p $PORT root@127.0.0.1"
 # The pane runs a shell script that records the terminal settings around
 # the session and its exit status.
-session() { # session NAME
+session() { # session NAME [EXTRA strata ssh OPTIONS]
     cat >"$WORK/$1.sh" <<SH
 stty -g >"$WORK/$1.before"
-HOME=$WORK TERM=xterm $CMD
+HOME=$WORK TERM=xterm $STRATA ssh ${2:-} $CMD
 echo "rc=\$?" >"$WORK/$1.rc"
 stty -g >"$WORK/$1.after"
 sleep 30
@@ -97,4 +101,93 @@ fi
 wait_file "$WORK/b.after"
 cmp -s "$WORK/b.before" "$WORK/b.after" && echo "ok   terminal restored after ~." ||
     { echo "FAIL terminal not restored after ~."; FAILS=$((FAILS + 1)); }
+
+pane_ok() { # pane_ok NAME TEXT LABEL
+    if wait_for "$1" "$2" >/dev/null; then echo "ok   $3"; else echo "FAIL $3"; FAILS=$((FAILS + 1)); fi
+}
+session c
+"${TM[@]}" send-keys -t c 'echo READY' Enter
+wait_for c "^READY" || FAILS=$((FAILS + 1))
+"${TM[@]}" send-keys -t c Enter '~?'
+pane_ok c "Supported escape sequences:" "~? prints the escape help"
+"${TM[@]}" send-keys -t c 'echo A~~B' Enter
+"${TM[@]}" send-keys -t c '~~' 'echo TILDE' Enter
+pane_ok c "~echo: command not found" "~~ at a line start sends one ~"
+pane_ok c "A~~B" "a tilde mid-line is sent as typed"
+"${TM[@]}" send-keys -t c C-c Enter
+LP=$(free_port)
+"${TM[@]}" send-keys -t c Enter '~C'
+pane_ok c "ssh>" "~C opens the command line"
+"${TM[@]}" send-keys -t c -- "-L $LP:127.0.0.1:$PORT" Enter
+pane_ok c "Forwarding port." "~C -L opens a forwarding on the live connection"
+if timeout 10 bash -c "exec 3<>/dev/tcp/127.0.0.1/$LP; head -c 7 <&3" 2>/dev/null | grep -q "SSH-2.0"; then
+    echo "ok   the ~C forwarding reaches the sshd's banner"
+else
+    echo "FAIL nothing through the ~C forwarding"; FAILS=$((FAILS + 1))
+fi
+"${TM[@]}" send-keys -t c Enter '~#'
+pane_ok c "listening on 127.0.0.1 port $LP" "~# lists the forwarding"
+"${TM[@]}" send-keys -t c Enter '~C'
+sleep 0.5
+"${TM[@]}" send-keys -t c -- "-KL $LP" Enter
+pane_ok c "Canceled forwarding." "~C -KL cancels it"
+if (exec 3<>"/dev/tcp/127.0.0.1/$LP") 2>/dev/null; then
+    echo "FAIL the cancelled forwarding still listens"; FAILS=$((FAILS + 1))
+else
+    echo "ok   nothing listens after -KL"
+fi
+DP=$(free_port)
+"${TM[@]}" send-keys -t c Enter '~C'
+sleep 0.5
+"${TM[@]}" send-keys -t c -- "-D $DP" Enter
+pane_ok c "Forwarding port." "~C -D opens a SOCKS forwarding on the live connection"
+socks5_banner() { # socks5_banner SOCKS_PORT PORT: a SOCKS5 CONNECT to localhost:PORT, then 7 bytes
+    timeout 10 python3 -c '
+import socket, struct, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+s.sendall(b"\x05\x01\x00" + b"\x05\x01\x00\x03\x09localhost" + struct.pack(">H", int(sys.argv[2])))
+got = b""
+while len(got) < 2 + 10 + 7:
+    b = s.recv(100)
+    if not b:
+        break
+    got += b
+sys.stdout.write(got[12:19].decode("latin-1") if got[:4] == b"\x05\x00\x05\x00" else "refused")
+' "$1" "$2"
+}
+if socks5_banner "$DP" "$PORT" | grep -q "SSH-2.0"; then
+    echo "ok   the ~C -D forwarding reaches the sshd's banner through SOCKS5"
+else
+    echo "FAIL nothing through the ~C -D forwarding"; FAILS=$((FAILS + 1))
+fi
+"${TM[@]}" send-keys -t c Enter '~#'
+pane_ok c "-D listening on 127.0.0.1 port $DP" "~# lists the -D forwarding"
+"${TM[@]}" send-keys -t c Enter '~C'
+sleep 0.5
+"${TM[@]}" send-keys -t c -- "-KD $DP" Enter
+pane_ok c "Canceled forwarding." "~C -KD cancels it"
+if (exec 3<>"/dev/tcp/127.0.0.1/$DP") 2>/dev/null; then
+    echo "FAIL the cancelled -D forwarding still listens"; FAILS=$((FAILS + 1))
+else
+    echo "ok   nothing listens after -KD"
+fi
+"${TM[@]}" send-keys -t c Enter '~' C-z
+pane_ok c "\[suspend ssh\]" "~^Z suspends strata ssh"
+"${TM[@]}" send-keys -t c 'fg' Enter
+sleep 0.5
+"${TM[@]}" send-keys -t c Enter 'echo BACK$((40+2))' Enter
+pane_ok c "BACK42" "after fg the session goes on"
+"${TM[@]}" send-keys -t c 'exit 3' Enter
+if wait_file "$WORK/c.rc" && [ "$(cat "$WORK/c.rc")" = rc=3 ]; then
+    echo "ok   exit status after the escapes"
+else
+    echo "FAIL exit after the escapes: $(cat "$WORK/c.rc" 2>/dev/null)"; FAILS=$((FAILS + 1))
+fi
+
+session d "-e none"
+"${TM[@]}" send-keys -t d 'echo READY' Enter
+wait_for d "^READY" || FAILS=$((FAILS + 1))
+"${TM[@]}" send-keys -t d Enter '~.' Enter 'echo NOESC$((6*7))' Enter
+pane_ok d "NOESC42" "-e none: ~. is sent as typed"
+"${TM[@]}" send-keys -t d C-c 'exit' Enter
 finish

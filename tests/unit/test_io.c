@@ -6,13 +6,18 @@
  * - the connect timeout (a listener whose accept queue is full drops SYNs)
  *   and connection refused, with their exact messages;
  * - bad arguments and a listener on a port in use;
+ * - a connection to a Unix socket (a forked echo server): 1 MiB there and
+ *   back, and the exact error for a path nobody listens on;
  * - a TLS connection that goes quiet is trimmed (its TLS layer's and
  *   socket's buffers given back) and then carries on byte-identical. */
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "testutil.h"
@@ -390,6 +395,88 @@ static void test_pattern_checks(void **state)
     assert_true(pattern_complete(&p));
 }
 
+/* ---- Unix sockets ---- */
+
+/* A child process that echoes one connection on a Unix socket at path. */
+static pid_t unix_echo_server(const char *path)
+{
+    int lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+    struct sockaddr_un a;
+    memset(&a, 0, sizeof a);
+    a.sun_family = AF_UNIX;
+    snprintf(a.sun_path, sizeof a.sun_path, "%s", path);
+    assert_int_equal(bind(lfd, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(listen(lfd, 1), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        alarm(20); /* bounded, whatever happens to the parent */
+        int fd = accept(lfd, NULL, NULL);
+        char buf[16384];
+        ssize_t n;
+        while (fd >= 0 && (n = read(fd, buf, sizeof buf)) > 0)
+            for (ssize_t off = 0, w; off < n; off += w)
+                if ((w = write(fd, buf + off, (size_t)(n - off))) <= 0)
+                    _exit(1);
+        _exit(fd >= 0 ? 0 : 1);
+    }
+    close(lfd);
+    return pid;
+}
+
+static void test_unix_socket(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/strata-io-XXXXXX", path[64];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/sock", dir);
+    pid_t pid = unix_echo_server(path);
+    strata_io *io;
+    struct ends e;
+    struct pattern pat;
+    memset(&e, 0, sizeof(e));
+    e.clients_left = 1;
+    pattern_init(&pat, 1u << 20, 7);
+    assert_ok(strata_io_new(&io));
+    strata_io_conn_config cfg = {NULL, 0, client_done, &e};
+    strata_io_conn *c;
+    assert_ok(strata_io_connect_unix(io, path, pattern_app(&pat), &cfg, &c));
+    assert_ok(strata_io_run(io));
+    strata_io_free(io);
+    int st;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    if (e.client_err.status != STRATA_OK)
+        fail_msg("client: %s", strata_error_message(&e.client_err));
+    assert_true(pattern_complete(&pat));
+    assert_int_equal(e.wire_out, 1u << 20);
+
+    /* Nobody there: the path is named. */
+    unlink(path);
+    memset(&e, 0, sizeof(e));
+    e.clients_left = 1;
+    strata_io_app app;
+    assert_ok(strata_io_new(&io));
+    assert_ok(strata_io_app_echo_new(&app));
+    assert_ok(strata_io_connect_unix(io, path, app, &cfg, &c));
+    assert_ok(strata_io_run(io));
+    strata_io_free(io);
+    char want[128];
+    snprintf(want, sizeof want, "connecting to %s: no such file or directory", path);
+    assert_status(e.client_err.status, STRATA_E_IO);
+    assert_string_equal(strata_error_message(&e.client_err), want);
+    rmdir(dir);
+
+    /* A path too long for a socket address. */
+    char longp[200];
+    memset(longp, 'a', sizeof longp - 1);
+    longp[sizeof longp - 1] = 0;
+    assert_ok(strata_io_new(&io));
+    assert_ok(strata_io_app_echo_new(&app));
+    assert_status(strata_io_connect_unix(io, longp, app, &cfg, &c), STRATA_E_USAGE);
+    strata_io_free(io);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -397,6 +484,7 @@ int main(void)
         cmocka_unit_test(test_many_at_once),
         cmocka_unit_test(test_connect_timeout),
         cmocka_unit_test(test_connect_refused),
+        cmocka_unit_test(test_unix_socket),
         cmocka_unit_test(test_bad_arguments),
         cmocka_unit_test(test_pattern_checks),
         cmocka_unit_test(test_quiet_tls_connection_is_trimmed),

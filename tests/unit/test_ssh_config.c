@@ -43,11 +43,33 @@ static void test_host_patterns(void **state)
     assert_true(strata_ssh_config_host_match("", "*"));
     /* Many stars cost linear backtracking, not exponential time. */
     assert_false(strata_ssh_config_host_match("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab",
-                                       "*a*a*a*a*a*a*a*a*a*a*a*a*c"));
+                                              "*a*a*a*a*a*a*a*a*a*a*a*a*c"));
     assert_true(strata_ssh_config_host_match("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab",
-                                      "*a*a*a*a*a*a*a*a*a*a*a*a*b"));
+                                             "*a*a*a*a*a*a*a*a*a*a*a*a*b"));
     assert_true(strata_ssh_config_host_match("a.b.c", "*.*.*"));
     assert_false(strata_ssh_config_host_match("a.b", "*.*.*"));
+}
+
+/* ServerAliveCountMax: unset is -1 (the layer's default, 3), a number is
+ * kept, 0 means never (as OpenSSH), and a non-number names the option. */
+static void test_server_alive_count_max(void **state)
+{
+    (void)state;
+    strata_ssh_config c;
+    strata_error err;
+    strata_ssh_config_init(&c);
+    assert_int_equal(c.server_alive_count_max, -1);
+    assert_ok(apply(&c, "ServerAliveCountMax 5\nServerAliveCountMax 9\n", "h", &err));
+    assert_int_equal(c.server_alive_count_max, 5); /* the first value wins */
+    strata_ssh_config_free(&c);
+    assert_ok(strata_ssh_config_apply_option(&c, "ServerAliveCountMax=0", &err));
+    assert_int_equal(c.server_alive_count_max, 0);
+    strata_ssh_config_free(&c);
+    assert_int_equal(strata_ssh_config_apply_option(&c, "ServerAliveCountMax=many", &err),
+                     STRATA_E_SSH_CONFIG);
+    assert_non_null(
+        strstr(strata_error_message(&err), "bad number \"many\" for ServerAliveCountMax"));
+    strata_ssh_config_free(&c);
 }
 
 static void test_first_value_wins(void **state)
@@ -222,7 +244,8 @@ static void test_errors_name_file_and_line(void **state)
     /* Unknown token in a path, found by finish. */
     assert_ok(strata_ssh_config_apply_option(&c, "IdentityFile=/k/%z", &err));
     strata_error_clear(&err);
-    assert_status(strata_ssh_config_finish(&c, "h", "me", "/home/u", NULL, &err), STRATA_E_SSH_CONFIG);
+    assert_status(strata_ssh_config_finish(&c, "h", "me", "/home/u", NULL, &err),
+                  STRATA_E_SSH_CONFIG);
     assert_string_equal(strata_error_message(&err), "IdentityFile \"%z\": unknown token %z");
     strata_ssh_config_free(&c);
     /* ~ without a home directory. */
@@ -271,7 +294,8 @@ static void test_tokens(void **state)
     strata_ssh_config_init(&c);
     assert_ok(strata_ssh_config_apply_option(&c, "HostName=%h.example.org", &err));
     assert_ok(strata_ssh_config_apply_option(&c, "User=root", &err));
-    assert_ok(strata_ssh_config_apply_option(&c, "IdentityFile=%d/.ssh/%r@%h:%p-%u-%n-%l-100%%", &err));
+    assert_ok(
+        strata_ssh_config_apply_option(&c, "IdentityFile=%d/.ssh/%r@%h:%p-%u-%n-%l-100%%", &err));
     strata_error_clear(&err);
     assert_ok(strata_ssh_config_finish(&c, "srv", "me", "/home/me", "box", &err));
     assert_string_equal(c.hostname, "srv.example.org");
@@ -395,6 +419,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_host_patterns),
         cmocka_unit_test(test_first_value_wins),
+        cmocka_unit_test(test_server_alive_count_max),
         cmocka_unit_test(test_negation_and_lists),
         cmocka_unit_test(test_syntax_forms_and_values),
         cmocka_unit_test(test_errors_name_file_and_line),

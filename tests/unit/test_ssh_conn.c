@@ -52,8 +52,12 @@ static void on_global(void *user, const char *name, int ok, uint32_t port)
 static strata_status on_open(void *user, strata_ssh_channel *ch, const strata_ssh_open_info *info)
 {
     struct fx *f = user;
-    snprintf(f->origin, sizeof f->origin, "%s:%u from %s:%u", info->connected_address,
-             info->connected_port, info->originator_address, info->originator_port);
+    if (info->connected_address)
+        snprintf(f->origin, sizeof f->origin, "%s:%u from %s:%u", info->connected_address,
+                 info->connected_port, info->originator_address, info->originator_port);
+    else
+        snprintf(f->origin, sizeof f->origin, "%s %u %u", info->type, info->connected_port,
+                 info->originator_port);
     f->incoming = ch;
     strata_ssh_channel_set_handler(ch, on_event, f);
     return (strata_status)f->open_verdict;
@@ -246,7 +250,10 @@ static void test_open_failure_reason(void **state)
     expect_str(&m, "127.0.0.1");
     assert_int_equal(get_u32(&m), 0);
     assert_ok(strata_buf_get_end(&m));
+    assert_int_equal(strata_ssh_channel_open_failure(ch), 0);
     assert_ok(msg(&f, 92, "uuss", 0u, 1u, "open failed\x1b[1m", ""));
+    assert_int_equal(strata_ssh_channel_open_failure(ch),
+                     STRATA_SSH_OPEN_ADMINISTRATIVELY_PROHIBITED);
     assert_int_equal(f.evs[0], STRATA_SSH_CH_OPEN_FAILED);
     assert_true(strata_ssh_channel_state(ch) & STRATA_SSH_CHS_FAILED);
     assert_string_equal(strata_error_message(strata_ssh_channel_error(ch)),
@@ -548,6 +555,52 @@ static void test_forwarded_tcpip(void **state)
     fx_free(&f);
 }
 
+/* auth-agent-req@openssh.com, and the agent channels it lets the server open:
+ * refused (administratively prohibited, the application never asked) before
+ * the request, handed to open_request after it. */
+static void test_agent_forwarding(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_init(&f, 0, 0, 0);
+    f.open_verdict = STRATA_OK;
+    strata_ssh_channel *ch = open_session(&f, 100000, 32768);
+    assert_ok(msg(&f, 90, "suuu", STRATA_SSH_AGENT_CHANNEL, 20u, 50000u, 16384u));
+    assert_null(f.incoming);
+    strata_buf m = f.sent[f.n_sent - 1];
+    uint8_t t;
+    int b;
+    assert_ok(strata_buf_get_u8(&m, &t));
+    assert_int_equal(t, 92);
+    assert_int_equal(get_u32(&m), 20);
+    assert_int_equal(get_u32(&m), STRATA_SSH_OPEN_ADMINISTRATIVELY_PROHIBITED);
+    expect_str(&m, "agent forwarding was not requested");
+
+    assert_ok(strata_ssh_channel_agent_forward(ch));
+    m = f.sent[f.n_sent - 1];
+    assert_ok(strata_buf_get_u8(&m, &t));
+    assert_int_equal(t, 98);
+    assert_int_equal(get_u32(&m), 700);
+    expect_str(&m, "auth-agent-req@openssh.com");
+    assert_ok(strata_buf_get_bool(&m, &b));
+    assert_int_equal(b, 0);
+    assert_ok(strata_buf_get_end(&m));
+    /* No reply is awaited: a CHANNEL_SUCCESS now would be unexpected. */
+    assert_ok(msg(&f, 90, "suuu", STRATA_SSH_AGENT_CHANNEL, 21u, 50000u, 16384u));
+    assert_non_null(f.incoming);
+    assert_string_equal(f.origin, "auth-agent@openssh.com 0 0");
+    m = f.sent[f.n_sent - 1];
+    assert_ok(strata_buf_get_u8(&m, &t));
+    assert_int_equal(t, 91);
+    assert_int_equal(get_u32(&m), 21);
+    /* Trailing bytes after an agent open are malformed. */
+    assert_status(msg(&f, 90, "suuuu", STRATA_SSH_AGENT_CHANNEL, 22u, 50000u, 16384u, 1u),
+                  STRATA_E_FORMAT);
+    assert_string_equal(strata_error_message(strata_ssh_conn_error(f.c)),
+                        "malformed auth-agent@openssh.com CHANNEL_OPEN");
+    fx_free(&f);
+}
+
 static void test_release_while_opening(void **state)
 {
     (void)state;
@@ -580,6 +633,7 @@ int main(void)
         cmocka_unit_test(test_requests_and_signals),
         cmocka_unit_test(test_global_requests),
         cmocka_unit_test(test_forwarded_tcpip),
+        cmocka_unit_test(test_agent_forwarding),
         cmocka_unit_test(test_release_while_opening),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -454,7 +454,7 @@ static void make_priv(strata_buf *out, uint32_t a, uint32_t b, const uint8_t *pa
     assert_ok(strata_buf_put_cstring(out, "ssh-ed25519"));
     strata_error err;
     strata_error_clear(&err);
-    assert_ok(strata__sshkf_ed25519.put_priv(&strata__sshkf_ed25519, k, out, &err));
+    assert_ok(strata__ssh_kt_ed25519.put_priv(&strata__ssh_kt_ed25519, k, out, &err));
     assert_ok(strata_buf_put_cstring(out, "c"));
     if (pad) {
         assert_ok(strata_buf_put(out, pad, padn));
@@ -470,7 +470,7 @@ static void make_pub(strata_buf *out)
     EVP_PKEY *k = fixed_ed25519();
     strata_error err;
     strata_error_clear(&err);
-    assert_ok(strata__sshkf_put_blob(&strata__sshkf_ed25519, k, out, &err));
+    assert_ok(strata__ssh_keytype_put_blob(&strata__ssh_kt_ed25519, k, out, &err));
     EVP_PKEY_free(k);
 }
 

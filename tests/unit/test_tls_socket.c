@@ -1,6 +1,7 @@
 /* tls: socket mode over a socketpair - non-blocking handshake and data with
  * WANT_READ from the socket, the pass-through calls, the peer closing its
- * socket without close_notify, corked sends, and memory-mode refusals. */
+ * socket without close_notify, corked sends, records written straight to the
+ * socket (in part when it is full), and memory-mode refusals. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -12,6 +13,7 @@
 #include "testutil.h"
 #include "tls_testcerts.h"
 #include "strata/tls_socket.h"
+#include "tls/tls_internal.h"
 
 struct sp {
     strata_tls_ctx *cctx, *sctx;
@@ -148,6 +150,141 @@ static void test_cork(void **state)
     assert_int_equal(strata_tls_conn_bio_pending(p.c), 0);
     assert_ok(strata_tls_conn_recv(p.s, buf, sizeof(buf), &n));
     assert_memory_equal(buf, "small", 5);
+    down(&p);
+}
+
+/* Records go straight from the engine to the socket (no copy) while nothing
+ * waits before them; what the socket does not take is buffered and sent by
+ * the next call. With a small send buffer a 16 KiB record goes out in part,
+ * the rest waits (bio_pending), and the peer still reads every byte in
+ * order; so does a send of several records (gathered into one write). */
+static void test_direct_partial(void **state)
+{
+    (void)state;
+    struct sp p;
+    up(&p);
+    int small = 4096;
+    assert_ok(strata_tls_conn_setsockopt(p.c, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small)));
+    static uint8_t msg[100000], got[sizeof(msg)];
+    for (size_t i = 0; i < sizeof(msg); i++)
+        msg[i] = (uint8_t)(i * 7 + i / 251);
+    size_t total = 0, sent = 0, n;
+    assert_ok(strata_tls_conn_send(p.c, msg, 16384, &sent));
+    assert_int_equal(sent, 16384);
+    assert_true(strata_tls_conn_bio_pending(p.c) > 0); /* the part the socket refused */
+    for (int i = 0; i < 1000 && total < 16384; i++) {
+        strata_status r = strata_tls_conn_recv(p.s, got + total, sizeof(got) - total, &n);
+        if (r == STRATA_OK)
+            total += n;
+        else
+            assert_status(r, STRATA_WANT_READ);
+        r = strata_tls_conn_flush(p.c);
+        assert_true(r == STRATA_OK || r == STRATA_WANT_WRITE);
+    }
+    assert_int_equal(total, 16384);
+    assert_int_equal(strata_tls_conn_bio_pending(p.c), 0);
+    /* Several records in one send, then one record at a time. */
+    size_t off = 16384;
+    for (int i = 0; i < 100000 && total < sizeof(msg); i++) {
+        if (off < sizeof(msg)) {
+            size_t want = off < 50000 ? sizeof(msg) - off : 16384;
+            if (want > sizeof(msg) - off)
+                want = sizeof(msg) - off;
+            strata_status r = strata_tls_conn_send(p.c, msg + off, want, &sent);
+            assert_true(r == STRATA_OK || r == STRATA_WANT_WRITE);
+            off += sent;
+        }
+        strata_status r = strata_tls_conn_flush(p.c);
+        assert_true(r == STRATA_OK || r == STRATA_WANT_WRITE);
+        r = strata_tls_conn_recv(p.s, got + total, sizeof(got) - total, &n);
+        if (r == STRATA_OK)
+            total += n;
+        else
+            assert_status(r, STRATA_WANT_READ);
+    }
+    assert_int_equal(total, sizeof(msg));
+    assert_memory_equal(got, msg, sizeof(msg));
+    down(&p);
+}
+
+/* The wire's direct hook (socket mode sets it to a send(2)): while the output
+ * buffer is empty a record goes to the hook first, and only the part it did
+ * not take is copied into the buffer; with bytes already waiting the hook is
+ * not called (order). Whatever the split, the peer reads the bytes. */
+struct capture {
+    uint8_t buf[4096];
+    size_t len, take, calls, last_n;
+};
+
+static size_t capture_direct(void *arg, const uint8_t *p, size_t n)
+{
+    struct capture *k = arg;
+    size_t t = n < k->take ? n : k->take;
+    k->calls++;
+    k->last_n = n;
+    memcpy(k->buf + k->len, p, t);
+    k->len += t;
+    return t;
+}
+
+/* The hook's bytes then the buffered ones into s; s must read msg. */
+static void deliver(struct capture *k, strata_tls_conn *c, strata_tls_conn *s, const char *msg)
+{
+    size_t used, n;
+    char got[64];
+    assert_ok(strata_tls_conn_bio_write(s, k->buf, k->len, &used));
+    assert_int_equal(used, k->len);
+    k->len = 0;
+    tu_pump(c, s, 0);
+    assert_ok(strata_tls_conn_recv(s, got, sizeof(got), &n));
+    assert_int_equal(n, strlen(msg));
+    assert_memory_equal(got, msg, n);
+}
+
+static void test_direct_hook(void **state)
+{
+    (void)state;
+    struct sp p = {tu_client_ctx(), tu_server_ctx("leaf.pem", "leaf.key"), NULL, NULL};
+    tu_pair(p.cctx, p.sctx, &p.c, &p.s);
+    strata_tls_conn *c = p.c, *s = p.s;
+    strata_status srv;
+    assert_ok(tu_handshake(c, s, &srv, 0));
+    assert_ok(srv);
+    struct capture k = {.take = 10};
+    c->wire.direct = capture_direct;
+    c->wire.direct_arg = &k;
+    size_t sent;
+    /* Part of the record through the hook, the rest buffered. */
+    assert_ok(strata_tls_conn_send(c, "first message", 13, &sent));
+    assert_int_equal(k.calls, 1);
+    assert_int_equal(k.len, 10);
+    assert_int_equal(strata_tls_conn_bio_pending(c), k.last_n - 10);
+    /* Bytes are waiting: the next record is buffered whole, after them. */
+    assert_ok(strata_tls_conn_send(c, "second", 6, &sent));
+    assert_int_equal(k.calls, 1);
+    size_t used;
+    assert_ok(strata_tls_conn_bio_write(s, k.buf, k.len, &used));
+    k.len = 0;
+    tu_pump(c, s, 0);
+    char got[64];
+    size_t n, total = 0;
+    while (total < 19 && strata_tls_conn_recv(s, got + total, sizeof(got) - total, &n) == STRATA_OK)
+        total += n;
+    assert_int_equal(total, 19);
+    assert_memory_equal(got, "first messagesecond", 19);
+    /* The whole record through the hook: nothing buffered. */
+    k.take = sizeof(k.buf);
+    assert_ok(strata_tls_conn_send(c, "all of it", 9, &sent));
+    assert_int_equal(k.calls, 2);
+    assert_int_equal(k.len, k.last_n);
+    assert_int_equal(strata_tls_conn_bio_pending(c), 0);
+    deliver(&k, c, s, "all of it");
+    /* The hook takes nothing (the socket would block): all buffered. */
+    k.take = 0;
+    assert_ok(strata_tls_conn_send(c, "none", 4, &sent));
+    assert_int_equal(k.calls, 3);
+    assert_int_equal(strata_tls_conn_bio_pending(c), k.last_n);
+    deliver(&k, c, s, "none");
     down(&p);
 }
 
@@ -327,6 +464,8 @@ int main(void)
         cmocka_unit_test(test_peer_closes_socket),
         cmocka_unit_test(test_syscall_error_errno),
         cmocka_unit_test(test_cork),
+        cmocka_unit_test(test_direct_partial),
+        cmocka_unit_test(test_direct_hook),
         cmocka_unit_test(test_memory_mode_refuses_socket_calls),
         cmocka_unit_test(test_bind_accept),
     };

@@ -16,6 +16,16 @@ void cli_err(const char *fmt, ...)
     va_end(ap);
 }
 
+int cli_errf(char *err, size_t cap, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    if (cap > 0)
+        vsnprintf(err, cap, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
 static void usage(FILE *f)
 {
     fprintf(f, "usage: strata COMMAND [ARGS...]\n"

@@ -25,6 +25,11 @@ int cmd_ssh_keyscan(int argc, char **argv);
 
 /* Prints "strata: " + message to stderr. */
 void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The CLI's one way to report into a caller's message buffer (err, cap
+ * bytes, always NUL-terminated when cap > 0): formats the message and
+ * returns -1, so `return cli_errf(err, cap, "bad %s", what);` reads well.
+ * Library errors are formatted by strata_error_set / strata_error_vset. */
+int cli_errf(char *err, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int cli_main(int argc, char **argv);
 
 /* Subcommands (tools/strata/cmd_NAME.c). */

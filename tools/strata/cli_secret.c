@@ -5,6 +5,9 @@
 
 #include "cli_secret.h"
 #include "strata/mem.h"
+#include "strata/passphrase.h"
+#include "cli.h"
+#include "ssh_tty.h"
 
 static char *dup_n(const char *p, size_t n)
 {
@@ -31,24 +34,23 @@ int cli_secret_read(const char *spec, char **out, char *err, size_t cap)
         }
         *out = dup_n(v, strlen(v));
     } else if (!strncmp(spec, "file:", 5)) {
-        FILE *f = fopen(spec + 5, "rb");
-        if (!f) {
-            snprintf(err, cap, "cannot read '%s': %s", spec + 5, strerror(errno));
-            return -1;
-        }
-        char buf[CLI_SECRET_MAX + 2];
-        size_t n = fread(buf, 1, sizeof(buf), f);
-        fclose(f);
-        size_t line = 0;
-        while (line < n && buf[line] != '\n' && buf[line] != '\r')
-            line++;
-        if (line > CLI_SECRET_MAX) {
-            strata_memzero(buf, sizeof(buf));
-            snprintf(err, cap, "secret in '%s' is longer than %d bytes", spec + 5, CLI_SECRET_MAX);
-            return -1;
-        }
-        *out = dup_n(buf, line);
+        /* The first line is the secret: the library's passphrase file reader. */
+        char buf[CLI_SECRET_MAX + 1];
+        size_t n;
+        strata_error e;
+        strata_error_clear(&e);
+        strata_status r = strata_passphrase_read_file(spec + 5, buf, sizeof(buf), &n, &e);
+        if (r == STRATA_OK)
+            *out = dup_n(buf, n);
         strata_memzero(buf, sizeof(buf));
+        if (r == STRATA_E_LIMIT)
+            return cli_errf(err, cap, "secret in '%s' is longer than %d bytes", spec + 5,
+                            CLI_SECRET_MAX);
+        if (r != STRATA_OK && strata_error_errno(&e))
+            return cli_errf(err, cap, "cannot read '%s': %s", spec + 5,
+                            strerror(strata_error_errno(&e)));
+        if (r != STRATA_OK)
+            return cli_errf(err, cap, "%s", strata_error_message(&e));
     } else {
         snprintf(err, cap, "a secret is given as file:PATH or env:VAR, not inline");
         return -1;
@@ -64,4 +66,27 @@ void cli_secret_free(char *s)
 {
     if (s)
         strata_free_secret(s, strlen(s));
+}
+
+int cli_passphrase_prompt(char *buf, size_t cap, int verify, void *user)
+{
+    const struct cli_prompt *p = user;
+    char first[STRATA_PASSPHRASE_MAX + 2], again[STRATA_PASSPHRASE_MAX + 2];
+    int n = -1;
+    if (ssh_tty_prompt(p->ask, 0, first, sizeof(first))) {
+        size_t len = strlen(first);
+        n = len <= cap ? (int)len : -1;
+    }
+    if (n >= 0 && verify) {
+        const char *second = ssh_tty_prompt(p->again ? p->again : p->ask, 0, again, sizeof(again));
+        if (!second || strcmp(second, first) != 0) {
+            cli_err("the passphrases do not match");
+            n = -1;
+        }
+    }
+    if (n >= 0)
+        memcpy(buf, first, (size_t)n);
+    strata_memzero(first, sizeof(first));
+    strata_memzero(again, sizeof(again));
+    return n;
 }

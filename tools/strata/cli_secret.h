@@ -5,6 +5,8 @@
 
 #include <stddef.h>
 
+#include "strata/passphrase.h"
+
 #define CLI_SECRET_MAX 1024
 
 /* Reads a secret given as "file:PATH" (the file's first line, without its
@@ -14,5 +16,20 @@
 int cli_secret_read(const char *spec, char **out, char *err, size_t cap);
 /* Wipes and frees a secret from cli_secret_read; NULL is allowed. */
 void cli_secret_free(char *s);
+
+/* The CLI's one passphrase prompt, a strata_passphrase_fn (strata/passphrase.h)
+ * to plug into the library: asks on the terminal without echo, or through
+ * SSH_ASKPASS as OpenSSH does (ssh_tty_prompt), and with verify asks again
+ * and refuses a mismatch. user: a struct cli_prompt, borrowed while the
+ * strata_passphrase is in use. Library calls it only when the key turns out
+ * to be encrypted:
+ *   struct cli_prompt p = {"Enter passphrase for key 'k': ", NULL};
+ *   strata_passphrase pw = {.fn = cli_passphrase_prompt, .user = &p};
+ *   strata_ssh_privkey_load_file_pw("k", &pw, &key, &err); */
+struct cli_prompt {
+    const char *ask;   /* the prompt */
+    const char *again; /* the confirming prompt (verify), may be NULL otherwise */
+};
+int cli_passphrase_prompt(char *buf, size_t cap, int verify, void *user);
 
 #endif

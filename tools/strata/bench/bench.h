@@ -15,14 +15,17 @@
 /* One row of the table. */
 struct bench_row {
     char what[64];
-    const char *unit; /* "hs/s", "MB/s" (10^6 bytes) */
+    const char *unit;  /* "hs/s", "MB/s" (10^6 bytes) */
+    const char *bench; /* the WHAT that measured it ("onion"): bench_out's */
     double strata, openssl;
+    int layers; /* nested TLS layers of an onion row, else 0 */
 };
 
 /* Where a benchmark puts its rows (cmd_bench.c prints them). */
 struct bench_out {
     struct bench_row *rows;
     size_t n, cap;
+    const char *bench; /* the WHAT running now (static string), given to its rows */
 };
 
 /* Adds a row; 0, or -1 when the table is full (after reporting it). */

@@ -339,6 +339,8 @@ static int onion_depth(const struct bench_ctxs *x, size_t depth, double seconds,
     snprintf(what, sizeof(what), "onion %zu TLS layer%s, 16 KiB writes", depth,
              depth == 1 ? "" : "s");
     rc = bench_add(o, what, "MB/s", (double)got[0] / t[0] / 1e6, (double)got[1] / t[1] / 1e6);
+    if (rc == 0)
+        o->rows[o->n - 1].layers = (int)depth;
 out:
     strata_stack_free(sp.c);
     strata_stack_free(sp.s);

@@ -33,6 +33,8 @@ int bench_add(struct bench_out *o, const char *what, const char *unit, double s,
     struct bench_row *r = &o->rows[o->n++];
     snprintf(r->what, sizeof(r->what), "%s", what);
     r->unit = unit;
+    r->bench = o->bench;
+    r->layers = 0;
     r->strata = s;
     r->openssl = ossl;
     return 0;

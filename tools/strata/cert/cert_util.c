@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
@@ -13,6 +12,7 @@
 #include "cert_util.h"
 #include "strata/mem.h"
 #include "cli.h"
+#include "cli_secret.h"
 
 static const struct cert_opt *find_opt(const struct cert_opt *opts, const char *name, size_t n)
 {
@@ -97,56 +97,6 @@ int cert_args(int argc, char **argv, const struct cert_opt *opts, const char **p
     return -1;
 }
 
-/* Asks on the controlling terminal without echo. */
-static int tty_read(const char *prompt, char *buf, size_t cap)
-{
-    FILE *tty = fopen("/dev/tty", "r+");
-    if (!tty)
-        return -1;
-    int fd = fileno(tty);
-    struct termios old, quiet;
-    int restore = tcgetattr(fd, &old) == 0;
-    if (restore) {
-        quiet = old;
-        quiet.c_lflag &= ~(tcflag_t)ECHO;
-        tcsetattr(fd, TCSAFLUSH, &quiet);
-    }
-    fputs(prompt, tty);
-    fflush(tty);
-    int n = -1;
-    if (fgets(buf, (int)cap, tty)) {
-        size_t l = strcspn(buf, "\r\n");
-        buf[l] = '\0';
-        n = (int)l;
-    }
-    fputc('\n', tty);
-    if (restore)
-        tcsetattr(fd, TCSAFLUSH, &old);
-    fclose(tty);
-    return n;
-}
-
-static int prompt_cb(char *buf, size_t cap, int verify, void *user)
-{
-    struct cert_pass *p = user;
-    char prompt[200], again[STRATA_PKI_PASSPHRASE_MAX + 2];
-    snprintf(prompt, sizeof(prompt), "Passphrase for %s: ", p->label);
-    int n = tty_read(prompt, buf, cap);
-    if (n < 0)
-        return -1;
-    if (verify) {
-        snprintf(prompt, sizeof(prompt), "Repeat the passphrase for %s: ", p->label);
-        int m = tty_read(prompt, again, sizeof(again));
-        int same = m == n && !strcmp(again, buf);
-        strata_memzero(again, sizeof(again));
-        if (!same) {
-            cli_err("the passphrases do not match");
-            return -1;
-        }
-    }
-    return n;
-}
-
 int cert_pass_init(struct cert_pass *p, const char *file, const char *env, int prompt,
                    const char *label)
 {
@@ -158,15 +108,17 @@ int cert_pass_init(struct cert_pass *p, const char *file, const char *env, int p
         return CLI_USAGE;
     }
     if (file) {
-        FILE *f = fopen(file, "r");
-        if (!f) {
-            cli_err("cannot open passphrase file %s: %s", file, strerror(errno));
+        size_t n;
+        strata_error err;
+        strata_error_clear(&err);
+        if (strata_passphrase_read_file(file, p->fixed, sizeof(p->fixed), &n, &err) != STRATA_OK) {
+            if (strata_error_errno(&err))
+                cli_err("cannot open passphrase file %s: %s", file,
+                        strerror(strata_error_errno(&err)));
+            else
+                cli_err("passphrase file %s: %s", file, strata_error_message(&err));
             return CLI_FAIL;
         }
-        if (!fgets(p->fixed, sizeof(p->fixed), f))
-            p->fixed[0] = '\0';
-        fclose(f);
-        p->fixed[strcspn(p->fixed, "\r\n")] = '\0';
         src = p->fixed;
     } else if (env) {
         const char *v = getenv(env);
@@ -182,8 +134,12 @@ int cert_pass_init(struct cert_pass *p, const char *file, const char *env, int p
         p->pw.len = strlen(p->fixed);
         p->have = 1;
     } else if (prompt) {
-        p->pw.fn = prompt_cb;
-        p->pw.user = p;
+        snprintf(p->ask, sizeof(p->ask), "Passphrase for %s: ", p->label);
+        snprintf(p->again, sizeof(p->again), "Repeat the passphrase for %s: ", p->label);
+        p->prompt.ask = p->ask;
+        p->prompt.again = p->again;
+        p->pw.fn = cli_passphrase_prompt;
+        p->pw.user = &p->prompt;
         p->have = 1;
     }
     return CLI_OK;

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <time.h>
 #include "strata/pki.h"
+#include "cli_secret.h"
 
 /* One option of a verb: "--name" (or "-o"); has_arg: takes a value; the value
  * (or "1" for a flag) is stored in *val; repeat: values are collected in
@@ -57,6 +58,8 @@ struct cert_pass {
     int have; /* pw is usable */
     char fixed[STRATA_PKI_PASSPHRASE_MAX + 1];
     char label[160];
+    char ask[200], again[200];
+    struct cli_prompt prompt; /* points into ask and again */
 };
 int cert_pass_init(struct cert_pass *p, const char *file, const char *env, int prompt,
                    const char *label);

@@ -6,12 +6,12 @@
  * cannot put control sequences on the user's terminal.
  */
 #include <arpa/inet.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "chain.h"
+#include "cli.h"
 #include "chain_tls.h"
 #include "chain_ssh.h"
 
@@ -41,16 +41,6 @@ const struct chain_kind chain_kinds[] = {
      0, chain_tls_parse, chain_tls_opts, chain_tls_push, chain_tls_prepare},
     {NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL},
 };
-
-STRATA_PRINTF(3, 4)
-static int fail(char *err, size_t cap, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, cap, fmt, ap);
-    va_end(ap);
-    return -1;
-}
 
 /* Writes p[0..n) into dst for a message: printable ASCII as is, other bytes
  * as \xNN, cut after 64 input bytes with "...". */
@@ -149,31 +139,31 @@ static int parse_host(struct chain_elem *e, strata_buf *body, char *err, size_t 
     if (accept_byte(body, '[')) {
         take_until(body, "]", &p, &n);
         if (!accept_byte(body, ']'))
-            return fail(err, cap, "missing ']' after the IPv6 address");
+            return cli_errf(err, cap, "missing ']' after the IPv6 address");
         char addr[64];
         struct in6_addr a6;
         if (n == 0 || n >= sizeof(addr))
-            return fail(err, cap, "invalid IPv6 address '%s'", quote(q, sizeof(q), p, n));
+            return cli_errf(err, cap, "invalid IPv6 address '%s'", quote(q, sizeof(q), p, n));
         memcpy(addr, p, n);
         addr[n] = '\0';
         if (inet_pton(AF_INET6, addr, &a6) != 1)
-            return fail(err, cap, "invalid IPv6 address '%s'", quote(q, sizeof(q), p, n));
+            return cli_errf(err, cap, "invalid IPv6 address '%s'", quote(q, sizeof(q), p, n));
         e->host_is_v6 = 1;
     } else {
         take_until(body, ":,", &p, &n);
         if (n == 0)
-            return fail(err, cap, "empty host");
+            return cli_errf(err, cap, "empty host");
         if (n > CHAIN_HOST_MAX)
-            return fail(err, cap, "host longer than %d characters", CHAIN_HOST_MAX);
+            return cli_errf(err, cap, "host longer than %d characters", CHAIN_HOST_MAX);
         for (size_t i = 0; i < n; i++) {
             char c1[8];
             if (!valid_name_byte(p[i]))
-                return fail(err, cap, "invalid character '%s' in host '%s'",
-                            quote(c1, sizeof(c1), p + i, 1), quote(q, sizeof(q), p, n));
+                return cli_errf(err, cap, "invalid character '%s' in host '%s'",
+                                quote(c1, sizeof(c1), p + i, 1), quote(q, sizeof(q), p, n));
         }
     }
     if (!(e->host = dup_bytes(p, n)))
-        return fail(err, cap, "out of memory");
+        return cli_errf(err, cap, "out of memory");
     return 0;
 }
 
@@ -189,24 +179,25 @@ int chain_parse_target(struct chain_elem *e, strata_buf *body, enum chain_use us
     if ((c == -1 || c == ',') && e->host && *e->host &&
         all_digits((const uint8_t *)e->host, strlen(e->host)))
         /* "tcp:8443": a port alone, the host is what is missing. */
-        return fail(err, cap, "missing host (expected HOST:PORT, e.g. %s:%s)",
-                    use == CHAIN_USE_LISTEN ? "0.0.0.0" : "localhost", e->host);
+        return cli_errf(err, cap, "missing host (expected HOST:PORT, e.g. %s:%s)",
+                        use == CHAIN_USE_LISTEN ? "0.0.0.0" : "localhost", e->host);
     if (c == -1 || c == ',')
-        return fail(err, cap, "missing port (expected HOST:PORT)");
+        return cli_errf(err, cap, "missing port (expected HOST:PORT)");
     if (!accept_byte(body, ':'))
-        return fail(err, cap, "unexpected '%s' after the host (expected :PORT)",
-                    quote(q, sizeof(q), strata_buf_ptr(body), strata_buf_len(body)));
+        return cli_errf(err, cap, "unexpected '%s' after the host (expected :PORT)",
+                        quote(q, sizeof(q), strata_buf_ptr(body), strata_buf_len(body)));
     take_until(body, ",:", &p, &n);
     if (peek(body) == ':')
-        return fail(err, cap, "too many ':' (an IPv6 address goes in brackets: [ADDR]:PORT)");
+        return cli_errf(err, cap, "too many ':' (an IPv6 address goes in brackets: [ADDR]:PORT)");
     if (n == 0)
-        return fail(err, cap, "missing port (expected HOST:PORT)");
+        return cli_errf(err, cap, "missing port (expected HOST:PORT)");
     if (!all_digits(p, n))
-        return fail(err, cap, "invalid port '%s' (expected a number)", quote(q, sizeof(q), p, n));
+        return cli_errf(err, cap, "invalid port '%s' (expected a number)",
+                        quote(q, sizeof(q), p, n));
     long port = small_decimal(p, n);
     long lo = use == CHAIN_USE_LISTEN ? 0 : 1;
     if (port < lo || port > 65535)
-        return fail(err, cap, "port %s out of range 1-65535", quote(q, sizeof(q), p, n));
+        return cli_errf(err, cap, "port %s out of range 1-65535", quote(q, sizeof(q), p, n));
     e->port = (uint16_t)port;
     return 0;
 }
@@ -232,29 +223,29 @@ static int set_opt(struct chain_opt *o, const uint8_t *v, size_t vn, char *err, 
             o->num = v == NULL || v[0] == '1';
             return 0;
         }
-        return fail(err, cap, "option '%s' takes 0 or 1, not '%s'", name,
-                    quote(q, sizeof(q), v, vn));
+        return cli_errf(err, cap, "option '%s' takes 0 or 1, not '%s'", name,
+                        quote(q, sizeof(q), v, vn));
     case CHAIN_OPT_UINT: {
         if (v == NULL || vn == 0)
-            return fail(err, cap, "option '%s' needs a value", name);
+            return cli_errf(err, cap, "option '%s' needs a value", name);
         if (!all_digits(v, vn))
-            return fail(err, cap, "option '%s': '%s' is not a number", name,
-                        quote(q, sizeof(q), v, vn));
+            return cli_errf(err, cap, "option '%s': '%s' is not a number", name,
+                            quote(q, sizeof(q), v, vn));
         long x = small_decimal(v, vn);
         if (x < 0 || (unsigned long)x < o->def->min || (unsigned long)x > o->def->max)
-            return fail(err, cap, "option '%s': %s out of range %lu-%lu", name,
-                        quote(q, sizeof(q), v, vn), o->def->min, o->def->max);
+            return cli_errf(err, cap, "option '%s': %s out of range %lu-%lu", name,
+                            quote(q, sizeof(q), v, vn), o->def->min, o->def->max);
         o->num = (unsigned long)x;
         return 0;
     }
     case CHAIN_OPT_STRING:
         if (v == NULL || vn == 0)
-            return fail(err, cap, "option '%s' needs a value", name);
+            return cli_errf(err, cap, "option '%s' needs a value", name);
         if (!(o->str = dup_bytes(v, vn)))
-            return fail(err, cap, "out of memory");
+            return cli_errf(err, cap, "out of memory");
         return 0;
     }
-    return fail(err, cap, "option '%s' has an unknown type", name);
+    return cli_errf(err, cap, "option '%s' has an unknown type", name);
 }
 
 int chain_parse_opts(struct chain_elem *e, strata_buf *body, char *err, size_t cap)
@@ -267,14 +258,14 @@ int chain_parse_opts(struct chain_elem *e, strata_buf *body, char *err, size_t c
         size_t n, vn = 0;
         take_until(body, ",=", &p, &n);
         if (n == 0)
-            return fail(err, cap, "empty option");
+            return cli_errf(err, cap, "empty option");
         const struct chain_opt_def *def = find_opt(e->kind->opts, p, n);
         if (!def)
-            return fail(err, cap, "unknown option '%s'", quote(q, sizeof(q), p, n));
+            return cli_errf(err, cap, "unknown option '%s'", quote(q, sizeof(q), p, n));
         if (chain_elem_opt(e, def->name))
-            return fail(err, cap, "option '%s' given twice", def->name);
+            return cli_errf(err, cap, "option '%s' given twice", def->name);
         if (e->n_opts == CHAIN_OPTS_MAX)
-            return fail(err, cap, "too many options (at most %d)", CHAIN_OPTS_MAX);
+            return cli_errf(err, cap, "too many options (at most %d)", CHAIN_OPTS_MAX);
         if (accept_byte(body, '='))
             take_until(body, ",", &v, &vn);
         struct chain_opt *o = &e->opts[e->n_opts];
@@ -286,7 +277,7 @@ int chain_parse_opts(struct chain_elem *e, strata_buf *body, char *err, size_t c
             return 0;
         /* Both take_until stops leave ',' next: a value runs to it. */
         if (!accept_byte(body, ','))
-            return fail(err, cap, "internal: option list out of step");
+            return cli_errf(err, cap, "internal: option list out of step");
     }
 }
 
@@ -299,9 +290,9 @@ int chain_parse_target_opts(struct chain_elem *e, strata_buf *body, enum chain_u
     if (strata_buf_len(body) == 0)
         return 0;
     if (!accept_byte(body, ','))
-        return fail(err, cap, "unexpected text after the port");
+        return cli_errf(err, cap, "unexpected text after the port");
     if (strata_buf_len(body) == 0)
-        return fail(err, cap, "empty option");
+        return cli_errf(err, cap, "empty option");
     return chain_parse_opts(e, body, err, cap);
 }
 
@@ -344,34 +335,34 @@ static int parse_elem(struct chain_elem *e, const struct chain_kind *table, size
     char q[300];
     size_t len = strnlen(text, CHAIN_ELEM_MAX_LEN + 1);
     if (len == 0)
-        return fail(err, cap, "empty element");
+        return cli_errf(err, cap, "empty element");
     if (len > CHAIN_ELEM_MAX_LEN)
-        return fail(err, cap, "element longer than %d bytes", CHAIN_ELEM_MAX_LEN);
+        return cli_errf(err, cap, "element longer than %d bytes", CHAIN_ELEM_MAX_LEN);
     strata_buf b;
     strata_buf_view(&b, text, len);
     const uint8_t *p;
     size_t n;
     take_until(&b, ":", &p, &n);
     if (!accept_byte(&b, ':'))
-        return fail(err, cap, "expected TYPE:... (e.g. tcp:HOST:PORT)");
+        return cli_errf(err, cap, "expected TYPE:... (e.g. tcp:HOST:PORT)");
     if (n == 0)
-        return fail(err, cap, "empty element type");
+        return cli_errf(err, cap, "empty element type");
     const struct chain_kind *k = table;
     while (k->name && !(strlen(k->name) == n && memcmp(k->name, p, n) == 0))
         k++;
     if (!k->name)
-        return fail(err, cap, "unknown element type '%s'", quote(q, sizeof(q), p, n));
+        return cli_errf(err, cap, "unknown element type '%s'", quote(q, sizeof(q), p, n));
     e->kind = k;
     e->text = text;
     if (index == 0 && !(k->flags & CHAIN_KIND_TRANSPORT))
-        return fail(err, cap, "the first element must be a transport (tcp:HOST:PORT)");
+        return cli_errf(err, cap, "the first element must be a transport (tcp:HOST:PORT)");
     if (index > 0 && (k->flags & CHAIN_KIND_TRANSPORT))
-        return fail(err, cap, "a transport (%s:) can only be the first element", k->name);
+        return cli_errf(err, cap, "a transport (%s:) can only be the first element", k->name);
     if (k->parse(e, &b, use, err, cap) != 0)
         return -1;
     if (strata_buf_len(&b) != 0)
-        return fail(err, cap, "unexpected '%s' at the end",
-                    quote(q, sizeof(q), strata_buf_ptr(&b), strata_buf_len(&b)));
+        return cli_errf(err, cap, "unexpected '%s' at the end",
+                        quote(q, sizeof(q), strata_buf_ptr(&b), strata_buf_len(&b)));
     return 0;
 }
 
@@ -383,13 +374,13 @@ int chain_parse(struct chain *c, const struct chain_kind *table, int argc, char 
     if (!table)
         table = chain_kinds;
     if (argc <= 0) {
-        fail(err, cap, "no chain given (e.g. tcp:HOST:PORT)");
+        cli_errf(err, cap, "no chain given (e.g. tcp:HOST:PORT)");
         return -1;
     }
     for (int i = 0; i < argc; i++) {
         int r;
         if ((size_t)i == CHAIN_MAX_ELEMS)
-            r = fail(msg, sizeof(msg), "too many elements (at most %d)", CHAIN_MAX_ELEMS);
+            r = cli_errf(msg, sizeof(msg), "too many elements (at most %d)", CHAIN_MAX_ELEMS);
         else
             r = parse_elem(&c->elems[i], table, (size_t)i, argv[i], use, msg, sizeof(msg));
         if (r != 0) {
@@ -397,8 +388,9 @@ int chain_parse(struct chain *c, const struct chain_kind *table, int argc, char 
                 elem_free(&c->elems[i]);
             chain_free(c);
             const char *t = argv[i];
-            fail(err, cap, "chain element %d '%s': %s", i + 1,
-                 quote(q, sizeof(q), (const uint8_t *)t, strnlen(t, CHAIN_ELEM_MAX_LEN + 1)), msg);
+            cli_errf(err, cap, "chain element %d '%s': %s", i + 1,
+                     quote(q, sizeof(q), (const uint8_t *)t, strnlen(t, CHAIN_ELEM_MAX_LEN + 1)),
+                     msg);
             return -1;
         }
         for (int k = i - 1; k >= 0 && !c->elems[i].target; k--)
@@ -415,9 +407,9 @@ static strata_status elem_fail(const struct chain *c, size_t i, strata_status r,
 {
     char q[300];
     const struct chain_elem *e = &c->elems[i];
-    fail(err, cap, "chain element %zu '%s': %s", i + 1,
-         quote(q, sizeof(q), (const uint8_t *)e->text, strlen(e->text)),
-         why->status != STRATA_OK ? strata_error_message(why) : strata_status_str(r));
+    cli_errf(err, cap, "chain element %zu '%s': %s", i + 1,
+             quote(q, sizeof(q), (const uint8_t *)e->text, strlen(e->text)),
+             why->status != STRATA_OK ? strata_error_message(why) : strata_status_str(r));
     return r;
 }
 
@@ -465,7 +457,7 @@ strata_status chain_check_layers(const struct chain *c, const strata_stack_confi
     strata_stack *s = NULL;
     strata_status r = strata_stack_new(cfg, &s);
     if (r != STRATA_OK) {
-        fail(err, cap, "checking the chain: %s", strata_status_str(r));
+        cli_errf(err, cap, "checking the chain: %s", strata_status_str(r));
         return r;
     }
     r = push_range(c, end, s, use, err, cap);

@@ -14,7 +14,8 @@
 #include <unistd.h>
 
 #include "chain_ssh.h"
-#include "ssh_hop.h"
+#include "strata/ssh_session.h"
+#include "ssh_tty.h"
 
 const struct chain_opt_def chain_ssh_opts[] = {
     {"user", CHAIN_OPT_STRING, 0, 0},
@@ -44,9 +45,15 @@ int chain_direct_parse(struct chain_elem *e, strata_buf *body, enum chain_use us
     return chain_parse_opts(e, body, err, cap);
 }
 
-static void free_hop(void *hop)
+static void free_session(void *s)
 {
-    ssh_hop_free(hop);
+    strata_ssh_session_free(s);
+}
+
+static const char *tty_ask(void *user, const char *prompt, int echo, char *buf, size_t cap)
+{
+    (void)user;
+    return ssh_tty_prompt(prompt, echo, buf, cap);
 }
 
 static void to_stderr(void *user, const uint8_t *p, size_t n)
@@ -66,9 +73,11 @@ strata_status chain_ssh_push(const struct chain_elem *e, strata_stack *s, enum c
     const struct chain_elem *t = e - 1;
     while (!t->host)
         t--;
-    struct ssh_hop_args a;
+    strata_ssh_session_args a;
     memset(&a, 0, sizeof a);
     a.port = t->port;
+    a.jump = "none"; /* the chain says where this connection runs */
+    a.ui.ask = tty_ask;
     if ((o = chain_elem_opt(e, "user")) != NULL)
         a.user = o->str;
     if ((o = chain_elem_opt(e, "key")) != NULL)
@@ -78,18 +87,18 @@ strata_status chain_ssh_push(const struct chain_elem *e, strata_stack *s, enum c
     o = chain_elem_opt(e, "host");
     char dest[CHAIN_HOST_MAX + 3];
     snprintf(dest, sizeof dest, t->host_is_v6 && !o ? "[%s]" : "%s", o ? o->str : t->host);
-    struct ssh_hop *hop;
-    strata_status r = ssh_hop_new(dest, &a, &hop, err);
+    strata_ssh_session *ss;
+    strata_status r = strata_ssh_session_new(dest, &a, &ss, err);
     if (r != STRATA_OK)
         return r;
     strata_ssh_layer_config lc;
     memset(&lc, 0, sizeof lc);
     lc.on_stderr = to_stderr;
-    lc.on_free = free_hop;
-    lc.free_user = hop;
+    lc.on_free = free_session; /* the session goes with its layer */
+    lc.free_user = ss;
     strata_layer layer;
-    if ((r = ssh_hop_layer(hop, &lc, &layer, err)) != STRATA_OK) {
-        ssh_hop_free(hop);
+    if ((r = strata_ssh_session_layer(ss, &lc, &layer, err)) != STRATA_OK) {
+        strata_ssh_session_free(ss);
         return r;
     }
     return chain_stack_push(s, layer);

@@ -26,7 +26,6 @@
  * session cache and ticket keys, so clients resume on any of them), else
  * per push.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,16 +76,6 @@ static int is_server(const struct chain_elem *e, enum chain_use use)
     return role ? strcmp(role, "server") == 0 : use == CHAIN_USE_LISTEN;
 }
 
-STRATA_PRINTF(3, 4)
-static int bad(char *err, size_t cap, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, cap, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
 /* Messages never echo option values: they may hold any byte (the chain
  * parser quotes the whole element in front of the message). */
 int chain_tls_parse(struct chain_elem *e, strata_buf *body, enum chain_use use, char *err,
@@ -96,31 +85,31 @@ int chain_tls_parse(struct chain_elem *e, strata_buf *body, enum chain_use use, 
         return -1;
     const char *v;
     if ((v = opt(e, "role")) && strcmp(v, "client") != 0 && strcmp(v, "server") != 0)
-        return bad(err, cap, "role must be 'client' or 'server'");
+        return cli_errf(err, cap, "role must be 'client' or 'server'");
     if ((v = opt(e, "verify")) && strcmp(v, "peer") != 0 && strcmp(v, "none") != 0)
-        return bad(err, cap, "verify must be 'peer' or 'none'");
+        return cli_errf(err, cap, "verify must be 'peer' or 'none'");
     if ((v = opt(e, "min")) && version(v) < 0)
-        return bad(err, cap, "min must be 1.2 or 1.3");
+        return cli_errf(err, cap, "min must be 1.2 or 1.3");
     if ((v = opt(e, "max")) && version(v) < 0)
-        return bad(err, cap, "max must be 1.2 or 1.3");
+        return cli_errf(err, cap, "max must be 1.2 or 1.3");
     if ((v = opt(e, "pass")) && strncmp(v, "file:", 5) != 0 && strncmp(v, "env:", 4) != 0)
-        return bad(err, cap, "pass must be file:FILE or env:VAR");
+        return cli_errf(err, cap, "pass must be file:FILE or env:VAR");
     if (!opt(e, "cert") != !opt(e, "key"))
-        return bad(err, cap, "cert= and key= go together");
+        return cli_errf(err, cap, "cert= and key= go together");
     int server = is_server(e, use);
     if (server && opt(e, "session"))
-        return bad(err, cap, "session= is for a TLS client");
+        return cli_errf(err, cap, "session= is for a TLS client");
     if (server && !opt(e, "cert"))
-        return bad(err, cap, "a TLS server needs cert= and key=");
+        return cli_errf(err, cap, "a TLS server needs cert= and key=");
     /* A server verifying its peers needs something to verify them against
      * (without ca= it would ask for no certificate at all). */
     if (server && (v = opt(e, "verify")) && strcmp(v, "peer") == 0 && !opt(e, "ca"))
-        return bad(err, cap,
-                   "verify=peer on a TLS server needs ca= (the CAs of the client certificates)");
+        return cli_errf(
+            err, cap, "verify=peer on a TLS server needs ca= (the CAs of the client certificates)");
     /* A client in listen has no peer host to take the name from. */
     if (!server && use == CHAIN_USE_LISTEN && !opt(e, "name") && !opt(e, "sni") &&
         !((v = opt(e, "verify")) && strcmp(v, "none") == 0))
-        return bad(err, cap, "a TLS client in listen needs name= or sni= (or verify=none)");
+        return cli_errf(err, cap, "a TLS client in listen needs name= or sni= (or verify=none)");
     return 0;
 }
 

@@ -15,61 +15,30 @@
 #include "tls_session_file.h"
 #include "strata/log.h"
 #include "strata/mem.h"
+#include "strata/pki.h"
 
 /* A PEM session is a few KiB (a certificate and a ticket); more is not one. */
 #define SESSION_FILE_MAX (64u * 1024u)
 
-/* Reads all of path into buf (cap bytes); the length, or -1 with errno
- * (EFBIG when it does not fit). */
-static ssize_t read_small(const char *path, char *buf, size_t cap)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    size_t n = 0;
-    for (;;) {
-        if (n == cap) {
-            close(fd);
-            errno = EFBIG;
-            return -1;
-        }
-        ssize_t r = read(fd, buf + n, cap - n);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            int e = errno;
-            close(fd);
-            errno = e;
-            return -1;
-        }
-        if (r == 0)
-            break;
-        n += (size_t)r;
-    }
-    close(fd);
-    return (ssize_t)n;
-}
-
 void tls_session_file_offer(strata_tls_conn *conn, const char *path, const char *name)
 {
     strata_tls_session *sess = NULL;
-    char *buf = malloc(SESSION_FILE_MAX);
-    if (!buf) {
-        strata_log(STRATA_LOG_INFO, "tls", "session file '%s' ignored: out of memory", path);
-        return;
-    }
-    ssize_t n = read_small(path, buf, SESSION_FILE_MAX);
-    if (n < 0) {
-        if (errno == ENOENT)
+    strata_buf buf;
+    strata_error err;
+    strata_error_clear(&err);
+    if (strata_pki_read_file_ex(path, SESSION_FILE_MAX, STRATA_READ_SECRET, &buf, &err) !=
+        STRATA_OK) {
+        if (strata_error_errno(&err) == ENOENT)
             strata_log(STRATA_LOG_INFO, "tls", "session file '%s' does not exist yet", path);
         else
             strata_log(STRATA_LOG_INFO, "tls", "session file '%s' ignored: %s", path,
-                       errno == EFBIG ? "larger than 64 KiB" : strerror(errno));
-        free(buf);
+                       strata_error_message(&err));
+        strata_buf_free(&buf);
         return;
     }
-    strata_status r = strata_tls_session_from_pem(buf, (size_t)n, &sess);
-    strata_free_secret(buf, SESSION_FILE_MAX);
+    strata_status r =
+        strata_tls_session_from_pem(strata_buf_ptr(&buf), strata_buf_len(&buf), &sess);
+    strata_buf_free(&buf);
     if (r != STRATA_OK) {
         strata_log(STRATA_LOG_INFO, "tls", "session file '%s' ignored: not a TLS session in PEM",
                    path);

@@ -8,6 +8,7 @@
  * (as OpenSSH's ssh).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -16,27 +17,37 @@
 #include <sys/ioctl.h>
 #include <termios.h>
 #include <unistd.h>
+#include <openssl/crypto.h>
 
 #include "cli.h"
-#include "ssh_forward.h"
-#include "ssh_hop.h"
+#include "ssh_escape.h"
 #include "ssh_tty.h"
 #include "strata/io.h"
+#include "strata/ssh_session.h"
 
 #define SSH_EXIT_FAIL 255
-#define JUMPS_MAX 8
+#define ESC_CHUNK (64u * 1024u) /* stdin bytes scanned for escapes at a time */
 
 static void help(FILE *f)
 {
     fprintf(
-        f, "usage: strata ssh [-p PORT] [-l USER] [-i KEY]... [-o Option=value]... [-F CONFIG]\n"
-           "                  [-L [bind:]port:host:hostport]... [-R [bind:]port:host:hostport]...\n"
-           "                  [-J [user@]host[:port][,...]] [-N] [-n] [-s] [-T|-t] [-C] [-q] [-v]\n"
-           "                  [-c ciphers] [-m macs] DESTINATION [COMMAND...]\n\n"
-           "DESTINATION is [user@]host or ssh://[user@]host[:port]. Options come from the\n"
-           "command line, then -F CONFIG (default ~/.ssh/config) Host blocks; the first\n"
-           "value given for an option wins. The exit status is the remote command's, or\n"
-           "255 when the connection or authentication fails.\n");
+        f,
+        "usage: strata ssh [-p PORT] [-l USER] [-i KEY]... [-o Option=value]... [-F CONFIG]\n"
+        "                  [-L [bind:]port:host:hostport]... [-R [bind:]port:host:hostport]...\n"
+        "                  [-D [bind:]port]... [-W host:port] [-A|-a]\n"
+        "                  [-J [user@]host[:port][,...]] [-N] [-n] [-s] [-T|-t] [-C] [-q] [-v]\n"
+        "                  [-c ciphers] [-m macs] [-e char] [-E logfile] [-f]\n"
+        "                  DESTINATION [COMMAND...]\n\n"
+        "DESTINATION is [user@]host or ssh://[user@]host[:port]. Options come from the\n"
+        "command line, then -F CONFIG (default ~/.ssh/config) Host blocks; the first\n"
+        "value given for an option wins. The exit status is the remote command's, or\n"
+        "255 when the connection or authentication fails.\n\n"
+        "  -D [bind:]port  a SOCKS4/4a/5 server on bind:port (default 127.0.0.1); each\n"
+        "                  request is a direct-tcpip channel to the host:port it names\n"
+        "  -W host:port    stdin and stdout to host:port through the destination (a\n"
+        "                  direct-tcpip channel, no session): ProxyCommand strata ssh -W %%h:%%p\n"
+        "  -A, -a          forward (-A) or do not forward (-a) the ssh-agent of\n"
+        "                  SSH_AUTH_SOCK to the session\n");
 }
 
 /* ---- the session ------------------------------------------------------------- */
@@ -50,11 +61,14 @@ struct session {
     strata_error err;
     int done;
     void *target_layer;
-    int escape_state; /* ~. detection: 0 after newline, 1 after "~", 2 other */
-    int escape, escaped;
-    int no_input;   /* -N: stdin is not read */
-    int null_stdin; /* -n: stdin is /dev/null (the remote side sees EOF at once) */
-    struct ssh_fwd fwd;
+    int escape, escaped; /* escape sequences on (pty sessions); ~. was typed */
+    struct ssh_escape esc;
+    uint8_t esc_buf[ESC_CHUNK + 1]; /* stdin after escape processing */
+    size_t esc_len, esc_off;
+    const char *host; /* the destination's name, for messages */
+    int no_input;     /* -N: stdin is not read */
+    int null_stdin;   /* -n: stdin is /dev/null (the remote side sees EOF at once) */
+    strata_ssh_forward *fwd;
 };
 
 static strata_status w_start(void *self, strata_io_conn *c)
@@ -64,17 +78,11 @@ static strata_status w_start(void *self, strata_io_conn *c)
     return s->inner.ops->start(s->inner.self, c);
 }
 
-/* stdin; ends once the session has ended (the remote side closed). With an
- * escape character (pty sessions), "~." after a newline closes the session. */
-static const uint8_t *w_in(void *self, size_t *n, strata_status *st)
+static void escape_action(struct session *s, enum ssh_esc_action a);
+
+/* Sends a new window size, if one came, on the session channel. */
+static void window_change(struct session *s)
 {
-    struct session *s = self;
-    if (s->ended || s->no_input || s->null_stdin) {
-        *n = 0;
-        *st = s->ended || s->null_stdin ? STRATA_CLOSED : STRATA_OK;
-        return NULL;
-    }
-    const uint8_t *p = s->inner.ops->in(s->inner.self, n, st);
     struct winsize ws;
     strata_ssh_channel *ch;
     if (s->escape && ssh_tty_winch_taken() &&
@@ -85,28 +93,51 @@ static const uint8_t *w_in(void *self, size_t *n, strata_status *st)
             s->conn)
             strata_io_conn_kick(s->conn);
     }
-    if (s->escape && *n) {
-        for (size_t i = 0; i < *n; i++) {
-            if (s->escape_state == 1 && p[i] == '.') {
-                fprintf(stderr, "Connection to host closed.\r\n");
-                s->escaped = 1;
-                if (strata_ssh_layer_close(s->target_layer, NULL) != STRATA_OK)
-                    s->ended = 1;
-                *n = i > 1 ? i - 1 : 0;
-                return p;
-            }
-            s->escape_state = (p[i] == '\r' || p[i] == '\n')          ? 0
-                              : (s->escape_state == 0 && p[i] == '~') ? 1
-                                                                      : 2;
-        }
+}
+
+/* stdin; ends once the session has ended (the remote side closed). With
+ * escapes on (pty sessions), stdin goes through the escape scanner into
+ * esc_buf, and the sequences act (ssh_escape.h). */
+static const uint8_t *w_in(void *self, size_t *n, strata_status *st)
+{
+    struct session *s = self;
+    if (s->ended || s->no_input || s->null_stdin) {
+        *n = 0;
+        *st = s->ended || s->null_stdin ? STRATA_CLOSED : STRATA_OK;
+        return NULL;
     }
-    return p;
+    window_change(s);
+    if (!s->escape)
+        return s->inner.ops->in(s->inner.self, n, st);
+    *st = STRATA_OK;
+    for (int round = 0; s->esc_off == s->esc_len && round < 64 && !s->ended; round++) {
+        size_t k;
+        const uint8_t *p = s->inner.ops->in(s->inner.self, &k, st);
+        if (!k)
+            break;
+        if (k > ESC_CHUNK)
+            k = ESC_CHUNK;
+        enum ssh_esc_action a;
+        size_t used = ssh_escape_scan(&s->esc, p, k, s->esc_buf, &s->esc_len, &a);
+        s->esc_off = 0;
+        s->inner.ops->in_ack(s->inner.self, used);
+        if (a != SSH_ESC_NONE)
+            escape_action(s, a);
+    }
+    *n = s->esc_len - s->esc_off;
+    if (*n)
+        *st = STRATA_OK;
+    return s->esc_buf + s->esc_off;
 }
 
 static void w_in_ack(void *self, size_t n)
 {
     struct session *s = self;
-    s->inner.ops->in_ack(s->inner.self, n);
+    if (!s->escape) {
+        s->inner.ops->in_ack(s->inner.self, n);
+        return;
+    }
+    s->esc_off += n;
 }
 
 static strata_status w_out(void *self, const uint8_t *p, size_t n, size_t *used)
@@ -150,11 +181,15 @@ static const struct strata_io_app_ops session_ops = {
     w_out_eof,     w_out_done, w_error, w_close,  w_out_flushed,
 };
 
+/* The remote command's stderr goes to our stderr as it was at the start:
+ * -E sends strata's own messages to a file, not the remote side's. */
+static int remote_stderr = STDERR_FILENO;
+
 static void on_stderr(void *user, const uint8_t *p, size_t n)
 {
     (void)user;
     while (n) {
-        ssize_t w = write(STDERR_FILENO, p, n);
+        ssize_t w = write(remote_stderr, p, n);
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0)
@@ -179,17 +214,6 @@ static void on_exit_status(void *user, int have, uint32_t status, const char *si
         strata_io_conn_kick(s->conn);
 }
 
-/* ServerAliveInterval: a keepalive@openssh.com request to the destination
- * every interval; after SSH_ALIVE_COUNT_MAX unanswered (ServerAliveCountMax's
- * default) the connection ends, as OpenSSH's does. */
-#define SSH_ALIVE_COUNT_MAX 3
-static struct {
-    strata_io_timer *timer;
-    strata_ssh_client *client; /* once authenticated, until the connection ends */
-    strata_io_conn *conn;
-    const char *host;
-} alive;
-
 /* SIGWINCH through the loop: the new size goes out at once (the session's
  * input step sends it), not with the next keystroke. */
 static strata_io_signal *winch_watch;
@@ -197,96 +221,164 @@ static void on_winch(void *arg)
 {
     strata_io_conn *conn = arg;
     ssh_tty_winch_mark();
-    if (alive.conn)
-        strata_io_conn_kick(conn);
-}
-
-static void alive_tick(void *arg)
-{
-    (void)arg;
-    if (!alive.client || !alive.conn)
-        return;
-    strata_ssh_conn *sc = strata_ssh_client_conn(alive.client);
-    if (!sc)
-        return;
-    if (strata_ssh_conn_keepalives_unanswered(sc) >= SSH_ALIVE_COUNT_MAX) {
-        char msg[300];
-        snprintf(msg, sizeof msg, "Timeout, server %s not responding.", alive.host);
-        strata_io_conn_abort(alive.conn, STRATA_E_TIMEOUT, msg);
-        return;
-    }
-    if (strata_ssh_conn_keepalive(sc) == STRATA_OK)
-        strata_io_conn_kick(alive.conn);
-}
-
-/* The transport of layer i when it is an SSH hop, else NULL. */
-static strata_ssh_transport *hop_transport(strata_stack *st, size_t i)
-{
-    const strata_layer *l = strata_stack_layer(st, i);
-    strata_ssh_client *c = strata_ssh_layer_is(l) ? strata_ssh_layer_client(l->self) : NULL;
-    return c ? strata_ssh_client_transport(c) : NULL;
-}
-
-/* ConnectTimeout covers the SSH handshake too, not only the TCP connect (the
- * io connection's own timer): a server that accepts and stays silent ends
- * with OpenSSH's "Connection timed out during banner exchange", one that
- * stalls its key exchange with "... during key exchange". The deadline runs
- * from the start; a hop meets it once the server's host key is in (what
- * follows may wait for the user, at the host key prompt). */
-static strata_io_timer *handshake_timer;
-static void handshake_deadline(void *arg)
-{
-    (void)arg;
-    strata_io_timer_stop(handshake_timer);
-    handshake_timer = NULL;
-    if (!alive.conn)
-        return;
-    strata_stack *st = strata_io_conn_stack(alive.conn);
-    for (size_t i = 0; i < strata_stack_depth(st); i++) {
-        const strata_ssh_transport *t = hop_transport(st, i);
-        size_t hk_len;
-        if (t && strata_ssh_transport_kex_count(t) == 0 &&
-            !strata_ssh_transport_hostkey(t, &hk_len)) {
-            strata_io_conn_abort(alive.conn, STRATA_E_TIMEOUT,
-                                 strata_ssh_transport_server_version(t)
-                                     ? "Connection timed out during key exchange"
-                                     : "Connection timed out during banner exchange");
-            return;
-        }
-    }
+    strata_io_conn_kick(conn);
 }
 
 static void on_done(void *user, strata_io_conn *c, const strata_error *err)
 {
     struct session *s = user;
     (void)c;
-    strata_io_timer_stop(alive.timer);
-    alive.timer = NULL;
-    strata_io_timer_stop(handshake_timer);
-    handshake_timer = NULL;
     strata_io_signal_stop(winch_watch);
     winch_watch = NULL;
-    alive.client = NULL;
-    alive.conn = NULL;
     strata_error_copy(&s->err, err);
     s->done = 1;
-    ssh_fwd_stop(&s->fwd); /* before the stack, and the client in it, are freed */
 }
 
-static void on_ready(void *user, strata_ssh_client *client)
+/* ~C: OpenSSH's command line, with the forwarding commands. */
+static void escape_command(struct session *s)
 {
-    struct session *s = user;
-    alive.client = client;
-    ssh_fwd_start(&s->fwd, client);
+    char line[512], *p;
+    ssh_tty_restore();
+    p = (char *)ssh_tty_prompt("\r\nssh> ", 1, line, sizeof line);
+    if (p) {
+        while (*p == ' ')
+            p++;
+        int cancel = p[0] == '-' && p[1] == 'K';
+        char kind = p[0] == '-' ? p[cancel ? 2 : 1] : 0;
+        const char *arg = p + (cancel ? 3 : 2);
+        while (kind && *arg == ' ')
+            arg++;
+        strata_status r = STRATA_E_USAGE;
+        if (!*p) {
+            r = STRATA_OK;
+        } else if (!strcmp(p, "?") || !strcmp(p, "help")) {
+            fprintf(stderr,
+                    "Commands:\n"
+                    "      -L[bind_address:]port:host:hostport    Request local forward\n"
+                    "      -R[bind_address:]port:host:hostport    Request remote forward\n"
+                    "      -D[bind_address:]port                  Request dynamic forward\n"
+                    "      -KL[bind_address:]port                 Cancel local forward\n"
+                    "      -KR[bind_address:]port                 Cancel remote forward\n"
+                    "      -KD[bind_address:]port                 Cancel dynamic forward\n");
+            r = STRATA_OK;
+        } else if (kind == 'D' && !cancel) {
+            if ((r = strata_ssh_forward_open_dynamic(s->fwd, arg)) == STRATA_OK)
+                fprintf(stderr, "Forwarding port.\n");
+            else if (r == STRATA_E_USAGE)
+                fprintf(stderr, "Bad forwarding specification.\n");
+        } else if ((kind == 'L' || kind == 'R') && !cancel) {
+            if ((r = strata_ssh_forward_open(s->fwd, kind == 'R', arg)) == STRATA_OK)
+                fprintf(stderr, "Forwarding port.\n");
+            else if (r == STRATA_E_USAGE)
+                fprintf(stderr, "Bad forwarding specification.\n");
+        } else if ((kind == 'L' || kind == 'R' || kind == 'D') && cancel) {
+            const char *colon = strrchr(arg, ':');
+            char *e;
+            long port = strtol(colon ? colon + 1 : arg, &e, 10);
+            if (*e || port < 1 || port > 65535)
+                fprintf(stderr, "Bad forwarding close port\n");
+            else if ((r = kind == 'D' ? strata_ssh_forward_cancel_dynamic(s->fwd, (uint16_t)port)
+                                      : strata_ssh_forward_cancel(s->fwd, kind == 'R',
+                                                                  (uint16_t)port)) == STRATA_OK)
+                fprintf(stderr, "Canceled forwarding.\n");
+            else
+                fprintf(stderr, "Unknown port forwarding.\n");
+            r = STRATA_OK;
+        }
+        if (r == STRATA_E_USAGE && !kind)
+            fprintf(stderr, "Invalid command.\n");
+    }
+    OPENSSL_cleanse(line, sizeof line);
+    ssh_tty_raw();
+    if (s->conn)
+        strata_io_conn_kick(s->conn);
+}
+
+static void escape_action(struct session *s, enum ssh_esc_action a)
+{
+    char buf[4096];
+    strata_ssh_client *client = strata_ssh_layer_client(s->target_layer);
+    switch (a) {
+    case SSH_ESC_DISCONNECT:
+        fprintf(stderr, "%c.\r\nConnection to %s closed.\r\n", s->esc.ch, s->host);
+        s->escaped = 1;
+        if (strata_ssh_layer_close(s->target_layer, NULL) != STRATA_OK)
+            s->ended = 1;
+        break;
+    case SSH_ESC_SUSPEND:
+        fprintf(stderr, "%c^Z [suspend ssh]\r\n", s->esc.ch);
+        ssh_tty_restore();
+        kill(getpid(), SIGTSTP); /* back here after fg (SIGCONT) */
+        ssh_tty_raw();
+        ssh_tty_winch_mark(); /* the window may have changed meanwhile */
+        window_change(s);
+        break;
+    case SSH_ESC_LIST:
+        strata_ssh_forward_describe(s->fwd, buf, sizeof buf);
+        fprintf(stderr, "%c#\r\nThe following connections are open:\r\n%s", s->esc.ch, buf);
+        break;
+    case SSH_ESC_HELP:
+        fprintf(stderr, "%c?\r\n%s", s->esc.ch, ssh_escape_help(s->esc.ch, buf, sizeof buf));
+        break;
+    case SSH_ESC_COMMAND:
+        escape_command(s);
+        break;
+    case SSH_ESC_REKEY:
+        fprintf(stderr, "%cR\r\n", s->esc.ch);
+        if (client &&
+            strata_ssh_transport_rekey(strata_ssh_client_transport(client)) == STRATA_OK && s->conn)
+            strata_io_conn_kick(s->conn);
+        break;
+    case SSH_ESC_VERBOSE_UP:
+    case SSH_ESC_VERBOSE_DOWN: {
+        int v = cli_verbosity() + (a == SSH_ESC_VERBOSE_UP ? 1 : -1);
+        v = v < 0 ? 0 : v > 3 ? 3 : v;
+        cli_verbose(v);
+        static const char *const names[] = {"INFO", "DEBUG1", "DEBUG2", "DEBUG3"};
+        fprintf(stderr, "%c%c\r\n[LogLevel %s]\r\n", s->esc.ch, a == SSH_ESC_VERBOSE_UP ? 'v' : 'V',
+                names[v]);
+        break;
+    }
+    case SSH_ESC_NONE:
+        break;
+    }
+}
+
+/* -f: authenticated, so to the background; the parent leaves with 0. The
+ * child leaves with _exit: libuv's exit-time shutdown would join thread-pool
+ * threads that stayed in the parent. */
+static strata_io *fork_io;
+static int in_background;
+static void on_ready_fork(void *user, strata_ssh_client *c)
+{
+    (void)user, (void)c;
+    int parent = 0;
+    if (strata_io_fork_background(fork_io, &parent) != STRATA_OK)
+        cli_err("fork: cannot go to the background; staying in the foreground");
+    else if (parent)
+        _exit(0);
+    else
+        in_background = 1;
+}
+
+static const char *tty_ask(void *user, const char *prompt, int echo, char *buf, size_t cap)
+{
+    (void)user;
+    return ssh_tty_prompt(prompt, echo, buf, cap);
 }
 
 /* ---- options ------------------------------------------------------------------ */
 
 struct ssh_cmd {
-    struct ssh_hop_args args;
-    struct ssh_fwd *fwd;
-    const char *jump;
+    strata_ssh_session_args args;
+    strata_ssh_forward *fwd;
     int no_command, tty_force, tty_never, null_stdin, subsystem;
+    int agent;            /* -A 1, -a 0, else -1 */
+    char stdio_host[256]; /* -W host (empty: none) */
+    uint16_t stdio_port;
+    int escape_char;      /* -e: -1 none */
+    int background;       /* -f: to the background once authenticated */
+    const char *log_file; /* -E: strata's messages appended there */
     char *command;
     uint64_t timeout_ms;
 };
@@ -303,6 +395,30 @@ static char *join(int argc, char **argv)
         strcat(s, argv[i]);
     }
     return s;
+}
+
+/* -W's "host:port" (an IPv6 host in brackets, or bare with the port after
+ * its last colon). -1 when malformed. */
+static int parse_host_port(const char *s, char *host, size_t cap, uint16_t *port)
+{
+    const char *colon = strrchr(s, ':');
+    char *end;
+    if (!colon || colon == s)
+        return -1;
+    long p = strtol(colon + 1, &end, 10);
+    size_t hl = (size_t)(colon - s);
+    if (!colon[1] || *end || p < 1 || p > 65535)
+        return -1;
+    if (s[0] == '[' && hl > 2 && s[hl - 1] == ']') {
+        s++;
+        hl -= 2;
+    }
+    if (hl == 0 || hl >= cap)
+        return -1;
+    memcpy(host, s, hl);
+    host[hl] = 0;
+    *port = (uint16_t)p;
+    return 0;
 }
 
 static int parse(int argc, char **argv, struct ssh_cmd *c, const char **dest)
@@ -326,7 +442,7 @@ static int parse(int argc, char **argv, struct ssh_cmd *c, const char **dest)
         if (!strcmp(argv[i], "--"))
             break;
     }
-    while ((ch = getopt(argc, argv, "+p:l:i:o:F:L:R:J:NTtCqvc:m:hE:nxas")) != -1) {
+    while ((ch = getopt(argc, argv, "+p:l:i:o:F:L:R:D:W:J:NTtCqvc:m:hE:nxaAse:f")) != -1) {
         switch (ch) {
         case 'p': {
             char *e;
@@ -342,18 +458,24 @@ static int parse(int argc, char **argv, struct ssh_cmd *c, const char **dest)
             c->args.user = optarg;
             break;
         case 'i':
-            if (c->args.n_identity < SSH_HOP_KEYS_MAX)
+            if (c->args.n_identity < STRATA_SSH_SESSION_KEYS_MAX)
                 c->args.identity[c->args.n_identity++] = optarg;
             break;
         case 'o':
-            if (c->args.n_opts < SSH_HOP_OPTS_MAX)
+            if (c->args.n_opts < STRATA_SSH_SESSION_OPTS_MAX)
                 c->args.opts[c->args.n_opts++] = optarg;
             break;
         case 'F':
             c->args.config_file = optarg;
             break;
         case 'J':
-            c->jump = optarg;
+            c->args.jump = optarg;
+            break;
+        case 'e':
+            if ((c->escape_char = ssh_escape_parse(optarg)) == -2) {
+                cli_err("Bad escape character '%s'.", optarg);
+                return CLI_USAGE;
+            }
             break;
         case 'N':
             c->no_command = 1;
@@ -365,7 +487,22 @@ static int parse(int argc, char **argv, struct ssh_cmd *c, const char **dest)
             c->subsystem = 1;
             break;
         case 'x': /* no X11 forwarding: strata never forwards X11 */
-        case 'a': /* no agent forwarding: strata never forwards the agent */
+            break;
+        case 'A':
+        case 'a':
+            c->agent = ch == 'A';
+            break;
+        case 'D':
+            if (strata_ssh_forward_parse_dynamic(c->fwd, optarg) != STRATA_OK) {
+                cli_err("Bad dynamic forwarding specification '%s'", optarg);
+                return CLI_USAGE;
+            }
+            break;
+        case 'W':
+            if (parse_host_port(optarg, c->stdio_host, sizeof c->stdio_host, &c->stdio_port) != 0) {
+                cli_err("Bad stdio forwarding specification '%s'", optarg);
+                return CLI_USAGE;
+            }
             break;
         case 'T':
             c->tty_never = 1;
@@ -392,23 +529,22 @@ static int parse(int argc, char **argv, struct ssh_cmd *c, const char **dest)
             help(stdout);
             return -1;
         case 'L':
-        case 'R': {
-            struct ssh_fwd *f = c->fwd;
-            size_t *n = ch == 'L' ? &f->n_local : &f->n_remote;
-            struct ssh_fwd_spec *spec = ch == 'L' ? &f->local[*n] : &f->remote[*n];
-            if (*n == SSH_FWD_MAX || ssh_fwd_parse(optarg, spec) != 0) {
+        case 'R':
+            if (strata_ssh_forward_parse(c->fwd, ch == 'R', optarg) != STRATA_OK) {
                 cli_err("Bad %s forwarding specification '%s'", ch == 'L' ? "local" : "remote",
                         optarg);
                 return CLI_USAGE;
             }
-            (*n)++;
             break;
-        }
         case 'E':
-            cli_err("option -%c is not supported yet", ch);
-            return CLI_USAGE;
+            c->log_file = optarg;
+            break;
+        case 'f':
+            c->background = 1;
+            c->null_stdin = 1; /* as OpenSSH: -f implies -n */
+            break;
         default:
-            if (optopt && strchr("plioFLRJcmE", optopt))
+            if (optopt && strchr("plioFLRDWJcmEe", optopt))
                 cli_err("option requires an argument -- %c", optopt);
             else
                 cli_err("unknown option -- %c", optopt);
@@ -423,6 +559,10 @@ static int parse(int argc, char **argv, struct ssh_cmd *c, const char **dest)
     *dest = argv[optind];
     if (optind + 1 < argc && !(c->command = join(argc - optind - 1, argv + optind + 1)))
         return CLI_FAIL;
+    if (c->stdio_host[0] && (c->command || c->no_command)) {
+        cli_err("-W takes no command and no -N: stdin and stdout are the forwarded connection");
+        return CLI_USAGE;
+    }
     return 0;
 }
 
@@ -435,20 +575,17 @@ static int report(const strata_error *e)
     return SSH_EXIT_FAIL;
 }
 
-static int run(struct ssh_cmd *c, struct session *sp, struct ssh_hop **hops, size_t n_hops)
+static int run(struct ssh_cmd *c, struct session *sp, strata_io *io, strata_ssh_session *ss)
 {
-    strata_io *io = NULL;
     strata_error err = {0};
     strata_status r;
     int rc = SSH_EXIT_FAIL;
-    if ((r = strata_io_new(&io)) != STRATA_OK ||
-        (r = strata_io_app_stdio_new(io, &sp->inner, &err)) != STRATA_OK) {
+    if ((r = strata_io_app_stdio_new(io, &sp->inner, &err)) != STRATA_OK) {
         cli_err("starting the io driver: %s", strata_status_str(r));
-        strata_io_free(io);
         return SSH_EXIT_FAIL;
     }
     int stdin_tty = isatty(STDIN_FILENO);
-    int pty = !c->no_command && !c->null_stdin && !c->tty_never &&
+    int pty = !c->no_command && !c->null_stdin && !c->tty_never && !c->stdio_host[0] &&
               (c->tty_force > 0 || (!c->command && stdin_tty));
     if (pty && !stdin_tty && c->tty_force < 2) {
         if (!c->args.quiet)
@@ -458,93 +595,60 @@ static int run(struct ssh_cmd *c, struct session *sp, struct ssh_hop **hops, siz
     }
     sp->no_input = c->no_command;
     sp->null_stdin = c->null_stdin;
-    sp->fwd.io = io;
-    /* LocalForward lines of the destination's configuration, after -L. */
-    const strata_ssh_config *tc = &hops[n_hops - 1]->cfg;
-    for (size_t i = 0; i < tc->n_forwards && sp->fwd.n_local < SSH_FWD_MAX; i++) {
-        struct ssh_fwd_spec *f = &sp->fwd.local[sp->fwd.n_local++];
-        f->bind = tc->forwards[i].bind ? strdup(tc->forwards[i].bind) : NULL;
-        f->port = (uint16_t)tc->forwards[i].port;
-        f->host = strdup(tc->forwards[i].host);
-        f->host_port = (uint16_t)tc->forwards[i].host_port;
-    }
-    if ((c->no_command || sp->fwd.n_local || sp->fwd.n_remote) &&
+    const strata_ssh_config *tc = strata_ssh_session_config(ss);
+    if ((c->no_command || strata_ssh_forward_count(c->fwd, 0) || tc->n_forwards ||
+         strata_ssh_forward_count(c->fwd, 1) || strata_ssh_forward_count_dynamic(c->fwd)) &&
         strata_io_stop_on_signals(io) != STRATA_OK)
         cli_err("cannot watch for SIGINT and SIGTERM");
     strata_io_app app = {&session_ops, sp};
     strata_io_conn_config cfg = {NULL, c->timeout_ms, on_done, sp};
-    strata_io_conn *conn;
-    struct ssh_hop *first = hops[0];
-    if ((r = strata_io_connect(io, first->cfg.hostname, (uint16_t)first->cfg.port, app, &cfg,
-                               &conn)) != STRATA_OK) {
-        cli_err("ssh: connect to host %s port %d: %s", first->cfg.hostname, first->cfg.port,
-                strata_status_str(r));
+    uint8_t modes[128];
+    strata_ssh_layer_config lc;
+    memset(&lc, 0, sizeof lc);
+    lc.command = c->subsystem ? NULL : c->command;
+    lc.subsystem = c->subsystem ? c->command : NULL;
+    lc.want_pty = pty;
+    lc.term = getenv("TERM");
+    struct winsize ws;
+    if (lc.want_pty && ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0) {
+        lc.cols = ws.ws_col;
+        lc.rows = ws.ws_row;
+    }
+    if (lc.want_pty) {
+        lc.modes = modes;
+        lc.modes_len = ssh_tty_modes(modes, sizeof modes);
+    }
+    lc.on_stderr = on_stderr;
+    lc.on_exit = on_exit_status;
+    lc.user = sp;
+    lc.no_channel = c->no_command;
+    if (c->agent == 1 && !c->stdio_host[0] && strata_ssh_forward_agent(c->fwd, NULL) != STRATA_OK) {
+        cli_err("agent forwarding: out of memory");
         goto out;
     }
-    sp->fwd.main_conn = conn;
-    strata_stack *stack = strata_io_conn_stack(conn);
-    uint8_t modes[128];
-    for (size_t i = 0; i < n_hops; i++) {
-        strata_ssh_layer_config lc;
-        memset(&lc, 0, sizeof lc);
-        int last = i + 1 == n_hops;
-        if (last) {
-            lc.command = c->subsystem ? NULL : c->command;
-            lc.subsystem = c->subsystem ? c->command : NULL;
-            lc.want_pty = pty;
-            lc.term = getenv("TERM");
-            struct winsize ws;
-            if (lc.want_pty && ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0) {
-                lc.cols = ws.ws_col;
-                lc.rows = ws.ws_row;
-            }
-            if (lc.want_pty) {
-                lc.modes = modes;
-                lc.modes_len = ssh_tty_modes(modes, sizeof modes);
-            }
-            lc.on_stderr = on_stderr;
-            lc.on_exit = on_exit_status;
-            lc.on_ready = on_ready;
-            lc.user = sp;
-            lc.no_channel = c->no_command;
-            lc.client.conn.open_request = ssh_fwd_open_request;
-            lc.client.conn.global_reply = ssh_fwd_global_reply;
-            lc.client.conn.user = &sp->fwd;
-        }
-        strata_layer layer;
-        if ((r = ssh_hop_layer(hops[i], &lc, &layer, &err)) != STRATA_OK ||
-            (!last &&
-             (r = strata_ssh_layer_set_direct(layer.self, hops[i + 1]->cfg.hostname,
-                                              (uint16_t)hops[i + 1]->cfg.port)) != STRATA_OK)) {
-            if (layer.ops)
-                layer.ops->free(layer.self);
-            strata_io_conn_abort(conn, r, strata_error_message(&err));
-            break;
-        }
-        if (last)
-            sp->target_layer = layer.self;
-        if ((r = strata_stack_push(stack, layer, NULL, 0)) != STRATA_OK) {
-            strata_io_conn_abort(conn, r, "cannot push the SSH layer");
-            break;
-        }
+    if (c->background) {
+        fork_io = io;
+        lc.on_ready = on_ready_fork;
     }
-    if (tc->server_alive_interval > 0) {
-        alive.host = hops[n_hops - 1]->cfg.hostname;
-        if (strata_io_every(io, (uint64_t)tc->server_alive_interval * 1000, alive_tick, NULL,
-                            &alive.timer) != STRATA_OK)
-            cli_err("cannot start ServerAliveInterval keepalives");
+    strata_io_conn *conn;
+    if ((r = strata_ssh_session_connect(ss, io, &lc, c->fwd, app, &cfg, &conn, &sp->target_layer,
+                                        &err)) != STRATA_OK) {
+        rc = report(&err);
+        goto out;
     }
-    alive.conn = conn;
-    if (tc->connect_timeout > 0 &&
-        strata_io_every(io, (uint64_t)tc->connect_timeout * 1000u, handshake_deadline, NULL,
-                        &handshake_timer) != STRATA_OK)
-        cli_err("cannot start ConnectTimeout's clock");
+    /* -W: the destination's channel is a direct-tcpip one to host:port
+     * (nothing has been sent yet: authentication is still ahead). */
+    if (c->stdio_host[0] && (r = strata_ssh_layer_set_direct(sp->target_layer, c->stdio_host,
+                                                             c->stdio_port)) != STRATA_OK)
+        strata_io_conn_abort(conn, r, "cannot set up stdio forwarding");
     if (pty && stdin_tty) {
         ssh_tty_watch_winch();
         if (strata_io_on_signal(io, SIGWINCH, on_winch, conn, &winch_watch) != STRATA_OK)
             cli_err("cannot watch for window size changes");
         ssh_tty_raw();
-        sp->escape = 1;
+        sp->escape = c->escape_char >= 0;
+        ssh_escape_init(&sp->esc, c->escape_char);
+        sp->host = tc->hostname;
     }
     if (strata_io_run(io) != STRATA_OK || !sp->done) {
         cli_err("internal: the connection did not end");
@@ -567,7 +671,6 @@ static int run(struct ssh_cmd *c, struct session *sp, struct ssh_hop **hops, siz
     }
 out:
     ssh_tty_restore();
-    strata_io_free(io);
     return rc;
 }
 
@@ -577,66 +680,64 @@ int cmd_ssh(int argc, char **argv)
     static struct session s; /* large; lives for the command */
     memset(&c, 0, sizeof c);
     memset(&s, 0, sizeof s);
-    c.fwd = &s.fwd;
-    c.timeout_ms = STRATA_IO_CONNECT_TIMEOUT_DEFAULT_MS;
+    c.agent = -1;
+    strata_io *io = NULL;
+    if (strata_io_new(&io) != STRATA_OK ||
+        strata_ssh_forward_new(io, NULL, NULL, &s.fwd) != STRATA_OK) {
+        cli_err("starting the io driver: out of memory");
+        strata_io_free(io);
+        return SSH_EXIT_FAIL;
+    }
+    c.fwd = s.fwd;
+    c.args.ui.ask = tty_ask;
+    c.escape_char = '~';
     const char *dest = NULL;
     int rc = parse(argc, argv, &c, &dest);
-    if (rc != 0) {
-        free(c.command);
-        ssh_fwd_free(&s.fwd);
-        return rc < 0 ? CLI_OK : SSH_EXIT_FAIL;
-    }
-    cli_verbose(c.args.verbose);
-    struct ssh_hop *hops[JUMPS_MAX + 1] = {0};
-    size_t n_hops = 0;
+    strata_ssh_session *ss = NULL;
     strata_error err = {0};
-    strata_status r;
-    struct ssh_hop *target = NULL;
-    if ((r = ssh_hop_new(dest, &c.args, &target, &err)) != STRATA_OK) {
-        rc = report(&err);
+    if (rc != 0) {
+        rc = rc < 0 ? CLI_OK : SSH_EXIT_FAIL;
         goto out;
     }
-    /* -J, else the destination's ProxyJump: each hop resolved as a direct
-     * connection to it would be (-F and -o apply; -l, -p, -i do not). */
-    const char *jump = c.jump ? c.jump : target->cfg.proxy_jump;
-    if (jump && strcmp(jump, "none") != 0) {
-        struct ssh_hop_args ja;
-        memset(&ja, 0, sizeof ja);
-        ja.config_file = c.args.config_file;
-        memcpy(ja.opts, c.args.opts, sizeof ja.opts);
-        ja.n_opts = c.args.n_opts;
-        ja.quiet = c.args.quiet;
-        ja.verbose = c.args.verbose;
-        char *list = strdup(jump), *save = NULL;
-        for (char *tok = list ? strtok_r(list, ",", &save) : NULL; tok;
-             tok = strtok_r(NULL, ",", &save)) {
-            if (n_hops == JUMPS_MAX) {
-                cli_err("too many jump hosts (at most %d)", JUMPS_MAX);
-                r = STRATA_E_LIMIT;
-                break;
-            }
-            if ((r = ssh_hop_new(tok, &ja, &hops[n_hops], &err)) != STRATA_OK) {
-                report(&err);
-                break;
-            }
-            n_hops++;
-        }
-        free(list);
-        if (r != STRATA_OK) {
+    if (c.background && !c.command && !c.no_command) {
+        cli_err("Cannot fork into background without a command to execute.");
+        rc = SSH_EXIT_FAIL;
+        goto out;
+    }
+    if (c.log_file) { /* -E: our messages to the file, the remote stderr as before */
+        int fd = open(c.log_file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+        if (fd < 0) {
+            cli_err("Couldn't open logfile %s: %s", c.log_file, strerror(errno));
             rc = SSH_EXIT_FAIL;
             goto out;
         }
+        fflush(stderr);
+        remote_stderr = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+        if (remote_stderr < 0 || dup2(fd, STDERR_FILENO) < 0) {
+            cli_err("Couldn't open logfile %s: %s", c.log_file, strerror(errno));
+            close(fd);
+            rc = SSH_EXIT_FAIL;
+            goto out;
+        }
+        close(fd);
     }
-    hops[n_hops++] = target;
-    target = NULL;
-    if (hops[n_hops - 1]->cfg.connect_timeout > 0)
-        c.timeout_ms = (uint64_t)hops[n_hops - 1]->cfg.connect_timeout * 1000u;
-    rc = run(&c, &s, hops, n_hops);
+    cli_verbose(c.args.verbose);
+    if (strata_ssh_session_new(dest, &c.args, &ss, &err) != STRATA_OK) {
+        rc = report(&err);
+        goto out;
+    }
+    rc = run(&c, &s, io, ss);
 out:
-    ssh_fwd_free(&s.fwd);
-    ssh_hop_free(target);
-    for (size_t i = 0; i < n_hops; i++)
-        ssh_hop_free(hops[i]);
+    /* The connection has ended (io is run out): forwarding first, then the
+     * io driver, then the session its layers pointed into. */
+    strata_ssh_forward_free(s.fwd);
+    strata_io_free(io);
+    strata_ssh_session_free(ss);
     free(c.command);
+    if (in_background) {
+        fflush(stdout);
+        fflush(stderr);
+        _exit(rc);
+    }
     return rc;
 }

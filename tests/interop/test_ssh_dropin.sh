@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# strata ssh as a drop-in for OpenSSH's ssh against OpenSSH's sshd: the host
+# key algorithm order follows what known_hosts holds for the host (a file
+# that knows only the server's ECDSA key connects under strict checking);
+# the unknown host key question as OpenSSH asks it (yes, no or the
+# fingerprint; anything else asks again); a wrong key passphrase asked again.
+source "$(dirname "$0")/ssh_lib.sh"
+need /usr/sbin/sshd
+need ssh-keygen
+
+ssh-keygen -q -t ecdsa -N '' -f "$WORK/hk_ecdsa"
+root_sshd main "HostKey $WORK/hk_ecdsa
+AllowTcpForwarding yes"
+export HOME="$WORK/home"
+mkdir -p "$HOME/.ssh"
+unset SSH_AUTH_SOCK
+echo "[127.0.0.1]:$PORT $(cat "$WORK/hk_ecdsa.pub")" >"$WORK/kh_ecdsa"
+S=("$STRATA" ssh -F none -i "$WORK/id" -o BatchMode=yes -p "$PORT")
+
+check "known_hosts with only the ECDSA key: that algorithm is offered first" \
+    "debug1: kex: host key algorithm: ecdsa-sha2-nistp256" \
+    "${S[@]}" -v -o UserKnownHostsFile="$WORK/kh_ecdsa" -o StrictHostKeyChecking=yes \
+    root@127.0.0.1 'echo connected'
+check "... and the session runs" "connected" \
+    "${S[@]}" -o UserKnownHostsFile="$WORK/kh_ecdsa" -o StrictHostKeyChecking=yes \
+    root@127.0.0.1 'echo connected'
+check "known_hosts with the Ed25519 key: Ed25519 as before" \
+    "debug1: kex: host key algorithm: ssh-ed25519" \
+    "${S[@]}" -v -o UserKnownHostsFile="$WORK/known_hosts" root@127.0.0.1 true
+
+# -f: back to the shell once authenticated, the command runs on.
+check "-f: returns at once with 0" "rc=0 before" bash -c \
+    "${S[*]} -o UserKnownHostsFile='$WORK/known_hosts' -f root@127.0.0.1 'sleep 2; echo bg >\"$WORK/bg.out\"';
+     echo rc=\$? \$([ -e '$WORK/bg.out' ] && echo after || echo before)"
+check "-f: the command finished in the background" "bg" bash -c \
+    "for i in \$(seq 100); do [ -s '$WORK/bg.out' ] && break; sleep 0.1; done; cat '$WORK/bg.out'"
+check "-f without a command is refused as OpenSSH" "Cannot fork into background without a command" \
+    bash -c "${S[*]} -f root@127.0.0.1 2>&1; true"
+# -E: strata's own messages go to the file; the remote stderr stays on stderr.
+check "-E logfile: debug lines in the file, the remote stderr on stderr" "out|err|debug1" bash -c \
+    "${S[*]} -o UserKnownHostsFile='$WORK/known_hosts' -E '$WORK/E.log' -v root@127.0.0.1 \
+     'echo out; echo err >&2' 2>'$WORK/E.err' | tr -d '\n'; printf '|%s|' \"\$(cat '$WORK/E.err')\";
+     grep -c 'debug1: kex: algorithm' '$WORK/E.log' >/dev/null && echo debug1"
+
+# Questions answered through SSH_ASKPASS (as OpenSSH), one answer per call
+# from a list: the host key question is asked again until yes, no or the
+# fingerprint; a wrong key passphrase is asked again.
+answers() { # answers NAME LINE...: an askpass program saying each LINE in turn
+    local f="$WORK/ask_$1"
+    shift
+    printf '%s\n' "$@" >"$f.list"
+    printf '#!/bin/sh\nn=$(cat "%s.n" 2>/dev/null || echo 0); n=$((n + 1)); echo $n >"%s.n"\necho "$1" >>"%s.prompts"\nsed -n "${n}p" "%s.list"\n' \
+        "$f" "$f" "$f" "$f" >"$f"
+    chmod +x "$f"
+}
+A=(env SSH_ASKPASS_REQUIRE=force)
+Q=("$STRATA" ssh -F none -i "$WORK/id" -p "$PORT") # may ask
+answers hk1 maybe yes
+check "host key question: 'maybe' asks again, 'yes' accepts and adds" "Permanently added" \
+    "${A[@]}" SSH_ASKPASS="$WORK/ask_hk1" "${Q[@]}" \
+    -o UserKnownHostsFile="$WORK/kh_new1" root@127.0.0.1 'echo in'
+check "... the second question was OpenSSH's" "Please type 'yes', 'no' or the fingerprint:" \
+    cat "$WORK/ask_hk1.prompts"
+check "... and the key is in the file" "$(cut -d' ' -f2 "$WORK/hk.pub")" cat "$WORK/kh_new1"
+fp=$(ssh-keygen -lf "$WORK/hk.pub" | cut -d' ' -f2)
+answers hk2 "$fp"
+check "host key question answered with the fingerprint" "in" \
+    "${A[@]}" SSH_ASKPASS="$WORK/ask_hk2" "${Q[@]}" \
+    -o UserKnownHostsFile="$WORK/kh_new2" root@127.0.0.1 'echo in'
+answers hk3 no no
+check "host key question answered no: refused" "Host key verification failed." \
+    bash -c "${A[*]} SSH_ASKPASS='$WORK/ask_hk3' ${Q[*]} \
+    -o UserKnownHostsFile='$WORK/kh_new3' root@127.0.0.1 'echo in' 2>&1; true"
+check "... with exit status 255 and nothing added" "rc=255 lines=0" bash -c \
+    "${A[*]} SSH_ASKPASS='$WORK/ask_hk3' ${Q[*]} -o UserKnownHostsFile='$WORK/kh_new3' \
+    root@127.0.0.1 'echo in' >/dev/null 2>&1; echo rc=\$? lines=\$(cat '$WORK/kh_new3' 2>/dev/null | wc -l)"
+
+ssh-keygen -q -t ed25519 -N 'right words' -f "$WORK/k_enc"
+cat "$WORK/k_enc.pub" >>"$WORK/authorized_keys"
+answers pp wrong 'right words'
+check "a wrong key passphrase is asked again" "root" \
+    "${A[@]}" SSH_ASKPASS="$WORK/ask_pp" "$STRATA" ssh -F none -i "$WORK/k_enc" -p "$PORT" \
+    -o UserKnownHostsFile="$WORK/known_hosts" -o PasswordAuthentication=no root@127.0.0.1 'id -un'
+check "... twice, with the same question" "2" bash -c "grep -c 'Enter passphrase for key' '$WORK/ask_pp.prompts'"
+finish
