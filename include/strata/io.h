@@ -26,7 +26,10 @@
  * - TCP_NODELAY is set on every connection.
  *
  * Threads: a strata_io and everything made from it are used by the thread
- * that runs it. Callbacks run from within strata_io_run.
+ * that runs it. Callbacks run from within strata_io_run. Several drivers may
+ * run at once, each in its own thread (one per core: see
+ * strata_io_listener_config.reuse_port); SIGINT and SIGTERM watchers
+ * (strata_io_stop_on_signals) of every driver see each signal.
  */
 #ifndef STRATA_IO_H
 #define STRATA_IO_H
@@ -71,6 +74,10 @@ STRATA_API STRATA_MUST_CHECK strata_status strata_io_stop_on_signals_graceful(st
                                                                               uint64_t grace_ms);
 /* The signal that stopped the run, or 0. */
 STRATA_API int strata_io_stopped_by(const strata_io *io);
+/* In the child after fork(2), before io is used there: gives the child
+ * its own kernel event queue (the parent's stays the parent's; the parent
+ * must not run io again, only free it). E_IO when that fails. */
+STRATA_API STRATA_MUST_CHECK strata_status strata_io_after_fork(strata_io *io);
 /* Going to the background (ssh -f): forks; in the parent *is_parent is 1
  * and nothing else changes (it should leave at once with _exit); in the
  * child *is_parent is 0, the process leads a new session, its stdin is
@@ -285,6 +292,16 @@ STRATA_API STRATA_MUST_CHECK strata_status strata_io_listen(strata_io *io, const
                                                             const strata_io_listener_config *cfg,
                                                             strata_io_listener **out,
                                                             strata_error *err);
+/* As strata_io_listen, with SO_REUSEPORT on the listening socket: several
+ * such listeners (one per strata_io, each run by its own thread) bind the
+ * same address and port, and the kernel spreads new connections over them by
+ * a hash of the client's address and port; every connection stays on the
+ * listener (and the thread) that accepted it. Each of them must be made by
+ * this call; only sockets of the same user can join. Give the first one's
+ * port (strata_io_listener_port) to the others when port is 0. */
+STRATA_API STRATA_MUST_CHECK strata_status strata_io_listen_reuse_port(
+    strata_io *io, const char *host, uint16_t port, const strata_io_listener_config *cfg,
+    strata_io_listener **out, strata_error *err);
 /* The bound port. */
 STRATA_API uint16_t strata_io_listener_port(const strata_io_listener *l);
 /* "ADDR:PORT" bound ("[ADDR]:PORT" for IPv6). Borrowed from l. */

@@ -66,6 +66,9 @@ enum strata_ssh_config_opt {
     STRATA_SSHC_PASSWORDAUTHENTICATION,
     STRATA_SSHC_KBDINTERACTIVEAUTHENTICATION,
     STRATA_SSHC_WARNWEAKCRYPTO,
+    STRATA_SSHC_CONTROLMASTER,
+    STRATA_SSHC_CONTROLPATH,
+    STRATA_SSHC_CONTROLPERSIST,
     STRATA_SSHC_COUNT
 };
 
@@ -84,6 +87,15 @@ enum strata_ssh_config_loglevel {
     STRATA_SSHC_LOG_DEBUG1,
     STRATA_SSHC_LOG_DEBUG2,
     STRATA_SSHC_LOG_DEBUG3
+};
+
+/* ControlMaster; the values are OpenSSH's (SSHCTL_MASTER_*). */
+enum strata_ssh_config_master {
+    STRATA_SSHC_MASTER_NO,
+    STRATA_SSHC_MASTER_YES,
+    STRATA_SSHC_MASTER_AUTO,
+    STRATA_SSHC_MASTER_ASK,
+    STRATA_SSHC_MASTER_AUTO_ASK
 };
 
 typedef struct strata_ssh_config_forward {
@@ -121,12 +133,16 @@ struct strata_ssh_config {
     int pubkey_authentication, password_authentication;          /* 0 / 1 */
     int kbd_interactive_authentication;                          /* 0 / 1 */
     int connect_timeout, server_alive_interval;                  /* seconds; 0 = none */
-    int server_alive_count_max; /* unanswered keepalives that end it (0: never) */
-    uint64_t rekey_bytes;       /* 0 = default */
-    int64_t rekey_seconds;      /* 0 = none */
-    int warn_weak_crypto;       /* 0 / 1: OpenSSH 10's warning for a key exchange that is not
-                                   post-quantum (no and no-pq-kex turn it off) */
-    int log_level;              /* enum strata_ssh_config_loglevel */
+    int server_alive_count_max;  /* unanswered keepalives that end it (0: never) */
+    uint64_t rekey_bytes;        /* 0 = default */
+    int64_t rekey_seconds;       /* 0 = none */
+    int warn_weak_crypto;        /* 0 / 1: OpenSSH 10's warning for a key exchange that is not
+                                    post-quantum (no and no-pq-kex turn it off) */
+    int log_level;               /* enum strata_ssh_config_loglevel */
+    char *control_path;          /* ControlPath as given ("none" possible); tokens unexpanded */
+    int control_master;          /* enum strata_ssh_config_master */
+    int control_persist;         /* 0 / 1 */
+    int control_persist_seconds; /* with control_persist 1: 0 = for ever */
     char *identity_files[STRATA_SSH_CONFIG_LIST_MAX];
     size_t n_identity_files;
     strata_ssh_config_forward forwards[STRATA_SSH_CONFIG_LIST_MAX];

@@ -6,12 +6,16 @@
 
 #define ECHO_BUF (64u * 1024u)
 
+/* The buffer is made when bytes come and given back while the connection
+ * is idle (strata__io_echo_trim): an idle echo holds none. */
 struct echo {
-    uint8_t buf[ECHO_BUF];
+    uint8_t *buf;
     size_t off, len;
     int eof;
-    strata_error err; /* never set: an echo cannot fail */
 };
+
+/* An echo cannot fail: every one reports this (all zero: STRATA_OK). */
+static const strata_error no_error;
 
 static strata_status echo_start(void *self, strata_io_conn *c)
 {
@@ -25,7 +29,7 @@ static const uint8_t *echo_in(void *self, size_t *n, strata_status *st)
     struct echo *e = self;
     *n = e->len;
     *st = e->len == 0 && e->eof ? STRATA_CLOSED : STRATA_OK;
-    return e->buf + e->off;
+    return e->buf ? e->buf + e->off : NULL;
 }
 
 static void echo_in_ack(void *self, size_t n)
@@ -46,6 +50,8 @@ static strata_status echo_out(void *self, const uint8_t *p, size_t n, size_t *us
         memmove(e->buf, e->buf + e->off, e->len);
         e->off = 0;
     }
+    if (!e->buf && n > 0 && !(e->buf = malloc(ECHO_BUF)))
+        return STRATA_E_NOMEM;
     size_t room = ECHO_BUF - e->off - e->len;
     size_t k = n < room ? n : room;
     memcpy(e->buf + e->off + e->len, p, k);
@@ -69,13 +75,15 @@ static int echo_out_done(const void *self)
 
 static const strata_error *echo_error(const void *self)
 {
-    const struct echo *e = self;
-    return &e->err;
+    (void)self;
+    return &no_error;
 }
 
 static void echo_close(void *self, void (*done)(void *), void *arg)
 {
-    free(self);
+    struct echo *e = self;
+    free(e->buf);
+    free(e);
     done(arg);
 }
 
@@ -83,6 +91,16 @@ static const struct strata_io_app_ops echo_ops = {
     "echo",       echo_start,    echo_in,    echo_in_ack, echo_out,
     echo_out_eof, echo_out_done, echo_error, echo_close,  NULL,
 };
+
+void strata__io_echo_trim(strata_io_app app)
+{
+    struct echo *e = app.self;
+    if (app.ops != &echo_ops || e->len)
+        return;
+    free(e->buf);
+    e->buf = NULL;
+    e->off = 0;
+}
 
 strata_status strata_io_app_echo_new(strata_io_app *out)
 {

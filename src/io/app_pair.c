@@ -24,9 +24,9 @@ struct half {
     int side;
     strata_io_conn *conn; /* while started and not closed */
     int closed;
-    int eof;       /* this half's out_eof: nothing more toward the partner */
-    strata_buf to; /* bytes from this half's stack for the partner's */
-    strata_error err;
+    int eof;           /* this half's out_eof: nothing more toward the partner */
+    strata_buf to;     /* bytes from this half's stack for the partner's */
+    strata_error *err; /* made on the first error (strata__io_half_err) */
 };
 
 struct pair {
@@ -63,7 +63,8 @@ static const uint8_t *pair_in(void *self, size_t *n, strata_status *st)
     if (o->eof)
         *st = STRATA_CLOSED;
     else if (o->closed)
-        *st = strata__error_set(&h->err, STRATA_E_IO, "the %s connection ended before its data did",
+        *st = strata__error_set(strata__io_half_err(&h->err), STRATA_E_IO,
+                                "the %s connection ended before its data did",
                                 h->side == 0 ? "forwarded" : "accepted");
     return NULL;
 }
@@ -86,14 +87,15 @@ static strata_status pair_out(void *self, const uint8_t *p, size_t n, size_t *us
     struct half *h = self, *o = partner(h);
     *used = 0;
     if (o->closed)
-        return strata__error_set(&h->err, STRATA_E_IO, "the %s connection is closed",
+        return strata__error_set(strata__io_half_err(&h->err), STRATA_E_IO,
+                                 "the %s connection is closed",
                                  h->side == 0 ? "forwarded" : "accepted");
     size_t have = strata_buf_len(&h->to);
     size_t room = have < PAIR_BUF ? PAIR_BUF - have : 0;
     size_t k = n < room ? n : room;
     strata_status r = strata_buf_put(&h->to, p, k);
     if (r != STRATA_OK)
-        return strata__error_set(&h->err, r, "relay buffer");
+        return strata__error_set(strata__io_half_err(&h->err), r, "relay buffer");
     *used = k;
     if (k)
         kick_partner(h);
@@ -119,7 +121,7 @@ static int pair_out_done(const void *self)
 
 static const strata_error *pair_error(const void *self)
 {
-    return &((const struct half *)self)->err;
+    return strata__io_half_error(((const struct half *)self)->err);
 }
 
 static void pair_close(void *self, void (*done)(void *arg), void *arg)
@@ -135,10 +137,22 @@ static void pair_close(void *self, void (*done)(void *arg), void *arg)
     if (--p->refs == 0) {
         strata_buf_free(&p->h[0].to);
         strata_buf_free(&p->h[1].to);
+        free(p->h[0].err);
+        free(p->h[1].err);
         free(p);
     } else if (other)
         strata_io_conn_kick(other); /* may close the partner (and free p): p is not used after */
     done(arg);
+}
+
+static const struct strata_io_app_ops pair_ops;
+
+void strata__io_pair_trim(strata_io_app app)
+{
+    if (app.ops != &pair_ops)
+        return;
+    struct half *h = app.self;
+    strata_buf_release(&h->to); /* only when empty */
 }
 
 static const struct strata_io_app_ops pair_ops = {

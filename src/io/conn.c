@@ -14,7 +14,8 @@
  * writes to the socket, and flushes it once the app has nothing more for now,
  * so layers write full records and the socket gets large writes. A
  * connection that stays quiet for IDLE_TRIM_MS gives back the memory of its
- * empty buffers (strata_stack_trim).
+ * empty buffers (strata_stack_trim); that memory, and a closed connection's,
+ * goes back to the system soon after (strata__io_release_soon).
  *
  * A failure on the network side (the peer cut the stream, a layer failed, a
  * socket error) does not drop what was already received: the connection
@@ -197,6 +198,7 @@ static void try_finish(strata_io_conn *c)
         uv_freeaddrinfo(c->ai_list);
     strata_stack_free(c->stack);
     strata_io_listener *from = c->from;
+    strata__io_release_soon(c->io);
     free(c);
     if (from)
         strata__io_listener_conn_gone(from);
@@ -298,8 +300,8 @@ static void fail_drain(strata_io_conn *c, const strata_error *e, strata_status f
 static void fail_drain_wire(strata_io_conn *c, const strata_error *e, strata_status fallback,
                             const char *what)
 {
-    if (c->state != STRATA__IO_CONN_UP || c->draining || c->wr.err.status != STRATA_OK ||
-        c->wr.eof_asked) {
+    if (c->state != STRATA__IO_CONN_UP || c->draining ||
+        strata__io_half_status(c->wr.err) != STRATA_OK || c->wr.eof_asked) {
         fail_with(c, e, fallback, what);
         return;
     }
@@ -333,14 +335,14 @@ void strata__io_conn_up(strata_io_conn *c)
     uv_stream_t *s = (uv_stream_t *)&c->tcp;
     if ((r = strata__io_rd_init(&c->rd, &c->io->loop, s, -1, STRATA__IO_RBUF, c->rd_what,
                                 conn_kick_cb, c)) != STRATA_OK) {
-        fail_with(c, &c->rd.err, r, c->rd_what);
+        fail_with(c, strata__io_half_error(c->rd.err), r, c->rd_what);
         return;
     }
     c->rd.cap_max = STRATA__IO_RBUF_MAX;
     if ((r = strata__io_wr_init(&c->wr, &c->io->loop, s, -1, STRATA__IO_WBUF,
                                 STRATA__IO_WR_EOF_SHUTDOWN, c->wr_what, conn_kick_cb, c)) !=
         STRATA_OK) {
-        fail_with(c, &c->wr.err, r, c->wr_what);
+        fail_with(c, strata__io_half_error(c->wr.err), r, c->wr_what);
         return;
     }
     c->state = STRATA__IO_CONN_UP;
@@ -350,7 +352,7 @@ void strata__io_conn_up(strata_io_conn *c)
         return;
     }
     if ((r = strata__io_rd_start(&c->rd)) != STRATA_OK) {
-        fail_with(c, &c->rd.err, r, c->rd_what);
+        fail_with(c, strata__io_half_error(c->rd.err), r, c->rd_what);
         return;
     }
     conn_pump(c);
@@ -499,9 +501,10 @@ static int pump_once(strata_io_conn *c)
     if (c->draining)
         return drain_once(c);
     /* An error met by an asynchronous write, with nothing more to write. */
-    if (c->wr.err.status != STRATA_OK) {
+    if (strata__io_half_status(c->wr.err) != STRATA_OK) {
         if (!peer_last_words(c))
-            fail_drain(c, &c->wr.err, c->wr.err.status, c->wr_what);
+            fail_drain(c, strata__io_half_error(c->wr.err), strata__io_half_status(c->wr.err),
+                       c->wr_what);
         return 1;
     }
     if (ae && ae->status != STRATA_OK)
@@ -520,7 +523,7 @@ static int pump_once(strata_io_conn *c)
             return fail_stack(c, r), 1;
         progress = 1;
     } else if (strata_status_is_error(st)) {
-        return fail_drain(c, &c->rd.err, st, c->rd_what), 1;
+        return fail_drain(c, strata__io_half_error(c->rd.err), st, c->rd_what), 1;
     }
 
     /* app -> stack: all the app has that the stack takes; once the app has
@@ -580,14 +583,14 @@ static int pump_once(strata_io_conn *c)
         if (n > 0) {
             if (strata_status_is_error(r = strata__io_wr_write(&c->wr, p, n, &used))) {
                 if (!peer_last_words(c))
-                    fail_drain(c, &c->wr.err, r, c->wr_what);
+                    fail_drain(c, strata__io_half_error(c->wr.err), r, c->wr_what);
                 return 1;
             }
             strata_stack_wire_ack(c->stack, used);
             progress |= used > 0;
         } else if (st == STRATA_CLOSED) {
             if (strata_status_is_error(r = strata__io_wr_eof(&c->wr)))
-                return fail_drain(c, &c->wr.err, r, c->wr_what), 1;
+                return fail_drain(c, strata__io_half_error(c->wr.err), r, c->wr_what), 1;
             progress = 1;
         } else if (strata_status_is_error(st)) {
             return fail_stack(c, st), 1;
@@ -603,6 +606,11 @@ static void idle_cb(uv_timer_t *t)
         strata_stack_trim(c->stack);
         strata__io_rd_trim(&c->rd);
         strata__io_wr_trim(&c->wr);
+        if (c->have_app) {
+            strata__io_echo_trim(c->app);
+            strata__io_pair_trim(c->app);
+        }
+        strata__io_release_soon(c->io);
     }
 }
 
@@ -632,8 +640,9 @@ static void conn_pump(strata_io_conn *c)
     /* Both directions ended: the app has all the peer sent, the peer has all
      * the app sent and our side is shut. */
     if (c->app_eof_sent && c->app.ops->out_done(c->app.self) && strata__io_wr_done(&c->wr)) {
-        if (c->wr.err.status != STRATA_OK)
-            fail_drain(c, &c->wr.err, c->wr.err.status, c->wr_what);
+        if (strata__io_half_status(c->wr.err) != STRATA_OK)
+            fail_drain(c, strata__io_half_error(c->wr.err), strata__io_half_status(c->wr.err),
+                       c->wr_what);
         else
             strata__io_conn_close(c);
     }

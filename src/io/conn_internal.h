@@ -51,7 +51,10 @@ struct strata_io_conn {
     char target[300]; /* HOST:PORT as asked for */
     char host[256];
     char port_str[8];
-    strata_error last_err; /* the last address's failure */
+    /* The last address's failure (a message, not a whole strata_error:
+     * this struct is per connection, and a listener holds many). */
+    int last_failed;
+    char last_msg[STRATA_ERROR_MSG_MAX];
 
     struct strata__io_rd rd; /* socket halves, once up */
     struct strata__io_wr wr;

@@ -33,10 +33,10 @@ static void connect_cb(uv_connect_t *req, int status)
     if (c->state != STRATA__IO_CONN_CONNECTING)
         return; /* closing: the socket's close is under way */
     if (status < 0) {
-        strata_error_clear(&c->last_err);
-        strata__error_set(&c->last_err, STRATA_E_IO, "connecting to %s: %s", c->peer,
-                          uv_strerror(status));
-        strata_log(STRATA_LOG_DEBUG, "io", "%s", strata_error_message(&c->last_err));
+        c->last_failed = 1;
+        snprintf(c->last_msg, sizeof(c->last_msg), "connecting to %s: %s", c->peer,
+                 uv_strerror(status));
+        strata_log(STRATA_LOG_DEBUG, "io", "%s", c->last_msg);
         c->ai_cur = c->ai_cur->ai_next;
         c->tcp_open = 0;
         c->tcp.data = c;
@@ -52,8 +52,8 @@ static void try_next(strata_io_conn *c)
     while (c->ai_cur && c->ai_cur->ai_family != AF_INET && c->ai_cur->ai_family != AF_INET6)
         c->ai_cur = c->ai_cur->ai_next;
     if (!c->ai_cur) {
-        if (c->last_err.status != STRATA_OK)
-            strata__io_conn_fail(c, c->last_err.status, "%s", strata_error_message(&c->last_err));
+        if (c->last_failed)
+            strata__io_conn_fail(c, STRATA_E_IO, "%s", c->last_msg);
         else
             strata__io_conn_fail(c, STRATA_E_IO, "connecting to %s: no address", c->target);
         return;

@@ -137,7 +137,7 @@ int strata__io_duplex_out_done(const void *self)
 int strata__io_duplex_out_flushed(const void *self)
 {
     const struct strata__io_duplex *d = self;
-    return !d->wr.busy || d->wr.err.status != STRATA_OK || d->out_closed;
+    return !d->wr.busy || strata__io_half_status(d->wr.err) != STRATA_OK || d->out_closed;
 }
 
 const strata_error *strata__io_duplex_error(const void *self)
@@ -145,7 +145,8 @@ const strata_error *strata__io_duplex_error(const void *self)
     const struct strata__io_duplex *d = self;
     if (d->err.status != STRATA_OK)
         return &d->err;
-    return d->rd.err.status != STRATA_OK ? &d->rd.err : &d->wr.err;
+    return strata__io_half_status(d->rd.err) != STRATA_OK ? strata__io_half_error(d->rd.err)
+                                                          : strata__io_half_error(d->wr.err);
 }
 
 void strata__io_duplex_close(void *self, void (*done)(void *), void *arg)

@@ -73,6 +73,22 @@ strata_status strata__io_fd_open(uv_loop_t *loop, int fd, int readable, const ch
     return STRATA_OK;
 }
 
+strata_error *strata__io_half_err(strata_error **slot)
+{
+    static _Thread_local strata_error no_memory;
+    if (!*slot && !(*slot = calloc(1, sizeof(**slot)))) {
+        strata_error_clear(&no_memory);
+        return &no_memory;
+    }
+    return *slot;
+}
+
+const strata_error *strata__io_half_error(const strata_error *e)
+{
+    static const strata_error none;
+    return e ? e : &none;
+}
+
 int strata__io_fd_direct(int fd)
 {
     struct stat st;
@@ -122,7 +138,8 @@ strata_status strata__io_rd_init(struct strata__io_rd *r, uv_loop_t *loop, uv_st
 static int rd_buf(struct strata__io_rd *r)
 {
     if (!r->buf && !(r->buf = malloc(r->cap)))
-        strata__error_set(&r->err, STRATA_E_NOMEM, "%s: out of memory", r->what);
+        strata__error_set(strata__io_half_err(&r->err), STRATA_E_NOMEM, "%s: out of memory",
+                          r->what);
     return r->buf != NULL;
 }
 
@@ -154,7 +171,8 @@ static void rd_stream_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 {
     struct strata__io_rd *r = s->data;
     (void)buf;
-    if (nread == UV_ENOBUFS && r->err.status != STRATA_OK) { /* no memory for a buffer */
+    if (nread == UV_ENOBUFS &&
+        strata__io_half_status(r->err) != STRATA_OK) { /* no memory for a buffer */
         uv_read_stop(s);
         r->reading = 0;
         r->kick(r->arg);
@@ -168,7 +186,7 @@ static void rd_stream_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
         if (nread == UV_EOF)
             r->eof = 1;
         else
-            strata__io_uv_error(&r->err, STRATA_E_IO, (int)nread, r->what);
+            strata__io_uv_error(strata__io_half_err(&r->err), STRATA_E_IO, (int)nread, r->what);
     } else {
         r->off = 0;
         r->len = (size_t)nread;
@@ -190,7 +208,7 @@ static void rd_file_cb(uv_fs_t *req)
         return;
     }
     if (res < 0) {
-        strata__io_uv_error(&r->err, STRATA_E_IO, (int)res, r->what);
+        strata__io_uv_error(strata__io_half_err(&r->err), STRATA_E_IO, (int)res, r->what);
     } else if (res == 0) {
         r->eof = 1;
     } else {
@@ -203,8 +221,8 @@ static void rd_file_cb(uv_fs_t *req)
 
 strata_status strata__io_rd_start(struct strata__io_rd *r)
 {
-    if (r->err.status != STRATA_OK)
-        return r->err.status;
+    if (strata__io_half_status(r->err) != STRATA_OK)
+        return strata__io_half_status(r->err);
     if (r->stopped || r->eof || r->len > 0)
         return STRATA_OK;
     int e = 0;
@@ -218,7 +236,7 @@ strata_status strata__io_rd_start(struct strata__io_rd *r)
             return STRATA_OK;
         rd_grow(r);
         if (!rd_buf(r))
-            return r->err.status;
+            return strata__io_half_status(r->err);
         if (r->direct < 0)
             r->direct = strata__io_fd_direct(r->fd);
         if (r->direct) {
@@ -238,8 +256,8 @@ strata_status strata__io_rd_start(struct strata__io_rd *r)
                 return STRATA_OK;
             }
             if (errno != EAGAIN && errno != EWOULDBLOCK)
-                return strata__io_uv_error(&r->err, STRATA_E_IO, uv_translate_sys_error(errno),
-                                           r->what);
+                return strata__io_uv_error(strata__io_half_err(&r->err), STRATA_E_IO,
+                                           uv_translate_sys_error(errno), r->what);
             r->direct = 0; /* made non-blocking by someone: the thread pool waits */
         }
         uv_buf_t b = uv_buf_init((char *)r->buf, (unsigned)r->cap);
@@ -248,7 +266,7 @@ strata_status strata__io_rd_start(struct strata__io_rd *r)
             r->fs_busy = 1;
     }
     if (e != 0)
-        return strata__io_uv_error(&r->err, STRATA_E_IO, e, r->what);
+        return strata__io_uv_error(strata__io_half_err(&r->err), STRATA_E_IO, e, r->what);
     return STRATA_OK;
 }
 
@@ -257,8 +275,8 @@ const uint8_t *strata__io_rd_peek(struct strata__io_rd *r, size_t *n, strata_sta
     *n = r->len;
     if (r->len > 0)
         *st = STRATA_OK;
-    else if (r->err.status != STRATA_OK)
-        *st = r->err.status;
+    else if (strata__io_half_status(r->err) != STRATA_OK)
+        *st = strata__io_half_status(r->err);
     else
         *st = r->eof ? STRATA_CLOSED : STRATA_OK;
     return r->len > 0 ? r->buf + r->off : NULL;
@@ -314,6 +332,8 @@ void strata__io_rd_free(struct strata__io_rd *r)
 {
     free(r->buf);
     r->buf = NULL;
+    free(r->err);
+    r->err = NULL;
 }
 
 /* ---- writer ----------------------------------------------------------------------- */
@@ -344,7 +364,7 @@ static void wr_fail(struct strata__io_wr *w, int e)
     if (e == UV_EPIPE && w->drop_on_epipe)
         w->broken = 1;
     else
-        strata__io_uv_error(&w->err, STRATA_E_IO, e, w->what);
+        strata__io_uv_error(strata__io_half_err(&w->err), STRATA_E_IO, e, w->what);
 }
 
 static void wr_shutdown_cb(uv_shutdown_t *req, int status)
@@ -353,7 +373,7 @@ static void wr_shutdown_cb(uv_shutdown_t *req, int status)
     w->busy = 0;
     /* ENOTCONN: the peer is gone already; nothing left to tell it. */
     if (status < 0 && status != UV_ECANCELED && status != UV_ENOTCONN)
-        strata__io_uv_error(&w->err, STRATA_E_IO, status, w->what);
+        strata__io_uv_error(strata__io_half_err(&w->err), STRATA_E_IO, status, w->what);
     w->eof_done = 1;
     w->kick(w->arg);
 }
@@ -392,7 +412,8 @@ static void wr_file_cb(uv_fs_t *req)
         if (w->pend_len > 0 && k > 0 && wr_file_start(w) == 0)
             return; /* a short write: the rest follows */
         if (w->pend_len > 0 && k == 0)
-            strata__error_set(&w->err, STRATA_E_IO, "%s: wrote nothing", w->what);
+            strata__error_set(strata__io_half_err(&w->err), STRATA_E_IO, "%s: wrote nothing",
+                              w->what);
         w->pend_len = 0;
     }
     wr_after(w);
@@ -412,15 +433,15 @@ static int wr_file_start(struct strata__io_wr *w)
 static void wr_after(struct strata__io_wr *w)
 {
     if (w->eof_asked && !w->eof_done && !w->busy) {
-        if (w->eof_mode == STRATA__IO_WR_EOF_SHUTDOWN && w->stream && w->err.status == STRATA_OK &&
-            !w->broken) {
+        if (w->eof_mode == STRATA__IO_WR_EOF_SHUTDOWN && w->stream &&
+            strata__io_half_status(w->err) == STRATA_OK && !w->broken) {
             int e = uv_shutdown(&w->sreq, w->stream, wr_shutdown_cb);
             if (e == 0) {
                 w->busy = 1;
                 return;
             }
             if (e != UV_ENOTCONN)
-                strata__io_uv_error(&w->err, STRATA_E_IO, e, w->what);
+                strata__io_uv_error(strata__io_half_err(&w->err), STRATA_E_IO, e, w->what);
         }
         w->eof_done = 1;
     }
@@ -430,10 +451,11 @@ static void wr_after(struct strata__io_wr *w)
 strata_status strata__io_wr_write(struct strata__io_wr *w, const uint8_t *p, size_t n, size_t *used)
 {
     *used = 0;
-    if (w->err.status != STRATA_OK)
-        return w->err.status;
+    if (strata__io_half_status(w->err) != STRATA_OK)
+        return strata__io_half_status(w->err);
     if (w->eof_asked)
-        return strata__error_set(&w->err, STRATA_E_STATE, "%s: write after the end", w->what);
+        return strata__error_set(strata__io_half_err(&w->err), STRATA_E_STATE,
+                                 "%s: write after the end", w->what);
     if (w->broken) {
         *used = n; /* the sink stopped reading: drop */
         return STRATA_OK;
@@ -457,13 +479,14 @@ strata_status strata__io_wr_write(struct strata__io_wr *w, const uint8_t *p, siz
             } else {
                 *used = done;
                 if (k == 0)
-                    return strata__error_set(&w->err, STRATA_E_IO, "%s: wrote nothing", w->what);
+                    return strata__error_set(strata__io_half_err(&w->err), STRATA_E_IO,
+                                             "%s: wrote nothing", w->what);
                 wr_fail(w, uv_translate_sys_error(errno));
                 if (w->broken) {
                     *used = n;
                     return STRATA_OK;
                 }
-                return w->err.status;
+                return strata__io_half_status(w->err);
             }
         }
     } else if (w->stream) {
@@ -478,13 +501,14 @@ strata_status strata__io_wr_write(struct strata__io_wr *w, const uint8_t *p, siz
                 *used = n;
                 return STRATA_OK;
             }
-            return w->err.status;
+            return strata__io_half_status(w->err);
         }
     }
     size_t rest = n - done;
     if (rest > 0 && !w->buf && !(w->buf = malloc(w->cap))) {
         *used = done;
-        return strata__error_set(&w->err, STRATA_E_NOMEM, "%s: out of memory", w->what);
+        return strata__error_set(strata__io_half_err(&w->err), STRATA_E_NOMEM, "%s: out of memory",
+                                 w->what);
     }
     if (rest > 0) {
         size_t k = rest < w->cap ? rest : w->cap;
@@ -502,7 +526,7 @@ strata_status strata__io_wr_write(struct strata__io_wr *w, const uint8_t *p, siz
         }
         if (e != 0) {
             w->pend_len = 0;
-            return strata__io_uv_error(&w->err, STRATA_E_IO, e, w->what);
+            return strata__io_uv_error(strata__io_half_err(&w->err), STRATA_E_IO, e, w->what);
         }
         done += k;
     }
@@ -512,7 +536,8 @@ strata_status strata__io_wr_write(struct strata__io_wr *w, const uint8_t *p, siz
 
 size_t strata__io_wr_try(struct strata__io_wr *w, const uint8_t *p, size_t n)
 {
-    if (!w->stream || w->busy || w->broken || w->eof_asked || w->err.status != STRATA_OK || !n)
+    if (!w->stream || w->busy || w->broken || w->eof_asked ||
+        strata__io_half_status(w->err) != STRATA_OK || !n)
         return 0;
     uv_buf_t b = uv_buf_init((char *)p, (unsigned)(n > UINT32_MAX ? UINT32_MAX : n));
     int k = uv_try_write(w->stream, &b, 1);
@@ -525,11 +550,11 @@ size_t strata__io_wr_try(struct strata__io_wr *w, const uint8_t *p, size_t n)
 strata_status strata__io_wr_eof(struct strata__io_wr *w)
 {
     if (w->eof_asked)
-        return w->err.status;
+        return strata__io_half_status(w->err);
     w->eof_asked = 1;
     if (!w->busy)
         wr_after(w);
-    return w->err.status;
+    return strata__io_half_status(w->err);
 }
 
 int strata__io_wr_done(const struct strata__io_wr *w)
@@ -556,4 +581,6 @@ void strata__io_wr_free(struct strata__io_wr *w)
 {
     free(w->buf);
     w->buf = NULL;
+    free(w->err);
+    w->err = NULL;
 }

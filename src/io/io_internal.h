@@ -41,7 +41,19 @@ struct strata_io {
     uint64_t grace_ms; /* strata_io_stop_on_signals_graceful: SIGTERM drains */
     uv_timer_t grace;  /* the drain's deadline */
     int grace_open, draining;
+    uv_timer_t trim; /* strata__io_release_soon */
+    int trim_open, trim_armed;
 };
+
+/* Memory freed by connections that closed or went idle is given back to the
+ * system (malloc_trim with glibc) once, STRATA__IO_TRIM_DELAY_MS after the
+ * first such call: many connections closing together cost one trim. */
+#define STRATA__IO_TRIM_DELAY_MS 1000
+void strata__io_release_soon(strata_io *io);
+/* The library's endpoints give back empty buffers while their connection
+ * is idle; each does nothing to an endpoint of another kind. */
+void strata__io_echo_trim(strata_io_app app);
+void strata__io_pair_trim(strata_io_app app);
 
 /* A link in the driver's list of live objects. */
 struct strata__io_node {
@@ -95,10 +107,21 @@ struct strata__io_rd {
     int stopped;      /* the owner is closing: read no more */
     const char *what; /* names the source in errors (static or owner's) */
     uint64_t total;
-    strata_error err;
+    strata_error *err; /* the sticky error, made when one occurs (NULL: none) */
     void (*kick)(void *arg);
     void *arg;
 };
+
+/* A half's sticky error is made on its first error (a strata_error is 2 KB
+ * and a listener holds two halves per connection). half_err makes it (an
+ * error of its own, per thread, when out of memory), half_status reads its
+ * status (STRATA_OK when none), half_error gives it or an empty one. */
+strata_error *strata__io_half_err(strata_error **slot);
+static inline strata_status strata__io_half_status(const strata_error *e)
+{
+    return e ? e->status : STRATA_OK;
+}
+const strata_error *strata__io_half_error(const strata_error *e);
 
 /* Stream mode when stream is not NULL (the handle's data pointer is taken),
  * else file mode on fd. The buffer holds cap bytes; set cap_max above it to
@@ -145,7 +168,7 @@ struct strata__io_wr {
     int drop_on_epipe;
     const char *what;
     uint64_t total;
-    strata_error err;
+    strata_error *err; /* the sticky error, made when one occurs (NULL: none) */
     void (*kick)(void *arg);
     void *arg;
 };

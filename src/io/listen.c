@@ -1,4 +1,5 @@
 /* Listening: accept many connections at once, each with its own stack. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,9 +175,23 @@ static strata_status resolve_bind(const char *host, uint16_t port, struct sockad
     return r;
 }
 
-strata_status strata_io_listen(strata_io *io, const char *host, uint16_t port,
-                               const strata_io_listener_config *cfg, strata_io_listener **out,
-                               strata_error *err)
+/* SO_REUSEPORT on the socket uv_tcp_init_ex made: several listeners, one per
+ * loop, share the address and the kernel hashes each new connection to one
+ * of them. A libuv error code. */
+static int reuse_port(uv_tcp_t *tcp)
+{
+    uv_os_fd_t fd;
+    int on = 1, e = uv_fileno((uv_handle_t *)tcp, &fd);
+    if (e != 0)
+        return e;
+    if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) != 0)
+        return uv_translate_sys_error(errno);
+    return 0;
+}
+
+static strata_status listen_on(strata_io *io, const char *host, uint16_t port,
+                               const strata_io_listener_config *cfg, int reuse,
+                               strata_io_listener **out, strata_error *err)
 {
     strata_status r;
     strata_error scratch;
@@ -202,7 +217,8 @@ strata_status strata_io_listen(strata_io *io, const char *host, uint16_t port,
         l->stack_cfg = *cfg->stack;
         l->cfg.stack = &l->stack_cfg;
     }
-    int e = uv_tcp_init(&io->loop, &l->tcp);
+    int e =
+        reuse ? uv_tcp_init_ex(&io->loop, &l->tcp, ss.ss_family) : uv_tcp_init(&io->loop, &l->tcp);
     if (e != 0) {
         free(l);
         return strata__error_set(err, STRATA_E_IO, "listening on %s: %s", where, uv_strerror(e));
@@ -212,6 +228,11 @@ strata_status strata_io_listen(strata_io *io, const char *host, uint16_t port,
     l->node.listener = 1;
     strata__io_link(io, &l->node);
     int backlog = cfg->backlog > 0 ? cfg->backlog : STRATA_IO_BACKLOG_DEFAULT;
+    if (reuse && (e = reuse_port(&l->tcp)) != 0) {
+        strata_io_listener_close(l);
+        return strata__error_set(err, STRATA_E_IO, "listening on %s: SO_REUSEPORT: %s", where,
+                                 uv_strerror(e));
+    }
     if ((e = uv_tcp_bind(&l->tcp, (struct sockaddr *)&ss, 0)) != 0 ||
         (e = uv_listen((uv_stream_t *)&l->tcp, backlog, on_connection)) != 0) {
         strata_io_listener_close(l);
@@ -228,4 +249,18 @@ strata_status strata_io_listen(strata_io *io, const char *host, uint16_t port,
     strata_log(STRATA_LOG_INFO, "io", "listening on %s", l->addr);
     *out = l;
     return STRATA_OK;
+}
+
+strata_status strata_io_listen(strata_io *io, const char *host, uint16_t port,
+                               const strata_io_listener_config *cfg, strata_io_listener **out,
+                               strata_error *err)
+{
+    return listen_on(io, host, port, cfg, 0, out, err);
+}
+
+strata_status strata_io_listen_reuse_port(strata_io *io, const char *host, uint16_t port,
+                                          const strata_io_listener_config *cfg,
+                                          strata_io_listener **out, strata_error *err)
+{
+    return listen_on(io, host, port, cfg, 1, out, err);
 }

@@ -5,6 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __GLIBC__ /* stdlib.h tells */
+#include <malloc.h>
+#endif
 
 #include "io/io_internal.h"
 #include "strata/log.h"
@@ -35,6 +38,11 @@ strata_status strata_io_run(strata_io *io)
     return STRATA_OK;
 }
 
+strata_status strata_io_after_fork(strata_io *io)
+{
+    return uv_loop_fork(&io->loop) == 0 ? STRATA_OK : STRATA_E_IO;
+}
+
 strata_status strata_io_fork_background(strata_io *io, int *is_parent)
 {
     fflush(stdout);
@@ -52,7 +60,7 @@ strata_status strata_io_fork_background(strata_io *io, int *is_parent)
         if (fd != STDIN_FILENO)
             close(fd);
     }
-    return uv_loop_fork(&io->loop) == 0 ? STRATA_OK : STRATA_E_IO;
+    return strata_io_after_fork(io);
 }
 
 uint64_t strata_io_now(const strata_io *io)
@@ -78,6 +86,33 @@ void strata__io_unlink(strata_io *io, struct strata__io_node *n)
     if (n->next)
         n->next->prev = n->prev;
     n->prev = n->next = NULL;
+}
+
+/* Freed heap pages go back to the system: glibc keeps what free() returns
+ * (in the middle of the heap, and in each thread's arena) resident until
+ * malloc_trim, so without it a listener stays at its peak after a burst. */
+static void trim_cb(uv_timer_t *t)
+{
+    strata_io *io = t->data;
+    io->trim_armed = 0;
+#ifdef __GLIBC__
+    (void)malloc_trim(0);
+#endif
+}
+
+void strata__io_release_soon(strata_io *io)
+{
+    if (io->trim_armed)
+        return;
+    if (!io->trim_open) {
+        if (uv_timer_init(&io->loop, &io->trim) != 0)
+            return;
+        io->trim_open = 1;
+        io->trim.data = io;
+        uv_unref((uv_handle_t *)&io->trim); /* it does not keep the run going */
+    }
+    if (uv_timer_start(&io->trim, trim_cb, STRATA__IO_TRIM_DELAY_MS, 0) == 0)
+        io->trim_armed = 1;
 }
 
 static void close_stray(uv_handle_t *h, void *arg)
@@ -192,6 +227,8 @@ void strata_io_free(strata_io *io)
     }
     if (io->grace_open)
         uv_close((uv_handle_t *)&io->grace, NULL);
+    if (io->trim_open)
+        uv_close((uv_handle_t *)&io->trim, NULL);
     uv_run(&io->loop, UV_RUN_DEFAULT);
     /* Nothing should be left; close anything that is, rather than leak. */
     uv_walk(&io->loop, close_stray, NULL);

@@ -23,7 +23,9 @@ enum kind {
     K_FORWARD,
     K_LOG,
     K_IDFILE,
-    K_WARNWEAK
+    K_WARNWEAK,
+    K_MASTER,
+    K_PERSIST
 };
 
 struct option_row {
@@ -69,6 +71,9 @@ static const struct option_row options[] = {
     {"KbdInteractiveAuthentication", STRATA_SSHC_KBDINTERACTIVEAUTHENTICATION, K_YESNO,
      INT(kbd_interactive_authentication)},
     {"WarnWeakCrypto", STRATA_SSHC_WARNWEAKCRYPTO, K_WARNWEAK, INT(warn_weak_crypto)},
+    {"ControlMaster", STRATA_SSHC_CONTROLMASTER, K_MASTER, INT(control_master)},
+    {"ControlPath", STRATA_SSHC_CONTROLPATH, K_STR, STR(control_path)},
+    {"ControlPersist", STRATA_SSHC_CONTROLPERSIST, K_PERSIST, INT(control_persist)},
 };
 
 /* Argument counts each kind takes: min, max. */
@@ -93,6 +98,7 @@ void strata_ssh_config_init(strata_ssh_config *c)
     c->connect_timeout = c->server_alive_interval = c->server_alive_count_max = -1;
     c->log_level = -1;
     c->warn_weak_crypto = -1;
+    c->control_master = c->control_persist = -1;
 }
 
 void strata_ssh_config_free(strata_ssh_config *c)
@@ -435,6 +441,32 @@ static strata_status apply_keyword(strata_ssh_config *c, const char *loc, int ar
                                     row->name, v);
         if (!c->set[row->opt])
             *ip = x;
+        break;
+    case K_MASTER: { /* ssh_config(5): yes, no, ask, auto, autoask */
+        static const char *const names[] = {"no", "yes", "auto", "ask", "autoask"};
+        x = -1;
+        for (int i = 0; i < 5; i++)
+            if (!strcasecmp(v, names[i]))
+                x = i;
+        if (x < 0)
+            return strata_error_set(err, STRATA_E_SSH_CONFIG,
+                                    "%s: %s must be yes, no, ask, auto or autoask, not \"%s\"", loc,
+                                    row->name, v);
+        if (!c->set[row->opt])
+            *ip = x;
+        break;
+    }
+    case K_PERSIST: /* yes, no, or a time (0: for ever, as yes) */
+        x = parse_yesno(v);
+        n = x < 0 ? parse_time(v) : 0;
+        if (x < 0 && n < 0)
+            return strata_error_set(err, STRATA_E_SSH_CONFIG,
+                                    "%s: %s must be yes, no or a time, not \"%s\"", loc, row->name,
+                                    v);
+        if (!c->set[row->opt]) {
+            *ip = x >= 0 ? x : 1;
+            c->control_persist_seconds = x >= 0 ? 0 : (int)n;
+        }
         break;
     case K_LOG:
         if ((x = parse_loglevel(v)) < 0)

@@ -351,6 +351,36 @@ static void test_bad_arguments(void **state)
     strata_io_free(io);
 }
 
+/* Listeners made with strata_io_listen_reuse_port share one address (one
+ * per driver, as strata listen --workers runs them); a plain listener on it
+ * is refused, and a reuse-port one cannot join a plain listener's port. */
+static void test_reuse_port(void **state)
+{
+    (void)state;
+    strata_io *a = NULL, *b = NULL, *c = NULL;
+    assert_ok(strata_io_new(&a));
+    assert_ok(strata_io_new(&b));
+    assert_ok(strata_io_new(&c));
+    strata_io_listener *la = NULL, *lb = NULL, *lc = NULL;
+    strata_error err;
+    strata_io_listener_config cfg = {accept_echo, NULL, NULL, NULL, 0};
+    assert_ok(strata_io_listen_reuse_port(a, "127.0.0.1", 0, &cfg, &la, &err));
+    uint16_t port = strata_io_listener_port(la);
+    assert_ok(strata_io_listen_reuse_port(b, "127.0.0.1", port, &cfg, &lb, &err));
+    assert_int_equal(strata_io_listener_port(lb), port);
+    assert_status(strata_io_listen(c, "127.0.0.1", port, &cfg, &lc, &err), STRATA_E_IO);
+    assert_null(lc);
+    assert_ok(strata_io_listen(c, "127.0.0.1", 0, &cfg, &lc, &err));
+    strata_io_listener *ld = NULL;
+    assert_status(
+        strata_io_listen_reuse_port(a, "127.0.0.1", strata_io_listener_port(lc), &cfg, &ld, &err),
+        STRATA_E_IO);
+    assert_null(ld);
+    strata_io_free(a);
+    strata_io_free(b);
+    strata_io_free(c);
+}
+
 /* The pattern endpoint the demo relies on notices a changed byte, and a byte
  * too many. */
 static void test_pattern_checks(void **state)
@@ -486,6 +516,7 @@ int main(void)
         cmocka_unit_test(test_connect_refused),
         cmocka_unit_test(test_unix_socket),
         cmocka_unit_test(test_bad_arguments),
+        cmocka_unit_test(test_reuse_port),
         cmocka_unit_test(test_pattern_checks),
         cmocka_unit_test(test_quiet_tls_connection_is_trimmed),
     };

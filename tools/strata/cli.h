@@ -68,6 +68,8 @@ int cli_parse_bytes(const char *name, const char *s, uint64_t min, uint64_t max,
 /* -v: strata's log messages to stderr: level info and up; -vv: debug (each
  * layer's handshake steps, its bytes when it goes); -vvv: trace. */
 void cli_verbose(int level);
+/* Names worker n (1..N) in this thread's log lines ("[worker n]"); 0: none. */
+void cli_log_worker(unsigned n);
 /* The level last given to cli_verbose (0: quiet). */
 int cli_verbosity(void);
 /* The stack configuration of connect and listen: defaults, and an event

@@ -109,12 +109,24 @@ int cli_parse_bytes(const char *name, const char *s, uint64_t min, uint64_t max,
     return 0;
 }
 
+/* The worker of `strata listen --workers N` this thread runs (1..N), named
+ * in each log line; 0 with one worker. */
+static _Thread_local unsigned log_worker;
+
 static void log_to_stderr(enum strata_log_level level, const char *module, const char *msg,
                           void *user)
 {
     (void)level;
     (void)user;
-    fprintf(stderr, "strata: [%s] %s\n", module, msg);
+    if (log_worker)
+        fprintf(stderr, "strata: [worker %u] [%s] %s\n", log_worker, module, msg);
+    else
+        fprintf(stderr, "strata: [%s] %s\n", module, msg);
+}
+
+void cli_log_worker(unsigned n)
+{
+    log_worker = n;
 }
 
 static int verbosity;

@@ -1,11 +1,14 @@
 /* strata listen CHAIN... (--echo | --exec CMD) [--once]: serve connections. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "chain.h"
 #include "cli.h"
 #include "strata/io.h"
+#include "strata/log.h"
 
 static void help(FILE *f)
 {
@@ -37,7 +40,11 @@ static void help(FILE *f)
     fprintf(f, "  --max-conns N          at most N connections at once; further clients\n"
                "                         wait in the accept queue until one ends\n"
                "  --grace SECONDS        on SIGTERM stop accepting and give open connections\n"
-               "                         SECONDS to finish (default 10); SIGINT stops at once\n");
+               "                         SECONDS to finish (default 10); SIGINT stops at once\n"
+               "  --workers N            N threads, each with its own event loop and listening\n"
+               "                         socket on the address (SO_REUSEPORT); each connection\n"
+               "                         stays on the worker that accepted it (default: the\n"
+               "                         number of online cores; 1 with --once or --max-conns)\n");
     fprintf(f, "connection options (each accepted connection, and each forward one):\n");
     cli_conn_opts_help(f, 0);
     fprintf(f, "  -v, --verbose          report connections on stderr (-vv: more, with\n"
@@ -180,38 +187,110 @@ static int check_chains(struct chain *chain, struct chain *forward)
     return rc;
 }
 
-static int serve(struct server *sv)
+/* One io loop with its own listening socket; with --workers N, N of them,
+ * each run by its own thread, on one address (SO_REUSEPORT: the kernel
+ * spreads new connections over the sockets; a connection stays on the
+ * worker that accepted it). What they share is read-only while they run:
+ * the chains and their TLS contexts (OpenSSL locks the session cache). */
+struct worker {
+    struct server s;
+    strata_io_listener *l;
+    unsigned index; /* 1..N; 0 with one worker */
+    pthread_t thread;
+    int started;
+};
+
+static void *run_worker(void *arg)
 {
-    struct server s = *sv;
-    struct chain *chain = s.chain, *forward = s.forward;
-    strata_io_listener *l = NULL;
+    struct worker *w = arg;
+    cli_log_worker(w->index);
+    if (strata_io_run(w->s.io) != STRATA_OK)
+        w->s.failed++;
+    return NULL;
+}
+
+/* Worker w's loop and listener on port (0 for the first: any free one). */
+static int start_worker(struct worker *w, const struct server *sv, unsigned n, uint16_t port)
+{
     strata_error err;
     strata_status r;
-    int rc = check_chains(chain, forward);
-    if (rc != CLI_OK)
-        return rc;
-    if ((r = strata_io_new(&s.io)) != STRATA_OK) {
+    w->s = *sv;
+    if ((r = strata_io_new(&w->s.io)) != STRATA_OK) {
         cli_err("starting the io driver: %s", strata_status_str(r));
         return CLI_FAIL;
     }
-    const struct chain_elem *t = &chain->elems[0];
-    strata_io_listener_config cfg = {on_accept, on_done, &s, cli_stack_config_for(s.opts), 0};
-    if ((r = strata_io_listen(s.io, t->host, t->port, &cfg, &l, &err)) != STRATA_OK) {
+    const struct chain_elem *t = &sv->chain->elems[0];
+    cli_log_worker(w->index); /* its "listening on" line names it */
+    strata_io_listener_config cfg = {on_accept, on_done, &w->s, cli_stack_config_for(sv->opts), 0};
+    r = n > 1 ? strata_io_listen_reuse_port(w->s.io, t->host, port, &cfg, &w->l, &err)
+              : strata_io_listen(w->s.io, t->host, port, &cfg, &w->l, &err);
+    cli_log_worker(0);
+    if (r != STRATA_OK) {
         cli_err("%s", strata_error_message(&err));
-        strata_io_free(s.io);
         return CLI_FAIL;
     }
-    strata_io_listener_set_max_conns(l, s.max_conns);
-    if (strata_io_stop_on_signals_graceful(s.io, s.grace_ms) != STRATA_OK)
+    strata_io_listener_set_max_conns(w->l, sv->max_conns);
+    if (strata_io_stop_on_signals_graceful(w->s.io, sv->grace_ms) != STRATA_OK)
         cli_err("cannot watch for SIGINT and SIGTERM; they will end the process at once");
-    cli_err("listening on %s", strata_io_listener_addr(l));
-    if (strata_io_run(s.io) != STRATA_OK)
-        s.failed++;
-    int sig = strata_io_stopped_by(s.io);
-    strata_io_free(s.io);
+    return CLI_OK;
+}
+
+static int serve(struct server *sv, unsigned n)
+{
+    int rc = check_chains(sv->chain, sv->forward);
+    if (rc != CLI_OK)
+        return rc;
+    struct worker *w = calloc(n, sizeof(*w));
+    if (!w) {
+        cli_err("out of memory for %u workers", n);
+        return CLI_FAIL;
+    }
+    for (unsigned i = 0; i < n && rc == CLI_OK; i++) {
+        w[i].index = n > 1 ? i + 1 : 0;
+        rc = start_worker(&w[i], sv, n,
+                          i ? strata_io_listener_port(w[0].l) : sv->chain->elems[0].port);
+    }
+    if (rc == CLI_OK) {
+        cli_err("listening on %s", strata_io_listener_addr(w[0].l));
+        if (n > 1)
+            strata_log(STRATA_LOG_INFO, "listen", "%u workers, one loop and socket each", n);
+        for (unsigned i = 1; i < n; i++) {
+            int e = pthread_create(&w[i].thread, NULL, run_worker, &w[i]);
+            if (e != 0) {
+                /* The workers started go on; this one's socket is closed,
+                 * so the kernel hands its share to them. */
+                cli_err("worker %u: cannot start a thread: %s", i + 1, strerror(e));
+                strata_io_listener_close(w[i].l);
+                continue;
+            }
+            w[i].started = 1;
+        }
+        run_worker(&w[0]);
+    }
+    int failed = 0, sig = 0;
+    for (unsigned i = 0; i < n; i++) {
+        if (w[i].started)
+            pthread_join(w[i].thread, NULL);
+        failed += w[i].s.failed;
+        if (w[i].s.io && strata_io_stopped_by(w[i].s.io))
+            sig = 1;
+        strata_io_free(w[i].s.io);
+    }
+    free(w);
+    if (rc != CLI_OK)
+        return rc;
     if (sig)
         return CLI_OK; /* asked to stop: not a failure */
-    return s.failed ? CLI_FAIL : CLI_OK;
+    return failed ? CLI_FAIL : CLI_OK;
+}
+
+#define CLI_MAX_WORKERS 256
+
+/* The number of online cores, at most CLI_MAX_WORKERS. */
+static unsigned default_workers(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > CLI_MAX_WORKERS ? CLI_MAX_WORKERS : (unsigned)n;
 }
 
 int cmd_listen(int argc, char **argv)
@@ -221,7 +300,7 @@ int cmd_listen(int argc, char **argv)
     const char *exec = NULL, *v;
     struct cli_conn_opts opts;
     cli_conn_opts_init(&opts);
-    uint64_t grace_ms = 10000, max_conns = 0;
+    uint64_t grace_ms = 10000, max_conns = 0, workers = 0;
     for (int i = 1; i < argc; i++) {
         int k = cli_std_opt(argv[i], &verbose);
         if (k == CLI_STD_HELP) {
@@ -247,6 +326,15 @@ int cmd_listen(int argc, char **argv)
                 return CLI_USAGE;
             }
             max_conns = m;
+        } else if ((v = cli_opt_value(argc, argv, &i, "--workers", &bad)) != NULL) {
+            char *end = NULL;
+            unsigned long m = bad ? 0 : strtoul(v, &end, 10);
+            if (bad || !end || *end || m == 0 || m > CLI_MAX_WORKERS) {
+                cli_err("listen: --workers wants a number of threads, 1 to %d, not '%s'",
+                        CLI_MAX_WORKERS, bad ? "" : v);
+                return CLI_USAGE;
+            }
+            workers = m;
         } else if ((k = cli_conn_opt(argc, argv, &i, &opts, 0)) != 0) {
             if (k < 0)
                 return CLI_USAGE;
@@ -280,6 +368,14 @@ int cmd_listen(int argc, char **argv)
         cli_err("listen: --forward needs a chain (e.g. --forward tcp:HOST:PORT)");
         return CLI_USAGE;
     }
+    if (workers > 1 && (once || max_conns)) {
+        cli_err("listen: --%s counts the connections of one worker: it cannot go with "
+                "--workers %u",
+                once ? "once" : "max-conns", (unsigned)workers);
+        return CLI_USAGE;
+    }
+    if (!workers)
+        workers = once || max_conns ? 1 : default_workers();
     if ((rc = cli_chain_parse(&chain, elems, n, 1)) != 0)
         return rc;
     if (forward && (rc = cli_chain_parse(&fchain, felems, nf, 0)) != 0) {
@@ -290,7 +386,7 @@ int cmd_listen(int argc, char **argv)
     struct server sv = {
         &chain, forward ? &fchain : NULL, NULL, exec, &opts, (unsigned)max_conns, grace_ms, once, 0,
         0};
-    rc = serve(&sv);
+    rc = serve(&sv, (unsigned)workers);
     chain_free(&chain);
     if (forward)
         chain_free(&fchain);

@@ -21,6 +21,7 @@
 
 #include "cli.h"
 #include "ssh_escape.h"
+#include "ssh_mux_cli.h"
 #include "ssh_tty.h"
 #include "strata/io.h"
 #include "strata/ssh_session.h"
@@ -36,8 +37,8 @@ static void help(FILE *f)
         "                  [-L [bind:]port:host:hostport]... [-R [bind:]port:host:hostport]...\n"
         "                  [-D [bind:]port]... [-W host:port] [-A|-a]\n"
         "                  [-J [user@]host[:port][,...]] [-N] [-n] [-s] [-T|-t] [-C] [-q] [-v]\n"
-        "                  [-c ciphers] [-m macs] [-e char] [-E logfile] [-f]\n"
-        "                  DESTINATION [COMMAND...]\n\n"
+        "                  [-c ciphers] [-m macs] [-e char] [-E logfile] [-f] [-M]\n"
+        "                  [-S ctl_path] [-O check|exit|stop] DESTINATION [COMMAND...]\n\n"
         "DESTINATION is [user@]host or ssh://[user@]host[:port]. Options come from the\n"
         "command line, then -F CONFIG (default ~/.ssh/config) Host blocks; the first\n"
         "value given for an option wins. The exit status is the remote command's, or\n"
@@ -47,7 +48,11 @@ static void help(FILE *f)
         "  -W host:port    stdin and stdout to host:port through the destination (a\n"
         "                  direct-tcpip channel, no session): ProxyCommand strata ssh -W %%h:%%p\n"
         "  -A, -a          forward (-A) or do not forward (-a) the ssh-agent of\n"
-        "                  SSH_AUTH_SOCK to the session\n");
+        "                  SSH_AUTH_SOCK to the session\n"
+        "Connection sharing as OpenSSH (its mux protocol): -M (ControlMaster yes),\n"
+        "-S ctl_path (ControlPath), -O check|exit|stop asks a running master;\n"
+        "-o ControlMaster=yes|no|auto|ask|autoask, ControlPath (%%-tokens, none),\n"
+        "ControlPersist=yes|no|TIME (the master stays in the background).\n");
 }
 
 /* ---- the session ------------------------------------------------------------- */
@@ -230,6 +235,7 @@ static void on_done(void *user, strata_io_conn *c, const strata_error *err)
     (void)c;
     strata_io_signal_stop(winch_watch);
     winch_watch = NULL;
+    ssh_mux_done();
     strata_error_copy(&s->err, err);
     s->done = 1;
 }
@@ -442,7 +448,7 @@ static int parse(int argc, char **argv, struct ssh_cmd *c, const char **dest)
         if (!strcmp(argv[i], "--"))
             break;
     }
-    while ((ch = getopt(argc, argv, "+p:l:i:o:F:L:R:D:W:J:NTtCqvc:m:hE:nxaAse:f")) != -1) {
+    while ((ch = getopt(argc, argv, "+p:l:i:o:F:L:R:D:W:J:NTtCqvc:m:hE:nxaAse:fMS:O:")) != -1) {
         switch (ch) {
         case 'p': {
             char *e;
@@ -536,6 +542,12 @@ static int parse(int argc, char **argv, struct ssh_cmd *c, const char **dest)
                 return CLI_USAGE;
             }
             break;
+        case 'M':
+        case 'S':
+        case 'O':
+            if (ssh_mux_option(ch, optarg) < 0)
+                return CLI_USAGE;
+            break;
         case 'E':
             c->log_file = optarg;
             break;
@@ -544,7 +556,7 @@ static int parse(int argc, char **argv, struct ssh_cmd *c, const char **dest)
             c->null_stdin = 1; /* as OpenSSH: -f implies -n */
             break;
         default:
-            if (optopt && strchr("plioFLRDWJcmEe", optopt))
+            if (optopt && strchr("plioFLRDWJcmEeSO", optopt))
                 cli_err("option requires an argument -- %c", optopt);
             else
                 cli_err("unknown option -- %c", optopt);
@@ -630,6 +642,7 @@ static int run(struct ssh_cmd *c, struct session *sp, strata_io *io, strata_ssh_
         fork_io = io;
         lc.on_ready = on_ready_fork;
     }
+    ssh_mux_layer(&lc);
     strata_io_conn *conn;
     if ((r = strata_ssh_session_connect(ss, io, &lc, c->fwd, app, &cfg, &conn, &sp->target_layer,
                                         &err)) != STRATA_OK) {
@@ -641,6 +654,7 @@ static int run(struct ssh_cmd *c, struct session *sp, strata_io *io, strata_ssh_
     if (c->stdio_host[0] && (r = strata_ssh_layer_set_direct(sp->target_layer, c->stdio_host,
                                                              c->stdio_port)) != STRATA_OK)
         strata_io_conn_abort(conn, r, "cannot set up stdio forwarding");
+    ssh_mux_connected(io, conn);
     if (pty && stdin_tty) {
         ssh_tty_watch_winch();
         if (strata_io_on_signal(io, SIGWINCH, on_winch, conn, &winch_watch) != STRATA_OK)
@@ -726,12 +740,18 @@ int cmd_ssh(int argc, char **argv)
         rc = report(&err);
         goto out;
     }
-    rc = run(&c, &s, io, ss);
+    struct ssh_mux_run mr = {dest, c.command, c.subsystem,
+                             !c.no_command && !c.null_stdin && !c.tty_never &&
+                                 (c.tty_force > 0 || (!c.command && isatty(STDIN_FILENO))),
+                             c.no_command};
+    if ((rc = ssh_mux_prepare(io, ss, s.fwd, &mr)) < 0)
+        rc = run(&c, &s, io, ss);
 out:
     /* The connection has ended (io is run out): forwarding first, then the
      * io driver, then the session its layers pointed into. */
     strata_ssh_forward_free(s.fwd);
     strata_io_free(io);
+    ssh_mux_free();
     strata_ssh_session_free(ss);
     free(c.command);
     if (in_background) {
