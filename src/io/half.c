@@ -291,6 +291,12 @@ void strata__io_rd_ack(struct strata__io_rd *r, size_t n)
     if (r->len == 0) {
         r->off = 0;
         (void)strata__io_rd_start(r); /* an error is kept and shows in peek */
+        /* A direct file was read at once: tell the owner, as a thread-pool
+         * read's callback would (an owner that does not loop on its own
+         * would otherwise never look again). */
+        if (!r->stream && r->direct > 0 &&
+            (r->len > 0 || r->eof || strata__io_half_status(r->err) != STRATA_OK))
+            r->kick(r->arg);
     }
 }
 

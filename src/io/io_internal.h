@@ -135,7 +135,8 @@ strata_status strata__io_rd_init(struct strata__io_rd *r, uv_loop_t *loop, uv_st
 strata_status strata__io_rd_start(struct strata__io_rd *r);
 /* Unread bytes; *st STRATA_OK, STRATA_CLOSED at the end, or the error. */
 const uint8_t *strata__io_rd_peek(struct strata__io_rd *r, size_t *n, strata_status *st);
-/* n bytes were used; reading resumes once all are. */
+/* n bytes were used; reading resumes once all are (a direct file is read
+ * again at once, and the owner kicked). */
 void strata__io_rd_ack(struct strata__io_rd *r, size_t n);
 /* Call right after handing the bytes on: stops reading while any are left. */
 void strata__io_rd_settle(struct strata__io_rd *r);
