@@ -101,6 +101,17 @@ enum strata_category {
     X(E_SSH_KEY_ENCRYPTED, USAGE, "private key is encrypted: a passphrase is needed")              \
     X(E_SSH_AGENT_REFUSED, VERIFY, "the SSH agent refused the request")                            \
     X(E_SSH_CONFIG, USAGE, "bad SSH configuration")                                                \
+    /* --- sftp (server status codes, draft-ietf-secsh-filexfer-02 §7) ----------------- */       \
+    X(E_SFTP_EOF, CLOSED, "SFTP: end of file")                                                     \
+    X(E_SFTP_NO_SUCH_FILE, IO, "SFTP: no such file")                                               \
+    X(E_SFTP_PERMISSION, IO, "SFTP: permission denied")                                            \
+    X(E_SFTP_FAILURE, IO, "SFTP: failure")                                                         \
+    X(E_SFTP_BAD_MESSAGE, PROTOCOL, "SFTP: the server called our message bad")                     \
+    X(E_SFTP_NO_CONNECTION, IO, "SFTP: no connection")                                             \
+    X(E_SFTP_CONNECTION_LOST, IO, "SFTP: connection lost")                                         \
+    X(E_SFTP_OP_UNSUPPORTED, USAGE, "SFTP: operation unsupported by the server")                   \
+    X(E_SFTP_STATUS, IO, "SFTP: unknown status code from the server")                              \
+    X(E_SFTP_PACKET, PROTOCOL, "SFTP: malformed reply")                                            \
     /* --- end ------------------------------------------------------------------------- */
 
 #define STRATA__STATUS_ENUM(name, cat, text) STRATA_##name,

@@ -52,6 +52,8 @@
 #include "ssh_session.h"
 #include "kem.h"
 /* io: the driver on libuv */
+#include "sftp.h"
+#include "sftp_io.h"
 #include "io.h"
 
 #endif

@@ -10,6 +10,7 @@
 #endif
 
 #include "io/io_internal.h"
+#include "strata/sftp_io.h"
 #include "strata/log.h"
 
 strata_status strata_io_new(strata_io **out)
@@ -41,6 +42,17 @@ strata_status strata_io_run(strata_io *io)
 strata_status strata_io_after_fork(strata_io *io)
 {
     return uv_loop_fork(&io->loop) == 0 ? STRATA_OK : STRATA_E_IO;
+}
+
+strata_status strata_io_run_once(strata_io *io, int *alive)
+{
+    *alive = 0;
+    if (io->running)
+        return STRATA_E_STATE;
+    io->running = 1;
+    *alive = uv_run(&io->loop, UV_RUN_ONCE) != 0;
+    io->running = 0;
+    return STRATA_OK;
 }
 
 strata_status strata_io_fork_background(strata_io *io, int *is_parent)

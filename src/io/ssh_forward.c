@@ -58,7 +58,7 @@ struct strata_ssh_forward {
     int failed;             /* a forwarding could not be set up */
 };
 
-static void say(strata_ssh_forward *f, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void say(strata_ssh_forward *f, const char *fmt, ...)
 {
     char line[600];
     va_list ap;

@@ -43,7 +43,7 @@ struct ssh_hop {
     char prompt_buf[2][1024];
     const char *key_path; /* the key file being loaded, for its passphrase question */
     int gave_up;          /* the passphrase question was not answered */
-    char methods[64]; /* the user auth methods to try, in order */
+    char methods[64];     /* the user auth methods to try, in order */
 };
 
 struct strata_ssh_session {
@@ -64,7 +64,7 @@ struct strata_ssh_session {
 static void hop_free(struct ssh_hop *h);
 
 /* A line for the user through the ui (stderr without one). */
-static void say(const struct ssh_hop *h, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void say(const struct ssh_hop *h, const char *fmt, ...)
 {
     char line[2048];
     va_list ap;
@@ -307,6 +307,9 @@ static strata_status hop_new(const char *dest, const strata_ssh_session_args *a,
     if (!a->config_file || strcmp(a->config_file, "none") != 0) {
         if (!a->config_file)
             snprintf(path, sizeof path, "%s/.ssh/config", home ? home : "");
+        if (h->verbose)
+            say(h, "debug1: Reading configuration data %s\n",
+                a->config_file ? a->config_file : path);
         if ((r = strata_ssh_config_apply_file(&h->cfg, a->config_file ? a->config_file : path,
                                               a->config_file != NULL, h->host, home, err)) !=
             STRATA_OK)
@@ -441,6 +444,8 @@ static strata_status verify_host_key(void *user, const strata_ssh_hostkey_info *
     struct ssh_hop *h = user;
     if (h->verbose && h->layer)
         log_algorithms(h);
+    if (h->verbose)
+        say(h, "debug1: Server host key: %s %s\n", info->hostkey_alg, info->fp_sha256);
     enum strata_ssh_strict policy = STRATA_SSH_STRICT_YES;
     int asking = 0;
     switch (h->cfg.strict_host_key_checking) {

@@ -216,11 +216,11 @@ static strata_status put_str(strata_buf *b, const char *s)
     return strata_buf_put_cstring(b, s ? s : "");
 }
 
-strata_status strata__mux_encode(strata_buf *out, const struct strata__mux_msg *m)
+/* The message after its length: type, then its fields. */
+static strata_status encode_body(strata_buf *out, const struct strata__mux_msg *m)
 {
     strata_status r;
-    size_t start = strata_buf_len(out);
-    if ((r = strata_buf_put_u32(out, 0)) != STRATA_OK || (r = strata_buf_put_u32(out, m->type)))
+    if ((r = strata_buf_put_u32(out, m->type)) != STRATA_OK)
         return r;
     switch (m->type) {
     case STRATA_SSH_MUX_HELLO:
@@ -254,15 +254,18 @@ strata_status strata__mux_encode(strata_buf *out, const struct strata__mux_msg *
         r = strata_buf_put_u32(out, m->id);
         break;
     }
-    if (r != STRATA_OK)
-        return r;
-    size_t len = strata_buf_len(out) - start - 4;
-    if (len > STRATA__MUX_BODY_MAX)
-        return STRATA_E_LIMIT;
-    uint8_t *p = (uint8_t *)strata_buf_ptr(out) + start;
-    p[0] = (uint8_t)(len >> 24);
-    p[1] = (uint8_t)(len >> 16);
-    p[2] = (uint8_t)(len >> 8);
-    p[3] = (uint8_t)len;
-    return STRATA_OK;
+    return r;
+}
+
+strata_status strata__mux_encode(strata_buf *out, const struct strata__mux_msg *m)
+{
+    strata_buf body;
+    strata_buf_init(&body, 0);
+    strata_status r = encode_body(&body, m);
+    if (r == STRATA_OK && strata_buf_len(&body) > STRATA__MUX_BODY_MAX)
+        r = STRATA_E_LIMIT;
+    if (r == STRATA_OK)
+        r = strata_buf_put_string(out, strata_buf_ptr(&body), strata_buf_len(&body));
+    strata_buf_free(&body);
+    return r;
 }

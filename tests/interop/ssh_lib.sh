@@ -75,18 +75,35 @@ PermitRootLogin yes
 ListenAddress 127.0.0.1
 $2
 CFG
-    /usr/sbin/sshd -f "$WORK/sshd_$1.conf" -D -e -p "$PORT" >"$WORK/sshd_$1.log" 2>&1 &
+    "${SSHD:-/usr/sbin/sshd}" -f "$WORK/sshd_$1.conf" -D -e -p "$PORT" >"$WORK/sshd_$1.log" 2>&1 &
     SSHD_PID=$!
     PIDS+=("$SSHD_PID")
     wait_port "$PORT" "$SSHD_PID"
     echo "[127.0.0.1]:$PORT $(cat "$WORK/hk.pub")" >>"$WORK/known_hosts"
 }
 
-# root_sshd_with_echo: root_sshd with TCP forwarding allowed, and a strata
+# modern_openssh: the prefix of today's OpenSSH (10.5), built from
+# ../shared/peers by its own cached script (scripts/peers.sh builds it before
+# the tests); fails the test when it cannot be had.
+modern_openssh() {
+    local builder="$STRATA_SRC/../shared/peers/build-openssh.sh" prefix
+    [ -f "$builder" ] || { echo "FAIL: $builder is missing (../shared beside the clone)" >&2; return 1; }
+    prefix=$(bash "$builder" 2>"$WORK/build-openssh.log") &&
+        [ -x "$prefix/sbin/sshd" ] || { echo "FAIL: building OpenSSH 10.5" >&2; tail -20 "$WORK/build-openssh.log" >&2; return 1; }
+    echo "$prefix"
+}
+
+# sftp_server_of SSHD: the sftp-server that goes with that sshd.
+sftp_server_of() {
+    if [ "$1" = /usr/sbin/sshd ]; then echo /usr/lib/openssh/sftp-server; else echo "$(dirname "$(dirname "$1")")/libexec/sftp-server"; fi
+}
+
+# root_sshd_with_echo [EXTRA_CONFIG]: root_sshd with TCP forwarding allowed, and a strata
 # echo server; sets PORT (sshd) and EPORT (echo), HOME, and unsets
 # SSH_AUTH_SOCK. Both processes are stopped by PID at exit.
 root_sshd_with_echo() {
-    root_sshd main "AllowTcpForwarding yes"
+    root_sshd main "AllowTcpForwarding yes
+${1:-}"
     export HOME="$WORK/home"
     mkdir -p "$HOME"
     unset SSH_AUTH_SOCK

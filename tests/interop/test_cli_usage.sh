@@ -84,8 +84,8 @@ usage "strata: bench: unknown option '--fast' (see 'strata bench --help')" bench
 # --help and -h: usage on stdout, exit 0, for every subcommand strata --help
 # lists.
 cmds=$("$STRATA" --help | awk '/^commands:/ { inb = 1; next } inb && /^  [a-z]/ { print $1 } inb && /^$/ { exit }')
-[ "$(echo $cmds)" = "connect listen demo ssh ssh-keyscan bench cert" ] &&
-    ok "strata --help lists 7 commands" || bad "strata --help lists: $(echo $cmds)"
+[ "$(echo $cmds)" = "connect listen demo ssh ssh-keyscan sftp scp bench cert" ] &&
+    ok "strata --help lists 9 commands" || bad "strata --help lists: $(echo $cmds)"
 for cmd in $cmds; do
     for h in --help -h; do
         if "$STRATA" $cmd $h >help.out 2>help.err && grep -q "^usage: strata $cmd" help.out \
@@ -137,6 +137,14 @@ ssh_man=$(sed -n '/^       ssh \[OPTIONS\]/,/^       ssh-keyscan/p' man.txt)
 for opt in $("$STRATA" ssh --help | sed -n '/^usage/,/^$/p' | grep -o -- '\[-[a-zA-Z]\b\|-[a-zA-Z] [a-z[]\||-[a-zA-Z]\]' |
     grep -o -- '-[a-zA-Z]' | sort -u); do
     grep -q -- "$opt\b" <<<"$ssh_man" || missing="$missing ssh:$opt"
+done
+for cmd in sftp scp; do
+    cmd_man=$(sed -n "/^       $cmd  *\[/,/^       [a-z]/p" man.txt)
+    [ -n "$cmd_man" ] || missing="$missing $cmd"
+    for opt in $("$STRATA" $cmd --help | sed -n '/^usage/,/^$/p' | grep -o -- '-[a-zA-Z0-9]\+' |
+        sed 's/^-//' | fold -w1 | sort -u); do
+        grep -q -- "-[a-zA-Z0-9]*$opt" <<<"$cmd_man" || missing="$missing $cmd:-$opt"
+    done
 done
 [ -z "$missing" ] && ok "every cert verb and ssh option in --help is in the man page" \
     || bad "not in the man page:$missing"

@@ -4,6 +4,17 @@
 # that knows only the server's ECDSA key connects under strict checking);
 # the unknown host key question as OpenSSH asks it (yes, no or the
 # fingerprint; anything else asks again); a wrong key passphrase asked again.
+# Run once against Debian 12's sshd and once against today's OpenSSH (10.5).
+if [ -z "${SSHD:-}" ]; then
+    source "$(dirname "$0")/ssh_lib.sh"
+    OSSH=$(modern_openssh) || exit 1
+    rc=0
+    for sshd in /usr/sbin/sshd "$OSSH/sbin/sshd"; do
+        echo "== against $sshd"
+        SSHD=$sshd bash "$0" || rc=1
+    done
+    exit $rc
+fi
 source "$(dirname "$0")/ssh_lib.sh"
 need /usr/sbin/sshd
 need ssh-keygen
@@ -24,6 +35,14 @@ check "known_hosts with only the ECDSA key: that algorithm is offered first" \
 check "... and the session runs" "connected" \
     "${S[@]}" -o UserKnownHostsFile="$WORK/kh_ecdsa" -o StrictHostKeyChecking=yes \
     root@127.0.0.1 'echo connected'
+check "-v names the config file read" "debug1: Reading configuration data $WORK/cfg_v" bash -c \
+    "touch '$WORK/cfg_v'; $STRATA ssh -F '$WORK/cfg_v' -i '$WORK/id' -o BatchMode=yes -p $PORT \
+     -o UserKnownHostsFile='$WORK/known_hosts' -v root@127.0.0.1 true 2>&1"
+check "-v: the server's host key fingerprint" \
+    "debug1: Server host key: ssh-ed25519 $(ssh-keygen -lf "$WORK/hk.pub" | cut -d' ' -f2)" \
+    "${S[@]}" -v -o UserKnownHostsFile="$WORK/known_hosts" root@127.0.0.1 true
+check "-v: each key offered and the result" "debug1: publickey: authentication succeeded" \
+    "${S[@]}" -v -o UserKnownHostsFile="$WORK/known_hosts" root@127.0.0.1 true
 check "known_hosts with the Ed25519 key: Ed25519 as before" \
     "debug1: kex: host key algorithm: ssh-ed25519" \
     "${S[@]}" -v -o UserKnownHostsFile="$WORK/known_hosts" root@127.0.0.1 true

@@ -5,6 +5,17 @@
 # a program name and pass OpenSSH's own options: -oForwardX11 no,
 # -oPermitLocalCommand=no, -oClearAllForwardings=yes, ...), and OpenSSH's
 # ssh with ProxyCommand 'strata ssh -W %h:%p'.
+# Run once against Debian 12's sshd and once against today's OpenSSH (10.5).
+if [ -z "${SSHD:-}" ]; then
+    source "$(dirname "$0")/ssh_lib.sh"
+    OSSH=$(modern_openssh) || exit 1
+    rc=0
+    for sshd in /usr/sbin/sshd "$OSSH/sbin/sshd"; do
+        echo "== against $sshd"
+        SSHD=$sshd bash "$0" || rc=1
+    done
+    exit $rc
+fi
 source "$(dirname "$0")/ssh_lib.sh"
 need /usr/sbin/sshd
 need ssh-keygen
@@ -13,7 +24,7 @@ need git
 need scp
 need sftp
 
-root_sshd_with_echo
+root_sshd_with_echo "Subsystem sftp $(sftp_server_of "$SSHD")"
 mkdir -p "$HOME/.ssh"
 cat >"$HOME/.ssh/config" <<CFG
 Host target

@@ -39,6 +39,8 @@ int cmd_demo(int argc, char **argv);
 int cmd_cert(int argc, char **argv); /* keys, CAs, certificates, CSRs, PKCS#12 */
 int cmd_ssh(int argc, char **argv);
 int cmd_bench(int argc, char **argv); /* strata against OpenSSL, in this process */
+int cmd_sftp(int argc, char **argv);  /* sftp/cmd_sftp.c */
+int cmd_scp(int argc, char **argv);   /* sftp/cmd_scp.c */
 
 /* ---- option helpers (cli_opts.c) ---- */
 /* The options every subcommand takes: -h/--help (CLI_STD_HELP), -v/--verbose,

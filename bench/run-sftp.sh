@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# strata sftp / scp against OpenSSH's sftp / scp (Debian's), same machine,
+# same run, same throw-away sshd on 127.0.0.1 (Debian's sshd with its
+# sftp-server), for aes128-gcm and chacha20-poly1305:
+#   - get and put of one SIZE_MB file (default 1024: 1 GiB);
+#   - get -r and put -r of a directory of SMALL_FILES files (default 10000)
+#     of SMALL_BYTES bytes (default 1024).
+# Each figure is the best of RUNS runs (default 1). Throughput is
+# bytes / wall time; client CPU is user+sys of the client and its children
+# (/usr/bin/time: OpenSSH's sftp runs ssh as a child). Ratios, strata over
+# OpenSSH: throughput (goal >= 1.2; small files >= 1.5) and CPU seconds
+# (goal <= 0.8).
+# Quick run: SIZE_MB=64 SMALL_FILES=500 bash bench/run-sftp.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SIZE_MB=${SIZE_MB:-1024}
+SMALL_FILES=${SMALL_FILES:-10000}
+SMALL_BYTES=${SMALL_BYTES:-1024}
+RUNS=${RUNS:-1}
+CIPHERS=${CIPHERS:-"aes128-gcm@openssh.com chacha20-poly1305@openssh.com"}
+cmake --preset release >/dev/null
+cmake --build --preset release -j "${JOBS:-2}" --target strata >/dev/null
+STRATA=$PWD/build/release/strata
+
+# The throw-away sshd of the interop tests (keys in $WORK, stopped by PID).
+export STRATA STRATA_BUILD=$PWD/build/release
+. tests/interop/ssh_lib.sh
+root_sshd bench "Subsystem sftp /usr/lib/openssh/sftp-server"
+mkdir -p "$WORK/home"
+export HOME="$WORK/home"
+unset SSH_AUTH_SOCK
+
+R="$WORK/remote"
+L="$WORK/local"
+mkdir -p "$R" "$L" "$R/small"
+head -c "$((SIZE_MB * 1024 * 1024))" /dev/urandom >"$L/big"
+cp "$L/big" "$R/big"
+python3 - "$R/small" "$SMALL_FILES" "$SMALL_BYTES" <<'PY'
+import os, sys
+d, n, b = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+blob = os.urandom(b)
+for i in range(n):
+    with open(os.path.join(d, "f%05d" % i), "wb") as f:
+        f.write(blob)
+PY
+cp -r "$R/small" "$L/small"
+
+# verify OP: the copy the last run made is right (exit 1 if not).
+verify() {
+    case $1 in
+    get) cmp -s "$R/big" "$L/dl" ;;
+    put) cmp -s "$L/big" "$R/up" ;;
+    rget) diff -r "$R/small" "$L/small.dl" >/dev/null ;;
+    rput) diff -r "$L/small" "$R/small.up" >/dev/null ;;
+    esac || { echo "COPY MISMATCH: $2 $1" >&2; touch "$WORK/mismatch"; }
+}
+
+# run NAME CIPHER OP: prints "wall cpu" (seconds) of the best run.
+run() {
+    local who=$1 cipher=$2 op=$3 batch=$WORK/b.$3 best_w= best_c=
+    for _ in $(seq 1 "$RUNS"); do
+        rm -rf "$L/dl" "$L/small.dl" "$R/up" "$R/small.up"
+        local opts=(-i "$WORK/id" -o "UserKnownHostsFile=$WORK/known_hosts" -o BatchMode=yes
+            -F none -c "$cipher" -P "$PORT" -q -b "$batch" root@127.0.0.1)
+        if [ "$who" = strata ]; then
+            (cd "$L" && /usr/bin/time -f "%e %U %S" -o "$WORK/t" "$STRATA" sftp "${opts[@]}" >/dev/null)
+        else
+            (cd "$L" && /usr/bin/time -f "%e %U %S" -o "$WORK/t" sftp "${opts[@]}" >/dev/null)
+        fi
+        verify "$op" "$who"
+        read -r w u s <"$WORK/t"
+        local c
+        c=$(echo "$u + $s" | bc -l)
+        if [ -z "$best_w" ] || [ "$(echo "$w < $best_w" | bc -l)" = 1 ]; then best_w=$w; best_c=$c; fi
+    done
+    echo "$best_w $best_c"
+}
+
+printf 'get big dl\n' >"$WORK/b.get"
+printf 'cd %s\nput big up\n' "$R" >"$WORK/b.put"
+printf 'cd %s\nget -r small small.dl\n' "$R" >"$WORK/b.rget"
+printf 'cd %s\nput -r small small.up\n' "$R" >"$WORK/b.rput"
+sed -i "1i cd $R" "$WORK/b.get"
+
+echo "sftp benchmark: ${SIZE_MB} MiB file, ${SMALL_FILES} files of ${SMALL_BYTES} B, loopback sshd (Debian $(ssh -V 2>&1 | cut -d, -f1)), best of $RUNS"
+printf '%-18s %-12s %10s %10s %8s %8s %8s %8s %7s %7s\n' cipher op strata_MB/s ossh_MB/s \
+    strata_cpu ossh_cpu x_tput x_cpu tput_ok cpu_ok
+for cipher in $CIPHERS; do
+    for op in get put rget rput; do
+        read -r sw sc < <(run strata "$cipher" "$op")
+        read -r ow oc < <(run openssh "$cipher" "$op")
+        case $op in
+        get | put) mb=$SIZE_MB goal=1.2 ;;
+        *) mb=$(echo "$SMALL_FILES * $SMALL_BYTES / 1048576" | bc -l) goal=1.5 ;;
+        esac
+        st=$(echo "$mb / $sw" | bc -l)
+        ot=$(echo "$mb / $ow" | bc -l)
+        xt=$(echo "$st / $ot" | bc -l)
+        xc=$(echo "$sc / ($oc + 0.0001)" | bc -l)
+        tok=$([ "$(echo "$xt >= $goal" | bc -l)" = 1 ] && echo yes || echo no)
+        cok=$([ "$(echo "$xc <= 0.8" | bc -l)" = 1 ] && echo yes || echo no)
+        printf '%-18s %-12s %10.1f %10.1f %8.2f %8.2f %8.2f %8.2f %7s %7s\n' "${cipher%@*}" "$op" \
+            "$st" "$ot" "$sc" "$oc" "$xt" "$xc" "$tok" "$cok"
+    done
+done
+[ ! -e "$WORK/mismatch" ] || { echo "COPY MISMATCH"; exit 1; }
+echo "every copy verified (cmp / diff -r)"

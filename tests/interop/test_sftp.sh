@@ -1,0 +1,175 @@
+#!/usr/bin/env bash
+# strata sftp and strata scp against a throw-away OpenSSH sshd (Debian's) on
+# 127.0.0.1 with its sftp-server subsystem: a batch file with every command
+# (checked by what lands on disk and what is printed), a failing batch
+# command ending the batch with exit 1 unless prefixed with '-', batch from
+# stdin, get/put -r of a tree with odd names, reget/reput, scp both ways,
+# scp -r, a server that closes mid-transfer (exit 1, partial file).
+. "$(dirname "$0")/ssh_lib.sh"
+
+root_sshd main "Subsystem sftp /usr/lib/openssh/sftp-server"
+export HOME="$WORK/home"
+mkdir -p "$HOME"
+unset SSH_AUTH_SOCK
+SSHO=(-i "$WORK/id" -o "UserKnownHostsFile=$WORK/known_hosts" -o BatchMode=yes -F none)
+R="$WORK/remote"   # the remote side's files (same machine)
+L="$WORK/local"
+mkdir -p "$R" "$L"
+cd "$L"
+
+# Files: 0 bytes, 1 byte, an odd size, 3 MiB, a tree with odd names.
+: >"$R/empty"
+printf x >"$R/one"
+head -c 300007 /dev/urandom >"$R/odd"
+head -c 3145728 /dev/urandom >"$R/big"
+mkdir -p "$L/tree/sub dir" "$L/tree/nl
+dir"
+printf a >"$L/tree/a file"
+printf b >"$L/tree/sub dir/b"
+printf c >"$L/tree/nl
+dir/c$(printf '\xff')"
+head -c 100000 /dev/urandom >"$L/up.bin"
+head -c 1000 "$R/big" >"$L/big.part"
+head -c 1000 "$L/up.bin" >"$R/up.part"
+
+cat >"$WORK/batch" <<B
+pwd
+cd $R
+pwd
+version
+progress
+progress
+get empty
+get one
+get odd odd.copy
+reget big big.part
+ls
+ls -l one
+put up.bin
+reput up.bin up.part
+put -r tree
+mkdir newdir
+rename up.bin newdir/moved.bin
+ln -s newdir/moved.bin sym
+ln newdir/moved.bin hard
+chmod 600 newdir/moved.bin
+get -r tree tree.back
+df
+df -h
+lcd $L
+lpwd
+lmkdir made
+rm hard
+-rm no-such-file
+-rmdir newdir
+rm newdir/moved.bin
+rmdir newdir
+bye
+B
+set +e
+out=$(timeout 60 "$STRATA" sftp "${SSHO[@]}" -P "$PORT" -b "$WORK/batch" root@127.0.0.1 2>&1)
+rc=$?
+set -e
+[ "$rc" = 0 ] && [[ "$out" == *"sftp> bye"* ]] && echo "ok   sftp batch with every command: exit 0" \
+    || { echo "FAIL batch: rc=$rc $out"; FAILS=$((FAILS + 1)); }
+sum() { sha256sum <"$1" | cut -d' ' -f1; }
+ok=1
+[ -f empty ] && [ ! -s empty ] || { echo "FAIL get empty"; ok=0; }
+[ "$(cat one)" = x ] || { echo "FAIL get one"; ok=0; }
+[ "$(sum odd.copy)" = "$(sum "$R/odd")" ] || { echo "FAIL get odd"; ok=0; }
+[ "$(sum big.part)" = "$(sum "$R/big")" ] || { echo "FAIL reget"; ok=0; }
+[ "$(sum "$R/up.part")" = "$(sum up.bin)" ] || { echo "FAIL reput"; ok=0; }
+[ "$(readlink "$R/sym")" = newdir/moved.bin ] || { echo "FAIL ln -s"; ok=0; }
+[ "$(cat "$R/tree/nl
+dir/c$(printf '\xff')")" = c ] || { echo "FAIL put -r odd names"; ok=0; }
+[ "$(cat "tree.back/sub dir/b")" = b ] || { echo "FAIL get -r"; ok=0; }
+[ -d made ] || { echo "FAIL lmkdir"; ok=0; }
+[ ! -e "$R/hard" ] && [ ! -e "$R/newdir" ] || { echo "FAIL rm/rmdir"; ok=0; }
+[[ "$out" == *"Couldn't remove directory \"$R/newdir\": Failure"* ]] || { echo "FAIL rmdir of a non-empty directory"; ok=0; }
+[[ "$out" == *"Remote working directory: $R"* ]] || { echo "FAIL pwd: $out"; ok=0; }
+[[ "$out" == *"SFTP protocol version 3"* ]] || { echo "FAIL version"; ok=0; }
+[[ "$out" == *"%Capacity"* ]] || { echo "FAIL df"; ok=0; }
+[[ "$out" == *"-rw"*" one"* ]] || { echo "FAIL ls -l: $out"; ok=0; }
+[[ "$out" == *"Couldn't delete file \"$R/no-such-file\": No such file"* ]] \
+    || { echo "FAIL -rm message: $out"; ok=0; }
+[ "$ok" = 1 ] && echo "ok   batch results on disk and in the output" || FAILS=$((FAILS + 1))
+
+# A failing command ends the batch: exit 1, later commands not run.
+printf 'cd %s\nget no-such\nmkdir after-fail\n' "$R" >"$WORK/b2"
+set +e
+timeout 60 "$STRATA" sftp "${SSHO[@]}" -P "$PORT" -b "$WORK/b2" root@127.0.0.1 >"$WORK/b2.out" 2>&1
+rc=$?
+set -e
+[ "$rc" = 1 ] && [ ! -e "$R/after-fail" ] && grep -q 'File "'"$R"'/no-such" not found' "$WORK/b2.out" \
+    && echo "ok   failing batch command: exit 1, batch ended" \
+    || { echo "FAIL failing batch: rc=$rc $(cat "$WORK/b2.out")"; FAILS=$((FAILS + 1)); }
+# -b - reads stdin; '-' prefix ignores the failure
+printf -- '-get no-such\nmkdir %s/from-stdin\n' "$R" | timeout 60 "$STRATA" sftp "${SSHO[@]}" -P "$PORT" -b - root@127.0.0.1 >/dev/null 2>&1 \
+    && [ -d "$R/from-stdin" ] && echo "ok   -b - with an ignored failure" \
+    || { echo "FAIL -b -"; FAILS=$((FAILS + 1)); }
+# destination with a file path fetches it
+rm -f "$L/one"
+timeout 60 "$STRATA" sftp "${SSHO[@]}" -P "$PORT" "root@127.0.0.1:$R/one" >/dev/null 2>&1 && [ "$(cat one)" = x ] \
+    && echo "ok   sftp host:file fetches the file" || { echo "FAIL sftp host:file"; FAILS=$((FAILS + 1)); }
+
+# scp both ways, -r, -p
+timeout 60 "$STRATA" scp "${SSHO[@]}" -P "$PORT" -q up.bin "root@127.0.0.1:$R/scp-up" \
+    && [ "$(sum "$R/scp-up")" = "$(sum up.bin)" ] && echo "ok   scp upload" \
+    || { echo "FAIL scp upload"; FAILS=$((FAILS + 1)); }
+timeout 60 "$STRATA" scp "${SSHO[@]}" -P "$PORT" -q "root@127.0.0.1:$R/big" big.scp \
+    && [ "$(sum big.scp)" = "$(sum "$R/big")" ] && echo "ok   scp download" \
+    || { echo "FAIL scp download"; FAILS=$((FAILS + 1)); }
+touch -d 2001-02-03 up.bin && chmod 640 up.bin
+timeout 60 "$STRATA" scp "${SSHO[@]}" -P "$PORT" -q -p up.bin "root@127.0.0.1:$R/scp-p" \
+    && [ "$(stat -c %a/%Y "$R/scp-p")" = "$(stat -c %a/%Y up.bin)" ] && echo "ok   scp -p keeps mode and time" \
+    || { echo "FAIL scp -p"; FAILS=$((FAILS + 1)); }
+timeout 60 "$STRATA" scp "${SSHO[@]}" -P "$PORT" -q -r tree "root@127.0.0.1:$R/scp-tree" \
+    && [ "$(cat "$R/scp-tree/sub dir/b")" = b ] && echo "ok   scp -r upload" \
+    || { echo "FAIL scp -r upload"; FAILS=$((FAILS + 1)); }
+timeout 60 "$STRATA" scp "${SSHO[@]}" -P "$PORT" -q -r "root@127.0.0.1:$R/scp-tree" back-tree \
+    && diff -r tree back-tree >/dev/null && echo "ok   scp -r download" \
+    || { echo "FAIL scp -r download"; FAILS=$((FAILS + 1)); }
+# -r -p of many small files (copied many at once): every file, its mode and time
+mkdir -p "$L/many"
+for i in $(seq 1 300); do printf "$i" >"$L/many/f$i"; done
+chmod 600 "$L/many/f7" && touch -d 2002-03-04 "$L/many/f7"
+timeout 60 "$STRATA" scp "${SSHO[@]}" -P "$PORT" -q -r -p many "root@127.0.0.1:$R/many" &&
+    timeout 60 "$STRATA" scp "${SSHO[@]}" -P "$PORT" -q -r -p "root@127.0.0.1:$R/many" many.back &&
+    diff -r many "$R/many" && diff -r many many.back &&
+    [ "$(stat -c %a/%Y "$R/many/f7")" = "$(stat -c %a/%Y many/f7)" ] &&
+    [ "$(stat -c %a/%Y many.back/f7)" = "$(stat -c %a/%Y many/f7)" ] &&
+    echo "ok   scp -r -p of 300 small files both ways (modes, times)" \
+    || { echo "FAIL scp -r -p small files"; FAILS=$((FAILS + 1)); }
+timeout 60 "$STRATA" scp "${SSHO[@]}" -P "$PORT" -q "root@127.0.0.1:$R/one" "root@127.0.0.1:$R/r2r" \
+    && [ "$(cat "$R/r2r")" = x ] && echo "ok   scp remote to remote (through this host)" \
+    || { echo "FAIL scp remote to remote"; FAILS=$((FAILS + 1)); }
+set +e
+timeout 60 "$STRATA" scp "${SSHO[@]}" -P "$PORT" -q "root@127.0.0.1:$R/nope" x.out >"$WORK/e.out" 2>&1
+rc=$?
+set -e
+[ "$rc" = 1 ] && grep -q "not found" "$WORK/e.out" && echo "ok   scp of a missing file: exit 1" \
+    || { echo "FAIL scp missing: rc=$rc $(cat "$WORK/e.out")"; FAILS=$((FAILS + 1)); }
+
+# The progress meter: on a terminal (script(1) gives a pty) after
+# `progress`, never when stdout is not a terminal.
+printf 'cd %s\nprogress\nget big big.tty\n' "$R" >"$WORK/b3"
+timeout 60 script -qec "$STRATA sftp ${SSHO[*]} -P $PORT -b $WORK/b3 root@127.0.0.1" /dev/null >"$WORK/tty.out" 2>&1 || true
+timeout 60 "$STRATA" sftp "${SSHO[@]}" -P "$PORT" -b "$WORK/b3" root@127.0.0.1 >"$WORK/notty.out" 2>&1 || true
+grep -q "big  *100% *3.0MB" "$WORK/tty.out" && ! grep -q "100%" "$WORK/notty.out" \
+    && echo "ok   progress meter on a terminal only" \
+    || { echo "FAIL progress meter: $(cat "$WORK/tty.out")"; FAILS=$((FAILS + 1)); }
+
+# A server that goes away mid-transfer: exit 1, the partial file reported.
+head -c 200000000 /dev/zero >"$R/huge"
+set +e
+timeout 60 "$STRATA" scp "${SSHO[@]}" -P "$PORT" -q -l 80000 "root@127.0.0.1:$R/huge" huge.out >"$WORK/k.out" 2>&1 &
+SCP=$!
+for _ in $(seq 1 100); do [ -s huge.out ] && break; sleep 0.1; done
+for p in $(pgrep -P "$SSHD_PID"); do kill -KILL "$p"; done
+wait "$SCP"
+rc=$?
+set -e
+[ "$rc" = 1 ] && grep -q "partial file" "$WORK/k.out" && echo "ok   server gone mid-transfer: exit 1, partial file reported" \
+    || { echo "FAIL mid-transfer: rc=$rc $(cat "$WORK/k.out")"; FAILS=$((FAILS + 1)); }
+
+finish

@@ -1,0 +1,84 @@
+/* Destinations and prompts of strata sftp / strata scp. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sftp_cli.h"
+#include "ssh/ssh_tty.h"
+
+const char *sftp_cli_ask(void *user, const char *prompt, int echo, char *buf, size_t cap)
+{
+    (void)user;
+    return ssh_tty_prompt(prompt, echo, buf, cap);
+}
+
+static int uri(const char *dest, char **host, char **path, int *port)
+{
+    const char *p = strstr(dest, "://") + 3;
+    const char *slash = strchr(p, '/');
+    size_t n = slash ? (size_t)(slash - p) : strlen(p);
+    char *hp = strndup(p, n);
+    if (!hp)
+        return -1;
+    /* the port: after the last ':' that is not inside brackets */
+    char *close = strrchr(hp, ']');
+    char *colon = strrchr(close ? close : hp, ':');
+    if (colon) {
+        char *e;
+        long v = strtol(colon + 1, &e, 10);
+        if (*e || v < 1 || v > 65535) {
+            free(hp);
+            return -1;
+        }
+        *port = (int)v;
+        *colon = 0;
+    }
+    *host = hp;
+    *path = slash && slash[1] ? strdup(slash + 1) : NULL;
+    return **host ? 0 : -1;
+}
+
+int sftp_cli_split_dest(const char *dest, char **host, char **path, int *port)
+{
+    *host = *path = NULL;
+    if (!strncmp(dest, "sftp://", 7) || !strncmp(dest, "scp://", 6))
+        return uri(dest, host, path, port);
+    const char *at = strrchr(dest, '@');
+    const char *h = at ? at + 1 : dest;
+    const char *colon;
+    if (*h == '[') {
+        const char *close = strchr(h, ']');
+        if (!close)
+            return -1;
+        colon = close[1] == ':' ? close + 1 : NULL;
+        if (close[1] && close[1] != ':')
+            return -1;
+    } else {
+        colon = strchr(h, ':');
+    }
+    size_t n = colon ? (size_t)(colon - dest) : strlen(dest);
+    *host = strndup(dest, n);
+    if (!*host)
+        return -1;
+    if (colon) {
+        *path = strdup(colon + 1);
+        if (!*path)
+            return -1;
+    }
+    return **host ? 0 : -1;
+}
+
+int sftp_cli_is_remote(const char *arg)
+{
+    if (!strncmp(arg, "scp://", 6))
+        return 1;
+    if (arg[0] == '/' || (arg[0] == '.' && (arg[1] == '/' || arg[1] == 0)))
+        return 0;
+    const char *at = strchr(arg, '@');
+    const char *h = at && (!strchr(arg, '/') || at < strchr(arg, '/')) ? at + 1 : arg;
+    if (*h == '[') {
+        const char *close = strchr(h, ']');
+        return close && close[1] == ':';
+    }
+    const char *colon = strchr(arg, ':'), *slash = strchr(arg, '/');
+    return colon && colon != arg && (!slash || colon < slash);
+}
