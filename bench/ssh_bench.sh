@@ -1,16 +1,26 @@
 #!/usr/bin/env bash
-# SSH throughput and set-up benchmark (issue 7): strata ssh, OpenSSH's ssh
-# and a small libssh2 client (bench/ssh_libssh2.c) against one local sshd,
-# with the same cipher, in one run. A benchmark, not a test.
+# SSH throughput and set-up benchmark (issues 7, 17): strata ssh, OpenSSH's
+# ssh (Debian's 9.2 and 10.5 built by scripts/peers.sh) and a small libssh2
+# client (bench/ssh_libssh2.c) against one local sshd, with the same cipher,
+# in one run, the clients alternating. A benchmark, not a test.
 #
 #   bash bench/ssh_bench.sh [BUILD_DIR]      (default build/release)
 #   env: BYTES (1 GiB)  REPS (3)  SETUP_N (11)
+#        SSH10 (OpenSSH 10.5's ssh; default: from ../shared/peers/build-openssh.sh
+#        or /var/cache/strata-peers; the 10.5 rows are left out without it)
 #
-# For each cipher: push BYTES into `cat > /dev/null`, pull BYTES from `cat`
-# of a file in /dev/shm, through pipes on the client side; wall time and the
-# client's CPU seconds (user+sys, from /usr/bin/time) per GB, median of REPS. Set-up: a whole `CLIENT host
-# true` process, median of SETUP_N. The login user is a throw-away account
-# with /bin/sh (root's shell start-up files would swamp the set-up figures).
+# For each cipher, four ways: push BYTES into `cat > /dev/null` from a pipe
+# (`cat file | CLIENT`, "push") and from the file itself (`CLIENT < file`,
+# "push<file"); pull BYTES from `cat` of a file in /dev/shm into a pipe
+# (`CLIENT | wc -c`, "pull") and into /dev/null (`CLIENT > /dev/null`,
+# "pull>null"). Wall time and the client's CPU seconds (user+sys, from
+# /usr/bin/time) per GB, median of REPS; the libssh2 client only in the pipe
+# rows (it reads and writes the data itself). Ratios are strata's (and
+# libssh2's) against each OpenSSH; "goal" says whether strata has throughput
+# >= 1.0x and CPU/GB <= 0.8x against every OpenSSH in the run (issue 17).
+# Set-up: a whole `CLIENT host true` process, median of SETUP_N. The login
+# user is a throw-away account with /bin/sh (root's shell start-up files
+# would swamp the set-up figures).
 set -euo pipefail
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${1:-$SRC/build/release}
@@ -22,6 +32,18 @@ SETUP_N=${SETUP_N:-11}
     echo "build strata first: cmake --preset release && cmake --build --preset release" >&2
     exit 1
 }
+if [ -z "${SSH10:-}" ]; then
+    for b in "$SRC/../shared/peers/build-openssh.sh" /work/shared/peers/build-openssh.sh; do
+        if [ -f "$b" ] && p=$(bash "$b" 2>/dev/null) && [ -x "$p/bin/ssh" ]; then
+            SSH10=$p/bin/ssh
+            break
+        fi
+    done
+fi
+if [ -z "${SSH10:-}" ]; then
+    for p in /var/cache/strata-peers/openssh-*/bin/ssh; do [ -x "$p" ] && SSH10=$p; done
+fi
+[ -n "${SSH10:-}" ] || echo "OpenSSH 10.5 not found (scripts/peers.sh): its rows are left out" >&2
 pkg-config --exists libssh2 || { echo "libssh2-1-dev is missing (scripts/deps.sh)" >&2; exit 1; }
 
 WORK=$(mktemp -d)
@@ -82,23 +104,30 @@ run_one() {
     case $client in
     strata) cmd=("$STRATA" ssh "${COMMON[@]}" -c "$cipher" "${m[@]}" "$U") ;;
     openssh) cmd=(ssh "${COMMON[@]}" -o ControlMaster=no -c "$cipher" "${m[@]}" "$U") ;;
+    openssh10) cmd=("$SSH10" "${COMMON[@]}" -o ControlMaster=no -c "$cipher" "${m[@]}" "$U") ;;
     libssh2) cmd=("$WORK/ssh_libssh2" "$PORT" "$BUSER" "$WORK/id.pub" "$WORK/id" "$cipher" "$mac"
-                  "$dir" "$BYTES" "$DATA") ;;
+                  "${dir%%[<>]*}" "$BYTES" "$DATA") ;;
     esac
     if [ "$client" != libssh2 ]; then
-        if [ "$dir" = push ]; then cmd+=('cat > /dev/null'); else cmd+=("cat $DATA"); fi
+        case $dir in push*) cmd+=('cat > /dev/null') ;; *) cmd+=("cat $DATA") ;; esac
     fi
     # Data goes through pipes, as in a script (`cat file | ssh host 'cat > x'`,
-    # `ssh host cat x | wc -c`); the pipe's other end is not counted.
-    if [ "$dir" = push ] && [ "$client" != libssh2 ]; then
-        cat "$DATA" | /usr/bin/time -f "%e %U %S" -o "$WORK/t" "${cmd[@]}" >/dev/null
-    else
-        /usr/bin/time -f "%e %U %S" -o "$WORK/t" "${cmd[@]}" </dev/null | wc -c >"$WORK/pulled"
-        if [ "$client" != libssh2 ] && [ "$(cat "$WORK/pulled")" != "$BYTES" ]; then
+    # `ssh host cat x | wc -c`; the pipe's other end is not counted), or
+    # straight from the file / into /dev/null.
+    local T=(/usr/bin/time -f "%e %U %S" -o "$WORK/t")
+    case $client/$dir in
+    libssh2/*) "${T[@]}" "${cmd[@]}" </dev/null >/dev/null ;;
+    */push) cat "$DATA" | "${T[@]}" "${cmd[@]}" >/dev/null ;;
+    */push\<file) "${T[@]}" "${cmd[@]}" <"$DATA" >/dev/null ;;
+    */pull\>null) "${T[@]}" "${cmd[@]}" </dev/null >/dev/null ;;
+    */pull)
+        "${T[@]}" "${cmd[@]}" </dev/null | wc -c >"$WORK/pulled"
+        if [ "$(cat "$WORK/pulled")" != "$BYTES" ]; then
             echo "short pull by $client" >&2
             return 1
         fi
-    fi
+        ;;
+    esac
     awk '{printf "%s %.3f\n", $1, $2 + $3}' "$WORK/t"
 }
 
@@ -106,35 +135,57 @@ median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 calc() { python3 -c "print($1)"; }
 
 GB=$(calc "$BYTES / 1e9")
-printf "# SSH benchmark: %s bytes per transfer, median of %s, loopback sshd (%s)\n\n" \
+REFS=(openssh)
+[ -n "${SSH10:-}" ] && REFS+=(openssh10)
+printf "# SSH benchmark: %s bytes per transfer, median of %s, loopback sshd (%s)\n" \
     "$BYTES" "$REPS" "$(ssh -V 2>&1)"
-printf "| cipher | dir | client | MB/s | client CPU s/GB | throughput vs OpenSSH | CPU/GB vs OpenSSH |\n"
-printf "|---|---|---|---|---|---|---|\n"
+printf "# openssh: %s; openssh10: %s\n\n" "$(ssh -V 2>&1)" \
+    "$([ -n "${SSH10:-}" ] && "$SSH10" -V 2>&1 || echo "not found")"
+hdr="| cipher | dir | client | MB/s | client CPU s/GB"
+sep="|---|---|---|---|---"
+for ref in "${REFS[@]}"; do
+    hdr+=" | throughput vs $ref | CPU/GB vs $ref"
+    sep+="|---|---"
+done
+printf "%s | goal |\n%s|---|\n" "$hdr" "$sep"
 for row in "aes128-gcm@openssh.com|" "chacha20-poly1305@openssh.com|" \
     "aes128-ctr|hmac-sha2-256-etm@openssh.com"; do
     cipher=${row%%|*}
     mac=${row#*|}
-    for dir in push pull; do
+    for dir in push 'push<file' pull 'pull>null'; do
         declare -A TP=() CPU=()
-        for client in openssh strata libssh2; do
-            walls=()
-            cpus=()
-            for _ in $(seq "$REPS"); do
+        clients=("${REFS[@]}" strata)
+        case $dir in push | pull) clients+=(libssh2) ;; esac
+        # Alternate the clients, one transfer each per round.
+        declare -A WALLS=() CPUS=()
+        for _ in $(seq "$REPS"); do
+            for client in "${clients[@]}"; do
                 read -r w c < <(run_one "$client" "$cipher" "$mac" "$dir")
-                walls+=("$w")
-                cpus+=("$c")
+                WALLS[$client]+="$w "
+                CPUS[$client]+="$c "
             done
-            w=$(printf "%s\n" "${walls[@]}" | median)
-            c=$(printf "%s\n" "${cpus[@]}" | median)
+        done
+        for client in "${clients[@]}"; do
+            # shellcheck disable=SC2086
+            w=$(printf "%s\n" ${WALLS[$client]} | median)
+            # shellcheck disable=SC2086
+            c=$(printf "%s\n" ${CPUS[$client]} | median)
             TP[$client]=$(calc "'%.0f' % ($BYTES / 1e6 / max($w, 1e-3))")
             CPU[$client]=$(calc "'%.3f' % ($c / $GB)")
         done
-        for client in openssh strata libssh2; do
-            rt=$(calc "'%.2fx' % (${TP[$client]} / ${TP[openssh]})")
-            rc=$(calc "'%.2fx' % (${CPU[$client]} / max(${CPU[openssh]}, 1e-9))")
-            printf "| %s%s | %s | %s | %s | %s | %s | %s |\n" "$cipher" "${mac:+ + $mac}" "$dir" \
-                "$client" "${TP[$client]}" "${CPU[$client]}" "$rt" "$rc"
+        for client in "${clients[@]}"; do
+            line="| $cipher${mac:+ + $mac} | $dir | $client | ${TP[$client]} | ${CPU[$client]}"
+            goal=yes
+            for ref in "${REFS[@]}"; do
+                rt=$(calc "${TP[$client]} / ${TP[$ref]}")
+                rc=$(calc "${CPU[$client]} / max(${CPU[$ref]}, 1e-9)")
+                line+=$(calc "' | %.2fx | %.2fx' % ($rt, $rc)")
+                [ "$(calc "int($rt >= 1.0 and $rc <= 0.8)")" = 1 ] || goal=no
+            done
+            [ "$client" = strata ] || goal=""
+            printf "%s | %s |\n" "$line" "$goal"
         done
+        unset TP CPU WALLS CPUS
     done
 done
 

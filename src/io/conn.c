@@ -338,6 +338,7 @@ void strata__io_conn_up(strata_io_conn *c)
         fail_with(c, strata__io_half_error(c->rd.err), r, c->rd_what);
         return;
     }
+    c->rd.cap_max = STRATA__IO_RBUF_MAX;
     if ((r = strata__io_wr_init(&c->wr, &c->io->loop, s, -1, STRATA__IO_WBUF,
                                 STRATA__IO_WR_EOF_SHUTDOWN, c->wr_what, conn_kick_cb, c)) !=
         STRATA_OK) {

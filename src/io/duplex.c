@@ -15,6 +15,7 @@ strata_status strata__io_duplex_init(struct strata__io_duplex *d, uv_loop_t *loo
     if ((r = strata__io_rd_init(&d->rd, loop, NULL, in_fd, STRATA__IO_RBUF, in_what,
                                 strata__io_duplex_kick, d)) != STRATA_OK)
         return r;
+    d->rd.cap_max = STRATA__IO_RBUF_MAX; /* a file or a busy pipe: larger reads */
     return strata__io_wr_init(&d->wr, loop, NULL, out_fd, STRATA__IO_WBUF, STRATA__IO_WR_EOF_FLUSH,
                               out_what, strata__io_duplex_kick, d);
 }

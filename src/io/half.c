@@ -9,6 +9,12 @@
  * copied into the buffer (up to its size) and written asynchronously. While
  * that write is under way the writer takes nothing more.
  *
+ * File mode: a direct file (strata__io_fd_direct: a regular file, /dev/null)
+ * is read and written with read(2) / write(2) from the loop, no thread
+ * hand-off: a read fills the buffer at once, a write takes everything
+ * (retried over short writes). Other files go through the thread pool, one
+ * request at a time.
+ *
  * Both buffers are allocated when first needed and given back by _trim
  * while empty (an idle connection keeps none).
  */
@@ -16,7 +22,11 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/epoll.h>
+#endif
 
 #include "base/error_internal.h"
 #include "io/io_internal.h"
@@ -79,6 +89,31 @@ const strata_error *strata__io_half_error(const strata_error *e)
     return e ? e : &none;
 }
 
+int strata__io_fd_direct(int fd)
+{
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0)
+        return 0;
+    if (S_ISREG(st.st_mode))
+        return 1;
+    if (!S_ISCHR(st.st_mode))
+        return 0;
+#ifdef __linux__
+    /* epoll refuses (EPERM) exactly the files whose driver has no poll:
+     * they are always ready (/dev/null, /dev/zero, /dev/full). */
+    int ep = epoll_create1(EPOLL_CLOEXEC);
+    if (ep < 0)
+        return 0;
+    struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT};
+    int rc = epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+    int e = errno;
+    close(ep);
+    return rc != 0 && e == EPERM;
+#else
+    return 0;
+#endif
+}
+
 /* ---- reader ----------------------------------------------------------------------- */
 
 strata_status strata__io_rd_init(struct strata__io_rd *r, uv_loop_t *loop, uv_stream_t *stream,
@@ -89,10 +124,11 @@ strata_status strata__io_rd_init(struct strata__io_rd *r, uv_loop_t *loop, uv_st
     r->loop = loop;
     r->stream = stream;
     r->fd = fd;
-    r->cap = cap;
+    r->cap = r->cap_base = r->cap_max = cap;
     r->what = what;
     r->kick = kick;
     r->arg = arg;
+    r->direct = -1;
     if (stream)
         stream->data = r;
     return STRATA_OK;
@@ -107,10 +143,23 @@ static int rd_buf(struct strata__io_rd *r)
     return r->buf != NULL;
 }
 
+/* The last read filled the buffer (the source had more): the next, into
+ * the empty buffer, is larger, up to cap_max. */
+static void rd_grow(struct strata__io_rd *r)
+{
+    if (r->grow && r->len == 0 && r->cap < r->cap_max) {
+        free(r->buf);
+        r->buf = NULL;
+        r->cap = r->cap * 2 < r->cap_max ? r->cap * 2 : r->cap_max;
+    }
+    r->grow = 0;
+}
+
 static void rd_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
     struct strata__io_rd *r = h->data;
     (void)suggested;
+    rd_grow(r);
     /* Only an empty buffer is offered: see the note at the top. */
     if (r->len != 0 || !rd_buf(r))
         *buf = uv_buf_init(NULL, 0);
@@ -142,6 +191,7 @@ static void rd_stream_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
         r->off = 0;
         r->len = (size_t)nread;
         r->total += (uint64_t)nread;
+        r->grow = (size_t)nread == r->cap;
     }
     r->kick(r->arg);
     strata__io_rd_settle(r);
@@ -184,8 +234,32 @@ strata_status strata__io_rd_start(struct strata__io_rd *r)
     } else {
         if (r->fs_busy)
             return STRATA_OK;
+        rd_grow(r);
         if (!rd_buf(r))
             return strata__io_half_status(r->err);
+        if (r->direct < 0)
+            r->direct = strata__io_fd_direct(r->fd);
+        if (r->direct) {
+            ssize_t k;
+            do
+                k = read(r->fd, r->buf, r->cap);
+            while (k < 0 && errno == EINTR);
+            if (k > 0) {
+                r->off = 0;
+                r->len = (size_t)k;
+                r->total += (uint64_t)k;
+                r->grow = (size_t)k == r->cap;
+                return STRATA_OK;
+            }
+            if (k == 0) {
+                r->eof = 1;
+                return STRATA_OK;
+            }
+            if (errno != EAGAIN && errno != EWOULDBLOCK)
+                return strata__io_uv_error(strata__io_half_err(&r->err), STRATA_E_IO,
+                                           uv_translate_sys_error(errno), r->what);
+            r->direct = 0; /* made non-blocking by someone: the thread pool waits */
+        }
         uv_buf_t b = uv_buf_init((char *)r->buf, (unsigned)r->cap);
         r->fs.data = r;
         if ((e = uv_fs_read(r->loop, &r->fs, r->fd, &b, 1, -1, rd_file_cb)) == 0)
@@ -217,6 +291,12 @@ void strata__io_rd_ack(struct strata__io_rd *r, size_t n)
     if (r->len == 0) {
         r->off = 0;
         (void)strata__io_rd_start(r); /* an error is kept and shows in peek */
+        /* A direct file was read at once: tell the owner, as a thread-pool
+         * read's callback would (an owner that does not loop on its own
+         * would otherwise never look again). */
+        if (!r->stream && r->direct > 0 &&
+            (r->len > 0 || r->eof || strata__io_half_status(r->err) != STRATA_OK))
+            r->kick(r->arg);
     }
 }
 
@@ -249,6 +329,8 @@ void strata__io_rd_trim(struct strata__io_rd *r)
     if (r->len == 0 && !r->fs_busy) {
         free(r->buf);
         r->buf = NULL;
+        r->cap = r->cap_base;
+        r->grow = 0;
     }
 }
 
@@ -275,6 +357,7 @@ strata_status strata__io_wr_init(struct strata__io_wr *w, uv_loop_t *loop, uv_st
     w->what = what;
     w->kick = kick;
     w->arg = arg;
+    w->direct = -1;
     w->wreq.data = w->sreq.data = w->fs.data = w;
     return STRATA_OK;
 }
@@ -386,7 +469,33 @@ strata_status strata__io_wr_write(struct strata__io_wr *w, const uint8_t *p, siz
     if (w->busy || n == 0)
         return STRATA_OK;
     size_t done = 0;
-    if (w->stream) {
+    if (!w->stream && w->direct < 0)
+        w->direct = strata__io_fd_direct(w->fd);
+    if (!w->stream && w->direct) {
+        while (done < n) {
+            ssize_t k = write(w->fd, p + done, n - done);
+            if (k > 0) {
+                done += (size_t)k;
+                w->total += (uint64_t)k;
+            } else if (k < 0 && errno == EINTR) {
+                continue;
+            } else if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+                w->direct = 0; /* made non-blocking by someone: the thread pool waits */
+                break;
+            } else {
+                *used = done;
+                if (k == 0)
+                    return strata__error_set(strata__io_half_err(&w->err), STRATA_E_IO,
+                                             "%s: wrote nothing", w->what);
+                wr_fail(w, uv_translate_sys_error(errno));
+                if (w->broken) {
+                    *used = n;
+                    return STRATA_OK;
+                }
+                return strata__io_half_status(w->err);
+            }
+        }
+    } else if (w->stream) {
         uv_buf_t b = uv_buf_init((char *)p, (unsigned)(n > UINT32_MAX ? UINT32_MAX : n));
         int k = uv_try_write(w->stream, &b, 1);
         if (k > 0) {

@@ -3,8 +3,12 @@
  * A reader (strata__io_rd) and a writer (strata__io_wr) are the two halves of
  * a byte pipe to the operating system. Each works on a libuv stream (TCP
  * socket, pipe, terminal) or, for regular files and character devices, on a
- * file descriptor through uv_fs requests. They hold one bounded buffer each
- * and report changes through a kick callback to their owner.
+ * file descriptor (file mode). In file mode a regular file, or a character
+ * device that cannot be polled (/dev/null, /dev/zero: it never blocks), is
+ * read and written directly from the loop (strata__io_fd_direct); any other
+ * character device goes through uv_fs requests in the thread pool, where a
+ * call that blocks does not stall the loop. They hold one bounded buffer
+ * each and report changes through a kick callback to their owner.
  *
  * Handles are owned by whoever embeds the halves (the connection, an app
  * endpoint): the halves never close a handle. An owner that closes must wait
@@ -21,6 +25,9 @@
 #include "strata/io.h"
 
 #define STRATA__IO_RBUF (64u * 1024u)
+/* A reader whose reads fill its buffer grows it up to this (bulk data:
+ * fewer, larger reads); trimming an idle reader shrinks it back. */
+#define STRATA__IO_RBUF_MAX (256u * 1024u)
 #define STRATA__IO_WBUF (256u * 1024u)
 
 struct strata_io {
@@ -75,6 +82,12 @@ strata_status strata__io_fd_open(uv_loop_t *loop, int fd, int readable, const ch
                                  union strata__io_handle *h, int *opened, uv_stream_t **stream,
                                  strata_error *err);
 
+/* 1 when descriptor fd is read and written directly from the loop in file
+ * mode: a regular file, or a character device the kernel cannot poll (such
+ * a device never blocks). Blocking calls on a regular file are what the
+ * file demands; they never wait for a peer. */
+int strata__io_fd_direct(int fd);
+
 /* Records a libuv error: "<what>: <uv text>". */
 strata_status strata__io_uv_error(strata_error *e, strata_status st, int uverr, const char *what);
 
@@ -84,9 +97,12 @@ struct strata__io_rd {
     int fd;
     uv_fs_t fs;
     int fs_busy;
+    int direct; /* file mode: -1 not known yet, 1 read(2) from the loop, 0 thread pool */
     uint8_t *buf;
     size_t off, len, cap;
-    int reading; /* uv_read_start is on */
+    size_t cap_base, cap_max; /* cap starts at cap_base, grows up to cap_max */
+    int grow;                 /* the last read filled the buffer */
+    int reading;              /* uv_read_start is on */
     int eof;
     int stopped;      /* the owner is closing: read no more */
     const char *what; /* names the source in errors (static or owner's) */
@@ -108,15 +124,19 @@ static inline strata_status strata__io_half_status(const strata_error *e)
 const strata_error *strata__io_half_error(const strata_error *e);
 
 /* Stream mode when stream is not NULL (the handle's data pointer is taken),
- * else file mode on fd. */
+ * else file mode on fd. The buffer holds cap bytes; set cap_max above it to
+ * let a reader whose reads fill the buffer double it (up to cap_max) once
+ * the buffer is empty. */
 strata_status strata__io_rd_init(struct strata__io_rd *r, uv_loop_t *loop, uv_stream_t *stream,
                                  int fd, size_t cap, const char *what, void (*kick)(void *),
                                  void *arg);
-/* Starts reading (when the buffer is empty). */
+/* Starts reading (when the buffer is empty). A direct file is read at once:
+ * its bytes (or its end, or the error) show in peek on return, no kick. */
 strata_status strata__io_rd_start(struct strata__io_rd *r);
 /* Unread bytes; *st STRATA_OK, STRATA_CLOSED at the end, or the error. */
 const uint8_t *strata__io_rd_peek(struct strata__io_rd *r, size_t *n, strata_status *st);
-/* n bytes were used; reading resumes once all are. */
+/* n bytes were used; reading resumes once all are (a direct file is read
+ * again at once, and the owner kicked). */
 void strata__io_rd_ack(struct strata__io_rd *r, size_t n);
 /* Call right after handing the bytes on: stops reading while any are left. */
 void strata__io_rd_settle(struct strata__io_rd *r);
@@ -139,7 +159,8 @@ struct strata__io_wr {
     uv_write_t wreq;
     uv_shutdown_t sreq;
     uv_fs_t fs;
-    int busy; /* a write, file write or shutdown is under way */
+    int direct; /* file mode: -1 not known yet, 1 write(2) from the loop, 0 thread pool */
+    int busy;   /* a write, file write or shutdown is under way */
     uint8_t *buf;
     size_t cap, pend_off, pend_len; /* bytes of buf being written */
     int eof_asked, eof_done;
@@ -157,7 +178,8 @@ strata_status strata__io_wr_init(struct strata__io_wr *w, uv_loop_t *loop, uv_st
                                  int fd, size_t cap, enum strata__io_wr_eof eof_mode,
                                  const char *what, void (*kick)(void *), void *arg);
 /* Takes what it can of p (writes at once what the kernel takes, copies the
- * rest up to its buffer); *used as stack calls. Returns the sticky error. */
+ * rest up to its buffer; a direct file takes everything at once); *used as
+ * stack calls. Returns the sticky error. */
 strata_status strata__io_wr_write(struct strata__io_wr *w, const uint8_t *p, size_t n,
                                   size_t *used);
 /* No more bytes: flush, then (SHUTDOWN mode) shut the write side. */

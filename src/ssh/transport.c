@@ -381,6 +381,33 @@ static strata_status dispatch(struct strata_ssh_transport *t, const uint8_t *p, 
     return strata__ssh_t_send_unimplemented(t);
 }
 
+/* Opens and dispatches the packets at the front of in until it holds no
+ * whole packet (STRATA_OK), the transport stops running (STRATA_OK), the
+ * host key verdict is awaited (STRATA_PENDING) or an error. */
+static strata_status read_packets(struct strata_ssh_transport *t, strata_buf *in)
+{
+    strata_status r;
+    while (t->state == SSH_T_RUNNING) {
+        /* Waiting for the host key verdict: nothing after NEWKEYS can be read. */
+        if (t->hostkey_pending && t->got_newkeys)
+            return STRATA_PENDING;
+        const uint8_t *p;
+        size_t n;
+        strata_error e;
+        strata_error_clear(&e);
+        r = strata__ssh_pkt_open(t->rx, in, &p, &n, &e);
+        if (r == STRATA_WANT_READ)
+            break;
+        if (r != STRATA_OK)
+            return strata__ssh_t_fail_err(t, reason_for_packet_error(&e), &e);
+        t->rx_seq = strata__ssh_pkt_dir_seq(t->rx) - 1u;
+        t->rx_seen = 1;
+        if ((r = dispatch(t, p, n)) != STRATA_OK)
+            return r;
+    }
+    return STRATA_OK;
+}
+
 strata_status strata__ssh_t_process(struct strata_ssh_transport *t)
 {
     strata_status r;
@@ -394,24 +421,8 @@ strata_status strata__ssh_t_process(struct strata_ssh_transport *t)
         if ((r = strata__ssh_t_send_kexinit(t)) != STRATA_OK)
             return r;
     }
-    while (t->state == SSH_T_RUNNING) {
-        /* Waiting for the host key verdict: nothing after NEWKEYS can be read. */
-        if (t->hostkey_pending && t->got_newkeys)
-            return STRATA_PENDING;
-        const uint8_t *p;
-        size_t n;
-        strata_error e;
-        strata_error_clear(&e);
-        r = strata__ssh_pkt_open(t->rx, &t->in, &p, &n, &e);
-        if (r == STRATA_WANT_READ)
-            break;
-        if (r != STRATA_OK)
-            return strata__ssh_t_fail_err(t, reason_for_packet_error(&e), &e);
-        t->rx_seq = strata__ssh_pkt_dir_seq(t->rx) - 1u;
-        t->rx_seen = 1;
-        if ((r = dispatch(t, p, n)) != STRATA_OK)
-            return r;
-    }
+    if ((r = read_packets(t, &t->in)) != STRATA_OK)
+        return r;
     strata_buf_compact(&t->in);
     if (t->state == SSH_T_CLOSED)
         return t->err.status != STRATA_OK ? t->err.status : STRATA_CLOSED;
@@ -434,6 +445,23 @@ strata_status strata_ssh_transport_input(strata_ssh_transport *t, const uint8_t 
         *consumed = 0;
     if (t->state == SSH_T_CLOSED)
         return closed_status(t);
+    size_t direct = 0;
+    if (strata_buf_len(&t->in) == 0 && t->state == SSH_T_RUNNING && n > 0) {
+        /* Nothing buffered: the packets are opened where they lie in the
+         * caller's bytes; only a partial packet at the end is copied. */
+        strata_buf v;
+        strata_buf_view(&v, data, n);
+        strata_status r = read_packets(t, &v);
+        direct = n - strata_buf_len(&v);
+        if (consumed)
+            *consumed = direct;
+        if (r != STRATA_OK && r != STRATA_PENDING)
+            return r;
+        if (t->state == SSH_T_CLOSED)
+            return closed_status(t);
+        data += direct;
+        n -= direct;
+    }
     size_t take = n < strata_buf_avail(&t->in) ? n : strata_buf_avail(&t->in);
     if (take > 0) {
         strata_status r = strata_buf_put(&t->in, data, take);
@@ -441,7 +469,7 @@ strata_status strata_ssh_transport_input(strata_ssh_transport *t, const uint8_t 
             return r;
     }
     if (consumed)
-        *consumed = take;
+        *consumed = direct + take;
     return strata__ssh_t_process(t);
 }
 

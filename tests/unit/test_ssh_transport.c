@@ -628,6 +628,46 @@ static void test_generic_messages(void **state)
     pair_free(&p);
 }
 
+/* Whole packets are opened where they lie in the caller's bytes: while the
+ * transport has nothing buffered, only the partial packet at the end is
+ * copied into its input buffer (issue 17: no copy on the receive path). */
+static void test_packets_opened_in_place(void **state)
+{
+    (void)state;
+    struct pair p;
+    assert_ok(hostile(0, NULL, &p)); /* a well-behaved server: keys in place */
+    assert_int_equal(p.ev.secure, 1);
+    strata_buf_release(&p.c->in); /* empty after the handshake: given back */
+    assert_null(p.c->in.data);
+    /* Three IGNOREs of 40000 bytes each, all but the last 10 bytes at once. */
+    static uint8_t msg[5 + 40000];
+    msg[0] = SSH_MSG_IGNORE;
+    msg[1] = 0;
+    msg[2] = 0;
+    msg[3] = 40000 >> 8;
+    msg[4] = 40000 & 0xff;
+    for (int i = 0; i < 3; i++)
+        assert_ok(ts_send(p.s, msg, sizeof msg));
+    const uint8_t *out;
+    size_t n, used = 0;
+    ts_output(p.s, &out, &n);
+    assert_true(n > 3 * sizeof msg);
+    int before = p.ev.ignores;
+    assert_ok(strata_ssh_transport_input(p.c, out, n - 10, &used));
+    assert_int_equal(used, n - 10);
+    assert_int_equal(p.ev.ignores, before + 2);
+    /* Only the third packet's bytes were copied (one 64 KiB allocation at
+     * most), not the three packets' 120 kB. */
+    assert_true(strata_buf_len(&p.c->in) > 40000 && strata_buf_len(&p.c->in) < sizeof msg + 64);
+    assert_true(p.c->in.cap <= 65536);
+    assert_ok(strata_ssh_transport_input(p.c, out + n - 10, 10, &used));
+    assert_int_equal(used, 10);
+    assert_int_equal(p.ev.ignores, before + 3);
+    assert_int_equal(strata_buf_len(&p.c->in), 0);
+    ts_output_ack(p.s, n);
+    pair_free(&p);
+}
+
 /* RFC 4253 §11.1: the names of the reason codes, and UNKNOWN beyond them. */
 static void test_disconnect_reason_names(void **state)
 {
@@ -1274,6 +1314,7 @@ int main(void)
         cmocka_unit_test(test_hostile_servers),
         cmocka_unit_test(test_no_common_cipher),
         cmocka_unit_test(test_generic_messages),
+        cmocka_unit_test(test_packets_opened_in_place),
         cmocka_unit_test(test_disconnect_reason_names),
         cmocka_unit_test(test_garbage),
         cmocka_unit_test(test_bad_mac),
