@@ -117,6 +117,10 @@ STRATA_API STRATA_MUST_CHECK strata_status strata_ssh_forward_cancel_dynamic(str
  * ends (the terminal may be raw). Writes at most cap bytes with the NUL;
  * returns the length written. */
 STRATA_API size_t strata_ssh_forward_describe(const strata_ssh_forward *f, char *buf, size_t cap);
+/* ExitOnForwardFailure: with on, a forwarding that cannot be set up (a -L
+ * or -D port that cannot be bound, a -R the server refuses) ends the SSH
+ * connection ("Error: remote port forwarding failed for listen port N"). */
+STRATA_API void strata_ssh_forward_exit_on_failure(strata_ssh_forward *f, int on);
 /* 1 when a forwarding could not be set up (ExitOnForwardFailure). */
 STRATA_API int strata_ssh_forward_failed(const strata_ssh_forward *f);
 

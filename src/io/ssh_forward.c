@@ -56,6 +56,7 @@ struct strata_ssh_forward {
     char *agent_sock;       /* NULL: $SSH_AUTH_SOCK when a channel opens */
     struct ssh_fwd_ep *eps; /* live forwarded connections */
     int failed;             /* a forwarding could not be set up */
+    int exit_on_failure;    /* ExitOnForwardFailure: a failure ends the SSH connection */
 };
 
 __attribute__((format(printf, 2, 3))) static void say(strata_ssh_forward *f, const char *fmt, ...)
@@ -351,6 +352,18 @@ static void on_fwd_done(void *user, strata_io_conn *c, const strata_error *err)
         strata_log(STRATA_LOG_INFO, "ssh", "forwarded connection: %s", strata_error_message(err));
 }
 
+/* A forwarding could not be set up: counted, and with ExitOnForwardFailure
+ * the SSH connection ends with OpenSSH's words. */
+static void forward_failed(strata_ssh_forward *f, const char *what, unsigned port)
+{
+    f->failed = 1;
+    if (f->exit_on_failure && f->main_conn) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "Error: %s forwarding failed for listen port %u", what, port);
+        strata_io_conn_abort(f->main_conn, STRATA_E_IO, msg);
+    }
+}
+
 /* Opens the listener of -L forwarding i (dynamic 0) or -D forwarding i
  * (dynamic 1); 0 or -1 (said). */
 static int open_listener(strata_ssh_forward *f, size_t i, int dynamic)
@@ -366,7 +379,7 @@ static int open_listener(strata_ssh_forward *f, size_t i, int dynamic)
         say(f, "bind [%s]:%u: %s\r\nCould not request %s forwarding.\r\n",
             s->bind ? s->bind : "127.0.0.1", s->port, strata_error_message(&err),
             dynamic ? "dynamic" : "local");
-        f->failed = 1;
+        forward_failed(f, dynamic ? "dynamic" : "local port", s->port);
         return -1;
     }
     return 0;
@@ -382,7 +395,7 @@ static int request_remote(strata_ssh_forward *f, size_t i)
     const struct fwd_spec *s = &f->remote[i];
     if (strata_ssh_conn_tcpip_forward(strata_ssh_client_conn(f->client),
                                       s->bind ? s->bind : "localhost", s->port) != STRATA_OK) {
-        f->failed = 1;
+        forward_failed(f, "remote port", s->port);
         return -1;
     }
     if (f->main_conn)
@@ -509,7 +522,7 @@ static void fwd_global_reply(void *user, const char *name, int ok, uint32_t port
     struct fwd_spec *s = &f->remote[f->remote_answered++];
     if (!ok) {
         say(f, "Warning: remote port forwarding failed for listen port %u\r\n", s->port);
-        f->failed = 1;
+        forward_failed(f, "remote port", s->port);
     } else if (s->port == 0 && port) {
         say(f, "Allocated port %u for remote forward to %s:%u\r\n", port, s->host, s->host_port);
         s->port = (uint16_t)port;
@@ -723,6 +736,11 @@ void strata_ssh_forward_attach(strata_ssh_forward *f, strata_ssh_layer_config *c
     cfg->client.conn.user = f;
     if (f->agent)
         cfg->forward_agent = 1;
+}
+
+void strata_ssh_forward_exit_on_failure(strata_ssh_forward *f, int on)
+{
+    f->exit_on_failure = on != 0;
 }
 
 int strata_ssh_forward_failed(const strata_ssh_forward *f)

@@ -362,6 +362,8 @@ static strata_status hop_new(const char *dest, const strata_ssh_session_args *a,
         h->verbose = 1;
     if ((r = strata_ssh_knownhosts_new(&h->kh)) != STRATA_OK)
         goto out;
+    /* HashKnownHosts: names this client adds are hashed (|1|salt|hmac). */
+    strata_ssh_knownhosts_set_hash_new(h->kh, h->cfg.hash_known_hosts == 1);
     snprintf(path, sizeof path, "%s/.ssh/known_hosts", home ? home : "");
     const char *khf = h->cfg.user_known_hosts_file ? h->cfg.user_known_hosts_file : path;
     if ((r = strata_ssh_knownhosts_load_file(h->kh, khf)) != STRATA_OK ||
@@ -909,6 +911,34 @@ strata_status strata_ssh_session_connect(strata_ssh_session *s, strata_io *io,
                 return strata_error_set(err, r, "LocalForward %d:%s:%d: %s", f->port, f->host,
                                         f->host_port, strata_status_str(r));
         }
+        /* RemoteForward and DynamicForward lines likewise, after -R and -D. */
+        for (size_t i = 0; i < dc->n_remote_forwards; i++) {
+            const strata_ssh_config_forward *f = &dc->remote_forwards[i];
+            strata_status r = f->host ? strata_ssh_forward_add(fwd, 1, f->bind, (uint16_t)f->port,
+                                                               f->host, (uint16_t)f->host_port)
+                                      : STRATA_E_UNSUPPORTED;
+            if (r != STRATA_OK)
+                return strata_error_set(err, r, "RemoteForward %d: %s", f->port,
+                                        f->host ? strata_status_str(r)
+                                                : "dynamic remote forwarding is not supported");
+        }
+        for (size_t i = 0; i < dc->n_dynamic_forwards; i++) {
+            const strata_ssh_config_forward *f = &dc->dynamic_forwards[i];
+            strata_status r = strata_ssh_forward_add_dynamic(fwd, f->bind, (uint16_t)f->port);
+            if (r != STRATA_OK)
+                return strata_error_set(err, r, "DynamicForward %d: %s", f->port,
+                                        strata_status_str(r));
+        }
+        /* ForwardAgent (-A / -a reach here as -o ForwardAgent, first wins). */
+        if (dc->forward_agent == 1 && !lc->no_channel) {
+            const char *sock = dc->forward_agent_path;
+            if (sock && sock[0] == '$') /* ForwardAgent $VAR: the socket path it holds */
+                sock = getenv(sock + 1);
+            strata_status r = strata_ssh_forward_agent(fwd, sock);
+            if (r != STRATA_OK)
+                return strata_error_set(err, r, "ForwardAgent: %s", strata_status_str(r));
+        }
+        strata_ssh_forward_exit_on_failure(fwd, dc->exit_on_forward_failure == 1);
         strata_ssh_forward_attach(fwd, &c);
     }
     /* The layer has one user for its callbacks: the wrappers get s, and

@@ -3,7 +3,9 @@
 # key algorithm order follows what known_hosts holds for the host (a file
 # that knows only the server's ECDSA key connects under strict checking);
 # the unknown host key question as OpenSSH asks it (yes, no or the
-# fingerprint; anything else asks again); a wrong key passphrase asked again.
+# fingerprint; anything else asks again); a wrong key passphrase asked again;
+# -f, -E, -v; DynamicForward, ExitOnForwardFailure, HashKnownHosts and
+# ForwardAgent from the config.
 # Run once against Debian 12's sshd and once against today's OpenSSH (10.5).
 if [ -z "${SSHD:-}" ]; then
     source "$(dirname "$0")/ssh_lib.sh"
@@ -60,6 +62,52 @@ check "-E logfile: debug lines in the file, the remote stderr on stderr" "out|er
     "${S[*]} -o UserKnownHostsFile='$WORK/known_hosts' -E '$WORK/E.log' -v root@127.0.0.1 \
      'echo out; echo err >&2' 2>'$WORK/E.err' | tr -d '\n'; printf '|%s|' \"\$(cat '$WORK/E.err')\";
      grep -c 'debug1: kex: algorithm' '$WORK/E.log' >/dev/null && echo debug1"
+
+# Forwarding keywords from the config file.
+HPORT=$(free_port)
+mkdir -p "$WORK/www"
+head -c 1000000 /dev/urandom >"$WORK/www/f.bin"
+(cd "$WORK/www" && exec python3 -m http.server --bind 127.0.0.1 "$HPORT") >/dev/null 2>&1 &
+PIDS+=($!)
+wait_port "$HPORT" "$!"
+DPORT=$(free_port)
+cat >"$WORK/cfg_fwd" <<CFG
+Host fwd
+    HostName 127.0.0.1
+    Port $PORT
+    User root
+    IdentityFile $WORK/id
+    UserKnownHostsFile $WORK/known_hosts
+    BatchMode yes
+    DynamicForward $DPORT
+    ExitOnForwardFailure yes
+CFG
+"$STRATA" ssh -F "$WORK/cfg_fwd" -N fwd 2>"$WORK/dyn.err" &
+PIDS+=($!)
+wait_port "$DPORT" "$!"
+check "DynamicForward from the config: curl --socks5-hostname through it" \
+    "$(sha256sum <"$WORK/www/f.bin" | cut -d' ' -f1)" bash -c \
+    "curl -s --socks5-hostname 127.0.0.1:$DPORT http://localhost:$HPORT/f.bin | sha256sum"
+check "ExitOnForwardFailure: a port that cannot be bound ends the session, 255" "rc=255" bash -c \
+    "$STRATA ssh -F '$WORK/cfg_fwd' fwd 'sleep 5' >/dev/null 2>'$WORK/eof.err'; echo rc=\$?"
+check "... with OpenSSH's words" "Error: dynamic forwarding failed for listen port $DPORT" cat "$WORK/eof.err"
+check "HashKnownHosts: the name added is hashed" "|1|" bash -c \
+    "${S[*]} -o HashKnownHosts=yes -o StrictHostKeyChecking=accept-new \
+     -o UserKnownHostsFile='$WORK/kh_hashed' root@127.0.0.1 true && cut -c1-3 '$WORK/kh_hashed'"
+eval "$(ssh-agent -s)" >/dev/null
+PIDS+=("$SSH_AGENT_PID")
+ssh-add -q "$WORK/id" 2>/dev/null
+check "ForwardAgent yes from the config: the remote side lists the agent's key" \
+    "$(ssh-keygen -lf "$WORK/id.pub" | cut -d' ' -f2)" bash -c \
+    "printf 'Host agent\n ForwardAgent yes\n' >'$WORK/cfg_agent';
+     $STRATA ssh -F '$WORK/cfg_agent' -i '$WORK/id' -o BatchMode=yes -p $PORT \
+     -o UserKnownHostsFile='$WORK/known_hosts' -o HostName=127.0.0.1 -o User=root agent 'ssh-add -l'"
+check "-a wins over ForwardAgent yes" "no agent" bash -c \
+    "$STRATA ssh -F '$WORK/cfg_agent' -a -i '$WORK/id' -o BatchMode=yes -p $PORT \
+     -o UserKnownHostsFile='$WORK/known_hosts' -o HostName=127.0.0.1 -o User=root agent \
+     'ssh-add -l >/dev/null 2>&1 || echo no agent'"
+kill "$SSH_AGENT_PID" 2>/dev/null || true
+unset SSH_AUTH_SOCK
 
 # Questions answered through SSH_ASKPASS (as OpenSSH), one answer per call
 # from a list: the host key question is asked again until yes, no or the

@@ -518,9 +518,11 @@ again:
             break;
         case 'x': /* no X11 forwarding: strata never forwards X11 */
             break;
-        case 'A':
+        case 'A': /* as OpenSSH: an option before the config's (the first wins) */
         case 'a':
             c->agent = ch == 'A';
+            if (c->args.n_opts < STRATA_SSH_SESSION_OPTS_MAX)
+                c->args.opts[c->args.n_opts++] = ch == 'A' ? "ForwardAgent=yes" : "ForwardAgent=no";
             break;
         case 'D':
             if (strata_ssh_forward_parse_dynamic(c->fwd, optarg) != STRATA_OK) {
@@ -707,10 +709,7 @@ static int run(struct ssh_cmd *c, struct session *sp, strata_io *io, strata_ssh_
     lc.on_exit = on_exit_status;
     lc.user = sp;
     lc.no_channel = c->no_command;
-    if (c->agent == 1 && !c->stdio_host[0] && strata_ssh_forward_agent(c->fwd, NULL) != STRATA_OK) {
-        cli_err("agent forwarding: out of memory");
-        goto out;
-    }
+    /* -A / -a / ForwardAgent: the session sets agent forwarding up. */
     if (c->background) {
         fork_io = io;
         lc.on_ready = on_ready_fork;
