@@ -229,6 +229,15 @@ STRATA_API STRATA_MUST_CHECK strata_status strata_io_connect_unix(strata_io *io,
                                                                   strata_io_app app,
                                                                   const strata_io_conn_config *cfg,
                                                                   strata_io_conn **out);
+/* As strata_io_connect, to a command's stdin and stdout (ssh's
+ * ProxyCommand): /bin/sh -c "exec COMMAND" with one end of a socketpair as
+ * its stdin and stdout (its stderr is ours); the connection is up on the
+ * next loop turn, so layers pushed after the call are in place first. The
+ * command is reaped when it exits; it sees the end of its stdin when the
+ * connection closes. command is read during the call. E_USAGE when empty. */
+STRATA_API STRATA_MUST_CHECK strata_status
+strata_io_connect_command(strata_io *io, const char *command, strata_io_app app,
+                          const strata_io_conn_config *cfg, strata_io_conn **out);
 /* A connection's time limits; 0 turns one off. */
 typedef struct strata_io_timeouts {
     /* From the call on: the connection must be up, and every layer on its

@@ -129,6 +129,12 @@ STRATA_API const char *strata_ssh_pubkey_comment(const strata_ssh_pubkey *k);
 STRATA_API const uint8_t *strata_ssh_pubkey_blob(const strata_ssh_pubkey *k, size_t *n);
 /* 1 when the type is an OpenSSH certificate ("...-cert-v01@openssh.com"). */
 STRATA_API int strata_ssh_pubkey_is_cert(const strata_ssh_pubkey *k);
+/* For a certificate, the wire blob of the plain key it certifies (*out a
+ * heap copy owned by the caller, free(); *n its length): pairs a
+ * CertificateFile with its identity. E_USAGE for a plain key. */
+STRATA_API STRATA_MUST_CHECK strata_status strata_ssh_pubkey_cert_key(const strata_ssh_pubkey *k,
+                                                                      uint8_t **out, size_t *n,
+                                                                      strata_error *err);
 
 /* File helpers (src/io): read path (at most STRATA_SSH_KEY_FILE_MAX bytes,
  * regular files only) and parse it as above. A private key file of ours that

@@ -268,6 +268,44 @@ static void load_key(struct ssh_hop *h, const char *path, int explicit)
     strata_buf_free(&cb);
 }
 
+/* CertificateFile: each certificate goes with the loaded identity whose
+ * key it certifies (one without a certificate of its own). */
+static void load_certificate(struct ssh_hop *h, const char *path)
+{
+    strata_buf cb;
+    strata_buf_init(&cb, 0);
+    strata_error err = {0};
+    strata_ssh_pubkey *pk = NULL;
+    uint8_t *plain = NULL;
+    size_t plain_n = 0, n, i = h->n_keys;
+    if (read_whole(path, 64 * 1024, &cb, 0) != 0) {
+        if (!h->quiet)
+            say(h, "Warning: Certificate file %s not accessible: %s.\n", path, strerror(errno));
+    } else if (strata_ssh_pubkey_parse((const char *)strata_buf_ptr(&cb), strata_buf_len(&cb), &pk,
+                                       &err) != STRATA_OK ||
+               strata_ssh_pubkey_cert_key(pk, &plain, &plain_n, &err) != STRATA_OK) {
+        say(h, "strata: cannot use certificate %s: %s\n", path, strata_error_message(&err));
+    } else {
+        for (i = 0; i < h->n_keys; i++) {
+            const uint8_t *kb = strata_ssh_privkey_blob(h->keys[i], &n);
+            if (!h->certs[i] && kb && n == plain_n && memcmp(kb, plain, n) == 0)
+                break;
+        }
+        const uint8_t *b = strata_ssh_pubkey_blob(pk, &n);
+        if (i == h->n_keys)
+            say(h, "strata: certificate %s: no identity holds its key\n", path);
+        else if ((h->certs[i] = malloc(n)) != NULL) {
+            memcpy(h->certs[i], b, n);
+            h->cert_len[i] = n;
+            if (h->verbose)
+                say(h, "debug1: certificate %s goes with identity %zu\n", path, i + 1);
+        }
+    }
+    free(plain);
+    strata_ssh_pubkey_free(pk);
+    strata_buf_free(&cb);
+}
+
 static void load_agent(struct ssh_hop *h)
 {
     const char *sock = h->cfg.identity_agent;
@@ -395,6 +433,8 @@ static strata_status hop_new(const char *dest, const strata_ssh_session_args *a,
             load_key(h, path, 0);
         }
     }
+    for (size_t i = 0; i < h->cfg.n_certificate_files; i++)
+        load_certificate(h, h->cfg.certificate_files[i]);
 out:
     free(user);
     if (r != STRATA_OK) {
@@ -958,8 +998,13 @@ strata_status strata_ssh_session_connect(strata_ssh_session *s, strata_io *io,
     if (!conn_cfg.timeout_ms && dc->connect_timeout > 0)
         conn_cfg.timeout_ms = (uint64_t)dc->connect_timeout * 1000u;
     strata_io_conn *conn;
-    strata_status r = strata_io_connect(io, first->cfg.hostname, (uint16_t)first->cfg.port, app,
-                                        &conn_cfg, &conn);
+    /* ProxyCommand (the first hop's; "none": none): the command's stdin and
+     * stdout are the connection, as OpenSSH's. */
+    const char *proxy = first->cfg.proxy_command;
+    strata_status r = proxy && strcmp(proxy, "none") != 0
+                          ? strata_io_connect_command(io, proxy, app, &conn_cfg, &conn)
+                          : strata_io_connect(io, first->cfg.hostname, (uint16_t)first->cfg.port,
+                                              app, &conn_cfg, &conn);
     if (r != STRATA_OK)
         return strata_error_set(err, r, "ssh: connect to host %s port %d: %s", first->cfg.hostname,
                                 first->cfg.port, strata_status_str(r));

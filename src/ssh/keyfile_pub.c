@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "base/error_internal.h"
+#include "ssh/hostkey.h"
 #include "ssh/keyfile.h"
 
 #define PUB_LINE_MAX (64u * 1024u)
@@ -64,6 +65,31 @@ int strata_ssh_pubkey_is_cert(const strata_ssh_pubkey *k)
 {
     size_t n = strlen(k->type), s = sizeof(cert_suffix) - 1;
     return n > s && strcmp(k->type + n - s, cert_suffix) == 0;
+}
+
+strata_status strata_ssh_pubkey_cert_key(const strata_ssh_pubkey *k, uint8_t **out, size_t *n,
+                                         strata_error *err)
+{
+    *out = NULL;
+    *n = 0;
+    if (!strata_ssh_pubkey_is_cert(k))
+        return strata__error_set(err, STRATA_E_USAGE, "%s is not a certificate", k->type);
+    struct ssh_key *key = NULL;
+    strata_status r = strata__ssh_key_from_blob(k->blob, k->blob_len, &key, err);
+    if (r != STRATA_OK)
+        return r;
+    strata_buf b;
+    strata_buf_init(&b, 0);
+    if ((r = strata__ssh_key_plain_blob(key, &b)) == STRATA_OK) {
+        *n = strata_buf_len(&b);
+        if ((*out = malloc(*n ? *n : 1)) != NULL)
+            memcpy(*out, strata_buf_ptr(&b), *n);
+        else
+            r = STRATA_E_NOMEM;
+    }
+    strata_buf_free(&b);
+    strata__ssh_key_free(key);
+    return r;
 }
 
 /* Finds the first line that is neither blank nor a comment: [*start, *end). */

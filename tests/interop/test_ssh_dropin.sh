@@ -4,8 +4,8 @@
 # that knows only the server's ECDSA key connects under strict checking);
 # the unknown host key question as OpenSSH asks it (yes, no or the
 # fingerprint; anything else asks again); a wrong key passphrase asked again;
-# -f, -E, -v; DynamicForward, ExitOnForwardFailure, HashKnownHosts and
-# ForwardAgent from the config.
+# -f, -E, -v; DynamicForward, ExitOnForwardFailure, HashKnownHosts,
+# ForwardAgent, ProxyCommand and CertificateFile from the config.
 # Run once against Debian 12's sshd and once against today's OpenSSH (10.5).
 if [ -z "${SSHD:-}" ]; then
     source "$(dirname "$0")/ssh_lib.sh"
@@ -22,7 +22,9 @@ need /usr/sbin/sshd
 need ssh-keygen
 
 ssh-keygen -q -t ecdsa -N '' -f "$WORK/hk_ecdsa"
-root_sshd main "HostKey $WORK/hk_ecdsa
+ssh-keygen -q -t ed25519 -N '' -f "$WORK/user_ca"
+root_sshd main "TrustedUserCAKeys $WORK/user_ca.pub
+HostKey $WORK/hk_ecdsa
 AllowTcpForwarding yes"
 export HOME="$WORK/home"
 mkdir -p "$HOME/.ssh"
@@ -108,6 +110,24 @@ check "-a wins over ForwardAgent yes" "no agent" bash -c \
      'ssh-add -l >/dev/null 2>&1 || echo no agent'"
 kill "$SSH_AGENT_PID" 2>/dev/null || true
 unset SSH_AUTH_SOCK
+
+# ProxyCommand: the command's stdin and stdout are the connection.
+check "ProxyCommand with %h %p: strata connect as the proxy" "via the proxy" \
+    "${S[@]}" -o UserKnownHostsFile="$WORK/known_hosts" \
+    -o ProxyCommand="$STRATA connect tcp:%h:%p" root@127.0.0.1 'echo via the proxy'
+check "ProxyCommand that fails: a clear end, 255" "rc=255" bash -c \
+    "${S[*]} -o UserKnownHostsFile='$WORK/known_hosts' -o ProxyCommand='exit 3' \
+     root@127.0.0.1 true 2>/dev/null; echo rc=\$?"
+# CertificateFile: a key the server knows only through its CA.
+ssh-keygen -q -t ed25519 -N '' -f "$WORK/k_c"
+mkdir -p "$WORK/certs"
+ssh-keygen -q -s "$WORK/user_ca" -I strata-test -n root "$WORK/k_c.pub"
+mv "$WORK/k_c-cert.pub" "$WORK/certs/kc.cert"
+C=("$STRATA" ssh -F none -o BatchMode=yes -p "$PORT" -o UserKnownHostsFile="$WORK/known_hosts")
+check "CertificateFile pairs a certificate with its identity" "root" \
+    "${C[@]}" -i "$WORK/k_c" -o CertificateFile="$WORK/certs/kc.cert" root@127.0.0.1 'id -un'
+check "... without it the key alone is refused" "rc=255" bash -c \
+    "${C[*]} -i '$WORK/k_c' root@127.0.0.1 true 2>/dev/null; echo rc=\$?"
 
 # Questions answered through SSH_ASKPASS (as OpenSSH), one answer per call
 # from a list: the host key question is asked again until yes, no or the
