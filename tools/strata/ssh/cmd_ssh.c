@@ -454,6 +454,19 @@ static int parse_host_port(const char *s, char *host, size_t cap, uint16_t *port
     return 0;
 }
 
+/* -A / -a as OpenSSH: they set ForwardAgent before any -o or config line
+ * can (the first value wins), so they go first among the options. */
+static void agent_option(struct ssh_cmd *c)
+{
+    if (c->agent < 0)
+        return;
+    size_t n = c->args.n_opts < STRATA_SSH_SESSION_OPTS_MAX ? c->args.n_opts
+                                                            : STRATA_SSH_SESSION_OPTS_MAX - 1;
+    memmove(&c->args.opts[1], &c->args.opts[0], n * sizeof c->args.opts[0]);
+    c->args.opts[0] = c->agent ? "ForwardAgent=yes" : "ForwardAgent=no";
+    c->args.n_opts = n + 1;
+}
+
 static int parse(int argc, char **argv, struct ssh_cmd *c, const char **dest)
 {
     int ch, base = 0, dump = 0;
@@ -518,11 +531,9 @@ again:
             break;
         case 'x': /* no X11 forwarding: strata never forwards X11 */
             break;
-        case 'A': /* as OpenSSH: an option before the config's (the first wins) */
+        case 'A': /* the last of -A / -a wins; see agent_option */
         case 'a':
             c->agent = ch == 'A';
-            if (c->args.n_opts < STRATA_SSH_SESSION_OPTS_MAX)
-                c->args.opts[c->args.n_opts++] = ch == 'A' ? "ForwardAgent=yes" : "ForwardAgent=no";
             break;
         case 'D':
             if (strata_ssh_forward_parse_dynamic(c->fwd, optarg) != STRATA_OK) {
@@ -612,6 +623,7 @@ again:
         }
         idx++;
     }
+    agent_option(c);
     if (dump)
         return ssh_dump_config(*dest, &c->args) == 0 ? -1 : CLI_USAGE;
     if (idx < argc && !(c->command = join(argc - idx, argv + idx)))
