@@ -205,6 +205,8 @@ static int key_passphrase(char *buf, size_t cap, int verify, void *user)
     return n;
 }
 
+static void add_to_agent(struct ssh_hop *h, const strata_ssh_privkey *k, const char *path);
+
 static void load_key(struct ssh_hop *h, const char *path, int explicit)
 {
     strata_buf kb;
@@ -247,6 +249,7 @@ static void load_key(struct ssh_hop *h, const char *path, int explicit)
     }
     size_t i = h->n_keys++;
     h->keys[i] = k;
+    add_to_agent(h, k, path);
     /* PATH-cert.pub: an OpenSSH user certificate for the key. */
     char cpath[4200];
     snprintf(cpath, sizeof cpath, "%s-cert.pub", path);
@@ -266,6 +269,46 @@ static void load_key(struct ssh_hop *h, const char *path, int explicit)
     }
     strata_ssh_pubkey_free(pk);
     strata_buf_free(&cb);
+}
+
+/* The agent's socket for this hop: IdentityAgent, else $SSH_AUTH_SOCK;
+ * NULL for none. */
+static const char *agent_socket(const struct ssh_hop *h)
+{
+    const char *sock = h->cfg.identity_agent;
+    if (!sock || strcmp(sock, "SSH_AUTH_SOCK") == 0)
+        sock = getenv("SSH_AUTH_SOCK");
+    return sock && *sock && strcmp(sock, "none") != 0 ? sock : NULL;
+}
+
+/* AddKeysToAgent yes: a key loaded from its file goes to the running
+ * agent, as OpenSSH's. A lifetime, confirm or ask are constraints strata
+ * does not send: rather than add the key without them, it is not added. */
+static void add_to_agent(struct ssh_hop *h, const strata_ssh_privkey *k, const char *path)
+{
+    const char *sock = agent_socket(h);
+    if (h->cfg.add_keys_to_agent != STRATA_SSHC_ADDKEYS_YES || !sock)
+        return;
+    if (h->cfg.add_keys_lifetime > 0) {
+        if (h->verbose)
+            say(h, "debug1: AddKeysToAgent with a lifetime is not supported: %s not added\n", path);
+        return;
+    }
+    strata_buf req, rep;
+    strata_buf_init(&req, 0);
+    strata_buf_set_secret(&req);
+    strata_buf_init(&rep, 0);
+    strata_error err = {0};
+    strata_status r;
+    if ((r = strata_ssh_agent_request_add(&req, k, &err)) == STRATA_OK &&
+        (r = strata_ssh_agent_transact(sock, &req, &rep, 5000, &err)) == STRATA_OK)
+        r = strata_ssh_agent_parse_success(strata_buf_ptr(&rep), strata_buf_len(&rep), &err);
+    if (r == STRATA_OK && h->verbose)
+        say(h, "debug1: identity added to agent: %s\n", path);
+    else if (r != STRATA_OK)
+        say(h, "strata: cannot add %s to the agent: %s\n", path, strata_error_message(&err));
+    strata_buf_free(&req);
+    strata_buf_free(&rep);
 }
 
 /* CertificateFile: each certificate goes with the loaded identity whose
@@ -308,10 +351,8 @@ static void load_certificate(struct ssh_hop *h, const char *path)
 
 static void load_agent(struct ssh_hop *h)
 {
-    const char *sock = h->cfg.identity_agent;
-    if (!sock || strcmp(sock, "SSH_AUTH_SOCK") == 0)
-        sock = getenv("SSH_AUTH_SOCK");
-    if (!sock || !*sock || strcmp(sock, "none") == 0 || h->cfg.identities_only == 1)
+    const char *sock = agent_socket(h);
+    if (!sock || h->cfg.identities_only == 1)
         return;
     strata_buf req, rep;
     strata_buf_init(&req, 0);

@@ -108,6 +108,15 @@ check "-a wins over ForwardAgent yes" "no agent" bash -c \
     "$STRATA ssh -F '$WORK/cfg_agent' -a -i '$WORK/id' -o BatchMode=yes -p $PORT \
      -o UserKnownHostsFile='$WORK/known_hosts' -o HostName=127.0.0.1 -o User=root agent \
      'ssh-add -l >/dev/null 2>&1 || echo no agent'"
+ssh-add -D -q 2>/dev/null || true
+check "AddKeysToAgent yes: the key used goes to the running agent" \
+    "$(ssh-keygen -lf "$WORK/id.pub" | cut -d' ' -f2)" bash -c \
+    "${S[*]} -o UserKnownHostsFile='$WORK/known_hosts' -o AddKeysToAgent=yes root@127.0.0.1 true &&
+     ssh-add -l"
+ssh-add -D -q 2>/dev/null || true
+check "AddKeysToAgent with a lifetime strata cannot send: not added" "no identities" bash -c \
+    "${S[*]} -o UserKnownHostsFile='$WORK/known_hosts' -o 'AddKeysToAgent=1h' root@127.0.0.1 true;
+     ssh-add -l 2>&1 | tr A-Z a-z"
 kill "$SSH_AGENT_PID" 2>/dev/null || true
 unset SSH_AUTH_SOCK
 
