@@ -183,8 +183,8 @@ static strata_status opt(struct ssh_hop *h, strata_error *err, const char *fmt, 
 /* NumberOfPasswordPrompts (default 3). */
 static int passphrase_tries(const struct ssh_hop *h)
 {
-    (void)h;
-    return 3;
+    int n = h->cfg.number_of_password_prompts;
+    return n >= 0 ? n : 3;
 }
 
 /* strata_passphrase_fn for key files: the ui's question. */
@@ -225,7 +225,8 @@ static void load_key(struct ssh_hop *h, const char *path, int explicit)
      * none) gives up. */
     h->key_path = path;
     strata_passphrase pw = {NULL, 0, key_passphrase, h};
-    const strata_passphrase *pwp = h->cfg.batch_mode != 1 && h->ui.ask ? &pw : NULL;
+    const strata_passphrase *pwp =
+        h->cfg.batch_mode != 1 && h->ui.ask && passphrase_tries(h) > 0 ? &pw : NULL;
     strata_status r;
     for (int i = 0;; i++) {
         strata_error_clear(&err);

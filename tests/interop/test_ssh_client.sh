@@ -151,6 +151,20 @@ unset SSH_AUTH_SOCK
 # Passwords and keyboard-interactive (PAM) for the throw-away user.
 check "password" "$TUSER" env SSH_ASKPASS="$WORK/askpass_pw" SSH_ASKPASS_REQUIRE=force \
     "${N[@]}" "$TUSER@127.0.0.1" 'id -un'
+# A wrong password is asked again (NumberOfPasswordPrompts, default 3):
+# the askpass program answers wrong first, then right.
+printf '#!/bin/sh\nn=$(cat "%s/pwn" 2>/dev/null || echo 0); n=$((n + 1)); echo $n >"%s/pwn"\nif [ $n -ge 2 ]; then echo "%s"; else echo wrong; fi\n' \
+    "$WORK" "$WORK" "$PASS" >"$WORK/askpass_retry"
+chmod +x "$WORK/askpass_retry"
+rm -f "$WORK/pwn"
+check "a wrong password is asked again" "$TUSER" env SSH_ASKPASS="$WORK/askpass_retry" \
+    SSH_ASKPASS_REQUIRE=force "${N[@]}" -o PubkeyAuthentication=no \
+    -o PreferredAuthentications=password "$TUSER@127.0.0.1" 'id -un'
+rm -f "$WORK/pwn"
+check "NumberOfPasswordPrompts 1: no second try, 255" "rc=255 asked=1" bash -c \
+    "env SSH_ASKPASS='$WORK/askpass_retry' SSH_ASKPASS_REQUIRE=force ${N[*]} \
+     -o PubkeyAuthentication=no -o PreferredAuthentications=password \
+     -o NumberOfPasswordPrompts=1 '$TUSER@127.0.0.1' true 2>/dev/null; echo rc=\$? asked=\$(cat '$WORK/pwn')"
 check "keyboard-interactive through PAM" "$TUSER" \
     env SSH_ASKPASS="$WORK/askpass_pw" SSH_ASKPASS_REQUIRE=force \
     "$STRATA" ssh -F none -o UserKnownHostsFile="$WORK/known_hosts" -p "$PORT_pam" \

@@ -8,6 +8,17 @@
 # lists it, "-KL" cancels it, "~C -D" / "-KD" the same for a SOCKS
 # forwarding (a SOCKS5 client reaches the sshd's banner through it), "~^Z" suspends
 # strata ssh until fg, and "-e none" turns escapes off.
+# Run once against Debian 12's sshd and once against today's OpenSSH (10.5).
+if [ -z "${SSHD:-}" ]; then
+    source "$(dirname "$0")/ssh_lib.sh"
+    OSSH=$(modern_openssh) || exit 1
+    rc=0
+    for sshd in /usr/sbin/sshd "$OSSH/sbin/sshd"; do
+        echo "== against $sshd"
+        SSHD=$sshd bash "$0" || rc=1
+    done
+    exit $rc
+fi
 source "$(dirname "$0")/ssh_lib.sh"
 need /usr/sbin/sshd
 need ssh-keygen
@@ -28,7 +39,7 @@ PermitRootLogin yes
 ListenAddress 127.0.0.1
 PrintMotd no
 CFG
-/usr/sbin/sshd -f "$WORK/sshd_config" -D -e -p "$PORT" >"$WORK/sshd.log" 2>&1 &
+"$SSHD" -f "$WORK/sshd_config" -D -e -p "$PORT" >"$WORK/sshd.log" 2>&1 &
 PIDS+=($!)
 wait_port "$PORT" "$!"
 echo "[127.0.0.1]:$PORT $(cat "$WORK/hk.pub")" >"$WORK/known_hosts"
