@@ -50,6 +50,7 @@
 #include "ssh_packet.h"
 #include "ssh_forward.h"
 #include "ssh_session.h"
+#include "ssh_mux.h"
 #include "kem.h"
 /* io: the driver on libuv */
 #include "sftp.h"
