@@ -10,7 +10,10 @@
 # (/usr/bin/time: OpenSSH's sftp runs ssh as a child). Ratios, strata over
 # OpenSSH: throughput (goal >= 1.2; small files >= 1.5) and CPU seconds
 # (goal <= 0.8).
-# Quick run: SIZE_MB=64 SMALL_FILES=500 bash bench/run-sftp.sh
+#   - scpget and scpput: the same file with strata scp against OpenSSH's scp
+#     (both over SFTP, OpenSSH 9's default).
+# Quick run: SIZE_MB=64 SMALL_FILES=500 bash bench/run-sftp.sh   (OPS picks
+# some of: get put rget rput scpget scpput)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SIZE_MB=${SIZE_MB:-1024}
@@ -48,8 +51,8 @@ cp -r "$R/small" "$L/small"
 # verify OP: the copy the last run made is right (exit 1 if not).
 verify() {
     case $1 in
-    get) cmp -s "$R/big" "$L/dl" ;;
-    put) cmp -s "$L/big" "$R/up" ;;
+    get | scpget) cmp -s "$R/big" "$L/dl" ;;
+    put | scpput) cmp -s "$L/big" "$R/up" ;;
     rget) diff -r "$R/small" "$L/small.dl" >/dev/null ;;
     rput) diff -r "$L/small" "$R/small.up" >/dev/null ;;
     esac || { echo "COPY MISMATCH: $2 $1" >&2; touch "$WORK/mismatch"; }
@@ -62,10 +65,15 @@ run() {
         rm -rf "$L/dl" "$L/small.dl" "$R/up" "$R/small.up"
         local opts=(-i "$WORK/id" -o "UserKnownHostsFile=$WORK/known_hosts" -o BatchMode=yes
             -F none -c "$cipher" -P "$PORT" -q -b "$batch" root@127.0.0.1)
+        local tool=(sftp) args=("${opts[@]}")
+        case $op in # scp: strata scp against OpenSSH's scp (both over SFTP)
+        scpget) tool=(scp) args=("${opts[@]:0:12}" -q "root@127.0.0.1:$R/big" "$L/dl") ;;
+        scpput) tool=(scp) args=("${opts[@]:0:12}" -q "$L/big" "root@127.0.0.1:$R/up") ;;
+        esac
         if [ "$who" = strata ]; then
-            (cd "$L" && /usr/bin/time -f "%e %U %S" -o "$WORK/t" "$STRATA" sftp "${opts[@]}" >/dev/null)
+            (cd "$L" && /usr/bin/time -f "%e %U %S" -o "$WORK/t" "$STRATA" "${tool[@]}" "${args[@]}" >/dev/null)
         else
-            (cd "$L" && /usr/bin/time -f "%e %U %S" -o "$WORK/t" sftp "${opts[@]}" >/dev/null)
+            (cd "$L" && /usr/bin/time -f "%e %U %S" -o "$WORK/t" "${tool[@]}" "${args[@]}" >/dev/null)
         fi
         verify "$op" "$who"
         read -r w u s <"$WORK/t"
@@ -86,11 +94,11 @@ echo "sftp benchmark: ${SIZE_MB} MiB file, ${SMALL_FILES} files of ${SMALL_BYTES
 printf '%-18s %-12s %10s %10s %8s %8s %8s %8s %7s %7s\n' cipher op strata_MB/s ossh_MB/s \
     strata_cpu ossh_cpu x_tput x_cpu tput_ok cpu_ok
 for cipher in $CIPHERS; do
-    for op in get put rget rput; do
+    for op in ${OPS:-get put rget rput scpget scpput}; do
         read -r sw sc < <(run strata "$cipher" "$op")
         read -r ow oc < <(run openssh "$cipher" "$op")
         case $op in
-        get | put) mb=$SIZE_MB goal=1.2 ;;
+        get | put | scpget | scpput) mb=$SIZE_MB goal=1.2 ;;
         *) mb=$(echo "$SMALL_FILES * $SMALL_BYTES / 1048576" | bc -l) goal=1.5 ;;
         esac
         st=$(echo "$mb / $sw" | bc -l)
