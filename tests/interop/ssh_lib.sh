@@ -93,6 +93,20 @@ modern_openssh() {
     echo "$prefix"
 }
 
+# each_sshd SCRIPT: unless SSHD is set, runs SCRIPT once with SSHD set to
+# Debian 12's sshd and once to OpenSSH 10.5's, then exits with failure if
+# either run failed; with SSHD set, returns (the run itself goes on).
+each_sshd() {
+    [ -z "${SSHD:-}" ] || return 0
+    local ossh sshd rc=0
+    ossh=$(modern_openssh) || exit 1
+    for sshd in /usr/sbin/sshd "$ossh/sbin/sshd"; do
+        echo "== against $sshd"
+        SSHD=$sshd bash "$1" || rc=1
+    done
+    exit $rc
+}
+
 # sftp_server_of SSHD: the sftp-server that goes with that sshd.
 sftp_server_of() {
     if [ "$1" = /usr/sbin/sshd ]; then echo /usr/lib/openssh/sftp-server; else echo "$(dirname "$(dirname "$1")")/libexec/sftp-server"; fi

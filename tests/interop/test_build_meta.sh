@@ -31,6 +31,24 @@ else
 fi
 test_cmd=$(echo "$readme_cmds" | sed -n 2p) # the test command: make check
 
+# ---- the CLI includes public headers or its own -------------------------------------
+# Every #include "X" under tools/strata/ names strata/... (include/strata/) or a
+# header of the CLI itself (found by name under tools/strata/); nothing from
+# src/ (the library's internals).
+stray=$(grep -rhoE '^#include "[^"]+"' "$SRC/tools/strata" | sed 's/#include "//; s/"$//' | sort -u |
+    while read -r h; do
+        case $h in
+        strata/*) [ -f "$SRC/include/$h" ] || echo "$h" ;;
+        */*) echo "$h" ;;
+        *) [ -n "$(find "$SRC/tools/strata" -name "$h" -print -quit)" ] || echo "$h" ;;
+        esac
+    done)
+if [ -z "$stray" ]; then
+    ok "tools/strata includes only public headers and its own"
+else
+    bad "tools/strata includes headers that are neither public nor its own: $(echo $stray)"
+fi
+
 # ---- .ci/run calls it -------------------------------------------------------------
 # A stand-in `make` first on PATH records its arguments and directory.
 mkdir fakebin

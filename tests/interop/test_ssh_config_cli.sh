@@ -4,18 +4,8 @@
 # config, options after the destination, "--", --help, Match exec through
 # the shell, and Debian's ssh_config body plus a typical ~/.ssh/config (with
 # keywords strata ignores) connecting to a throw-away sshd.
-# Run once against Debian 12's sshd and once against today's OpenSSH (10.5).
-if [ -z "${SSHD:-}" ]; then
-    source "$(dirname "$0")/ssh_lib.sh"
-    OSSH=$(modern_openssh) || exit 1
-    rc=0
-    for sshd in /usr/sbin/sshd "$OSSH/sbin/sshd"; do
-        echo "== against $sshd"
-        SSHD=$sshd bash "$0" || rc=1
-    done
-    exit $rc
-fi
 source "$(dirname "$0")/ssh_lib.sh"
+each_sshd "$0" # once against Debian 12's sshd, once against OpenSSH 10.5's
 need /usr/sbin/sshd
 need ssh-keygen
 OSSH=/var/cache/strata-peers/openssh-V_10_5_P1/bin/ssh

@@ -8,18 +8,8 @@
 # channel, without -v); a client that does not speak
 # SOCKS is closed and the forwarding goes on; -D on a port in use is
 # reported.
-# Run once against Debian 12's sshd and once against today's OpenSSH (10.5).
-if [ -z "${SSHD:-}" ]; then
-    source "$(dirname "$0")/ssh_lib.sh"
-    OSSH=$(modern_openssh) || exit 1
-    rc=0
-    for sshd in /usr/sbin/sshd "$OSSH/sbin/sshd"; do
-        echo "== against $sshd"
-        SSHD=$sshd bash "$0" || rc=1
-    done
-    exit $rc
-fi
 source "$(dirname "$0")/ssh_lib.sh"
+each_sshd "$0" # once against Debian 12's sshd, once against OpenSSH 10.5's
 need /usr/sbin/sshd
 need ssh-keygen
 need curl

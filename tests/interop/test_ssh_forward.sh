@@ -3,18 +3,8 @@
 # 64 MiB to an echo server and back (checked by sha256), two forwarded
 # connections at once, -R 0 reports the port the server chose, LocalForward
 # from the config file, and a -L port already in use is reported.
-# Run once against Debian 12's sshd and once against today's OpenSSH (10.5).
-if [ -z "${SSHD:-}" ]; then
-    source "$(dirname "$0")/ssh_lib.sh"
-    OSSH=$(modern_openssh) || exit 1
-    rc=0
-    for sshd in /usr/sbin/sshd "$OSSH/sbin/sshd"; do
-        echo "== against $sshd"
-        SSHD=$sshd bash "$0" || rc=1
-    done
-    exit $rc
-fi
 source "$(dirname "$0")/ssh_lib.sh"
+each_sshd "$0" # once against Debian 12's sshd, once against OpenSSH 10.5's
 need /usr/sbin/sshd
 need ssh-keygen
 

@@ -11,18 +11,8 @@
 # - -O exit ends the master and removes its socket;
 # - ControlMaster=auto over a stale socket (nobody listens): removed, and
 #   this strata ssh becomes the master.
-# Run once against Debian 12's sshd and once against today's OpenSSH (10.5).
-if [ -z "${SSHD:-}" ]; then
-    source "$(dirname "$0")/ssh_lib.sh"
-    OSSH=$(modern_openssh) || exit 1
-    rc=0
-    for sshd in /usr/sbin/sshd "$OSSH/sbin/sshd"; do
-        echo "== against $sshd"
-        SSHD=$sshd bash "$0" || rc=1
-    done
-    exit $rc
-fi
 source "$(dirname "$0")/ssh_lib.sh"
+each_sshd "$0" # once against Debian 12's sshd, once against OpenSSH 10.5's
 need ssh
 root_sshd main "LogLevel VERBOSE"
 export HOME="$WORK/home"

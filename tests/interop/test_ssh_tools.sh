@@ -5,18 +5,8 @@
 # a program name and pass OpenSSH's own options: -oForwardX11 no,
 # -oPermitLocalCommand=no, -oClearAllForwardings=yes, ...), and OpenSSH's
 # ssh with ProxyCommand 'strata ssh -W %h:%p'.
-# Run once against Debian 12's sshd and once against today's OpenSSH (10.5).
-if [ -z "${SSHD:-}" ]; then
-    source "$(dirname "$0")/ssh_lib.sh"
-    OSSH=$(modern_openssh) || exit 1
-    rc=0
-    for sshd in /usr/sbin/sshd "$OSSH/sbin/sshd"; do
-        echo "== against $sshd"
-        SSHD=$sshd bash "$0" || rc=1
-    done
-    exit $rc
-fi
 source "$(dirname "$0")/ssh_lib.sh"
+each_sshd "$0" # once against Debian 12's sshd, once against OpenSSH 10.5's
 need /usr/sbin/sshd
 need ssh-keygen
 need rsync

@@ -51,6 +51,34 @@ static void test_opt_value(void **state)
     assert_string_equal(captured, "strata: option --timeout needs a value\n");
 }
 
+/* A single-letter option's number and getopt's two errors, with their words
+ * (strata ssh, sftp and scp share them). */
+static void test_opt_uint_and_getopt_error(void **state)
+{
+    (void)state;
+    unsigned long long v = 0;
+    FILE *f;
+    int fd;
+    assert_int_equal(cli_opt_uint('P', "2222", 65535, &v), 0);
+    assert_int_equal(v, 2222);
+    static const char *const bad[] = {"0", "65536", "22x", "", "-1", "99999999999999999999"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char want[128];
+        snprintf(want, sizeof want, "strata: invalid -P value '%s' (1..65535)\n", bad[i]);
+        capture_start(&f, &fd);
+        int rc = cli_opt_uint('P', bad[i], 65535, &v);
+        capture_end(f, fd);
+        assert_int_equal(rc, -1);
+        assert_string_equal(captured, want);
+    }
+    capture_start(&f, &fd);
+    cli_getopt_error('p', "pl");
+    cli_getopt_error('Z', "pl");
+    capture_end(f, fd);
+    assert_string_equal(captured,
+                        "strata: option requires an argument -- p\nstrata: unknown option -- Z\n");
+}
+
 static void test_seconds(void **state)
 {
     (void)state;
@@ -202,9 +230,13 @@ static void test_std_opt_verbose(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_opt_value),  cmocka_unit_test(test_seconds),
-        cmocka_unit_test(test_bytes),      cmocka_unit_test(test_stack_events_logged),
-        cmocka_unit_test(test_exit_codes), cmocka_unit_test(test_std_opt_verbose),
+        cmocka_unit_test(test_opt_value),
+        cmocka_unit_test(test_seconds),
+        cmocka_unit_test(test_opt_uint_and_getopt_error),
+        cmocka_unit_test(test_bytes),
+        cmocka_unit_test(test_stack_events_logged),
+        cmocka_unit_test(test_exit_codes),
+        cmocka_unit_test(test_std_opt_verbose),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

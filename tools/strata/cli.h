@@ -63,6 +63,12 @@ int cli_chain_parse(struct chain *c, char **elems, int n, int listen);
 const char *cli_opt_value(int argc, char **argv, int *i, const char *name, int *bad);
 /* Seconds as "N" or "N.NNN", more than 0 and at most max_s, into
  * milliseconds; -1 (after reporting it for option `name`) when invalid. */
+/* getopt's '?' for option letter c: "option requires an argument -- c" when
+ * c is one of with_arg (the letters that take a value), else "unknown
+ * option -- c". */
+void cli_getopt_error(int c, const char *with_arg);
+/* A -c option's number: 1..max, else "invalid -c value 'S' (1..max)" and -1. */
+int cli_opt_uint(int c, const char *s, unsigned long long max, unsigned long long *v);
 int cli_parse_seconds(const char *name, const char *s, unsigned long max_s, uint64_t *ms);
 /* A byte count "N", "NK", "NM" or "NG" (powers of 1024) in [min, max]; -1
  * (after reporting it for option `name`) when invalid. */

@@ -1,4 +1,6 @@
 /* Option helpers shared by the subcommands. */
+#include <errno.h>
+#include <stdlib.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -266,4 +268,24 @@ int cli_bad_option(const char *cmd, const char *arg)
 {
     cli_err("%s: unknown option '%s' (see 'strata %s --help')", cmd, arg, cmd);
     return CLI_USAGE;
+}
+
+void cli_getopt_error(int c, const char *with_arg)
+{
+    if (c && strchr(with_arg, c))
+        cli_err("option requires an argument -- %c", c);
+    else
+        cli_err("unknown option -- %c", c);
+}
+
+int cli_opt_uint(int c, const char *s, unsigned long long max, unsigned long long *v)
+{
+    char *e;
+    errno = 0;
+    *v = strtoull(s, &e, 10);
+    if (!*s || *e || errno || *v < 1 || *v > max || *s == '-') {
+        cli_err("invalid -%c value '%s' (1..%llu)", c, s, max);
+        return -1;
+    }
+    return 0;
 }

@@ -246,13 +246,9 @@ int cmd_scp(int argc, char **argv)
             return CLI_OK;
         case 'l':
         case 'P': {
-            char *e;
-            unsigned long long v = strtoull(optarg, &e, 10);
-            unsigned long long max = ch == 'P' ? 65535 : 100000000ull;
-            if (*e || v < 1 || v > max) {
-                cli_err("invalid -%c value '%s' (1..%llu)", ch, optarg, max);
+            unsigned long long v;
+            if (cli_opt_uint(ch, optarg, ch == 'P' ? 65535 : 100000000ull, &v) != 0)
                 return CLI_USAGE;
-            }
             if (ch == 'P')
                 s.args.port = (int)v;
             else
@@ -260,10 +256,7 @@ int cmd_scp(int argc, char **argv)
             break;
         }
         default:
-            if (optopt && strchr("cFiJloP", optopt))
-                cli_err("option requires an argument -- %c", optopt);
-            else
-                cli_err("unknown option -- %c", optopt);
+            cli_getopt_error(optopt, "cFiJloP");
             help(stderr);
             return CLI_USAGE;
         }

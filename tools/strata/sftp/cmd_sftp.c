@@ -720,16 +720,14 @@ int cmd_sftp(int argc, char **argv)
         case 'B':
         case 'R':
         case 'l': {
-            char *e;
-            unsigned long long v = strtoull(optarg, &e, 10);
-            unsigned long long max = ch == 'P'   ? 65535
-                                     : ch == 'B' ? STRATA_SFTP_XFER_CHUNK
-                                     : ch == 'R' ? 512
-                                                 : 100000000ull;
-            if (*e || v < 1 || v > max) {
-                cli_err("invalid -%c value '%s' (1..%llu)", ch, optarg, max);
+            unsigned long long v;
+            if (cli_opt_uint(ch, optarg,
+                             ch == 'P'   ? 65535
+                             : ch == 'B' ? STRATA_SFTP_XFER_CHUNK
+                             : ch == 'R' ? 512
+                                         : 100000000ull,
+                             &v) != 0)
                 return CLI_USAGE;
-            }
             if (ch == 'P')
                 args.port = (int)v;
             else if (ch == 'B')
@@ -741,10 +739,7 @@ int cmd_sftp(int argc, char **argv)
             break;
         }
         default:
-            if (optopt && strchr("BbcFiJloPRs", optopt))
-                cli_err("option requires an argument -- %c", optopt);
-            else
-                cli_err("unknown option -- %c", optopt);
+            cli_getopt_error(optopt, "BbcFiJloPRs");
             help(stderr);
             return CLI_USAGE;
         }

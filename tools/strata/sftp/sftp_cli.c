@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "sftp_cli.h"
-#include "ssh/ssh_tty.h"
+#include "ssh_tty.h" /* tools/strata/ssh/: the CLI's terminal prompt */
 
 const char *sftp_cli_ask(void *user, const char *prompt, int echo, char *buf, size_t cap)
 {

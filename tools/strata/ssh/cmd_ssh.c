@@ -599,10 +599,7 @@ again:
             c->null_stdin = 1; /* as OpenSSH: -f implies -n */
             break;
         default:
-            if (optopt && strchr(SSH_OPTS_WITH_ARG, optopt))
-                cli_err("option requires an argument -- %c", optopt);
-            else
-                cli_err("unknown option -- %c", optopt);
+            cli_getopt_error(optopt, SSH_OPTS_WITH_ARG);
             help(stderr);
             return CLI_USAGE;
         }
