@@ -127,6 +127,12 @@ check "CertificateFile pairs a certificate with its identity" "root" \
     "${C[@]}" -i "$WORK/k_c" -o CertificateFile="$WORK/certs/kc.cert" root@127.0.0.1 'id -un'
 check "... without it the key alone is refused" "rc=255" bash -c \
     "${C[*]} -i '$WORK/k_c' root@127.0.0.1 true 2>/dev/null; echo rc=\$?"
+check "CertificateFile naming a plain key: said, and the session goes on" \
+    "strata: cannot use certificate $WORK/k_c.pub: ssh-ed25519 is not a certificate" bash -c \
+    "${C[*]} -i '$WORK/id' -o CertificateFile='$WORK/k_c.pub' root@127.0.0.1 true 2>&1"
+check "CertificateFile whose key no identity holds: said" \
+    "strata: certificate $WORK/certs/kc.cert: no identity holds its key" bash -c \
+    "${C[*]} -i '$WORK/id' -o CertificateFile='$WORK/certs/kc.cert' root@127.0.0.1 true 2>&1"
 
 # Questions answered through SSH_ASKPASS (as OpenSSH), one answer per call
 # from a list: the host key question is asked again until yes, no or the
