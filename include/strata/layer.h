@@ -29,6 +29,9 @@
  *   (TLS close_notify). Reading goes on until the peer's close.
  * - eof: the stream beneath ended; nothing more will arrive.
  * - state: STRATA_LAYER_* flags. FAILED is sticky; error() says why.
+ * - take / link (optional): the stack links a layer to the layer beneath it
+ *   when that one can take whole records straight from the layer above's
+ *   own buffer (no copy into the above layer's send_buf on the way).
  *
  * A layer never touches a socket, a clock or a thread. It reports progress
  * only through its buffers and its state.
@@ -51,6 +54,14 @@ enum {
 
 /* record_room of a layer that passes bytes on unframed (HTTP CONNECT). */
 #define STRATA_LAYER_UNFRAMED SIZE_MAX
+
+/* A layer instance: its operations and its state. The stack that a layer is
+ * pushed on owns it from then on and calls ops->free when it is removed or
+ * the stack is freed. */
+typedef struct strata_layer {
+    const struct strata_layer_ops *ops;
+    void *self;
+} strata_layer;
 
 struct strata_layer_ops {
     const char *name; /* "tls", "http-connect", ... (static storage) */
@@ -91,14 +102,20 @@ struct strata_layer_ops {
      * reaches them only through this. May produce output (a KEXINIT). */
     strata_status (*tick)(void *self, uint64_t now_ms);
     void (*free)(void *self);
+    /* Optional, with link: takes one whole record of the layer above straight
+     * from that layer's own buffer, so the record is not copied into the
+     * above layer's send_buf first. Only a record that is exactly one full
+     * record of this layer's (n == record_room), once up, with nothing of
+     * this layer's held before it; returns n when it took the bytes, 0 when
+     * not (the layer above then keeps them and they come through send). p is
+     * borrowed for the call. Bytes taken this way are never held back. */
+    size_t (*take)(void *self, const uint8_t *p, size_t n);
+    /* Optional: the stack names the layer beneath this one when that layer
+     * has take (beneath.ops NULL: none), at push; the layer may hand it whole
+     * records through beneath.ops->take from inside its own calls. beneath is
+     * owned by the stack and outlives this layer (layers are removed
+     * innermost first). */
+    void (*link)(void *self, strata_layer beneath);
 };
-
-/* A layer instance: its operations and its state. The stack that a layer is
- * pushed on owns it from then on and calls ops->free when it is removed or
- * the stack is freed. */
-typedef struct strata_layer {
-    const struct strata_layer_ops *ops;
-    void *self;
-} strata_layer;
 
 #endif

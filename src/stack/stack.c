@@ -536,6 +536,17 @@ static void run(strata_stack *s)
 
 /* ---- push and pop ------------------------------------------------------------------- */
 
+/* Names the layer beneath to layer i when both sides of the hand-off exist:
+ * its whole records then go straight into that layer (take) rather than
+ * through its send_buf and feed_down. The layer beneath outlives layer i. */
+static void link_beneath(strata_stack *s, size_t i)
+{
+    const strata_layer *l = &s->slots[i].layer;
+    if (!l->ops->link || i == 0 || !s->slots[i - 1].layer.ops->take)
+        return;
+    l->ops->link(l->self, s->slots[i - 1].layer);
+}
+
 strata_status strata_stack_push(strata_stack *s, strata_layer layer, const uint8_t *early, size_t n)
 {
     strata_status r;
@@ -599,6 +610,7 @@ strata_status strata_stack_push(strata_stack *s, strata_layer layer, const uint8
     }
     strata_buf_reset(&s->up);
     s->n++;
+    link_beneath(s, s->n - 1);
     if (layer.ops->start) {
         r = layer.ops->start(layer.self);
         if (check_failed(s, s->n - 1, r)) {

@@ -79,12 +79,15 @@ struct strata__tls_wire {
     size_t in_resv; /* bytes reserved at the end of `in`, not yet committed */
     size_t out_cap; /* records `out` takes (at most STRATA_TLS_OUT_SIZE) */
     int eof;        /* the peer's stream ended (bio_shutdown) */
-    /* Socket mode (src/io/tls_socket.c sets it; NULL in memory mode): while
-     * `out` is empty, a record goes straight to the socket through direct,
-     * which returns the bytes the socket took; only the rest is copied into
-     * `out` (then `out` may start inside a record: no layer reads it). */
+    /* Socket mode (src/io/tls_socket.c sets it) or a TLS layer linked to
+     * the layer beneath (tls_layer.c); NULL otherwise: while `out` is empty,
+     * a record goes straight to the socket or into the layer beneath through
+     * direct, which returns the bytes taken (a layer takes all or none); only
+     * the rest is copied into `out` (then `out` may start inside a record:
+     * only the socket reads it). */
     size_t (*direct)(void *arg, const uint8_t *p, size_t n);
     void *direct_arg;
+    uint64_t out_copied; /* bytes copied into `out` (what direct did not take) */
 };
 
 typedef struct strata_tls_conn strata_tls_conn;

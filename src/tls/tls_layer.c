@@ -40,12 +40,13 @@ struct tl {
     strata_tls_conn *c;
     unsigned state;
     int want_close;
-    int flush_wanted; /* write pend's partial record too */
-    size_t frag;      /* our record payload */
-    size_t fit_room;  /* the record payload beneath (0: none) */
-    strata_buf up;    /* plaintext for above */
-    strata_buf pend;  /* plaintext from above the engine has not taken yet */
-    strata_buf left;  /* bytes after the peer's close_notify */
+    int flush_wanted;   /* write pend's partial record too */
+    size_t frag;        /* our record payload */
+    size_t fit_room;    /* the record payload beneath (0: none) */
+    strata_buf up;      /* plaintext for above */
+    strata_buf pend;    /* plaintext from above the engine has not taken yet */
+    strata_buf left;    /* bytes after the peer's close_notify */
+    strata_layer below; /* the layer beneath, when it takes whole records (link) */
 };
 
 static int waiting(strata_status r)
@@ -236,6 +237,48 @@ static strata_status tl_send(void *self, const uint8_t *p, size_t n, size_t *use
     return progress(t);
 }
 
+/* A whole record of the layer above, straight from its engine's buffer:
+ * only a full record of ours, once up, with nothing of ours held before it
+ * and room for our record. */
+static size_t tl_take(void *self, const uint8_t *p, size_t n)
+{
+    struct tl *t = self;
+    if ((t->state & (STRATA_LAYER_FAILED | STRATA_LAYER_WRITE_CLOSED)) ||
+        !(t->state & STRATA_LAYER_UP) || t->want_close || n != t->frag ||
+        strata_buf_len(&t->pend) > 0 || !record_fits(t))
+        return 0;
+    size_t sent = 0;
+    strata_status r = strata_tls_conn_send(t->c, p, n, &sent);
+    if (r != STRATA_OK && !waiting(r)) {
+        fail(t, r);
+        return sent; /* the record beneath is whole or absent: what went stays gone */
+    }
+    /* Not all written (cannot happen with room for the record): the rest
+     * waits in pend, where the engine finds it again. */
+    if (sent < n && strata_buf_put(&t->pend, p + sent, n - sent) != STRATA_OK) {
+        fail(t, STRATA_E_NOMEM);
+        return sent;
+    }
+    return n;
+}
+
+/* The wire's direct hook of a layer linked to the layer beneath: a record
+ * goes into that layer while none of ours waits in the output buffer (the
+ * wire only calls it then), so order is kept. */
+static size_t to_below(void *arg, const uint8_t *p, size_t n)
+{
+    struct tl *t = arg;
+    return t->below.ops->take(t->below.self, p, n);
+}
+
+static void tl_link(void *self, strata_layer beneath)
+{
+    struct tl *t = self;
+    t->below = beneath;
+    t->c->wire.direct = beneath.ops ? to_below : NULL;
+    t->c->wire.direct_arg = beneath.ops ? t : NULL;
+}
+
 static const uint8_t *tl_send_buf(void *self, size_t *n)
 {
     struct tl *t = self;
@@ -387,6 +430,8 @@ static const struct strata_layer_ops tls_layer_ops = {
     .describe = tl_describe,
     .trim = tl_trim,
     .free = tl_free,
+    .take = tl_take,
+    .link = tl_link,
 };
 
 strata_status strata_tls_layer_new(strata_tls_conn *conn, strata_layer *out)

@@ -11,6 +11,10 @@
  * holds whole records: a layer beneath that reads it sees record boundaries,
  * which is what lets an inner record fill exactly one outer record.
  *
+ * Direct output: while `out` is empty, a record may go past it through the
+ * `direct` hook (socket mode: the socket; a TLS layer: the layer beneath it,
+ * tls_layer.c), so it is not copied here; out_copied counts what was.
+ *
  * Zero-copy input (bio_write_buf / bio_write_ack) reserves room at the end of
  * `in`; reserved bytes are not readable until acknowledged.
  */
@@ -57,16 +61,18 @@ static int wire_write(BIO *b, const char *buf, size_t n, size_t *done)
     BIO_clear_retry_flags(b);
     size_t have = strata_buf_len(&w->out);
     if (have == 0 && w->direct) {
-        /* Socket mode: to the socket without a copy; what it does not take
-         * now is buffered below. Once part of the record is out the rest
-         * must be kept: only running out of memory refuses it (a failure,
-         * not a retry). */
+        /* Socket mode: to the socket without a copy; a linked TLS layer:
+         * into the layer beneath (all or nothing). What is not taken now is
+         * buffered below. Once part of the record is out the rest must be
+         * kept: only running out of memory refuses it (a failure, not a
+         * retry). */
         size_t took = w->direct(w->direct_arg, (const uint8_t *)buf, n);
         if (took > n)
             took = n;
         if (took > 0) {
             if (took < n && strata_buf_put(&w->out, buf + took, n - took) != STRATA_OK)
                 return 0;
+            w->out_copied += n - took;
             *done = n;
             return 1;
         }
@@ -77,6 +83,7 @@ static int wire_write(BIO *b, const char *buf, size_t n, size_t *done)
         BIO_set_retry_write(b);
         return 0;
     }
+    w->out_copied += n;
     *done = n;
     return 1;
 }
@@ -135,6 +142,7 @@ void strata__tls_wire_init(struct strata__tls_wire *w)
     w->eof = 0;
     w->direct = NULL;
     w->direct_arg = NULL;
+    w->out_copied = 0;
 }
 
 void strata__tls_wire_free(struct strata__tls_wire *w)

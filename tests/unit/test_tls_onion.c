@@ -19,6 +19,7 @@
 #include "framelayer.h"
 #include "strata/http_connect.h"
 #include "strata/tls_layer.h"
+#include "tls/tls_internal.h" /* the wire's out_copied */
 
 static strata_tls_ctx *server_ctx[3][2], *client_ctx[2];
 
@@ -539,6 +540,92 @@ static void test_corked_tail_waits_for_flush(void **state)
     corked_tail(0);
 }
 
+/* Bytes of a layer's records that were copied into its own output buffer. */
+static uint64_t out_copied(strata_stack *s, size_t i)
+{
+    strata_tls_conn *c = strata_tls_layer_conn(strata_stack_layer(s, i));
+    assert_non_null(c);
+    return c->wire.out_copied;
+}
+
+/* An inner layer's full records go straight into the layer beneath (take /
+ * link): they are not copied into the inner layer's output buffer on the
+ * way, only the outermost layer's records wait there for the wire. 1 MiB
+ * through three layers in 64 KiB writes arrives byte-identical and the inner
+ * layers' buffers hold none of its records; in 1000-byte writes (short
+ * records, which are copied) and with a wire drained only now and then (the
+ * outer layer full, so records wait and are copied) it arrives
+ * byte-identical too. */
+static void direct_case(size_t chunk, int slow_wire)
+{
+    struct bulk k = {.rng = 11};
+    assert_ok(strata_stack_new(NULL, &k.a));
+    assert_ok(strata_stack_new(NULL, &k.b));
+    for (int i = 0; i < 3; i++) {
+        assert_ok(strata_stack_push(k.a, make_tls(1, 0, NULL), NULL, 0));
+        assert_ok(strata_stack_push(k.b, make_tls(0, 0, NULL), NULL, 0));
+    }
+    pump_all(&k);
+    uint64_t before[3];
+    for (size_t i = 0; i < 3; i++)
+        before[i] = out_copied(k.a, i);
+    const size_t total = 1u << 20;
+    uint8_t *data = malloc(total), *back = malloc(total);
+    assert_non_null(data);
+    assert_non_null(back);
+    for (size_t i = 0; i < total; i++)
+        data[i] = (uint8_t)(i * 31 + (i >> 9));
+    size_t sent = 0, got = 0, n, u;
+    strata_status st;
+    for (int it = 0; it < 200000 && got < total; it++) {
+        if (sent < total) {
+            size_t m = total - sent < chunk ? total - sent : chunk;
+            assert_ok(strata_stack_app_write(k.a, data + sent, m, &u));
+            sent += u;
+            if (sent == total)
+                assert_ok(strata_stack_flush(k.a));
+        }
+        if (!slow_wire || it % 8 == 0 || sent == total)
+            pump_all(&k);
+        const uint8_t *p = strata_stack_app_in(k.b, &n, &st);
+        assert_true(got + n <= total);
+        if (n)
+            memcpy(back + got, p, n);
+        got += n;
+        strata_stack_app_ack(k.b, n);
+    }
+    assert_int_equal(got, total);
+    assert_memory_equal(back, data, total);
+    uint64_t inner = out_copied(k.a, 2) - before[2], middle = out_copied(k.a, 1) - before[1],
+             outer = out_copied(k.a, 0) - before[0];
+    print_message("%zu-byte writes%s: copied into the output buffers: inner %llu, middle %llu, "
+                  "outer %llu\n",
+                  chunk, slow_wire ? ", slow wire" : "", (unsigned long long)inner,
+                  (unsigned long long)middle, (unsigned long long)outer);
+    assert_true(outer >= total); /* the outermost's records wait for the wire */
+    if (slow_wire) {
+        assert_true(inner + middle > 0); /* a full outer layer made records wait */
+    } else if (chunk % 16384 == 0) {
+        /* Writes of whole records: none copied (the small records of the
+         * final flush and of the handshakes' tickets at most). */
+        assert_true(inner < 16384);
+        assert_true(middle < 16384);
+    }
+    /* Writes shorter than a record make short records, which are copied. */
+    free(data);
+    free(back);
+    strata_stack_free(k.a);
+    strata_stack_free(k.b);
+}
+
+static void test_inner_records_go_straight_beneath(void **state)
+{
+    (void)state;
+    direct_case(65536, 0);
+    direct_case(1000, 0);
+    direct_case(65536, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -551,6 +638,7 @@ int main(void)
         cmocka_unit_test(test_inner_records_do_not_double_outer),
         cmocka_unit_test(test_corked_tail_waits_for_flush),
         cmocka_unit_test(test_records_fit_the_layer_beneath),
+        cmocka_unit_test(test_inner_records_go_straight_beneath),
         cmocka_unit_test(test_unclean_end_behind_full_buffer),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
