@@ -638,6 +638,19 @@ strata_status strata_stack_pop(strata_stack *s)
 
 /* ---- wire face -------------------------------------------------------------------- */
 
+/* Bytes from the wire of a stack without layers: for the application. */
+static strata_status wire_to_up(strata_stack *s, const uint8_t *p, size_t n, size_t *used)
+{
+    size_t have = strata_buf_len(&s->up);
+    size_t room = have < s->cfg.buf_max ? s->cfg.buf_max - have : 0;
+    size_t take = n < room ? n : room;
+    strata_status r = strata_buf_put(&s->up, p, take);
+    if (r != STRATA_OK)
+        return fail_stack(s, r, "stack buffer");
+    *used += take;
+    return STRATA_OK;
+}
+
 strata_status strata_stack_wire_write(strata_stack *s, const uint8_t *p, size_t n, size_t *used)
 {
     *used = 0;
@@ -645,22 +658,19 @@ strata_status strata_stack_wire_write(strata_stack *s, const uint8_t *p, size_t 
         return s->status;
     if (s->wire_eof)
         return STRATA_E_STATE;
-    if (s->n == 0) {
-        size_t have = strata_buf_len(&s->up);
-        size_t room = have < s->cfg.buf_max ? s->cfg.buf_max - have : 0;
-        size_t take = n < room ? n : room;
-        strata_status r = strata_buf_put(&s->up, p, take);
-        if (r != STRATA_OK)
-            return fail_stack(s, r, "stack buffer");
-        *used = take;
-        return STRATA_OK;
-    }
+    if (s->n == 0)
+        return wire_to_up(s, p, n, used);
     run(s); /* staged bytes of slot 0 go first */
     /* Offer again while the layer takes bytes: a layer may stop at a
-     * boundary of its own (the end of a header, of a record). */
+     * boundary of its own (the end of a header, of a record). The bytes
+     * after the close of a layer popped meanwhile are the application's. */
     for (int k = 0; k < 1024 && *used < n && !failed(s); k++) {
+        if (s->n == 0) {
+            (void)wire_to_up(s, p + *used, n - *used, used);
+            break;
+        }
         struct slot *sl = &s->slots[0];
-        if (s->n == 0 || strata_buf_len(&sl->in) > 0)
+        if (strata_buf_len(&sl->in) > 0)
             break;
         size_t u = 0;
         strata_status r = sl->layer.ops->recv(sl->layer.self, p + *used, n - *used, &u);

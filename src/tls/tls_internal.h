@@ -88,6 +88,12 @@ struct strata__tls_wire {
     size_t (*direct)(void *arg, const uint8_t *p, size_t n);
     void *direct_arg;
     uint64_t out_copied; /* bytes copied into `out` (what direct did not take) */
+    uint64_t in_copied;  /* bytes copied into `in` (bio_write; not lent, not reserved) */
+    /* Bytes from beneath lent for one call of a TLS layer's recv
+     * (strata__tls_wire_lend): the SSL reads them after `in`, straight from
+     * the caller's buffer; ext_used counts what it took. */
+    const uint8_t *ext;
+    size_t ext_len, ext_used;
 };
 
 typedef struct strata_tls_conn strata_tls_conn;
@@ -143,6 +149,12 @@ int strata__tls_wire_in_commit(struct strata__tls_wire *w, size_t n);
 size_t strata__tls_wire_in_put(struct strata__tls_wire *w, const void *p, size_t n);
 /* The bytes of `in` the SSL has not read (borrowed until the next call). */
 const uint8_t *strata__tls_wire_in_take(struct strata__tls_wire *w, size_t *n);
+/* Lends p..n to the SSL's reads (after what `in` holds) until _unlend, which
+ * returns how many bytes it read; p must stay valid until then. */
+void strata__tls_wire_lend(struct strata__tls_wire *w, const uint8_t *p, size_t n);
+size_t strata__tls_wire_unlend(struct strata__tls_wire *w);
+/* Bytes waiting in `in` (not counting reserved or lent bytes). */
+size_t strata__tls_wire_in_len(const struct strata__tls_wire *w);
 
 /* The most a record adds to its plaintext with the negotiated cipher (0 when
  * not known yet or not known at all). */

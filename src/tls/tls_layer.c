@@ -2,9 +2,12 @@
  * (strata/layer.h), so TLS stacks on any stream - over TCP, inside another
  * TLS layer, inside an SSH channel.
  *
- * Bytes from beneath go into the connection's input buffer; records for
- * beneath come straight out of its output buffer, which holds whole records
- * only (wire.c). Plaintext from above goes to SSL_write straight from the
+ * Bytes from beneath are read by the engine straight from the caller's
+ * buffer (lent for the call; what it does not need yet stays there), or,
+ * behind bytes it already holds, copied into the connection's input buffer;
+ * records for beneath come straight out of its output buffer, which holds
+ * whole records only (wire.c), or, linked to a TLS layer beneath (take /
+ * link), go straight into that layer. Plaintext from above goes to SSL_write straight from the
  * caller's bytes, one full record at a time; only what cannot go out that way
  * is copied into `pend`: bytes that came before the handshake finished, a
  * record the output buffer had no room for, and the tail of a send shorter
@@ -20,8 +23,9 @@
  *
  * OpenSSL reads whole records only as it needs them (read_ahead is off), so
  * once the peer's close_notify is read, the bytes that followed it are still
- * in the input buffer: take_leftover hands them back to the stack, which
- * delivers them to the layer beneath.
+ * with the caller (lent bytes it did not take) or in the input buffer, from
+ * where take_leftover hands them back to the stack, which delivers them to
+ * the layer beneath.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -163,6 +167,16 @@ static strata_status tl_recv(void *self, const uint8_t *p, size_t n, size_t *use
         return strata__tls_st(t->c);
     if (t->state & STRATA_LAYER_READ_CLOSED)
         return STRATA_OK; /* nothing past our end */
+    if (strata__tls_wire_in_len(&t->c->wire) == 0 && !t->c->wire.eof) {
+        /* Nothing older waits in the engine's input: it reads the records
+         * straight from the caller's bytes, as far as it needs them; the
+         * rest (past our close_notify, or while our plaintext buffer is
+         * full) stays with the caller. */
+        strata__tls_wire_lend(&t->c->wire, p, n);
+        strata_status r = progress(t);
+        *used = strata__tls_wire_unlend(&t->c->wire);
+        return r;
+    }
     strata_status r = strata_tls_conn_bio_write(t->c, p, n, used);
     if (r != STRATA_OK)
         return fail(t, r);

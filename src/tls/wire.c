@@ -11,6 +11,10 @@
  * holds whole records: a layer beneath that reads it sees record boundaries,
  * which is what lets an inner record fill exactly one outer record.
  *
+ * Lent input: a TLS layer's recv lends the caller's bytes for the call
+ * (strata__tls_wire_lend); the SSL reads them after `in` without their being
+ * copied into `in`, and what it did not read stays with the caller.
+ *
  * Direct output: while `out` is empty, a record may go past it through the
  * `direct` hook (socket mode: the socket; a TLS layer: the layer beneath it,
  * tls_layer.c), so it is not copied here; out_copied counts what was.
@@ -35,12 +39,25 @@ static size_t in_avail(const struct strata__tls_wire *w)
     return strata_buf_len(&w->in) - w->in_resv;
 }
 
+static size_t ext_avail(const struct strata__tls_wire *w)
+{
+    return w->ext_len - w->ext_used;
+}
+
 static int wire_read(BIO *b, char *buf, size_t n, size_t *done)
 {
     struct strata__tls_wire *w = BIO_get_data(b);
     size_t have = in_avail(w);
     *done = 0;
     BIO_clear_retry_flags(b);
+    if (have == 0 && ext_avail(w) > 0) {
+        /* Lent bytes, read where they lie: no copy into `in` first. */
+        size_t k = n < ext_avail(w) ? n : ext_avail(w);
+        memcpy(buf, w->ext + w->ext_used, k);
+        w->ext_used += k;
+        *done = k;
+        return 1;
+    }
     if (have == 0) {
         if (!w->eof)
             BIO_set_retry_read(b);
@@ -97,11 +114,11 @@ static long wire_ctrl(BIO *b, int cmd, long num, void *ptr)
     case BIO_CTRL_FLUSH:
         return 1;
     case BIO_CTRL_PENDING:
-        return (long)in_avail(w);
+        return (long)(in_avail(w) + ext_avail(w));
     case BIO_CTRL_WPENDING:
         return (long)strata_buf_len(&w->out);
     case BIO_CTRL_EOF:
-        return w->eof && in_avail(w) == 0;
+        return w->eof && in_avail(w) == 0 && ext_avail(w) == 0;
     default:
         return 0;
     }
@@ -143,6 +160,9 @@ void strata__tls_wire_init(struct strata__tls_wire *w)
     w->direct = NULL;
     w->direct_arg = NULL;
     w->out_copied = 0;
+    w->in_copied = 0;
+    w->ext = NULL;
+    w->ext_len = w->ext_used = 0;
 }
 
 void strata__tls_wire_free(struct strata__tls_wire *w)
@@ -204,6 +224,7 @@ size_t strata__tls_wire_in_put(struct strata__tls_wire *w, const void *p, size_t
     size_t k = n < room ? n : room;
     if (k && strata_buf_put(&w->in, p, k) != STRATA_OK)
         return 0;
+    w->in_copied += k;
     return k;
 }
 
@@ -212,4 +233,24 @@ const uint8_t *strata__tls_wire_in_take(struct strata__tls_wire *w, size_t *n)
     unreserve(w);
     *n = strata_buf_len(&w->in);
     return strata_buf_ptr(&w->in);
+}
+
+void strata__tls_wire_lend(struct strata__tls_wire *w, const uint8_t *p, size_t n)
+{
+    w->ext = p;
+    w->ext_len = n;
+    w->ext_used = 0;
+}
+
+size_t strata__tls_wire_unlend(struct strata__tls_wire *w)
+{
+    size_t k = w->ext_used;
+    w->ext = NULL;
+    w->ext_len = w->ext_used = 0;
+    return k;
+}
+
+size_t strata__tls_wire_in_len(const struct strata__tls_wire *w)
+{
+    return in_avail(w);
 }
