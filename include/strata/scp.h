@@ -156,6 +156,9 @@ STRATA_API STRATA_MUST_CHECK strata_status strata_scp_refuse(strata_scp *s, cons
  *   send_file_end;
  * - the sticky error. */
 STRATA_API STRATA_MUST_CHECK strata_status strata_scp_source_state(const strata_scp *s);
+/* Directories the peer accepted and not yet ended (a D record that was
+ * refused leaves it unchanged: skip that directory's contents). */
+STRATA_API unsigned strata_scp_source_depth(const strata_scp *s);
 /* Answers still owed by the peer (records pipelined behind each other). */
 STRATA_API size_t strata_scp_pending(const strata_scp *s);
 

@@ -74,8 +74,10 @@ static const strata_error *ca_error(const void *self)
 static void ca_close(void *self, void (*done)(void *), void *arg)
 {
     strata_scp_app *a = self;
-    if (a->status == STRATA_WANT_READ)
-        a->status = STRATA_E_IO;
+    if (a->status == STRATA_WANT_READ) { /* the engine says what was cut short */
+        strata_status r = strata_scp_eof(a->s);
+        a->status = r == STRATA_OK ? STRATA_E_IO : r;
+    }
     a->ended = 1;
     a->closed = 1;
     a->conn = NULL;

@@ -80,12 +80,14 @@ struct strata_scp {
 };
 
 /* Escapes for messages: printable ASCII stays, the rest as \ooo. */
-static void vis(char *dst, size_t cap, const char *src, size_t n)
+static void vis_some(char *dst, size_t cap, const char *src, size_t n, int controls_only)
 {
     size_t o = 0;
     for (size_t i = 0; i < n && o + 5 < cap; i++) {
         unsigned char c = (unsigned char)src[i];
-        if (c >= 0x20 && c < 0x7f && c != '\\') {
+        /* controls_only: C0, DEL and C1 (terminal controls) only */
+        if (controls_only ? c >= 0x20 && (c < 0x7f || c > 0x9f)
+                          : c >= 0x20 && c < 0x7f && c != '\\') {
             dst[o++] = (char)c;
         } else {
             snprintf(dst + o, cap - o, "\\%03o", c);
@@ -95,10 +97,18 @@ static void vis(char *dst, size_t cap, const char *src, size_t n)
     dst[o] = 0;
 }
 
+static void vis(char *dst, size_t cap, const char *src, size_t n)
+{
+    vis_some(dst, cap, src, n, 0);
+}
+
+/* "<lead>scp: <msg>\n", control bytes in msg escaped (a newline would end
+ * the line early and desynchronise the peer). */
 static strata_status put_line(strata_scp *s, char lead, const char *msg)
 {
-    char buf[STRATA_SCP_LINE_MAX];
-    int k = snprintf(buf, sizeof(buf), "%cscp: %.*s\n", lead, (int)MSG_MAX, msg);
+    char buf[STRATA_SCP_LINE_MAX], shown[MSG_MAX + 1];
+    vis_some(shown, sizeof(shown), msg, strlen(msg), 1);
+    int k = snprintf(buf, sizeof(buf), "%cscp: %s\n", lead, shown);
     if (k < 0 || (size_t)k >= sizeof(buf))
         k = (int)sizeof(buf) - 1, buf[k - 1] = '\n';
     return strata_buf_put(&s->out, buf, (size_t)k);
@@ -336,7 +346,7 @@ static strata_status parse_entry(strata_scp *s, const char *line, size_t len)
 static void peer_message(const strata_scp *s, char *buf, size_t cap)
 {
     size_t n = s->line_len > 1 ? s->line_len - 1 : 0;
-    vis(buf, cap, s->line + 1, n);
+    vis_some(buf, cap, s->line + 1, n, 1);
 }
 
 static strata_status end_file(strata_scp *s, const char *message)
@@ -593,6 +603,11 @@ strata_status strata_scp_source_state(const strata_scp *s)
     if (s->file_phase)
         return STRATA_WANT_WRITE;
     return s->blocked ? STRATA_WANT_READ : STRATA_OK;
+}
+
+unsigned strata_scp_source_depth(const strata_scp *s)
+{
+    return s->src_depth;
 }
 
 size_t strata_scp_pending(const strata_scp *s)

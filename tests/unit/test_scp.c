@@ -288,6 +288,7 @@ static void source_to_sink(void **state)
     assert_status(strata_scp_source_state(src), STRATA_WANT_READ);
     pump(src, snk);
     assert_ok(strata_scp_source_state(src));
+    assert_int_equal(strata_scp_source_depth(src), 1);
     assert_ok(strata_scp_send_file(src, "a", 04644, 5, 1, 3000, 4000));
     pump(src, snk);
     put_data(src, "hello", 5);
@@ -320,8 +321,10 @@ static void source_to_sink(void **state)
     assert_string_equal(rk.last_msg, "scp: bad: Input/output error");
     assert_ok(strata_scp_send_dir_end(src));
     assert_status(strata_scp_send_dir_end(src), STRATA_E_STATE);
-    assert_ok(strata_scp_warn(src, "gone: No such file or directory"));
+    assert_ok(strata_scp_warn(src, "gone\n\033: No such file or directory"));
     pump(src, snk);
+    /* One line: the newline and the escape travel escaped. */
+    assert_string_equal(rk.last_msg, "scp: gone\\012\\033: No such file or directory");
     assert_int_equal(strata_scp_pending(src), 0);
     assert_int_equal(rs.warnings, 2);
     assert_string_equal(rs.last_msg, "scp: x: No space left on device");

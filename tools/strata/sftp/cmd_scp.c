@@ -17,16 +17,19 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "scp_legacy.h"
 #include "sftp_cli.h"
 #include "sftp_client.h"
 
 static void help(FILE *f)
 {
-    fprintf(f, "usage: strata scp [-346BCpqrv] [-c cipher] [-F ssh_config] [-i identity_file]\n"
+    fprintf(f, "usage: strata scp [-346BCOpqrTv] [-c cipher] [-F ssh_config] [-i identity_file]\n"
                "                  [-J destination] [-l limit] [-o ssh_option] [-P port]\n"
                "                  source ... target\n\n"
                "source and target are local paths or [user@]host:[path] or\n"
-               "scp://[user@]host[:port][/path]. Copies run over SFTP.\n");
+               "scp://[user@]host[:port][/path]. Copies run over SFTP; -O uses the legacy\n"
+               "scp protocol (the remote runs scp -t / scp -f), -T then lets a remote\n"
+               "file's name differ from the name asked for.\n");
 }
 
 struct scp {
@@ -34,6 +37,7 @@ struct scp {
     struct sftp_xopts o;
     int quiet;
     uint64_t limit_bps;
+    int legacy, no_name_check; /* -O, -T */
     /* one live connection, to host */
     struct sftp_client c;
     char *host;
@@ -195,7 +199,7 @@ int cmd_scp(int argc, char **argv)
     optind = 1;
     opterr = 0;
     int ch;
-    while ((ch = getopt(argc, argv, "346BCpqrvc:F:i:J:l:o:P:h")) != -1) {
+    while ((ch = getopt(argc, argv, "346BCOpqrTvc:F:i:J:l:o:P:h")) != -1) {
         switch (ch) {
         case '3': /* the default: remote to remote goes through this host */
         case '4':
@@ -213,6 +217,12 @@ int cmd_scp(int argc, char **argv)
             break;
         case 'p':
             s.o.preserve = 1;
+            break;
+        case 'O':
+            s.legacy = 1;
+            break;
+        case 'T':
+            s.no_name_check = 1;
             break;
         case 'q':
             s.quiet = 1;
@@ -267,6 +277,11 @@ int cmd_scp(int argc, char **argv)
     }
     cli_verbose(s.args.verbose);
     s.args.ui.ask = sftp_cli_ask;
+    if (s.legacy) {
+        struct scp_legacy_opts lo = {&s.args,     s.quiet,         s.o.preserve,
+                                     s.o.recurse, s.no_name_check, s.limit_bps};
+        return scp_legacy_main(&lo, argc - optind, argv + optind);
+    }
     struct operand dst;
     if (parse_operand(argv[argc - 1], &dst) != 0) {
         cli_err("bad target '%s'", argv[argc - 1]);

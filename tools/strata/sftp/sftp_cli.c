@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "sftp_cli.h"
 #include "ssh_tty.h" /* tools/strata/ssh/: the CLI's terminal prompt */
 
@@ -9,6 +10,22 @@ const char *sftp_cli_ask(void *user, const char *prompt, int echo, char *buf, si
 {
     (void)user;
     return ssh_tty_prompt(prompt, echo, buf, cap);
+}
+
+void sftp_cli_on_stderr(void *user, const uint8_t *p, size_t n)
+{
+    (void)user;
+    (void)cli_write_all(2, p, n);
+}
+
+void sftp_cli_bulk_channel(strata_ssh_layer_config *lc)
+{
+    memset(lc, 0, sizeof(*lc));
+    lc->on_stderr = sftp_cli_on_stderr;
+    /* Fewer WINDOW_ADJUSTs and per-packet AEAD calls. */
+    lc->client.conn.window = 8u * 1024u * 1024u;
+    lc->client.conn.window_max = 16u * 1024u * 1024u;
+    lc->client.conn.max_packet = 128u * 1024u;
 }
 
 static int uri(const char *dest, char **host, char **path, int *port)

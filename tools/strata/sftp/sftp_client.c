@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "sftp_cli.h"
 #include "sftp_client.h"
 
 /* The reply of one request, copied. */
@@ -105,12 +106,6 @@ static void on_conn_done(void *user, strata_io_conn *conn, const strata_error *e
     strata_error_copy(&c->conn_err, err);
 }
 
-static void on_stderr(void *user, const uint8_t *p, size_t n)
-{
-    (void)user;
-    (void)cli_write_all(2, p, n);
-}
-
 int sc_connect(struct sftp_client *c, const char *dest, const strata_ssh_session_args *args,
                const char *subsystem)
 {
@@ -130,14 +125,8 @@ int sc_connect(struct sftp_client *c, const char *dest, const strata_ssh_session
         return -1;
     }
     strata_ssh_layer_config lc;
-    memset(&lc, 0, sizeof(lc));
+    sftp_cli_bulk_channel(&lc);
     lc.subsystem = subsystem ? subsystem : "sftp";
-    lc.on_stderr = on_stderr;
-    /* A bulk channel: a larger window and packets than an interactive
-     * session's (fewer WINDOW_ADJUSTs and per-packet AEAD calls). */
-    lc.client.conn.window = 8u * 1024u * 1024u;
-    lc.client.conn.window_max = 16u * 1024u * 1024u;
-    lc.client.conn.max_packet = 128u * 1024u;
     strata_io_conn_config cc = {NULL, 0, on_conn_done, c};
     if ((r = strata_ssh_session_connect(c->ss, c->io, &lc, NULL, app, &cc, &c->conn, NULL, &err)) !=
         STRATA_OK) {
