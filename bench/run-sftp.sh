@@ -11,9 +11,10 @@
 # OpenSSH: throughput (goal >= 1.2; small files >= 1.5) and CPU seconds
 # (goal <= 0.8).
 #   - scpget and scpput: the same file with strata scp against OpenSSH's scp
-#     (both over SFTP, OpenSSH 9's default).
+#     (both over SFTP, OpenSSH 9's default); scpOget and scpOput: both with
+#     -O (the legacy scp protocol, the remote running Debian's scp).
 # Quick run: SIZE_MB=64 SMALL_FILES=500 bash bench/run-sftp.sh   (OPS picks
-# some of: get put rget rput scpget scpput)
+# some of: get put rget rput scpget scpput scpOget scpOput)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SIZE_MB=${SIZE_MB:-1024}
@@ -51,8 +52,8 @@ cp -r "$R/small" "$L/small"
 # verify OP: the copy the last run made is right (exit 1 if not).
 verify() {
     case $1 in
-    get | scpget) cmp -s "$R/big" "$L/dl" ;;
-    put | scpput) cmp -s "$L/big" "$R/up" ;;
+    get | scpget | scpOget) cmp -s "$R/big" "$L/dl" ;;
+    put | scpput | scpOput) cmp -s "$L/big" "$R/up" ;;
     rget) diff -r "$R/small" "$L/small.dl" >/dev/null ;;
     rput) diff -r "$L/small" "$R/small.up" >/dev/null ;;
     esac || { echo "COPY MISMATCH: $2 $1" >&2; touch "$WORK/mismatch"; }
@@ -69,6 +70,8 @@ run() {
         case $op in # scp: strata scp against OpenSSH's scp (both over SFTP)
         scpget) tool=(scp) args=("${opts[@]:0:12}" -q "root@127.0.0.1:$R/big" "$L/dl") ;;
         scpput) tool=(scp) args=("${opts[@]:0:12}" -q "$L/big" "root@127.0.0.1:$R/up") ;;
+        scpOget) tool=(scp) args=(-O "${opts[@]:0:12}" -q "root@127.0.0.1:$R/big" "$L/dl") ;;
+        scpOput) tool=(scp) args=(-O "${opts[@]:0:12}" -q "$L/big" "root@127.0.0.1:$R/up") ;;
         esac
         if [ "$who" = strata ]; then
             (cd "$L" && /usr/bin/time -f "%e %U %S" -o "$WORK/t" "$STRATA" "${tool[@]}" "${args[@]}" >/dev/null)
@@ -98,7 +101,7 @@ for cipher in $CIPHERS; do
         read -r sw sc < <(run strata "$cipher" "$op")
         read -r ow oc < <(run openssh "$cipher" "$op")
         case $op in
-        get | put | scpget | scpput) mb=$SIZE_MB goal=1.2 ;;
+        get | put | scp*) mb=$SIZE_MB goal=1.2 ;;
         *) mb=$(echo "$SMALL_FILES * $SMALL_BYTES / 1048576" | bc -l) goal=1.5 ;;
         esac
         st=$(echo "$mb / $sw" | bc -l)

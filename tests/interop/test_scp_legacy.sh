@@ -140,6 +140,9 @@ case "\$SSH_ORIGINAL_COMMAND" in
 *) rec='hello' ;;
 esac
 head -c 1 >/dev/null
+case "\$SSH_ORIGINAL_COMMAND" in
+*nested) printf 'D0755 0 sub\n'; head -c 1 >/dev/null; rec='C0644 3 ../../evil' ;;
+esac
 printf '%s\nabc\000' "\$rec"
 head -c 1 >/dev/null
 exit 0
@@ -168,6 +171,18 @@ hostile badmode "protocol error: bad mode \"06x4\""
 hostile suid "protocol error: mode not delimited"
 hostile adir "protocol error: received directory without -r"
 hostile junk 'protocol error: expected control record, got "hello"'
+# With -r, inside a directory the server made: still refused, only the
+# (empty) directory exists, inside the target.
+set +e
+scp_o -r "$H:/srv/nested" hostile/target >"$WORK/h.out" 2>&1
+rc=$?
+set -e
+if [ $rc = 1 ] && grep -qxF "protocol error: unexpected filename \"../../evil\" (a name must not hold '/')" "$WORK/h.out" &&
+    [ "$(find hostile -mindepth 1 | sort | tr '\n' ' ')" = "hostile/target hostile/target/sub " ] && [ ! -e evil ] && [ ! -e "$L/../evil" ]; then
+    ok "hostile server, -r: ../../evil inside a directory refused, exit 1, only that empty directory made"
+else bad "hostile nested: rc=$rc $(cat "$WORK/h.out"); $(find hostile)"; fi
+rmdir hostile/target/sub
+
 # -T lifts the name check only: the wrong name is then written inside the target.
 if scp_o -T "$H:/srv/wrongname" hostile/target 2>/dev/null && [ "$(cat hostile/target/other)" = abc ]; then
     ok "-T: a name other than the one asked for is accepted (inside the target)"
