@@ -91,6 +91,13 @@ if scp_o -r -p ptree "$H:$R/ptree" && scp_o -r -p "$H:$R/ptree" ptree-back &&
     ok "-r -p keeps a directory's mode and mtime both ways"
 else bad "-r -p: $(stat -c %a/%Y ptree-back ptree-back/f 2>&1 | tr '\n' ' ')"; fi
 
+# The remote shell sees the path: a quoted name with a space comes back
+# unquoted and passes the name check; a remote wildcard fetches its matches.
+if scp_o "$H:'$R/tree-up/a file'" quoted && [ "$(cat quoted)" = a ] &&
+    mkdir -p globbed && scp_o "$H:$R/up/o*" globbed && [ "$(ls globbed | tr '\n' ' ')" = "odd one " ]; then
+    ok "a quoted remote name with a space; a remote wildcard (odd, one)"
+else bad "quoted / wildcard: $(ls globbed 2>&1)"; fi
+
 # A missing remote file: OpenSSH's message, exit 1, nothing made.
 set +e
 scp_o "$H:$R/nope" nope.out >"$WORK/e.out" 2>&1

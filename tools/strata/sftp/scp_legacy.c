@@ -5,7 +5,8 @@
  * is the sink), `scp [-r] [-p] [-d] -t target` to send (the engine is the
  * source; every local source goes through one such channel). The path is
  * handed to the remote shell as given, so it may hold remote wildcards (and
- * needs quoting for spaces), as with OpenSSH. What the remote sends is held
+ * needs quoting for spaces), as with OpenSSH; the name check takes the
+ * quoting back out. What the remote sends is held
  * to the engine's checks (strata/scp.h): a name with '/', "." or "..", a
  * directory without -r, a file named otherwise than asked for (unless -T)
  * end the transfer with exit 1 before anything is written for them. Local
@@ -428,6 +429,49 @@ static void xfer_done(struct xfer *x)
     free(x->wbuf);
 }
 
+/* The path as the remote shell will see it, quotes and backslashes taken
+ * out ('a b', "a b", a\ b), for holding the names that come back to it.
+ * NULL (no check) when the shell would expand more than wildcards
+ * ($, `, {}), or out of memory. */
+static char *shell_unquote(const char *p)
+{
+    if (strpbrk(p, "$`{"))
+        return NULL;
+    char *out = malloc(strlen(p) + 1), *o = out;
+    char q = 0;
+    for (; out && *p; p++) {
+        if (q == '\'') {
+            if (*p == '\'')
+                q = 0;
+            else
+                *o++ = *p;
+        } else if (*p == '\\' && p[1] && (!q || strchr("\"\\", p[1]))) {
+            *o++ = *++p;
+        } else if (*p == '"') {
+            q = q ? 0 : '"';
+        } else if (*p == '\'' && !q) {
+            q = '\'';
+        } else {
+            *o++ = *p;
+        }
+    }
+    if (out)
+        *o = 0;
+    return out;
+}
+
+/* Opens the connection of a transfer once its buffers are there. */
+static int lc_open_ok(const struct scp_legacy_opts *o, struct lconn *c, const char *host, int port,
+                      const char *cmd, const strata_scp_config *cfg, const void *buf)
+{
+    memset(c, 0, sizeof(*c));
+    if (!cmd || !buf) {
+        cli_err("out of memory");
+        return -1;
+    }
+    return lc_open(c, o, host, port, cmd, cfg);
+}
+
 /* remote host:path to local target. */
 static int fetch(const struct scp_legacy_opts *o, const char *host, int port, const char *path,
                  const char *target, int multi)
@@ -441,27 +485,21 @@ static int fetch(const struct scp_legacy_opts *o, const char *host, int port, co
         fprintf(stderr, "%s: Not a directory\n", target);
         return 1;
     }
-    const char *want = last_part(path);
+    char *plain = o->no_name_check ? NULL : shell_unquote(path);
     strata_scp_config cfg = {.role = STRATA_SCP_SINK,
                              .recursive = o->recurse,
-                             .expect = o->no_name_check || strchr(want, '{') ? NULL : want,
+                             .expect = plain ? last_part(plain) : NULL,
                              .on_event = on_event,
                              .user = &x};
     char *cmd = remote_cmd(o, multi, 'f', *path ? path : ".");
     x.wbuf = malloc(WBUF);
     struct lconn c;
     int rc;
-    if (!cmd || !x.wbuf) {
-        cli_err("out of memory");
+    if (lc_open_ok(o, &c, host, port, cmd, &cfg, x.wbuf) != 0) {
+        free(plain);
         free(cmd);
         xfer_done(&x);
-        return 1;
-    }
-    if (lc_open(&c, o, host, port, cmd, &cfg) != 0) {
-        free(cmd);
-        xfer_done(&x);
-        (void)lc_close(&c, 0);
-        return 255;
+        return c.io ? ((void)lc_close(&c, 0), 255) : 1;
     }
     for (unsigned long i = 0;
          i < TURNS_MAX && strata_scp_app_status(c.app) == STRATA_WANT_READ && turn(&c);)
@@ -470,6 +508,7 @@ static int fetch(const struct scp_legacy_opts *o, const char *host, int port, co
     xfer_done(&x);
     rc = lc_close(&c, ok);
     free(cmd);
+    free(plain);
     return rc ? rc : (x.errors ? 1 : 0);
 }
 
@@ -664,12 +703,9 @@ static int send_all(const struct scp_legacy_opts *o, const char *host, int port,
         if (!turn(&c) || strata_scp_app_ended(c.app))
             r = strata_scp_source_state(c.e) ? strata_scp_source_state(c.e) : STRATA_E_IO;
     int ok = r == STRATA_OK;
-    if (!ok) {
+    if (!ok && (c.authed || !c.conn_err.status)) { /* else lc_close says why */
         const strata_error *e = strata_scp_error(c.e);
-        if (e->status)
-            fprintf(stderr, "%s\n", strata_error_message(e));
-        else if (!c.conn_err.status)
-            fprintf(stderr, "lost connection\n");
+        fprintf(stderr, "%s\n", e->status ? strata_error_message(e) : "lost connection");
     }
     int rc = lc_close(&c, ok);
     free(cmd);
