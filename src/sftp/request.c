@@ -186,6 +186,17 @@ strata_status strata_sftp_setstat(strata_sftp *s, const char *path, const strata
     return request(s, SSH_FXP_SETSTAT, NULL, STRATA_SFTP_REPLY_STATUS, &a, fn, user, id);
 }
 
+/* lsetstat@openssh.com: string path, ATTRS (as SETSTAT, not following a
+ * final symlink). */
+strata_status strata_sftp_lsetstat(strata_sftp *s, const char *path, const strata_sftp_attrs *at,
+                                   strata_sftp_reply_fn fn, void *user, uint32_t *id)
+{
+    if (bad_str(path) || !at)
+        return STRATA_E_USAGE;
+    struct args a = {.s1 = path, .attrs = at, .with_attrs = 1};
+    return ext_request(s, "lsetstat@openssh.com", STRATA_SFTP_REPLY_STATUS, &a, fn, user, id);
+}
+
 strata_status strata_sftp_fsetstat(strata_sftp *s, const strata_sftp_handle *h,
                                    const strata_sftp_attrs *at, strata_sftp_reply_fn fn, void *user,
                                    uint32_t *id)

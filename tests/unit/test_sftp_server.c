@@ -3,9 +3,9 @@
  * /var/cache/strata-peers), spawned on a socketpair in a scratch directory.
  * The test is the I/O side: it moves the engine's bytes to the server and
  * back, and does the local file I/O of transfers. Every request of
- * draft-02 and every OpenSSH extension, transfers of awkward sizes, a sparse
- * file, resume, odd names, a permission error with the server's message
- * and a server killed in the middle of a transfer. */
+ * draft-02 and every OpenSSH extension (lsetstat@openssh.com included), transfers of awkward sizes,
+ * a sparse file, resume, odd names, a permission error with the server's message and a server
+ * killed in the middle of a transfer. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -414,6 +414,25 @@ static void requests(const char *path)
     assert_string_equal(R.names[0], "f1");
     CALL(&v, &R, strata_sftp_lstat(v.s, "ln1", on_reply, &R, NULL));
     assert_int_equal(R.attrs.perm & 0170000, 0120000);
+    /* lsetstat@openssh.com changes the symlink itself (its owner here, as
+     * `chown -h` does); setstat follows the link to f1 */
+    assert_true(strata_sftp_has_ext(v.s, "lsetstat@openssh.com", "1"));
+    a = (strata_sftp_attrs){.flags = STRATA_SFTP_ATTR_UIDGID, .uid = 65534, .gid = 0};
+    CALL(&v, &R, strata_sftp_lsetstat(v.s, "ln1", &a, on_reply, &R, NULL));
+    assert_ok(R.status);
+    assert_int_equal(lstat(lpath(&v, "ln1"), &st), 0);
+    assert_int_equal(st.st_uid, 65534);
+    assert_int_equal(stat(lpath(&v, "f1"), &st), 0);
+    assert_int_equal(st.st_uid, 0);
+    a = (strata_sftp_attrs){.flags = STRATA_SFTP_ATTR_UIDGID, .uid = 0, .gid = 65534};
+    CALL(&v, &R, strata_sftp_setstat(v.s, "ln1", &a, on_reply, &R, NULL));
+    assert_ok(R.status);
+    assert_int_equal(stat(lpath(&v, "f1"), &st), 0);
+    assert_int_equal(st.st_gid, 65534);
+    assert_int_equal(lstat(lpath(&v, "ln1"), &st), 0);
+    assert_int_equal(st.st_gid, 0);
+    CALL(&v, &R, strata_sftp_lsetstat(v.s, "no-such", &a, on_reply, &R, NULL));
+    assert_status(R.status, STRATA_E_SFTP_NO_SUCH_FILE);
     /* hardlink, rename (refuses to replace), posix-rename (replaces), remove */
     CALL(&v, &R, strata_sftp_hardlink(v.s, "f1", "hl", on_reply, &R, NULL));
     assert_ok(R.status);
