@@ -125,6 +125,15 @@ if [ "$(grep -c "big  *100% *3.0MB" "$WORK/tty.out")" = 2 ] && ! grep -q "100%" 
     ok "progress meter on a terminal both ways (\"big 100% 3.0MB\"), none with -q"
 else bad "meter: $(tr '\r' '\n' <"$WORK/tty.out" | tail -3)"; fi
 
+# -l 400 (Kbit/s = 50000 B/s): 100000 B take at least 1.5 s each way (a
+# lower bound only: it fails when the limit is ignored).
+head -c 100000 /dev/urandom >paced
+t0=$(date +%s%N) t1=0 t2=0
+scp_o -l 400 paced "$H:$R/paced" && t1=$(date +%s%N) && scp_o -l 400 "$H:$R/paced" paced.back && t2=$(date +%s%N)
+if cmp paced paced.back && [ $(((t1 - t0) / 1000000)) -ge 1500 ] && [ $(((t2 - t1) / 1000000)) -ge 1500 ]; then
+    ok "-l 400: 100000 B up and down each take at least 1.5 s"
+else bad "-l: $(((t1 - t0) / 1000000)) ms up, $(((t2 - t1) / 1000000)) ms down"; fi
+
 # Remote to remote, through this host.
 if scp_o "$H:$R/odd" "$H:$R/r2r" && cmp odd "$R/r2r"; then
     ok "remote to remote through this host"
