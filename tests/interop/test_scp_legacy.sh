@@ -158,6 +158,7 @@ esac
 head -c 1 >/dev/null
 case "\$SSH_ORIGINAL_COMMAND" in
 *nested) printf 'D0755 0 sub\n'; head -c 1 >/dev/null; rec='C0644 3 ../../evil' ;;
+*short) printf 'C0644 1000 short\n'; head -c 1 >/dev/null; printf 0123456789; exit 0 ;;
 esac
 printf '%s\nabc\000' "\$rec"
 head -c 1 >/dev/null
@@ -198,6 +199,19 @@ if [ $rc = 1 ] && grep -qxF "protocol error: unexpected filename \"../../evil\" 
     ok "hostile server, -r: ../../evil inside a directory refused, exit 1, only that empty directory made"
 else bad "hostile nested: rc=$rc $(cat "$WORK/h.out"); $(find hostile)"; fi
 rmdir hostile/target/sub
+
+# A server gone mid-file: what was cut short is said, the partial file
+# reported, exit 1.
+set +e
+scp_o "$H:/srv/short" hostile/target >"$WORK/h.out" 2>&1
+rc=$?
+set -e
+if [ $rc = 1 ] && grep -qxF 'lost connection: 10 of 1000 bytes of "short" received' "$WORK/h.out" &&
+    grep -qxF 'partial file "hostile/target/short": 10 bytes received' "$WORK/h.out" &&
+    [ "$(cat hostile/target/short)" = 0123456789 ]; then
+    ok "a server gone mid-file: 'lost connection: 10 of 1000 bytes', partial file reported, exit 1"
+else bad "short: rc=$rc $(cat "$WORK/h.out")"; fi
+rm -f hostile/target/short
 
 # -T lifts the name check only: the wrong name is then written inside the target.
 if scp_o -T "$H:/srv/wrongname" hostile/target 2>/dev/null && [ "$(cat hostile/target/other)" = abc ]; then

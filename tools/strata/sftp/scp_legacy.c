@@ -68,6 +68,7 @@ struct xfer {
     char *path;
     uint32_t fmode;
     int fhas_times, fcreated, fwerr;
+    uint64_t fgot; /* bytes of the current file received */
     int64_t fmtime, fatime;
     uint8_t *wbuf;
     size_t wlen;
@@ -266,6 +267,7 @@ static void sink_file(struct xfer *x, strata_scp *s, const strata_scp_event *ev)
     x->fatime = ev->atime;
     x->fwerr = 0;
     x->wlen = 0;
+    x->fgot = 0;
     struct stat st;
     x->fcreated = !x->path || stat(x->path, &st) != 0;
     x->fd = x->path ? open(x->path, O_WRONLY | O_CREAT | O_TRUNC, (x->fmode & 0777u) | 0200u) : -1;
@@ -299,8 +301,9 @@ static void sink_data(struct xfer *x, strata_scp *s, const strata_scp_event *ev)
         snprintf(msg, sizeof(msg), "%s: %s", x->path, strerror(x->fwerr));
         refuse(x, s, msg);
     }
+    x->fgot = ev->offset + ev->len;
     throttle(x, ev->len);
-    meter_update(&x->m, ev->offset + ev->len, 0);
+    meter_update(&x->m, x->fgot, 0);
 }
 
 static void sink_file_end(struct xfer *x, strata_scp *s, const strata_scp_event *ev)
@@ -421,7 +424,8 @@ static void xfer_done(struct xfer *x)
         (void)flush_w(x);
         close(x->fd);
         meter_update(&x->m, 0, 1);
-        fprintf(stderr, "partial file \"%s\" left behind\n", x->path);
+        fprintf(stderr, "partial file \"%s\": %llu bytes received\n", x->path,
+                (unsigned long long)x->fgot);
     }
     free(x->path);
     while (x->depth)
