@@ -21,9 +21,10 @@
  * sizes that are not decimal digits or exceed 2^63-1; modes that are not
  * exactly 4 octal digits; times that are not digits, out of range, or
  * microseconds over 999999; an E outside any directory. Each refusal is a
- * sticky E_PROTOCOL (E_LIMIT for the size bounds) whose message names the
- * problem as OpenSSH does ("protocol error: bad mode") or more precisely,
- * with the offending name shown with non-printable bytes escaped. The
+ * sticky E_PROTOCOL (E_LIMIT for the size, line and depth bounds) whose
+ * message names the problem as OpenSSH does ("protocol error: bad mode")
+ * or more precisely, with the offending name shown with non-printable
+ * bytes escaped. The
  * engine then sends the peer "\2scp: <message>\n" and accepts nothing more:
  * no event for the refused record reaches the caller, so nothing is
  * written for it.
