@@ -1,4 +1,4 @@
-/* Fuzz target: the legacy SCP engine (src/sftp/scp.c). The input is fed as
+/* Fuzz target: the legacy SCP engine (src/sftp/scp*.c). The input is fed as
  * the peer's bytes to a sink (recursive, and not recursive with an expected
  * name) and to a source that has a file outstanding, once whole and once in
  * pieces of 1..16 bytes. Whole and pieces must agree on the outcome and on
