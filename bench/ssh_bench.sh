@@ -5,7 +5,11 @@
 # in one run, the clients alternating. A benchmark, not a test.
 #
 #   bash bench/ssh_bench.sh [BUILD_DIR]      (default build/release)
-#   env: BYTES (1 GiB)  REPS (3)  SETUP_N (11)
+#   env: BYTES (1 GiB)  REPS (3)  SETUP_N (11; 0 leaves the set-up out)
+#        CIPHERS (the ciphers to run, by name, space-separated; default all:
+#        aes128-gcm@openssh.com chacha20-poly1305@openssh.com aes128-ctr)
+#        DIRS (the directions to run, space-separated; default all:
+#        push 'push<file' pull 'pull>null')
 #        SSH10 (OpenSSH 10.5's ssh; default: from ../shared/peers/build-openssh.sh
 #        or /var/cache/strata-peers; the 10.5 rows are left out without it)
 #
@@ -148,11 +152,15 @@ for ref in "${REFS[@]}"; do
     sep+="|---|---"
 done
 printf "%s | goal |\n%s|---|\n" "$hdr" "$sep"
+CIPHERS=${CIPHERS:-aes128-gcm@openssh.com chacha20-poly1305@openssh.com aes128-ctr}
+DIRS=${DIRS:-push push<file pull pull>null}
 for row in "aes128-gcm@openssh.com|" "chacha20-poly1305@openssh.com|" \
     "aes128-ctr|hmac-sha2-256-etm@openssh.com"; do
     cipher=${row%%|*}
     mac=${row#*|}
+    case " $CIPHERS " in *" $cipher "*) ;; *) continue ;; esac
     for dir in push 'push<file' pull 'pull>null'; do
+        case " $DIRS " in *" $dir "*) ;; *) continue ;; esac
         declare -A TP=() CPU=()
         clients=("${REFS[@]}" strata)
         case $dir in push | pull) clients+=(libssh2) ;; esac
@@ -200,6 +208,7 @@ setup_ms() {
     done
     printf "%s\n" "${t[@]}" | median | awk '{printf "%.1f", $1 / 1000}'
 }
+[ "$SETUP_N" -gt 0 ] || exit 0
 so=$(setup_ms ssh "${COMMON[@]}" -o ControlMaster=no "$U" true)
 ss=$(setup_ms "$STRATA" ssh "${COMMON[@]}" "$U" true)
 printf "\nset-up (whole process \`CLIENT host true\`, median of %s): OpenSSH %s ms, strata %s ms (%s)\n" \
