@@ -10,6 +10,8 @@
 #        aes128-gcm@openssh.com chacha20-poly1305@openssh.com aes128-ctr)
 #        DIRS (the directions to run, space-separated; default all:
 #        push 'push<file' pull 'pull>null')
+#        STRATA_BASE (another build's strata binary, e.g. main's: its rows,
+#        "strata-base", show a change's effect in the same run)
 #        SSH10 (OpenSSH 10.5's ssh; default: from ../shared/peers/build-openssh.sh
 #        or /var/cache/strata-peers; the 10.5 rows are left out without it)
 #
@@ -34,6 +36,10 @@ REPS=${REPS:-3}
 SETUP_N=${SETUP_N:-11}
 [ -x "$STRATA" ] || {
     echo "build strata first: cmake --preset release && cmake --build --preset release" >&2
+    exit 1
+}
+[ -z "${STRATA_BASE:-}" ] || [ -x "$STRATA_BASE" ] || {
+    echo "STRATA_BASE=$STRATA_BASE is not an executable" >&2
     exit 1
 }
 if [ -z "${SSH10:-}" ]; then
@@ -107,6 +113,7 @@ run_one() {
     [ -n "$mac" ] && m=(-m "$mac")
     case $client in
     strata) cmd=("$STRATA" ssh "${COMMON[@]}" -c "$cipher" "${m[@]}" "$U") ;;
+    strata-base) cmd=("$STRATA_BASE" ssh "${COMMON[@]}" -c "$cipher" "${m[@]}" "$U") ;;
     openssh) cmd=(ssh "${COMMON[@]}" -o ControlMaster=no -c "$cipher" "${m[@]}" "$U") ;;
     openssh10) cmd=("$SSH10" "${COMMON[@]}" -o ControlMaster=no -c "$cipher" "${m[@]}" "$U") ;;
     libssh2) cmd=("$WORK/ssh_libssh2" "$PORT" "$BUSER" "$WORK/id.pub" "$WORK/id" "$cipher" "$mac"
@@ -163,6 +170,7 @@ for row in "aes128-gcm@openssh.com|" "chacha20-poly1305@openssh.com|" \
         case " $DIRS " in *" $dir "*) ;; *) continue ;; esac
         declare -A TP=() CPU=()
         clients=("${REFS[@]}" strata)
+        [ -n "${STRATA_BASE:-}" ] && clients+=(strata-base)
         case $dir in push | pull) clients+=(libssh2) ;; esac
         # Alternate the clients, one transfer each per round.
         declare -A WALLS=() CPUS=()
