@@ -55,6 +55,8 @@
 /* io: the driver on libuv */
 #include "sftp.h"
 #include "sftp_io.h"
+#include "scp.h"
+#include "scp_io.h"
 #include "io.h"
 
 #endif
