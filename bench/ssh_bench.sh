@@ -5,7 +5,13 @@
 # in one run, the clients alternating. A benchmark, not a test.
 #
 #   bash bench/ssh_bench.sh [BUILD_DIR]      (default build/release)
-#   env: BYTES (1 GiB)  REPS (3)  SETUP_N (11)
+#   env: BYTES (1 GiB)  REPS (3)  SETUP_N (11; 0 leaves the set-up out)
+#        CIPHERS (the ciphers to run, by name, space-separated; default all:
+#        aes128-gcm@openssh.com chacha20-poly1305@openssh.com aes128-ctr)
+#        DIRS (the directions to run, space-separated; default all:
+#        push 'push<file' pull 'pull>null')
+#        STRATA_BASE (another build's strata binary, e.g. main's: its rows,
+#        "strata-base", show a change's effect in the same run)
 #        SSH10 (OpenSSH 10.5's ssh; default: from ../shared/peers/build-openssh.sh
 #        or /var/cache/strata-peers; the 10.5 rows are left out without it)
 #
@@ -30,6 +36,10 @@ REPS=${REPS:-3}
 SETUP_N=${SETUP_N:-11}
 [ -x "$STRATA" ] || {
     echo "build strata first: cmake --preset release && cmake --build --preset release" >&2
+    exit 1
+}
+[ -z "${STRATA_BASE:-}" ] || [ -x "$STRATA_BASE" ] || {
+    echo "STRATA_BASE=$STRATA_BASE is not an executable" >&2
     exit 1
 }
 if [ -z "${SSH10:-}" ]; then
@@ -103,6 +113,7 @@ run_one() {
     [ -n "$mac" ] && m=(-m "$mac")
     case $client in
     strata) cmd=("$STRATA" ssh "${COMMON[@]}" -c "$cipher" "${m[@]}" "$U") ;;
+    strata-base) cmd=("$STRATA_BASE" ssh "${COMMON[@]}" -c "$cipher" "${m[@]}" "$U") ;;
     openssh) cmd=(ssh "${COMMON[@]}" -o ControlMaster=no -c "$cipher" "${m[@]}" "$U") ;;
     openssh10) cmd=("$SSH10" "${COMMON[@]}" -o ControlMaster=no -c "$cipher" "${m[@]}" "$U") ;;
     libssh2) cmd=("$WORK/ssh_libssh2" "$PORT" "$BUSER" "$WORK/id.pub" "$WORK/id" "$cipher" "$mac"
@@ -148,13 +159,18 @@ for ref in "${REFS[@]}"; do
     sep+="|---|---"
 done
 printf "%s | goal |\n%s|---|\n" "$hdr" "$sep"
+CIPHERS=${CIPHERS:-aes128-gcm@openssh.com chacha20-poly1305@openssh.com aes128-ctr}
+DIRS=${DIRS:-push push<file pull pull>null}
 for row in "aes128-gcm@openssh.com|" "chacha20-poly1305@openssh.com|" \
     "aes128-ctr|hmac-sha2-256-etm@openssh.com"; do
     cipher=${row%%|*}
     mac=${row#*|}
+    case " $CIPHERS " in *" $cipher "*) ;; *) continue ;; esac
     for dir in push 'push<file' pull 'pull>null'; do
+        case " $DIRS " in *" $dir "*) ;; *) continue ;; esac
         declare -A TP=() CPU=()
         clients=("${REFS[@]}" strata)
+        [ -n "${STRATA_BASE:-}" ] && clients+=(strata-base)
         case $dir in push | pull) clients+=(libssh2) ;; esac
         # Alternate the clients, one transfer each per round.
         declare -A WALLS=() CPUS=()
@@ -200,6 +216,7 @@ setup_ms() {
     done
     printf "%s\n" "${t[@]}" | median | awk '{printf "%.1f", $1 / 1000}'
 }
+[ "$SETUP_N" -gt 0 ] || exit 0
 so=$(setup_ms ssh "${COMMON[@]}" -o ControlMaster=no "$U" true)
 ss=$(setup_ms "$STRATA" ssh "${COMMON[@]}" "$U" true)
 printf "\nset-up (whole process \`CLIENT host true\`, median of %s): OpenSSH %s ms, strata %s ms (%s)\n" \

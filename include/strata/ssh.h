@@ -217,6 +217,13 @@ strata_ssh_transport_request_service(strata_ssh_transport *t, const char *name);
 STRATA_API STRATA_MUST_CHECK strata_status strata_ssh_transport_send(strata_ssh_transport *t,
                                                                      const uint8_t *payload,
                                                                      size_t n);
+/* The same for a payload in two pieces: head (hn >= 1 bytes, starting with
+ * the message number) followed by data (dn bytes, may be 0), both borrowed
+ * for the call. The message sent is their concatenation; bulk data (a
+ * CHANNEL_DATA's bytes) is encrypted straight from `data` where the cipher
+ * allows, not copied into a message first. */
+STRATA_API STRATA_MUST_CHECK strata_status strata_ssh_transport_send_parts(
+    strata_ssh_transport *t, const uint8_t *head, size_t hn, const uint8_t *data, size_t dn);
 /* IGNORE with data (sendIgnore). */
 STRATA_API STRATA_MUST_CHECK strata_status strata_ssh_transport_send_ignore(strata_ssh_transport *t,
                                                                             const uint8_t *data,

@@ -86,9 +86,19 @@ typedef struct strata_ssh_open_info {
     uint32_t originator_port;
 } strata_ssh_open_info;
 
+/* Sends one message given in two pieces: head (hn >= 1 bytes, from the
+ * message number on) then data (dn bytes), both borrowed for the call; the
+ * message is their concatenation (strata_ssh_transport_send_parts). */
+typedef strata_status (*strata_ssh_send_parts_fn)(void *ctx, const uint8_t *head, size_t hn,
+                                                  const uint8_t *data, size_t dn);
+
 typedef struct strata_ssh_conn_config {
     strata_ssh_send_fn send; /* required */
     void *send_ctx;
+    /* Optional, with send_ctx too: channel data goes out through it, the
+     * bytes passed to strata_ssh_channel_write as data, not copied into a
+     * message first. NULL: every message goes through send. */
+    strata_ssh_send_parts_fn send_parts;
     uint32_t window;     /* initial receive window per channel; 0: 2 MiB */
     uint32_t window_max; /* largest it may grow to; 0: 16 MiB */
     uint32_t max_packet; /* largest data packet we accept; 0: 32768 */

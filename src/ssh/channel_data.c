@@ -57,9 +57,10 @@ strata_status strata_ssh_channel_write(strata_ssh_channel *ch, int stream, const
                                                       : SSH_MSG_CHANNEL_DATA)) != STRATA_OK ||
             (r = strata_buf_put_u32(&c->msg, ch->remote_id)) != STRATA_OK ||
             (stream && (r = strata_buf_put_u32(&c->msg, 1)) != STRATA_OK) ||
-            (r = strata_buf_put_string(&c->msg, p + *used, k)) != STRATA_OK)
+            (r = strata_buf_put_u32(&c->msg, (uint32_t)k)) != STRATA_OK)
             return strata__ssh_conn_fail(c, r, "cannot build CHANNEL_DATA");
-        if ((r = strata__ssh_conn_send_msg(c)) != STRATA_OK)
+        /* The bytes themselves go from p to the packet (send_parts). */
+        if ((r = strata__ssh_conn_send_msg_data(c, p + *used, k)) != STRATA_OK)
             return r;
         ch->remote_window -= k;
         *used += k;

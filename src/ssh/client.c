@@ -31,6 +31,13 @@ static strata_status client_send(void *ctx, const uint8_t *p, size_t n)
     return strata_ssh_transport_send(c->t, p, n);
 }
 
+static strata_status client_send_parts(void *ctx, const uint8_t *head, size_t hn,
+                                       const uint8_t *data, size_t dn)
+{
+    struct strata_ssh_client *c = ctx;
+    return strata_ssh_transport_send_parts(c->t, head, hn, data, dn);
+}
+
 /* Records the first error of the auth or connection engine. */
 static void take_error(struct strata_ssh_client *c, const strata_error *e)
 {
@@ -144,6 +151,7 @@ strata_status strata_ssh_client_new(const strata_ssh_client_config *cfg, strata_
     ac.send_ctx = c;
     strata_ssh_conn_config cc = cfg->conn;
     cc.send = client_send;
+    cc.send_parts = client_send_parts;
     cc.send_ctx = c;
     strata_status r;
     if ((r = strata_ssh_transport_new(&tc, &c->t, err)) != STRATA_OK ||

@@ -42,9 +42,26 @@ strata_status strata__ssh_conn_msg_start(struct strata_ssh_conn *c, uint8_t type
 
 strata_status strata__ssh_conn_send_msg(struct strata_ssh_conn *c)
 {
+    return strata__ssh_conn_send_msg_data(c, NULL, 0);
+}
+
+strata_status strata__ssh_conn_send_msg_data(struct strata_ssh_conn *c, const uint8_t *data,
+                                             size_t dn)
+{
     if (c->err.status != STRATA_OK)
         return c->err.status;
-    strata_status r = c->send(c->send_ctx, strata_buf_ptr(&c->msg), strata_buf_len(&c->msg));
+    strata_status r;
+    if (dn && c->send_parts) {
+        r = c->send_parts(c->send_ctx, strata_buf_ptr(&c->msg), strata_buf_len(&c->msg), data, dn);
+    } else if (dn && (r = strata_buf_put(&c->msg, data, dn)) != STRATA_OK) {
+        strata_buf_reset(&c->msg);
+        return strata__ssh_conn_fail(c, r,
+                                     "cannot build a connection message with %zu bytes of "
+                                     "data",
+                                     dn);
+    } else {
+        r = c->send(c->send_ctx, strata_buf_ptr(&c->msg), strata_buf_len(&c->msg));
+    }
     strata_buf_reset(&c->msg);
     if (r != STRATA_OK)
         return strata__ssh_conn_fail(c, r, "cannot send a connection message: %s",
@@ -98,6 +115,7 @@ strata_status strata_ssh_conn_new(const strata_ssh_conn_config *cfg, strata_ssh_
     }
     c->send = cfg->send;
     c->send_ctx = cfg->send_ctx;
+    c->send_parts = cfg->send_parts;
     c->window = window;
     c->window_max = window_max;
     c->max_packet = max_packet;

@@ -66,6 +66,7 @@ struct strata_ssh_conn {
     strata_error err;
     strata_ssh_send_fn send;
     void *send_ctx;
+    strata_ssh_send_parts_fn send_parts; /* NULL: data joined to the message, then send */
     uint32_t window, window_max, max_packet;
     size_t max_channels, n_channels;
     struct strata_ssh_channel **table; /* max_channels slots; index = local id */
@@ -84,6 +85,10 @@ strata_status strata__ssh_conn_fail(struct strata_ssh_conn *c, strata_status st,
                                     ...) STRATA_PRINTF(3, 4);
 /* Sends c->msg. */
 strata_status strata__ssh_conn_send_msg(struct strata_ssh_conn *c);
+/* Sends msg followed by dn bytes of data (borrowed for the call): through
+ * send_parts when set (the data is not copied), else joined in msg. */
+strata_status strata__ssh_conn_send_msg_data(struct strata_ssh_conn *c, const uint8_t *data,
+                                             size_t dn);
 /* Starts c->msg with type and (for channel messages) the peer's channel id. */
 strata_status strata__ssh_conn_msg_start(struct strata_ssh_conn *c, uint8_t type);
 strata_status strata__ssh_pending_push(struct ssh_pending *p, const char *name);

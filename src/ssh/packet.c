@@ -16,10 +16,14 @@
  * multiple of the block size; for -etm and AEADs packet_length itself is.
  *
  * Buffers: seal reserves the whole packet in the caller's output buffer and
- * encrypts there in place. Open decrypts straight from the caller's input
- * into `pkt`, a scratch buffer that grows to the largest packet seen and is
- * reused (no allocation per packet); the payload handed back points into it
- * (or into the inflate buffer when compression is on).
+ * encrypts there in place. A payload may come in two pieces (seal_parts: a
+ * message header, then channel data still in the application's buffer); the
+ * header is copied into the packet, the data is encrypted straight from
+ * where it is when the protection allows (AEADs, -etm MACs with a stream
+ * cipher), so bulk data is not copied before it is encrypted. Open decrypts straight from the
+ * caller's input into `pkt`, a scratch buffer that grows to the largest packet seen and is reused
+ * (no allocation per packet); the payload handed back points into it (or into the inflate buffer
+ * when compression is on).
  *
  * Failure is sticky: `failed` holds the first error status and every later
  * call returns it.
@@ -55,7 +59,7 @@ struct ssh_pkt_dir {
     /* open: the packet being read */
     int have_len;
     uint32_t packlen;
-    struct ssh_scratch pkt;
+    struct ssh_scratch pkt; /* open: the clear packet; seal: a payload joined to compress */
 };
 
 strata_status strata__ssh_pkt_dir_new(int outbound, struct ssh_pkt_dir **out)
@@ -227,17 +231,29 @@ static uint32_t get_u32(const uint8_t *p)
 }
 
 /* Encrypts and authenticates the n = 4 + packet_length clear bytes at w in
- * place, writing the MAC or tag after them. The payload (pn bytes at w + 5)
- * is still at `payload`: AEADs encrypt it from there, the others copy it in
- * first. */
-static strata_status protect(struct ssh_pkt_dir *d, uint8_t *w, size_t n, const uint8_t *payload,
-                             size_t pn, strata_error *err)
+ * place, writing the MAC or tag after them. All of them are in place but
+ * w[po .. po+dn), which is still at `data`: AEADs, and -etm MACs with a
+ * stream cipher, encrypt those bytes from there; the others copy them in
+ * first (a block cipher's chain, or a MAC over the clear packet, wants the
+ * packet whole). */
+static strata_status protect(struct ssh_pkt_dir *d, uint8_t *w, size_t n, const uint8_t *data,
+                             size_t po, size_t dn, strata_error *err)
 {
     const struct ssh_cipher_alg *ca = d->cipher.alg;
     strata_status r;
     if (ca->tag_len)
-        return ca->aead_seal(&d->cipher, d->seq, w, n, payload, pn, w + n, err);
-    memcpy(w + 5, payload, pn);
+        return ca->aead_seal(&d->cipher, d->seq, w, n, data, po, dn, w + n, err);
+    if (d->mac.alg->etm && ca->stream) {
+        /* The stream runs on across the three pieces; the MAC is over the
+         * ciphertext, in place by then. */
+        if ((r = ca->crypt(&d->cipher, w + 4, w + 4, po - 4, err)) != STRATA_OK ||
+            (dn && (r = ca->crypt(&d->cipher, w + po, data, dn, err)) != STRATA_OK) ||
+            (r = ca->crypt(&d->cipher, w + po + dn, w + po + dn, n - po - dn, err)) != STRATA_OK)
+            return r;
+        return strata__ssh_mac_compute(&d->mac, d->seq, w, n, w + n, err);
+    }
+    if (dn)
+        memcpy(w + po, data, dn);
     if (d->mac.alg->etm) {
         if ((r = ca->crypt(&d->cipher, w + 4, w + 4, n - 4, err)) != STRATA_OK)
             return r;
@@ -267,20 +283,50 @@ static strata_status random_padding(struct ssh_pkt_dir *d, uint8_t *p, size_t n,
 strata_status strata__ssh_pkt_seal(struct ssh_pkt_dir *d, const uint8_t *payload, size_t n,
                                    strata_buf *out, strata_error *err)
 {
+    return strata__ssh_pkt_seal_parts(d, NULL, 0, payload, n, out, err);
+}
+
+/* Compression: deflate wants the payload in one piece, so a head is joined
+ * to the data first (in `pkt`, which an output direction does not use
+ * otherwise). On success *data / *dn are the compressed payload and the head
+ * is gone. */
+static strata_status deflate_parts(struct ssh_pkt_dir *d, const uint8_t *head, size_t hn,
+                                   const uint8_t **data, size_t *dn, size_t room, strata_error *err)
+{
+    strata_status r;
+    const uint8_t *in = *data;
+    size_t n = *dn;
+    if (hn) {
+        if ((r = strata__ssh_scratch_reserve(&d->pkt, hn + n, 0)) != STRATA_OK)
+            return strata__error_set(err, r, "cannot allocate the payload to compress");
+        memcpy(d->pkt.p, head, hn);
+        if (n)
+            memcpy(d->pkt.p + hn, in, n);
+        in = d->pkt.p;
+        n += hn;
+    }
+    return strata__ssh_comp_deflate(&d->comp, in, n, room, data, dn, err);
+}
+
+strata_status strata__ssh_pkt_seal_parts(struct ssh_pkt_dir *d, const uint8_t *head, size_t hn,
+                                         const uint8_t *data, size_t dn, strata_buf *out,
+                                         strata_error *err)
+{
     strata_status r;
     if (d->failed != STRATA_OK)
         return sticky(d, err);
     if (!d->outbound)
         return strata__error_set(err, STRATA_E_STATE, "seal on an input direction");
-    if (n == 0)
+    if (hn == 0 && dn == 0)
         return strata__error_set(err, STRATA_E_USAGE, "an SSH packet payload cannot be empty");
     /* Keep the whole packet within STRATA_SSH_PACKET_MAX, padding included. */
     const size_t bs = block_size(d), room = STRATA_SSH_PACKET_MAX - 1 - 4 - 2 * bs;
-    if (n > room)
+    if (hn > room || dn > room - hn)
         return strata__error_set(err, STRATA_E_LIMIT,
                                  "payload of %zu bytes exceeds the %zu that fit in an SSH packet "
                                  "of %u bytes",
-                                 n, room, STRATA_SSH_PACKET_MAX);
+                                 hn > room ? hn : hn + dn, room, STRATA_SSH_PACKET_MAX);
+    size_t n = hn + dn;
     int deflated = 0;
     if (d->comp.active) {
         /* Once the deflate stream has taken the payload, a packet that is not
@@ -293,18 +339,20 @@ strata_status strata__ssh_pkt_seal(struct ssh_pkt_dir *d, const uint8_t *payload
                                      "no room for a compressed packet of up to %zu bytes in the "
                                      "output buffer",
                                      worst);
-        if ((r = strata__ssh_comp_deflate(&d->comp, payload, n, room, &payload, &n, err)) !=
-            STRATA_OK)
+        if ((r = deflate_parts(d, head, hn, &data, &dn, room, err)) != STRATA_OK)
             return fail(d, r);
+        head = NULL;
+        hn = 0;
+        n = dn;
         deflated = 1;
     }
     /* RFC 4253 §6: 4 <= padding, aligned region a multiple of bs, and the
      * packet (length field included) at least 16 bytes. */
-    const size_t aad = aad_len(d), head = 4 + 1 + n;
-    size_t pad = bs - (head - aad) % bs;
+    const size_t aad = aad_len(d), hdr = 4 + 1 + n;
+    size_t pad = bs - (hdr - aad) % bs;
     if (pad < 4)
         pad += bs;
-    if (head + pad < 16)
+    if (hdr + pad < 16)
         pad += bs;
     const size_t plen = 1 + n + pad, total = 4 + plen + trailer_len(d);
     uint8_t *w;
@@ -315,8 +363,10 @@ strata_status strata__ssh_pkt_seal(struct ssh_pkt_dir *d, const uint8_t *payload
     }
     put_u32(w, (uint32_t)plen);
     w[4] = (uint8_t)pad;
+    if (hn)
+        memcpy(w + 5, head, hn);
     if ((r = random_padding(d, w + 5 + n, pad, err)) == STRATA_OK)
-        r = protect(d, w, 4 + plen, payload, n, err);
+        r = protect(d, w, 4 + plen, data, 5 + hn, dn, err);
     if (r != STRATA_OK) {
         strata_memzero(w, total);
         if (strata_buf_consume_end(out, total) != STRATA_OK)

@@ -81,6 +81,14 @@ uint64_t strata__ssh_pkt_dir_bytes(const struct ssh_pkt_dir *d);
  * payload cannot fit in a packet of STRATA_SSH_PACKET_MAX or out is full. */
 STRATA_MUST_CHECK strata_status strata__ssh_pkt_seal(struct ssh_pkt_dir *d, const uint8_t *payload,
                                                      size_t n, strata_buf *out, strata_error *err);
+/* The same for the payload head (hn bytes) followed by data (dn bytes), both
+ * borrowed for the call, either may be empty (not both): the packet is that
+ * of seal on their concatenation, but the data is encrypted straight from
+ * where it is, not copied first, when the protection allows. */
+STRATA_MUST_CHECK strata_status strata__ssh_pkt_seal_parts(struct ssh_pkt_dir *d,
+                                                           const uint8_t *head, size_t hn,
+                                                           const uint8_t *data, size_t dn,
+                                                           strata_buf *out, strata_error *err);
 
 /* Opens one packet from the front of in. STRATA_WANT_READ (in untouched)
  * until a whole packet is there; then consumes it and sets *payload (borrowed

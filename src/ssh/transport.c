@@ -263,11 +263,12 @@ strata_status strata__ssh_t_fail(struct strata_ssh_transport *t, uint32_t reason
 
 /* ---- sending ------------------------------------------------------------------------ */
 
-strata_status strata__ssh_t_seal(struct strata_ssh_transport *t, const uint8_t *p, size_t n)
+strata_status strata__ssh_t_seal_parts(struct strata_ssh_transport *t, const uint8_t *head,
+                                       size_t hn, const uint8_t *data, size_t dn)
 {
     strata_error e;
     strata_error_clear(&e);
-    strata_status r = strata__ssh_pkt_seal(t->tx, p, n, &t->out, &e);
+    strata_status r = strata__ssh_pkt_seal_parts(t->tx, head, hn, data, dn, &t->out, &e);
     if (r != STRATA_OK) {
         if (r == STRATA_E_LIMIT && e.status == STRATA_OK)
             strata__error_set(&e, r, "output buffer full (%u bytes): drain the output",
@@ -275,6 +276,11 @@ strata_status strata__ssh_t_seal(struct strata_ssh_transport *t, const uint8_t *
         return strata__ssh_t_fail_err(t, STRATA_SSH_DISCONNECT_PROTOCOL_ERROR, &e);
     }
     return STRATA_OK;
+}
+
+strata_status strata__ssh_t_seal(struct strata_ssh_transport *t, const uint8_t *p, size_t n)
+{
+    return strata__ssh_t_seal_parts(t, NULL, 0, p, n);
 }
 
 /* RFC 4253 §7.1: between our KEXINIT and our NEWKEYS only transport-generic
@@ -285,21 +291,31 @@ static int allowed_during_kex(uint8_t type)
            (type >= SSH_MSG_KEXINIT && type < SSH_MSG_USERAUTH_FIRST);
 }
 
-strata_status strata__ssh_t_send(struct strata_ssh_transport *t, const uint8_t *p, size_t n)
+strata_status strata__ssh_t_send_parts(struct strata_ssh_transport *t, const uint8_t *head,
+                                       size_t hn, const uint8_t *data, size_t dn)
 {
     strata_status r;
-    if (n == 0)
+    if (hn == 0 && dn == 0)
         return STRATA_E_USAGE;
-    if (t->tx_blocked && !allowed_during_kex(p[0])) {
-        if (n > UINT32_MAX || (r = strata_buf_put_u32(&t->queue, (uint32_t)n)) != STRATA_OK ||
-            (r = strata_buf_put(&t->queue, p, n)) != STRATA_OK)
+    const uint8_t type = hn ? head[0] : data[0];
+    if (t->tx_blocked && !allowed_during_kex(type)) {
+        /* Held back whole: the queue keeps its own copy. */
+        if (hn > UINT32_MAX - dn ||
+            (r = strata_buf_put_u32(&t->queue, (uint32_t)(hn + dn))) != STRATA_OK ||
+            (hn && (r = strata_buf_put(&t->queue, head, hn)) != STRATA_OK) ||
+            (dn && (r = strata_buf_put(&t->queue, data, dn)) != STRATA_OK))
             return strata__ssh_t_fail(t, STRATA_SSH_DISCONNECT_BY_APPLICATION, STRATA_E_LIMIT,
                                       "too much output held back during key exchange");
         return STRATA_OK;
     }
-    if ((r = strata__ssh_t_seal(t, p, n)) != STRATA_OK)
+    if ((r = strata__ssh_t_seal_parts(t, head, hn, data, dn)) != STRATA_OK)
         return r;
     return t->kex_running ? STRATA_OK : strata__ssh_t_check_rekey(t);
+}
+
+strata_status strata__ssh_t_send(struct strata_ssh_transport *t, const uint8_t *p, size_t n)
+{
+    return strata__ssh_t_send_parts(t, NULL, 0, p, n);
 }
 
 strata_status strata__ssh_t_flush_queue(struct strata_ssh_transport *t)
@@ -513,17 +529,38 @@ int strata_ssh_transport_is_closed(const strata_ssh_transport *t)
     return t->state == SSH_T_CLOSED && strata_buf_len(&t->out) == 0;
 }
 
-strata_status strata_ssh_transport_send(strata_ssh_transport *t, const uint8_t *payload, size_t n)
+/* What transport_send and _send_parts refuse: a message of n bytes whose
+ * number is type. */
+static strata_status send_check(const strata_ssh_transport *t, uint8_t type, size_t n)
 {
     if (t->state == SSH_T_CLOSED)
         return closed_status(t);
-    if (n == 0 || payload[0] < SSH_MSG_USERAUTH_FIRST)
+    if (n == 0 || type < SSH_MSG_USERAUTH_FIRST)
         return STRATA_E_USAGE;
     if (n > STRATA_SSH_PACKET_MAX - 1024)
         return STRATA_E_LIMIT;
     if (t->state != SSH_T_RUNNING || t->kex_done == 0)
         return STRATA_E_STATE;
-    return strata__ssh_t_send(t, payload, n);
+    return STRATA_OK;
+}
+
+strata_status strata_ssh_transport_send(strata_ssh_transport *t, const uint8_t *payload, size_t n)
+{
+    strata_status r = send_check(t, n ? payload[0] : 0, n);
+    return r != STRATA_OK ? r : strata__ssh_t_send(t, payload, n);
+}
+
+strata_status strata_ssh_transport_send_parts(strata_ssh_transport *t, const uint8_t *head,
+                                              size_t hn, const uint8_t *data, size_t dn)
+{
+    if (t->state == SSH_T_CLOSED)
+        return closed_status(t);
+    if (hn == 0 || (dn && !data))
+        return STRATA_E_USAGE;
+    if (dn > SIZE_MAX - hn)
+        return STRATA_E_LIMIT;
+    strata_status r = send_check(t, head[0], hn + dn);
+    return r != STRATA_OK ? r : strata__ssh_t_send_parts(t, head, hn, data, dn);
 }
 
 strata_status strata_ssh_transport_tick(strata_ssh_transport *t, uint64_t now)

@@ -110,8 +110,14 @@ void strata__ssh_t_arm(struct strata_ssh_transport *t, uint8_t msg, ssh_handler 
 void strata__ssh_t_disarm(struct strata_ssh_transport *t, uint8_t msg);
 /* Seals a payload now, or queues it while a key exchange holds it back. */
 strata_status strata__ssh_t_send(struct strata_ssh_transport *t, const uint8_t *p, size_t n);
+/* The same for a payload in two pieces, head then data (see
+ * strata__ssh_pkt_seal_parts); either may be empty, not both. */
+strata_status strata__ssh_t_send_parts(struct strata_ssh_transport *t, const uint8_t *head,
+                                       size_t hn, const uint8_t *data, size_t dn);
 /* Seals a payload now, bypassing the queue (transport messages). */
 strata_status strata__ssh_t_seal(struct strata_ssh_transport *t, const uint8_t *p, size_t n);
+strata_status strata__ssh_t_seal_parts(struct strata_ssh_transport *t, const uint8_t *head,
+                                       size_t hn, const uint8_t *data, size_t dn);
 /* UNIMPLEMENTED for rx_seq, sealed now (allowed during key exchange). */
 strata_status strata__ssh_t_send_unimplemented(struct strata_ssh_transport *t);
 /* Sends what the queue holds (after our NEWKEYS). */

@@ -257,15 +257,16 @@ static void test_chachapoly_matches_reference(void **state)
     for (size_t i = 0; i < sizeof(seqs) / sizeof(seqs[0]); i++) {
         memcpy(wire, pkt, sizeof(pkt));
         assert_ok(
-            a->aead_seal(&enc, seqs[i], wire, sizeof(pkt), NULL, 0, wire + sizeof(pkt), &err));
+            a->aead_seal(&enc, seqs[i], wire, sizeof(pkt), NULL, 0, 0, wire + sizeof(pkt), &err));
         chachapoly_ref(key, seqs[i], pkt, sizeof(pkt), ref);
         assert_memory_equal(wire, ref, sizeof(ref));
-        /* The same with the payload read from elsewhere (the seal path). */
+        /* The same with part of the payload read from elsewhere (the seal
+         * path: a message header in place, the data after it not). */
         uint8_t hole[sizeof(wire)];
         memcpy(hole, pkt, sizeof(pkt));
-        memset(hole + 5, 0xee, 150);
-        assert_ok(
-            a->aead_seal(&enc, seqs[i], hole, sizeof(pkt), pkt + 5, 150, hole + sizeof(pkt), &err));
+        memset(hole + 23, 0xee, 150);
+        assert_ok(a->aead_seal(&enc, seqs[i], hole, sizeof(pkt), pkt + 23, 23, 150,
+                               hole + sizeof(pkt), &err));
         assert_memory_equal(hole, ref, sizeof(ref));
         uint32_t len = 0;
         assert_ok(a->aead_length(&dec, seqs[i], wire, &len, &err));
@@ -320,7 +321,7 @@ static void test_chachapoly_known_answers(void **state)
     for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
         tu_unhex(v[i].hex, want, sizeof(want));
         memcpy(wire, pkt, sizeof(pkt));
-        assert_ok(a->aead_seal(&enc, v[i].seq, wire, 36, NULL, 0, wire + 36, &err));
+        assert_ok(a->aead_seal(&enc, v[i].seq, wire, 36, NULL, 0, 0, wire + 36, &err));
         assert_memory_equal(wire, want, sizeof(want));
         assert_ok(a->aead_open(&dec, v[i].seq, back, want, 36, want + 36, &err));
         assert_memory_equal(back, pkt, sizeof(pkt));
@@ -392,13 +393,13 @@ static void test_gcm_matches_oneshot_and_counts(void **state)
             tu_unhex(ivs[i], niv, sizeof(niv));
             memcpy(wire, pkt, sizeof(pkt));
             if (i == 1) {
-                /* Payload read from elsewhere (the seal path). */
-                memset(wire + 5, 0xee, 40);
-                assert_ok(a->aead_seal(&enc, 0, wire, sizeof(pkt), pkt + 5, 40, wire + sizeof(pkt),
-                                       &err));
+                /* Part of the payload read from elsewhere (the seal path). */
+                memset(wire + 9, 0xee, 40);
+                assert_ok(a->aead_seal(&enc, 0, wire, sizeof(pkt), pkt + 9, 9, 40,
+                                       wire + sizeof(pkt), &err));
             } else {
                 assert_ok(
-                    a->aead_seal(&enc, 0, wire, sizeof(pkt), NULL, 0, wire + sizeof(pkt), &err));
+                    a->aead_seal(&enc, 0, wire, sizeof(pkt), NULL, 0, 0, wire + sizeof(pkt), &err));
             }
             gcm_ref(rows[r][1], key, niv, pkt, sizeof(pkt), ref);
             assert_memory_equal(wire, ref, sizeof(ref));
@@ -410,7 +411,7 @@ static void test_gcm_matches_oneshot_and_counts(void **state)
         }
         /* A flipped AAD (length) bit: tag mismatch, and the output is wiped. */
         memcpy(wire, pkt, sizeof(pkt));
-        assert_ok(a->aead_seal(&enc, 3, wire, sizeof(pkt), NULL, 0, wire + sizeof(pkt), &err));
+        assert_ok(a->aead_seal(&enc, 3, wire, sizeof(pkt), NULL, 0, 0, wire + sizeof(pkt), &err));
         wire[2] ^= 0x01;
         memset(back, 0xaa, sizeof(back));
         assert_status(a->aead_open(&dec, 3, back, wire, sizeof(pkt), wire + sizeof(pkt), &err),

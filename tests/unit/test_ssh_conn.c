@@ -21,6 +21,9 @@ struct fx {
     int open_verdict;
     strata_ssh_channel *incoming;
     char origin[64];
+    /* send_parts: where each message's data came from, and its head's size */
+    const uint8_t *part_data[MAXMSG];
+    size_t part_head[MAXMSG];
 };
 
 static strata_status rec_send(void *ctx, const uint8_t *p, size_t n)
@@ -29,6 +32,21 @@ static strata_status rec_send(void *ctx, const uint8_t *p, size_t n)
     assert_true(f->n_sent < MAXMSG);
     strata_buf_init(&f->sent[f->n_sent], 0);
     assert_ok(strata_buf_put(&f->sent[f->n_sent], p, n));
+    f->n_sent++;
+    return STRATA_OK;
+}
+
+/* Records head || data as one message, and where the data was. */
+static strata_status rec_send_parts(void *ctx, const uint8_t *head, size_t hn, const uint8_t *data,
+                                    size_t dn)
+{
+    struct fx *f = ctx;
+    assert_true(f->n_sent < MAXMSG);
+    f->part_data[f->n_sent] = data;
+    f->part_head[f->n_sent] = hn;
+    strata_buf_init(&f->sent[f->n_sent], 0);
+    assert_ok(strata_buf_put(&f->sent[f->n_sent], head, hn));
+    assert_ok(strata_buf_put(&f->sent[f->n_sent], data, dn));
     f->n_sent++;
     return STRATA_OK;
 }
@@ -63,10 +81,12 @@ static strata_status on_open(void *user, strata_ssh_channel *ch, const strata_ss
     return (strata_status)f->open_verdict;
 }
 
-static void fx_init(struct fx *f, uint32_t window, uint32_t window_max, uint32_t max_packet)
+static void fx_init_parts(struct fx *f, uint32_t window, uint32_t window_max, uint32_t max_packet,
+                          int parts)
 {
     memset(f, 0, sizeof *f);
     strata_ssh_conn_config cfg = {.send = rec_send,
+                                  .send_parts = parts ? rec_send_parts : NULL,
                                   .send_ctx = f,
                                   .window = window,
                                   .window_max = window_max,
@@ -76,6 +96,11 @@ static void fx_init(struct fx *f, uint32_t window, uint32_t window_max, uint32_t
                                   .global_reply = on_global,
                                   .user = f};
     assert_ok(strata_ssh_conn_new(&cfg, &f->c, NULL));
+}
+
+static void fx_init(struct fx *f, uint32_t window, uint32_t window_max, uint32_t max_packet)
+{
+    fx_init_parts(f, window, window_max, max_packet, 0);
 }
 
 static void fx_free(struct fx *f)
@@ -315,6 +340,52 @@ static void test_write_honours_window_and_packet(void **state)
     strata_ssh_channel *ch2 = open_session(&f, 0xfffffff0u, 100);
     (void)ch2;
     assert_status(msg(&f, 93, "uu", 1u, 0x20u), STRATA_E_PROTOCOL);
+    fx_free(&f);
+}
+
+/* With send_parts, channel data leaves as a message head (type, channel,
+ * [data type,] length) and the caller's own bytes, not copied into a
+ * message: the messages are those of the joined path. Other messages still
+ * go through send whole. */
+static void test_write_data_in_two_pieces(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_init_parts(&f, 0, 0, 0, 1);
+    strata_ssh_channel *ch = open_session(&f, 250, 100);
+    uint8_t buf[300];
+    for (size_t i = 0; i < sizeof buf; i++)
+        buf[i] = (uint8_t)i;
+    size_t used, before = f.n_sent;
+    assert_ok(strata_ssh_channel_write(ch, 0, buf, 240, &used));
+    assert_int_equal(used, 240);
+    assert_ok(strata_ssh_channel_write(ch, 1, buf + 240, 60, &used));
+    assert_int_equal(used, 10); /* the window's last 10 bytes */
+    assert_int_equal(f.n_sent - before, 4);
+    static const size_t off[4] = {0, 100, 200, 240}, len[4] = {100, 100, 40, 10};
+    for (size_t i = 0; i < 4; i++) {
+        const size_t k = before + i;
+        assert_ptr_equal(f.part_data[k], buf + off[i]);
+        assert_int_equal(f.part_head[k], i < 3 ? 9 : 13);
+        strata_buf m = f.sent[k];
+        uint8_t t;
+        assert_ok(strata_buf_get_u8(&m, &t));
+        assert_int_equal(t, i < 3 ? 94 : 95);
+        assert_int_equal(get_u32(&m), 700);
+        if (i == 3)
+            assert_int_equal(get_u32(&m), 1); /* stderr */
+        const uint8_t *p;
+        size_t n;
+        assert_ok(strata_buf_get_string(&m, &p, &n));
+        assert_int_equal(n, len[i]);
+        assert_memory_equal(p, buf + off[i], n);
+        assert_int_equal(strata_buf_len(&m), 0);
+    }
+    size_t n_eof = f.n_sent;
+    assert_ok(strata_ssh_channel_send_eof(ch));
+    assert_int_equal(f.n_sent, n_eof + 1);
+    assert_int_equal(sent_type(&f, n_eof), 96);
+    assert_null(f.part_data[n_eof]); /* through send */
     fx_free(&f);
 }
 
@@ -629,6 +700,7 @@ int main(void)
         cmocka_unit_test(test_session_exec_lifecycle),
         cmocka_unit_test(test_open_failure_reason),
         cmocka_unit_test(test_write_honours_window_and_packet),
+        cmocka_unit_test(test_write_data_in_two_pieces),
         cmocka_unit_test(test_window_refill_and_growth),
         cmocka_unit_test(test_requests_and_signals),
         cmocka_unit_test(test_global_requests),

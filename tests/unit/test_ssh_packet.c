@@ -1,6 +1,7 @@
 /* ssh/packet: the binary packet protocol (RFC 4253 §6) end to end.
  *
- * Round trips for every cipher x MAC x compression, one byte at a time, the
+ * Round trips for every cipher x MAC x compression (whole payloads, and
+ * payloads sealed from two pieces), one byte at a time, the
  * 2^32 sequence wrap, an independent reference for aes128-ctr + hmac-sha2-256
  * (packets built and checked with one-shot EVP here), and every refusal with
  * its exact status and message: too big, too short, misaligned, bad padding,
@@ -175,6 +176,63 @@ static void test_roundtrip_every_combination(void **state)
             }
         }
     free(payload);
+}
+
+static void seal_parts(struct ssh_pkt_dir *o, const uint8_t *h, size_t hn, const uint8_t *d,
+                       size_t dn, strata_buf *wire)
+{
+    strata_error err;
+    strata_error_clear(&err);
+    strata_status r = strata__ssh_pkt_seal_parts(o, h, hn, d, dn, wire, &err);
+    if (r != STRATA_OK)
+        fail_msg("seal_parts %zu+%zu: %s", hn, dn, strata_error_message(&err));
+}
+
+/* A payload in two pieces (a message header, then data read from elsewhere)
+ * opens as their concatenation, for every protection: the data encrypted
+ * from where it is (AEADs, -etm with CTR), copied in first (CBC, MAC over
+ * the clear text), or joined to be compressed; mixed with whole payloads, so
+ * a cipher stream split across pieces must stay in step. */
+static void test_roundtrip_parts_every_combination(void **state)
+{
+    (void)state;
+    static const size_t splits[][2] = {{9, 32768}, {1, 0},  {0, 1},  {13, 1},     {5, 16},
+                                       {0, 1000},  {1, 15}, {9, 17}, {100, 30000}};
+    uint8_t *payload = malloc(100000), *joined = malloc(100000);
+    assert_non_null(payload);
+    assert_non_null(joined);
+    tu_fill(payload, 100000, 6);
+    memset(payload + 50000, 'q', 50000); /* compressible half */
+    for (size_t c = 0; c < N(all_ciphers); c++)
+        for (size_t m = 0; m < N(all_macs); m++) {
+            if (strata__ssh_cipher_is_aead(all_ciphers[c]) && m > 0)
+                continue;
+            for (size_t z = 0; z < N(all_comps); z++) {
+                struct ssh_pkt_dir *o, *i;
+                pair(all_ciphers[c], all_macs[m], all_comps[z], &o, &i);
+                strata_buf wire;
+                strata_buf_init(&wire, 0);
+                for (size_t s = 0; s < N(splits); s++) {
+                    const uint8_t *h = payload + s, *d = payload + 60000 - s * 7;
+                    seal_parts(o, h, splits[s][0], d, splits[s][1], &wire);
+                    seal(o, payload + s, 3 + s, &wire);
+                }
+                for (size_t s = 0; s < N(splits); s++) {
+                    const size_t hn = splits[s][0], dn = splits[s][1];
+                    memcpy(joined, payload + s, hn);
+                    memcpy(joined + hn, payload + 60000 - s * 7, dn);
+                    open_expect(i, &wire, joined, hn + dn);
+                    open_expect(i, &wire, payload + s, 3 + s);
+                }
+                assert_int_equal(strata_buf_len(&wire), 0);
+                assert_int_equal(strata__ssh_pkt_dir_seq(i), 2 * N(splits));
+                strata_buf_free(&wire);
+                strata__ssh_pkt_dir_free(o);
+                strata__ssh_pkt_dir_free(i);
+            }
+        }
+    free(payload);
+    free(joined);
 }
 
 /* Feeding one byte at a time: WANT_READ (input untouched) until whole. */
@@ -439,35 +497,48 @@ static void test_truncated_waits(void **state)
     strata__ssh_pkt_dir_free(i);
 }
 
-/* Independent reference: aes128-ctr + hmac-sha2-256 built by hand. */
-static void ref_ctr_hmac(uint32_t seq, size_t skip, const uint8_t *clear, size_t n, uint8_t *out)
+/* Independent reference for aes128-ctr with an HMAC-SHA2-256 key, keyed as
+ * pair() keys them: out = the CTR keystream from byte `skip` on (the bytes
+ * earlier packets of the direction used) applied to in. */
+static void ref_ctr(size_t skip, const uint8_t *in, size_t n, uint8_t *out)
 {
-    /* skip: keystream bytes used by earlier packets of the direction. */
-    uint8_t skipped[256] = {0};
+    uint8_t skipped[512] = {0}, iv[64], key[64];
     assert_true(skip <= sizeof(skipped));
-    uint8_t iv[64], key[64], mk[64], s[4];
     tu_fill(iv, sizeof(iv), 42);
     tu_fill(key, sizeof(key), 43);
-    tu_fill(mk, sizeof(mk), 44);
-    s[0] = (uint8_t)(seq >> 24), s[1] = (uint8_t)(seq >> 16), s[2] = (uint8_t)(seq >> 8);
-    s[3] = (uint8_t)seq;
     EVP_CIPHER *ci = EVP_CIPHER_fetch(NULL, "AES-128-CTR", NULL);
     EVP_CIPHER_CTX *cc = EVP_CIPHER_CTX_new();
     int l = 0;
     assert_true(EVP_EncryptInit_ex2(cc, ci, key, iv, NULL) &&
                 EVP_EncryptUpdate(cc, skipped, &l, skipped, (int)skip) &&
-                EVP_EncryptUpdate(cc, out, &l, clear, (int)n));
+                EVP_EncryptUpdate(cc, out, &l, in, (int)n));
     EVP_CIPHER_CTX_free(cc);
     EVP_CIPHER_free(ci);
+}
+
+/* out (32 bytes) = HMAC-SHA2-256(mac key, uint32 seq || p[0..n)). */
+static void ref_hmac(uint32_t seq, const uint8_t *p, size_t n, uint8_t *out)
+{
+    uint8_t mk[64],
+        s[4] = {(uint8_t)(seq >> 24), (uint8_t)(seq >> 16), (uint8_t)(seq >> 8), (uint8_t)seq};
+    tu_fill(mk, sizeof(mk), 44);
     EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
     EVP_MAC_CTX *mc = EVP_MAC_CTX_new(mac);
-    OSSL_PARAM p[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, "SHA256", 0),
-                      OSSL_PARAM_construct_end()};
+    OSSL_PARAM prm[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, "SHA256", 0),
+                        OSSL_PARAM_construct_end()};
     size_t ml = 0;
-    assert_true(EVP_MAC_init(mc, mk, 32, p) && EVP_MAC_update(mc, s, 4) &&
-                EVP_MAC_update(mc, clear, n) && EVP_MAC_final(mc, out + n, &ml, 32));
+    assert_true(EVP_MAC_init(mc, mk, 32, prm) && EVP_MAC_update(mc, s, 4) &&
+                EVP_MAC_update(mc, p, n) && EVP_MAC_final(mc, out, &ml, 32));
     EVP_MAC_CTX_free(mc);
     EVP_MAC_free(mac);
+}
+
+/* aes128-ctr + hmac-sha2-256 built by hand: out = the encrypted packet, then
+ * the MAC over seq || clear. */
+static void ref_ctr_hmac(uint32_t seq, size_t skip, const uint8_t *clear, size_t n, uint8_t *out)
+{
+    ref_ctr(skip, clear, n, out);
+    ref_hmac(seq, clear, n, out + n);
 }
 
 static void test_reference_ctr_hmac(void **state)
@@ -506,6 +577,53 @@ static void test_reference_ctr_hmac(void **state)
     assert_memory_equal(back + 5, clear + 5, 17);
     ref_ctr_hmac(0, 0, back, n, ref); /* the MAC over seq || clear text */
     assert_memory_equal(ref + n, w + n, 32);
+    strata_buf_free(&out);
+    strata__ssh_pkt_dir_free(o);
+    strata__ssh_pkt_dir_free(i);
+}
+
+/* aes128-ctr + hmac-sha2-256-etm@openssh.com sealed from two pieces, checked
+ * with one-shot EVP: the length in clear, CTR over the rest (the keystream
+ * running on from the packet before), the MAC over seq || the packet as
+ * sent. */
+static void check_ctr_etm(const uint8_t *w, size_t n, uint32_t seq, size_t skip,
+                          const uint8_t *payload, size_t pn)
+{
+    uint8_t clear[512], mac[32];
+    assert_true(n <= sizeof(clear));
+    ref_ctr(skip, w + 4, n - 4, clear);
+    const uint32_t plen = (uint32_t)w[0] << 24 | (uint32_t)w[1] << 16 | (uint32_t)w[2] << 8 | w[3];
+    assert_int_equal(4 + plen, n);
+    assert_int_equal(plen % 16, 0);
+    assert_true(clear[0] >= 4);
+    assert_int_equal(plen, 1 + pn + clear[0]);
+    assert_memory_equal(clear + 1, payload, pn);
+    ref_hmac(seq, w, n, mac);
+    assert_memory_equal(mac, w + n, 32);
+}
+
+static void test_reference_ctr_etm_parts(void **state)
+{
+    (void)state;
+    struct ssh_pkt_dir *o, *i;
+    pair("aes128-ctr", "hmac-sha2-256-etm@openssh.com", "none", &o, &i);
+    const uint8_t head[] = {94, 0, 0, 0, 7, 0, 0, 0, 21};
+    const uint8_t data[] = "twenty-one bytes long";
+    uint8_t joined[sizeof(head) + 21];
+    memcpy(joined, head, sizeof(head));
+    memcpy(joined + sizeof(head), data, 21);
+    strata_buf out;
+    strata_buf_init(&out, 0);
+    seal_parts(o, head, sizeof(head), data, 21, &out);
+    const size_t n1 = strata_buf_len(&out) - 32;
+    check_ctr_etm(strata_buf_ptr(&out), n1, 0, 0, joined, sizeof(joined));
+    /* The next packet's keystream starts where this one's ended. */
+    seal_parts(o, head, 5, data, 3, &out);
+    const uint8_t second[] = {94, 0, 0, 0, 7, 't', 'w', 'e'};
+    const size_t n2 = strata_buf_len(&out) - 32 - n1 - 32;
+    check_ctr_etm(strata_buf_ptr(&out) + n1 + 32, n2, 1, n1 - 4, second, sizeof(second));
+    open_expect(i, &out, joined, sizeof(joined));
+    open_expect(i, &out, second, sizeof(second));
     strata_buf_free(&out);
     strata__ssh_pkt_dir_free(o);
     strata__ssh_pkt_dir_free(i);
@@ -705,9 +823,19 @@ static void test_set_keys_and_seal_errors(void **state)
     assert_string_equal(strata_error_message(&err),
                         "payload of 262144 bytes exceeds the 262123 that fit in an SSH packet of "
                         "262144 bytes");
+    /* In two pieces: the same limit, on their sum. */
+    strata_error_clear(&err);
+    assert_status(strata__ssh_pkt_seal_parts(o, huge, 9, huge, 262115, &big, &err), STRATA_E_LIMIT);
+    assert_string_equal(strata_error_message(&err),
+                        "payload of 262124 bytes exceeds the 262123 that fit in an SSH packet of "
+                        "262144 bytes");
+    strata_error_clear(&err);
+    assert_status(strata__ssh_pkt_seal_parts(o, NULL, 0, NULL, 0, &big, &err), STRATA_E_USAGE);
+    assert_string_equal(strata_error_message(&err), "an SSH packet payload cannot be empty");
     /* The largest payload that fits. */
     strata_error_clear(&err);
     assert_ok(strata__ssh_pkt_seal(o, huge, 262123, &big, &err));
+    assert_ok(strata__ssh_pkt_seal_parts(o, huge, 9, huge, 262114, &big, &err));
     free(huge);
     strata_buf_free(&big);
     strata_buf_free(&small);
@@ -746,12 +874,14 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_none_packet_layout),
         cmocka_unit_test(test_roundtrip_every_combination),
+        cmocka_unit_test(test_roundtrip_parts_every_combination),
         cmocka_unit_test(test_one_byte_at_a_time),
         cmocka_unit_test(test_sequence_wraps_at_2_32),
         cmocka_unit_test(test_length_refusals),
         cmocka_unit_test(test_flipped_bit_in_each_region),
         cmocka_unit_test(test_truncated_waits),
         cmocka_unit_test(test_reference_ctr_hmac),
+        cmocka_unit_test(test_reference_ctr_etm_parts),
         cmocka_unit_test(test_zip_bomb_and_corrupt_stream),
         cmocka_unit_test(test_delayed_compression),
         cmocka_unit_test(test_compressed_seal_into_full_buffer),

@@ -116,6 +116,19 @@ static void pair_new(struct pair *p, strata_ssh_transport_config *cfg, struct ts
     assert_ok(ts_new(scfg, &p->s));
 }
 
+/* A pair with the client's cipher, MAC and compression lists (NULL: the
+ * defaults), not yet connected. */
+static void pair_with(struct pair *p, const char *cipher, const char *mac, const char *comp)
+{
+    strata_ssh_transport_config cfg;
+    struct ts_config scfg = {0};
+    client_cfg(&cfg, &p->ev);
+    cfg.ciphers = cipher;
+    cfg.macs = mac;
+    cfg.compression = comp;
+    pair_new(p, &cfg, &scfg);
+}
+
 static void pair_free(struct pair *p)
 {
     strata_ssh_transport_free(p->c);
@@ -452,6 +465,83 @@ static void test_conn_messages_during_rekey(void **state)
     assert_int_equal(p.ev.packets, 3);
     assert_int_equal(strata_ssh_transport_kex_count(p.c), 2);
     assert_int_equal(ts_kex_count(p.s), 2);
+    pair_free(&p);
+}
+
+/* send_parts: CHANNEL_DATA given as a head and the data apart arrives as
+ * the joined message, for every kind of protection (data encrypted from
+ * where it is, copied in, compressed), and held back whole during a key
+ * exchange. */
+static void test_send_parts(void **state)
+{
+    (void)state;
+    static const char *const rows[][3] = {
+        {"aes128-ctr", "hmac-sha2-256-etm@openssh.com", "none"},
+        {"aes256-ctr", "hmac-sha2-512-etm@openssh.com", "none"},
+        {"aes128-gcm@openssh.com", NULL, "none"},
+        {"chacha20-poly1305@openssh.com", NULL, "none"},
+        {"aes128-ctr", "hmac-sha2-256", "none"},
+        {"aes128-cbc", "hmac-sha2-256-etm@openssh.com", "none"},
+        {"aes128-ctr", "umac-64-etm@openssh.com", "zlib"},
+    };
+    static uint8_t data[40000];
+    for (size_t i = 0; i < sizeof(data); i++)
+        data[i] = (uint8_t)(i * 7 + i / 251);
+    for (size_t r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
+        struct pair p;
+        pair_with(&p, rows[r][0], rows[r][1], rows[r][2]);
+        assert_ok(ts_pump(p.c, p.s, 0));
+        uint64_t want = 0xcbf29ce484222325ull, bytes = 0;
+        static const size_t sizes[] = {1, 15, 16, 17, 32768, 40000, 3};
+        for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+            if (k == 4)
+                assert_ok(strata_ssh_transport_rekey(p.c)); /* the rest is held back */
+            const size_t n = sizes[k];
+            const uint8_t head[] = {
+                94,        0, 0, 0, 0, (uint8_t)(n >> 24), (uint8_t)(n >> 16), (uint8_t)(n >> 8),
+                (uint8_t)n};
+            assert_ok(strata_ssh_transport_send_parts(p.c, head, sizeof(head), data, n));
+            for (size_t i = 0; i < n; i++)
+                want = (want ^ data[i]) * 0x100000001b3ull;
+            bytes += n;
+        }
+        strata_status st = ts_pump(p.c, p.s, 0);
+        if (st != STRATA_OK)
+            fail_msg("%s: %s (server: %s)", rows[r][0],
+                     strata_error_message(strata_ssh_transport_error(p.c)),
+                     strata_error_message(ts_error(p.s)));
+        uint64_t fnv;
+        assert_int_equal(ts_data(p.s, &fnv), bytes);
+        assert_true(fnv == want);
+        assert_int_equal(ts_count(p.s, 94), 7);
+        assert_int_equal(strata_ssh_transport_kex_count(p.c), 2);
+        pair_free(&p);
+    }
+}
+
+/* send_parts refuses what send refuses, on the joined message. */
+static void test_send_parts_refusals(void **state)
+{
+    (void)state;
+    struct pair p;
+    pair_with(&p, NULL, NULL, NULL);
+    static const uint8_t head[] = {94, 0, 0, 0, 0};
+    static const uint8_t kex[] = {20};
+    static uint8_t big[STRATA_SSH_PACKET_MAX];
+    assert_status(strata_ssh_transport_send_parts(p.c, head, sizeof(head), big, 1), STRATA_E_STATE);
+    assert_ok(ts_pump(p.c, p.s, 0));
+    assert_status(strata_ssh_transport_send_parts(p.c, head, 0, big, 1), STRATA_E_USAGE);
+    assert_status(strata_ssh_transport_send_parts(p.c, kex, 1, big, 1), STRATA_E_USAGE);
+    assert_status(strata_ssh_transport_send_parts(p.c, head, sizeof(head), NULL, 1),
+                  STRATA_E_USAGE);
+    assert_status(strata_ssh_transport_send_parts(p.c, head, sizeof(head), big,
+                                                  STRATA_SSH_PACKET_MAX - 1024 - sizeof(head) + 1),
+                  STRATA_E_LIMIT);
+    assert_ok(strata_ssh_transport_send_parts(p.c, head, sizeof(head), big,
+                                              STRATA_SSH_PACKET_MAX - 1024 - sizeof(head)));
+    assert_ok(strata_ssh_transport_send_parts(p.c, head, sizeof(head), NULL, 0));
+    assert_ok(ts_pump(p.c, p.s, 0));
+    assert_int_equal(ts_count(p.s, 94), 2);
     pair_free(&p);
 }
 
@@ -1309,6 +1399,8 @@ int main(void)
         cmocka_unit_test(test_pending_hostkey),
         cmocka_unit_test(test_rekey),
         cmocka_unit_test(test_conn_messages_during_rekey),
+        cmocka_unit_test(test_send_parts),
+        cmocka_unit_test(test_send_parts_refusals),
         cmocka_unit_test(test_rekey_defaults),
         cmocka_unit_test(test_strict_kex),
         cmocka_unit_test(test_hostile_servers),

@@ -50,13 +50,14 @@ static strata_status gcm_length(struct ssh_cipher *c, uint32_t seq, const uint8_
 }
 
 static strata_status gcm_seal(struct ssh_cipher *c, uint32_t seq, uint8_t *pkt, size_t n,
-                              const uint8_t *payload, size_t pn, uint8_t *tag, strata_error *err)
+                              const uint8_t *payload, size_t po, size_t pn, uint8_t *tag,
+                              strata_error *err)
 {
     int outl = 0;
     OSSL_PARAM params[] = {
         OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, tag, GCM_TAG),
         OSSL_PARAM_construct_end()};
-    if (!gcm_start(c, pkt) || !strata__ssh_evp_update_body(c->ctx, pkt, n, payload, pn) ||
+    if (!gcm_start(c, pkt) || !strata__ssh_evp_update_body(c->ctx, pkt, n, payload, po, pn) ||
         !EVP_CipherFinal_ex(c->ctx, pkt + n, &outl) || outl != 0 ||
         !EVP_CIPHER_CTX_get_params(c->ctx, params))
         return strata__error_set_ossl(err, STRATA_E_CRYPTO, "%s: cannot seal packet %u",

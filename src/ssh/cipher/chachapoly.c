@@ -77,12 +77,13 @@ static strata_status cp_length(struct ssh_cipher *c, uint32_t seq, const uint8_t
 }
 
 static strata_status cp_seal(struct ssh_cipher *c, uint32_t seq, uint8_t *pkt, size_t n,
-                             const uint8_t *payload, size_t pn, uint8_t *tag, strata_error *err)
+                             const uint8_t *payload, size_t po, size_t pn, uint8_t *tag,
+                             strata_error *err)
 {
     uint8_t block0[64];
     int ok = cp_nonce(c->hdr, seq) && strata__ssh_evp_update(c->hdr, pkt, pkt, 4) &&
              cp_onetime_key(c, seq, block0) &&
-             strata__ssh_evp_update_body(c->ctx, pkt, n, payload, pn) &&
+             strata__ssh_evp_update_body(c->ctx, pkt, n, payload, po, pn) &&
              cp_poly(c, block0, pkt, n, tag);
     strata_memzero(block0, sizeof(block0));
     if (!ok)

@@ -30,21 +30,25 @@ struct ssh_cipher_alg {
     size_t block_len; /* padding unit (>= 8) */
     size_t tag_len;   /* > 0: AEAD with a tag of this size */
     int legacy;       /* supported, not offered by default */
+    int stream;       /* plain ciphers: `crypt` takes any length and the stream runs on
+                       * across calls (CTR, none), so a packet may be encrypted in pieces */
     /* Makes contexts and loads key/iv (lengths already checked). */
     strata_status (*init)(struct ssh_cipher *c, int encrypt, const uint8_t *key, const uint8_t *iv,
                           strata_error *err);
-    /* Plain ciphers: out = E/D(in), n a multiple of block_len; out may be in. */
+    /* Plain ciphers: out = E/D(in), n a multiple of block_len (any n for a
+     * stream row); out may be in. */
     strata_status (*crypt)(struct ssh_cipher *c, uint8_t *out, const uint8_t *in, size_t n,
                            strata_error *err);
     /* AEADs: the packet_length from the first 4 bytes on the wire. */
     strata_status (*aead_length)(struct ssh_cipher *c, uint32_t seq, const uint8_t in[4],
                                  uint32_t *len, strata_error *err);
     /* AEADs: pkt holds n bytes (uint32 length, then the rest) in clear,
-     * except that when payload is not NULL, pkt[5 .. 5+pn) is still to be
-     * read from payload (saves the seal path a copy). Protects the packet in
-     * place and writes tag_len bytes at tag. */
+     * except that when payload is not NULL, pkt[po .. po+pn) is still to be
+     * read from payload (5 <= po, po + pn <= n: saves the seal path a copy).
+     * Protects the packet in place and writes tag_len bytes at tag. */
     strata_status (*aead_seal)(struct ssh_cipher *c, uint32_t seq, uint8_t *pkt, size_t n,
-                               const uint8_t *payload, size_t pn, uint8_t *tag, strata_error *err);
+                               const uint8_t *payload, size_t po, size_t pn, uint8_t *tag,
+                               strata_error *err);
     /* AEADs: checks tag over the n wire bytes at in, then writes the n clear
      * bytes (length included) to out. E_SSH_MAC on a mismatch (out wiped). */
     strata_status (*aead_open)(struct ssh_cipher *c, uint32_t seq, uint8_t *out, const uint8_t *in,
@@ -95,16 +99,16 @@ static inline int strata__ssh_evp_update(EVP_CIPHER_CTX *ctx, uint8_t *out, cons
            (size_t)outl == n;
 }
 
-/* Encrypts pkt[4 .. n) in place with a stream context, except pkt[5 .. 5+pn)
+/* Encrypts pkt[4 .. n) in place with a stream context, except pkt[po .. po+pn)
  * which is read from payload when payload is not NULL (see aead_seal). */
 static inline int strata__ssh_evp_update_body(EVP_CIPHER_CTX *ctx, uint8_t *pkt, size_t n,
-                                              const uint8_t *payload, size_t pn)
+                                              const uint8_t *payload, size_t po, size_t pn)
 {
     if (!payload)
         return strata__ssh_evp_update(ctx, pkt + 4, pkt + 4, n - 4);
-    return strata__ssh_evp_update(ctx, pkt + 4, pkt + 4, 1) &&
-           strata__ssh_evp_update(ctx, pkt + 5, payload, pn) &&
-           strata__ssh_evp_update(ctx, pkt + 5 + pn, pkt + 5 + pn, n - 5 - pn);
+    return strata__ssh_evp_update(ctx, pkt + 4, pkt + 4, po - 4) &&
+           strata__ssh_evp_update(ctx, pkt + po, payload, pn) &&
+           strata__ssh_evp_update(ctx, pkt + po + pn, pkt + po + pn, n - po - pn);
 }
 
 #endif

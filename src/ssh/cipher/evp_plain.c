@@ -21,20 +21,21 @@ static strata_status plain_crypt(struct ssh_cipher *c, uint8_t *out, const uint8
     return STRATA_OK;
 }
 
-#define PLAIN_ROW(sym, ssh, ossl, klen, ivlen, blen, leg)                                          \
+#define PLAIN_ROW(sym, ssh, ossl, klen, ivlen, blen, leg, strm)                                    \
     const struct ssh_cipher_alg sym = {.name = ssh,                                                \
                                        .evp = ossl,                                                \
                                        .key_len = klen,                                            \
                                        .iv_len = ivlen,                                            \
                                        .block_len = blen,                                          \
                                        .legacy = leg,                                              \
+                                       .stream = strm,                                             \
                                        .init = plain_init,                                         \
                                        .crypt = plain_crypt}
 
-PLAIN_ROW(strata__ssh_cipher_aes128_ctr, "aes128-ctr", "AES-128-CTR", 16, 16, 16, 0);
-PLAIN_ROW(strata__ssh_cipher_aes192_ctr, "aes192-ctr", "AES-192-CTR", 24, 16, 16, 0);
-PLAIN_ROW(strata__ssh_cipher_aes256_ctr, "aes256-ctr", "AES-256-CTR", 32, 16, 16, 0);
-PLAIN_ROW(strata__ssh_cipher_aes128_cbc, "aes128-cbc", "AES-128-CBC", 16, 16, 16, 1);
-PLAIN_ROW(strata__ssh_cipher_aes192_cbc, "aes192-cbc", "AES-192-CBC", 24, 16, 16, 1);
-PLAIN_ROW(strata__ssh_cipher_aes256_cbc, "aes256-cbc", "AES-256-CBC", 32, 16, 16, 1);
-PLAIN_ROW(strata__ssh_cipher_3des_cbc, "3des-cbc", "DES-EDE3-CBC", 24, 8, 8, 1);
+PLAIN_ROW(strata__ssh_cipher_aes128_ctr, "aes128-ctr", "AES-128-CTR", 16, 16, 16, 0, 1);
+PLAIN_ROW(strata__ssh_cipher_aes192_ctr, "aes192-ctr", "AES-192-CTR", 24, 16, 16, 0, 1);
+PLAIN_ROW(strata__ssh_cipher_aes256_ctr, "aes256-ctr", "AES-256-CTR", 32, 16, 16, 0, 1);
+PLAIN_ROW(strata__ssh_cipher_aes128_cbc, "aes128-cbc", "AES-128-CBC", 16, 16, 16, 1, 0);
+PLAIN_ROW(strata__ssh_cipher_aes192_cbc, "aes192-cbc", "AES-192-CBC", 24, 16, 16, 1, 0);
+PLAIN_ROW(strata__ssh_cipher_aes256_cbc, "aes256-cbc", "AES-256-CBC", 32, 16, 16, 1, 0);
+PLAIN_ROW(strata__ssh_cipher_3des_cbc, "3des-cbc", "DES-EDE3-CBC", 24, 8, 8, 1, 0);

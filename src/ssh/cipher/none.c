@@ -23,6 +23,7 @@ const struct ssh_cipher_alg strata__ssh_cipher_none = {
     .name = "none",
     .block_len = 8,
     .legacy = 1,
+    .stream = 1,
     .init = none_init,
     .crypt = none_crypt,
 };
