@@ -90,9 +90,11 @@ kv() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" $2"; }
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR ? a[int((NR+1)/2)] : "n/a")}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b+0 == 0) print "n/a"; else printf "%.2fx", a/b }'; }
 
-NAMES=(${NAMES_ONLY:-strata-w1 strata-w2 stunnel})
+read -r -a NAMES <<<"${NAMES_ONLY:-strata-w1 strata-w2 stunnel}"
 BULK_CERT=${CERTS[0]}
-KINDS=($(for c in "${CERTS[@]}"; do echo "hs-$c"; done) bulk)
+KINDS=()
+for c in "${CERTS[@]}"; do KINDS+=("hs-$c"); done
+KINDS+=(bulk)
 # R["NAME RATE_KIND"], R["NAME CPU_KIND"], R["NAME GEN_KIND"]: per round, the
 # rate, the server's and the generator's CPU per unit (KIND hs-CERT: us per
 # handshake; bulk: ms per MB).
@@ -106,7 +108,7 @@ per_unit() { # KIND CPU_MS UNITS
 }
 # load NAME KIND PORT: one tls_load run against the server SPID
 load() {
-    local n=$1 k=$2 mode=hs conns=$HS_CONNS rate=rate units=done what="handshakes/s" per="us each"
+    local n=$1 k=$2 mode=hs conns=$HS_CONNS rate=rate units="done" what="handshakes/s" per="us each"
     [ "$k" = bulk ] && mode=bulk conns=$BULK_CONNS rate=mbps units=bytes what="MB/s" per="ms/MB"
     local c0 out c1 r s g
     c0=$(cpu_ms "$SPID")
