@@ -259,8 +259,10 @@ if [ -s "$RESULTS/listen.txt" ]; then
             set terminal pngcairo size 1100,480 font 'sans,10' noenhanced; set output '$OUT/listen.png'
             set multiplot layout 1,2 title 'TLS listener scaling with workers ($when, $host)'
             set style data linespoints; set grid ytics; set xtics 1; set autoscale xfix; set offsets 0.15, 0.15, 0, 0; set yrange [0:*]; set key bottom right
-            set xlabel 'workers'; set ylabel 'full TLS 1.3 handshakes/s (ec: P-256, rsa: RSA-2048)'
+            set xlabel 'workers'; set ylabel 'full TLS 1.3 handshakes/s (ec: P-256, rsa: RSA-2048, rsa4096; log)'
+            set logscale y; set yrange [*:*]
             plot $hs
+            unset logscale y; set yrange [0:*]
             set ylabel 'aggregate MB/s'
             plot $mb
             unset multiplot"
