@@ -5,7 +5,8 @@
 #   - get and put of one SIZE_MB file (default 1024: 1 GiB);
 #   - get -r and put -r of a directory of SMALL_FILES files (default 10000)
 #     of SMALL_BYTES bytes (default 1024).
-# Each figure is the best of RUNS runs (default 1). Throughput is
+# Each figure is the median of RUNS runs (default 3), strata and OpenSSH
+# taking turns. Throughput is
 # bytes / wall time; client CPU is user+sys of the client and its children
 # (/usr/bin/time: OpenSSH's sftp runs ssh as a child). Ratios, strata over
 # OpenSSH: throughput (goal >= 1.2; small files >= 1.5) and CPU seconds
@@ -19,12 +20,22 @@ cd "$(dirname "$0")/.."
 SIZE_MB=${SIZE_MB:-1024}
 SMALL_FILES=${SMALL_FILES:-10000}
 SMALL_BYTES=${SMALL_BYTES:-1024}
-RUNS=${RUNS:-1}
+RUNS=${RUNS:-3}
 CIPHERS=${CIPHERS:-"aes128-gcm@openssh.com chacha20-poly1305@openssh.com"}
 cmake --preset release >/dev/null
 cmake --build --preset release -j "${JOBS:-2}" --target strata >/dev/null
 STRATA=$PWD/build/release/strata
 
+# The files live in memory (tmpfs, /dev/shm unless BENCH_TMP names another
+# place) when there is room for four copies of the big file: on the disk,
+# creating 10,000 files right after the last run removed as many took 1 to
+# 10 ms per open() (ext4 with discard), and that noise, the same for both
+# clients, swamped the transfer being measured.
+tmp=${BENCH_TMP:-/dev/shm}
+if [ -d "$tmp" ] && [ -w "$tmp" ] &&
+    [ "$(df -Pk "$tmp" | awk 'NR == 2 {print $4}')" -gt $((SIZE_MB * 4096 + 65536)) ]; then
+    export TMPDIR=$tmp
+fi
 # The throw-away sshd of the interop tests (keys in $WORK, stopped by PID).
 export STRATA STRATA_BUILD=$PWD/build/release
 . tests/interop/ssh_lib.sh
@@ -58,30 +69,39 @@ verify() {
     esac || { echo "COPY MISMATCH: $2 $1" >&2; touch "$WORK/mismatch"; }
 }
 
-# run NAME CIPHER OP: prints "wall cpu" (seconds) of the best run.
-run() {
-    local who=$1 cipher=$2 op=$3 batch=$WORK/b.$3 best_w= best_c=
+# once NAME CIPHER OP: one run; prints "wall cpu" (seconds).
+once() {
+    local who=$1 cipher=$2 op=$3 batch=$WORK/b.$3
+    rm -rf "$L/dl" "$L/small.dl" "$R/up" "$R/small.up"
+    local opts=(-i "$WORK/id" -o "UserKnownHostsFile=$WORK/known_hosts" -o BatchMode=yes
+        -F none -c "$cipher" -P "$PORT" -q -b "$batch" root@127.0.0.1)
+    local tool=(sftp) args=("${opts[@]}")
+    case $op in # scp: strata scp against OpenSSH's scp (both over SFTP)
+    scpget) tool=(scp) args=("${opts[@]:0:12}" -q "root@127.0.0.1:$R/big" "$L/dl") ;;
+    scpput) tool=(scp) args=("${opts[@]:0:12}" -q "$L/big" "root@127.0.0.1:$R/up") ;;
+    esac
+    [ "$who" = strata ] && tool=("$STRATA" "${tool[@]}")
+    (cd "$L" && /usr/bin/time -f "%e %U %S" -o "$WORK/t" "${tool[@]}" "${args[@]}" >/dev/null)
+    verify "$op" "$who"
+    local w u s
+    read -r w u s <"$WORK/t"
+    echo "$w $(echo "$u + $s" | bc -l)"
+}
+
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+# pair CIPHER OP: RUNS rounds, strata then OpenSSH in each (so drift in the
+# machine's load hits both alike); prints "s_wall s_cpu o_wall o_cpu", the
+# medians.
+pair() {
+    local sw=() sc=() ow=() oc=() w c
     for _ in $(seq 1 "$RUNS"); do
-        rm -rf "$L/dl" "$L/small.dl" "$R/up" "$R/small.up"
-        local opts=(-i "$WORK/id" -o "UserKnownHostsFile=$WORK/known_hosts" -o BatchMode=yes
-            -F none -c "$cipher" -P "$PORT" -q -b "$batch" root@127.0.0.1)
-        local tool=(sftp) args=("${opts[@]}")
-        case $op in # scp: strata scp against OpenSSH's scp (both over SFTP)
-        scpget) tool=(scp) args=("${opts[@]:0:12}" -q "root@127.0.0.1:$R/big" "$L/dl") ;;
-        scpput) tool=(scp) args=("${opts[@]:0:12}" -q "$L/big" "root@127.0.0.1:$R/up") ;;
-        esac
-        if [ "$who" = strata ]; then
-            (cd "$L" && /usr/bin/time -f "%e %U %S" -o "$WORK/t" "$STRATA" "${tool[@]}" "${args[@]}" >/dev/null)
-        else
-            (cd "$L" && /usr/bin/time -f "%e %U %S" -o "$WORK/t" "${tool[@]}" "${args[@]}" >/dev/null)
-        fi
-        verify "$op" "$who"
-        read -r w u s <"$WORK/t"
-        local c
-        c=$(echo "$u + $s" | bc -l)
-        if [ -z "$best_w" ] || [ "$(echo "$w < $best_w" | bc -l)" = 1 ]; then best_w=$w; best_c=$c; fi
+        read -r w c < <(once strata "$1" "$2")
+        sw+=("$w") sc+=("$c")
+        read -r w c < <(once openssh "$1" "$2")
+        ow+=("$w") oc+=("$c")
     done
-    echo "$best_w $best_c"
+    echo "$(median "${sw[@]}") $(median "${sc[@]}") $(median "${ow[@]}") $(median "${oc[@]}")"
 }
 
 printf 'get big dl\n' >"$WORK/b.get"
@@ -90,13 +110,12 @@ printf 'cd %s\nget -r small small.dl\n' "$R" >"$WORK/b.rget"
 printf 'cd %s\nput -r small small.up\n' "$R" >"$WORK/b.rput"
 sed -i "1i cd $R" "$WORK/b.get"
 
-echo "sftp benchmark: ${SIZE_MB} MiB file, ${SMALL_FILES} files of ${SMALL_BYTES} B, loopback sshd (Debian $(ssh -V 2>&1 | cut -d, -f1)), best of $RUNS"
+echo "sftp benchmark: ${SIZE_MB} MiB file, ${SMALL_FILES} files of ${SMALL_BYTES} B in $(df -P "$WORK" | awk 'NR == 2 {print $1}'), loopback sshd (Debian $(ssh -V 2>&1 | cut -d, -f1)), median of $RUNS, turns taken"
 printf '%-18s %-12s %10s %10s %8s %8s %8s %8s %7s %7s\n' cipher op strata_MB/s ossh_MB/s \
     strata_cpu ossh_cpu x_tput x_cpu tput_ok cpu_ok
 for cipher in $CIPHERS; do
     for op in ${OPS:-get put rget rput scpget scpput}; do
-        read -r sw sc < <(run strata "$cipher" "$op")
-        read -r ow oc < <(run openssh "$cipher" "$op")
+        read -r sw sc ow oc < <(pair "$cipher" "$op")
         case $op in
         get | put | scpget | scpput) mb=$SIZE_MB goal=1.2 ;;
         *) mb=$(echo "$SMALL_FILES * $SMALL_BYTES / 1048576" | bc -l) goal=1.5 ;;

@@ -238,6 +238,20 @@ STRATA_API STRATA_MUST_CHECK strata_status strata_io_connect_unix(strata_io *io,
 STRATA_API STRATA_MUST_CHECK strata_status
 strata_io_connect_command(strata_io *io, const char *command, strata_io_app app,
                           const strata_io_conn_config *cfg, strata_io_conn **out);
+/* As strata_io_connect_command, with the program started directly, no
+ * shell between: argv is a NULL-terminated list of at most
+ * STRATA_IO_ARGV_MAX - 1 arguments, argv[0] the program (looked up in PATH
+ * when it has no '/', as execvp does). What sftp -D (a local sftp-server)
+ * and sftp -S (ssh or a stand-in, then speaking SFTP on its stdin and
+ * stdout) need. argv and its strings are read during the call only. E_USAGE
+ * when argv is NULL, empty, too long or argv[0] is "". A program that cannot
+ * be started is reported through on_done ("starting command '...': ..."). */
+#define STRATA_IO_ARGV_MAX 256u
+STRATA_API STRATA_MUST_CHECK strata_status strata_io_connect_argv(strata_io *io,
+                                                                  const char *const *argv,
+                                                                  strata_io_app app,
+                                                                  const strata_io_conn_config *cfg,
+                                                                  strata_io_conn **out);
 /* A connection's time limits; 0 turns one off. */
 typedef struct strata_io_timeouts {
     /* From the call on: the connection must be up, and every layer on its

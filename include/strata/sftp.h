@@ -3,7 +3,7 @@
  * SFTP as OpenSSH speaks it: draft-ietf-secsh-filexfer-02 (protocol version
  * 3) plus OpenSSH's extensions (PROTOCOL.sftp-server... in OpenSSH's
  * PROTOCOL file): posix-rename, statvfs, fsync, hardlink, limits, copy-data,
- * expand-path, home-directory.
+ * expand-path, home-directory, lsetstat.
  *
  * The engine never reads or writes a socket or a file. Bytes from the server
  * (the "sftp" subsystem channel, or a pipe to sftp-server) go in with
@@ -292,6 +292,13 @@ STRATA_API STRATA_MUST_CHECK strata_status strata_sftp_posix_rename(strata_sftp 
                                                                     const char *newpath,
                                                                     strata_sftp_reply_fn fn,
                                                                     void *user, uint32_t *id);
+/* lsetstat@openssh.com: SETSTAT of path itself, not of what a symlink at
+ * path points to (OpenSSH's `sftp chown -h`). a is read during the call.
+ * Reply: STATUS. */
+STRATA_API STRATA_MUST_CHECK strata_status strata_sftp_lsetstat(strata_sftp *s, const char *path,
+                                                                const strata_sftp_attrs *a,
+                                                                strata_sftp_reply_fn fn, void *user,
+                                                                uint32_t *id);
 /* statvfs@openssh.com. Reply: STATVFS. */
 STRATA_API STRATA_MUST_CHECK strata_status strata_sftp_statvfs(strata_sftp *s, const char *path,
                                                                strata_sftp_reply_fn fn, void *user,

@@ -143,6 +143,40 @@ strata_status strata_sftp_write(strata_sftp *s, const strata_sftp_handle *h, uin
     return request(s, SSH_FXP_WRITE, NULL, STRATA_SFTP_REPLY_STATUS, &a, fn, user, id);
 }
 
+strata_status strata__sftp_write_from(strata_sftp *s, const strata_sftp_handle *h, uint64_t off,
+                                      size_t max, strata_sftp_fill_fn fill, void *fill_user,
+                                      size_t *got, strata_sftp_reply_fn fn, void *user)
+{
+    struct sftp_req rq;
+    uint8_t *w = NULL;
+    *got = 0;
+    if (max == 0 || max > STRATA_SFTP_XFER_CHUNK || !fill)
+        return STRATA_E_USAGE;
+    strata_status r = strata__sftp_begin(s, SSH_FXP_WRITE, NULL, &rq);
+    if (r != STRATA_OK)
+        return r;
+    if ((r = put_handle(&s->out, h)) == STRATA_OK &&
+        (r = strata_buf_put_u64(&s->out, off)) == STRATA_OK)
+        r = strata_buf_reserve(&s->out, 4 + max, &w);
+    if (r == STRATA_OK && (r = fill(fill_user, off, w + 4, max, got)) == STRATA_OK && *got > max)
+        r = STRATA_E_USAGE;
+    if (r != STRATA_OK || *got == 0) {
+        strata__sftp_abort(s, &rq);
+        return r;
+    }
+    /* The data went straight into the request; its length goes in front and
+     * the unused tail of the reservation is dropped. */
+    w[0] = (uint8_t)(*got >> 24);
+    w[1] = (uint8_t)(*got >> 16);
+    w[2] = (uint8_t)(*got >> 8);
+    w[3] = (uint8_t)*got;
+    if (*got < max && (r = strata_buf_consume_end(&s->out, max - *got)) != STRATA_OK) {
+        strata__sftp_abort(s, &rq);
+        return r;
+    }
+    return strata__sftp_end(s, &rq, SSH_FXP_WRITE, STRATA_SFTP_REPLY_STATUS, fn, user, NULL);
+}
+
 strata_status strata_sftp_setstat(strata_sftp *s, const char *path, const strata_sftp_attrs *at,
                                   strata_sftp_reply_fn fn, void *user, uint32_t *id)
 {
@@ -150,6 +184,17 @@ strata_status strata_sftp_setstat(strata_sftp *s, const char *path, const strata
         return STRATA_E_USAGE;
     struct args a = {.s1 = path, .attrs = at, .with_attrs = 1};
     return request(s, SSH_FXP_SETSTAT, NULL, STRATA_SFTP_REPLY_STATUS, &a, fn, user, id);
+}
+
+/* lsetstat@openssh.com: string path, ATTRS (as SETSTAT, not following a
+ * final symlink). */
+strata_status strata_sftp_lsetstat(strata_sftp *s, const char *path, const strata_sftp_attrs *at,
+                                   strata_sftp_reply_fn fn, void *user, uint32_t *id)
+{
+    if (bad_str(path) || !at)
+        return STRATA_E_USAGE;
+    struct args a = {.s1 = path, .attrs = at, .with_attrs = 1};
+    return ext_request(s, "lsetstat@openssh.com", STRATA_SFTP_REPLY_STATUS, &a, fn, user, id);
 }
 
 strata_status strata_sftp_fsetstat(strata_sftp *s, const strata_sftp_handle *h,

@@ -92,5 +92,13 @@ strata_status strata__sftp_end(strata_sftp *s, struct sftp_req *rq, uint8_t type
 void strata__sftp_abort(strata_sftp *s, struct sftp_req *rq);
 /* Drops the callbacks of every request whose user is user (a freed transfer). */
 void strata__sftp_forget(strata_sftp *s, void *user);
+/* A WRITE of up to max bytes at off whose data fill puts straight into the
+ * queued request (no copy through a buffer of the caller's): *got is what
+ * fill gave. Nothing is queued when fill fails or gives 0 bytes. */
+typedef strata_status (*strata_sftp_fill_fn)(void *user, uint64_t off, uint8_t *buf, size_t n,
+                                             size_t *got);
+strata_status strata__sftp_write_from(strata_sftp *s, const strata_sftp_handle *h, uint64_t off,
+                                      size_t max, strata_sftp_fill_fn fill, void *fill_user,
+                                      size_t *got, strata_sftp_reply_fn fn, void *user);
 
 #endif

@@ -31,7 +31,7 @@ struct strata_sftp_xfer {
     size_t inflight;
     int src_done; /* upload: the source ended */
     strata_error err;
-    uint8_t *buf; /* upload: one chunk */
+    int src_failed; /* upload: the source said no */
     /* download: ranges re-asked after a short read; one slot per request
      * id is enough since only the reply knows the range. */
     struct range {
@@ -77,10 +77,6 @@ static strata_status xfer_new(strata_sftp *s, const strata_sftp_handle *h,
     x->cfg.chunk = pick_chunk(s, cfg->chunk, put);
     x->next = x->end = cfg->offset;
     x->eof_at = UINT64_MAX;
-    if (put && !(x->buf = malloc(x->cfg.chunk))) {
-        free(x);
-        return STRATA_E_NOMEM;
-    }
     *out = x;
     return STRATA_OK;
 }
@@ -102,7 +98,6 @@ void strata_sftp_xfer_free(strata_sftp_xfer *x)
     if (!x)
         return;
     strata__sftp_forget(x->s, x);
-    free(x->buf);
     free(x->ranges);
     free(x);
 }
@@ -219,6 +214,17 @@ static int room(const strata_sftp_xfer *x)
     return x->inflight < x->cfg.requests && pending < OUT_HIGH;
 }
 
+/* The source, reading straight into the WRITE request. */
+static strata_status fill(void *user, uint64_t off, uint8_t *buf, size_t n, size_t *got)
+{
+    strata_sftp_xfer *x = user;
+    strata_status st = x->cfg.source(x->cfg.user, off, buf, n, got);
+    if (st == STRATA_OK && *got > n)
+        st = STRATA_E_USAGE;
+    x->src_failed = st != STRATA_OK;
+    return st;
+}
+
 strata_status strata_sftp_xfer_pump(strata_sftp_xfer *x)
 {
     strata_status st;
@@ -234,22 +240,21 @@ strata_status strata_sftp_xfer_pump(strata_sftp_xfer *x)
         if (x->src_done)
             break;
         size_t got = 0;
-        st = x->cfg.source(x->cfg.user, x->next, x->buf, x->cfg.chunk, &got);
-        if (st != STRATA_OK || got > x->cfg.chunk) {
-            (void)strata__error_set(&x->err, st != STRATA_OK ? st : STRATA_E_USAGE,
-                                    "reading the local file at offset %llu failed",
+        st =
+            strata__sftp_write_from(x->s, &x->h, x->next, x->cfg.chunk, fill, x, &got, on_write, x);
+        if (st != STRATA_OK && x->src_failed) {
+            (void)strata__error_set(&x->err, st, "reading the local file at offset %llu failed",
                                     (unsigned long long)x->next);
+            break;
+        }
+        if (st != STRATA_OK) {
+            (void)strata__error_set(&x->err, st, "cannot queue a WRITE: %s", strata_status_str(st));
             break;
         }
         if (got < x->cfg.chunk)
             x->src_done = 1;
         if (got == 0)
             break;
-        st = strata_sftp_write(x->s, &x->h, x->next, x->buf, got, on_write, x, NULL);
-        if (st != STRATA_OK) {
-            (void)strata__error_set(&x->err, st, "cannot queue a WRITE: %s", strata_status_str(st));
-            break;
-        }
         x->inflight++;
         x->next += got;
         x->moved += got;

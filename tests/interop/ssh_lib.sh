@@ -126,3 +126,31 @@ ${1:-}"
     PIDS+=($!)
     wait_port "$EPORT" "$!"
 }
+
+# dropbear_user PREFIX: a throw-away user PREFIX$$ (in TUSER) whose home is
+# $WORK/home, with an empty $WORK/home/.ssh for the caller's authorized_keys;
+# deleted at exit. Then dropbear_start.
+dropbear_user() {
+    [ -d "${WORK:-}" ] || { echo "FAIL: no test directory"; exit 1; }
+    TUSER="$1$$"
+    useradd -M -d "$WORK/home" -s /bin/sh "$TUSER"
+    trap 'userdel "$TUSER" 2>/dev/null || true; cleanup' EXIT
+    mkdir -p "$WORK/home/.ssh"
+}
+
+# dropbear_start: hands $WORK/home to TUSER with the modes Dropbear checks,
+# starts Dropbear on 127.0.0.1 with a throw-away ed25519 host key (its line
+# in $WORK/known_hosts), logging to $WORK/db.log; sets PORT; stopped by PID
+# at exit.
+dropbear_start() {
+    chown -R "$TUSER" "$WORK/home"
+    chmod 700 "$WORK/home" "$WORK/home/.ssh"
+    chmod 600 "$WORK/home/.ssh/authorized_keys"
+    chmod 755 "$WORK"
+    dropbearkey -t ed25519 -f "$WORK/hk" >/dev/null 2>&1
+    PORT=$(free_port)
+    dropbear -F -E -p "127.0.0.1:$PORT" -r "$WORK/hk" -P "$WORK/db.pid" >"$WORK/db.log" 2>&1 &
+    PIDS+=($!)
+    wait_port "$PORT" "$!"
+    echo "[127.0.0.1]:$PORT $(dropbearkey -y -f "$WORK/hk" | grep '^ssh-')" >"$WORK/known_hosts"
+}

@@ -31,6 +31,8 @@ dir/c$(printf '\xff')"
 head -c 100000 /dev/urandom >"$L/up.bin"
 head -c 1000 "$R/big" >"$L/big.part"
 head -c 1000 "$L/up.bin" >"$R/up.part"
+printf o >"$R/owned"
+ln -s owned "$R/owned.ln"
 
 cat >"$WORK/batch" <<B
 pwd
@@ -53,6 +55,11 @@ rename up.bin newdir/moved.bin
 ln -s newdir/moved.bin sym
 ln newdir/moved.bin hard
 chmod 600 newdir/moved.bin
+chown 65534 owned
+chgrp 65534 owned
+chown -h 123 owned.ln
+chgrp -h 456 owned.ln
+-chown nobody owned
 get -r tree tree.back
 df
 df -h
@@ -92,6 +99,11 @@ dir/c$(printf '\xff')")" = c ] || { echo "FAIL put -r odd names"; ok=0; }
 [[ "$out" == *"-rw"*" one"* ]] || { echo "FAIL ls -l: $out"; ok=0; }
 [[ "$out" == *"Couldn't delete file \"$R/no-such-file\": No such file"* ]] \
     || { echo "FAIL -rm message: $out"; ok=0; }
+[ "$(stat -c %u:%g "$R/owned")" = 65534:65534 ] && [ "$(stat -c %u:%g "$R/owned.ln")" = 123:456 ] \
+    || { echo "FAIL chown/chgrp (-h): $(stat -c %u:%g "$R/owned" "$R/owned.ln")"; ok=0; }
+[[ "$out" == *"Changing owner on $R/owned"* ]] && [[ "$out" == *"Changing group on $R/owned.ln"* ]] \
+    && [[ "$out" == *"You must supply a numeric argument to the chown command."* ]] \
+    || { echo "FAIL chown/chgrp output: $out"; ok=0; }
 [ "$ok" = 1 ] && echo "ok   batch results on disk and in the output" || FAILS=$((FAILS + 1))
 
 # A failing command ends the batch: exit 1, later commands not run.
@@ -149,6 +161,189 @@ rc=$?
 set -e
 [ "$rc" = 1 ] && grep -q "not found" "$WORK/e.out" && echo "ok   scp of a missing file: exit 1" \
     || { echo "FAIL scp missing: rc=$rc $(cat "$WORK/e.out")"; FAILS=$((FAILS + 1)); }
+
+# sftp -D: Debian's sftp-server run directly, no SSH (put, get, ls, chown).
+cat >"$WORK/bd" <<B
+put up.bin direct.up
+get direct.up direct.back
+ls -l direct.up
+chown 65534 direct.up
+chmod -h 604 direct.up
+B
+set +e
+out=$(timeout 60 "$STRATA" sftp -D "/usr/lib/openssh/sftp-server -d $R" -b "$WORK/bd" 2>&1)
+rc=$?
+set -e
+[ "$rc" = 0 ] && cmp -s up.bin "$R/direct.up" && cmp -s up.bin direct.back \
+    && [ "$(stat -c %u/%a "$R/direct.up")" = 65534/604 ] && [[ "$out" == *"-rw"*"direct.up"* ]] \
+    && echo "ok   sftp -D /usr/lib/openssh/sftp-server: a batch" \
+    || { echo "FAIL sftp -D: rc=$rc $out"; FAILS=$((FAILS + 1)); }
+set +e
+out=$(timeout 60 "$STRATA" sftp -D "$WORK/no-such-server -x" -b "$WORK/bd" 2>&1)
+rc=$?
+set -e
+[ "$rc" = 255 ] && [[ "$out" == *"starting command '$WORK/no-such-server -x': no such file or directory"* ]] \
+    && echo "ok   sftp -D of a missing program: exit 255, named" \
+    || { echo "FAIL sftp -D missing: rc=$rc $out"; FAILS=$((FAILS + 1)); }
+
+# A server without lsetstat@openssh.com (sftp-server behind a filter that
+# drops it from VERSION): chown -h fails with OpenSSH's message, plain chown
+# still works.
+cat >"$WORK/hide.py" <<'P'
+import os, struct, subprocess, sys, threading
+srv = subprocess.Popen(sys.argv[1:], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+def up():
+    while (b := os.read(0, 65536)):
+        srv.stdin.write(b)
+        srv.stdin.flush()
+    srv.stdin.close()
+threading.Thread(target=up, daemon=True).start()
+def take(n):
+    b = b""
+    while len(b) < n:
+        c = srv.stdout.read1(n - len(b))
+        if not c:
+            sys.exit(0)
+        b += c
+    return b
+body = take(struct.unpack(">I", take(4))[0])  # VERSION: type, version, pairs
+out, i = body[:5], 5
+while i < len(body):
+    pair = []
+    for _ in range(2):
+        n = struct.unpack(">I", body[i:i + 4])[0]
+        pair.append(body[i:i + 4 + n])
+        i += 4 + n
+    if pair[0][4:] != b"lsetstat@openssh.com":
+        out += pair[0] + pair[1]
+os.write(1, struct.pack(">I", len(out)) + out)
+while (b := srv.stdout.read1(65536)):
+    os.write(1, b)
+P
+printf 'chown -h 123 owned.ln\n' >"$WORK/bh"
+printf 'chown 321 owned\n' >"$WORK/bh2"
+set +e
+out=$(timeout 60 "$STRATA" sftp -D "python3 $WORK/hide.py /usr/lib/openssh/sftp-server -d $R" -b "$WORK/bh" 2>&1)
+rc=$?
+out2=$(timeout 60 "$STRATA" sftp -D "python3 $WORK/hide.py /usr/lib/openssh/sftp-server -d $R" -b "$WORK/bh2" 2>&1)
+rc2=$?
+set -e
+[ "$rc" = 1 ] && [[ "$out" == *"Server does not support lsetstat@openssh.com extension"* ]] \
+    && [ "$rc2" = 0 ] && [ "$(stat -c %u "$R/owned")" = 321 ] \
+    && echo "ok   chown -h without lsetstat@openssh.com: OpenSSH's error" \
+    || { echo "FAIL chown -h without lsetstat: rc=$rc $out / rc=$rc2 $out2"; FAILS=$((FAILS + 1)); }
+
+# -S program: OpenSSH's ssh (its -v banner shows it ran), and strata ssh
+# behind a wrapper that records the arguments it was given.
+printf 'cd %s\nput up.bin via-s\nget via-s via-s.back\n' "$R" >"$WORK/bs"
+set +e
+out=$(timeout 60 "$STRATA" sftp -S /usr/bin/ssh -v "${SSHO[@]}" -P "$PORT" -b "$WORK/bs" root@127.0.0.1 2>&1)
+rc=$?
+set -e
+[ "$rc" = 0 ] && cmp -s up.bin "$R/via-s" && cmp -s up.bin via-s.back && [[ "$out" == *"OpenSSH_"* ]] \
+    && echo "ok   sftp -S /usr/bin/ssh" || { echo "FAIL sftp -S ssh: rc=$rc $out"; FAILS=$((FAILS + 1)); }
+rm -f "$R/via-s"
+timeout 60 "$STRATA" scp -S /usr/bin/ssh -v "${SSHO[@]}" -P "$PORT" up.bin "root@127.0.0.1:$R/via-s" >"$WORK/s.out" 2>&1 \
+    && timeout 60 "$STRATA" scp -S /usr/bin/ssh "${SSHO[@]}" -P "$PORT" -q "root@127.0.0.1:$R/big" big.via-s \
+    && cmp -s up.bin "$R/via-s" && cmp -s "$R/big" big.via-s && grep -q "OpenSSH_" "$WORK/s.out" \
+    && echo "ok   scp -S /usr/bin/ssh both ways" \
+    || { echo "FAIL scp -S ssh: $(cat "$WORK/s.out")"; FAILS=$((FAILS + 1)); }
+cat >"$WORK/wrap" <<W
+#!/bin/sh
+printf '%s\n' "\$@" >"$WORK/wrap.args"
+exec "$STRATA" ssh "\$@"
+W
+chmod +x "$WORK/wrap"
+rm -f "$R/via-s" via-s.back
+set +e
+out=$(timeout 60 "$STRATA" sftp -S "$WORK/wrap" "${SSHO[@]}" -P "$PORT" -b "$WORK/bs" root@127.0.0.1 2>&1)
+rc=$?
+set -e
+want="-oForwardX11 no
+-oPermitLocalCommand no
+-oClearAllForwardings yes
+-oControlMaster no
+-i
+$WORK/id
+-o
+UserKnownHostsFile=$WORK/known_hosts
+-o
+BatchMode=yes
+-F
+none
+-obatchmode yes
+-oForwardAgent no
+-oPort $PORT
+-l
+root
+-s
+--
+127.0.0.1
+sftp"
+[ "$rc" = 0 ] && cmp -s up.bin "$R/via-s" && cmp -s up.bin via-s.back && [ "$(cat "$WORK/wrap.args")" = "$want" ] \
+    && echo "ok   sftp -S wrapper of strata ssh: OpenSSH's arguments" \
+    || { echo "FAIL sftp -S wrapper: rc=$rc $out; args: $(cat "$WORK/wrap.args")"; FAILS=$((FAILS + 1)); }
+rm -f "$R/via-s"
+want="-x
+-oPermitLocalCommand=no
+-oClearAllForwardings=yes
+-oRemoteCommand=none
+-oRequestTTY=no
+-oControlMaster=no
+-i
+$WORK/id
+-o
+UserKnownHostsFile=$WORK/known_hosts
+-o
+BatchMode=yes
+-F
+none
+-q
+-p
+$PORT
+-l
+root
+-s
+--
+127.0.0.1
+sftp"
+timeout 60 "$STRATA" scp -S "$WORK/wrap" "${SSHO[@]}" -P "$PORT" -q up.bin "root@127.0.0.1:$R/via-s" >"$WORK/s.out" 2>&1 \
+    && cmp -s up.bin "$R/via-s" && [ "$(cat "$WORK/wrap.args")" = "$want" ] \
+    && echo "ok   scp -S wrapper of strata ssh: OpenSSH's arguments" \
+    || { echo "FAIL scp -S wrapper: $(cat "$WORK/s.out"); args: $(cat "$WORK/wrap.args")"; FAILS=$((FAILS + 1)); }
+
+# -l 1024 (Kbit/s: 128000 bytes a second): 256 KiB take at least 2 s, so
+# each copy must take at least 1.5 s (a lower bound only: a slow machine
+# never fails it; without the limit they take a fraction of a second).
+head -c 262144 /dev/urandom >quarter
+mkdir -p qtree
+for i in $(seq 1 16); do head -c 16384 /dev/urandom >"qtree/f$i"; done
+slow() { # slow NAME COMMAND...: the command succeeds and takes >= 1.5 s
+    local name=$1 t0 t1
+    shift
+    t0=$(date +%s%N)
+    if timeout 60 "$@" >"$WORK/l.out" 2>&1; then
+        t1=$(date +%s%N)
+        if [ $(((t1 - t0) / 1000000)) -ge 1500 ]; then
+            echo "ok   $name: $(((t1 - t0) / 1000000)) ms"
+            return 0
+        fi
+        echo "FAIL $name: only $(((t1 - t0) / 1000000)) ms"
+    else
+        echo "FAIL $name: $(cat "$WORK/l.out")"
+    fi
+    FAILS=$((FAILS + 1))
+    return 1
+}
+slow "scp -l 1024 of 256 KiB up" "$STRATA" scp "${SSHO[@]}" -P "$PORT" -q -l 1024 quarter "root@127.0.0.1:$R/quarter" \
+    && { cmp -s quarter "$R/quarter" || { echo "FAIL scp -l copy differs"; FAILS=$((FAILS + 1)); }; }
+printf 'get %s/quarter quarter.back\n' "$R" >"$WORK/bl"
+slow "sftp -l 1024 get of 256 KiB" "$STRATA" sftp "${SSHO[@]}" -P "$PORT" -l 1024 -b "$WORK/bl" root@127.0.0.1 \
+    && { cmp -s quarter quarter.back || { echo "FAIL sftp -l copy differs"; FAILS=$((FAILS + 1)); }; }
+slow "scp -r -l 1024 of 16 files of 16 KiB up" "$STRATA" scp "${SSHO[@]}" -P "$PORT" -q -r -l 1024 qtree "root@127.0.0.1:$R/qtree" \
+    && { diff -r qtree "$R/qtree" >/dev/null || { echo "FAIL scp -r -l copy differs"; FAILS=$((FAILS + 1)); }; }
+slow "scp -r -l 1024 of 16 files of 16 KiB down" "$STRATA" scp "${SSHO[@]}" -P "$PORT" -q -r -l 1024 "root@127.0.0.1:$R/qtree" qtree.back \
+    && { diff -r qtree qtree.back >/dev/null || { echo "FAIL scp -r -l copy differs"; FAILS=$((FAILS + 1)); }; }
 
 # The progress meter: on a terminal (script(1) gives a pty) after
 # `progress`, never when stdout is not a terminal.

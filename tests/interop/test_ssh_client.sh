@@ -91,11 +91,13 @@ check "exec: arguments joined as ssh does" "a b c" "${S[@]}" 127.0.0.1 echo a b 
 check "-n: the remote side sees EOF at once" "0
 rc=0" bash -c "yes | ${S[*]} -n 127.0.0.1 'wc -c'; echo rc=\$?"
 # -s: a subsystem. sftp answers SSH_FXP_INIT (version 3) with SSH_FXP_VERSION
-# (type 2). stdin stays open a while: sftp-server, like with OpenSSH's ssh,
-# exits without answering when EOF comes with the request.
+# (type 2). stdin stays open until the answer is in (at most 30 s):
+# sftp-server, like with OpenSSH's ssh, exits without answering when EOF
+# comes with the request.
 check "-s sftp: the subsystem answers" "02 00 00 00 03" bash -c \
-    "(printf '\\000\\000\\000\\005\\001\\000\\000\\000\\003'; sleep 3) | \
-    ${S[*]} -s 127.0.0.1 sftp | head -c 9 | od -An -tx1"
+    "(printf '\\000\\000\\000\\005\\001\\000\\000\\000\\003'
+      for _ in \$(seq 300); do [ \$(stat -c %s $WORK/sub.out 2>/dev/null || echo 0) -ge 9 ] && break; sleep 0.1; done) |
+    ${S[*]} -s 127.0.0.1 sftp >$WORK/sub.out; head -c 9 $WORK/sub.out | od -An -tx1"
 check "exit status 0" "rc=0" bash -c "${S[*]} 127.0.0.1 true; echo rc=\$?"
 # Without -F the default file, ~/.ssh/config, is read (removed after: the
 # other checks name their file).

@@ -9,26 +9,13 @@ need dropbearkey
 need ssh-keygen
 need useradd
 
-TUSER="stratad$$"
-useradd -M -d "$WORK/home" -s /bin/sh "$TUSER"
-trap 'userdel "$TUSER" 2>/dev/null || true; cleanup' EXIT
+dropbear_user stratad
 PASS="Db-$$-secret"
 echo "$TUSER:$PASS" | chpasswd
-mkdir -p "$WORK/home/.ssh"
 for t in ed25519 ecdsa rsa; do ssh-keygen -q -t $t -N '' -f "$WORK/k_$t"; done
 ssh-keygen -q -t ed25519 -N '' -f "$WORK/k_other"
 cat "$WORK"/k_{ed25519,ecdsa,rsa}.pub >"$WORK/home/.ssh/authorized_keys"
-chown -R "$TUSER" "$WORK/home"
-chmod 700 "$WORK/home" "$WORK/home/.ssh"
-chmod 600 "$WORK/home/.ssh/authorized_keys"
-chmod 755 "$WORK"
-
-dropbearkey -t ed25519 -f "$WORK/hk" >/dev/null 2>&1
-PORT=$(free_port)
-dropbear -F -E -p "127.0.0.1:$PORT" -r "$WORK/hk" -P "$WORK/db.pid" >"$WORK/db.log" 2>&1 &
-PIDS+=($!)
-wait_port "$PORT" "$!"
-echo "[127.0.0.1]:$PORT $(dropbearkey -y -f "$WORK/hk" | grep '^ssh-')" >"$WORK/known_hosts"
+dropbear_start
 export HOME="$WORK/client"
 mkdir -p "$HOME"
 unset SSH_AUTH_SOCK

@@ -189,6 +189,8 @@ static void split_and_order(void **st)
     /* extensions not offered */
     assert_status(strata_sftp_fsync(s, &h, NULL, NULL, NULL), STRATA_E_UNSUPPORTED);
     assert_status(strata_sftp_posix_rename(s, "a", "b", NULL, NULL, NULL), STRATA_E_UNSUPPORTED);
+    strata_sftp_attrs la = {.flags = STRATA_SFTP_ATTR_UIDGID};
+    assert_status(strata_sftp_lsetstat(s, "a", &la, NULL, NULL, NULL), STRATA_E_UNSUPPORTED);
     /* the stream ends with one request outstanding */
     assert_ok(strata_sftp_stat(s, "x", on_reply, &a, NULL));
     strata_sftp_eof(s, "the server exited");

@@ -1,8 +1,9 @@
 /* sftp over the io driver: the engine as an app endpoint
  * (strata_io_app_sftp_new) on a TCP connection whose other end runs
  * OpenSSH's sftp-server (the listener binds each accepted connection to an
- * exec endpoint). The client side waits for each reply with
- * strata_io_run_once, as the strata sftp command does. */
+ * exec endpoint), and on sftp-server's own stdin and stdout
+ * (strata_io_connect_argv: what sftp -D does). The client side waits for
+ * each reply with strata_io_run_once, as the strata sftp command does. */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@ struct env {
     char cmd[160];
     int conn_done;
     strata_status conn_status;
+    char conn_msg[STRATA_ERROR_MSG_MAX];
     strata_sftp *s;
     strata_sftp_app *app;
 };
@@ -41,6 +43,7 @@ static void on_done(void *user, strata_io_conn *c, const strata_error *err)
     (void)c;
     e->conn_done = 1;
     e->conn_status = err->status;
+    snprintf(e->conn_msg, sizeof(e->conn_msg), "%s", strata_error_message(err));
 }
 
 struct res {
@@ -176,8 +179,96 @@ static void over_tcp(void **st)
     assert_int_equal(system(cmd), 0);
 }
 
+/* sftp-server started directly on a socketpair (no shell, no TCP): a mkdir
+ * seen on disk, a stat of it, then an orderly end when our side finishes. */
+static void over_argv(void **st)
+{
+    (void)st;
+    struct env e;
+    memset(&e, 0, sizeof(e));
+    if (access(SERVER, X_OK) != 0)
+        fail_msg("missing %s", SERVER);
+    snprintf(e.dir, sizeof(e.dir), "/tmp/strata-sftpio-XXXXXX");
+    assert_non_null(mkdtemp(e.dir));
+    assert_ok(strata_io_new(&e.io));
+    assert_ok(strata_sftp_new(&e.s));
+    strata_io_app app;
+    assert_ok(strata_io_app_sftp_new(e.s, &app, &e.app));
+    strata_io_conn_config cc = {NULL, 0, on_done, &e};
+    strata_io_conn *conn;
+    const char *argv[] = {SERVER, "-d", e.dir, NULL};
+    assert_ok(strata_io_connect_argv(e.io, argv, app, &cc, &conn));
+    int alive = 1;
+    for (int i = 0; i < 100000 && strata_sftp_ready(e.s) == STRATA_WANT_READ && alive; i++)
+        assert_ok(strata_io_run_once(e.io, &alive));
+    assert_ok(strata_sftp_ready(e.s));
+    struct res r = {0};
+    assert_ok(strata_sftp_mkdir(e.s, "made by argv", NULL, on_reply, &r, NULL));
+    turn_until(&e, &r.done);
+    assert_ok(r.status);
+    char p[128];
+    snprintf(p, sizeof(p), "%s/made by argv", e.dir);
+    struct stat sb;
+    assert_int_equal(stat(p, &sb), 0);
+    assert_true(S_ISDIR(sb.st_mode));
+    r.done = 0;
+    assert_ok(strata_sftp_stat(e.s, "made by argv", on_reply, &r, NULL));
+    turn_until(&e, &r.done);
+    assert_ok(r.status);
+    strata_sftp_app_finish(e.app);
+    for (int i = 0; i < 100000 && !e.conn_done && alive; i++)
+        assert_ok(strata_io_run_once(e.io, &alive));
+    assert_true(e.conn_done);
+    assert_ok(e.conn_status);
+    strata_io_free(e.io);
+    strata_sftp_app_free(e.app);
+    strata_sftp_free(e.s);
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", e.dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+/* No program: E_USAGE at once; a program that is not there: on_done with
+ * E_IO naming it. */
+static void argv_errors(void **st)
+{
+    (void)st;
+    struct env e;
+    memset(&e, 0, sizeof(e));
+    assert_ok(strata_io_new(&e.io));
+    strata_io_conn *conn;
+    strata_io_app app;
+    const char *none[] = {NULL}, *empty[] = {"", NULL};
+    const char *const *bad[] = {NULL, none, empty};
+    for (int i = 0; i < 3; i++) {
+        assert_ok(strata_sftp_new(&e.s));
+        assert_ok(strata_io_app_sftp_new(e.s, &app, &e.app));
+        assert_status(strata_io_connect_argv(e.io, bad[i], app, NULL, &conn), STRATA_E_USAGE);
+        assert_null(conn);
+        strata_sftp_app_free(e.app);
+        strata_sftp_free(e.s);
+    }
+    assert_ok(strata_sftp_new(&e.s));
+    assert_ok(strata_io_app_sftp_new(e.s, &app, &e.app));
+    strata_io_conn_config cc = {NULL, 0, on_done, &e};
+    const char *missing[] = {"/nonexistent/sftp-server", "-e", NULL};
+    assert_ok(strata_io_connect_argv(e.io, missing, app, &cc, &conn));
+    int alive = 1;
+    for (int i = 0; i < 100000 && !e.conn_done && alive; i++)
+        assert_ok(strata_io_run_once(e.io, &alive));
+    assert_true(e.conn_done);
+    assert_status(e.conn_status, STRATA_E_IO);
+    assert_string_equal(e.conn_msg,
+                        "starting command '/nonexistent/sftp-server -e': no such file or "
+                        "directory");
+    strata_io_free(e.io);
+    strata_sftp_app_free(e.app);
+    strata_sftp_free(e.s);
+}
+
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(over_tcp)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(over_tcp), cmocka_unit_test(over_argv),
+                                       cmocka_unit_test(argv_errors)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,9 +3,9 @@
  * /var/cache/strata-peers), spawned on a socketpair in a scratch directory.
  * The test is the I/O side: it moves the engine's bytes to the server and
  * back, and does the local file I/O of transfers. Every request of
- * draft-02 and every OpenSSH extension, transfers of awkward sizes, a sparse
- * file, resume, odd names, a permission error with the server's message
- * and a server killed in the middle of a transfer. */
+ * draft-02 and every OpenSSH extension (lsetstat@openssh.com included), transfers of awkward sizes,
+ * a sparse file, resume, odd names, a permission error with the server's message and a server
+ * killed in the middle of a transfer. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -223,6 +223,23 @@ static strata_status source(void *user, uint64_t off, uint8_t *buf, size_t n, si
 }
 
 /* Runs a transfer to its end; returns its status. */
+/* A source whose file "fails" after its first fail_at bytes; lies about its
+ * count when lie is set. */
+struct bad_source {
+    uint64_t fail_at;
+    int lie;
+};
+
+static strata_status bad_source(void *user, uint64_t off, uint8_t *buf, size_t n, size_t *got)
+{
+    struct bad_source *b = user;
+    if (off >= b->fail_at)
+        return b->lie ? (*got = n + 1, STRATA_OK) : STRATA_E_IO;
+    memset(buf, 'x', n);
+    *got = n;
+    return STRATA_OK;
+}
+
 static strata_status run_xfer(struct srv *v, strata_sftp_xfer *x, int kill_after)
 {
     strata_status st = strata_sftp_xfer_pump(x);
@@ -397,6 +414,25 @@ static void requests(const char *path)
     assert_string_equal(R.names[0], "f1");
     CALL(&v, &R, strata_sftp_lstat(v.s, "ln1", on_reply, &R, NULL));
     assert_int_equal(R.attrs.perm & 0170000, 0120000);
+    /* lsetstat@openssh.com changes the symlink itself (its owner here, as
+     * `chown -h` does); setstat follows the link to f1 */
+    assert_true(strata_sftp_has_ext(v.s, "lsetstat@openssh.com", "1"));
+    a = (strata_sftp_attrs){.flags = STRATA_SFTP_ATTR_UIDGID, .uid = 65534, .gid = 0};
+    CALL(&v, &R, strata_sftp_lsetstat(v.s, "ln1", &a, on_reply, &R, NULL));
+    assert_ok(R.status);
+    assert_int_equal(lstat(lpath(&v, "ln1"), &st), 0);
+    assert_int_equal(st.st_uid, 65534);
+    assert_int_equal(stat(lpath(&v, "f1"), &st), 0);
+    assert_int_equal(st.st_uid, 0);
+    a = (strata_sftp_attrs){.flags = STRATA_SFTP_ATTR_UIDGID, .uid = 0, .gid = 65534};
+    CALL(&v, &R, strata_sftp_setstat(v.s, "ln1", &a, on_reply, &R, NULL));
+    assert_ok(R.status);
+    assert_int_equal(stat(lpath(&v, "f1"), &st), 0);
+    assert_int_equal(st.st_gid, 65534);
+    assert_int_equal(lstat(lpath(&v, "ln1"), &st), 0);
+    assert_int_equal(st.st_gid, 0);
+    CALL(&v, &R, strata_sftp_lsetstat(v.s, "no-such", &a, on_reply, &R, NULL));
+    assert_status(R.status, STRATA_E_SFTP_NO_SUCH_FILE);
     /* hardlink, rename (refuses to replace), posix-rename (replaces), remove */
     CALL(&v, &R, strata_sftp_hardlink(v.s, "f1", "hl", on_reply, &R, NULL));
     assert_ok(R.status);
@@ -493,6 +529,26 @@ static void transfers(const char *path)
     assert_int_equal(system(cmd), 0);
     assert_ok(put_file(&v, lpath(&v, "big"), "up", 1048576, 0));
     assert_same_file(lpath(&v, "big"), lpath(&v, "up"));
+    /* A local file that fails part way (the data goes straight from the
+     * source into the WRITE): the transfer fails naming the offset, nothing
+     * half-built is sent, and the engine goes on working. */
+    for (int lie = 0; lie < 2; lie++) {
+        strata_sftp_handle h;
+        strata_sftp_xfer *x;
+        open_h(&v, "failing", STRATA_SFTP_WRITE | STRATA_SFTP_CREAT | STRATA_SFTP_TRUNC, &h);
+        struct bad_source b = {2 * 32768, lie};
+        strata_sftp_xfer_config c = {.source = bad_source, .user = &b, .chunk = 32768};
+        assert_ok(strata_sftp_xfer_put(v.s, &h, &c, &x));
+        assert_int_equal(run_xfer(&v, x, 0), lie ? STRATA_E_USAGE : STRATA_E_IO);
+        assert_string_equal(strata_error_message(strata_sftp_xfer_error(x)),
+                            "reading the local file at offset 65536 failed");
+        assert_int_equal(strata_sftp_xfer_bytes(x), 2 * 32768);
+        strata_sftp_xfer_free(x);
+        close_h(&v, &h);
+        struct stat st;
+        assert_int_equal(stat(lpath(&v, "failing"), &st), 0);
+        assert_int_equal(st.st_size, 2 * 32768);
+    }
     stop(&v);
 }
 

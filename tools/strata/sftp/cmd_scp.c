@@ -24,9 +24,11 @@ static void help(FILE *f)
 {
     fprintf(f, "usage: strata scp [-346BCpqrv] [-c cipher] [-F ssh_config] [-i identity_file]\n"
                "                  [-J destination] [-l limit] [-o ssh_option] [-P port]\n"
-               "                  source ... target\n\n"
+               "                  [-S program] source ... target\n\n"
                "source and target are local paths or [user@]host:[path] or\n"
-               "scp://[user@]host[:port][/path]. Copies run over SFTP.\n");
+               "scp://[user@]host[:port][/path]. Copies run over SFTP. -S runs program\n"
+               "instead of an SSH session (it gets ssh's arguments and speaks SFTP on its\n"
+               "stdin and stdout).\n");
 }
 
 struct scp {
@@ -34,6 +36,7 @@ struct scp {
     struct sftp_xopts o;
     int quiet;
     uint64_t limit_bps;
+    struct sftp_argv pre; /* -S: the program and its options (pre.v[0] NULL: none) */
     /* one live connection, to host */
     struct sftp_client c;
     char *host;
@@ -57,7 +60,14 @@ static struct sftp_client *conn(struct scp *s, const char *host, int port)
     memset(&s->c, 0, sizeof(s->c));
     s->c.progress = !s->quiet;
     s->c.limit_bps = s->limit_bps;
-    if (sc_connect(&s->c, host, &a, NULL) != 0) {
+    struct sftp_argv pa = s->pre; /* -S: plus the destination, as OpenSSH's scp */
+    int rc = pa.v[0] ? sftp_argv_ssh_tail(&pa, host, a.port, 0, "sftp") : 0;
+    if (rc != 0)
+        cli_err("-S %s: too many arguments", pa.v[0]);
+    else
+        rc = pa.v[0] ? sc_connect_argv(&s->c, pa.v) : sc_connect(&s->c, host, &a, NULL);
+    sftp_argv_free(&pa);
+    if (rc != 0) {
         sc_close(&s->c);
         s->failed_connect = 1;
         return NULL;
@@ -192,10 +202,37 @@ int cmd_scp(int argc, char **argv)
             help(stdout);
             return CLI_OK;
         }
+    const char *fixed[] = {NULL,
+                           "-x",
+                           "-oPermitLocalCommand=no",
+                           "-oClearAllForwardings=yes",
+                           "-oRemoteCommand=none",
+                           "-oRequestTTY=no",
+                           "-oControlMaster=no"};
+    for (size_t i = 0; i < sizeof(fixed) / sizeof(*fixed); i++)
+        sftp_argv_add(&s.pre, fixed[i]);
+    const char *program = NULL;
     optind = 1;
     opterr = 0;
     int ch;
-    while ((ch = getopt(argc, argv, "346BCpqrvc:F:i:J:l:o:P:h")) != -1) {
+    while ((ch = getopt(argc, argv, "346BCpqrvc:F:i:J:l:o:P:S:h")) != -1) {
+        /* passed through to -S program as OpenSSH's scp does */
+        if (strchr("46Cvq", ch)) {
+            sftp_argv_add(&s.pre, ch == '4'   ? "-4"
+                                  : ch == '6' ? "-6"
+                                  : ch == 'C' ? "-C"
+                                  : ch == 'v' ? "-v"
+                                              : "-q");
+        } else if (strchr("cFiJo", ch)) {
+            sftp_argv_add(&s.pre, ch == 'c'   ? "-c"
+                                  : ch == 'F' ? "-F"
+                                  : ch == 'i' ? "-i"
+                                  : ch == 'J' ? "-J"
+                                              : "-o");
+            sftp_argv_add(&s.pre, optarg);
+        } else if (ch == 'B') {
+            sftp_argv_add(&s.pre, "-oBatchmode=yes");
+        }
         switch (ch) {
         case '3': /* the default: remote to remote goes through this host */
         case '4':
@@ -241,6 +278,9 @@ int cmd_scp(int argc, char **argv)
             if (s.args.n_opts < STRATA_SSH_SESSION_OPTS_MAX)
                 s.args.opts[s.args.n_opts++] = optarg;
             break;
+        case 'S':
+            program = optarg;
+            break;
         case 'h':
             help(stdout);
             return CLI_OK;
@@ -256,7 +296,7 @@ int cmd_scp(int argc, char **argv)
             break;
         }
         default:
-            cli_getopt_error(optopt, "cFiJloP");
+            cli_getopt_error(optopt, "cFiJloPS");
             help(stderr);
             return CLI_USAGE;
         }
@@ -266,6 +306,7 @@ int cmd_scp(int argc, char **argv)
         return CLI_USAGE;
     }
     cli_verbose(s.args.verbose);
+    s.pre.v[0] = program; /* NULL: an SSH session of our own */
     s.args.ui.ask = sftp_cli_ask;
     struct operand dst;
     if (parse_operand(argv[argc - 1], &dst) != 0) {

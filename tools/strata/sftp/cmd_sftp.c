@@ -26,18 +26,23 @@
 static void help(FILE *f)
 {
     fprintf(f, "usage: strata sftp [-afpqrv] [-B buffer_size] [-b batchfile] [-c cipher]\n"
-               "                   [-F ssh_config] [-i identity_file] [-J destination]\n"
-               "                   [-l limit] [-o ssh_option] [-P port] [-R num_requests]\n"
-               "                   [-s subsystem] destination\n\n"
+               "                   [-D sftp_server_command] [-F ssh_config] [-i identity_file]\n"
+               "                   [-J destination] [-l limit] [-o ssh_option] [-P port]\n"
+               "                   [-R num_requests] [-S program] [-s subsystem] destination\n\n"
                "destination is [user@]host[:path] or sftp://[user@]host[:port][/path]. With a\n"
-               "path naming a file, that file is fetched and sftp exits. Commands: type 'help'.\n");
+               "path naming a file, that file is fetched and sftp exits. -D runs a local\n"
+               "sftp-server (no destination then); -S runs program instead of an SSH session\n"
+               "(it gets ssh's arguments and speaks SFTP on its stdin and stdout).\n"
+               "Commands: type 'help'.\n");
 }
 
 static const char cmd_help[] =
     "Available commands:\n"
     "bye                                Quit sftp\n"
     "cd path                            Change remote directory to 'path'\n"
-    "chmod mode path                    Change permissions of file 'path' to 'mode'\n"
+    "chgrp [-h] grp path                Change group of file 'path' to 'grp'\n"
+    "chmod [-h] mode path               Change permissions of file 'path' to 'mode'\n"
+    "chown [-h] own path                Change owner of file 'path' to 'own'\n"
     "df [-hi] [path]                    Display statistics for current directory or\n"
     "                                   filesystem containing 'path'\n"
     "exit                               Quit sftp\n"
@@ -426,12 +431,63 @@ static int each(struct sftp_client *c, const char *pat,
     return rc;
 }
 
-static uint32_t chmod_mode;
-static int chmod_one(struct sftp_client *c, const char *p)
+/* chmod / chown / chgrp [-h] N path (OpenSSH's sftp): chown and chgrp set
+ * UIDGID with the other id kept from a stat of the file; -h changes a
+ * symlink itself (lsetstat@openssh.com). */
+static struct {
+    char what; /* 'm'ode, 'o'wner, 'g'roup */
+    uint32_t n;
+    int nofollow;
+} chg;
+
+static int ch_one(struct sftp_client *c, const char *p)
 {
-    strata_sftp_attrs a = {.flags = STRATA_SFTP_ATTR_PERMISSIONS, .perm = chmod_mode};
-    printf("Changing mode on %s\n", p);
-    return sc_setstat(c, p, &a);
+    strata_sftp_attrs a = {.flags = STRATA_SFTP_ATTR_PERMISSIONS, .perm = chg.n};
+    if (chg.what != 'm') {
+        if (sc_stat(c, p, !chg.nofollow, &a, 0) != 0)
+            return -1;
+        if (!(a.flags & STRATA_SFTP_ATTR_UIDGID)) {
+            fprintf(stderr, "Can't get current ownership of remote file \"%s\"\n", p);
+            return -1;
+        }
+        a.flags = STRATA_SFTP_ATTR_UIDGID;
+        if (chg.what == 'o')
+            a.uid = chg.n;
+        else
+            a.gid = chg.n;
+    }
+    printf("Changing %s on %s\n",
+           chg.what == 'm'   ? "mode"
+           : chg.what == 'o' ? "owner"
+                             : "group",
+           p);
+    return chg.nofollow ? sc_lsetstat(c, p, &a) : sc_setstat(c, p, &a);
+}
+
+static int do_ch(struct sftp_client *c, int argc, char **argv)
+{
+    char seen[256] = {0};
+    int i = flags(argc, argv, "h", seen);
+    if (i < 0)
+        return -1;
+    char *e = NULL;
+    int base = argv[0][2] == 'm' ? 8 : 10; /* chmod: octal */
+    unsigned long long v = i < argc && argv[i][0] != '-' ? strtoull(argv[i], &e, base) : 0;
+    if (!e || e == argv[i] || *e || v > (base == 8 ? 07777u : UINT32_MAX)) {
+        fprintf(stderr, "You must supply a numeric argument to the %s command.\n", argv[0]);
+        return -1;
+    }
+    if (argc - i != 2) {
+        fprintf(stderr,
+                argc - i < 2 ? "You must specify a path after a %s command.\n"
+                             : "%s: too many arguments\n",
+                argv[0]);
+        return -1;
+    }
+    chg.what = argv[0][2] == 'm' ? 'm' : argv[0][2] == 'o' ? 'o' : 'g';
+    chg.n = (uint32_t)v;
+    chg.nofollow = seen['h'];
+    return each(c, argv[i + 1], ch_one);
 }
 
 static int rm_one(struct sftp_client *c, const char *p)
@@ -566,18 +622,8 @@ static int command(struct sftp_client *c, char *line, const struct sftp_xopts *d
         }
         return each(c, argv[1], !strcmp(cmd, "rm") ? rm_one : rmdir_one);
     }
-    if (!strcmp(cmd, "chmod")) {
-        if (need(argc, argv, 2))
-            return -1;
-        char *e;
-        unsigned long m = strtoul(argv[1], &e, 8);
-        if (*e || m > 07777) {
-            fprintf(stderr, "You must supply a numeric argument to the chmod command.\n");
-            return -1;
-        }
-        chmod_mode = (uint32_t)m;
-        return each(c, argv[2], chmod_one);
-    }
+    if (!strcmp(cmd, "chmod") || !strcmp(cmd, "chown") || !strcmp(cmd, "chgrp"))
+        return do_ch(c, argc, argv);
     if (!strcmp(cmd, "rename") || !strcmp(cmd, "ln") || !strcmp(cmd, "symlink")) {
         int sym = !strcmp(cmd, "symlink"), i = 1;
         if (!strcmp(cmd, "ln") && argc > 1 && !strcmp(argv[1], "-s"))
@@ -649,14 +695,52 @@ static int interpreter(struct sftp_client *c, FILE *f, int batch, const struct s
     }
 }
 
+/* -D "server [args]": the words of the command (split as sftp's command
+ * lines are; OpenSSH's sftp runs it without a shell too). */
+static int connect_direct(struct sftp_client *c, const char *cmdline)
+{
+    char *line = strdup(cmdline);
+    char *words[ARGS_MAX + 1];
+    int n = line ? split(line, words) : -1;
+    int rc = -1;
+    if (n <= 0) {
+        cli_err(n == 0 ? "No sftp server specified via -D" : "Parse -D arguments: '%s'", cmdline);
+    } else {
+        words[n] = NULL;
+        rc = sc_connect_argv(c, (const char *const *)words);
+    }
+    free(line);
+    return rc;
+}
+
+/* -S program: OpenSSH's sftp's arguments for it (the fixed ones, the ssh
+ * options given to sftp in order, the destination). */
+static int connect_program(struct sftp_client *c, struct sftp_argv *pa, const char *host, int port,
+                           const char *subsystem)
+{
+    int rc = -1;
+    sftp_argv_add(pa, "-oForwardAgent no");
+    if (sftp_argv_ssh_tail(pa, host, port, 1, subsystem ? subsystem : "sftp") != 0)
+        cli_err("-S %s: too many arguments", pa->v[0]);
+    else
+        rc = sc_connect_argv(c, pa->v);
+    return rc;
+}
+
 int cmd_sftp(int argc, char **argv)
 {
     strata_ssh_session_args args;
     memset(&args, 0, sizeof(args));
-    struct sftp_client c;
+    static struct sftp_client c;
     memset(&c, 0, sizeof(c));
     struct sftp_xopts dflt = {0};
-    const char *batch = NULL, *subsystem = NULL;
+    const char *batch = NULL, *subsystem = NULL, *direct = NULL;
+    static struct sftp_argv pa; /* -S: the program's arguments */
+    memset(&pa, 0, sizeof(pa));
+    const char *fixed[] = {NULL, "-oForwardX11 no", "-oPermitLocalCommand no",
+                           "-oClearAllForwardings yes", "-oControlMaster no"};
+    for (size_t i = 0; i < sizeof(fixed) / sizeof(*fixed); i++)
+        sftp_argv_add(&pa, fixed[i]);
     c.progress = 1;
     for (int i = 1; i < argc && argv[i][0] == '-'; i++)
         if (!strcmp(argv[i], "--help")) {
@@ -666,7 +750,20 @@ int cmd_sftp(int argc, char **argv)
     optind = 1;
     opterr = 0;
     int ch;
-    while ((ch = getopt(argc, argv, "+afpqrvCB:b:c:F:i:J:l:o:P:R:s:h")) != -1) {
+    while ((ch = getopt(argc, argv, "+afpqrvCB:b:c:D:F:i:J:l:o:P:R:S:s:h")) != -1) {
+        /* passed through to -S program as OpenSSH's sftp does */
+        if (strchr("qvC", ch)) {
+            sftp_argv_add(&pa, ch == 'q' ? "-q" : ch == 'v' ? "-v" : "-C");
+        } else if (strchr("cFiJo", ch)) {
+            sftp_argv_add(&pa, ch == 'c'   ? "-c"
+                               : ch == 'F' ? "-F"
+                               : ch == 'i' ? "-i"
+                               : ch == 'J' ? "-J"
+                                           : "-o");
+            sftp_argv_add(&pa, optarg);
+        } else if (ch == 'b') {
+            sftp_argv_add(&pa, "-obatchmode yes");
+        }
         switch (ch) {
         case 'a':
             dflt.resume = 1;
@@ -713,6 +810,12 @@ int cmd_sftp(int argc, char **argv)
         case 's':
             subsystem = optarg;
             break;
+        case 'D':
+            direct = optarg;
+            break;
+        case 'S':
+            pa.v[0] = optarg;
+            break;
         case 'h':
             help(stdout);
             return CLI_OK;
@@ -739,12 +842,12 @@ int cmd_sftp(int argc, char **argv)
             break;
         }
         default:
-            cli_getopt_error(optopt, "BbcFiJloPRs");
+            cli_getopt_error(optopt, "BbcDFiJloPRSs");
             help(stderr);
             return CLI_USAGE;
         }
     }
-    if (optind + 1 != argc) {
+    if (direct ? optind > argc : optind + 1 != argc) { /* -D: any destination is ignored */
         help(stderr);
         return CLI_USAGE;
     }
@@ -755,7 +858,10 @@ int cmd_sftp(int argc, char **argv)
         args.opts[args.n_opts < STRATA_SSH_SESSION_OPTS_MAX ? args.n_opts++ : 0] = "BatchMode=yes";
     args.ui.ask = sftp_cli_ask;
     char *host = NULL, *path = NULL;
-    if (sftp_cli_split_dest(argv[optind], &host, &path, &args.port) != 0) {
+    if (direct) {
+        if (!(host = strdup(direct)))
+            return CLI_FAIL;
+    } else if (sftp_cli_split_dest(argv[optind], &host, &path, &args.port) != 0) {
         cli_err("bad destination '%s'", argv[optind]);
         return CLI_USAGE;
     }
@@ -770,10 +876,12 @@ int cmd_sftp(int argc, char **argv)
         }
     }
     int rc = 255;
-    if (sc_connect(&c, host, &args, subsystem) != 0)
+    if (direct    ? connect_direct(&c, direct)
+        : pa.v[0] ? connect_program(&c, &pa, host, args.port, subsystem)
+                  : sc_connect(&c, host, &args, subsystem))
         goto out;
     if (!args.quiet && !batch)
-        printf("Connected to %s.\n", host);
+        printf("%s to %s.\n", direct ? "Attached" : "Connected", host);
     if (path && *path) {
         char *p = sc_abs(&c, path);
         if (p && is_remote_dir(&c, p)) {
@@ -794,6 +902,7 @@ out:
     if (bf && bf != stdin)
         fclose(bf);
     sc_close(&c);
+    sftp_argv_free(&pa);
     free(host);
     free(path);
     return rc;

@@ -1,4 +1,6 @@
-/* Destinations and prompts of strata sftp / strata scp. */
+/* Destinations, prompts and program argument lists of strata sftp /
+ * strata scp. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -81,4 +83,50 @@ int sftp_cli_is_remote(const char *arg)
     }
     const char *colon = strchr(arg, ':'), *slash = strchr(arg, '/');
     return colon && colon != arg && (!slash || colon < slash);
+}
+
+void sftp_argv_add(struct sftp_argv *a, const char *word)
+{
+    if (a->n < SFTP_ARGV_MAX)
+        a->v[a->n++] = word;
+    else
+        a->over = 1;
+    a->v[a->n] = NULL;
+}
+
+int sftp_argv_ssh_tail(struct sftp_argv *a, const char *dest, int port, int port_o,
+                       const char *subsystem)
+{
+    const char *at = strrchr(dest, '@');
+    const char *h = at ? at + 1 : dest;
+    size_t hl = strlen(h);
+    if (hl >= 2 && h[0] == '[' && h[hl - 1] == ']') /* ssh takes the bare address */
+        h++, hl -= 2;
+    a->host = strndup(h, hl);
+    a->user = at ? strndup(dest, (size_t)(at - dest)) : NULL;
+    if (!a->host || (at && !a->user))
+        return -1;
+    if (port) {
+        snprintf(a->port, sizeof(a->port), port_o ? "-oPort %d" : "%d", port);
+        if (!port_o)
+            sftp_argv_add(a, "-p");
+        sftp_argv_add(a, a->port);
+    }
+    if (a->user) {
+        sftp_argv_add(a, "-l");
+        sftp_argv_add(a, a->user);
+    }
+    if (!strchr(subsystem, '/'))
+        sftp_argv_add(a, "-s");
+    sftp_argv_add(a, "--");
+    sftp_argv_add(a, a->host);
+    sftp_argv_add(a, subsystem);
+    return a->over ? -1 : 0;
+}
+
+void sftp_argv_free(struct sftp_argv *a)
+{
+    free(a->user);
+    free(a->host);
+    a->user = a->host = NULL;
 }

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 #include "sftp_client.h"
@@ -111,24 +112,59 @@ static void on_stderr(void *user, const uint8_t *p, size_t n)
     (void)cli_write_all(2, p, n);
 }
 
+/* The loop, the engine and its endpoint; *app is for the connection. */
+static int setup(struct sftp_client *c, strata_io_app *app)
+{
+    strata_status r;
+    if ((r = strata_io_new(&c->io)) != STRATA_OK || (r = strata_sftp_new(&c->s)) != STRATA_OK ||
+        (r = strata_io_app_sftp_new(c->s, app, &c->app)) != STRATA_OK) {
+        cli_err("%s", strata_status_str(r));
+        return -1;
+    }
+    return 0;
+}
+
+/* Waits for the server's VERSION, then sets cwd to the remote home. */
+static int wait_ready(struct sftp_client *c)
+{
+    char buf[STRATA_ERROR_MSG_MAX * 2];
+    int alive = 1;
+    for (unsigned long i = 0;
+         i < 100000000ul && alive && strata_sftp_ready(c->s) == STRATA_WANT_READ && !c->conn_done;
+         i++)
+        if (strata_io_run_once(c->io, &alive) != STRATA_OK)
+            break;
+    if (strata_sftp_ready(c->s) != STRATA_OK) {
+        /* -D / -S: the connection's own error (a program that could not
+         * start) says more than the engine's "stream ended"; it follows
+         * at once, the program's socket being closed */
+        for (unsigned i = 0; i < 1000u && !c->ss && alive && !c->conn_done; i++)
+            if (strata_io_run_once(c->io, &alive) != STRATA_OK)
+                break;
+        const strata_error *e = c->conn_err.status ? &c->conn_err : strata_sftp_error(c->s);
+        if (e->status)
+            cli_err("Connection closed: %s", strata_error_format(e, buf, sizeof(buf)));
+        else
+            cli_err("Connection closed before the SFTP server answered");
+        return -1;
+    }
+    return sc_realpath(c, ".", &c->cwd);
+}
+
 int sc_connect(struct sftp_client *c, const char *dest, const strata_ssh_session_args *args,
                const char *subsystem)
 {
     strata_error err = {0};
     strata_status r;
     char buf[STRATA_ERROR_MSG_MAX * 2];
-    if ((r = strata_io_new(&c->io)) != STRATA_OK ||
-        (r = strata_ssh_session_new(dest, args, &c->ss, &err)) != STRATA_OK ||
-        (r = strata_sftp_new(&c->s)) != STRATA_OK) {
+    strata_io_app app;
+    if ((r = strata_ssh_session_new(dest, args, &c->ss, &err)) != STRATA_OK) {
         cli_err("%s",
                 err.status ? strata_error_format(&err, buf, sizeof(buf)) : strata_status_str(r));
         return -1;
     }
-    strata_io_app app;
-    if ((r = strata_io_app_sftp_new(c->s, &app, &c->app)) != STRATA_OK) {
-        cli_err("%s", strata_status_str(r));
+    if (setup(c, &app) != 0)
         return -1;
-    }
     strata_ssh_layer_config lc;
     memset(&lc, 0, sizeof(lc));
     lc.subsystem = subsystem ? subsystem : "sftp";
@@ -144,21 +180,33 @@ int sc_connect(struct sftp_client *c, const char *dest, const strata_ssh_session
         cli_err("%s", strata_error_format(&err, buf, sizeof(buf)));
         return -1;
     }
-    int alive = 1;
-    for (unsigned long i = 0;
-         i < 100000000ul && alive && strata_sftp_ready(c->s) == STRATA_WANT_READ && !c->conn_done;
-         i++)
-        if (strata_io_run_once(c->io, &alive) != STRATA_OK)
-            break;
-    if ((r = strata_sftp_ready(c->s)) != STRATA_OK) {
-        const strata_error *e = c->conn_err.status ? &c->conn_err : strata_sftp_error(c->s);
-        if (e->status)
-            cli_err("Connection closed: %s", strata_error_format(e, buf, sizeof(buf)));
-        else
-            cli_err("Connection closed before the SFTP server answered");
+    return wait_ready(c);
+}
+
+int sc_connect_argv(struct sftp_client *c, const char *const *argv)
+{
+    strata_io_app app;
+    if (setup(c, &app) != 0)
+        return -1;
+    strata_io_conn_config cc = {NULL, 0, on_conn_done, c};
+    strata_status r = strata_io_connect_argv(c->io, argv, app, &cc, &c->conn);
+    if (r != STRATA_OK) {
+        cli_err("%s: %s", argv[0] ? argv[0] : "", strata_status_str(r));
         return -1;
     }
-    return sc_realpath(c, ".", &c->cwd);
+    return wait_ready(c);
+}
+
+void sc_throttle(const struct sftp_client *c, uint64_t t0_ms, uint64_t moved)
+{
+    if (!c->limit_bps)
+        return;
+    uint64_t allowed = c->limit_bps * (meter_now_ms() - t0_ms + 1) / 1000u;
+    if (moved <= allowed)
+        return;
+    uint64_t ms = (moved - allowed) * 1000u / c->limit_bps;
+    struct timespec ts = {(time_t)(ms / 1000u), (long)(ms % 1000u) * 1000000L};
+    nanosleep(&ts, NULL);
 }
 
 void sc_close(struct sftp_client *c)
@@ -220,6 +268,17 @@ int sc_setstat(struct sftp_client *c, const char *path, const strata_sftp_attrs 
     struct res r = {0};
     return finish(c, strata_sftp_setstat(c->s, path, a, on_reply, &r, NULL), &r, "setstat", path,
                   0);
+}
+
+int sc_lsetstat(struct sftp_client *c, const char *path, const strata_sftp_attrs *a)
+{
+    struct res r = {0};
+    if (!strata_sftp_has_ext(c->s, "lsetstat@openssh.com", "1")) {
+        fprintf(stderr, "Server does not support lsetstat@openssh.com extension\n");
+        return -1;
+    }
+    return finish(c, strata_sftp_lsetstat(c->s, path, a, on_reply, &r, NULL), &r, "remote lsetstat",
+                  path, 0);
 }
 
 int sc_mkdir(struct sftp_client *c, const char *path, uint32_t perm, int quiet)

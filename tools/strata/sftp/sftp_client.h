@@ -49,10 +49,18 @@ struct sftp_xopts {
  * for the server's VERSION, and sets cwd to the remote home. */
 int sc_connect(struct sftp_client *c, const char *dest, const strata_ssh_session_args *args,
                const char *subsystem);
+/* As sc_connect, over a program's stdin and stdout (sftp -D: a local
+ * sftp-server; -S: ssh or a stand-in opening the subsystem itself); argv is
+ * NULL-terminated, argv[0] the program (PATH searched). */
+int sc_connect_argv(struct sftp_client *c, const char *const *argv);
 /* Ends the session (channel EOF), waits for the connection's end, frees all. */
 void sc_close(struct sftp_client *c);
 /* 1 while the server is reachable. */
 int sc_alive(const struct sftp_client *c);
+
+/* -l: sleeps while more than limit_bps bytes a second have moved since
+ * t0_ms (meter_now_ms); nothing without a limit. */
+void sc_throttle(const struct sftp_client *c, uint64_t t0_ms, uint64_t moved);
 
 /* path made absolute against cwd (heap; free it). "" and NULL give cwd. */
 char *sc_abs(const struct sftp_client *c, const char *path);
@@ -61,6 +69,9 @@ char *sc_abs(const struct sftp_client *c, const char *path);
 int sc_realpath(struct sftp_client *c, const char *path, char **out);
 int sc_stat(struct sftp_client *c, const char *path, int follow, strata_sftp_attrs *a, int quiet);
 int sc_setstat(struct sftp_client *c, const char *path, const strata_sftp_attrs *a);
+/* SETSTAT of a symlink itself (lsetstat@openssh.com); OpenSSH's message
+ * when the server does not offer it. */
+int sc_lsetstat(struct sftp_client *c, const char *path, const strata_sftp_attrs *a);
 int sc_mkdir(struct sftp_client *c, const char *path, uint32_t perm, int quiet);
 int sc_rmdir(struct sftp_client *c, const char *path);
 int sc_remove(struct sftp_client *c, const char *path);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sftp_client.h"
@@ -37,6 +38,7 @@ struct many {
     struct item *items;
     size_t n, cap, next, live;
     int rc;
+    uint64_t moved; /* file bytes read or queued for writing, for -l */
 };
 
 int many_add(struct many **mp, struct sftp_client *c, const struct sftp_xopts *o, int put,
@@ -170,6 +172,7 @@ static void on_read(void *user, const strata_sftp_reply *r)
             return;
         }
         p += k, n -= (size_t)k, it->off += (uint64_t)k;
+        cur->moved += (uint64_t)k;
     }
     send_read(cur, it);
 }
@@ -198,8 +201,10 @@ static void on_open(void *user, const strata_sftp_reply *r)
     }
     struct sftp_client *c = cur->c;
     if (it->len &&
-        strata_sftp_write(c->s, &it->h, 0, it->data, it->len, on_status, it, NULL) == STRATA_OK)
+        strata_sftp_write(c->s, &it->h, 0, it->data, it->len, on_status, it, NULL) == STRATA_OK) {
         it->waiting++;
+        cur->moved += it->len;
+    }
     if (cur->o->preserve) {
         strata_sftp_attrs pa = it->a;
         pa.flags = STRATA_SFTP_ATTR_PERMISSIONS | STRATA_SFTP_ATTR_ACMODTIME;
@@ -258,6 +263,7 @@ int many_run(struct many *m)
         return 0;
     cur = m;
     int alive = 1;
+    uint64_t t0 = meter_now_ms();
     size_t finished = 0, lo = 0; /* items before lo are all done */
     for (unsigned long turn = 0; turn < 1000000000ul && finished < m->n; turn++) {
         while (m->next < m->n && m->live < MANY_LIVE && sc_alive(m->c))
@@ -287,6 +293,7 @@ int many_run(struct many *m)
         strata_sftp_app_kick(m->c->app);
         if (strata_io_run_once(m->c->io, &alive) != STRATA_OK)
             break;
+        sc_throttle(m->c, t0, m->moved);
     }
     cur = NULL;
     return m->rc;
