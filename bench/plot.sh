@@ -260,9 +260,9 @@ if [ -s "$RESULTS/listen.txt" ]; then
             set multiplot layout 1,2 title 'TLS listener scaling with workers ($when, $host)'
             set style data linespoints; set grid ytics; set xtics 1; set autoscale xfix; set offsets 0.15, 0.15, 0, 0; set yrange [0:*]; set key bottom right
             set xlabel 'workers'; set ylabel 'full TLS 1.3 handshakes/s (ec: P-256, rsa: RSA-2048, rsa4096; log)'
-            set logscale y; set yrange [*:*]
+            set logscale y; set yrange [*:*]; set key top left
             plot $hs
-            unset logscale y; set yrange [0:*]
+            unset logscale y; set yrange [0:*]; set key bottom right
             set ylabel 'aggregate MB/s'
             plot $mb
             unset multiplot"
