@@ -25,7 +25,8 @@
 #   listen  bench/run-listen.sh > listen.txt, when that script exists. The
 #           chart takes its lines that carry `workers=N` and `hs_per_s=X`
 #           and/or `MBps=X` (key=value, in any order), with `who=NAME` (e.g.
-#           strata, stunnel; default strata) naming the series.
+#           strata, stunnel; default strata) and `cert=ec|rsa` naming the
+#           series (handshakes: one per server and certificate).
 # A section whose script is missing or fails is reported and skipped; the
 # charts are drawn from whatever results files exist:
 #   onion.png (MB/s vs layers), onion-memory.png (in memory, from the JSON),
@@ -233,30 +234,35 @@ fi
 if [ -s "$RESULTS/listen.txt" ]; then
     awk '
         /workers=[0-9]/ {
-            who = "strata"; w = ""; hs = "NaN"; mb = "NaN"
+            who = "strata"; cert = ""; w = ""; hs = "NaN"; mb = "NaN"
             for (i = 1; i <= NF; i++) {
                 split($i, kv, "=")
                 if (kv[1] == "who") who = kv[2]
+                else if (kv[1] == "cert") cert = kv[2]
                 else if (kv[1] == "workers") w = kv[2] + 0
                 else if (kv[1] == "hs_per_s") hs = kv[2] + 0
                 else if (kv[1] == "MBps") mb = kv[2] + 0
             }
-            if (w != "") print who, w, hs, mb
+            if (w != "") print who (cert != "" ? "-" cert : ""), w, hs, mb
         }' "$RESULTS/listen.txt" | sort -k1,1 -k2n >"$D/listen.dat"
     if [ -s "$D/listen.dat" ]; then
         whos=$(cut -d' ' -f1 "$D/listen.dat" | uniq)
         hs='' mb=''
         for w in $whos; do
             grep "^$w " "$D/listen.dat" >"$D/listen-$w.dat"
-            hs+="${hs:+, }'$D/listen-$w.dat' using 2:3 title '$w' lw 2 pt 7"
-            mb+="${mb:+, }'$D/listen-$w.dat' using 2:4 title '$w' lw 2 pt 7"
+            hs+="${hs:+, }'$D/listen-$w.dat' using 2:3 title '${w/-/ }' lw 2 pt 7"
+            # bulk is measured with one certificate: only series with figures
+            awk '$4 != "NaN" {f = 1} END {exit !f}' "$D/listen-$w.dat" &&
+                mb+="${mb:+, }'$D/listen-$w.dat' using 2:4 title '${w%-*}' lw 2 pt 7"
         done
         gp "$OUT/listen.png" "
             set terminal pngcairo size 1100,480 font 'sans,10' noenhanced; set output '$OUT/listen.png'
             set multiplot layout 1,2 title 'TLS listener scaling with workers ($when, $host)'
-            set style data linespoints; set grid ytics; set xtics 1; set autoscale xfix; set offsets 0.15, 0.15, 0, 0; set yrange [0:*]
-            set xlabel 'workers'; set ylabel 'handshakes/s'
+            set style data linespoints; set grid ytics; set xtics 1; set autoscale xfix; set offsets 0.15, 0.15, 0, 0; set yrange [0:*]; set key bottom right
+            set xlabel 'workers'; set ylabel 'full TLS 1.3 handshakes/s (ec: P-256, rsa: RSA-2048, rsa4096; log)'
+            set logscale y; set yrange [*:*]; set key top left
             plot $hs
+            unset logscale y; set yrange [0:*]; set key bottom right
             set ylabel 'aggregate MB/s'
             plot $mb
             unset multiplot"

@@ -1,5 +1,6 @@
 /* Connecting: resolve the name, try each address in turn, all within one
  * timeout. */
+#include <netdb.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -89,6 +90,27 @@ static void resolved_cb(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
     try_next(c);
 }
 
+/* An address literal (127.0.0.1, ::1) needs no resolver: getaddrinfo with
+ * AI_NUMERICHOST answers on this thread without a lookup, so the connection
+ * skips libuv's thread pool, whose round trip (a queued request, a pool
+ * thread woken, this loop woken through its async handle: three or four
+ * futex calls and an eventfd write) would otherwise be paid by every
+ * connection `listen --forward tcp:127.0.0.1:P` makes; the pool is one per
+ * process, shared by every worker's loop. Returns 1 when c was resolved
+ * this way and its first connect attempt started. */
+static int resolve_numeric(strata_io_conn *c, const struct addrinfo *hints)
+{
+    struct addrinfo numeric = *hints, *res = NULL;
+    numeric.ai_flags |= AI_NUMERICHOST;
+    if (getaddrinfo(c->host, c->port_str, &numeric, &res) != 0)
+        return 0;     /* a name: the resolver, on the pool */
+    c->ai_list = res; /* freed with the connection */
+    c->state = STRATA__IO_CONN_CONNECTING;
+    c->ai_cur = res;
+    try_next(c);
+    return 1;
+}
+
 strata_status strata__io_conn_new_outgoing(strata_io *io, int args_ok, strata_io_app app,
                                            const strata_io_conn_config *cfg, strata_io_conn **out)
 {
@@ -132,6 +154,10 @@ strata_status strata_io_connect(strata_io *io, const char *host, uint16_t port, 
     c->state = STRATA__IO_CONN_RESOLVING;
     c->gai.data = c;
     int e = uv_timer_start(&c->timer, strata__io_connect_timeout_cb, c->timeout_ms, 0);
+    if (e == 0 && resolve_numeric(c, &hints)) {
+        *out = c;
+        return STRATA_OK;
+    }
     if (e == 0 &&
         (e = uv_getaddrinfo(&io->loop, &c->gai, resolved_cb, host, c->port_str, &hints)) == 0)
         c->gai_busy = 1;

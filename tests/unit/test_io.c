@@ -5,6 +5,7 @@
  * - 50 connections at once against one listener, each checked;
  * - the connect timeout (a listener whose accept queue is full drops SYNs)
  *   and connection refused, with their exact messages;
+ * - an address literal connects without a trip through the resolver;
  * - bad arguments and a listener on a port in use;
  * - a connection to a Unix socket (a forked echo server): 1 MiB there and
  *   back, and the exact error for a path nobody listens on;
@@ -239,19 +240,27 @@ static void test_many_at_once(void **state)
 
 /* Connects to port and checks that the connection ends with want_status and
  * exactly want_msg. */
+/* A new io driver with one echo connection to host:port started on it. */
+static strata_io *start_connect(struct ends *e, const char *host, uint16_t port,
+                                uint64_t timeout_ms, strata_io_conn **c)
+{
+    strata_io *io;
+    strata_io_app app;
+    memset(e, 0, sizeof(*e));
+    e->clients_left = 1;
+    assert_ok(strata_io_new(&io));
+    assert_ok(strata_io_app_echo_new(&app));
+    strata_io_conn_config cfg = {NULL, timeout_ms, client_done, e};
+    assert_ok(strata_io_connect(io, host, port, app, &cfg, c));
+    return io;
+}
+
 static void expect_connect_error(const char *host, uint16_t port, uint64_t timeout_ms,
                                  strata_status want_status, const char *want_msg)
 {
-    strata_io *io;
     struct ends e;
-    strata_io_app app;
     strata_io_conn *c;
-    memset(&e, 0, sizeof(e));
-    e.clients_left = 1;
-    assert_ok(strata_io_new(&io));
-    assert_ok(strata_io_app_echo_new(&app));
-    strata_io_conn_config cfg = {NULL, timeout_ms, client_done, &e};
-    assert_ok(strata_io_connect(io, host, port, app, &cfg, &c));
+    strata_io *io = start_connect(&e, host, port, timeout_ms, &c);
     uint64_t t0 = strata_io_now(io);
     assert_ok(strata_io_run(io));
     uint64_t took = strata_io_now(io) - t0;
@@ -316,6 +325,38 @@ static void test_connect_refused(void **state)
     expect_connect_error("127.0.0.1", port, 0, STRATA_E_IO, want);
     snprintf(want, sizeof(want), "connecting to [::1]:%u: connection refused", port);
     expect_connect_error("::1", port, 0, STRATA_E_IO, want);
+    close(fd);
+}
+
+/* An address literal is resolved on the loop's thread: the connection is
+ * already connecting when strata_io_connect returns, no request went to
+ * libuv's thread pool (every `listen --forward tcp:127.0.0.1:P` connection
+ * would pay that round trip); a name still goes to the resolver. Both end
+ * as a refused connection would. */
+static void test_numeric_address_not_resolved(void **state)
+{
+    (void)state;
+    uint16_t port;
+    int fd = bound_socket(&port, -1); /* bound, not listening: refused */
+    const char *hosts[] = {"127.0.0.1", "::1", "localhost"};
+    for (int i = 0; i < 3; i++) {
+        struct ends e;
+        strata_io_conn *c;
+        strata_io *io = start_connect(&e, hosts[i], port, 0, &c);
+        if (i < 2) {
+            assert_int_equal(c->state, STRATA__IO_CONN_CONNECTING);
+            assert_false(c->gai_busy);
+            assert_non_null(c->ai_list);
+        } else {
+            assert_int_equal(c->state, STRATA__IO_CONN_RESOLVING);
+            assert_true(c->gai_busy);
+        }
+        assert_ok(strata_io_run(io));
+        strata_io_free(io);
+        assert_int_equal(e.clients_done, 1);
+        assert_status(e.client_err.status, STRATA_E_IO);
+        assert_non_null(strstr(strata_error_message(&e.client_err), "connection refused"));
+    }
     close(fd);
 }
 
@@ -514,6 +555,7 @@ int main(void)
         cmocka_unit_test(test_many_at_once),
         cmocka_unit_test(test_connect_timeout),
         cmocka_unit_test(test_connect_refused),
+        cmocka_unit_test(test_numeric_address_not_resolved),
         cmocka_unit_test(test_unix_socket),
         cmocka_unit_test(test_bad_arguments),
         cmocka_unit_test(test_reuse_port),
