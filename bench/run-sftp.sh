@@ -14,7 +14,7 @@
 #   - scpget and scpput: the same file with strata scp against OpenSSH's scp
 #     (both over SFTP, OpenSSH 9's default); scpOget and scpOput: both with
 #     -O (the legacy scp protocol, the remote running Debian's scp).
-# Quick run: SIZE_MB=64 SMALL_FILES=500 bash bench/run-sftp.sh   (OPS picks
+# VERBOSE=1 prints every run. Quick run: SIZE_MB=64 SMALL_FILES=500 bash bench/run-sftp.sh   (OPS picks
 # some of: get put rget rput scpget scpput scpOget scpOput)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -88,16 +88,21 @@ once() {
     verify "$op" "$who"
     local w u s
     read -r w u s <"$WORK/t"
+    [ -z "${VERBOSE:-}" ] || echo "  $who $cipher $op: ${w}s wall, ${u}s user, ${s}s sys" >&2
     echo "$w $(echo "$u + $s" | bc -l)"
 }
 
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-# pair CIPHER OP: RUNS rounds, strata then OpenSSH in each (so drift in the
+# pair CIPHER OP: an untimed round, then RUNS rounds, strata then OpenSSH in each (so drift in the
 # machine's load hits both alike); prints "s_wall s_cpu o_wall o_cpu", the
 # medians.
 pair() {
     local sw=() sc=() ow=() oc=() w c
+    # One untimed round first: the first copy into fresh memory cost twice
+    # the system time of the ones after it (seen 2.98 s against 1.1-1.5 s).
+    once strata "$1" "$2" >/dev/null
+    once openssh "$1" "$2" >/dev/null
     for _ in $(seq 1 "$RUNS"); do
         read -r w c < <(once strata "$1" "$2")
         sw+=("$w") sc+=("$c")
