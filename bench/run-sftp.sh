@@ -40,7 +40,9 @@ fi
 # The throw-away sshd of the interop tests (keys in $WORK, stopped by PID).
 export STRATA STRATA_BUILD=$PWD/build/release
 . tests/interop/ssh_lib.sh
-root_sshd bench "Subsystem sftp /usr/lib/openssh/sftp-server"
+# SSHD and SFTP_SERVER pick another server (e.g. OpenSSH 10.5's, built by
+# scripts/peers.sh): SSHD=.../sbin/sshd SFTP_SERVER=.../libexec/sftp-server
+root_sshd bench "Subsystem sftp ${SFTP_SERVER:-/usr/lib/openssh/sftp-server}"
 mkdir -p "$WORK/home"
 export HOME="$WORK/home"
 unset SSH_AUTH_SOCK
@@ -118,7 +120,7 @@ printf 'cd %s\nget -r small small.dl\n' "$R" >"$WORK/b.rget"
 printf 'cd %s\nput -r small small.up\n' "$R" >"$WORK/b.rput"
 sed -i "1i cd $R" "$WORK/b.get"
 
-echo "sftp benchmark: ${SIZE_MB} MiB file, ${SMALL_FILES} files of ${SMALL_BYTES} B in $(df -P "$WORK" | awk 'NR == 2 {print $1}'), loopback sshd (Debian $(ssh -V 2>&1 | cut -d, -f1)), median of $RUNS, turns taken"
+echo "sftp benchmark: ${SIZE_MB} MiB file, ${SMALL_FILES} files of ${SMALL_BYTES} B in $(df -P "$WORK" | awk 'NR == 2 {print $1}'), loopback sshd ${SSHD:-/usr/sbin/sshd} (client: Debian's $(ssh -V 2>&1 | cut -d, -f1)), median of $RUNS, turns taken"
 printf '%-18s %-12s %10s %10s %8s %8s %8s %8s %7s %7s\n' cipher op strata_MB/s ossh_MB/s \
     strata_cpu ossh_cpu x_tput x_cpu tput_ok cpu_ok
 for cipher in $CIPHERS; do
