@@ -115,6 +115,14 @@ set -e
 [ "$rc" = 1 ] && [ ! -e "$R/after-fail" ] && grep -q 'File "'"$R"'/no-such" not found' "$WORK/b2.out" \
     && echo "ok   failing batch command: exit 1, batch ended" \
     || { echo "FAIL failing batch: rc=$rc $(cat "$WORK/b2.out")"; FAILS=$((FAILS + 1)); }
+# get / put with no path or too many: OpenSSH's messages (ignored with '-')
+out=$(printf -- '-get\n-put\n-get a b c\n-put a b c\n' |
+    timeout 60 "$STRATA" sftp "${SSHO[@]}" -P "$PORT" -b - root@127.0.0.1 2>&1)
+for m in "get: You must specify at least one path after a get command." \
+    "put: You must specify at least one path after a put command." \
+    "get: Too many arguments." "put: Too many arguments."; do
+    [[ "$out" == *"$m"* ]] && echo "ok   message: $m" || { echo "FAIL no \"$m\" in: $out"; FAILS=$((FAILS + 1)); }
+done
 # -b - reads stdin; '-' prefix ignores the failure
 printf -- '-get no-such\nmkdir %s/from-stdin\n' "$R" | timeout 60 "$STRATA" sftp "${SSHO[@]}" -P "$PORT" -b - root@127.0.0.1 >/dev/null 2>&1 \
     && [ -d "$R/from-stdin" ] && echo "ok   -b - with an ignored failure" \

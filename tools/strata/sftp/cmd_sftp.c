@@ -152,24 +152,38 @@ static int is_remote_dir(struct sftp_client *c, const char *p)
            (a.perm & 0170000) == 0040000;
 }
 
-static int do_get(struct sftp_client *c, int argc, char **argv, const struct sftp_xopts *dflt,
-                  int resume)
+/* get / put [-afpPr] src [dst]: the options over the defaults into *o;
+ * returns the index of src, or -1 (message printed). fsync is put's only. */
+static int xfer_args(int argc, char **argv, const struct sftp_xopts *dflt, int resume, int put,
+                     struct sftp_xopts *o)
 {
     char seen[256] = {0};
     int i = flags(argc, argv, "afpPr", seen);
     if (i < 0)
         return -1;
     if (argc - i < 1 || argc - i > 2) {
-        fprintf(stderr, "%s: %s\n", argv[0],
-                argc - i < 1 ? "You must specify at least one path "
-                               "after a get command."
-                             : "Too many arguments.");
+        fprintf(stderr, "%s: %s%s%s\n", argv[0],
+                argc - i < 1 ? "You must specify at least one path after a "
+                             : "Too many arguments.",
+                argc - i < 1 ? (put ? "put" : "get") : "", argc - i < 1 ? " command." : "");
         return -1;
     }
-    struct sftp_xopts o = *dflt;
-    o.resume |= resume || seen['a'];
-    o.preserve |= seen['p'] || seen['P'];
-    o.recurse |= seen['r'];
+    *o = *dflt;
+    o->resume |= resume || seen['a'];
+    o->preserve |= seen['p'] || seen['P'];
+    o->recurse |= seen['r'];
+    if (put)
+        o->fsync |= seen['f'];
+    return i;
+}
+
+static int do_get(struct sftp_client *c, int argc, char **argv, const struct sftp_xopts *dflt,
+                  int resume)
+{
+    struct sftp_xopts o;
+    int i = xfer_args(argc, argv, dflt, resume, 0, &o);
+    if (i < 0)
+        return -1;
     char **paths;
     size_t n;
     if (sc_glob(c, argv[i], &paths, &n) != 0)
@@ -204,22 +218,10 @@ static int do_get(struct sftp_client *c, int argc, char **argv, const struct sft
 static int do_put(struct sftp_client *c, int argc, char **argv, const struct sftp_xopts *dflt,
                   int resume)
 {
-    char seen[256] = {0};
-    int i = flags(argc, argv, "afpPr", seen);
+    struct sftp_xopts o;
+    int i = xfer_args(argc, argv, dflt, resume, 1, &o);
     if (i < 0)
         return -1;
-    if (argc - i < 1 || argc - i > 2) {
-        fprintf(stderr, "%s: %s\n", argv[0],
-                argc - i < 1 ? "You must specify at least one path "
-                               "after a put command."
-                             : "Too many arguments.");
-        return -1;
-    }
-    struct sftp_xopts o = *dflt;
-    o.resume |= resume || seen['a'];
-    o.preserve |= seen['p'] || seen['P'];
-    o.recurse |= seen['r'];
-    o.fsync |= seen['f'];
     glob_t g;
     memset(&g, 0, sizeof(g));
     if (glob(argv[i], GLOB_NOCHECK, NULL, &g) != 0 || g.gl_pathc == 0) {
