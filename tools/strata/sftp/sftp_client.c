@@ -11,21 +11,10 @@
 #include "sftp_client.h"
 
 /* The reply of one request, copied. */
-struct res {
-    int done;
-    strata_status status;
-    char msg[512];
-    strata_sftp_handle h;
-    strata_sftp_attrs a;
-    strata_sftp_vfs vfs;
-    struct sftp_entry *ents; /* NAME: appended */
-    size_t n_ents, cap_ents;
-    int oom;
-};
 
-static void on_reply(void *user, const strata_sftp_reply *r)
+void sc_on_reply(void *user, const strata_sftp_reply *r)
 {
-    struct res *x = user;
+    struct sc_res *x = user;
     x->done = 1;
     x->status = r->status;
     snprintf(x->msg, sizeof(x->msg), "%s",
@@ -74,8 +63,23 @@ static void wait_flag(struct sftp_client *c, const int *flag)
     }
 }
 
+int sc_wait(struct sftp_client *c, strata_status q, struct sc_res *r)
+{
+    if (q != STRATA_OK) {
+        r->status = q;
+        snprintf(r->msg, sizeof(r->msg), "%s", strata_status_str(q));
+        return -1;
+    }
+    wait_flag(c, &r->done);
+    if (!r->done) {
+        r->status = STRATA_E_SFTP_CONNECTION_LOST;
+        snprintf(r->msg, sizeof(r->msg), "Connection closed");
+    }
+    return r->status == STRATA_OK ? 0 : -1;
+}
+
 /* Waits for r; on failure prints "what path: message" (unless quiet). */
-static int finish(struct sftp_client *c, strata_status qst, struct res *r, const char *what,
+static int finish(struct sftp_client *c, strata_status qst, struct sc_res *r, const char *what,
                   const char *path, int quiet)
 {
     if (qst != STRATA_OK) {
@@ -85,12 +89,7 @@ static int finish(struct sftp_client *c, strata_status qst, struct res *r, const
                                                 : strata_status_str(qst));
         return -1;
     }
-    wait_flag(c, &r->done);
-    if (!r->done) {
-        r->status = STRATA_E_SFTP_CONNECTION_LOST;
-        snprintf(r->msg, sizeof(r->msg), "Connection closed");
-    }
-    if (r->status != STRATA_OK) {
+    if (sc_wait(c, qst, r) != 0) {
         if (!quiet)
             fprintf(stderr, "%s \"%s\": %s\n", what, path, r->msg);
         return -1;
@@ -230,10 +229,10 @@ char *sc_abs(const struct sftp_client *c, const char *path)
 
 int sc_realpath(struct sftp_client *c, const char *path, char **out)
 {
-    struct res r = {0};
+    struct sc_res r = {0};
     *out = NULL;
     int rc =
-        finish(c, strata_sftp_realpath(c->s, path, on_reply, &r, NULL), &r, "realpath", path, 0);
+        finish(c, strata_sftp_realpath(c->s, path, sc_on_reply, &r, NULL), &r, "realpath", path, 0);
     if (rc == 0 && r.n_ents == 1 && (*out = r.ents[0].name) != NULL)
         r.ents[0].name = NULL;
     else
@@ -244,9 +243,9 @@ int sc_realpath(struct sftp_client *c, const char *path, char **out)
 
 int sc_stat(struct sftp_client *c, const char *path, int follow, strata_sftp_attrs *a, int quiet)
 {
-    struct res r = {0};
-    strata_status q = follow ? strata_sftp_stat(c->s, path, on_reply, &r, NULL)
-                             : strata_sftp_lstat(c->s, path, on_reply, &r, NULL);
+    struct sc_res r = {0};
+    strata_status q = follow ? strata_sftp_stat(c->s, path, sc_on_reply, &r, NULL)
+                             : strata_sftp_lstat(c->s, path, sc_on_reply, &r, NULL);
     int rc = finish(c, q, &r, "stat", path, quiet);
     *a = r.a;
     return rc;
@@ -254,71 +253,71 @@ int sc_stat(struct sftp_client *c, const char *path, int follow, strata_sftp_att
 
 int sc_setstat(struct sftp_client *c, const char *path, const strata_sftp_attrs *a)
 {
-    struct res r = {0};
-    return finish(c, strata_sftp_setstat(c->s, path, a, on_reply, &r, NULL), &r, "setstat", path,
+    struct sc_res r = {0};
+    return finish(c, strata_sftp_setstat(c->s, path, a, sc_on_reply, &r, NULL), &r, "setstat", path,
                   0);
 }
 
 int sc_lsetstat(struct sftp_client *c, const char *path, const strata_sftp_attrs *a)
 {
-    struct res r = {0};
+    struct sc_res r = {0};
     if (!strata_sftp_has_ext(c->s, "lsetstat@openssh.com", "1")) {
         fprintf(stderr, "Server does not support lsetstat@openssh.com extension\n");
         return -1;
     }
-    return finish(c, strata_sftp_lsetstat(c->s, path, a, on_reply, &r, NULL), &r, "remote lsetstat",
-                  path, 0);
+    return finish(c, strata_sftp_lsetstat(c->s, path, a, sc_on_reply, &r, NULL), &r,
+                  "remote lsetstat", path, 0);
 }
 
 int sc_mkdir(struct sftp_client *c, const char *path, uint32_t perm, int quiet)
 {
-    struct res r = {0};
+    struct sc_res r = {0};
     strata_sftp_attrs a = {.flags = STRATA_SFTP_ATTR_PERMISSIONS, .perm = perm};
-    return finish(c, strata_sftp_mkdir(c->s, path, &a, on_reply, &r, NULL), &r,
+    return finish(c, strata_sftp_mkdir(c->s, path, &a, sc_on_reply, &r, NULL), &r,
                   "Couldn't create directory", path, quiet);
 }
 
 int sc_rmdir(struct sftp_client *c, const char *path)
 {
-    struct res r = {0};
-    return finish(c, strata_sftp_rmdir(c->s, path, on_reply, &r, NULL), &r,
+    struct sc_res r = {0};
+    return finish(c, strata_sftp_rmdir(c->s, path, sc_on_reply, &r, NULL), &r,
                   "Couldn't remove directory", path, 0);
 }
 
 int sc_remove(struct sftp_client *c, const char *path)
 {
-    struct res r = {0};
-    return finish(c, strata_sftp_remove(c->s, path, on_reply, &r, NULL), &r, "Couldn't delete file",
-                  path, 0);
+    struct sc_res r = {0};
+    return finish(c, strata_sftp_remove(c->s, path, sc_on_reply, &r, NULL), &r,
+                  "Couldn't delete file", path, 0);
 }
 
 int sc_rename(struct sftp_client *c, const char *from, const char *to, int posix)
 {
-    struct res r = {0};
-    strata_status q = posix ? strata_sftp_posix_rename(c->s, from, to, on_reply, &r, NULL)
-                            : strata_sftp_rename(c->s, from, to, on_reply, &r, NULL);
+    struct sc_res r = {0};
+    strata_status q = posix ? strata_sftp_posix_rename(c->s, from, to, sc_on_reply, &r, NULL)
+                            : strata_sftp_rename(c->s, from, to, sc_on_reply, &r, NULL);
     return finish(c, q, &r, "Couldn't rename file", from, 0);
 }
 
 int sc_symlink(struct sftp_client *c, const char *target, const char *link)
 {
-    struct res r = {0};
-    return finish(c, strata_sftp_symlink(c->s, target, link, on_reply, &r, NULL), &r,
+    struct sc_res r = {0};
+    return finish(c, strata_sftp_symlink(c->s, target, link, sc_on_reply, &r, NULL), &r,
                   "Couldn't symlink file", link, 0);
 }
 
 int sc_hardlink(struct sftp_client *c, const char *from, const char *to)
 {
-    struct res r = {0};
-    return finish(c, strata_sftp_hardlink(c->s, from, to, on_reply, &r, NULL), &r,
+    struct sc_res r = {0};
+    return finish(c, strata_sftp_hardlink(c->s, from, to, sc_on_reply, &r, NULL), &r,
                   "Couldn't link file", to, 0);
 }
 
 int sc_statvfs(struct sftp_client *c, const char *path, strata_sftp_vfs *v)
 {
-    struct res r = {0};
-    int rc = finish(c, strata_sftp_statvfs(c->s, path, on_reply, &r, NULL), &r, "Couldn't statvfs",
-                    path, 0);
+    struct sc_res r = {0};
+    int rc = finish(c, strata_sftp_statvfs(c->s, path, sc_on_reply, &r, NULL), &r,
+                    "Couldn't statvfs", path, 0);
     *v = r.vfs;
     return rc;
 }
@@ -340,17 +339,17 @@ static int by_name(const void *a, const void *b)
 /* OPENDIR, READDIR until EOF, CLOSE. */
 int sc_readdir(struct sftp_client *c, const char *dir, struct sftp_entry **out, size_t *n)
 {
-    struct res r = {0};
+    struct sc_res r = {0};
     *out = NULL;
     *n = 0;
-    if (finish(c, strata_sftp_opendir(c->s, dir, on_reply, &r, NULL), &r, "Couldn't read directory",
-               dir, 0) != 0)
+    if (finish(c, strata_sftp_opendir(c->s, dir, sc_on_reply, &r, NULL), &r,
+               "Couldn't read directory", dir, 0) != 0)
         return -1;
     strata_sftp_handle h = r.h;
     int rc = 0;
     for (unsigned i = 0; i < 1000000u; i++) {
         r.done = 0;
-        if (finish(c, strata_sftp_readdir(c->s, &h, on_reply, &r, NULL), &r, "", dir, 1) != 0) {
+        if (finish(c, strata_sftp_readdir(c->s, &h, sc_on_reply, &r, NULL), &r, "", dir, 1) != 0) {
             if (r.status != STRATA_E_SFTP_EOF) {
                 fprintf(stderr, "Couldn't read directory \"%s\": %s\n", dir, r.msg);
                 rc = -1;
@@ -358,8 +357,8 @@ int sc_readdir(struct sftp_client *c, const char *dir, struct sftp_entry **out, 
             break;
         }
     }
-    struct res cr = {0};
-    (void)finish(c, strata_sftp_close(c->s, &h, on_reply, &cr, NULL), &cr, "close", dir, 1);
+    struct sc_res cr = {0};
+    (void)finish(c, strata_sftp_close(c->s, &h, sc_on_reply, &cr, NULL), &cr, "close", dir, 1);
     if (r.oom) {
         fprintf(stderr, "out of memory listing \"%s\"\n", dir);
         rc = -1;

@@ -37,6 +37,27 @@ struct sftp_entry {
     strata_sftp_attrs a;
 };
 
+/* One reply as a synchronous call waits for it (zero it before the
+ * request): its status and message, and what it carried. ents holds a NAME
+ * reply's entries (free with sc_entries_free); oom: some were lost. */
+struct sc_res {
+    int done;
+    strata_status status;
+    char msg[256];
+    strata_sftp_handle h;
+    strata_sftp_attrs a;
+    strata_sftp_vfs vfs;
+    struct sftp_entry *ents;
+    size_t n_ents, cap_ents;
+    int oom;
+};
+/* The reply callback filling a struct sc_res (user). */
+void sc_on_reply(void *user, const strata_sftp_reply *r);
+/* Turns the loop until r's reply is in, for the request whose queueing
+ * returned q (a refusal is r's status then); 0 when the reply says OK. A
+ * server gone first: STRATA_E_SFTP_CONNECTION_LOST, "Connection closed". */
+int sc_wait(struct sftp_client *c, strata_status q, struct sc_res *r);
+
 /* Transfer options. */
 struct sftp_xopts {
     int resume;   /* -a / reget / reput */

@@ -57,45 +57,6 @@ static strata_status source(void *user, uint64_t off, uint8_t *buf, size_t n, si
     return STRATA_OK;
 }
 
-struct hres {
-    int done;
-    strata_status status;
-    char msg[256];
-    strata_sftp_handle h;
-    strata_sftp_attrs a;
-};
-
-static void on_h(void *user, const strata_sftp_reply *r)
-{
-    struct hres *x = user;
-    x->done = 1;
-    x->status = r->status;
-    snprintf(x->msg, sizeof(x->msg), "%s",
-             r->message[0] ? r->message : strata_status_str(r->status));
-    x->h = r->handle;
-    x->a = r->attrs;
-}
-
-static int wait_res(struct sftp_client *c, strata_status q, struct hres *r)
-{
-    int alive = 1;
-    if (q != STRATA_OK) {
-        r->status = q;
-        snprintf(r->msg, sizeof(r->msg), "%s", strata_status_str(q));
-        return -1;
-    }
-    for (unsigned long i = 0; i < 100000000ul && !r->done && alive; i++) {
-        strata_sftp_app_kick(c->app);
-        if (strata_io_run_once(c->io, &alive) != STRATA_OK)
-            break;
-    }
-    if (!r->done) {
-        r->status = STRATA_E_SFTP_CONNECTION_LOST;
-        snprintf(r->msg, sizeof(r->msg), "Connection closed");
-    }
-    return r->status == STRATA_OK ? 0 : -1;
-}
-
 /* Runs x to its end with the meter; honours -l by holding back requests. */
 static strata_status run_xfer(struct sftp_client *c, strata_sftp_xfer *x, struct sftp_meter *m)
 {
@@ -129,8 +90,8 @@ static strata_status run_xfer(struct sftp_client *c, strata_sftp_xfer *x, struct
 
 static void close_remote(struct sftp_client *c, const strata_sftp_handle *h)
 {
-    struct hres r = {0};
-    (void)wait_res(c, strata_sftp_close(c->s, h, on_h, &r, NULL), &r);
+    struct sc_res r = {0};
+    (void)sc_wait(c, strata_sftp_close(c->s, h, sc_on_reply, &r, NULL), &r);
 }
 
 static const char *base_name(const char *p)
@@ -142,8 +103,9 @@ static const char *base_name(const char *p)
 static int get_file(struct sftp_client *c, const char *remote, const char *local,
                     const strata_sftp_attrs *ra, const struct sftp_xopts *o)
 {
-    struct hres r = {0};
-    if (wait_res(c, strata_sftp_open(c->s, remote, STRATA_SFTP_READ, NULL, on_h, &r, NULL), &r)) {
+    struct sc_res r = {0};
+    if (sc_wait(c, strata_sftp_open(c->s, remote, STRATA_SFTP_READ, NULL, sc_on_reply, &r, NULL),
+                &r)) {
         fprintf(stderr, "remote open(\"%s\"): %s\n", remote, r.msg);
         return -1;
     }
@@ -312,9 +274,9 @@ static int put_file(struct sftp_client *c, const char *local, const char *remote
         }
     }
     strata_sftp_attrs oa = {.flags = STRATA_SFTP_ATTR_PERMISSIONS, .perm = ls->st_mode & 0777};
-    struct hres r = {0};
+    struct sc_res r = {0};
     uint32_t fl = STRATA_SFTP_WRITE | STRATA_SFTP_CREAT | (o->resume ? 0u : STRATA_SFTP_TRUNC);
-    if (wait_res(c, strata_sftp_open(c->s, remote, fl, &oa, on_h, &r, NULL), &r)) {
+    if (sc_wait(c, strata_sftp_open(c->s, remote, fl, &oa, sc_on_reply, &r, NULL), &r)) {
         fprintf(stderr, "Couldn't open remote file \"%s\": %s\n", remote, r.msg);
         close(f.fd);
         return -1;
@@ -346,13 +308,13 @@ static int put_file(struct sftp_client *c, const char *local, const char *remote
                                 .perm = ls->st_mode & 07777,
                                 .atime = (uint32_t)ls->st_atime,
                                 .mtime = (uint32_t)ls->st_mtime};
-        struct hres sr = {0};
-        if (wait_res(c, strata_sftp_fsetstat(c->s, &h, &pa, on_h, &sr, NULL), &sr))
+        struct sc_res sr = {0};
+        if (sc_wait(c, strata_sftp_fsetstat(c->s, &h, &pa, sc_on_reply, &sr, NULL), &sr))
             fprintf(stderr, "Couldn't set attributes of \"%s\": %s\n", remote, sr.msg);
     }
     if (rc == 0 && o->fsync) {
-        struct hres fr = {0};
-        if (wait_res(c, strata_sftp_fsync(c->s, &h, on_h, &fr, NULL), &fr))
+        struct sc_res fr = {0};
+        if (sc_wait(c, strata_sftp_fsync(c->s, &h, sc_on_reply, &fr, NULL), &fr))
             fprintf(stderr, "Couldn't sync file \"%s\": %s\n", remote, fr.msg);
     }
     if (sc_alive(c))
