@@ -19,7 +19,9 @@
 # TLS 1.3, TLS_AES_128_GCM_SHA256, X25519 (the sink allows nothing else; the
 # Python programs get the same through OPENSSL_CONF, and the suites they
 # negotiated are checked), 16 KiB application writes.
-# Prints medians of REPS runs (MB/s and sender CPU s/GB) and ratios:
+# Prints medians of REPS runs (MB/s, sender CPU s/GB, and how busy the sink
+# was: its CPU seconds over its wall seconds for the data, from its own
+# report; near 1.00 the sink, not the sender, set the pace) and ratios:
 #   x (a)  = row / (a);
 #   x (b)  = strata / the BETTER (higher MB/s) of (b) and (b') at that depth
 #            (issue 5's target: >= 1.1 at every depth);
@@ -69,7 +71,7 @@ port=$((24000 + RANDOM % 20000))
 kv() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" $2"; }
 median() { printf '%s\n' "$@" | sort -g | awk 'NF {a[++n]=$1} END {print (n ? a[int((n+1)/2)] : "n/a")}'; }
 ratio() { awk -v x="$1" -v y="$2" 'BEGIN{ if (x + 0 > 0 && y + 0 > 0) printf "%.2f", x / y; else printf "-" }'; }
-row() { printf '%-7s %-36s %10s %10s %7s %7s %7s\n' "$@"; }
+row() { printf '%-7s %-36s %10s %10s %7s %7s %7s %9s\n' "$@"; }
 
 sink_start() { # MODE LAYERS: the tlsbench server on 127.0.0.1:$port, bounded wait until it listens
     "$TB" server --mode "$1" --layers "$2" --port "$port" --cert "$work/ec.crt" --key "$work/ec.key" \
@@ -99,23 +101,27 @@ once() { # KEY CMD...: one run; its MB/s and CPU s/GB go to the lists of KEY
     fi
     MBS[$key]+=" $(kv MBps "$line")"
     CPUS[$key]+=" $(kv cpu_s_per_GB "$line")"
+    # The sink's report of this connection (written before its reply 'K').
+    s=$(grep '^server_conn' "$work/srv.log" 2>/dev/null | tail -1)
+    [ -z "$s" ] || BUSY[$key]+=" $(awk -v w="$(kv data_s "$s")" -v c="$(kv cpu_s "$s")" \
+        'BEGIN {printf "%.2f", (w > 0 ? c / w : 0)}')"
 }
 med() { # KEY: sets MB and CPU, the medians of KEY's runs
     # shellcheck disable=SC2086 # the lists are space-separated on purpose
-    MB=$(median ${MBS[$1]-}) CPU=$(median ${CPUS[$1]-})
+    MB=$(median ${MBS[$1]-}) CPU=$(median ${CPUS[$1]-}) SB=$(median ${BUSY[$1]-})
 }
 run() { # CMD...: REPS runs of one sender; sets MB and CPU (medians)
-    MBS[one]='' CPUS[one]=''
+    MBS[one]='' CPUS[one]='' BUSY[one]=''
     for _ in $(seq "$REPS"); do once one "$@"; done
     med one
 }
-declare -A MBS CPUS
+declare -A MBS CPUS BUSY
 
 twisted() { # LAYERS: (c) against the running sink, if Twisted runs at this depth; sets twmb, twcpu
-    twmb='' twcpu=''
+    twmb='' twcpu='' twsb=''
     [[ " $TW_LAYERS " == *" $1 "* ]] || return 0
     run "${TWC[@]}" --layers "$1" --port "$port" --ca "$work/ec.crt" --bytes "$PY_BYTES"
-    twmb=$MB twcpu=$CPU
+    twmb=$MB twcpu=$CPU twsb=$SB
 }
 
 twisted_pair() { # LAYERS: (c') Twisted client to the peers' Twisted server; sets tsmb, tscpu
@@ -134,12 +140,12 @@ twisted_pair() { # LAYERS: (c') Twisted client to the peers' Twisted server; set
 echo "onion benchmark: $((BYTES >> 20)) MiB per run (Twisted $((PY_BYTES >> 20)) MiB), median of $REPS," \
     "$(date -u +%FT%TZ)"
 echo "x (b): strata against the better of (b) and (b'); x (tw): strata against (c) Twisted, or (c')"
-row layers sender "MB/s" "CPU s/GB" "x (a)" "x (b)" "x (tw)"
+row layers sender "MB/s" "CPU s/GB" "x (a)" "x (b)" "x (tw)" "sink busy"
 amb=
 for L in $LAYERS; do
     sink_start pair "$L"
     f=$((16384 - 22 * (L - 1)))
-    MBS=() CPUS=()
+    MBS=() CPUS=() BUSY=()
     # The C senders take turns, rep after rep, so a slow spell of the
     # machine falls on all of them alike.
     for _ in $(seq "$REPS"); do
@@ -153,24 +159,24 @@ for L in $LAYERS; do
     if [ "$L" = 1 ]; then # (a): TLS straight on the socket
         med a
         amb=$MB
-        row 1 "(a) OpenSSL SSL_write on socket" "$MB" "$CPU" 1.00 - -
+        row 1 "(a) OpenSSL SSL_write on socket" "$MB" "$CPU" 1.00 - - "$SB"
     fi
     med b
     bmb=$MB
-    row "$L" "(b) OpenSSL onion, BIO pairs" "$MB" "$CPU" "$(ratio "$MB" "$amb")" - -
+    row "$L" "(b) OpenSSL onion, BIO pairs" "$MB" "$CPU" "$(ratio "$MB" "$amb")" - - "$SB"
     if [ "$L" != 1 ]; then
         med b2
-        row "$L" "(b') BIO pairs, inner records $f" "$MB" "$CPU" "$(ratio "$MB" "$amb")" - -
+        row "$L" "(b') BIO pairs, inner records $f" "$MB" "$CPU" "$(ratio "$MB" "$amb")" - - "$SB"
         bmb=$(awk -v x="$bmb" -v y="$MB" 'BEGIN{ print (y + 0 > x + 0 ? y : x) }')
     fi
     med s
-    smb=$MB scpu=$CPU
+    smb=$MB scpu=$CPU ssb=$SB
     twisted "$L"
     sink_stop
     twisted_pair "$L"
-    [ -z "$twmb" ] || row "$L" "(c) Twisted TLSMemoryBIOProtocol" "$twmb" "$twcpu" "$(ratio "$twmb" "$amb")" - -
+    [ -z "$twmb" ] || row "$L" "(c) Twisted TLSMemoryBIOProtocol" "$twmb" "$twcpu" "$(ratio "$twmb" "$amb")" - - "$twsb"
     [ -z "$tsmb" ] || row "$L" "(c') Twisted to Twisted's server" "$tsmb" "$tscpu" "$(ratio "$tsmb" "$amb")" \
-        - "$(ratio "$smb" "$tsmb")"
+        - "$(ratio "$smb" "$tsmb")" -
     row "$L" "strata stack, io driver" "$smb" "$scpu" "$(ratio "$smb" "$amb")" "$(ratio "$smb" "$bmb")" \
-        "$(ratio "$smb" "$twmb")"
+        "$(ratio "$smb" "$twmb")" "$ssb"
 done

@@ -14,6 +14,13 @@
 #   - scpget and scpput: the same file with strata scp against OpenSSH's scp
 #     (both over SFTP, OpenSSH 9's default); scpOget and scpOput: both with
 #     -O (the legacy scp protocol, the remote running Debian's scp).
+# Beside each client's figures: srv_cpu, the CPU seconds the rest of the
+# machine spent during the run (all CPUs' busy time from /proc/stat, less
+# the client's own): sshd, sftp-server (or scp) and the kernel's work for
+# them, so run it on an otherwise idle machine. When a client's wall time
+# comes out equal to its srv_cpu, the server side, which hands the data
+# from sshd to sftp-server and back through a pipe, worked the whole time
+# and set the pace, not the client.
 # VERBOSE=1 prints every run. Quick run: SIZE_MB=64 SMALL_FILES=500 bash bench/run-sftp.sh   (OPS picks
 # some of: get put rget rput scpget scpput scpOget scpOput)
 set -euo pipefail
@@ -72,7 +79,10 @@ verify() {
     esac || { echo "COPY MISMATCH: $2 $1" >&2; touch "$WORK/mismatch"; }
 }
 
-# once NAME CIPHER OP: one run; prints "wall cpu" (seconds).
+# The machine's busy CPU time so far, in clock ticks (user nice system irq softirq steal).
+busy_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }
+
+# once NAME CIPHER OP: one run; prints "wall cpu srv_cpu" (seconds).
 once() {
     local who=$1 cipher=$2 op=$3 batch=$WORK/b.$3
     rm -rf "$L/dl" "$L/small.dl" "$R/up" "$R/small.up"
@@ -86,32 +96,39 @@ once() {
     scpOput) tool=(scp) args=(-O "${opts[@]:0:12}" -q "$L/big" "root@127.0.0.1:$R/up") ;;
     esac
     [ "$who" = strata ] && tool=("$STRATA" "${tool[@]}")
+    local b0 b1
+    b0=$(busy_ticks)
     (cd "$L" && /usr/bin/time -f "%e %U %S" -o "$WORK/t" "${tool[@]}" "${args[@]}" >/dev/null)
+    b1=$(busy_ticks)
     verify "$op" "$who"
-    local w u s
+    local w u s r
     read -r w u s <"$WORK/t"
-    [ -z "${VERBOSE:-}" ] || echo "  $who $cipher $op: ${w}s wall, ${u}s user, ${s}s sys" >&2
-    echo "$w $(echo "$u + $s" | bc -l)"
+    r=$(echo "($b1 - $b0) / $HZ - $u - $s" | bc -l)
+    [ -z "${VERBOSE:-}" ] || printf '  %s %s %s: %ss wall, %ss user, %ss sys, server side %.2fs CPU\n' \
+        "$who" "$cipher" "$op" "$w" "$u" "$s" "$r" >&2
+    echo "$w $(echo "$u + $s" | bc -l) $r"
 }
 
+HZ=$(getconf CLK_TCK)
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 # pair CIPHER OP: an untimed round, then RUNS rounds, strata then OpenSSH in each (so drift in the
 # machine's load hits both alike); prints "s_wall s_cpu o_wall o_cpu", the
 # medians.
 pair() {
-    local sw=() sc=() ow=() oc=() w c
+    local sw=() sc=() ow=() oc=() sr=() orr=() w c r
     # One untimed round first: the first copy into fresh memory cost twice
     # the system time of the ones after it (seen 2.98 s against 1.1-1.5 s).
     once strata "$1" "$2" >/dev/null
     once openssh "$1" "$2" >/dev/null
     for _ in $(seq 1 "$RUNS"); do
-        read -r w c < <(once strata "$1" "$2")
-        sw+=("$w") sc+=("$c")
-        read -r w c < <(once openssh "$1" "$2")
-        ow+=("$w") oc+=("$c")
+        read -r w c r < <(once strata "$1" "$2")
+        sw+=("$w") sc+=("$c") sr+=("$r")
+        read -r w c r < <(once openssh "$1" "$2")
+        ow+=("$w") oc+=("$c") orr+=("$r")
     done
-    echo "$(median "${sw[@]}") $(median "${sc[@]}") $(median "${ow[@]}") $(median "${oc[@]}")"
+    echo "$(median "${sw[@]}") $(median "${sc[@]}") $(median "${ow[@]}") $(median "${oc[@]}")" \
+        "$(median "${sr[@]}") $(median "${orr[@]}")"
 }
 
 printf 'get big dl\n' >"$WORK/b.get"
@@ -121,11 +138,11 @@ printf 'cd %s\nput -r small small.up\n' "$R" >"$WORK/b.rput"
 sed -i "1i cd $R" "$WORK/b.get"
 
 echo "sftp benchmark: ${SIZE_MB} MiB file, ${SMALL_FILES} files of ${SMALL_BYTES} B in $(df -P "$WORK" | awk 'NR == 2 {print $1}'), loopback sshd ${SSHD:-/usr/sbin/sshd} (client: Debian's $(ssh -V 2>&1 | cut -d, -f1)), median of $RUNS, turns taken"
-printf '%-18s %-12s %10s %10s %8s %8s %8s %8s %7s %7s\n' cipher op strata_MB/s ossh_MB/s \
-    strata_cpu ossh_cpu x_tput x_cpu tput_ok cpu_ok
+printf '%-18s %-12s %10s %10s %8s %8s %8s %8s %7s %7s %8s %8s %8s\n' cipher op strata_MB/s ossh_MB/s \
+    strata_cpu ossh_cpu x_tput x_cpu tput_ok cpu_ok s_wall s_srvcpu o_srvcpu
 for cipher in $CIPHERS; do
     for op in ${OPS:-get put rget rput scpget scpput}; do
-        read -r sw sc ow oc < <(pair "$cipher" "$op")
+        read -r sw sc ow oc sr orr < <(pair "$cipher" "$op")
         case $op in
         get | put | scp*) mb=$SIZE_MB goal=1.2 ;;
         *) mb=$(echo "$SMALL_FILES * $SMALL_BYTES / 1048576" | bc -l) goal=1.5 ;;
@@ -136,8 +153,8 @@ for cipher in $CIPHERS; do
         xc=$(echo "$sc / ($oc + 0.0001)" | bc -l)
         tok=$([ "$(echo "$xt >= $goal" | bc -l)" = 1 ] && echo yes || echo no)
         cok=$([ "$(echo "$xc <= 0.8" | bc -l)" = 1 ] && echo yes || echo no)
-        printf '%-18s %-12s %10.1f %10.1f %8.2f %8.2f %8.2f %8.2f %7s %7s\n' "${cipher%@*}" "$op" \
-            "$st" "$ot" "$sc" "$oc" "$xt" "$xc" "$tok" "$cok"
+        printf '%-18s %-12s %10.1f %10.1f %8.2f %8.2f %8.2f %8.2f %7s %7s %8.2f %8.2f %8.2f\n' \
+            "${cipher%@*}" "$op" "$st" "$ot" "$sc" "$oc" "$xt" "$xc" "$tok" "$cok" "$sw" "$sr" "$orr"
     done
 done
 [ ! -e "$WORK/mismatch" ] || { echo "COPY MISMATCH"; exit 1; }
