@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ct_wrap.h"
 #include "testutil.h"
 
 static void test_u32_u64_roundtrip(void **state)
@@ -358,6 +359,35 @@ static void test_ct_and_zero(void **state)
         assert_int_equal(a[i], 0);
 }
 
+/* The compare is OpenSSL's constant-time one and the wipe OpenSSL's, which
+ * the compiler cannot drop (ct_wrap.c counts the calls): a memcmp or a
+ * memset in their place would pass the test above but not this one. */
+static void test_ct_and_zero_use_openssl(void **state)
+{
+    (void)state;
+    uint8_t a[48] = {1}, b[48] = {1};
+    unsigned before = ct_calls.memcmp_calls;
+    assert_true(strata_ct_equal(a, b, sizeof(a)));
+    b[0] = 2;
+    assert_false(strata_ct_equal(a, b, sizeof(a)));
+    assert_int_equal(ct_calls.memcmp_calls, before + 2);
+    assert_int_equal(ct_calls.memcmp_last_n, sizeof(a));
+
+    before = ct_calls.cleanse_calls;
+    strata_memzero(a, 17);
+    assert_int_equal(ct_calls.cleanse_calls, before + 1);
+    assert_ptr_equal(ct_calls.cleanse_last_p, a);
+    assert_int_equal(ct_calls.cleanse_last_n, 17);
+
+    uint8_t *s = malloc(40);
+    assert_non_null(s);
+    memset(s, 9, 40);
+    before = ct_calls.cleanse_calls;
+    strata_free_secret(s, 40);
+    assert_int_equal(ct_calls.cleanse_calls, before + 1);
+    assert_int_equal(ct_calls.cleanse_last_n, 40);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -374,6 +404,7 @@ int main(void)
         cmocka_unit_test(test_release_gives_back_empty_storage),
         cmocka_unit_test(test_status_table),
         cmocka_unit_test(test_ct_and_zero),
+        cmocka_unit_test(test_ct_and_zero_use_openssl),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

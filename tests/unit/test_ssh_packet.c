@@ -15,6 +15,7 @@
 #include <openssl/evp.h>
 #include <openssl/params.h>
 
+#include "ct_wrap.h"
 #include "ssh/packet.h"
 #include "testutil.h"
 
@@ -468,6 +469,51 @@ static void test_flipped_bit_in_each_region(void **state)
     }
 }
 
+/* Every MAC and tag strata checks itself goes through CRYPTO_memcmp, once
+ * per packet, over the whole tag, whether it matches or not (ct_wrap.c
+ * counts the calls; a memcmp in packet.c or chachapoly.c would fail this).
+ * GCM's tag is checked inside OpenSSL's EVP and is not counted. */
+static void test_mac_compared_in_constant_time(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *cipher, *mac;
+        size_t tag;
+    } combos[] = {
+        {"aes128-ctr", "hmac-sha2-256", 32},
+        {"aes256-ctr", "hmac-sha2-512-etm@openssh.com", 64},
+        {"aes192-cbc", "hmac-sha1-96", 12},
+        {"aes128-ctr", "hmac-sha1-96-etm@openssh.com", 12},
+        {"aes128-ctr", "umac-64@openssh.com", 8},
+        {"aes192-cbc", "umac-128-etm@openssh.com", 16},
+        {"chacha20-poly1305@openssh.com", NULL, 16},
+    };
+    uint8_t payload[77];
+    tu_fill(payload, sizeof(payload), 5);
+    for (size_t c = 0; c < N(combos); c++) {
+        struct ssh_pkt_dir *o, *i;
+        pair(combos[c].cipher, combos[c].mac, "none", &o, &i);
+        strata_buf wire, bad;
+        strata_buf_init(&wire, 0);
+        strata_buf_init(&bad, 0);
+        seal(o, payload, sizeof(payload), &wire);
+        seal(o, payload, sizeof(payload), &bad);
+        bad.data[strata_buf_len(&bad) - 1] ^= 0x80; /* the tag's last byte */
+        unsigned before = ct_calls.memcmp_calls;
+        open_expect(i, &wire, payload, sizeof(payload));
+        assert_int_equal(ct_calls.memcmp_calls, before + 1);
+        assert_int_equal(ct_calls.memcmp_last_n, combos[c].tag);
+        before = ct_calls.memcmp_calls;
+        open_fails(i, &bad, STRATA_E_SSH_MAC, NULL);
+        assert_int_equal(ct_calls.memcmp_calls, before + 1);
+        assert_int_equal(ct_calls.memcmp_last_n, combos[c].tag);
+        strata_buf_free(&wire);
+        strata_buf_free(&bad);
+        strata__ssh_pkt_dir_free(o);
+        strata__ssh_pkt_dir_free(i);
+    }
+}
+
 static void test_truncated_waits(void **state)
 {
     (void)state;
@@ -879,6 +925,7 @@ int main(void)
         cmocka_unit_test(test_sequence_wraps_at_2_32),
         cmocka_unit_test(test_length_refusals),
         cmocka_unit_test(test_flipped_bit_in_each_region),
+        cmocka_unit_test(test_mac_compared_in_constant_time),
         cmocka_unit_test(test_truncated_waits),
         cmocka_unit_test(test_reference_ctr_hmac),
         cmocka_unit_test(test_reference_ctr_etm_parts),
