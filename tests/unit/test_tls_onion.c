@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sslw_wrap.h"
 #include "testutil.h"
 #include "onion_property.h"
 #include "tls_testcerts.h"
@@ -640,6 +641,57 @@ static void test_records_not_copied_between_layers(void **state)
     direct_case(65536, 1);
 }
 
+/* Plaintext goes into SSL_write_ex straight from the application's bytes,
+ * one full record at a time, on every layer of a two-layer stack's top and
+ * on a single layer: 64 KiB written at once are four 16 KiB records (top
+ * layer of one) or records fitted to the layer beneath (two), each taken
+ * from the caller's buffer, with no copy into the layer first. */
+static void test_plaintext_not_copied_before_ssl_write(void **state)
+{
+    (void)state;
+    for (int depth = 1; depth <= 2; depth++) {
+        struct bulk k = {.rng = 5};
+        assert_ok(strata_stack_new(NULL, &k.a));
+        assert_ok(strata_stack_new(NULL, &k.b));
+        for (int i = 0; i < depth; i++) {
+            assert_ok(strata_stack_push(k.a, make_tls(1, 0, NULL), NULL, 0));
+            assert_ok(strata_stack_push(k.b, make_tls(0, 0, NULL), NULL, 0));
+        }
+        pump_all(&k);
+        static uint8_t data[65536];
+        for (size_t i = 0; i < sizeof(data); i++)
+            data[i] = (uint8_t)(i * 7);
+        sslw_watch = (struct sslw_watch){.lo = data, .hi = data + sizeof(data)};
+        size_t used = 0;
+        assert_ok(strata_stack_app_write(k.a, data, sizeof(data), &used));
+        const struct sslw_watch w = sslw_watch;
+        sslw_watch = (struct sslw_watch){0};
+        print_message("depth %d: %zu of %zu bytes taken, %u SSL_write_ex calls, %u from the "
+                      "caller's buffer (%zu bytes)\n",
+                      depth, used, sizeof(data), w.calls, w.inside, w.inside_bytes);
+        /* The top layer writes whole records from data; only a tail shorter
+         * than a record may be held back (copied) for the next write. */
+        assert_true(w.inside >= 3);
+        assert_true(w.inside_bytes + 16384 > used);
+        assert_true(w.inside_bytes <= used);
+        assert_ok(strata_stack_flush(k.a));
+        pump_all(&k);
+        size_t got = 0, n;
+        strata_status st;
+        const uint8_t *p = strata_stack_app_in(k.b, &n, &st);
+        for (int it = 0; it < 1000 && p && n; it++) {
+            assert_memory_equal(p, data + got, n);
+            got += n;
+            strata_stack_app_ack(k.b, n);
+            pump_all(&k);
+            p = strata_stack_app_in(k.b, &n, &st);
+        }
+        assert_int_equal(got, used);
+        strata_stack_free(k.a);
+        strata_stack_free(k.b);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -653,6 +705,7 @@ int main(void)
         cmocka_unit_test(test_corked_tail_waits_for_flush),
         cmocka_unit_test(test_records_fit_the_layer_beneath),
         cmocka_unit_test(test_records_not_copied_between_layers),
+        cmocka_unit_test(test_plaintext_not_copied_before_ssl_write),
         cmocka_unit_test(test_unclean_end_behind_full_buffer),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
