@@ -642,10 +642,10 @@ static void test_records_not_copied_between_layers(void **state)
 }
 
 /* Plaintext goes into SSL_write_ex straight from the application's bytes,
- * one full record at a time, on every layer of a two-layer stack's top and
- * on a single layer: 64 KiB written at once are four 16 KiB records (top
- * layer of one) or records fitted to the layer beneath (two), each taken
- * from the caller's buffer, with no copy into the layer first. */
+ * one full record at a time, at the top of a one- and a two-layer stack:
+ * 64 KiB written at once are four 16 KiB records (one layer) or four records
+ * fitted to the layer beneath (two), each taken from the caller's buffer,
+ * with no copy into the layer first. */
 static void test_plaintext_not_copied_before_ssl_write(void **state)
 {
     (void)state;
