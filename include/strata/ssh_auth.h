@@ -58,6 +58,10 @@ typedef strata_status (*strata_ssh_sign_fn)(void *ctx, const char *alg, const ui
 enum strata_ssh_prompt_kind {
     STRATA_SSH_PROMPT_PASSWORD = 1, /* one prompt, not echoed */
     STRATA_SSH_PROMPT_KBDINT = 2,   /* an INFO_REQUEST: name, instruction, n prompts */
+    /* an encrypted key's passphrase, asked once the server accepted the
+     * key: one prompt, "Enter passphrase for key 'COMMENT': ", not echoed;
+     * attempt counts the tries for that key */
+    STRATA_SSH_PROMPT_PASSPHRASE = 3,
 };
 
 /* Every pointer is borrowed and valid only during the callback. */
@@ -125,6 +129,24 @@ STRATA_API STRATA_MUST_CHECK strata_status strata_ssh_auth_add_key(strata_ssh_au
                                                                    const uint8_t *cert_blob,
                                                                    size_t cert_len,
                                                                    const char *comment);
+/* Adds a private key file (openssh-key-v1 or PEM, key_file copied) whose
+ * passphrase is asked only if the server accepts the key, as OpenSSH does:
+ * the key is offered by its public blob (pub_blob, copied; NULL for an
+ * openssh-key-v1 file, which carries its public key in clear; an encrypted
+ * PEM file needs its ".pub" blob), and on PK_OK the prompt callback is asked
+ * with kind STRATA_SSH_PROMPT_PASSPHRASE, at once or later (STRATA_PENDING,
+ * then strata_ssh_auth_answer with one answer). A wrong passphrase asks
+ * again, up to password_attempts times for that key; a declined prompt, an
+ * empty answer, no prompt callback or the last wrong answer skip the key and
+ * the next identity or method is tried (each reported through progress). A
+ * file that is not encrypted is parsed at once and added as by _add_key.
+ * comment (copied, may be NULL) names the key in the prompt and messages.
+ * Errors: the file's parse errors (E_FORMAT ...), E_SSH_KEY_ENCRYPTED for an
+ * encrypted PEM file without pub_blob, E_USAGE for a pub_blob that does not
+ * parse. */
+STRATA_API STRATA_MUST_CHECK strata_status
+strata_ssh_auth_add_key_file(strata_ssh_auth *a, const uint8_t *key_file, size_t key_len,
+                             const uint8_t *pub_blob, size_t pub_len, const char *comment);
 /* Adds a public key (or certificate) blob (copied) whose signatures come from
  * sign (an agent). sign_ctx is borrowed and must live as long as a. */
 STRATA_API STRATA_MUST_CHECK strata_status
@@ -145,7 +167,8 @@ STRATA_API STRATA_MUST_CHECK strata_status strata_ssh_auth_start(strata_ssh_auth
  * of place or malformed. */
 STRATA_API STRATA_MUST_CHECK strata_status strata_ssh_auth_packet(strata_ssh_auth *a,
                                                                   const uint8_t *payload, size_t n);
-/* Answers a pending prompt: n answers (NUL-terminated, copied). answers NULL
+/* Answers a pending prompt: n answers (NUL-terminated, copied; a
+ * passphrase is used for the call and not kept). answers NULL
  * declines (the method is given up). */
 STRATA_API STRATA_MUST_CHECK strata_status strata_ssh_auth_answer(strata_ssh_auth *a,
                                                                   const char *const *answers,

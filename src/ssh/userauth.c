@@ -335,6 +335,11 @@ strata_status strata_ssh_auth_answer(strata_ssh_auth *a, const char *const *answ
     if (a->state != A_PENDING)
         return a->state == A_FAILED ? a->err.status : STRATA_E_STATE;
     a->state = A_WAIT;
+    if (a->pend_passphrase) {
+        if (answers && n != 1)
+            return strata__ssh_auth_fail(a, STRATA_E_USAGE, "%zu answers given for 1 prompt", n);
+        return strata__ssh_auth_pk_passphrase(a, answers ? answers[0] : NULL);
+    }
     if (!answers)
         return strata__ssh_auth_give_up(a);
     if (n != a->pend_n)

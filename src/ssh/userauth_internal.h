@@ -32,6 +32,9 @@ struct ssh_ident {
     strata_ssh_sign_fn sign;
     void *sign_ctx;
     char *comment;
+    uint8_t *key_file; /* an encrypted key file, parsed once its passphrase comes */
+    size_t key_file_len;
+    unsigned pp_tries; /* passphrase prompts for it so far */
 };
 
 enum ssh_auth_state { A_IDLE, A_WAIT, A_PENDING, A_DONE, A_FAILED };
@@ -66,6 +69,7 @@ struct strata_ssh_auth {
     const char *cur_alg;      /* publickey: its algorithm (static) */
     int cur_signed;           /* publickey: the request in flight was signed */
     size_t pend_n;            /* answers expected by _answer */
+    int pend_passphrase;      /* the pending prompt is an encrypted key's passphrase */
     const char *done_method;
 };
 
@@ -78,6 +82,14 @@ strata_status strata__ssh_auth_req_head(struct strata_ssh_auth *a, strata_buf *b
                                         const char *method);
 /* Sends b's bytes (and counts the request). */
 strata_status strata__ssh_auth_send(struct strata_ssh_auth *a, const strata_buf *b);
+/* A prompt of one answer, not echoed (password, passphrase); text is
+ * borrowed and must outlive the prompt's use. */
+strata_ssh_prompt strata__ssh_auth_hidden_prompt(const struct strata_ssh_auth *a,
+                                                 enum strata_ssh_prompt_kind kind,
+                                                 const char *const *text, unsigned attempt);
+/* The passphrase answered for the encrypted key in flight (NULL: declined):
+ * decrypts it and signs, asks again, or skips the key. */
+strata_status strata__ssh_auth_pk_passphrase(struct strata_ssh_auth *a, const char *pass);
 /* 1 when the comma list holds name. */
 int strata__ssh_list_has(const char *list, const char *name);
 /* Replaces control characters (other than newline and tab) by '?', so a

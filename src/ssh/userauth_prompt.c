@@ -33,19 +33,28 @@ static strata_status ask(struct strata_ssh_auth *a, const strata_ssh_prompt *p)
     return strata__ssh_auth_send_answers(a, answers, p->n_prompts);
 }
 
-strata_status strata__ssh_auth_password_start(struct strata_ssh_auth *a)
+strata_ssh_prompt strata__ssh_auth_hidden_prompt(const struct strata_ssh_auth *a,
+                                                 enum strata_ssh_prompt_kind kind,
+                                                 const char *const *text, unsigned attempt)
 {
-    static const char *const prompts[1] = {"Password: "};
     static const int echo[1] = {0};
-    strata_ssh_prompt p = {.kind = STRATA_SSH_PROMPT_PASSWORD,
+    strata_ssh_prompt p = {.kind = kind,
                            .user = a->user,
                            .host = a->host,
                            .name = "",
                            .instruction = "",
                            .n_prompts = 1,
-                           .prompts = prompts,
+                           .prompts = text,
                            .echo = echo,
-                           .attempt = a->pw_tries};
+                           .attempt = attempt};
+    return p;
+}
+
+strata_status strata__ssh_auth_password_start(struct strata_ssh_auth *a)
+{
+    static const char *const prompts[1] = {"Password: "};
+    strata_ssh_prompt p =
+        strata__ssh_auth_hidden_prompt(a, STRATA_SSH_PROMPT_PASSWORD, prompts, a->pw_tries);
     return ask(a, &p);
 }
 

@@ -4,20 +4,26 @@
  * Each identity is first offered without a signature (a query); only when
  * the server answers PK_OK with the same algorithm and blob do we sign. The
  * signed data is the session identifier followed by the request itself.
+ * An encrypted key file is offered by its public key, and its passphrase is
+ * asked for only then (the prompt may answer later).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <openssl/crypto.h>
 
 #include "base/error_internal.h"
 #include "ssh/hostkey.h"
 #include "ssh/sshkey_internal.h"
 #include "ssh/userauth_internal.h"
+#include "strata/ssh_keys.h"
 
 void strata__ssh_ident_clear(struct ssh_ident *id)
 {
     free(id->blob);
     free(id->type);
     free(id->comment);
+    OPENSSL_clear_free(id->key_file, id->key_file_len);
     EVP_PKEY_free(id->priv);
     memset(id, 0, sizeof *id);
 }
@@ -107,6 +113,57 @@ strata_status strata_ssh_auth_add_key(strata_ssh_auth *a, EVP_PKEY *priv, const 
     return r;
 }
 
+strata_status strata_ssh_auth_add_key_file(strata_ssh_auth *a, const uint8_t *key_file,
+                                           size_t key_len, const uint8_t *pub_blob, size_t pub_len,
+                                           const char *comment)
+{
+    if (!key_file || key_len == 0 || (pub_blob && pub_len == 0))
+        return STRATA_E_USAGE;
+    if (a->state != A_IDLE)
+        return STRATA_E_STATE;
+    /* Not encrypted: the key now, as _add_key. */
+    strata_ssh_privkey *k = NULL;
+    strata_status r = strata_ssh_privkey_parse(key_file, key_len, NULL, &k, &a->err);
+    if (r == STRATA_OK) {
+        r = strata_ssh_auth_add_key(a, strata_ssh_privkey_pkey(k), NULL, 0, comment);
+        strata_ssh_privkey_free(k);
+        return r;
+    }
+    if (r != STRATA_E_SSH_KEY_ENCRYPTED)
+        return r;
+    uint8_t *peeked = NULL;
+    size_t peeked_len = 0;
+    int encrypted = 0;
+    if (!pub_blob) {
+        if ((r = strata_ssh_privkey_peek(key_file, key_len, &peeked, &peeked_len, &encrypted,
+                                         &a->err)) != STRATA_OK)
+            return r;
+        pub_blob = peeked;
+        pub_len = peeked_len;
+    }
+    strata_error_clear(&a->err);
+    struct ssh_ident id = {0};
+    if ((r = ident_blob(a, &id, pub_blob, pub_len, NULL)) != STRATA_OK && !peeked) {
+        char why[STRATA_ERROR_MSG_MAX];
+        snprintf(why, sizeof why, "%s", strata_error_message(&a->err));
+        r = strata__error_reset(&a->err, STRATA_E_USAGE, "the public key given for %.200s: %s",
+                                comment ? comment : "the key file", why);
+    }
+    free(peeked);
+    if (r == STRATA_OK && !(id.key_file = malloc(key_len)))
+        r = STRATA_E_NOMEM;
+    if (r == STRATA_OK) {
+        memcpy(id.key_file, key_file, key_len);
+        id.key_file_len = key_len;
+        if (comment && !(id.comment = strdup(comment)))
+            r = STRATA_E_NOMEM;
+    }
+    if (r == STRATA_OK && (r = add_ident(a, &id)) == STRATA_OK)
+        return STRATA_OK;
+    strata__ssh_ident_clear(&id);
+    return r;
+}
+
 strata_status strata_ssh_auth_add_signer(strata_ssh_auth *a, const uint8_t *blob, size_t blob_len,
                                          strata_ssh_sign_fn sign, void *sign_ctx,
                                          const char *comment)
@@ -190,6 +247,88 @@ strata_status strata__ssh_auth_pk_query(struct strata_ssh_auth *a)
     return r;
 }
 
+static strata_status pk_sign(struct strata_ssh_auth *a);
+
+/* The key in flight is skipped (why: for progress); the next one, or the
+ * next method, is tried. */
+static strata_status skip_key(struct strata_ssh_auth *a, const char *why)
+{
+    const struct ssh_ident *id = &a->ids[a->cur_id];
+    if (a->progress) {
+        char line[400];
+        snprintf(line, sizeof line, "skipped key %.200s: %s", id->comment ? id->comment : id->type,
+                 why);
+        a->progress(a->cb_user, "publickey", line);
+    }
+    return strata__ssh_auth_give_up(a);
+}
+
+/* Asks for the passphrase of the encrypted key in flight (the server
+ * accepted it): decrypts and signs at once, or leaves the engine pending. */
+static strata_status ask_passphrase(struct strata_ssh_auth *a)
+{
+    struct ssh_ident *id = &a->ids[a->cur_id];
+    if (!a->prompt)
+        return skip_key(a, "it is encrypted and there is no one to ask for its passphrase");
+    if (id->pp_tries >= a->password_attempts)
+        return skip_key(a, "no right passphrase");
+    id->pp_tries++;
+    char text[300];
+    snprintf(text, sizeof text,
+             "Enter passphrase for key '%.200s': ", id->comment ? id->comment : id->type);
+    const char *const prompts[1] = {text};
+    strata_ssh_prompt p =
+        strata__ssh_auth_hidden_prompt(a, STRATA_SSH_PROMPT_PASSPHRASE, prompts, id->pp_tries);
+    const char *answers[1] = {NULL};
+    a->pend_n = 1;
+    strata_status r = a->prompt(a->cb_user, &p, answers);
+    if (r == STRATA_PENDING) {
+        a->pend_passphrase = 1;
+        a->state = A_PENDING;
+        return STRATA_PENDING;
+    }
+    return strata__ssh_auth_pk_passphrase(a, r == STRATA_OK ? answers[0] : NULL);
+}
+
+strata_status strata__ssh_auth_pk_passphrase(struct strata_ssh_auth *a, const char *pass)
+{
+    struct ssh_ident *id = &a->ids[a->cur_id];
+    a->pend_passphrase = 0;
+    if (!pass || !*pass)
+        return skip_key(a, "no passphrase given");
+    strata_error kerr = {0};
+    strata_ssh_privkey *k = NULL;
+    strata_status r = strata_ssh_privkey_parse(id->key_file, id->key_file_len, pass, &k, &kerr);
+    if (r == STRATA_E_PASSPHRASE) {
+        if (a->progress) {
+            char line[300];
+            snprintf(line, sizeof line, "wrong passphrase for key %.200s",
+                     id->comment ? id->comment : id->type);
+            a->progress(a->cb_user, "publickey", line);
+        }
+        return ask_passphrase(a);
+    }
+    if (r != STRATA_OK)
+        return skip_key(a, strata_error_message(&kerr));
+    size_t n;
+    const uint8_t *blob = strata_ssh_privkey_blob(k, &n);
+    if (n != id->blob_len || memcmp(blob, id->blob, n) != 0) {
+        strata_ssh_privkey_free(k);
+        return skip_key(a, "the private key in the file is not the public key offered");
+    }
+    EVP_PKEY *pkey = strata_ssh_privkey_pkey(k);
+    if (!EVP_PKEY_up_ref(pkey)) {
+        strata_ssh_privkey_free(k);
+        return strata__ssh_auth_fail(a, STRATA_E_NOMEM, "out of memory");
+    }
+    strata_ssh_privkey_free(k);
+    id->priv = pkey;
+    OPENSSL_clear_free(id->key_file, id->key_file_len);
+    id->key_file = NULL;
+    id->key_file_len = 0;
+    return pk_sign(a);
+}
+
 strata_status strata__ssh_auth_pk_ok(struct strata_ssh_auth *a, strata_buf *msg)
 {
     const struct ssh_ident *id = &a->ids[a->cur_id];
@@ -203,6 +342,16 @@ strata_status strata__ssh_auth_pk_ok(struct strata_ssh_auth *a, strata_buf *msg)
         blob_len != id->blob_len || memcmp(blob, id->blob, blob_len) != 0)
         return strata__ssh_auth_fail(a, STRATA_E_PROTOCOL,
                                      "USERAUTH_PK_OK names a key or algorithm we did not offer");
+    if (!id->priv && !id->sign)
+        return ask_passphrase(a);
+    return pk_sign(a);
+}
+
+/* Signs the request for the identity in flight and sends it; a key that
+ * cannot sign is skipped. */
+static strata_status pk_sign(struct strata_ssh_auth *a)
+{
+    const struct ssh_ident *id = &a->ids[a->cur_id];
     /* RFC 4252 §7: the signature covers string session_id then the request. */
     strata_buf req, tbs, sig;
     strata_buf_init(&req, 0);

@@ -7,6 +7,7 @@
 
 #include "testutil.h"
 #include "strata/ssh_auth.h"
+#include "strata/ssh_keys.h"
 #include "ssh/hostkey.h"
 #include "base/error_internal.h"
 
@@ -23,6 +24,8 @@ struct fx {
     const char *password;
     int pending;
     unsigned prompts_seen;
+    const char *const *passphrases; /* answers to passphrase prompts, in turn */
+    unsigned pp_seen;               /* passphrase prompts seen */
     strata_ssh_prompt last;
     char last_prompt0[128];
     char last_instruction[128];
@@ -48,8 +51,16 @@ static strata_status on_prompt(void *user, const strata_ssh_prompt *p, const cha
     f->last = *p;
     snprintf(f->last_prompt0, sizeof f->last_prompt0, "%s", p->n_prompts ? p->prompts[0] : "");
     snprintf(f->last_instruction, sizeof f->last_instruction, "%s", p->instruction);
+    if (p->kind == STRATA_SSH_PROMPT_PASSPHRASE)
+        f->pp_seen++;
     if (f->pending)
         return STRATA_PENDING;
+    if (p->kind == STRATA_SSH_PROMPT_PASSPHRASE) {
+        if (!f->passphrases || !f->passphrases[f->pp_seen - 1])
+            return STRATA_E_AUTH;
+        answers[0] = f->passphrases[f->pp_seen - 1];
+        return STRATA_OK;
+    }
     if (!f->password)
         return STRATA_E_AUTH;
     for (size_t i = 0; i < p->n_prompts; i++)
@@ -201,6 +212,8 @@ static strata_status feed_pk_ok(struct fx *f, const char *alg, const uint8_t *bl
     return feed(f, &m);
 }
 
+static void expect_signed(struct fx *f, size_t i, const char *alg);
+
 /* Full publickey round with key priv: query, PK_OK, signed request whose
  * signature verifies over string(session id) || request. */
 static void pubkey_round(struct fx *f, EVP_PKEY *priv, const char *alg)
@@ -222,6 +235,15 @@ static void pubkey_round(struct fx *f, EVP_PKEY *priv, const char *alg)
 
     assert_ok(feed_pk_ok(f, alg, blob, blob_len));
     assert_int_equal(f->n_sent, q + 2);
+    expect_signed(f, q + 1, alg);
+}
+
+/* Sent message i is a signed publickey request with alg whose signature
+ * verifies over string(session id) || the request, and not over other data. */
+static void expect_signed(struct fx *f, size_t i, const char *alg)
+{
+    strata_error err = {0};
+    size_t q = i - 1;
     strata_buf s = f->sent[q + 1];
     expect_query(&s, alg, 1);
     const uint8_t *blob2, *sig;
@@ -625,6 +647,160 @@ static void test_signer_refuses_next_key(void **state)
     fx_free(&f);
 }
 
+/* An encrypted key file (strata's writer, 2 bcrypt rounds): fills file. */
+static EVP_PKEY *encrypted_key(strata_buf *file, const char *pass)
+{
+    EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+    assert_non_null(k);
+    strata_ssh_privkey *pk = NULL;
+    strata_error err = {0};
+    assert_ok(strata_ssh_privkey_from_pkey(k, "me@there", &pk, &err));
+    strata_buf_init(file, 0);
+    strata_buf_set_secret(file);
+    assert_ok(strata_ssh_privkey_write(pk, pass, 2, file, &err));
+    strata_ssh_privkey_free(pk);
+    return k;
+}
+
+/* Offers an encrypted key by its public half; returns the query's blob. */
+static void offer_encrypted(struct fx *f, const strata_buf *file, const uint8_t **blob, size_t *n)
+{
+    assert_ok(strata_ssh_auth_add_key_file(f->a, strata_buf_ptr(file), strata_buf_len(file), NULL,
+                                           0, "id_enc"));
+    assert_ok(strata_ssh_auth_start(f->a, SID, sizeof SID, "ssh-ed25519"));
+    assert_ok(feed_failure(f, "publickey,password", 0));
+    assert_int_equal(f->n_sent, 2);
+    strata_buf m = f->sent[1];
+    expect_query(&m, "ssh-ed25519", 0);
+    assert_ok(strata_buf_get_string(&m, blob, n));
+    assert_ok(strata_buf_get_end(&m));
+}
+
+/* OpenSSH's order with an encrypted key: the public key first; the
+ * passphrase only once the server accepts it, asked again after a wrong
+ * one; the prompt may answer later. */
+static void test_encrypted_key_asked_when_accepted(void **state)
+{
+    (void)state;
+    strata_buf file;
+    EVP_PKEY *k = encrypted_key(&file, "s3cret");
+    const uint8_t *blob;
+    size_t n;
+    struct fx f;
+
+    /* Refused by the server: never asked; the next method goes on. */
+    fx_init(&f, NULL);
+    f.password = "hunter2";
+    offer_encrypted(&f, &file, &blob, &n);
+    assert_ok(feed_failure(&f, "publickey,password", 0));
+    assert_int_equal(f.pp_seen, 0);
+    assert_int_equal(f.last.kind, STRATA_SSH_PROMPT_PASSWORD);
+    fx_free(&f);
+
+    /* Accepted: a wrong passphrase, then the right one, answered at once;
+     * the signed request verifies with the key's public half. */
+    fx_init(&f, NULL);
+    static const char *const wrong_then_right[] = {"nope", "s3cret", NULL};
+    f.passphrases = wrong_then_right;
+    offer_encrypted(&f, &file, &blob, &n);
+    pubkey_round(&f, k, "ssh-ed25519");
+    assert_int_equal(f.pp_seen, 2);
+    assert_int_equal(f.last.kind, STRATA_SSH_PROMPT_PASSPHRASE);
+    assert_int_equal(f.last.attempt, 2);
+    assert_int_equal(f.last.echo[0], 0);
+    assert_string_equal(f.last_prompt0, "Enter passphrase for key 'id_enc': ");
+    expect_progress(&f, "publickey: wrong passphrase for key id_enc");
+    assert_ok(feed_success(&f));
+    assert_string_equal(strata_ssh_auth_method(f.a), "publickey");
+    fx_free(&f);
+
+    /* Answered later: pending after PK_OK, nothing sent until the answer;
+     * a wrong answer asks again (pending again), the right one signs. */
+    fx_init(&f, NULL);
+    f.pending = 1;
+    offer_encrypted(&f, &file, &blob, &n);
+    assert_status(feed_pk_ok(&f, "ssh-ed25519", blob, n), STRATA_PENDING);
+    assert_true(strata_ssh_auth_is_pending(f.a));
+    assert_int_equal(f.n_sent, 2);
+    const char *two[2] = {"a", "b"};
+    assert_status(strata_ssh_auth_answer(f.a, two, 2), STRATA_E_USAGE);
+    assert_string_equal(strata_error_message(strata_ssh_auth_error(f.a)),
+                        "2 answers given for 1 prompt");
+    fx_free(&f);
+
+    fx_init(&f, NULL);
+    f.pending = 1;
+    offer_encrypted(&f, &file, &blob, &n);
+    assert_status(feed_pk_ok(&f, "ssh-ed25519", blob, n), STRATA_PENDING);
+    const char *bad[1] = {"nope"}, *good[1] = {"s3cret"};
+    assert_status(strata_ssh_auth_answer(f.a, bad, 1), STRATA_PENDING);
+    assert_int_equal(f.pp_seen, 2);
+    assert_int_equal(f.n_sent, 2);
+    assert_ok(strata_ssh_auth_answer(f.a, good, 1));
+    assert_int_equal(f.n_sent, 3);
+    expect_signed(&f, 2, "ssh-ed25519");
+    assert_ok(feed_success(&f));
+    fx_free(&f);
+
+    /* Three wrong answers (password_attempts): the key is skipped and the
+     * next method is tried. */
+    fx_init(&f, NULL);
+    static const char *const all_wrong[] = {"a", "b", "c", "d", NULL};
+    f.passphrases = all_wrong;
+    f.password = "hunter2";
+    offer_encrypted(&f, &file, &blob, &n);
+    assert_ok(feed_pk_ok(&f, "ssh-ed25519", blob, n));
+    assert_int_equal(f.pp_seen, 3);
+    expect_progress(&f, "publickey: skipped key id_enc: no right passphrase");
+    assert_int_equal(f.last.kind, STRATA_SSH_PROMPT_PASSWORD);
+    fx_free(&f);
+
+    /* A declined prompt skips the key at once. */
+    fx_init(&f, NULL);
+    f.password = "hunter2";
+    offer_encrypted(&f, &file, &blob, &n);
+    assert_ok(feed_pk_ok(&f, "ssh-ed25519", blob, n));
+    assert_int_equal(f.pp_seen, 1);
+    expect_progress(&f, "publickey: skipped key id_enc: no passphrase given");
+    fx_free(&f);
+
+    strata_buf_free(&file);
+    EVP_PKEY_free(k);
+}
+
+/* A key file that is not encrypted is used at once, with no prompt; a
+ * public blob that does not parse is refused with its reason. */
+static void test_key_file_plain_and_bad_blob(void **state)
+{
+    (void)state;
+    strata_buf file;
+    EVP_PKEY *k = encrypted_key(&file, NULL);
+    struct fx f;
+    fx_init(&f, NULL);
+    assert_ok(strata_ssh_auth_add_key_file(f.a, strata_buf_ptr(&file), strata_buf_len(&file), NULL,
+                                           0, "id_plain"));
+    assert_ok(strata_ssh_auth_start(f.a, SID, sizeof SID, "ssh-ed25519"));
+    assert_ok(feed_failure(&f, "publickey", 0));
+    pubkey_round(&f, k, "ssh-ed25519");
+    assert_int_equal(f.prompts_seen, 0);
+    fx_free(&f);
+    strata_buf_free(&file);
+    EVP_PKEY_free(k);
+
+    k = encrypted_key(&file, "pw");
+    fx_init(&f, NULL);
+    static const uint8_t junk[] = {0, 0, 0, 3, 'a', 'b', 'c'};
+    assert_status(strata_ssh_auth_add_key_file(f.a, strata_buf_ptr(&file), strata_buf_len(&file),
+                                               junk, sizeof junk, "id_x"),
+                  STRATA_E_USAGE);
+    const char *msg = strata_error_message(strata_ssh_auth_error(f.a));
+    if (!strstr(msg, "the public key given for id_x: "))
+        fail_msg("message: %s", msg);
+    fx_free(&f);
+    strata_buf_free(&file);
+    EVP_PKEY_free(k);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -641,6 +817,8 @@ int main(void)
         cmocka_unit_test(test_banner_and_changereq),
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_signer_refuses_next_key),
+        cmocka_unit_test(test_encrypted_key_asked_when_accepted),
+        cmocka_unit_test(test_key_file_plain_and_bad_blob),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
