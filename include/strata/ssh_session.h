@@ -42,7 +42,10 @@ typedef struct strata_ssh_session_ui {
      * LogLevel. */
     void (*message)(void *user, const char *text);
     /* Asks the user (passwords, key passphrases, keyboard-interactive, the
-     * unknown host key question); echo 0 for secrets. The answer goes into
+     * unknown host key question); echo 0 for secrets. An encrypted key's
+     * passphrase is asked during the connection, once the server accepts
+     * the key (as OpenSSH); a key with a certificate file or AddKeysToAgent
+     * yes is asked for when the session is made. The answer goes into
      * buf (cap bytes, NUL-terminated; the session wipes it after use);
      * returns buf, or NULL when there is no way to ask. NULL: nothing is
      * asked (as BatchMode: an unknown host key is refused). */

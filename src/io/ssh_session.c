@@ -11,6 +11,7 @@
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <openssl/crypto.h>
 
@@ -31,7 +32,14 @@ struct ssh_hop {
     strata_ssh_config cfg;
     char *host; /* as given (for known_hosts) */
     strata_ssh_knownhosts *kh;
-    strata_ssh_privkey *keys[KEYS_MAX];
+    strata_ssh_privkey *keys[KEYS_MAX]; /* NULL for a key whose passphrase waits (dfile) */
+    /* An encrypted key file offered by its public half, its passphrase asked
+     * only if the server accepts it (strata_ssh_auth_add_key_file): the
+     * file's bytes, its public blob and its path. */
+    strata_buf dfile[KEYS_MAX];
+    uint8_t *dblob[KEYS_MAX];
+    size_t dblob_len[KEYS_MAX];
+    char *dpath[KEYS_MAX];
     uint8_t *certs[KEYS_MAX];
     size_t cert_len[KEYS_MAX];
     size_t n_keys;
@@ -207,22 +215,15 @@ static int key_passphrase(char *buf, size_t cap, int verify, void *user)
 
 static void add_to_agent(struct ssh_hop *h, const strata_ssh_privkey *k, const char *path);
 
-static void load_key(struct ssh_hop *h, const char *path, int explicit)
+/* Parses a key file, asking for its passphrase now when it is encrypted
+ * (the session's ui asks; as OpenSSH the same question again after a wrong
+ * passphrase, up to NumberOfPasswordPrompts times; an empty answer, or
+ * none, gives up). Messages on stderr; *out NULL when unusable. */
+static void parse_key_now(struct ssh_hop *h, const char *path, const uint8_t *data, size_t n,
+                          strata_ssh_privkey **out)
 {
-    strata_buf kb;
-    strata_buf_init(&kb, 0);
-    if (read_whole(path, STRATA_SSH_KEY_FILE_MAX, &kb, 1) != 0) {
-        strata_buf_free(&kb);
-        if (explicit && !h->quiet)
-            say(h, "Warning: Identity file %s not accessible: %s.\n", path, strerror(errno));
-        return;
-    }
     strata_error err = {0};
     strata_ssh_privkey *k = NULL;
-    /* The one passphrase path: the session's ui asks, only when the key
-     * is encrypted; as OpenSSH the same question again after a wrong
-     * passphrase, up to NumberOfPasswordPrompts times; an empty answer (or
-     * none) gives up. */
     h->key_path = path;
     strata_passphrase pw = {NULL, 0, key_passphrase, h};
     const strata_passphrase *pwp =
@@ -230,7 +231,7 @@ static void load_key(struct ssh_hop *h, const char *path, int explicit)
     strata_status r;
     for (int i = 0;; i++) {
         strata_error_clear(&err);
-        r = strata_ssh_privkey_parse_pw(strata_buf_ptr(&kb), strata_buf_len(&kb), pwp, &k, &err);
+        r = strata_ssh_privkey_parse_pw(data, n, pwp, &k, &err);
         if (r != STRATA_E_PASSPHRASE || i + 1 >= passphrase_tries(h))
             break;
         if (h->gave_up)
@@ -243,15 +244,89 @@ static void load_key(struct ssh_hop *h, const char *path, int explicit)
         say(h, "strata: cannot use key %s: %s\n", path, strata_error_message(&err));
     h->key_path = NULL;
     h->gave_up = 0;
-    strata_buf_free(&kb);
-    if (r != STRATA_OK || h->n_keys == KEYS_MAX) {
+    *out = r == STRATA_OK ? k : NULL;
+    if (r != STRATA_OK)
         strata_ssh_privkey_free(k);
+}
+
+/* An encrypted key can wait for its passphrase until the server accepts it
+ * (OpenSSH's order) when its public half is known without the passphrase
+ * (an openssh-key-v1 file, or PATH.pub beside a PEM file), no certificate
+ * file comes with it and it need not go to the agent: *blob (heap) is set. */
+static int can_defer(struct ssh_hop *h, const char *path, const strata_buf *kb, uint8_t **blob,
+                     size_t *blob_len)
+{
+    int encrypted = 0;
+    char side[4200];
+    struct stat st;
+    *blob = NULL;
+    snprintf(side, sizeof side, "%s-cert.pub", path);
+    if (h->cfg.add_keys_to_agent == STRATA_SSHC_ADDKEYS_YES || stat(side, &st) == 0)
+        return 0;
+    strata_status r = strata_ssh_privkey_peek(strata_buf_ptr(kb), strata_buf_len(kb), blob,
+                                              blob_len, &encrypted, NULL);
+    if (r == STRATA_OK && encrypted)
+        return 1;
+    free(*blob);
+    *blob = NULL;
+    if (r != STRATA_E_SSH_KEY_ENCRYPTED) /* PEM: its public half from PATH.pub */
+        return 0;
+    snprintf(side, sizeof side, "%s.pub", path);
+    strata_buf pb;
+    strata_buf_init(&pb, 0);
+    strata_ssh_pubkey *pk = NULL;
+    if (read_whole(side, 64 * 1024, &pb, 0) == 0 &&
+        strata_ssh_pubkey_parse((const char *)strata_buf_ptr(&pb), strata_buf_len(&pb), &pk,
+                                NULL) == STRATA_OK &&
+        !strata_ssh_pubkey_is_cert(pk)) {
+        const uint8_t *b = strata_ssh_pubkey_blob(pk, blob_len);
+        if ((*blob = malloc(*blob_len)) != NULL)
+            memcpy(*blob, b, *blob_len);
+    }
+    strata_ssh_pubkey_free(pk);
+    strata_buf_free(&pb);
+    return *blob != NULL;
+}
+
+static void load_key(struct ssh_hop *h, const char *path, int explicit)
+{
+    strata_buf kb;
+    strata_buf_init(&kb, 0);
+    if (read_whole(path, STRATA_SSH_KEY_FILE_MAX, &kb, 1) != 0) {
+        strata_buf_free(&kb);
+        if (explicit && !h->quiet)
+            say(h, "Warning: Identity file %s not accessible: %s.\n", path, strerror(errno));
         return;
     }
+    if (h->n_keys == KEYS_MAX) {
+        strata_buf_free(&kb);
+        return;
+    }
+    uint8_t *blob = NULL;
+    size_t blob_len = 0;
+    if (can_defer(h, path, &kb, &blob, &blob_len)) {
+        size_t i = h->n_keys;
+        if ((h->dpath[i] = strdup(path)) == NULL) {
+            free(blob);
+            strata_buf_free(&kb);
+            return;
+        }
+        h->dfile[i] = kb; /* the buffer, marked secret, moves here */
+        h->dblob[i] = blob;
+        h->dblob_len[i] = blob_len;
+        h->n_keys++;
+        return;
+    }
+    strata_ssh_privkey *k = NULL;
+    parse_key_now(h, path, strata_buf_ptr(&kb), strata_buf_len(&kb), &k);
+    strata_buf_free(&kb);
+    if (!k)
+        return;
     size_t i = h->n_keys++;
     h->keys[i] = k;
     add_to_agent(h, k, path);
     /* PATH-cert.pub: an OpenSSH user certificate for the key. */
+    strata_error err = {0};
     char cpath[4200];
     snprintf(cpath, sizeof cpath, "%s-cert.pub", path);
     strata_buf cb;
@@ -312,6 +387,28 @@ static void add_to_agent(struct ssh_hop *h, const strata_ssh_privkey *k, const c
     strata_buf_free(&rep);
 }
 
+static void drop_deferred(struct ssh_hop *h, size_t i)
+{
+    strata_buf_free(&h->dfile[i]);
+    free(h->dblob[i]);
+    free(h->dpath[i]);
+    h->dblob[i] = NULL;
+    h->dpath[i] = NULL;
+}
+
+/* A deferred key is needed now (a certificate goes with it): its
+ * passphrase is asked for at once. 1 when loaded. */
+static int undefer(struct ssh_hop *h, size_t i)
+{
+    strata_ssh_privkey *k = NULL;
+    parse_key_now(h, h->dpath[i], strata_buf_ptr(&h->dfile[i]), strata_buf_len(&h->dfile[i]), &k);
+    if (!k)
+        return 0;
+    h->keys[i] = k;
+    drop_deferred(h, i);
+    return 1;
+}
+
 /* CertificateFile: each certificate goes with the loaded identity whose
  * key it certifies (one without a certificate of its own). */
 static void load_certificate(struct ssh_hop *h, const char *path)
@@ -331,13 +428,17 @@ static void load_certificate(struct ssh_hop *h, const char *path)
         say(h, "strata: cannot use certificate %s: %s\n", path, strata_error_message(&err));
     } else {
         for (i = 0; i < h->n_keys; i++) {
-            const uint8_t *kb = strata_ssh_privkey_blob(h->keys[i], &n);
+            const uint8_t *kb = h->keys[i] ? strata_ssh_privkey_blob(h->keys[i], &n) : h->dblob[i];
+            if (!h->keys[i])
+                n = h->dblob_len[i];
             if (!h->certs[i] && kb && n == plain_n && memcmp(kb, plain, n) == 0)
                 break;
         }
         const uint8_t *b = strata_ssh_pubkey_blob(pk, &n);
         if (i == h->n_keys)
             say(h, "strata: certificate %s: no identity holds its key\n", path);
+        else if (!h->keys[i] && !undefer(h, i))
+            say(h, "strata: certificate %s: its key %s was not loaded\n", path, h->dpath[i]);
         else if ((h->certs[i] = malloc(n)) != NULL) {
             memcpy(h->certs[i], b, n);
             h->cert_len[i] = n;
@@ -493,6 +594,7 @@ static void hop_free(struct ssh_hop *h)
         return;
     for (size_t i = 0; i < h->n_keys; i++) {
         strata_ssh_privkey_free(h->keys[i]);
+        drop_deferred(h, i);
         free(h->certs[i]);
     }
     strata_ssh_agent_identities_free(h->agent_ids);
@@ -641,6 +743,10 @@ static strata_status prompt(void *user, const strata_ssh_prompt *p, const char *
     OPENSSL_cleanse(h->prompt_buf, sizeof h->prompt_buf);
     if (p->n_prompts > 2)
         return STRATA_E_AUTH;
+    if (p->kind == STRATA_SSH_PROMPT_PASSPHRASE) { /* "Enter passphrase for key 'PATH': " */
+        answers[0] = ask(h, p->prompts[0], 0, h->prompt_buf[0], sizeof h->prompt_buf[0]);
+        return answers[0] && *answers[0] ? STRATA_OK : STRATA_E_AUTH;
+    }
     if (p->kind == STRATA_SSH_PROMPT_PASSWORD) {
         char text[600];
         snprintf(text, sizeof text, "%s@%s's password: ", p->user, p->host);
@@ -671,6 +777,8 @@ static void progress(void *user, const char *method, const char *detail)
     struct ssh_hop *h = user;
     if (h->verbose)
         say(h, "debug1: %s: %s\n", method, detail);
+    else if (strncmp(detail, "wrong passphrase for key ", 25) == 0)
+        say(h, "strata: %s\n", detail); /* as when the key is read before connecting */
 }
 
 static strata_status agent_sign(void *ctx, const char *alg, const uint8_t *data, size_t n,
@@ -785,8 +893,12 @@ static strata_status hop_layer(struct ssh_hop *h, strata_ssh_layer_config *cfg, 
             continue;
     }
     for (size_t i = 0; i < h->n_keys && r == STRATA_OK; i++)
-        r = strata_ssh_auth_add_key(auth, strata_ssh_privkey_pkey(h->keys[i]), h->certs[i],
-                                    h->cert_len[i], strata_ssh_privkey_comment(h->keys[i]));
+        r = h->keys[i]
+                ? strata_ssh_auth_add_key(auth, strata_ssh_privkey_pkey(h->keys[i]), h->certs[i],
+                                          h->cert_len[i], strata_ssh_privkey_comment(h->keys[i]))
+                : strata_ssh_auth_add_key_file(auth, strata_buf_ptr(&h->dfile[i]),
+                                               strata_buf_len(&h->dfile[i]), h->dblob[i],
+                                               h->dblob_len[i], h->dpath[i]);
     if (r != STRATA_OK) {
         strata_error_copy(err, strata_ssh_auth_error(auth));
         out->ops->free(out->self);

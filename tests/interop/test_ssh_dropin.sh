@@ -174,4 +174,15 @@ check "a wrong key passphrase is asked again" "root" \
     "${A[@]}" SSH_ASKPASS="$WORK/ask_pp" "$STRATA" ssh -F none -i "$WORK/k_enc" -p "$PORT" \
     -o UserKnownHostsFile="$WORK/known_hosts" -o PasswordAuthentication=no root@127.0.0.1 'id -un'
 check "... twice, with the same question" "2" bash -c "grep -c 'Enter passphrase for key' '$WORK/ask_pp.prompts'"
+# OpenSSH's order: an encrypted key is offered by its public half and its
+# passphrase asked only once the server accepts it, so a key the server
+# refuses is never asked for (k_enc_refused is not in authorized_keys).
+ssh-keygen -q -t ed25519 -N 'other words' -f "$WORK/k_enc_refused"
+answers pp2 'right words'
+check "only the key the server accepts is asked for its passphrase" "root" \
+    "${A[@]}" SSH_ASKPASS="$WORK/ask_pp2" "$STRATA" ssh -F none -i "$WORK/k_enc_refused" \
+    -i "$WORK/k_enc" -p "$PORT" -o UserKnownHostsFile="$WORK/known_hosts" \
+    -o PasswordAuthentication=no -o KbdInteractiveAuthentication=no root@127.0.0.1 'id -un'
+check "... one question, for that key" "1 Enter passphrase for key '$WORK/k_enc':" \
+    bash -c "echo \$(grep -c . '$WORK/ask_pp2.prompts') \$(cat '$WORK/ask_pp2.prompts')"
 finish
