@@ -143,7 +143,9 @@ STRATA_API STRATA_MUST_CHECK strata_status strata_ssh_auth_add_key(strata_ssh_au
  * comment (copied, may be NULL) names the key in the prompt and messages.
  * Errors: the file's parse errors (E_FORMAT ...), E_SSH_KEY_ENCRYPTED for an
  * encrypted PEM file without pub_blob, E_USAGE for a pub_blob that does not
- * parse. */
+ * parse, is a certificate, or is not the key of a file that shows its key
+ * (an OpenSSH file, a file that is not encrypted). For an encrypted PEM file
+ * a wrong pub_blob is found only after the passphrase: the key is skipped. */
 STRATA_API STRATA_MUST_CHECK strata_status
 strata_ssh_auth_add_key_file(strata_ssh_auth *a, const uint8_t *key_file, size_t key_len,
                              const uint8_t *pub_blob, size_t pub_len, const char *comment);

@@ -437,9 +437,10 @@ static void load_certificate(struct ssh_hop *h, const char *path)
         const uint8_t *b = strata_ssh_pubkey_blob(pk, &n);
         if (i == h->n_keys)
             say(h, "strata: certificate %s: no identity holds its key\n", path);
-        else if (!h->keys[i] && !undefer(h, i))
+        else if (!h->keys[i] && !undefer(h, i)) {
             say(h, "strata: certificate %s: its key %s was not loaded\n", path, h->dpath[i]);
-        else if ((h->certs[i] = malloc(n)) != NULL) {
+            drop_deferred(h, i); /* not offered either: its passphrase was asked already */
+        } else if ((h->certs[i] = malloc(n)) != NULL) {
             memcpy(h->certs[i], b, n);
             h->cert_len[i] = n;
             if (h->verbose)
@@ -775,6 +776,9 @@ static void banner(void *user, const char *text)
 static void progress(void *user, const char *method, const char *detail)
 {
     struct ssh_hop *h = user;
+    /* Every answer given so far has been used by now (sent in its request,
+     * or tried as a key's passphrase): none is kept longer. */
+    OPENSSL_cleanse(h->prompt_buf, sizeof h->prompt_buf);
     if (h->verbose)
         say(h, "debug1: %s: %s\n", method, detail);
     else if (strncmp(detail, "wrong passphrase for key ", 25) == 0)
@@ -892,13 +896,20 @@ static strata_status hop_layer(struct ssh_hop *h, strata_ssh_layer_config *cfg, 
             STRATA_OK)
             continue;
     }
-    for (size_t i = 0; i < h->n_keys && r == STRATA_OK; i++)
-        r = h->keys[i]
-                ? strata_ssh_auth_add_key(auth, strata_ssh_privkey_pkey(h->keys[i]), h->certs[i],
-                                          h->cert_len[i], strata_ssh_privkey_comment(h->keys[i]))
-                : strata_ssh_auth_add_key_file(auth, strata_buf_ptr(&h->dfile[i]),
-                                               strata_buf_len(&h->dfile[i]), h->dblob[i],
-                                               h->dblob_len[i], h->dpath[i]);
+    for (size_t i = 0; i < h->n_keys && r == STRATA_OK; i++) {
+        if (h->keys[i]) {
+            r = strata_ssh_auth_add_key(auth, strata_ssh_privkey_pkey(h->keys[i]), h->certs[i],
+                                        h->cert_len[i], strata_ssh_privkey_comment(h->keys[i]));
+        } else if (h->dpath[i] &&
+                   strata_ssh_auth_add_key_file(auth, strata_buf_ptr(&h->dfile[i]),
+                                                strata_buf_len(&h->dfile[i]), h->dblob[i],
+                                                h->dblob_len[i], h->dpath[i]) != STRATA_OK) {
+            /* A key type strata does not use (a security key's ...): as a
+             * key read before connecting, it is left out with a word. */
+            say(h, "strata: cannot use key %s: %s\n", h->dpath[i],
+                strata_error_message(strata_ssh_auth_error(auth)));
+        }
+    }
     if (r != STRATA_OK) {
         strata_error_copy(err, strata_ssh_auth_error(auth));
         out->ops->free(out->self);

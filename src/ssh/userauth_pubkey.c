@@ -113,6 +113,15 @@ strata_status strata_ssh_auth_add_key(strata_ssh_auth *a, EVP_PKEY *priv, const 
     return r;
 }
 
+/* E_USAGE "the public key given for NAME" followed by why. */
+static strata_status bad_pub(struct strata_ssh_auth *a, const char *comment, const char *why)
+{
+    char w[STRATA_ERROR_MSG_MAX];
+    snprintf(w, sizeof w, "%s", why); /* why may hold a->err's own message */
+    return strata__error_reset(&a->err, STRATA_E_USAGE, "the public key given for %.200s%s",
+                               comment ? comment : "the key file", w);
+}
+
 strata_status strata_ssh_auth_add_key_file(strata_ssh_auth *a, const uint8_t *key_file,
                                            size_t key_len, const uint8_t *pub_blob, size_t pub_len,
                                            const char *comment)
@@ -121,37 +130,62 @@ strata_status strata_ssh_auth_add_key_file(strata_ssh_auth *a, const uint8_t *ke
         return STRATA_E_USAGE;
     if (a->state != A_IDLE)
         return STRATA_E_STATE;
+    /* pub_blob, when given: a plain public key (not a certificate). */
+    struct ssh_ident id = {0};
+    struct ssh_key *pk = NULL;
+    strata_status r;
+    if (pub_blob) {
+        if ((r = ident_blob(a, &id, pub_blob, pub_len, &pk)) != STRATA_OK) {
+            char why[STRATA_ERROR_MSG_MAX];
+            snprintf(why, sizeof why, ": %s", strata_error_message(&a->err));
+            strata__ssh_ident_clear(&id);
+            return bad_pub(a, comment, why);
+        }
+        int cert = strata__ssh_key_is_cert(pk);
+        strata__ssh_key_free(pk);
+        if (cert) {
+            strata__ssh_ident_clear(&id);
+            return bad_pub(a, comment, " is a certificate, not the key's own public key");
+        }
+    }
     /* Not encrypted: the key now, as _add_key. */
     strata_ssh_privkey *k = NULL;
-    strata_status r = strata_ssh_privkey_parse(key_file, key_len, NULL, &k, &a->err);
+    r = strata_ssh_privkey_parse(key_file, key_len, NULL, &k, &a->err);
     if (r == STRATA_OK) {
-        r = strata_ssh_auth_add_key(a, strata_ssh_privkey_pkey(k), NULL, 0, comment);
+        size_t n;
+        const uint8_t *kb = strata_ssh_privkey_blob(k, &n);
+        if (pub_blob && (n != pub_len || memcmp(kb, pub_blob, n) != 0))
+            r = bad_pub(a, comment, " is not the key in the file");
+        else
+            r = strata_ssh_auth_add_key(a, strata_ssh_privkey_pkey(k), NULL, 0, comment);
         strata_ssh_privkey_free(k);
+        strata__ssh_ident_clear(&id);
         return r;
     }
-    if (r != STRATA_E_SSH_KEY_ENCRYPTED)
+    if (r != STRATA_E_SSH_KEY_ENCRYPTED) {
+        strata__ssh_ident_clear(&id);
         return r;
+    }
+    /* An openssh-key-v1 file carries its public key in clear: it is the
+     * one offered, and a pub_blob given must be it. A PEM file hides its
+     * key: pub_blob is needed (E_SSH_KEY_ENCRYPTED without). */
     uint8_t *peeked = NULL;
     size_t peeked_len = 0;
     int encrypted = 0;
-    if (!pub_blob) {
-        if ((r = strata_ssh_privkey_peek(key_file, key_len, &peeked, &peeked_len, &encrypted,
-                                         &a->err)) != STRATA_OK)
-            return r;
-        pub_blob = peeked;
-        pub_len = peeked_len;
-    }
-    strata_error_clear(&a->err);
-    struct ssh_ident id = {0};
-    if ((r = ident_blob(a, &id, pub_blob, pub_len, NULL)) != STRATA_OK && !peeked) {
-        char why[STRATA_ERROR_MSG_MAX];
-        snprintf(why, sizeof why, "%s", strata_error_message(&a->err));
-        r = strata__error_reset(&a->err, STRATA_E_USAGE, "the public key given for %.200s: %s",
-                                comment ? comment : "the key file", why);
-    }
+    r = strata_ssh_privkey_peek(key_file, key_len, &peeked, &peeked_len, &encrypted, &a->err);
+    if (r == STRATA_OK && pub_blob &&
+        (peeked_len != pub_len || memcmp(peeked, pub_blob, pub_len) != 0))
+        r = bad_pub(a, comment, " is not the key in the file");
+    else if (r == STRATA_OK && !pub_blob)
+        r = ident_blob(a, &id, peeked, peeked_len, NULL);
+    else if (r == STRATA_E_SSH_KEY_ENCRYPTED && pub_blob)
+        r = STRATA_OK;
     free(peeked);
-    if (r == STRATA_OK && !(id.key_file = malloc(key_len)))
-        r = STRATA_E_NOMEM;
+    if (r == STRATA_OK) {
+        strata_error_clear(&a->err);
+        if (!(id.key_file = malloc(key_len)))
+            r = STRATA_E_NOMEM;
+    }
     if (r == STRATA_OK) {
         memcpy(id.key_file, key_file, key_len);
         id.key_file_len = key_len;
@@ -287,6 +321,8 @@ static strata_status ask_passphrase(struct strata_ssh_auth *a)
         a->state = A_PENDING;
         return STRATA_PENDING;
     }
+    if (r == STRATA_OK && !answers[0])
+        return strata__ssh_auth_fail(a, STRATA_E_USAGE, "the prompt callback left answer 1 unset");
     return strata__ssh_auth_pk_passphrase(a, r == STRATA_OK ? answers[0] : NULL);
 }
 

@@ -1,15 +1,18 @@
 /* Fuzz target: the user-auth engine's message parsing and state machine.
  * Input: records (u16 big-endian length, then an SSH payload numbered
- * 50..79 as the server would send). The engine has an Ed25519 key (made
- * once), a prompt that answers at once or leaves the answer pending (from a
- * bit of the input), and every method enabled. After the first error the
+ * 50..79 as the server would send). The engine has an Ed25519 key (a
+ * fixed one, private key bytes 1..32; with bit 8 of the first byte, the same key as an encrypted
+ * key file whose passphrase, "answer", is asked on PK_OK), a prompt that answers at once or leaves
+ * the answer pending (from a bit of the input), and every method enabled. After the first error the
  * engine must refuse everything with that same status. */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/evp.h>
 
 #include "strata/ssh_auth.h"
+#include "strata/ssh_keys.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -39,8 +42,24 @@ static void banner(void *user, const char *m)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static EVP_PKEY *key;
-    if (!key && !(key = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519")))
-        abort();
+    static strata_buf file; /* key, encrypted with "answer", 1 bcrypt round */
+    if (!key) {
+        strata_ssh_privkey *pk = NULL;
+        strata_error err = {0};
+        strata_buf_init(&file, 0);
+        /* A fixed key, so a corpus file can carry its PK_OK. */
+        static const uint8_t seed[32] = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11,
+                                         12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22,
+                                         23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
+        if (!(key = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed, sizeof seed)) ||
+            strata_ssh_privkey_from_pkey(key, "k", &pk, &err) != STRATA_OK ||
+            strata_ssh_privkey_write(pk, "answer", 1, &file, &err) != STRATA_OK) {
+            fprintf(stderr, "fuzz_ssh_userauth: cannot make its key: %s\n",
+                    strata_error_message(&err));
+            abort();
+        }
+        strata_ssh_privkey_free(pk);
+    }
     if (size < 1)
         return 0;
     pend = data[0] & 1;
@@ -50,7 +69,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (strata_ssh_auth_new(&cfg, &a, NULL) != STRATA_OK)
         return 0;
     static const uint8_t sid[32];
-    if (strata_ssh_auth_add_key(a, key, NULL, 0, "k") != STRATA_OK ||
+    strata_status added = (data[0] & 8)
+                              ? strata_ssh_auth_add_key_file(a, strata_buf_ptr(&file),
+                                                             strata_buf_len(&file), NULL, 0, "k")
+                              : strata_ssh_auth_add_key(a, key, NULL, 0, "k");
+    if (added != STRATA_OK ||
         strata_ssh_auth_start(a, sid, sizeof sid, (data[0] & 2) ? "rsa-sha2-256" : NULL) !=
             STRATA_OK)
         abort();

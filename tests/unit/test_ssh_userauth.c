@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 
 #include "testutil.h"
 #include "strata/ssh_auth.h"
@@ -26,6 +27,7 @@ struct fx {
     unsigned prompts_seen;
     const char *const *passphrases; /* answers to passphrase prompts, in turn */
     unsigned pp_seen;               /* passphrase prompts seen */
+    int ok_without_answer;          /* a passphrase prompt says OK, sets nothing */
     strata_ssh_prompt last;
     char last_prompt0[128];
     char last_instruction[128];
@@ -56,6 +58,8 @@ static strata_status on_prompt(void *user, const strata_ssh_prompt *p, const cha
     if (f->pending)
         return STRATA_PENDING;
     if (p->kind == STRATA_SSH_PROMPT_PASSPHRASE) {
+        if (f->ok_without_answer)
+            return STRATA_OK;
         if (!f->passphrases || !f->passphrases[f->pp_seen - 1])
             return STRATA_E_AUTH;
         answers[0] = f->passphrases[f->pp_seen - 1];
@@ -801,6 +805,167 @@ static void test_key_file_plain_and_bad_blob(void **state)
     EVP_PKEY_free(k);
 }
 
+/* An encrypted PKCS#8 PEM file of k (OpenSSL's writer): hides its key. */
+static void pem_encrypted(EVP_PKEY *k, const char *pass, strata_buf *out)
+{
+    BIO *b = BIO_new(BIO_s_mem());
+    assert_non_null(b);
+    assert_int_equal(PEM_write_bio_PrivateKey(b, k, EVP_aes_256_cbc(), NULL, 0, NULL, (void *)pass),
+                     1);
+    char *p;
+    long n = BIO_get_mem_data(b, &p);
+    strata_buf_init(out, 0);
+    assert_ok(strata_buf_put(out, p, (size_t)n));
+    BIO_free(b);
+}
+
+static void blob_of(EVP_PKEY *k, strata_buf *out)
+{
+    strata_error err = {0};
+    strata_buf_init(out, 0);
+    assert_ok(strata__ssh_pubkey_blob(k, "ssh-ed25519", out, &err));
+}
+
+/* The edges of strata_ssh_auth_add_key_file and its passphrase: a PEM file
+ * with its public key given; one whose public key is not the file's; a
+ * public key that does not match an OpenSSH file; a certificate given as
+ * the public key; no prompt callback; an empty answer; a pending prompt
+ * declined; a callback that says OK but sets no answer; the next identity
+ * after a skipped one. */
+static void test_key_file_edges(void **state)
+{
+    (void)state;
+    EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+    EVP_PKEY *other = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+    assert_non_null(k);
+    assert_non_null(other);
+    strata_buf pem, blob, oblob, ossh;
+    pem_encrypted(k, "pem words", &pem);
+    blob_of(k, &blob);
+    blob_of(other, &oblob);
+    EVP_PKEY_free(encrypted_key(&ossh, "s3cret"));
+    struct fx f;
+
+    /* PEM: without its public key it cannot be offered; with it, it is,
+     * and the passphrase on PK_OK signs. */
+    fx_init(&f, NULL);
+    assert_status(strata_ssh_auth_add_key_file(f.a, strata_buf_ptr(&pem), strata_buf_len(&pem),
+                                               NULL, 0, "id_pem"),
+                  STRATA_E_SSH_KEY_ENCRYPTED);
+    static const char *const pem_pw[] = {"pem words", NULL};
+    f.passphrases = pem_pw;
+    assert_ok(strata_ssh_auth_add_key_file(f.a, strata_buf_ptr(&pem), strata_buf_len(&pem),
+                                           strata_buf_ptr(&blob), strata_buf_len(&blob), "id_pem"));
+    assert_ok(strata_ssh_auth_start(f.a, SID, sizeof SID, "ssh-ed25519"));
+    assert_ok(feed_failure(&f, "publickey", 0));
+    pubkey_round(&f, k, "ssh-ed25519");
+    assert_int_equal(f.pp_seen, 1);
+    fx_free(&f);
+
+    /* PEM with another key's public half: found out after the passphrase,
+     * the key skipped, the next identity (a plain key) offered. */
+    fx_init(&f, NULL);
+    f.passphrases = pem_pw;
+    assert_ok(strata_ssh_auth_add_key_file(f.a, strata_buf_ptr(&pem), strata_buf_len(&pem),
+                                           strata_buf_ptr(&oblob), strata_buf_len(&oblob),
+                                           "id_pem"));
+    assert_ok(strata_ssh_auth_add_key(f.a, other, NULL, 0, "id_plain"));
+    assert_ok(strata_ssh_auth_start(f.a, SID, sizeof SID, "ssh-ed25519"));
+    assert_ok(feed_failure(&f, "publickey", 0));
+    assert_ok(feed_pk_ok(&f, "ssh-ed25519", strata_buf_ptr(&oblob), strata_buf_len(&oblob)));
+    expect_progress(&f, "publickey: skipped key id_pem: the private key in the file is not the "
+                        "public key offered");
+    pubkey_round(&f, other, "ssh-ed25519");
+    fx_free(&f);
+
+    /* An OpenSSH file carries its public key: another one is refused. */
+    fx_init(&f, NULL);
+    assert_status(strata_ssh_auth_add_key_file(f.a, strata_buf_ptr(&ossh), strata_buf_len(&ossh),
+                                               strata_buf_ptr(&oblob), strata_buf_len(&oblob),
+                                               "id_enc"),
+                  STRATA_E_USAGE);
+    assert_string_equal(strata_error_message(strata_ssh_auth_error(f.a)),
+                        "the public key given for id_enc is not the key in the file");
+    /* A certificate is not a key's own public key. */
+    strata_buf cert;
+    strata_buf_init(&cert, 0);
+    strata_error err = {0};
+    const char *princ[1] = {"alice"};
+    struct ssh_cert_template t = {.type = 1,
+                                  .key_id = "c",
+                                  .principals = princ,
+                                  .n_principals = 1,
+                                  .valid_after = 0,
+                                  .valid_before = UINT64_MAX};
+    assert_ok(strata__ssh_cert_build(k, "ssh-ed25519", &t, other, "ssh-ed25519", &cert, &err));
+    assert_status(strata_ssh_auth_add_key_file(f.a, strata_buf_ptr(&pem), strata_buf_len(&pem),
+                                               strata_buf_ptr(&cert), strata_buf_len(&cert),
+                                               "id_pem"),
+                  STRATA_E_USAGE);
+    assert_string_equal(strata_error_message(strata_ssh_auth_error(f.a)),
+                        "the public key given for id_pem is a certificate, not the key's own "
+                        "public key");
+    strata_buf_free(&cert);
+    fx_free(&f);
+
+    /* No prompt callback: skipped, said why; an empty answer: skipped. */
+    struct fx g;
+    memset(&g, 0, sizeof g);
+    strata_ssh_auth_config cfg = {.username = "alice",
+                                  .host = "example",
+                                  .send = rec_send,
+                                  .send_ctx = &g,
+                                  .progress = on_progress,
+                                  .user = &g};
+    assert_ok(strata_ssh_auth_new(&cfg, &g.a, NULL));
+    const uint8_t *qb;
+    size_t qn;
+    offer_encrypted(&g, &ossh, &qb, &qn);
+    assert_status(feed_pk_ok(&g, "ssh-ed25519", qb, qn), STRATA_E_AUTH);
+    expect_progress(&g, "publickey: skipped key id_enc: it is encrypted and there is no one to "
+                        "ask for its passphrase");
+    fx_free(&g);
+
+    fx_init(&f, NULL);
+    static const char *const empty[] = {"", NULL};
+    f.passphrases = empty;
+    f.password = "hunter2";
+    offer_encrypted(&f, &ossh, &qb, &qn);
+    assert_ok(feed_pk_ok(&f, "ssh-ed25519", qb, qn));
+    expect_progress(&f, "publickey: skipped key id_enc: no passphrase given");
+    assert_int_equal(f.pp_seen, 1);
+    assert_int_equal(f.last.kind, STRATA_SSH_PROMPT_PASSWORD);
+    fx_free(&f);
+
+    /* Pending, then declined (answers NULL): the key is skipped. */
+    fx_init(&f, NULL);
+    f.pending = 1;
+    offer_encrypted(&f, &ossh, &qb, &qn);
+    assert_status(feed_pk_ok(&f, "ssh-ed25519", qb, qn), STRATA_PENDING);
+    assert_status(strata_ssh_auth_answer(f.a, NULL, 0), STRATA_PENDING); /* now the password */
+    expect_progress(&f, "publickey: skipped key id_enc: no passphrase given");
+    assert_int_equal(f.last.kind, STRATA_SSH_PROMPT_PASSWORD);
+    fx_free(&f);
+
+    /* OK with no answer set: the callback's mistake, named. */
+    fx_init(&f, NULL);
+    static const char *const none[] = {NULL};
+    f.passphrases = none;
+    f.ok_without_answer = 1;
+    offer_encrypted(&f, &ossh, &qb, &qn);
+    assert_status(feed_pk_ok(&f, "ssh-ed25519", qb, qn), STRATA_E_USAGE);
+    assert_string_equal(strata_error_message(strata_ssh_auth_error(f.a)),
+                        "the prompt callback left answer 1 unset");
+    fx_free(&f);
+
+    strata_buf_free(&pem);
+    strata_buf_free(&blob);
+    strata_buf_free(&oblob);
+    strata_buf_free(&ossh);
+    EVP_PKEY_free(k);
+    EVP_PKEY_free(other);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -819,6 +984,7 @@ int main(void)
         cmocka_unit_test(test_signer_refuses_next_key),
         cmocka_unit_test(test_encrypted_key_asked_when_accepted),
         cmocka_unit_test(test_key_file_plain_and_bad_blob),
+        cmocka_unit_test(test_key_file_edges),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
