@@ -187,6 +187,9 @@ done
 out=$(timeout 60 "$STRATA" ssh -F "$WORK/user_config" box -p "$PORT" echo after-dest 2>&1) || true
 [ "$out" = "after-dest" ] && echo "ok   options after destination connect" ||
     { echo "FAIL options after destination: $out"; FAILS=$((FAILS + 1)); }
+# That connection became the ControlPersist master again: asked to exit, so
+# no strata process outlives the test.
+timeout 30 "$STRATA" ssh -F "$WORK/user_config" -O exit box >/dev/null 2>&1 || true
 # RemoteCommand, RequestTTY, GlobalKnownHostsFile (the only file knowing the host).
 cat >"$WORK/rc_config" <<CFG
 Host rc
