@@ -68,6 +68,7 @@ run() {
     note "$name: $* > $RESULTS/$file"
     if "$@" >"$RESULTS/$file.new" 2>"$RESULTS/$file.err"; then
         mv "$RESULTS/$file.new" "$RESULTS/$file"
+        rm -f "$RESULTS/$file.err" # kept only to show a failure
         cat "$RESULTS/$file"
     else
         note "$name failed (exit $?); its stderr:"
