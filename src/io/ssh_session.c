@@ -249,6 +249,30 @@ static void parse_key_now(struct ssh_hop *h, const char *path, const uint8_t *da
         strata_ssh_privkey_free(k);
 }
 
+/* The blob of the public key file PATH SUFFIX (".pub", "-cert.pub"): a new
+ * heap copy (*n bytes), or NULL when the file is missing, does not parse,
+ * or is (cert 0) / is not (cert 1) a certificate. */
+static uint8_t *pub_file_blob(const char *path, const char *suffix, int cert, size_t *n)
+{
+    char fpath[4200];
+    snprintf(fpath, sizeof fpath, "%s%s", path, suffix);
+    strata_buf fb;
+    strata_buf_init(&fb, 0);
+    strata_ssh_pubkey *pk = NULL;
+    uint8_t *blob = NULL;
+    if (read_whole(fpath, 64 * 1024, &fb, 0) == 0 &&
+        strata_ssh_pubkey_parse((const char *)strata_buf_ptr(&fb), strata_buf_len(&fb), &pk,
+                                NULL) == STRATA_OK &&
+        strata_ssh_pubkey_is_cert(pk) == cert) {
+        const uint8_t *b = strata_ssh_pubkey_blob(pk, n);
+        if ((blob = malloc(*n)) != NULL)
+            memcpy(blob, b, *n);
+    }
+    strata_ssh_pubkey_free(pk);
+    strata_buf_free(&fb);
+    return blob;
+}
+
 /* An encrypted key can wait for its passphrase until the server accepts it
  * (OpenSSH's order) when its public half is known without the passphrase
  * (an openssh-key-v1 file, or PATH.pub beside a PEM file), no certificate
@@ -271,20 +295,7 @@ static int can_defer(struct ssh_hop *h, const char *path, const strata_buf *kb, 
     *blob = NULL;
     if (r != STRATA_E_SSH_KEY_ENCRYPTED) /* PEM: its public half from PATH.pub */
         return 0;
-    snprintf(side, sizeof side, "%s.pub", path);
-    strata_buf pb;
-    strata_buf_init(&pb, 0);
-    strata_ssh_pubkey *pk = NULL;
-    if (read_whole(side, 64 * 1024, &pb, 0) == 0 &&
-        strata_ssh_pubkey_parse((const char *)strata_buf_ptr(&pb), strata_buf_len(&pb), &pk,
-                                NULL) == STRATA_OK &&
-        !strata_ssh_pubkey_is_cert(pk)) {
-        const uint8_t *b = strata_ssh_pubkey_blob(pk, blob_len);
-        if ((*blob = malloc(*blob_len)) != NULL)
-            memcpy(*blob, b, *blob_len);
-    }
-    strata_ssh_pubkey_free(pk);
-    strata_buf_free(&pb);
+    *blob = pub_file_blob(path, ".pub", 0, blob_len);
     return *blob != NULL;
 }
 
@@ -326,25 +337,7 @@ static void load_key(struct ssh_hop *h, const char *path, int explicit)
     h->keys[i] = k;
     add_to_agent(h, k, path);
     /* PATH-cert.pub: an OpenSSH user certificate for the key. */
-    strata_error err = {0};
-    char cpath[4200];
-    snprintf(cpath, sizeof cpath, "%s-cert.pub", path);
-    strata_buf cb;
-    strata_buf_init(&cb, 0);
-    size_t n;
-    strata_ssh_pubkey *pk = NULL;
-    if (read_whole(cpath, 64 * 1024, &cb, 0) == 0 &&
-        strata_ssh_pubkey_parse((const char *)strata_buf_ptr(&cb), strata_buf_len(&cb), &pk,
-                                &err) == STRATA_OK &&
-        strata_ssh_pubkey_is_cert(pk)) {
-        const uint8_t *b = strata_ssh_pubkey_blob(pk, &n);
-        if ((h->certs[i] = malloc(n)) != NULL) {
-            memcpy(h->certs[i], b, n);
-            h->cert_len[i] = n;
-        }
-    }
-    strata_ssh_pubkey_free(pk);
-    strata_buf_free(&cb);
+    h->certs[i] = pub_file_blob(path, "-cert.pub", 1, &h->cert_len[i]);
 }
 
 /* The agent's socket for this hop: IdentityAgent, else $SSH_AUTH_SOCK;

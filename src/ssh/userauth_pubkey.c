@@ -283,6 +283,12 @@ strata_status strata__ssh_auth_pk_query(struct strata_ssh_auth *a)
 
 static strata_status pk_sign(struct strata_ssh_auth *a);
 
+/* How a key is named in prompts and messages: its comment, else its type. */
+static const char *ident_name(const struct ssh_ident *id)
+{
+    return id->comment ? id->comment : id->type;
+}
+
 /* The key in flight is skipped (why: for progress); the next one, or the
  * next method, is tried. */
 static strata_status skip_key(struct strata_ssh_auth *a, const char *why)
@@ -290,8 +296,7 @@ static strata_status skip_key(struct strata_ssh_auth *a, const char *why)
     const struct ssh_ident *id = &a->ids[a->cur_id];
     if (a->progress) {
         char line[400];
-        snprintf(line, sizeof line, "skipped key %.200s: %s", id->comment ? id->comment : id->type,
-                 why);
+        snprintf(line, sizeof line, "skipped key %.200s: %s", ident_name(id), why);
         a->progress(a->cb_user, "publickey", line);
     }
     return strata__ssh_auth_give_up(a);
@@ -308,8 +313,7 @@ static strata_status ask_passphrase(struct strata_ssh_auth *a)
         return skip_key(a, "no right passphrase");
     id->pp_tries++;
     char text[300];
-    snprintf(text, sizeof text,
-             "Enter passphrase for key '%.200s': ", id->comment ? id->comment : id->type);
+    snprintf(text, sizeof text, "Enter passphrase for key '%.200s': ", ident_name(id));
     const char *const prompts[1] = {text};
     strata_ssh_prompt p =
         strata__ssh_auth_hidden_prompt(a, STRATA_SSH_PROMPT_PASSPHRASE, prompts, id->pp_tries);
@@ -338,8 +342,7 @@ strata_status strata__ssh_auth_pk_passphrase(struct strata_ssh_auth *a, const ch
     if (r == STRATA_E_PASSPHRASE) {
         if (a->progress) {
             char line[300];
-            snprintf(line, sizeof line, "wrong passphrase for key %.200s",
-                     id->comment ? id->comment : id->type);
+            snprintf(line, sizeof line, "wrong passphrase for key %.200s", ident_name(id));
             a->progress(a->cb_user, "publickey", line);
         }
         return ask_passphrase(a);
